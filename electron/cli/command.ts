@@ -1,0 +1,21 @@
+import type { ParseArgsConfig } from 'node:util'
+
+// One CLI subcommand: its help text is the source of truth for `ntkw --help` and `ntkw CMD --help`.
+export interface CliCommand {
+  name: string
+  /** one line for the command list */
+  summary: string
+  /** full usage block, flags exactly as documented */
+  usage: string
+  options?: ParseArgsConfig['options']
+  /** allow positional arguments */
+  positionals?: boolean
+  run(args: { values: Record<string, string | boolean | (string | boolean)[] | undefined>; positionals: string[]; io: CliIo }): Promise<number>
+}
+
+export interface CliIo {
+  out(text: string): void
+  err(text: string): void
+  /** true when stderr is a terminal (draw a live progress bar) */
+  isTTY: boolean
+}

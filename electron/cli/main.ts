@@ -1,0 +1,71 @@
+import { parseArgs } from 'node:util'
+import { errorInfo } from '../../shared/errors'
+import type { CliCommand, CliIo } from './command'
+import { commands } from './commands/index'
+import { APP_VERSION } from '../engine/runtime/version'
+
+const io: CliIo = {
+  out: (t) => process.stdout.write(t),
+  err: (t) => process.stderr.write(t),
+  isTTY: Boolean(process.stderr.isTTY),
+}
+
+function mainHelp(): string {
+  const width = Math.max(...commands.map((c) => c.name.length))
+  return [
+    `ntkw ${APP_VERSION}: NTK Workbench engine, headless`,
+    '',
+    'Usage: ntkw <command> [options]',
+    '       ntkw <command> --help     details and every flag of one command',
+    '',
+    'Commands:',
+    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Global options:',
+    '  --help, -h     show help',
+    '  --version      print the version',
+    '',
+  ].join('\n')
+}
+
+async function runCommand(cmd: CliCommand, argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    io.out(cmd.usage.endsWith('\n') ? cmd.usage : cmd.usage + '\n')
+    return 0
+  }
+  const parsed = parseArgs({ args: argv, options: { ...(cmd.options ?? {}) }, allowPositionals: Boolean(cmd.positionals), strict: true })
+  return cmd.run({ values: parsed.values as never, positionals: parsed.positionals, io })
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    if (name === 'help' && rest[0]) return main([rest[0], '--help'])
+    io.out(mainHelp())
+    return 0
+  }
+  if (name === '--version' || name === '-v') {
+    io.out(`${APP_VERSION}\n`)
+    return 0
+  }
+  const cmd = commands.find((c) => c.name === name)
+  if (!cmd) {
+    io.err(`ntkw: unknown command '${name}'. Run 'ntkw --help' for the list.\n`)
+    return 2
+  }
+  try {
+    return await runCommand(cmd, rest)
+  } catch (e) {
+    const info = errorInfo(e)
+    const argError = (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
+    io.err(`ntkw ${name}: error: ${info.message}\n`)
+    if (info.hint) io.err(`  hint: ${info.hint}\n`)
+    if (argError) io.err(`  see 'ntkw ${name} --help'\n`)
+    return argError ? 2 : 1
+  }
+}
+
+const code = await main(process.argv.slice(2))
+// Let pending stdout writes flush; worker threads or sockets must not keep a finished command alive.
+process.exitCode = code
+if (!['serve'].includes(process.argv[2] ?? '')) setImmediate(() => process.exit(code))

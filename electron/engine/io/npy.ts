@@ -1,0 +1,312 @@
+import { closeSync, openSync, readFileSync, writeSync, fstatSync, readSync } from 'node:fs'
+import { UserError } from '../../../shared/errors'
+
+// NumPy .npy format (versions 1.0, 2.0, 3.0): magic "\x93NUMPY", major, minor, header length (u16 for v1,
+// u32 for v2/v3), an ASCII (v3: UTF-8) Python dict literal {'descr', 'fortran_order', 'shape'}, padded so
+// the data starts at a multiple of 64 bytes.
+
+export type NpyDtype = 'f4' | 'f8' | 'f2' | 'i1' | 'i2' | 'i4' | 'i8' | 'u1' | 'u2' | 'u4' | 'u8' | 'b1'
+export type NumericArray =
+  | Float32Array
+  | Float64Array
+  | Int8Array
+  | Int16Array
+  | Int32Array
+  | BigInt64Array
+  | Uint8Array
+  | Uint16Array
+  | Uint32Array
+  | BigUint64Array
+
+export interface NpyArray {
+  dtype: NpyDtype
+  shape: number[]
+  /** C-order data (Fortran-order files are transposed on read) */
+  data: NumericArray
+}
+
+const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]
+const ITEM_SIZE: Record<NpyDtype, number> = { f2: 2, f4: 4, f8: 8, i1: 1, i2: 2, i4: 4, i8: 8, u1: 1, u2: 2, u4: 4, u8: 8, b1: 1 }
+
+export interface NpyHeader {
+  dtype: NpyDtype
+  littleEndian: boolean
+  fortranOrder: boolean
+  shape: number[]
+  dataOffset: number
+  version: number
+}
+
+function fail(message: string, hint?: string): never {
+  throw new UserError('bad_npy', message, hint ?? 'Save the array with numpy.save(path, array) and try again.')
+}
+
+/** Parses an .npy header from the first bytes of a file. */
+export function parseNpyHeader(buf: Uint8Array, name = 'file'): NpyHeader {
+  if (buf.length < 10) fail(`${name}: too short to be an .npy file (${buf.length} bytes)`)
+  for (let i = 0; i < MAGIC.length; i++) if (buf[i] !== MAGIC[i]) fail(`${name}: not an .npy file (wrong magic bytes)`)
+  const major = buf[6]!
+  let headerLen: number
+  let start: number
+  if (major === 1) {
+    headerLen = buf[8]! | (buf[9]! << 8)
+    start = 10
+  } else if (major === 2 || major === 3) {
+    if (buf.length < 12) fail(`${name}: truncated .npy header`)
+    headerLen = (buf[8]! | (buf[9]! << 8) | (buf[10]! << 16)) + buf[11]! * 2 ** 24
+    start = 12
+  } else {
+    fail(`${name}: unsupported .npy format version ${major}.${buf[7]} (1.0–3.0 are supported)`)
+  }
+  if (start + headerLen > buf.length) fail(`${name}: truncated .npy header (needs ${start + headerLen} bytes, has ${buf.length})`)
+  const text = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(buf.subarray(start, start + headerLen))
+  const descr = /'descr'\s*:\s*'([^']*)'/.exec(text)?.[1]
+  const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(text)?.[1]
+  const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(text)?.[1]
+  if (descr === undefined || fortran === undefined || shapeText === undefined) fail(`${name}: malformed .npy header: ${text.trim().slice(0, 120)}`)
+  const shape = shapeText
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)
+    .map((s) => {
+      const v = Number(s.replace(/L$/, ''))
+      if (!Number.isSafeInteger(v) || v < 0) fail(`${name}: bad dimension '${s}' in .npy shape`)
+      return v
+    })
+  const m = /^([<>|=])?([fiub])(\d+)$/.exec(descr)
+  if (!m) fail(`${name}: unsupported dtype '${descr}'`, 'Supported dtypes: float16/32/64, int8/16/32/64, uint8/16/32/64, bool. Convert with array.astype(numpy.float32).')
+  const order = m[1] ?? '|'
+  const kind = m[2]!
+  const size = Number(m[3])
+  const dtype = (kind === 'b' ? 'b1' : `${kind}${size}`) as NpyDtype
+  if (!(dtype in ITEM_SIZE) || (kind === 'b' && size !== 1)) {
+    fail(`${name}: unsupported dtype '${descr}'`, 'Supported dtypes: float16/32/64, int8/16/32/64, uint8/16/32/64, bool. Convert with array.astype(numpy.float32).')
+  }
+  return { dtype, littleEndian: order !== '>', fortranOrder: fortran === 'True', shape, dataOffset: start + headerLen, version: major }
+}
+
+function halfToFloat(h: number): number {
+  const s = h & 0x8000 ? -1 : 1
+  const e = (h >> 10) & 0x1f
+  const f = h & 0x3ff
+  if (e === 0) return s * 2 ** -14 * (f / 1024)
+  if (e === 31) return f ? NaN : s * Infinity
+  return s * 2 ** (e - 15) * (1 + f / 1024)
+}
+
+function decode(bytes: Uint8Array, h: NpyHeader, count: number): NumericArray {
+  const itemSize = ITEM_SIZE[h.dtype]
+  const view = new DataView(bytes.buffer, bytes.byteOffset, count * itemSize)
+  const le = h.littleEndian
+  switch (h.dtype) {
+    case 'f2': {
+      const out = new Float32Array(count)
+      for (let i = 0; i < count; i++) out[i] = halfToFloat(view.getUint16(i * 2, le))
+      return out
+    }
+    case 'f4': {
+      const out = new Float32Array(count)
+      if (le) new Uint8Array(out.buffer).set(bytes.subarray(0, count * 4))
+      else for (let i = 0; i < count; i++) out[i] = view.getFloat32(i * 4, false)
+      return out
+    }
+    case 'f8': {
+      const out = new Float64Array(count)
+      if (le) new Uint8Array(out.buffer).set(bytes.subarray(0, count * 8))
+      else for (let i = 0; i < count; i++) out[i] = view.getFloat64(i * 8, false)
+      return out
+    }
+    case 'i1':
+      return new Int8Array(bytes.slice(0, count).buffer)
+    case 'u1':
+    case 'b1':
+      return bytes.slice(0, count)
+    case 'i2': {
+      const out = new Int16Array(count)
+      for (let i = 0; i < count; i++) out[i] = view.getInt16(i * 2, le)
+      return out
+    }
+    case 'u2': {
+      const out = new Uint16Array(count)
+      for (let i = 0; i < count; i++) out[i] = view.getUint16(i * 2, le)
+      return out
+    }
+    case 'i4': {
+      const out = new Int32Array(count)
+      for (let i = 0; i < count; i++) out[i] = view.getInt32(i * 4, le)
+      return out
+    }
+    case 'u4': {
+      const out = new Uint32Array(count)
+      for (let i = 0; i < count; i++) out[i] = view.getUint32(i * 4, le)
+      return out
+    }
+    case 'i8': {
+      const out = new BigInt64Array(count)
+      for (let i = 0; i < count; i++) out[i] = view.getBigInt64(i * 8, le)
+      return out
+    }
+    case 'u8': {
+      const out = new BigUint64Array(count)
+      for (let i = 0; i < count; i++) out[i] = view.getBigUint64(i * 8, le)
+      return out
+    }
+  }
+}
+
+/** Reverses the axis order of a Fortran-order buffer into C order. */
+function fortranToC(data: NumericArray, shape: number[]): NumericArray {
+  const rank = shape.length
+  if (rank < 2) return data
+  const out = new (data.constructor as new (n: number) => NumericArray)(data.length)
+  const cStrides = new Array<number>(rank)
+  const fStrides = new Array<number>(rank)
+  let c = 1
+  let f = 1
+  for (let k = rank - 1; k >= 0; k--) {
+    cStrides[k] = c
+    c *= shape[k]!
+  }
+  for (let k = 0; k < rank; k++) {
+    fStrides[k] = f
+    f *= shape[k]!
+  }
+  const idx = new Array<number>(rank).fill(0)
+  for (let i = 0; i < data.length; i++) {
+    let src = 0
+    for (let k = 0; k < rank; k++) src += idx[k]! * fStrides[k]!
+    ;(out as unknown as number[])[i] = (data as unknown as number[])[src]!
+    for (let k = rank - 1; k >= 0; k--) {
+      if (++idx[k]! < shape[k]!) break
+      idx[k] = 0
+    }
+  }
+  return out
+}
+
+export function decodeNpy(buf: Uint8Array, name = 'file'): NpyArray {
+  const h = parseNpyHeader(buf, name)
+  const count = h.shape.reduce((a, b) => a * b, 1)
+  const need = count * ITEM_SIZE[h.dtype]
+  const have = buf.length - h.dataOffset
+  if (have < need) fail(`${name}: truncated .npy data: shape (${h.shape.join(', ')}) of ${h.dtype} needs ${need} bytes, file has ${have}`)
+  // Copy into an aligned buffer so typed-array views are legal whatever the header length was.
+  const body = buf.slice(h.dataOffset, h.dataOffset + need)
+  let data = decode(body, h, count)
+  if (h.fortranOrder) data = fortranToC(data, h.shape)
+  return { dtype: h.dtype, shape: h.shape, data }
+}
+
+export function readNpy(path: string): NpyArray {
+  let buf: Buffer
+  try {
+    buf = readFileSync(path)
+  } catch (e) {
+    throw new UserError('file_unreadable', `cannot read ${path}: ${(e as Error).message}`)
+  }
+  return decodeNpy(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), path)
+}
+
+/** Reads an .npy file as a float32 or float64 matrix [rows, cols] (rank-1 arrays become one column). */
+export function readNpyMatrix(path: string): { data: Float32Array | Float64Array; rows: number; cols: number } {
+  const a = readNpy(path)
+  if (a.shape.length === 0 || a.shape.length > 2) {
+    throw new UserError('bad_shape', `${path}: expected a 1-D or 2-D array, got shape (${a.shape.join(', ')})`, 'Reshape with array.reshape(len(array), -1) before saving.')
+  }
+  const rows = a.shape[0]!
+  const cols = a.shape.length === 2 ? a.shape[1]! : 1
+  let data: Float32Array | Float64Array
+  if (a.data instanceof Float32Array || a.data instanceof Float64Array) data = a.data
+  else data = Float64Array.from(a.data as ArrayLike<number | bigint>, (v) => Number(v))
+  for (let i = 0; i < data.length; i++) {
+    if (!Number.isFinite(data[i]!)) {
+      throw new UserError('non_finite', `${path}: contains NaN or Inf (first at row ${Math.floor(i / cols)}, column ${i % cols})`, 'Remove or impute those values before computing kernels.')
+    }
+  }
+  return { data, rows, cols }
+}
+
+function headerBytes(dtype: 'f4' | 'f8', shape: number[], fortran = false): Uint8Array {
+  const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`
+  let dict = `{'descr': '<${dtype}', 'fortran_order': ${fortran ? 'True' : 'False'}, 'shape': ${shapeText}, }`
+  const unpadded = 10 + dict.length + 1
+  dict += ' '.repeat((64 - (unpadded % 64)) % 64) + '\n'
+  const out = new Uint8Array(10 + dict.length)
+  out.set(MAGIC, 0)
+  out[6] = 1
+  out[7] = 0
+  out[8] = dict.length & 0xff
+  out[9] = dict.length >> 8
+  out.set(new TextEncoder().encode(dict), 10)
+  return out
+}
+
+export function encodeNpy(data: Float32Array | Float64Array, shape: number[]): Uint8Array {
+  const h = headerBytes(data instanceof Float64Array ? 'f8' : 'f4', shape)
+  const out = new Uint8Array(h.length + data.byteLength)
+  out.set(h, 0)
+  out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), h.length)
+  return out
+}
+
+export function writeNpy(path: string, data: Float32Array | Float64Array, shape: number[]): void {
+  const fd = openSync(path, 'w')
+  try {
+    const h = headerBytes(data instanceof Float64Array ? 'f8' : 'f4', shape)
+    writeSync(fd, h)
+    writeSync(fd, new Uint8Array(data.buffer, data.byteOffset, data.byteLength))
+  } finally {
+    closeSync(fd)
+  }
+}
+
+/**
+ * A float32 2-D .npy file written block by block (kernels larger than memory): the header is written
+ * first, then any (row0, col0) tile lands at its place with positional writes.
+ */
+export class NpyTileWriter {
+  private fd: number
+  private readonly offset: number
+  constructor(
+    readonly path: string,
+    readonly rows: number,
+    readonly cols: number,
+  ) {
+    this.fd = openSync(path, 'w')
+    const h = headerBytes('f4', [rows, cols])
+    writeSync(this.fd, h, 0, h.length, 0)
+    this.offset = h.length
+    // Size the file up front so a partially written kernel is detectable by its zero tiles, not a short file.
+    if (rows * cols > 0) writeSync(this.fd, new Uint8Array(1), 0, 1, this.offset + rows * cols * 4 - 1)
+  }
+  writeTile(row0: number, col0: number, tileRows: number, tileCols: number, tile: Float32Array): void {
+    if (tile.length !== tileRows * tileCols) throw new Error('tile size does not match its shape')
+    const bytes = new Uint8Array(tile.buffer, tile.byteOffset, tile.byteLength)
+    for (let r = 0; r < tileRows; r++) {
+      const pos = this.offset + ((row0 + r) * this.cols + col0) * 4
+      writeSync(this.fd, bytes, r * tileCols * 4, tileCols * 4, pos)
+    }
+  }
+  close(): void {
+    if (this.fd >= 0) closeSync(this.fd)
+    this.fd = -1
+  }
+}
+
+/** Reads rows [row0, row0+count) of a 2-D float32 .npy without loading the rest. */
+export function readNpyRows(path: string, row0: number, count: number): { data: Float32Array; cols: number } {
+  const fd = openSync(path, 'r')
+  try {
+    const head = new Uint8Array(Math.min(fstatSync(fd).size, 65536 + 12))
+    readSync(fd, head, 0, head.length, 0)
+    const h = parseNpyHeader(head, path)
+    if (h.dtype !== 'f4' || h.shape.length !== 2 || h.fortranOrder) throw new UserError('bad_npy', `${path}: row reads need a C-order 2-D float32 array`)
+    const cols = h.shape[1]!
+    const n = Math.max(0, Math.min(count, h.shape[0]! - row0))
+    const out = new Float32Array(n * cols)
+    readSync(fd, new Uint8Array(out.buffer), 0, out.byteLength, h.dataOffset + row0 * cols * 4)
+    return { data: out, cols }
+  } finally {
+    closeSync(fd)
+  }
+}

@@ -1,0 +1,63 @@
+import { JobSpec, type JobEvent, type JobSpecInput } from '../../../shared/index'
+import { errorInfo } from '../../../shared/errors'
+import { initBackend } from '../runtime/backend'
+import { CancelledError, type ArtifactSink, type DataResolver } from './context'
+import { createJobContext } from './job-context'
+import { runnerFor } from './registry'
+
+export interface ExecuteOptions {
+  runId: string
+  signal: AbortSignal
+  emit: (e: JobEvent) => void
+  artifacts: ArtifactSink
+  data: DataResolver
+  onDatasetHash?: (hash: string) => void
+}
+
+export type ExecuteOutcome =
+  | { state: 'succeeded'; result: unknown }
+  | { state: 'failed'; error: string; hint?: string }
+  | { state: 'cancelled' }
+
+/** Runs one job to its end in this process, emitting started … done|failed|cancelled. Never throws. */
+export async function executeJob(input: JobSpecInput | JobSpec, opts: ExecuteOptions): Promise<ExecuteOutcome> {
+  const t = (): number => Date.now()
+  let ctx: ReturnType<typeof createJobContext> | null = null
+  try {
+    const parsed = JobSpec.safeParse(input)
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(spec)'}: ${i.message}`).join('; ')
+      throw Object.assign(new Error(`invalid job spec: ${issues}`), { hint: "See 'ntkw schema KIND' for the fields of each kind." })
+    }
+    const spec = parsed.data
+    const backend = await initBackend()
+    opts.emit({ type: 'started', t: t(), backend: backend.active })
+    const runner = await runnerFor(spec.kind)
+    ctx = createJobContext({
+      runId: opts.runId,
+      seed: spec.seed,
+      signal: opts.signal,
+      emit: opts.emit,
+      artifacts: opts.artifacts,
+      data: opts.data,
+      backend: backend.active,
+      onDatasetHash: opts.onDatasetHash,
+    })
+    ctx.throwIfCancelled()
+    const result = await runner(spec, ctx)
+    ctx.flush()
+    if (opts.signal.aborted) throw new CancelledError()
+    opts.emit({ type: 'done', t: t(), result: result ?? null })
+    return { state: 'succeeded', result: result ?? null }
+  } catch (e) {
+    ctx?.flush()
+    if (e instanceof CancelledError || (opts.signal.aborted && (e as Error)?.name === 'AbortError')) {
+      opts.emit({ type: 'cancelled', t: t() })
+      return { state: 'cancelled' }
+    }
+    const info = errorInfo(e)
+    const hint = info.hint ?? (e as { hint?: string })?.hint
+    opts.emit(hint ? { type: 'failed', t: t(), error: info.message, hint } : { type: 'failed', t: t(), error: info.message })
+    return hint ? { state: 'failed', error: info.message, hint } : { state: 'failed', error: info.message }
+  }
+}

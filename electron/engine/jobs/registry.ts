@@ -1,0 +1,29 @@
+import type { JobKind } from '../../../shared/index'
+import { UserError } from '../../../shared/errors'
+import type { JobRunner } from './context'
+
+// One runner module per job kind, loaded on first use so the engine starts fast.
+type Loader = () => Promise<JobRunner<JobKind>>
+const loaders: Partial<Record<JobKind, Loader>> = {
+  'backend-benchmark': async () => (await import('./kinds/backend-benchmark')).run as JobRunner<JobKind>,
+}
+
+export function registerRunner(kind: JobKind, loader: Loader): void {
+  loaders[kind] = loader
+}
+
+export function implementedKinds(): JobKind[] {
+  return Object.keys(loaders) as JobKind[]
+}
+
+export async function runnerFor(kind: JobKind): Promise<JobRunner<JobKind>> {
+  const load = loaders[kind]
+  if (!load) {
+    throw new UserError(
+      'not_implemented',
+      `job kind '${kind}' is not built yet in this version of NTK Workbench`,
+      `Implemented kinds: ${implementedKinds().join(', ')}`,
+    )
+  }
+  return load()
+}

@@ -1,0 +1,32 @@
+// Bundles the Node-side entry points (CLI, engine host, worker threads, benchmarks) into out/node with
+// esbuild. npm packages stay external so native modules and tfjs wasm files resolve from node_modules.
+import { build } from 'esbuild'
+import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import path from 'node:path'
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const candidates = {
+  ntkw: 'electron/cli/main.ts',
+  'engine-host': 'electron/engine/host.ts',
+  'kernel-worker': 'electron/engine/ntk/kernel-worker.ts',
+  bench: 'bench/index.ts',
+}
+const entryPoints = Object.fromEntries(
+  Object.entries(candidates).filter(([, file]) => existsSync(path.join(root, file))).map(([k, f]) => [k, path.join(root, f)]),
+)
+await build({
+  entryPoints,
+  outdir: path.join(root, 'out/node'),
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  packages: 'external',
+  sourcemap: 'linked',
+  logLevel: 'warning',
+  // ESM bundles still meet CommonJS-only globals in a few dependencies' code paths.
+  banner: {
+    js: "import { createRequire as __ntkwCreateRequire } from 'node:module'; const require = __ntkwCreateRequire(import.meta.url);",
+  },
+})

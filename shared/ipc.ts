@@ -1,0 +1,89 @@
+import { z } from 'zod'
+import { JobSpec } from './jobs/spec'
+import { JobEvent, JobState } from './jobs/events'
+import { BackendInfo } from './backend'
+import { ProjectInfo, RecentEntry, RunDetail, RunSummary, MetricSeries } from './project'
+import { Settings } from './settings'
+
+// One request/response contract for every transport: Electron IPC (preload bridge) and the WebSocket
+// of `ntkw serve`. The server validates every `params` with these schemas before acting on it.
+
+const Empty = z.object({}).strict().default({})
+const RunId = z.object({ runId: z.string().min(1).max(64) }).strict()
+const FilePath = z.string().min(1).max(4096)
+
+export const AppInfo = z.object({
+  appName: z.string(),
+  appVersion: z.string(),
+  mode: z.enum(['electron', 'serve']),
+  versions: z.record(z.string(), z.string()),
+  platform: z.string(),
+  cores: z.number().int(),
+  backend: BackendInfo.nullable(),
+  /** native file dialogs exist only in the desktop app; in a browser the user types paths */
+  nativeDialogs: z.boolean(),
+})
+export type AppInfo = z.infer<typeof AppInfo>
+
+function method<P extends z.ZodType, R extends z.ZodType>(params: P, result: R) {
+  return { params, result }
+}
+
+export const methods = {
+  'app.info': method(Empty, AppInfo),
+  'settings.get': method(Empty, Settings),
+  'settings.set': method(Settings.partial().strict(), Settings),
+  'project.current': method(Empty, ProjectInfo.nullable()),
+  'project.new': method(z.object({ path: FilePath.optional() }).strict().default({}), ProjectInfo),
+  'project.open': method(z.object({ path: FilePath }).strict(), ProjectInfo),
+  'project.saveAs': method(z.object({ path: FilePath }).strict(), ProjectInfo),
+  'project.close': method(Empty, z.null()),
+  'project.recent': method(Empty, z.array(RecentEntry)),
+  'dialog.openProject': method(Empty, FilePath.nullable()),
+  'dialog.saveProject': method(Empty, FilePath.nullable()),
+  'jobs.submit': method(z.object({ spec: JobSpec }).strict(), z.object({ runId: z.string() })),
+  'jobs.cancel': method(RunId, z.object({ state: JobState })),
+  'runs.list': method(Empty, z.array(RunSummary)),
+  'runs.get': method(RunId, RunDetail),
+  'runs.metric': method(
+    z.object({ runId: z.string().min(1).max(64), name: z.string().min(1).max(200), maxPoints: z.number().int().min(2).max(100_000).default(2000) }).strict(),
+    MetricSeries,
+  ),
+  'runs.delete': method(RunId, z.null()),
+} as const
+
+export type Methods = typeof methods
+export type MethodName = keyof Methods
+export type ParamsOf<M extends MethodName> = z.input<Methods[M]['params']>
+export type ResultOf<M extends MethodName> = z.output<Methods[M]['result']>
+export const METHOD_NAMES = Object.keys(methods) as MethodName[]
+
+export const MenuAction = z.enum(['new', 'open', 'saveAs', 'close', 'openRecent', 'about', 'theme'])
+export type MenuAction = z.infer<typeof MenuAction>
+
+// Server → client pushes.
+export const events = {
+  job: z.object({ runId: z.string(), event: JobEvent, summary: RunSummary }),
+  project: z.object({ project: ProjectInfo.nullable() }),
+  menu: z.object({ action: MenuAction, path: z.string().optional(), theme: z.string().optional() }),
+  backend: z.object({ backend: BackendInfo }),
+} as const
+export type Events = typeof events
+export type EventName = keyof Events
+export type EventPayload<E extends EventName> = z.infer<Events[E]>
+
+// Wire format shared by both transports.
+export const RpcRequest = z.object({ id: z.number().int(), method: z.string().max(64), params: z.unknown() })
+export type RpcRequest = z.infer<typeof RpcRequest>
+export type RpcResponse = { id: number; result: unknown } | { id: number; error: RpcError }
+export type RpcError = { message: string; code: string; hint?: string }
+export type RpcPush = { event: EventName; payload: unknown }
+
+/** the object the preload exposes as `window.ntkw` and the WebSocket bridge imitates */
+export interface WorkbenchApi {
+  invoke<M extends MethodName>(method: M, params?: ParamsOf<M>): Promise<ResultOf<M>>
+  on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void
+  /** absolute path of a dropped File (desktop app only) */
+  pathForFile?(file: File): string
+  readonly transport: 'ipc' | 'websocket'
+}

@@ -1,0 +1,159 @@
+import { z } from 'zod'
+import { FcArch } from '../arch'
+import { DataRef } from './data-ref'
+
+// Every computation is a job. A JobSpec is plain JSON: saved in the project as an experiment, sent to the
+// engine, and accepted by `ntkw run SPEC.json`. Each kind validates its own fields.
+
+const Common = {
+  /** display name */
+  name: z.string().max(200).optional(),
+  /** RNG seed; recorded with the run so the same seed and backend give the same numbers */
+  seed: z.number().int().min(0).max(2 ** 31 - 1).default(0),
+}
+
+export const BackendBenchmarkSpec = z.object({
+  kind: z.literal('backend-benchmark'),
+  ...Common,
+  /** square matmul sizes n (n×n·n×n) */
+  matmulSizes: z.array(z.number().int().min(16).max(4096)).min(1).max(8).default([256, 512, 1024]),
+  /** elementwise sizes (number of float32 elements) */
+  elementwiseSizes: z.array(z.number().int().min(1024).max(1 << 26)).min(1).max(8).default([1 << 20, 1 << 22]),
+  /** timed repetitions per size (after one warm-up) */
+  repeats: z.number().int().min(1).max(100).default(3),
+})
+
+export const DatasetImportSpec = z.object({
+  kind: z.literal('dataset-import'),
+  ...Common,
+  path: z.string().min(1),
+  format: z.enum(['auto', 'csv', 'tsv', 'npy', 'npz', 'idx', 'images', 'json', 'jsonl']).default('auto'),
+  /** format-specific options (label column, npz keys, image size ...) validated by the importer */
+  options: z.record(z.string(), z.unknown()).default({}),
+})
+
+const KernelKind = z.enum(['ntk', 'nngp'])
+
+export const KernelSpec = z.object({
+  kind: z.literal('kernel'),
+  ...Common,
+  x: DataRef,
+  x2: DataRef.optional(),
+  arch: FcArch,
+  /** which kernels to compute */
+  kernels: z.array(KernelKind).min(1).default(['ntk']),
+  /** tile edge for streamed computation */
+  tileSize: z.number().int().min(64).max(8192).default(1024),
+  /** worker threads; 0 = one per core */
+  workers: z.number().int().min(0).max(64).default(0),
+})
+
+export const EmpiricalKernelSpec = z.object({
+  kind: z.literal('empirical-kernel'),
+  ...Common,
+  x: DataRef,
+  x2: DataRef.optional(),
+  arch: FcArch.extend({ width: z.number().int().min(1).max(1 << 16) }),
+  /** Monte-Carlo average over this many independently initialised networks */
+  samples: z.number().int().min(1).max(1000).default(1),
+  /** 'trace' averages over output units; 'per-output' keeps one kernel per output */
+  outputs: z.enum(['trace', 'per-output']).default('trace'),
+  outDim: z.number().int().min(1).max(4096).default(1),
+})
+
+export const PredictSpec = z.object({
+  kind: z.literal('predict'),
+  ...Common,
+  xTrain: DataRef,
+  yTrain: DataRef,
+  xTest: DataRef,
+  yTest: DataRef.optional(),
+  arch: FcArch,
+  kernel: KernelKind.default('ntk'),
+  /** training times; absent means t = ∞ */
+  times: z.array(z.number().min(0)).optional(),
+  learningRate: z.number().positive().default(1),
+  diagReg: z.number().min(0).default(0),
+  /** also compute the predictive variance (GP inference) */
+  variance: z.boolean().default(false),
+})
+
+export const TrainSpec = z.object({
+  kind: z.literal('train'),
+  ...Common,
+  xTrain: DataRef,
+  yTrain: DataRef,
+  xTest: DataRef.optional(),
+  yTest: DataRef.optional(),
+  arch: FcArch.extend({ width: z.number().int().min(1).max(1 << 16) }),
+  optimizer: z.enum(['gd', 'sgd', 'adam']).default('gd'),
+  loss: z.enum(['mse', 'cross-entropy']).default('mse'),
+  learningRate: z.number().positive().default(1),
+  steps: z.number().int().min(1).max(10_000_000).default(1000),
+  batchSize: z.number().int().min(1).optional(),
+  /** record the empirical NTK every this many steps to measure kernel drift (0 = never) */
+  kernelEvery: z.number().int().min(0).default(0),
+})
+
+export const WidthSweepSpec = z.object({
+  kind: z.literal('width-sweep'),
+  ...Common,
+  x: DataRef,
+  arch: FcArch,
+  widths: z.array(z.number().int().min(1).max(1 << 16)).min(2),
+  seedsPerWidth: z.number().int().min(1).max(100).default(3),
+})
+
+export const DistillSpec = z.object({
+  kind: z.literal('distill'),
+  ...Common,
+  method: z.enum(['kd', 'nkd', 'uskd', 'dkd', 'kernel-self-distill']),
+  dataset: z.string().min(1),
+  params: z.record(z.string(), z.unknown()).default({}),
+})
+
+export const KipSpec = z.object({
+  kind: z.literal('kip'),
+  ...Common,
+  dataset: z.string().min(1),
+  supportPerClass: z.number().int().min(1).max(1000).default(10),
+  arch: FcArch,
+  steps: z.number().int().min(1).default(1000),
+  learnLabels: z.boolean().default(false),
+})
+
+export const QuantizeSpec = z.object({
+  kind: z.literal('quantize'),
+  ...Common,
+  modelArtifactId: z.string().min(1),
+  bits: z.union([z.literal(8), z.literal(4), z.literal(2)]),
+  mode: z.enum(['ptq', 'qat']).default('ptq'),
+  scheme: z.enum(['uniform-affine', 'uniform-symmetric', 'power', 'kmeans']).default('uniform-affine'),
+  calibration: z.enum(['minmax', 'percentile', 'mse', 'kl']).default('minmax'),
+})
+
+export const JobSpec = z.discriminatedUnion('kind', [
+  BackendBenchmarkSpec,
+  DatasetImportSpec,
+  KernelSpec,
+  EmpiricalKernelSpec,
+  PredictSpec,
+  TrainSpec,
+  WidthSweepSpec,
+  DistillSpec,
+  KipSpec,
+  QuantizeSpec,
+])
+export type JobSpec = z.infer<typeof JobSpec>
+/** what a caller may write: defaults not yet applied */
+export type JobSpecInput = z.input<typeof JobSpec>
+export type JobKind = JobSpec['kind']
+export type JobSpecOf<K extends JobKind> = Extract<JobSpec, { kind: K }>
+
+export const JOB_KINDS = JobSpec.options.map((o) => o.shape.kind.value) as JobKind[]
+
+export function jobSchemaOf(kind: JobKind): z.ZodType {
+  const found = JobSpec.options.find((o) => o.shape.kind.value === kind)
+  if (!found) throw new Error(`unknown job kind '${kind}'`)
+  return found
+}
