@@ -1,0 +1,22 @@
+import type { BenchModule, BenchResult } from './types'
+
+// `npm run bench [-- NAME...]`: runs every benchmark (or those named) and prints one JSON object per line:
+// {"bench": file, ...BenchResult}. Progress goes to stderr so stdout stays machine-readable.
+const modules: Record<string, () => Promise<BenchModule>> = {
+  backend: () => import('./backend'),
+}
+
+const only = process.argv.slice(2).filter((a) => !a.startsWith('-'))
+let failed = 0
+for (const [name, load] of Object.entries(modules)) {
+  if (only.length > 0 && !only.includes(name)) continue
+  process.stderr.write(`bench ${name} ...\n`)
+  try {
+    const results: BenchResult[] = await (await load()).run()
+    for (const r of results) process.stdout.write(JSON.stringify({ bench: name, ...r }) + '\n')
+  } catch (e) {
+    failed++
+    process.stdout.write(JSON.stringify({ bench: name, error: (e as Error).message }) + '\n')
+  }
+}
+process.exit(failed > 0 ? 1 : 0)
