@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { FcArch } from '../arch'
 import { DataRef } from './data-ref'
+import { ImportOptions } from '../dataset'
 
 // Every computation is a job. A JobSpec is plain JSON: saved in the project as an experiment, sent to the
 // engine, and accepted by `ntkw run SPEC.json`. Each kind validates its own fields.
@@ -26,10 +27,12 @@ export const BackendBenchmarkSpec = z.object({
 export const DatasetImportSpec = z.object({
   kind: z.literal('dataset-import'),
   ...Common,
+  /** a file, an image folder, or 'example:mnist' / 'example:iris' / 'example:moons' / 'example:spirals' */
   path: z.string().min(1),
   format: z.enum(['auto', 'csv', 'tsv', 'npy', 'npz', 'idx', 'images', 'json', 'jsonl']).default('auto'),
-  /** format-specific options (label column, npz keys, image size ...) validated by the importer */
-  options: z.record(z.string(), z.unknown()).default({}),
+  options: ImportOptions.default(ImportOptions.parse({})),
+  /** project file to store the dataset in; absent: the dataset is written as x.npy / y.npy / schema.json artifacts */
+  project: z.string().min(1).optional(),
 })
 
 const KernelKind = z.enum(['ntk', 'nngp'])

@@ -1,0 +1,136 @@
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import { randomUUID } from 'node:crypto'
+import type { CliCommand } from '../command'
+import { BackendChoice, JobSpec, type ArtifactInfo, type JobEvent } from '../../../shared/index'
+import { UserError } from '../../../shared/errors'
+import { executeJob } from '../../engine/jobs/execute'
+import { DirArtifactSink } from '../../engine/jobs/dir-sink'
+import { createDataResolver } from '../../engine/jobs/data-resolver'
+import { loadProjectDataset } from '../../engine/jobs/project-datasets'
+import { initBackend, packageVersions } from '../../engine/runtime/backend'
+import { openOrCreateProject } from '../../engine/store/project-db'
+import { ProjectArtifactSink } from '../../engine/store/artifacts'
+import { RunStore } from '../../engine/store/runs'
+import { APP_VERSION } from '../../engine/runtime/version'
+import { progressReporter } from '../progress'
+
+function readSpec(file: string): JobSpec {
+  let text: string
+  try {
+    text = file === '-' ? readFileSync(0, 'utf8') : readFileSync(file, 'utf8')
+  } catch (e) {
+    throw new UserError('file_unreadable', `cannot read ${file}: ${(e as Error).message}`)
+  }
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch (e) {
+    throw new UserError('bad_json', `${file} is not valid JSON: ${(e as Error).message}`)
+  }
+  const parsed = JobSpec.safeParse(json)
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(spec)'}: ${i.message}`).join('\n  ')
+    throw new UserError('bad_spec', `${file} is not a valid job spec:\n  ${issues}`, "Run 'ntkw schema' (or 'ntkw schema KIND') to see the fields.")
+  }
+  return parsed.data
+}
+
+export const runCommand: CliCommand = {
+  name: 'run',
+  summary: 'run any job spec (JSON) headless, with progress on stderr and the result on stdout',
+  usage: `Usage: ntkw run SPEC.json [--project FILE] [--out DIR] [--backend B] [--quiet]
+
+Runs one JobSpec (see 'ntkw schema') in this process. SPEC.json may be '-' for standard input.
+
+Options:
+  --project FILE  record the run, its metrics and artifacts in this .ntkw project (created if missing);
+                  specs that reference project datasets need it
+  --out DIR       write artifacts as .npy/.json files into DIR (default: the current directory when
+                  no --project is given)
+  --backend B     auto (default) | tensorflow-gpu | tensorflow | wasm | cpu
+  --quiet         no progress output
+
+Output: the job's result as JSON on stdout. Exit code 0 on success, 1 on failure, 130 when cancelled (Ctrl-C).
+`,
+  options: { project: { type: 'string' }, out: { type: 'string' }, backend: { type: 'string' }, quiet: { type: 'boolean' } },
+  positionals: true,
+  async run({ values, positionals, io }) {
+    if (positionals.length !== 1) throw new UserError('usage', 'expected exactly one SPEC.json', "Usage: ntkw run SPEC.json [--project FILE] [--out DIR]")
+    const spec = readSpec(positionals[0]!)
+    const backend = await initBackend(BackendChoice.parse(values.backend ?? 'auto'))
+    const projectPath = values.project as string | undefined
+    const outDir = (values.out as string | undefined) ?? (projectPath ? undefined : process.cwd())
+    const project = projectPath ? openOrCreateProject(path.resolve(projectPath)) : null
+    const runs = project ? new RunStore(project.db) : null
+    const runId = randomUUID()
+    runs?.create(spec, { ntkw: APP_VERSION, ...packageVersions() }, runId)
+
+    const dirSink = outDir ? new DirArtifactSink(outDir) : null
+    const projectSink = project ? new ProjectArtifactSink(project.db, runId) : null
+    const written: ArtifactInfo[] = []
+    const sink = {
+      saveArray: (n: string, d: Float32Array | Float64Array, s: number[], m?: Record<string, unknown>) => {
+        const infos = [projectSink?.saveArray(n, d, s, m), dirSink?.saveArray(n, d, s)].filter((x): x is ArtifactInfo => Boolean(x))
+        written.push(...infos)
+        return infos[0]!
+      },
+      saveJson: (n: string, v: unknown) => {
+        const infos = [projectSink?.saveJson(n, v), dirSink?.saveJson(n, v)].filter((x): x is ArtifactInfo => Boolean(x))
+        written.push(...infos)
+        return infos[0]!
+      },
+      openTiled: (n: string, r: number, c: number, m?: Record<string, unknown>) => {
+        const ws = [projectSink?.openTiled(n, r, c, m), dirSink?.openTiled(n, r, c)].filter((x) => x !== undefined)
+        return {
+          writeTile: (r0: number, c0: number, rr: number, cc: number, t: Float32Array) => ws.forEach((w) => w.writeTile(r0, c0, rr, cc, t)),
+          close: () => {
+            const infos = ws.map((w) => w.close())
+            written.push(...infos)
+            return infos[0]!
+          },
+          abort: () => ws.forEach((w) => w.abort()),
+        }
+      },
+    }
+
+    const ac = new AbortController()
+    const onSigint = (): void => {
+      if (ac.signal.aborted) process.exit(130)
+      io.err('\ncancelling (Ctrl-C again to exit now)...\n')
+      ac.abort()
+    }
+    process.on('SIGINT', onSigint)
+    const bar = progressReporter(io, spec.kind, { quiet: Boolean(values.quiet) })
+    const onEvent = (e: JobEvent): void => {
+      runs?.apply(runId, e)
+      bar.onEvent(e)
+    }
+    try {
+      const outcome = await executeJob(spec, {
+        runId,
+        signal: ac.signal,
+        emit: onEvent,
+        artifacts: sink,
+        data: createDataResolver(project ? (ref) => loadProjectDataset(project.db, ref) : undefined),
+        onDatasetHash: (h) => runs?.setDatasetHash(runId, h),
+      })
+      bar.end()
+      if (outcome.state === 'succeeded') {
+        io.out(JSON.stringify({ runId, backend: backend.active, result: outcome.result, artifacts: written }, null, 2) + '\n')
+        for (const a of written) if (a.path) io.err(`wrote ${a.path}\n`)
+        return 0
+      }
+      if (outcome.state === 'cancelled') {
+        io.err('cancelled\n')
+        return 130
+      }
+      io.err(`ntkw run: ${spec.kind} failed: ${outcome.error}\n`)
+      if (outcome.hint) io.err(`  hint: ${outcome.hint}\n`)
+      return 1
+    } finally {
+      process.off('SIGINT', onSigint)
+      project?.close()
+    }
+  },
+}

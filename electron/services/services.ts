@@ -1,0 +1,182 @@
+import os from 'node:os'
+import path from 'node:path'
+import { EventEmitter } from 'node:events'
+import { methods, type AppInfo, type EventName, type EventPayload, type MethodName, type MetricSeries, type RpcError } from '../../shared/index'
+import { UserError, errorInfo } from '../../shared/errors'
+import { APP_NAME, APP_VERSION } from '../engine/runtime/version'
+import { lttb } from '../../shared/lttb'
+import { EngineClient, type EngineLauncher } from './engine-client'
+import { JobQueue } from './job-queue'
+import { ProjectService } from './project-service'
+import { SettingsStore } from './settings-store'
+
+export interface ServicesOptions {
+  mode: 'electron' | 'serve'
+  configDir: string
+  launcher: EngineLauncher
+  /** native dialogs (Electron only) */
+  dialogs?: { openProject(): Promise<string | null>; saveProject(): Promise<string | null> }
+  extraVersions?: Record<string, string>
+}
+
+type Handler = (params: never) => unknown
+
+/**
+ * Main's services without Electron: the same object answers the preload bridge (IPC) and the WebSocket of
+ * `ntkw serve`. Every call's params are validated against the shared contract before anything runs.
+ */
+export class Services {
+  readonly settings: SettingsStore
+  readonly project: ProjectService
+  readonly engine: EngineClient
+  readonly jobs: JobQueue
+  private readonly pushes = new EventEmitter()
+  private readonly handlers: Record<MethodName, Handler>
+
+  constructor(private readonly opts: ServicesOptions) {
+    this.settings = new SettingsStore(opts.configDir)
+    this.project = new ProjectService(this.settings, path.join(opts.configDir, 'untitled'))
+    this.engine = new EngineClient(opts.launcher, this.settings.settings.backend)
+    this.jobs = new JobQueue(
+      this.engine,
+      () => {
+        const c = this.project.current
+        return c ? { runs: c.runs, path: c.handle.path } : null
+      },
+      () => ({ app: APP_VERSION, ...(opts.extraVersions ?? {}) }),
+    )
+    this.jobs.on('job', (p) => this.push('job', p))
+    this.project.onChange = (p) => this.push('project', { project: p })
+    this.handlers = this.buildHandlers()
+  }
+
+  push<E extends EventName>(event: E, payload: EventPayload<E>): void {
+    this.pushes.emit('push', event, payload)
+  }
+
+  onPush(l: (event: EventName, payload: unknown) => void): () => void {
+    this.pushes.on('push', l)
+    return () => this.pushes.off('push', l)
+  }
+
+  /** Validates and dispatches one call. Errors come back as {message, code, hint}. */
+  async call(method: string, params: unknown): Promise<{ result: unknown } | { error: RpcError }> {
+    if (!Object.hasOwn(methods, method)) return { error: { message: `unknown method '${method}'`, code: 'bad_method' } }
+    const m = method as MethodName
+    const parsed = methods[m].params.safeParse(params ?? {})
+    if (!parsed.success) {
+      const detail = parsed.error.issues.map((i) => `${i.path.join('.') || '(params)'}: ${i.message}`).join('; ')
+      return { error: { message: `invalid parameters for ${m}: ${detail}`, code: 'bad_params' } }
+    }
+    try {
+      return { result: (await this.handlers[m](parsed.data as never)) ?? null }
+    } catch (e) {
+      const info = errorInfo(e)
+      return { error: info.hint ? { message: info.message, code: info.code, hint: info.hint } : { message: info.message, code: info.code } }
+    }
+  }
+
+  private requireProject() {
+    const c = this.project.current
+    if (!c) throw new UserError('no_project', 'no project is open', 'Create or open a project first (File ▸ New or File ▸ Open).')
+    return c
+  }
+
+  appInfo(): AppInfo {
+    return {
+      appName: APP_NAME,
+      appVersion: APP_VERSION,
+      mode: this.opts.mode,
+      versions: { ...this.engine.versions, node: process.versions.node, ...(this.opts.extraVersions ?? {}) },
+      platform: `${process.platform}-${process.arch}`,
+      cores: os.availableParallelism(),
+      backend: this.engine.backend,
+      nativeDialogs: Boolean(this.opts.dialogs),
+    }
+  }
+
+  private buildHandlers(): Record<MethodName, Handler> {
+    const h = {
+      'app.info': async () => {
+        // Start the engine so the backend is known; a failure leaves backend null and says why in the log.
+        await this.engine.start().catch(() => null)
+        return this.appInfo()
+      },
+      'settings.get': () => this.settings.settings,
+      'settings.set': (p: Record<string, unknown>) => {
+        const s = this.settings.update(p)
+        if (p.backend !== undefined && p.backend !== this.engine.backendChoiceValue) {
+          this.engine.setBackend(s.backend)
+          // The new backend takes effect in a fresh engine, unless a job is using the current one.
+          if (!this.jobs.activeRunId()) this.engine.kill()
+        }
+        return s
+      },
+      'project.current': () => this.project.info(),
+      'project.new': async (p: { path?: string }) => {
+        await this.jobs.cancelAll()
+        return this.project.create(p.path)
+      },
+      'project.open': async (p: { path: string }) => {
+        await this.jobs.cancelAll()
+        return this.project.open(p.path)
+      },
+      'project.saveAs': (p: { path: string }) => this.project.saveAs(p.path),
+      'project.close': async () => {
+        await this.jobs.cancelAll()
+        this.project.close()
+        return null
+      },
+      'project.recent': () => this.settings.recent(),
+      'dialog.openProject': () => {
+        if (!this.opts.dialogs) throw new UserError('no_dialogs', 'file dialogs are only available in the desktop app', 'Type the path of the project file instead.')
+        return this.opts.dialogs.openProject()
+      },
+      'dialog.saveProject': () => {
+        if (!this.opts.dialogs) throw new UserError('no_dialogs', 'file dialogs are only available in the desktop app', 'Type the path of the project file instead.')
+        return this.opts.dialogs.saveProject()
+      },
+      'jobs.submit': (p: { spec: Parameters<JobQueue['submit']>[0] }) => {
+        this.requireProject()
+        return { runId: this.jobs.submit(p.spec) }
+      },
+      'jobs.cancel': (p: { runId: string }) => ({ state: this.jobs.cancel(p.runId) }),
+      'runs.list': () => this.requireProject().runs.list(),
+      'runs.get': (p: { runId: string }) => {
+        const { runs } = this.requireProject()
+        const row = runs.row(p.runId)
+        if (!row) throw new UserError('not_found', `no run ${p.runId} in this project`)
+        return {
+          summary: runs.get(p.runId)!,
+          spec: JSON.parse(row.spec_json) as unknown,
+          result: row.result_json ? (JSON.parse(row.result_json) as unknown) : null,
+          versions: JSON.parse(row.versions_json) as Record<string, string>,
+          logs: runs.logs(p.runId),
+          metricNames: runs.metricNames(p.runId),
+          artifacts: runs.artifacts(p.runId),
+        }
+      },
+      'runs.metric': (p: { runId: string; name: string; maxPoints: number }): MetricSeries => {
+        const { runs } = this.requireProject()
+        const s = runs.metric(p.runId, p.name)
+        const [steps, values] = lttb(s.steps, s.values, p.maxPoints)
+        return { name: p.name, steps, values, total: s.steps.length }
+      },
+      'runs.delete': (p: { runId: string }) => {
+        const { runs } = this.requireProject()
+        if (this.jobs.activeRunId() === p.runId || this.jobs.queuedRunIds().includes(p.runId)) {
+          throw new UserError('busy', 'this run is still queued or running', 'Cancel it first.')
+        }
+        runs.delete(p.runId)
+        return null
+      },
+    }
+    return h as unknown as Record<MethodName, Handler>
+  }
+
+  async dispose(): Promise<void> {
+    await this.jobs.cancelAll().catch(() => undefined)
+    this.engine.kill()
+    this.project.close()
+  }
+}
