@@ -78,14 +78,15 @@ export class EngineClient {
           this.versions = m.versions
           resolve(m.backend)
         } else if (m.type === 'init-failed') reject(new Error(m.error))
-        for (const l of this.messageListeners) l(m)
+        // A child we killed on purpose may still flush messages: only the current one speaks.
+        if (this.child === child) for (const l of this.messageListeners) l(m)
       })
       child.onExit((code, signal) => {
-        if (this.child === child) {
-          this.child = null
-          this.ready = null
-        }
         reject(new Error(`engine exited during start-up (code ${code}, signal ${signal})`))
+        // Exits of children killed on purpose (kill()) are not news; only an unexpected exit is reported.
+        if (this.child !== child) return
+        this.child = null
+        this.ready = null
         for (const l of this.exitListeners) l(code, signal)
       })
     })
