@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest'
+import { spawnSync } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { tempDir } from '../helpers/tmp'
+import { JOB_KINDS } from '../../shared/index'
+
+const root = fileURLToPath(new URL('../..', import.meta.url))
+function ntkw(args: string[], cwd = root): { code: number | null; out: string; err: string } {
+  const r = spawnSync(process.execPath, [path.join(root, 'bin/ntkw.js'), ...args], { cwd, encoding: 'utf8', timeout: 120_000 })
+  return { code: r.status, out: r.stdout, err: r.stderr }
+}
+
+describe('ntkw CLI', () => {
+  it('--help lists every registered command with a summary', () => {
+    const r = ntkw(['--help'])
+    expect(r.code).toBe(0)
+    for (const c of ['info', 'run', 'schema', 'serve']) expect(r.out).toMatch(new RegExp(`^  ${c}\\s+\\S`, 'm'))
+  })
+
+  it('info reports wasm as active and why tfjs-node(-gpu) are absent', () => {
+    const r = ntkw(['info'])
+    expect(r.code).toBe(0)
+    expect(r.out).toMatch(/active backend: wasm/)
+    expect(r.out).toMatch(/tfjs-node-gpu is not installed/)
+    expect(r.out).toMatch(/tfjs-node is not installed/)
+    const j = JSON.parse(ntkw(['info', '--json']).out) as { backend: { active: string; tried: { ok: boolean }[] } }
+    expect(j.backend.active).toBe('wasm')
+    expect(j.backend.tried.filter((t) => !t.ok)).toHaveLength(2)
+  })
+
+  it('schema prints a JSON schema per kind, and rejects unknown kinds', () => {
+    for (const k of JOB_KINDS) {
+      const s = JSON.parse(ntkw(['schema', k]).out) as { properties: { kind: { const: string } } }
+      expect(s.properties.kind.const).toBe(k)
+    }
+    const bad = ntkw(['schema', 'nope'])
+    expect(bad.code).toBe(2)
+    expect(bad.err).toMatch(/unknown kind 'nope'/)
+  })
+
+  it('run executes a spec, records it in a project, and prints the result', () => {
+    const tmp = tempDir()
+    const spec = path.join(tmp.dir, 'spec.json')
+    writeFileSync(spec, JSON.stringify({ kind: 'backend-benchmark', matmulSizes: [64], elementwiseSizes: [4096], repeats: 1 }))
+    const r = ntkw(['run', spec, '--project', path.join(tmp.dir, 'p.ntkw')])
+    expect(r.code).toBe(0)
+    const out = JSON.parse(r.out) as { backend: string; result: { matmul: { n: number }[] } }
+    expect(out.backend).toBe('wasm')
+    expect(out.result.matmul[0]!.n).toBe(64)
+    expect(r.err).toMatch(/backend-benchmark: 100%/)
+    tmp.cleanup()
+  })
+
+  it('run explains an invalid spec and an unknown command with usage hints', () => {
+    const tmp = tempDir()
+    const spec = path.join(tmp.dir, 'bad.json')
+    writeFileSync(spec, JSON.stringify({ kind: 'backend-benchmark', matmulSizes: 'big' }))
+    const r = ntkw(['run', spec])
+    expect(r.code).toBe(1)
+    expect(r.err).toMatch(/not a valid job spec/)
+    expect(r.err).toMatch(/matmulSizes/)
+    expect(r.err).toMatch(/ntkw schema/)
+    writeFileSync(spec, '{ not json')
+    expect(ntkw(['run', spec]).err).toMatch(/not valid JSON/)
+    const u = ntkw(['frobnicate'])
+    expect(u.code).toBe(2)
+    expect(u.err).toMatch(/unknown command 'frobnicate'/)
+    const flag = ntkw(['info', '--bogus'])
+    expect(flag.code).toBe(2)
+    tmp.cleanup()
+  })
+})
