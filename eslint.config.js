@@ -1,0 +1,49 @@
+import tseslint from 'typescript-eslint'
+import vue from 'eslint-plugin-vue'
+import vueParser from 'vue-eslint-parser'
+import { builtinModules } from 'node:module'
+
+// Layering (architecture.md): shared ← engine ← (services, cli, main); renderer talks only through shared.
+const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)]
+const layer = (message, patterns, paths = []) => ({
+  'no-restricted-imports': ['error', { paths: paths.map((name) => ({ name, message })), patterns: [{ group: patterns, message }] }],
+})
+
+export default tseslint.config(
+  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'scratch/**', 'resources/**', 'tests/fixtures/lint/**', 'build/**'] },
+  ...tseslint.configs.recommended,
+  ...vue.configs['flat/recommended'],
+  {
+    files: ['**/*.vue'],
+    languageOptions: { parser: vueParser, parserOptions: { parser: tseslint.parser, sourceType: 'module', extraFileExtensions: ['.vue'] } },
+  },
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-explicit-any': 'error',
+      'vue/multi-word-component-names': 'off',
+      'vue/max-attributes-per-line': 'off',
+      'vue/singleline-html-element-content-newline': 'off',
+      'vue/html-self-closing': 'off',
+      'vue/html-indent': 'off',
+      'vue/html-closing-bracket-newline': 'off',
+      'vue/multiline-html-element-content-newline': 'off',
+    },
+  },
+  {
+    files: ['shared/**/*.ts'],
+    rules: layer('shared/ is the contract: it imports nothing of ours (only zod)', ['**/electron/**', '**/renderer/**', '../../*', 'electron'], ['electron', ...nodeBuiltins]),
+  },
+  {
+    files: ['electron/engine/**/*.ts'],
+    rules: layer('electron/engine must not import Electron, main, services, cli or renderer', ['**/main/**', '**/services/**', '**/cli/**', '**/renderer/**', 'electron/*'], ['electron']),
+  },
+  {
+    files: ['electron/services/**/*.ts', 'electron/cli/**/*.ts'],
+    rules: layer('services and cli run without Electron: no electron, main or renderer imports', ['**/main/**', '**/renderer/**', 'electron/*'], ['electron']),
+  },
+  {
+    files: ['renderer/**/*.ts', 'renderer/**/*.vue'],
+    rules: layer('renderer talks to the app only through shared/ (no Node, no electron/*)', ['**/electron/**', 'electron/*'], ['electron', ...nodeBuiltins]),
+  },
+)

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest'
+import { ESLint } from 'eslint'
+import { fileURLToPath } from 'node:url'
+
+// The layering rule must bite: lint deliberate violations as if they were files in each layer.
+const cwd = fileURLToPath(new URL('../..', import.meta.url))
+const eslint = new ESLint({ cwd })
+
+async function layeringErrors(code: string, filePath: string): Promise<string[]> {
+  const [r] = await eslint.lintText(code, { filePath })
+  return r!.messages.filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message)
+}
+
+describe('layering lint rule', () => {
+  it('engine may not import electron, services or main', async () => {
+    expect(await layeringErrors("import { app } from 'electron'\nexport const a = app\n", 'electron/engine/violation.ts')).toHaveLength(1)
+    expect(await layeringErrors("import { Services } from '../services/services'\nexport const s = Services\n", 'electron/engine/violation.ts')).toHaveLength(1)
+    expect(await layeringErrors("import { x } from '../main/index'\nexport const y = x\n", 'electron/engine/jobs/violation.ts')).toHaveLength(1)
+  })
+
+  it('cli and services may not import electron', async () => {
+    expect(await layeringErrors("import { BrowserWindow } from 'electron'\nexport const b = BrowserWindow\n", 'electron/cli/violation.ts')).toHaveLength(1)
+    expect(await layeringErrors("import { dialog } from 'electron'\nexport const d = dialog\n", 'electron/services/violation.ts')).toHaveLength(1)
+  })
+
+  it('renderer may not import Node modules or electron/*', async () => {
+    expect(await layeringErrors("import fs from 'node:fs'\nexport const f = fs\n", 'renderer/src/violation.ts')).toHaveLength(1)
+    expect(await layeringErrors("import path from 'path'\nexport const p = path\n", 'renderer/src/violation.ts')).toHaveLength(1)
+    expect(await layeringErrors("import { Services } from '../../electron/services/services'\nexport const s = Services\n", 'renderer/src/violation.ts')).toHaveLength(1)
+  })
+
+  it('shared may not import anything of ours', async () => {
+    expect(await layeringErrors("import { RunStore } from '../electron/engine/store/runs'\nexport const r = RunStore\n", 'shared/violation.ts')).toHaveLength(1)
+    expect(await layeringErrors("import fs from 'node:fs'\nexport const f = fs\n", 'shared/violation.ts')).toHaveLength(1)
+  })
+
+  it('allowed imports pass', async () => {
+    expect(await layeringErrors("import { JobSpec } from '../../shared/index'\nexport const j = JobSpec\n", 'electron/engine/ok.ts')).toHaveLength(0)
+    expect(await layeringErrors("import { JobSpec } from '../../../shared/index'\nexport const j = JobSpec\n", 'renderer/src/api/ok.ts')).toHaveLength(0)
+    expect(await layeringErrors("import { z } from 'zod'\nexport const s = z.string()\n", 'shared/ok.ts')).toHaveLength(0)
+  })
+})
