@@ -8,6 +8,7 @@ import { forkLauncher } from '../../services/engine-client'
 import { defaultConfigDir } from '../../services/settings-store'
 import { newToken, startServer } from '../../services/http-server'
 import { existsSync as exists } from 'node:fs'
+import { openStartupProject } from '../../services/startup-project'
 
 function rendererDir(): string {
   const here = path.dirname(fileURLToPath(import.meta.url))
@@ -27,7 +28,8 @@ Options:
   --port N        port (default 5199; 0 = any free port)
   --host H        interface to bind (default 127.0.0.1). Binding elsewhere exposes your projects
                   and compute to the network: only do it behind a trusted tunnel.
-  --project FILE  open this project at start (created if it does not exist)
+  --project FILE  open this project at start (created if it does not exist); default: your most
+                  recent project, else the example project
   --no-token      do not require the token (loopback-only development; not recommended)
 
 Prints 'NTKW_SERVE_URL=<url>' on stdout when ready. Stop with Ctrl-C.
@@ -44,6 +46,8 @@ Prints 'NTKW_SERVE_URL=<url>' on stdout when ready. Stop with Ctrl-C.
       const file = path.resolve(values.project as string)
       if (exists(file)) services.project.open(file)
       else services.project.create(file)
+    } else {
+      openStartupProject(services, null)
     }
     const server = await startServer({ services, host, port, staticDir, token: values['no-token'] ? null : newToken() })
     void services.engine.start().catch((e: Error) => io.err(`ntkw serve: engine failed to start: ${e.message}\n`))
