@@ -1,0 +1,44 @@
+import * as tf from '@tensorflow/tfjs-core'
+import { correlation, normOuter } from './correlation'
+import { tidyDual } from './tidy-dual'
+import type { ActivationKernel, DualMaps, PairTile } from './types'
+
+// ABReLU(a, b): φ(x) = a·min(x, 0) + b·max(x, 0); ReLU = (0, 1), LeakyReLU(α) = (α, 1), |x| = (−1, 1).
+// With θ = acos(c), c = Σ/√(q1 q2), f = (a − b)²/(2π)   (math.md §1; acos of the clamped correlation is
+// the same angle as atan2(√(q1q2 − Σ²), Σ) and costs half as much):
+//   Ṫ = (a² + b²)/2 − f θ,   T = f √(q1q2 − Σ²) + Ṫ Σ = √(q1q2) (f √(1 − c²) + Ṫ c),   q ← (a² + b²)/2 · q.
+export function abReluDual(a: number, b: number, k: PairTile, needDot: boolean): DualMaps {
+  const f = ((a - b) * (a - b)) / (2 * Math.PI)
+  const k0 = (a * a + b * b) / 2
+  if (f === 0) {
+    // a = b: φ is linear, T = k0 Σ and Ṫ = k0.
+    return { t: tf.mul(k.s, k0), tDot: needDot ? tf.scalar(k0) : null }
+  }
+  return tidyDual(() => {
+    const c = correlation(k)
+    const theta = tf.acos(c)
+    const tDot = tf.add(tf.mul(theta, -f), k0)
+    const sinTheta = tf.sqrt(tf.sub(1, tf.mul(c, c)))
+    const t = tf.mul(tf.add(tf.mul(sinTheta, f), tf.mul(tDot, c)), normOuter(k)) as tf.Tensor2D
+    return needDot ? { t, tDot } : { t, tDot: null }
+  })
+}
+
+export function abRelu(a: number, b: number, name = `abrelu:${a},${b}`): ActivationKernel {
+  const k0 = (a * a + b * b) / 2
+  return {
+    name,
+    phi: (x) => tf.tidy(() => tf.sub(tf.mul(tf.relu(x), b), tf.mul(tf.relu(tf.neg(x)), a))),
+    dphi: (x) => tf.tidy(() => tf.add(tf.mul(tf.step(x), b - a), a)),
+    dual: (k, needDot) => abReluDual(a, b, k, needDot),
+    diag: (q) => tf.mul(q, k0),
+  }
+}
+
+export function leakyRelu(alpha: number): ActivationKernel {
+  return { ...abRelu(alpha, 1, `leaky_relu:${alpha}`), phi: (x) => tf.leakyRelu(x, alpha) }
+}
+
+export function abs(): ActivationKernel {
+  return { ...abRelu(-1, 1, 'abs'), phi: (x) => tf.abs(x), dphi: (x) => tf.sign(x) }
+}

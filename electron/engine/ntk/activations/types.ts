@@ -1,0 +1,38 @@
+import type * as tf from '@tensorflow/tfjs-core'
+
+/**
+ * One tile of the pairwise kernel state entering an activation (math.md §1): Σ is rows×cols, q1 the
+ * variances of the row points as a [rows, 1] column, q2 those of the column points as a [1, cols] row.
+ * `pin` is set on tiles that hold the diagonal of a kernel of x with itself: 1 where row = column and −1
+ * elsewhere, so correlations of a point with itself are exactly 1 despite float32 rounding (which would
+ * otherwise make acos(1 − ulp) ≈ 3.5e-4 and bias Ṫ by ~1e-4).
+ */
+export interface PairTile {
+  s: tf.Tensor2D
+  q1: tf.Tensor2D
+  q2: tf.Tensor2D
+  pin: tf.Tensor2D | null
+}
+
+/** T(Σ, q1, q2) and, when asked, Ṫ(Σ, q1, q2): the NNGP and derivative (NTK) dual maps of φ. */
+export interface DualMaps {
+  t: tf.Tensor2D
+  /** rows×cols, or a scalar when Ṫ is constant */
+  tDot: tf.Tensor | null
+}
+
+/**
+ * An activation φ for both finite networks (forward φ and φ′ as tfjs ops) and infinite ones (the dual
+ * maps T, Ṫ on kernel tiles and the diagonal map q ← T(q, q, q)).
+ */
+export interface ActivationKernel {
+  readonly name: string
+  /** φ(x), elementwise */
+  phi(x: tf.Tensor): tf.Tensor
+  /** φ′(x), elementwise (a.e. for kinks) */
+  dphi(x: tf.Tensor): tf.Tensor
+  /** T and, if `needDot`, Ṫ on a tile */
+  dual(k: PairTile, needDot: boolean): DualMaps
+  /** q ← T(q, q, q) on a vector of variances (any shape) */
+  diag(q: tf.Tensor2D): tf.Tensor2D
+}

@@ -1,0 +1,237 @@
+import { availableParallelism } from 'node:os'
+import type { FcArch } from '../../../shared/arch'
+import { UserError } from '../../../shared/errors'
+import { CancelledError, type Matrix, type TiledArtifactWriter } from '../jobs/context'
+import { fcLayers } from './layers'
+import { runOnWorkers, type TileTask } from './pool'
+import type { InitMessage } from './protocol'
+import { computeTile, type KernelName, type PointBlock, type TileKernels } from './tile'
+import { kernelWorkerUrl } from './worker-path'
+
+export type { KernelName } from './tile'
+
+/** One block of a kernel matrix: rows [row0, row0 + rows) × columns [col0, col0 + cols), row-major. */
+export interface KernelTile {
+  row0: number
+  col0: number
+  rows: number
+  cols: number
+  ntk?: Float32Array
+  nngp?: Float32Array
+}
+
+export interface AnalyticOptions {
+  kernels: KernelName[]
+  /** tile edge (default 1024) */
+  tileSize?: number
+  /** worker threads: 0 = one per core, 1 = this thread (default 0) */
+  workers?: number
+  /** every tile of the full matrix, each exactly once (symmetric kernels: mirrored tiles included) */
+  onTile?: (tile: KernelTile) => void
+  signal?: AbortSignal
+  progress?: (fraction: number) => void
+}
+
+export interface AnalyticKernels {
+  ntk?: Float32Array
+  nngp?: Float32Array
+  rows: number
+  cols: number
+}
+
+export const DEFAULT_TILE = 1024
+// Below this many kernel entries starting workers (≈0.3 s for tfjs + wasm each) costs more than it saves.
+const IN_PROCESS_BELOW = 512 * 512
+
+function toFloat32(m: Matrix, shared: boolean): Float32Array {
+  const n = m.rows * m.cols
+  if (!shared && m.data instanceof Float32Array && m.data.length === n) return m.data
+  const out = shared ? new Float32Array(new SharedArrayBuffer(n * 4)) : new Float32Array(n)
+  out.set(m.data.length === n ? m.data : m.data.subarray(0, n))
+  return out
+}
+
+function checkInput(m: Matrix, name: string): void {
+  if (m.rows < 1 || m.cols < 1) throw new UserError('empty_input', `${name} is empty (${m.rows}×${m.cols})`, 'Pass at least one point with at least one feature.')
+  if (m.data.length < m.rows * m.cols) throw new Error(`${name}: data has ${m.data.length} values, shape needs ${m.rows * m.cols}`)
+  for (let i = 0; i < m.rows * m.cols; i++) {
+    const v = m.data[i]!
+    if (!Number.isFinite(v)) {
+      throw new UserError('non_finite', `${name} contains NaN or Inf (first at row ${Math.floor(i / m.cols)}, column ${i % m.cols})`, 'Remove or impute those values before computing kernels.')
+    }
+    if (Math.abs(v) > 1e18) {
+      throw new UserError('input_too_large', `${name} has a value ${v} at row ${Math.floor(i / m.cols)}: kernels are computed in float32 and would overflow`, 'Standardise the features (e.g. divide by their standard deviation).')
+    }
+  }
+}
+
+/** Checks the architecture can give the requested kernels (before any work starts). */
+export function checkArch(arch: FcArch, kernels: readonly KernelName[]): void {
+  if (arch.parameterization === 'standard' && kernels.includes('ntk') && arch.depth > 0 && arch.width === 'inf') {
+    throw new UserError(
+      'standard_needs_width',
+      'the standard-parameterization NTK grows with the hidden width, so it needs a finite width',
+      'Give the hidden width (--width W, or arch.width in the job spec), or use --parameterization ntk, or --kind nngp.',
+    )
+  }
+}
+
+function planTiles(rows: number, cols: number, tile: number, symmetric: boolean): TileTask[] {
+  const tasks: TileTask[] = []
+  for (let r = 0; r < rows; r += tile) {
+    for (let c = symmetric ? r : 0; c < cols; c += tile) {
+      tasks.push({ row0: r, rows: Math.min(tile, rows - r), col0: c, cols: Math.min(tile, cols - c) })
+    }
+  }
+  return tasks
+}
+
+function transposeTile(a: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(a.length)
+  // blocked so both sides stay in cache
+  const B = 64
+  for (let i0 = 0; i0 < rows; i0 += B) {
+    for (let j0 = 0; j0 < cols; j0 += B) {
+      const iMax = Math.min(i0 + B, rows)
+      const jMax = Math.min(j0 + B, cols)
+      for (let i = i0; i < iMax; i++) for (let j = j0; j < jMax; j++) out[j * rows + i] = a[i * cols + j]!
+    }
+  }
+  return out
+}
+
+function checkFinite(t: KernelTile, arch: FcArch): void {
+  for (const name of ['ntk', 'nngp'] as const) {
+    const a = t[name]
+    if (!a) continue
+    for (let i = 0; i < a.length; i++) {
+      if (!Number.isFinite(a[i]!)) {
+        throw new UserError(
+          'non_finite_kernel',
+          `the ${name.toUpperCase()} overflowed float32 at entry (${t.row0 + Math.floor(i / t.cols)}, ${t.col0 + (i % t.cols)}) (depth ${arch.depth}, w_std ${arch.wStd})`,
+          'Scale the inputs down, or lower --w-std / --b-std / --depth: the kernel grows like w_std^(2·depth).',
+        )
+      }
+    }
+  }
+}
+
+/**
+ * Runs every tile of the kernels between x and x2 (x2 null: x with itself, computed on the upper
+ * triangle of tiles and mirrored), in this thread or on worker threads, and hands each tile of the full
+ * matrix to `sink` exactly once.
+ */
+export async function forEachKernelTile(
+  x: Matrix,
+  x2: Matrix | null,
+  arch: FcArch,
+  opts: AnalyticOptions,
+  sink: (tile: KernelTile) => void,
+): Promise<{ rows: number; cols: number; workers: number }> {
+  checkInput(x, 'x')
+  if (x2) {
+    checkInput(x2, 'x2')
+    if (x2.cols !== x.cols) {
+      throw new UserError('dim_mismatch', `x has ${x.cols} features but x2 has ${x2.cols}`, 'Both point sets must have the same number of columns (features).')
+    }
+  }
+  const kernels = [...new Set(opts.kernels)]
+  if (kernels.length === 0) throw new UserError('no_kernel', 'no kernel requested', "Ask for 'ntk', 'nngp' or both.")
+  checkArch(arch, kernels)
+  const rows = x.rows
+  const cols = x2 ? x2.rows : x.rows
+  const d = x.cols
+  const tileSize = Math.max(1, Math.floor(opts.tileSize ?? DEFAULT_TILE))
+  const symmetric = x2 === null
+  const tasks = planTiles(rows, cols, tileSize, symmetric)
+  const total = tasks.reduce((s, t) => s + t.rows * t.cols, 0)
+  let done = 0
+  const signal = opts.signal
+  if (signal?.aborted) throw new CancelledError()
+
+  const consume = (t: TileTask, out: TileKernels): void => {
+    const tile: KernelTile = { ...t, ...(out.ntk ? { ntk: out.ntk } : {}), ...(out.nngp ? { nngp: out.nngp } : {}) }
+    checkFinite(tile, arch)
+    sink(tile)
+    if (symmetric && t.row0 !== t.col0) {
+      const mirror: KernelTile = { row0: t.col0, col0: t.row0, rows: t.cols, cols: t.rows }
+      if (out.ntk) mirror.ntk = transposeTile(out.ntk, t.rows, t.cols)
+      if (out.nngp) mirror.nngp = transposeTile(out.nngp, t.rows, t.cols)
+      sink(mirror)
+    }
+    done += t.rows * t.cols
+    opts.progress?.(done / total)
+  }
+
+  const requested = opts.workers ?? 0
+  const cores = Math.max(1, availableParallelism())
+  let workers = requested === 0 ? cores : requested
+  workers = Math.min(workers, tasks.length)
+  const url = workers > 1 && rows * cols >= IN_PROCESS_BELOW ? kernelWorkerUrl() : null
+
+  if (!url) {
+    const layers = fcLayers(arch)
+    const xs = toFloat32(x, false)
+    const x2s = x2 ? toFloat32(x2, false) : xs
+    for (const t of tasks) {
+      if (signal?.aborted) throw new CancelledError()
+      const rowsBlock: PointBlock = { data: xs.subarray(t.row0 * d, (t.row0 + t.rows) * d), rows: t.rows, d }
+      const colsBlock: PointBlock = { data: x2s.subarray(t.col0 * d, (t.col0 + t.cols) * d), rows: t.cols, d }
+      consume(t, computeTile(layers, rowsBlock, colsBlock, kernels, symmetric && t.row0 === t.col0))
+      // let cancel (and progress events) through between tiles
+      await new Promise((r) => setImmediate(r))
+    }
+    if (signal?.aborted) throw new CancelledError()
+    return { rows, cols, workers: 1 }
+  }
+
+  const xs = toFloat32(x, true)
+  const init: InitMessage = {
+    type: 'init',
+    x: xs.buffer as SharedArrayBuffer,
+    xRows: rows,
+    x2: x2 ? (toFloat32(x2, true).buffer as SharedArrayBuffer) : null,
+    x2Rows: cols,
+    d,
+    arch,
+    kernels,
+  }
+  await runOnWorkers(url, workers, init, tasks, consume, signal)
+  return { rows, cols, workers }
+}
+
+/** NNGP and/or NTK of an FcArch between x and x2 (or x with itself), fully in memory. */
+export async function computeAnalyticKernels(x: Matrix, x2: Matrix | null, arch: FcArch, opts: AnalyticOptions): Promise<AnalyticKernels> {
+  const rows = x.rows
+  const cols = x2 ? x2.rows : x.rows
+  const kernels = [...new Set(opts.kernels)]
+  const out: AnalyticKernels = { rows, cols }
+  for (const k of kernels) out[k] = new Float32Array(rows * cols)
+  await forEachKernelTile(x, x2, arch, opts, (t) => {
+    for (const k of kernels) {
+      const src = t[k]!
+      const dst = out[k]!
+      for (let r = 0; r < t.rows; r++) dst.set(src.subarray(r * t.cols, (r + 1) * t.cols), (t.row0 + r) * cols + t.col0)
+    }
+    opts.onTile?.(t)
+  })
+  return out
+}
+
+/**
+ * Streams the kernels tile by tile into writers (e.g. ctx.artifacts.openTiled): memory holds only the
+ * inputs and the tiles in flight, so n = 20 000 fits. The caller closes or aborts the writers.
+ */
+export async function streamAnalyticKernels(
+  x: Matrix,
+  x2: Matrix | null,
+  arch: FcArch,
+  writers: Partial<Record<KernelName, TiledArtifactWriter>>,
+  opts: Omit<AnalyticOptions, 'kernels'>,
+): Promise<{ rows: number; cols: number; workers: number }> {
+  const kernels = (Object.keys(writers) as KernelName[]).filter((k) => writers[k])
+  return forEachKernelTile(x, x2, arch, { ...opts, kernels }, (t) => {
+    for (const k of kernels) writers[k]!.writeTile(t.row0, t.col0, t.rows, t.cols, t[k]!)
+    opts.onTile?.(t)
+  })
+}

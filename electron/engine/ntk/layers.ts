@@ -1,0 +1,91 @@
+import * as tf from '@tensorflow/tfjs-core'
+import type { FcArch } from '../../../shared/arch'
+import { UserError } from '../../../shared/errors'
+import { activationKernel } from './activations/index'
+import type { ActivationKernel } from './activations/types'
+import { advance, type KernelState } from './state'
+
+// stax-style composition: each layer maps a KernelState to the next; serial() chains them.
+export interface KernelLayer {
+  readonly name: string
+  apply(s: KernelState): KernelState
+}
+
+export interface DenseOptions {
+  wStd: number
+  /** null: no bias */
+  bStd: number | null
+  parameterization: 'ntk' | 'standard'
+  /** width of this layer's output ('inf' for the infinite-width hidden layers) */
+  outWidth: number | 'inf'
+}
+
+// Dense(σ_w, σ_b) (math.md §1): Σ ← σ_w² Σ + σ_b² (same on q1, q2);
+//   NTK parameterization:      Θ ← Σ_new + σ_w² Θ;
+//   standard parameterization: Θ ← n_in Σ_old + σ_w² Θ (+ 1 with bias), n_in the input width.
+export function dense(o: DenseOptions): KernelLayer {
+  const w2 = o.wStd * o.wStd
+  const b2 = o.bStd === null ? 0 : o.bStd * o.bStd
+  const affine = <T extends tf.Tensor>(t: T): T => {
+    if (w2 === 1 && b2 === 0) return t
+    return (b2 === 0 ? tf.mul(t, w2) : tf.add(tf.mul(t, w2), b2)) as T
+  }
+  return {
+    name: `dense(${o.wStd}, ${o.bStd ?? 'none'}, ${o.parameterization})`,
+    apply: (s) =>
+      advance(s, (st) => {
+        const nngp = affine(st.nngp)
+        let ntk: tf.Tensor2D | null = null
+        if (st.trackNtk) {
+          const scaledOld = st.ntk ? (w2 === 1 ? st.ntk : tf.mul(st.ntk, w2)) : null
+          if (o.parameterization === 'ntk') {
+            ntk = scaledOld ? (tf.add(nngp, scaledOld) as tf.Tensor2D) : nngp
+          } else {
+            if (st.width === 'inf') {
+              throw new UserError(
+                'standard_needs_width',
+                'the standard-parameterization NTK grows with the hidden width, so it needs a finite width',
+                'Give the hidden width (--width W, or arch.width in the job spec), or use --parameterization ntk, or --kind nngp.',
+              )
+            }
+            let t = tf.mul(st.nngp, st.width) as tf.Tensor2D
+            if (scaledOld) t = tf.add(t, scaledOld) as tf.Tensor2D
+            if (o.bStd !== null) t = tf.add(t, 1) as tf.Tensor2D
+            ntk = t
+          }
+        }
+        return { ...st, nngp, ntk, q1: affine(st.q1), q2: affine(st.q2), width: o.outWidth }
+      }),
+  }
+}
+
+// Activation φ (math.md §1): Σ ← T(Σ, q1, q2), q ← T(q, q, q), Θ ← Θ · Ṫ(Σ, q1, q2).
+export function activation(act: ActivationKernel): KernelLayer {
+  return {
+    name: act.name,
+    apply: (s) =>
+      advance(s, (st) => {
+        const needDot = st.trackNtk && st.ntk !== null
+        const { t, tDot } = act.dual({ s: st.nngp, q1: st.q1, q2: st.q2, pin: st.pin }, needDot)
+        const ntk = needDot ? (tf.mul(st.ntk!, tDot!) as tf.Tensor2D) : st.ntk
+        return { ...st, nngp: t, ntk, q1: act.diag(st.q1), q2: act.diag(st.q2) }
+      }),
+  }
+}
+
+export function serial(...layers: KernelLayer[]): KernelLayer {
+  return {
+    name: `serial(${layers.map((l) => l.name).join(', ')})`,
+    apply: (s) => layers.reduce((st, layer) => layer.apply(st), s),
+  }
+}
+
+/** `depth` × (Dense → φ), then the Dense readout: the network of an FcArch (math.md §1). */
+export function fcLayers(arch: FcArch, act: ActivationKernel = activationKernel(arch.activation)): KernelLayer {
+  const denseOf = (outWidth: number | 'inf'): KernelLayer =>
+    dense({ wStd: arch.wStd, bStd: arch.bStd ?? null, parameterization: arch.parameterization, outWidth })
+  const layers: KernelLayer[] = []
+  for (let l = 0; l < arch.depth; l++) layers.push(denseOf(arch.width), activation(act))
+  layers.push(denseOf(1))
+  return serial(...layers)
+}

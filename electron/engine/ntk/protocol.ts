@@ -1,0 +1,29 @@
+import type { FcArch } from '../../../shared/arch'
+import type { KernelName, TileKernels } from './tile'
+
+// Messages between the tile scheduler (main thread) and kernel-worker.ts. The points travel once, in
+// SharedArrayBuffers; each tile request is a few numbers and each answer transfers its buffers.
+export interface InitMessage {
+  type: 'init'
+  x: SharedArrayBuffer
+  xRows: number
+  x2: SharedArrayBuffer | null
+  x2Rows: number
+  d: number
+  arch: FcArch
+  kernels: KernelName[]
+}
+
+export interface TileRequest {
+  type: 'tile'
+  id: number
+  row0: number
+  rows: number
+  col0: number
+  cols: number
+}
+
+export type WorkerReply =
+  | { type: 'ready' }
+  | ({ type: 'tile'; id: number } & TileKernels)
+  | { type: 'error'; id: number | null; message: string; code: string; hint?: string }

@@ -1,0 +1,91 @@
+import * as tf from '@tensorflow/tfjs-core'
+import type { KernelLayer } from './layers'
+import { disposeState, type KernelState } from './state'
+
+export type KernelName = 'ntk' | 'nngp'
+
+/** Row-major float32 points: `rows` points of dimension `d`. */
+export interface PointBlock {
+  data: Float32Array
+  rows: number
+  d: number
+}
+
+export interface TileKernels {
+  ntk?: Float32Array
+  nngp?: Float32Array
+}
+
+const pins = new Map<number, tf.Tensor2D>()
+/** 1 on the diagonal, −1 elsewhere (see PairTile.pin); one per tile size, kept for the process. */
+function pinOf(size: number): tf.Tensor2D {
+  let p = pins.get(size)
+  if (!p) {
+    p = tf.tidy(() => tf.sub(tf.mul(tf.eye(size), 2), 1) as tf.Tensor2D)
+    pins.set(size, p)
+  }
+  return p
+}
+
+/** q⁰ = ‖x‖²/d per point, summed in float64. */
+function inputVariances(b: PointBlock): Float32Array {
+  const q = new Float32Array(b.rows)
+  const inv = 1 / b.d
+  for (let i = 0; i < b.rows; i++) {
+    let s = 0
+    const o = i * b.d
+    for (let k = 0; k < b.d; k++) {
+      const v = b.data[o + k]!
+      s += v * v
+    }
+    q[i] = s * inv
+  }
+  return q
+}
+
+/**
+ * One tile of the requested kernels between the points of `rowsBlock` and `colsBlock` (math.md §1).
+ * Inputs: Σ⁰ = x·x′/d, q = ‖x‖²/d, Θ⁰ = 0. The Gram matrix uses an explicitly transposed operand: the
+ * wasm backend's transposed-matmul path is ~11× slower (performance-notes.md). `selfDiagonal` marks a
+ * square tile on the diagonal of a kernel of x with itself.
+ */
+export function computeTile(
+  layers: KernelLayer,
+  rowsBlock: PointBlock,
+  colsBlock: PointBlock,
+  kernels: readonly KernelName[],
+  selfDiagonal: boolean,
+): TileKernels {
+  const wantNtk = kernels.includes('ntk')
+  let state: KernelState = tf.tidy(() => {
+    const xr = tf.tensor2d(rowsBlock.data, [rowsBlock.rows, rowsBlock.d])
+    const xcT = tf.transpose(tf.tensor2d(colsBlock.data, [colsBlock.rows, colsBlock.d]))
+    const nngp = tf.mul(tf.matMul(xr, xcT), 1 / rowsBlock.d) as tf.Tensor2D
+    return {
+      nngp,
+      ntk: null,
+      q1: tf.tensor2d(inputVariances(rowsBlock), [rowsBlock.rows, 1]),
+      q2: tf.tensor2d(inputVariances(colsBlock), [1, colsBlock.rows]),
+      width: rowsBlock.d,
+      trackNtk: wantNtk,
+      pin: null,
+    } as unknown as tf.TensorContainer
+  }) as unknown as KernelState
+  if (selfDiagonal && rowsBlock.rows === colsBlock.rows) state.pin = pinOf(rowsBlock.rows)
+  try {
+    state = layers.apply(state)
+    const out: TileKernels = {}
+    const copy = tf.getBackend() !== 'wasm' // other backends may hand back their own storage
+    const read = (t: tf.Tensor): Float32Array => {
+      const v = t.dataSync() as Float32Array
+      return copy ? v.slice() : v
+    }
+    if (kernels.includes('nngp')) out.nngp = read(state.nngp)
+    if (wantNtk) out.ntk = state.ntk ? read(state.ntk) : new Float32Array(rowsBlock.rows * colsBlock.rows)
+    return out
+  } finally {
+    // the pin is cached across tiles
+    state.pin = null
+    disposeState(state)
+  }
+}
