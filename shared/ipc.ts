@@ -50,6 +50,12 @@ export const methods = {
     MetricSeries,
   ),
   'runs.delete': method(RunId, z.null()),
+  /** a small stored array (heatmaps, spectra, predictions); large kernels stay in the project as tiles */
+  'artifacts.read': method(
+    z.object({ artifactId: z.string().min(1).max(64) }).strict(),
+    z.object({ name: z.string(), shape: z.array(z.number().int()), data: z.array(z.number()), meta: z.record(z.string(), z.unknown()) }),
+  ),
+  'artifacts.json': method(z.object({ artifactId: z.string().min(1).max(64) }).strict(), z.unknown()),
 } as const
 
 export type Methods = typeof methods

@@ -9,6 +9,10 @@ import { EngineClient, type EngineLauncher } from './engine-client'
 import { JobQueue } from './job-queue'
 import { ProjectService } from './project-service'
 import { SettingsStore } from './settings-store'
+import { artifactMeta, readArtifactArray, readArtifactJson } from '../engine/store/artifacts'
+
+/** arrays larger than this never cross IPC (a 512×512 heatmap is 262 144) */
+const MAX_ARRAY_OVER_IPC = 1 << 20
 
 export interface ServicesOptions {
   mode: 'electron' | 'serve'
@@ -161,6 +165,21 @@ export class Services {
         const s = runs.metric(p.runId, p.name)
         const [steps, values] = lttb(s.steps, s.values, p.maxPoints)
         return { name: p.name, steps, values, total: s.steps.length }
+      },
+      'artifacts.read': (p: { artifactId: string }) => {
+        const { handle } = this.requireProject()
+        const m = artifactMeta(handle.db, p.artifactId)
+        const count = (m.shape ?? []).reduce((a, b) => a * b, 1)
+        if (m.type === 'json') throw new UserError('bad_artifact', `${m.name} is JSON, not an array`, 'Use artifacts.json.')
+        if (count > MAX_ARRAY_OVER_IPC) {
+          throw new UserError('too_large', `${m.name} has ${count.toLocaleString('en-US')} values: too large to send to the UI`, 'Large kernels are viewed through their block-averaged heatmap and spectrum artifacts.')
+        }
+        const a = readArtifactArray(handle.db, p.artifactId)
+        return { name: m.name, shape: a.shape, data: Array.from(a.data), meta: m.meta }
+      },
+      'artifacts.json': (p: { artifactId: string }) => {
+        const { handle } = this.requireProject()
+        return readArtifactJson(handle.db, p.artifactId)
       },
       'runs.delete': (p: { runId: string }) => {
         const { runs } = this.requireProject()

@@ -122,3 +122,10 @@ export function readArtifactArray(db: Db, artifactId: string): { data: Float32Ar
   }
   return { data: out, shape }
 }
+
+export function readArtifactJson(db: Db, artifactId: string): unknown {
+  const m = artifactMeta(db, artifactId)
+  if (m.type !== 'json') throw new UserError('bad_artifact', `artifact ${m.name} is not JSON`)
+  const t = iterateTiles(db, artifactId).next().value as TileRow
+  return JSON.parse(t.data.toString('utf8')) as unknown
+}
