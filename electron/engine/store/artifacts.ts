@@ -95,6 +95,13 @@ export function* iterateTiles(db: Db, artifactId: string): Generator<TileRow> {
   yield* db.prepare('SELECT row0, col0, rows, cols, data FROM artifact_tiles WHERE artifact_id = ? ORDER BY row0, col0').iterate(artifactId) as Iterable<TileRow>
 }
 
+/** The single tile of a small artifact. (A half-consumed iterate() would keep the connection busy.) */
+function firstTile(db: Db, artifactId: string): TileRow {
+  const t = db.prepare('SELECT row0, col0, rows, cols, data FROM artifact_tiles WHERE artifact_id = ? ORDER BY row0, col0 LIMIT 1').get(artifactId) as TileRow | undefined
+  if (!t) throw new UserError('corrupt', `artifact ${artifactId} has no data`)
+  return t
+}
+
 export function artifactMeta(db: Db, artifactId: string): { name: string; type: string; shape: number[] | null; meta: Record<string, unknown> } {
   const row = db.prepare('SELECT name, type, shape_json, meta_json FROM artifacts WHERE id = ? AND complete = 1').get(artifactId) as
     | { name: string; type: string; shape_json: string | null; meta_json: string }
@@ -109,7 +116,7 @@ export function readArtifactArray(db: Db, artifactId: string): { data: Float32Ar
   const shape = m.shape ?? []
   const total = shape.reduce((a, b) => a * b, 1)
   if (m.type === 'f64' || m.type === 'f32') {
-    const t = iterateTiles(db, artifactId).next().value as TileRow
+    const t = firstTile(db, artifactId)
     const copy = new Uint8Array(t.data).buffer
     return { data: m.type === 'f64' ? new Float64Array(copy) : new Float32Array(copy), shape }
   }
@@ -126,6 +133,6 @@ export function readArtifactArray(db: Db, artifactId: string): { data: Float32Ar
 export function readArtifactJson(db: Db, artifactId: string): unknown {
   const m = artifactMeta(db, artifactId)
   if (m.type !== 'json') throw new UserError('bad_artifact', `artifact ${m.name} is not JSON`)
-  const t = iterateTiles(db, artifactId).next().value as TileRow
+  const t = firstTile(db, artifactId)
   return JSON.parse(t.data.toString('utf8')) as unknown
 }
