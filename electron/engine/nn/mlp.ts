@@ -1,0 +1,113 @@
+import * as tf from '@tensorflow/tfjs-core'
+import type { ActivationSpec, FcArch } from '../../../shared/arch'
+import { UserError } from '../../../shared/errors'
+import { activationKernel } from '../ntk/activations/index'
+import { Xoshiro128 } from './prng'
+
+/** An FC architecture with a concrete hidden width (a network that can be instantiated). */
+export type FiniteFcArch = Omit<FcArch, 'width'> & { width: number }
+
+/**
+ * One Dense layer z = wScale · h W + bScale · b with trainable W (nIn × nOut) and b (1 × nOut).
+ *   NTK parameterization (math.md §2):  W, b ~ N(0, 1),            wScale = σ_w/√n_in, bScale = σ_b;
+ *   standard parameterization (NT):     W ~ N(0, σ_w²/n_in), b ~ N(0, σ_b²), wScale = bScale = 1.
+ * The NTK of the parameters is the same formula in both: wScale² (h hᵀ)⊙(G Gᵀ) + bScale² G Gᵀ.
+ */
+export interface DenseLayer {
+  w: tf.Tensor2D
+  /** null: the layer has no bias (arch.bStd null) */
+  b: tf.Tensor2D | null
+  nIn: number
+  nOut: number
+  wScale: number
+  bScale: number
+}
+
+/** A finite MLP: `depth` hidden Dense+φ pairs, then a Dense readout with `outDim` outputs. */
+export interface Mlp {
+  arch: FiniteFcArch
+  inDim: number
+  outDim: number
+  layers: DenseLayer[]
+  phi: (x: tf.Tensor) => tf.Tensor
+  dphi: (x: tf.Tensor) => tf.Tensor
+}
+
+export function activationOps(spec: ActivationSpec): { phi: (x: tf.Tensor) => tf.Tensor; dphi: (x: tf.Tensor) => tf.Tensor } {
+  const k = activationKernel(spec)
+  return { phi: k.phi, dphi: k.dphi }
+}
+
+/** Layer sizes [d, width × depth, outDim]. */
+export function layerSizes(arch: FiniteFcArch, inDim: number, outDim: number): number[] {
+  return [inDim, ...Array.from({ length: arch.depth }, () => arch.width), outDim]
+}
+
+/** Number of trainable parameters. */
+export function parameterCount(arch: FiniteFcArch, inDim: number, outDim: number): number {
+  const sizes = layerSizes(arch, inDim, outDim)
+  let p = 0
+  for (let l = 0; l + 1 < sizes.length; l++) p += sizes[l]! * sizes[l + 1]! + (arch.bStd === null ? 0 : sizes[l + 1]!)
+  return p
+}
+
+/**
+ * Draws a network from the seeded PRNG (nn/prng.ts), layer by layer W then b, so the same (arch, dims,
+ * seed) gives bit-identical weights on every backend.
+ */
+export function initMlp(arch: FiniteFcArch, inDim: number, outDim: number, seed: number): Mlp {
+  if (!Number.isInteger(arch.width) || arch.width < 1) {
+    throw new UserError('bad_width', `a finite network needs a positive integer width (got ${String(arch.width)})`, 'Pass --width W, e.g. --width 512.')
+  }
+  if (inDim < 1 || outDim < 1) throw new UserError('bad_shape', `network dimensions must be positive (input ${inDim}, output ${outDim})`)
+  const rng = new Xoshiro128(seed)
+  const sizes = layerSizes(arch, inDim, outDim)
+  const ntk = arch.parameterization === 'ntk'
+  const layers: DenseLayer[] = []
+  for (let l = 0; l + 1 < sizes.length; l++) {
+    const nIn = sizes[l]!
+    const nOut = sizes[l + 1]!
+    const wStdInit = ntk ? 1 : arch.wStd / Math.sqrt(nIn)
+    const w = tf.tensor2d(rng.normals(nIn * nOut, wStdInit), [nIn, nOut])
+    let b: tf.Tensor2D | null = null
+    if (arch.bStd !== null) b = tf.tensor2d(rng.normals(nOut, ntk ? 1 : arch.bStd), [1, nOut])
+    layers.push({
+      w,
+      b,
+      nIn,
+      nOut,
+      wScale: ntk ? arch.wStd / Math.sqrt(nIn) : 1,
+      bScale: ntk ? (arch.bStd ?? 0) : 1,
+    })
+  }
+  return { arch, inDim, outDim, layers, ...activationOps(arch.activation) }
+}
+
+export function disposeMlp(net: Mlp): void {
+  for (const l of net.layers) {
+    l.w.dispose()
+    l.b?.dispose()
+  }
+}
+
+/** The trainable tensors in a fixed order (W0, b0, W1, b1, ...; absent biases skipped). */
+export function parameterTensors(net: Mlp): tf.Tensor2D[] {
+  const out: tf.Tensor2D[] = []
+  for (const l of net.layers) {
+    out.push(l.w)
+    if (l.b) out.push(l.b)
+  }
+  return out
+}
+
+/** Copies the weights to plain arrays (row-major), e.g. for saving or for float64 checks. */
+export function exportWeights(net: Mlp): { w: Float32Array; b: Float32Array | null; nIn: number; nOut: number; wScale: number; bScale: number }[] {
+  return net.layers.map((l) => ({
+    w: l.w.dataSync() as Float32Array,
+    b: l.b ? (l.b.dataSync() as Float32Array) : null,
+    nIn: l.nIn,
+    nOut: l.nOut,
+    wScale: l.wScale,
+    bScale: l.bScale,
+  }))
+}
