@@ -1,8 +1,9 @@
 import type { CliCommand } from '../command'
 import { infoCommand } from './info'
+import { kernelCommand } from './kernel'
 import { runCommand } from './run'
 import { schemaCommand } from './schema'
 import { serveCommand } from './serve'
 
 // Every `ntkw` subcommand, in the order `ntkw --help` lists them.
-export const commands: CliCommand[] = [infoCommand, runCommand, schemaCommand, serveCommand]
+export const commands: CliCommand[] = [infoCommand, runCommand, schemaCommand, serveCommand, kernelCommand]

@@ -6,6 +6,7 @@ import type { JobRunner } from './context'
 type Loader = () => Promise<JobRunner<JobKind>>
 const loaders: Partial<Record<JobKind, Loader>> = {
   'backend-benchmark': async () => (await import('./kinds/backend-benchmark')).run as JobRunner<JobKind>,
+  kernel: async () => (await import('./kinds/kernel')).run as JobRunner<JobKind>,
 }
 
 export function registerRunner(kind: JobKind, loader: Loader): void {

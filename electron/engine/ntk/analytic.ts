@@ -76,6 +76,21 @@ export function checkArch(arch: FcArch, kernels: readonly KernelName[]): void {
   }
 }
 
+/** Checks points and architecture before any work starts; returns the distinct kernels asked for. */
+export function validateKernelInputs(x: Matrix, x2: Matrix | null, arch: FcArch, requested: readonly KernelName[]): KernelName[] {
+  checkInput(x, 'x')
+  if (x2) {
+    checkInput(x2, 'x2')
+    if (x2.cols !== x.cols) {
+      throw new UserError('dim_mismatch', `x has ${x.cols} features but x2 has ${x2.cols}`, 'Both point sets must have the same number of columns (features).')
+    }
+  }
+  const kernels = [...new Set(requested)]
+  if (kernels.length === 0) throw new UserError('no_kernel', 'no kernel requested', "Ask for 'ntk', 'nngp' or both.")
+  checkArch(arch, kernels)
+  return kernels
+}
+
 function planTiles(rows: number, cols: number, tile: number, symmetric: boolean): TileTask[] {
   const tasks: TileTask[] = []
   for (let r = 0; r < rows; r += tile) {
@@ -128,16 +143,7 @@ export async function forEachKernelTile(
   opts: AnalyticOptions,
   sink: (tile: KernelTile) => void,
 ): Promise<{ rows: number; cols: number; workers: number }> {
-  checkInput(x, 'x')
-  if (x2) {
-    checkInput(x2, 'x2')
-    if (x2.cols !== x.cols) {
-      throw new UserError('dim_mismatch', `x has ${x.cols} features but x2 has ${x2.cols}`, 'Both point sets must have the same number of columns (features).')
-    }
-  }
-  const kernels = [...new Set(opts.kernels)]
-  if (kernels.length === 0) throw new UserError('no_kernel', 'no kernel requested', "Ask for 'ntk', 'nngp' or both.")
-  checkArch(arch, kernels)
+  const kernels = validateKernelInputs(x, x2, arch, opts.kernels)
   const rows = x.rows
   const cols = x2 ? x2.rows : x.rows
   const d = x.cols
