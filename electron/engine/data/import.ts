@@ -1,0 +1,79 @@
+import { basename } from 'node:path'
+import type { Database } from 'better-sqlite3'
+import { ImportOptions, type DataFormat, type DatasetSummary, type ImportOptionsInput, type RecipeInput } from '../../../shared/dataset'
+import { UserError } from '../../../shared/errors'
+import { exampleDataset, isExample } from './examples'
+import { memoryBudget } from './limits'
+import { prepareDataset, type PreparedDataset } from './prepare'
+import { readCsv } from './readers/csv'
+import { readIdxFile } from './readers/idx'
+import { readImageFolder } from './readers/images'
+import { readJsonFile } from './readers/json'
+import { readNpyFile } from './readers/npy'
+import { readNpzFile } from './readers/npz'
+import { detectFormat } from './sniff'
+import { saveDataset } from './store'
+import type { ParsedDataset, ReadContext } from './types'
+
+export interface ImportHooks {
+  progress?(fraction: number, message?: string): void
+  yield?(): Promise<void>
+}
+
+function parseOptions(input: ImportOptionsInput | undefined): ImportOptions {
+  const r = ImportOptions.safeParse(input ?? {})
+  if (!r.success) throw new UserError('bad_options', `invalid import options: ${r.error.issues.map((i) => `${i.path.join('.') || '(options)'}: ${i.message}`).join('; ')}`)
+  return r.data
+}
+
+/** Reads any supported input into memory (nothing is stored). */
+export async function readDataset(path: string, format: DataFormat | 'auto', options: ImportOptions, hooks: ImportHooks = {}): Promise<ParsedDataset> {
+  if (isExample(path)) return exampleDataset(path)
+  const fmt = format === 'auto' ? detectFormat(path) : format
+  const ctx: ReadContext = {
+    name: basename(path),
+    options,
+    budget: memoryBudget(options.maxBytes),
+    progress: (f, m) => hooks.progress?.(f * 0.8, m),
+    yield: hooks.yield ?? (() => new Promise((r) => setImmediate(r))),
+  }
+  switch (fmt) {
+    case 'csv':
+    case 'tsv':
+      return readCsv(path, ctx, fmt === 'tsv')
+    case 'npy':
+      return readNpyFile(path, ctx)
+    case 'npz':
+      return readNpzFile(path, ctx)
+    case 'idx':
+      return readIdxFile(path, ctx)
+    case 'images':
+      return readImageFolder(path, ctx)
+    case 'json':
+    case 'jsonl':
+      return readJsonFile(path, ctx, fmt === 'jsonl')
+  }
+}
+
+/** Reads and validates an input: the dataset exactly as it would be stored. */
+export async function loadForImport(path: string, format: DataFormat | 'auto', optionsIn?: ImportOptionsInput, hooks: ImportHooks = {}): Promise<{ prepared: PreparedDataset; name: string; options: ImportOptions }> {
+  const options = parseOptions(optionsIn)
+  const parsed = await readDataset(path, format, options, hooks)
+  hooks.progress?.(0.85, 'validating')
+  const name = options.name ?? (isExample(path) ? path.slice('example:'.length) : basename(path))
+  return { prepared: prepareDataset(parsed, options, name), name, options }
+}
+
+/** Imports a file into the project: read, validate, then store in one transaction (all or nothing). */
+export async function importDataset(
+  db: Database,
+  path: string,
+  opts: { format?: DataFormat | 'auto'; options?: ImportOptionsInput; recipe?: RecipeInput } = {},
+  hooks: ImportHooks = {},
+): Promise<DatasetSummary> {
+  const { prepared, name } = await loadForImport(path, opts.format ?? 'auto', opts.options, hooks)
+  hooks.progress?.(0.9, 'storing')
+  const summary = saveDataset(db, prepared, { name, source: isExample(path) ? path : basename(path), ...(opts.recipe ? { recipe: opts.recipe } : {}) })
+  hooks.progress?.(1, 'stored')
+  return summary
+}
