@@ -1,4 +1,5 @@
 import { crc32, inflateRawSync } from 'node:zlib'
+import { constants } from 'node:buffer'
 import { UserError } from '../../../shared/errors'
 
 // A minimal ZIP reader for .npz: the central directory (with ZIP64 sizes) lists the entries, and each entry
@@ -99,7 +100,7 @@ export function readZipEntry(buf: Uint8Array, e: ZipEntry, file: string): Uint8A
     out = raw
   } else if (e.method === 8) {
     try {
-      out = inflateRawSync(raw, { maxOutputLength: Math.max(1, e.size) })
+      out = inflateRawSync(raw, { maxOutputLength: Math.min(constants.MAX_LENGTH, Math.max(1, e.size)) })
     } catch (err) {
       if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) {
         throw new UserError('zip_bomb', `${file}: ${e.name} inflates to more than the ${e.size} bytes its header declares`, 'The archive is damaged or crafted to exhaust memory; recreate it with numpy.savez_compressed.')

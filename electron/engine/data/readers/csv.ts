@@ -90,6 +90,7 @@ export async function readCsv(path: string, ctx: ReadContext, tsv: boolean): Pro
   checkBudget(ctx.name, size * 2.5, ctx.budget)
   const sniffed = sniffCsv(text.replace(/^\uFEFF/, ''), tsv)
   const dialect = { delimiter: ctx.options.delimiter ?? sniffed.delimiter, header: ctx.options.header ?? sniffed.header }
+  const firstFields = splitLine(text.replace(/^\uFEFF/, '').split(/\r?\n/).find((l) => l.trim() !== '') ?? '', dialect.delimiter).length
   let table: TableBuilder | null = null
   let firstLine = 1
   const stream = createReadStream(path)
@@ -120,7 +121,7 @@ export async function readCsv(path: string, ctx: ReadContext, tsv: boolean): Pro
       if (err.code === 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH') {
         throw new UserError(
           'ragged_rows',
-          `${ctx.name}: line ${err.lines} has ${err.record?.length ?? '?'} fields, but the first row has ${table?.names.length ?? '?'}`,
+          `${ctx.name}: line ${err.lines} has ${err.record?.length ?? '?'} fields, but the first row has ${table?.names.length ?? firstFields}`,
           `Every row needs the same number of '${dialect.delimiter === '\t' ? '\\t' : dialect.delimiter}'-separated fields; fix that line (a stray delimiter or an unquoted text with one), or choose the delimiter yourself.`,
         )
       }

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
+import { constants } from 'node:buffer'
 import { UserError } from '../../../../shared/errors'
 import type { NpyArray } from '../../io/npy'
 import { checkBudget } from '../limits'
@@ -26,7 +27,7 @@ function load(path: string, name: string, budget: number): Uint8Array {
   const raw = readFileSync(path)
   if (raw[0] === 0x1f && raw[1] === 0x8b) {
     try {
-      return gunzipSync(raw, { maxOutputLength: budget })
+      return gunzipSync(raw, { maxOutputLength: Math.min(budget, constants.MAX_LENGTH) })
     } catch (e) {
       if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') checkBudget(name, Infinity, budget, 'decompressing it')
       throw new UserError('bad_gzip', `${name}: damaged gzip data (${(e as Error).message})`, 'Download the file again, or decompress it with gunzip to check it.')
