@@ -96,6 +96,15 @@ export const TrainSpec = z.object({
   batchSize: z.number().int().min(1).optional(),
   /** record the empirical NTK every this many steps to measure kernel drift (0 = never) */
   kernelEvery: z.number().int().min(0).default(0),
+  /** kernel drift is measured on the first this many training points */
+  kernelPoints: z.number().int().min(2).max(4096).default(128),
+  /** evaluate metrics every this many steps (absent: about 200 points per run) */
+  evalEvery: z.number().int().min(1).optional(),
+  /**
+   * y holds integer class labels in one column (one-hot encoded for training, accuracy reported).
+   * Absent: true for cross-entropy with a one-column y, false otherwise (one-hot y rows still report accuracy).
+   */
+  labels: z.boolean().optional(),
 })
 
 export const WidthSweepSpec = z.object({

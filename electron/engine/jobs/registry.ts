@@ -7,6 +7,8 @@ type Loader = () => Promise<JobRunner<JobKind>>
 const loaders: Partial<Record<JobKind, Loader>> = {
   'backend-benchmark': async () => (await import('./kinds/backend-benchmark')).run as JobRunner<JobKind>,
   kernel: async () => (await import('./kinds/kernel')).run as JobRunner<JobKind>,
+  'empirical-kernel': async () => (await import('./kinds/empirical-kernel')).run as JobRunner<JobKind>,
+  train: async () => (await import('./kinds/train')).run as JobRunner<JobKind>,
 }
 
 export function registerRunner(kind: JobKind, loader: Loader): void {

@@ -1,0 +1,79 @@
+import { createHash } from 'node:crypto'
+import * as tf from '@tensorflow/tfjs-core'
+import type { ArtifactInfo } from '../../../../shared/index'
+import { UserError } from '../../../../shared/errors'
+import { parameterCount } from '../../nn/mlp'
+import { empiricalKernel } from '../../ntk/empirical'
+import type { JobRunner, Matrix } from '../context'
+
+export interface EmpiricalKernelResult {
+  /** [n, n2] for 'trace', [K, n, n2] for 'per-output' */
+  shape: number[]
+  samples: number
+  width: number
+  parameters: number
+  seconds: number
+  artifact: ArtifactInfo
+}
+
+/** A job's input matrix as a float32 tensor, refusing NaN/Inf with the row it is on. */
+export function matrixTensor(m: Matrix, name: string): tf.Tensor2D {
+  if (m.rows < 1 || m.cols < 1) throw new UserError('empty_input', `${name} is empty (${m.rows}×${m.cols})`, 'Pass at least one point with at least one feature.')
+  const n = m.rows * m.cols
+  for (let i = 0; i < n; i++) {
+    if (!Number.isFinite(m.data[i]!)) {
+      throw new UserError('non_finite_input', `${name} has a NaN or infinite value at row ${Math.floor(i / m.cols)}, column ${i % m.cols}`, 'Remove or impute missing values before computing kernels.')
+    }
+  }
+  const data = m.data instanceof Float32Array && m.data.length === n ? m.data : Float32Array.from(m.data.subarray(0, n))
+  return tf.tensor2d(data, [m.rows, m.cols])
+}
+
+// Empirical NTK of finite networks drawn from the seed (math.md §2, layerwise identity), averaged over
+// `samples` networks; one artifact 'kernel'.
+export const run: JobRunner<'empirical-kernel'> = async (spec, ctx) => {
+  const started = performance.now()
+  const xm = await ctx.data.load(spec.x)
+  const x2m = spec.x2 ? await ctx.data.load(spec.x2) : null
+  const hx = await ctx.data.hash(spec.x)
+  ctx.recordDatasetHash(spec.x2 ? createHash('sha256').update(`${hx}:${await ctx.data.hash(spec.x2)}`).digest('hex') : hx)
+  if (x2m && x2m.cols !== xm.cols) {
+    throw new UserError('shape_mismatch', `x has ${xm.cols} features but x2 has ${x2m.cols}`, 'x and x2 must have the same number of columns.')
+  }
+  const x = matrixTensor(xm, 'x')
+  const x2 = x2m ? matrixTensor(x2m, 'x2') : undefined
+  try {
+    ctx.progress(0, `${spec.samples} network(s) of width ${spec.arch.width}`)
+    let lastYield = performance.now()
+    const k = await empiricalKernel(spec.arch, x, x2, {
+      seed: spec.seed,
+      samples: spec.samples,
+      outDim: spec.outDim,
+      outputs: spec.outputs,
+      onSample: async (done, total) => {
+        ctx.progress(done / total, `network ${done}/${total}`)
+        ctx.throwIfCancelled()
+        if (performance.now() - lastYield > 50) {
+          await ctx.yield()
+          lastYield = performance.now()
+        }
+      },
+    })
+    const shape = k.shape
+    const data = k.dataSync() as Float32Array
+    k.dispose()
+    const artifact = ctx.artifacts.saveArray('kernel', data, shape, { arch: spec.arch, samples: spec.samples, outputs: spec.outputs, seed: spec.seed })
+    const result: EmpiricalKernelResult = {
+      shape,
+      samples: spec.samples,
+      width: spec.arch.width,
+      parameters: parameterCount(spec.arch, xm.cols, spec.outDim),
+      seconds: (performance.now() - started) / 1000,
+      artifact,
+    }
+    return result
+  } finally {
+    x.dispose()
+    x2?.dispose()
+  }
+}
