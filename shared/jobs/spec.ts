@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { FcArch } from '../arch'
 import { DataRef } from './data-ref'
-import { ImportOptions } from '../dataset'
+import { ImportOptions, Recipe } from '../dataset'
 
 // Every computation is a job. A JobSpec is plain JSON: saved in the project as an experiment, sent to the
 // engine, and accepted by `ntkw run SPEC.json`. Each kind validates its own fields.
@@ -31,6 +31,8 @@ export const DatasetImportSpec = z.object({
   path: z.string().min(1),
   format: z.enum(['auto', 'csv', 'tsv', 'npy', 'npz', 'idx', 'images', 'json', 'jsonl']).default('auto'),
   options: ImportOptions.default(ImportOptions.parse({})),
+  /** transform recipe stored with the dataset (split, scaling, ...) */
+  recipe: Recipe.optional(),
   /** project file to store the dataset in; absent: the dataset is written as x.npy / y.npy / schema.json artifacts */
   project: z.string().min(1).optional(),
 })

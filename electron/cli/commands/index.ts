@@ -1,4 +1,5 @@
 import type { CliCommand } from '../command'
+import { dataCommand } from './data'
 import { empiricalCommand } from './empirical'
 import { infoCommand } from './info'
 import { kernelCommand } from './kernel'
@@ -7,4 +8,4 @@ import { schemaCommand } from './schema'
 import { serveCommand } from './serve'
 
 // Every `ntkw` subcommand, in the order `ntkw --help` lists them.
-export const commands: CliCommand[] = [infoCommand, runCommand, schemaCommand, serveCommand, kernelCommand, empiricalCommand]
+export const commands: CliCommand[] = [infoCommand, runCommand, schemaCommand, serveCommand, kernelCommand, empiricalCommand, dataCommand]

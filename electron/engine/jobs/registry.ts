@@ -5,6 +5,7 @@ import type { JobRunner } from './context'
 // One runner module per job kind, loaded on first use so the engine starts fast.
 type Loader = () => Promise<JobRunner<JobKind>>
 const loaders: Partial<Record<JobKind, Loader>> = {
+  'dataset-import': async () => (await import('./kinds/dataset-import')).run as JobRunner<JobKind>,
   'backend-benchmark': async () => (await import('./kinds/backend-benchmark')).run as JobRunner<JobKind>,
   kernel: async () => (await import('./kinds/kernel')).run as JobRunner<JobKind>,
   'empirical-kernel': async () => (await import('./kinds/empirical-kernel')).run as JobRunner<JobKind>,
