@@ -37,6 +37,8 @@ export interface AnalyticKernels {
   nngp?: Float32Array
   rows: number
   cols: number
+  /** worker threads used (1 = computed in this thread) */
+  workers: number
 }
 
 export const DEFAULT_TILE = 1024
@@ -211,9 +213,9 @@ export async function computeAnalyticKernels(x: Matrix, x2: Matrix | null, arch:
   const rows = x.rows
   const cols = x2 ? x2.rows : x.rows
   const kernels = [...new Set(opts.kernels)]
-  const out: AnalyticKernels = { rows, cols }
+  const out: AnalyticKernels = { rows, cols, workers: 1 }
   for (const k of kernels) out[k] = new Float32Array(rows * cols)
-  await forEachKernelTile(x, x2, arch, opts, (t) => {
+  const info = await forEachKernelTile(x, x2, arch, opts, (t) => {
     for (const k of kernels) {
       const src = t[k]!
       const dst = out[k]!
@@ -221,6 +223,7 @@ export async function computeAnalyticKernels(x: Matrix, x2: Matrix | null, arch:
     }
     opts.onTile?.(t)
   })
+  out.workers = info.workers
   return out
 }
 

@@ -2,7 +2,7 @@ import { parentPort } from 'node:worker_threads'
 import { errorInfo } from '../../../shared/errors'
 import { initBackend } from '../runtime/backend'
 import { fcLayers, type KernelLayer } from './layers'
-import type { InitMessage, TileRequest, WorkerReply } from './protocol'
+import type { InitMessage, ReleaseMessage, TileRequest, WorkerReply } from './protocol'
 import { computeTile, type PointBlock } from './tile'
 
 // A tile worker: its own tfjs backend (wasm runs one thread per process, so one worker per core is how
@@ -20,8 +20,12 @@ function reply(m: WorkerReply, transfer: ArrayBuffer[] = []): void {
   port!.postMessage(m, transfer)
 }
 
-port.on('message', async (m: InitMessage | TileRequest) => {
+port.on('message', async (m: InitMessage | TileRequest | ReleaseMessage) => {
   try {
+    if (m.type === 'release') {
+      setup = null
+      return
+    }
     if (m.type === 'init') {
       await initBackend()
       const x = new Float32Array(m.x)

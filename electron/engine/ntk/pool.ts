@@ -11,6 +11,49 @@ export interface TileTask {
   cols: number
 }
 
+// Workers stay warm between jobs (starting one costs ~0.35 s: tfjs + wasm compile), unreferenced so an
+// idle pool never keeps the process alive, and end after IDLE_MS without work.
+const IDLE_MS = 30_000
+const warm: Worker[] = []
+let idleTimer: NodeJS.Timeout | null = null
+
+function spawn(url: URL): Worker {
+  const w = new Worker(url)
+  w.on('exit', () => {
+    const i = warm.indexOf(w)
+    if (i >= 0) warm.splice(i, 1)
+  })
+  w.on('error', () => {}) // reported to the job through its own listener; a dead idle worker is just dropped
+  return w
+}
+
+function take(url: URL, n: number): Worker[] {
+  if (idleTimer) clearTimeout(idleTimer)
+  idleTimer = null
+  const out = warm.splice(0, n)
+  while (out.length < n) out.push(spawn(url))
+  for (const w of out) w.ref()
+  return out
+}
+
+function giveBack(ws: Worker[]): void {
+  for (const w of ws) {
+    w.postMessage({ type: 'release' })
+    w.unref()
+    warm.push(w)
+  }
+  if (idleTimer) clearTimeout(idleTimer)
+  idleTimer = setTimeout(() => void shutdownKernelWorkers(), IDLE_MS)
+  idleTimer.unref()
+}
+
+/** Ends the idle workers now (tests, app shutdown). */
+export async function shutdownKernelWorkers(): Promise<void> {
+  if (idleTimer) clearTimeout(idleTimer)
+  idleTimer = null
+  await Promise.all(warm.splice(0).map((w) => w.terminate()))
+}
+
 function toError(r: Extract<WorkerReply, { type: 'error' }>): Error {
   return r.code === 'internal' ? new Error(`kernel worker: ${r.message}`) : new UserError(r.code, r.message, r.hint)
 }
@@ -28,11 +71,14 @@ export async function runOnWorkers(
   consume: (task: TileTask, out: TileKernels) => void,
   signal?: AbortSignal,
 ): Promise<void> {
-  const workers: Worker[] = []
-  let settled = false
-  let onAbort: (() => void) | null = null
+  if (signal?.aborted) throw new CancelledError()
+  if (tasks.length === 0) return
+  const workers = take(url, Math.max(1, Math.min(count, tasks.length)))
+  const detach: (() => void)[] = []
+  let ok = false
   try {
     await new Promise<void>((resolve, reject) => {
+      let settled = false
       let next = 0
       let done = 0
       const fail = (e: unknown): void => {
@@ -40,25 +86,17 @@ export async function runOnWorkers(
         settled = true
         reject(e)
       }
-      onAbort = (): void => fail(new CancelledError())
-      if (signal?.aborted) return onAbort()
+      const onAbort = (): void => fail(new CancelledError())
       signal?.addEventListener('abort', onAbort, { once: true })
-      if (tasks.length === 0) {
-        settled = true
-        return resolve()
-      }
+      detach.push(() => signal?.removeEventListener('abort', onAbort))
       const dispatch = (w: Worker): void => {
         if (next >= tasks.length) return
         const id = next++
-        const t = tasks[id]!
-        const req: TileRequest = { type: 'tile', id, ...t }
+        const req: TileRequest = { type: 'tile', id, ...tasks[id]! }
         w.postMessage(req)
       }
-      const n = Math.max(1, Math.min(count, tasks.length))
-      for (let i = 0; i < n; i++) {
-        const w = new Worker(url)
-        workers.push(w)
-        w.on('message', (r: WorkerReply) => {
+      for (const w of workers) {
+        const onMessage = (r: WorkerReply): void => {
           if (settled) return
           if (r.type === 'ready') return dispatch(w)
           if (r.type === 'error') return fail(toError(r))
@@ -67,23 +105,30 @@ export async function runOnWorkers(
           } catch (e) {
             return fail(e)
           }
-          done++
-          if (done === tasks.length) {
+          if (++done === tasks.length) {
             settled = true
             return resolve()
           }
           dispatch(w)
-        })
-        w.on('error', (e) => fail(e))
-        w.on('exit', (code) => {
-          if (!settled) fail(new Error(`kernel worker exited unexpectedly (code ${code})`))
+        }
+        const onError = (e: Error): void => fail(e)
+        const onExit = (code: number): void => fail(new Error(`kernel worker exited unexpectedly (code ${code})`))
+        w.on('message', onMessage)
+        w.on('error', onError)
+        w.on('exit', onExit)
+        detach.push(() => {
+          w.off('message', onMessage)
+          w.off('error', onError)
+          w.off('exit', onExit)
         })
         w.postMessage(init)
       }
     })
+    ok = true
   } finally {
-    settled = true
-    if (onAbort) signal?.removeEventListener('abort', onAbort)
-    await Promise.all(workers.map((w) => w.terminate()))
+    for (const d of detach) d()
+    // a failed or cancelled run may have tiles in flight: those workers are ended, not reused
+    if (ok) giveBack(workers)
+    else await Promise.all(workers.map((w) => w.terminate()))
   }
 }

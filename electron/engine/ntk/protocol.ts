@@ -23,6 +23,11 @@ export interface TileRequest {
   cols: number
 }
 
+/** drop the job's points (the worker stays warm for the next job) */
+export interface ReleaseMessage {
+  type: 'release'
+}
+
 export type WorkerReply =
   | { type: 'ready' }
   | ({ type: 'tile'; id: number } & TileKernels)

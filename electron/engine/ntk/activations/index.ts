@@ -43,3 +43,10 @@ export function activationFn(spec: ActivationSpec): (x: tf.Tensor) => tf.Tensor 
 export function activationDerivative(spec: ActivationSpec): (x: tf.Tensor) => tf.Tensor {
   return activationKernel(spec).dphi
 }
+
+export { relu } from './relu'
+export { abRelu, leakyRelu, abs } from './abrelu'
+export { erf } from './erf'
+export { gelu } from './gelu'
+export { sin } from './sin'
+export { identity } from './identity'
