@@ -75,12 +75,18 @@ export const PredictSpec = z.object({
   yTest: DataRef.optional(),
   arch: FcArch,
   kernel: KernelKind.default('ntk'),
-  /** training times; absent means t = ∞ */
-  times: z.array(z.number().min(0)).optional(),
-  learningRate: z.number().positive().default(1),
-  diagReg: z.number().min(0).default(0),
-  /** also compute the predictive variance (GP inference) */
+  /** training times (gradient flow, f₀ = 0); absent means t = ∞ (Cholesky solve) */
+  times: z.array(z.number().min(0).finite()).min(1).max(1000).optional(),
+  learningRate: z.number().positive().finite().default(1),
+  /** relative diagonal regularisation: ε = diagReg · trace(K)/N */
+  diagReg: z.number().min(0).finite().default(0),
+  /** also compute the predictive variance K** − K*ᵀ(K + εI)⁻¹K* (GP inference, t = ∞ only) */
   variance: z.boolean().default(false),
+  /** also save the predictions on the training points ('train-predictions') */
+  trainPredictions: z.boolean().default(false),
+  /** tile edge and worker threads for the kernel computation (0 = one per core) */
+  tileSize: z.number().int().min(64).max(8192).default(1024),
+  workers: z.number().int().min(0).max(64).default(0),
 })
 
 export const TrainSpec = z.object({

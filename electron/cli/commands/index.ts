@@ -3,9 +3,10 @@ import { dataCommand } from './data'
 import { empiricalCommand } from './empirical'
 import { infoCommand } from './info'
 import { kernelCommand } from './kernel'
+import { predictCommand } from './predict'
 import { runCommand } from './run'
 import { schemaCommand } from './schema'
 import { serveCommand } from './serve'
 
 // Every `ntkw` subcommand, in the order `ntkw --help` lists them.
-export const commands: CliCommand[] = [infoCommand, runCommand, schemaCommand, serveCommand, kernelCommand, empiricalCommand, dataCommand]
+export const commands: CliCommand[] = [infoCommand, runCommand, schemaCommand, serveCommand, kernelCommand, empiricalCommand, predictCommand, dataCommand]

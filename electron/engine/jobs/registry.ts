@@ -10,6 +10,7 @@ const loaders: Partial<Record<JobKind, Loader>> = {
   kernel: async () => (await import('./kinds/kernel')).run as JobRunner<JobKind>,
   'empirical-kernel': async () => (await import('./kinds/empirical-kernel')).run as JobRunner<JobKind>,
   train: async () => (await import('./kinds/train')).run as JobRunner<JobKind>,
+  predict: async () => (await import('./kinds/predict')).run as JobRunner<JobKind>,
 }
 
 export function registerRunner(kind: JobKind, loader: Loader): void {

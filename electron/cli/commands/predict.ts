@@ -1,0 +1,169 @@
+import { existsSync } from 'node:fs'
+import path from 'node:path'
+import { randomUUID } from 'node:crypto'
+import { parseActivation, type FcArch } from '../../../shared/arch'
+import type { JobEvent, JobSpecInput } from '../../../shared/index'
+import { UserError } from '../../../shared/errors'
+import { executeJob } from '../../engine/jobs/execute'
+import { DirArtifactSink } from '../../engine/jobs/dir-sink'
+import { createDataResolver } from '../../engine/jobs/data-resolver'
+import type { PredictJobResult } from '../../engine/jobs/kinds/predict'
+import type { CliCommand } from '../command'
+import { progressReporter } from '../progress'
+
+const ACTIVATIONS = 'relu, erf, gelu, sin, identity, abs, leaky_relu:ALPHA, abrelu:A,B, erf:A,B,C'
+const USAGE_LINE = 'Usage: ntkw predict --x-train A.npy --y-train Y.npy --x-test B.npy --depth L --activation A [...]'
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined
+}
+
+function inputFile(flag: string, v: string | undefined, required = true): string | undefined {
+  if (!v) {
+    if (!required) return undefined
+    throw new UserError('usage', `--${flag} is required`, USAGE_LINE)
+  }
+  const p = path.resolve(v)
+  if (!existsSync(p)) throw new UserError('file_not_found', `--${flag}: no such file: ${v}`, 'Inputs are .npy arrays saved with numpy.save (float32 or float64): points [n, d], labels [n] or [n, K].')
+  return p
+}
+
+function num(flag: string, v: string | undefined, ok: (n: number) => boolean, what: string, example: string): number | undefined {
+  if (v === undefined) return undefined
+  const n = Number(v)
+  if (v.trim() === '' || !Number.isFinite(n) || !ok(n)) throw new UserError('bad_flag', `--${flag} ${v}: expected ${what}`, `e.g. --${flag} ${example}`)
+  return n
+}
+
+function parseTimes(v: string | undefined): number[] | undefined {
+  if (v === undefined) return undefined
+  const parts = v.split(',').map((s) => s.trim())
+  const ts = parts.map(Number)
+  if (parts.some((s) => s === '') || ts.some((t) => !Number.isFinite(t) || t < 0)) {
+    throw new UserError('bad_flag', `--t ${v}: expected finite times ≥ 0 separated by commas`, 'e.g. --t 10 or --t 0,10,100,1000; omit --t for t = ∞')
+  }
+  return ts
+}
+
+export const predictCommand: CliCommand = {
+  name: 'predict',
+  summary: 'infinite-width NTK/NNGP predictions (gradient flow at times t, or t = ∞ with GP variance)',
+  usage: `Usage: ntkw predict --x-train A.npy --y-train Y.npy --x-test B.npy --depth L --activation A [--w-std S]
+                    [--b-std B] [--kind ntk|nngp] [--t T[,T2,...]] [--lr ETA] [--diag-reg R]
+                    [--out P.npy] [--var V.npy]
+
+Predicts the outputs on B of the infinite-width network L × (Dense → activation) → Dense trained by
+full-batch gradient flow on the MSE loss (math.md §3, neural-tangents gradient_descent_mse conventions,
+f₀ = 0: the infinite-ensemble mean). Without --t: t = ∞, solved by Cholesky with float64 refinement.
+
+Options:
+  --x-train A.npy     training points [n, d], float32 or float64
+  --y-train Y.npy     training targets [n] (one output) or [n, K]
+  --x-test B.npy      test points [m, d]
+  --depth L           number of hidden Dense+activation pairs
+  --activation A      ${ACTIVATIONS}
+  --w-std S           weight standard deviation σ_w (default 1)
+  --b-std B           bias standard deviation σ_b (omitted: no bias)
+  --kind K            ntk (default) or nngp
+  --t T[,T2,...]      training times; several give an output of shape [times, m, K]
+  --lr ETA            learning rate η (default 1); time is normalised by n·K as in neural-tangents
+  --diag-reg R        relative regularisation: ε = R · trace(K)/n added to the diagonal (default 0)
+  --out P.npy         predictions, float32 [m, K] (default predictions.npy in the working directory)
+  --var V.npy         also write the GP predictive variance K** − K*ᵀ(K + εI)⁻¹K* [m] (t = ∞ only)
+  --y-test YT.npy     test targets: report test MSE and accuracy on stderr
+  --quiet             no progress on stderr
+
+Prints the paths of the written files on stdout.
+`,
+  options: {
+    'x-train': { type: 'string' },
+    'y-train': { type: 'string' },
+    'x-test': { type: 'string' },
+    'y-test': { type: 'string' },
+    depth: { type: 'string' },
+    activation: { type: 'string' },
+    'w-std': { type: 'string' },
+    'b-std': { type: 'string' },
+    kind: { type: 'string' },
+    t: { type: 'string' },
+    lr: { type: 'string' },
+    'diag-reg': { type: 'string' },
+    out: { type: 'string' },
+    var: { type: 'string' },
+    quiet: { type: 'boolean' },
+  },
+  async run({ values, io }) {
+    const xTrain = inputFile('x-train', str(values['x-train']))!
+    const yTrain = inputFile('y-train', str(values['y-train']))!
+    const xTest = inputFile('x-test', str(values['x-test']))!
+    const yTest = inputFile('y-test', str(values['y-test']), false)
+    const depth = num('depth', str(values.depth), (n) => Number.isInteger(n) && n >= 0 && n <= 64, 'an integer 0..64', '3')
+    if (depth === undefined) throw new UserError('usage', '--depth is required', 'e.g. --depth 3 (three hidden Dense+activation pairs, then the readout)')
+    const actText = str(values.activation)
+    if (!actText) throw new UserError('usage', '--activation is required', `One of: ${ACTIVATIONS}`)
+    let activation: FcArch['activation']
+    try {
+      activation = parseActivation(actText)
+    } catch (e) {
+      throw new UserError('bad_activation', (e as Error).message, 'e.g. --activation relu, --activation leaky_relu:0.1 or --activation erf:1,1,0')
+    }
+    const wStd = num('w-std', str(values['w-std']), (n) => n > 0, 'a positive number', '1.5') ?? 1
+    const bStd = num('b-std', str(values['b-std']), (n) => n >= 0, 'a number ≥ 0', '0.05') ?? null
+    const kindText = str(values.kind) ?? 'ntk'
+    if (kindText !== 'ntk' && kindText !== 'nngp') throw new UserError('bad_flag', `--kind ${kindText}: expected ntk or nngp`)
+    const kind: 'ntk' | 'nngp' = kindText
+    const times = parseTimes(str(values.t))
+    const lr = num('lr', str(values.lr), (n) => n > 0, 'a positive number', '1') ?? 1
+    const diagReg = num('diag-reg', str(values['diag-reg']), (n) => n >= 0, 'a number ≥ 0', '1e-4') ?? 0
+    const out = path.resolve(str(values.out) ?? 'predictions.npy')
+    const varPath = str(values.var) ? path.resolve(str(values.var)!) : undefined
+    if (varPath && times) throw new UserError('usage', '--var needs t = ∞: the predictive variance is the GP posterior', 'Drop --t to get the variance, or drop --var.')
+
+    const spec: JobSpecInput = {
+      kind: 'predict',
+      xTrain: { type: 'npy', path: xTrain },
+      yTrain: { type: 'npy', path: yTrain },
+      xTest: { type: 'npy', path: xTest },
+      ...(yTest ? { yTest: { type: 'npy' as const, path: yTest } } : {}),
+      arch: { depth, activation, wStd, bStd },
+      kernel: kind,
+      ...(times ? { times } : {}),
+      learningRate: lr,
+      diagReg,
+      variance: Boolean(varPath),
+    }
+    const sink = new DirArtifactSink(path.dirname(out), { predictions: out, ...(varPath ? { variance: varPath } : {}) })
+    const ac = new AbortController()
+    const onSigint = (): void => {
+      if (ac.signal.aborted) process.exit(130)
+      io.err('\ncancelling (Ctrl-C again to exit now)...\n')
+      ac.abort()
+    }
+    process.on('SIGINT', onSigint)
+    const bar = progressReporter(io, `predict ${kind}`, { quiet: Boolean(values.quiet) })
+    try {
+      const outcome = await executeJob(spec, {
+        runId: randomUUID(),
+        signal: ac.signal,
+        emit: (e: JobEvent) => bar.onEvent(e),
+        artifacts: sink,
+        data: createDataResolver(),
+      })
+      bar.end()
+      if (outcome.state === 'cancelled') {
+        io.err('cancelled\n')
+        return 130
+      }
+      if (outcome.state === 'failed') throw new UserError('predict_failed', outcome.error, outcome.hint)
+      const result = outcome.result as PredictJobResult
+      for (const m of result.metrics) {
+        if (m.testMse === undefined) continue
+        io.err(`t = ${m.t ?? '∞'}: test MSE ${m.testMse.toPrecision(4)}, accuracy ${((m.testAccuracy ?? 0) * 100).toFixed(2)}%\n`)
+      }
+      for (const a of sink.written) if (a.path) io.out(`${a.path}\n`)
+      return 0
+    } finally {
+      process.off('SIGINT', onSigint)
+    }
+  },
+}

@@ -1,0 +1,130 @@
+import { createHash } from 'node:crypto'
+import type { ArtifactInfo } from '../../../../shared/index'
+import { predictInfiniteWidth, checkPredictInputs } from '../../ntk/predict'
+import type { JobRunner, Matrix } from '../context'
+
+export interface PredictMetrics {
+  /** training time, or null for t = ∞ */
+  t: number | null
+  trainMse: number
+  testMse?: number
+  testAccuracy?: number
+}
+
+export interface PredictJobResult {
+  nTrain: number
+  nTest: number
+  outputs: number
+  kernel: 'ntk' | 'nngp'
+  times: number[] | null
+  diagReg: number
+  solve?: { shift: number; relResidual: number; initialRelResidual: number; iterations: number; varianceClipped: number }
+  eigen?: { min: number; max: number; clippedNegative: number }
+  metrics: PredictMetrics[]
+  seconds: number
+  artifacts: ArtifactInfo[]
+}
+
+function mse(pred: Float32Array, off: number, y: Matrix): number {
+  const len = y.rows * y.cols
+  let s = 0
+  for (let i = 0; i < len; i++) s += (pred[off + i]! - y.data[i]!) ** 2
+  return s / len
+}
+
+/** argmax agreement for K > 1 outputs; sign agreement (labels ±1 or 0/1 around 0.5) for K = 1 */
+function accuracy(pred: Float32Array, off: number, y: Matrix): number {
+  let ok = 0
+  const k = y.cols
+  if (k === 1) {
+    let min = Infinity
+    for (let i = 0; i < y.rows; i++) min = Math.min(min, y.data[i]!)
+    const thr = min >= 0 ? 0.5 : 0
+    for (let i = 0; i < y.rows; i++) if (pred[off + i]! > thr === y.data[i]! > thr) ok++
+    return ok / y.rows
+  }
+  for (let i = 0; i < y.rows; i++) {
+    let bp = 0
+    let by = 0
+    for (let c = 1; c < k; c++) {
+      if (pred[off + i * k + c]! > pred[off + i * k + bp]!) bp = c
+      if (y.data[i * k + c]! > y.data[i * k + by]!) by = c
+    }
+    if (bp === by) ok++
+  }
+  return ok / y.rows
+}
+
+// Infinite-width NTK/NNGP predictions (math.md §3) on the test points: t = ∞ by Cholesky with float64
+// refinement (optionally with the GP predictive variance), or gradient flow at the given times.
+export const run: JobRunner<'predict'> = async (spec, ctx) => {
+  const started = performance.now()
+  const xTrain = await ctx.data.load(spec.xTrain)
+  const yTrain = await ctx.data.load(spec.yTrain)
+  const xTest = await ctx.data.load(spec.xTest)
+  const yTest = spec.yTest ? await ctx.data.load(spec.yTest) : undefined
+  checkPredictInputs(xTrain, yTrain, xTest, yTest)
+  const hashes = await Promise.all([spec.xTrain, spec.yTrain, spec.xTest].map((r) => ctx.data.hash(r)))
+  ctx.recordDatasetHash(createHash('sha256').update(hashes.join(':')).digest('hex'))
+  ctx.throwIfCancelled()
+
+  const out = await predictInfiniteWidth({
+    xTrain,
+    yTrain,
+    xTest,
+    arch: spec.arch,
+    kernel: spec.kernel,
+    ...(spec.times ? { times: spec.times } : {}),
+    learningRate: spec.learningRate,
+    diagReg: spec.diagReg,
+    variance: spec.variance,
+    tileSize: spec.tileSize,
+    workers: spec.workers,
+    signal: ctx.signal,
+    progress: (f, msg) => ctx.progress(f, msg),
+    yieldNow: async () => {
+      await ctx.yield()
+      ctx.throwIfCancelled()
+    },
+  })
+  ctx.throwIfCancelled()
+
+  const times = spec.times ?? [null]
+  const metrics: PredictMetrics[] = times.map((t, ti) => {
+    const row: PredictMetrics = { t, trainMse: mse(out.train, ti * out.n * out.k, yTrain) }
+    ctx.metric('train_mse', ti, row.trainMse)
+    if (yTest) {
+      row.testMse = mse(out.test, ti * out.m * out.k, yTest)
+      row.testAccuracy = accuracy(out.test, ti * out.m * out.k, yTest)
+      ctx.metric('test_mse', ti, row.testMse)
+      ctx.metric('test_accuracy', ti, row.testAccuracy)
+    }
+    return row
+  })
+  if (out.solve && out.solve.relResidual > 1e-6) {
+    ctx.log('warn', `the solve reached only a relative residual of ${out.solve.relResidual.toExponential(2)}: the kernel is ill-conditioned in float32; a larger diag_reg (e.g. ${Math.max(spec.diagReg * 10, 1e-6)}) gives a more trustworthy result`)
+  }
+  if (out.eigen && out.eigen.clippedNegative > 0) {
+    ctx.log('warn', `${out.eigen.clippedNegative} eigenvalue(s) of the kernel were negative (rounding) and were clipped at 0`)
+  }
+
+  const meta = { kernel: spec.kernel, arch: spec.arch, times: spec.times ?? null, diagReg: spec.diagReg }
+  const artifacts = [ctx.artifacts.saveArray('predictions', out.test, out.testShape, meta)]
+  if (out.variance) artifacts.push(ctx.artifacts.saveArray('variance', out.variance, [out.m], meta))
+  if (spec.trainPredictions) artifacts.push(ctx.artifacts.saveArray('train-predictions', out.train, out.trainShape, meta))
+  ctx.progress(1, 'done')
+  const result: PredictJobResult = {
+    nTrain: out.n,
+    nTest: out.m,
+    outputs: out.k,
+    kernel: spec.kernel,
+    times: spec.times ?? null,
+    diagReg: spec.diagReg,
+    ...(out.solve ? { solve: out.solve } : {}),
+    ...(out.eigen ? { eigen: out.eigen } : {}),
+    metrics,
+    seconds: (performance.now() - started) / 1000,
+    artifacts,
+  }
+  return result
+}
