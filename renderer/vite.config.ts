@@ -1,8 +1,8 @@
-import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vite'
 import vue from '@vitejs/plugin-vue'
 
-const root = fileURLToPath(new URL('.', import.meta.url))
+// Build-time config (runs in Node, not in the app). import.meta.dirname is this folder.
+const root = import.meta.dirname
 
 // The renderer is loaded from file:// in Electron and from `ntkw serve` over HTTP: relative asset paths
 // (base './') work in both. No inline scripts, so the strict CSP in index.html holds.
@@ -11,7 +11,8 @@ export default defineConfig({
   base: './',
   plugins: [vue()],
   build: {
-    outDir: fileURLToPath(new URL('../out/renderer', import.meta.url)),
+    // relative to root
+    outDir: '../out/renderer',
     emptyOutDir: true,
     target: 'es2022',
     modulePreload: { polyfill: false },

@@ -37,6 +37,9 @@ function theme(dark: boolean) {
     logAxis: axisStyle,
     timeAxis: axisStyle,
     dataZoom: { textStyle: { color: muted }, borderColor: axis },
+    // value labels sit on the page background: plain text, no outline
+    bar: { label: { color: text, textBorderWidth: 0, textBorderColor: 'transparent' } },
+    line: { label: { color: text, textBorderWidth: 0, textBorderColor: 'transparent' } },
   }
 }
 

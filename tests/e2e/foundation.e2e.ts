@@ -1,0 +1,187 @@
+import { mkdirSync, rmSync, mkdtempSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { BrowserContext, Page } from 'playwright-core'
+import { launchBrowser, pixelStats, screenshot, startServe, type Served } from './harness'
+
+// The foundation floor, in a real Chromium against `ntkw serve`: create a project, run the backend
+// benchmark and see progress then a result, cancel a second (long) benchmark within 1 s, and find both runs
+// again after a reload and after closing and reopening the project.
+
+// Functions passed to page.waitForFunction run in the page; this file is type-checked without the DOM lib.
+interface MiniElement {
+  getAttribute(name: string): string | null
+}
+declare const document: { querySelector(s: string): MiniElement | null; querySelectorAll(s: string): ArrayLike<MiniElement> }
+
+let tmp: string
+let served: Served
+let context: BrowserContext
+let page: Page
+const pageErrors: string[] = []
+
+beforeAll(async () => {
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'ntkw-e2e-'))
+  mkdirSync(path.join(tmp, 'projects'))
+  served = await startServe(['--project', path.join(tmp, 'e2e.ntkw')], { NTKW_CONFIG_DIR: path.join(tmp, 'config') })
+  ;({ context, page } = await launchBrowser(path.join(tmp, 'profile')))
+  page.on('pageerror', (e) => pageErrors.push(e.message))
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/favicon/.test(m.location().url)) pageErrors.push(`console: ${m.text()}`)
+  })
+})
+
+afterAll(async () => {
+  await context?.close().catch(() => undefined)
+  await served?.stop()
+  if (tmp) rmSync(tmp, { recursive: true, force: true })
+})
+
+const sel = {
+  shell: '[data-testid=app-shell]',
+  sidebar: 'nav.sidebar',
+  statusbar: '[data-testid=statusbar]',
+  jobsPanel: '[data-testid=jobs-panel]',
+  projectName: '[data-testid=project-name]',
+  runBenchmark: '[data-testid=run-benchmark]',
+  preset: '[data-testid=benchmark-preset]',
+  result: '[data-testid=benchmark-result]',
+  jobItem: (id: string) => `[data-testid=job-item][data-run-id="${id}"]`,
+  runRow: '[data-testid=run-row]',
+}
+
+async function shellVisible(): Promise<void> {
+  for (const s of [sel.shell, sel.sidebar, sel.statusbar, sel.jobsPanel, '[data-testid=main]']) await page.locator(s).first().waitFor({ state: 'visible' })
+  const box = await page.locator('[data-testid=main]').boundingBox()
+  expect(box!.width).toBeGreaterThan(400)
+  expect(box!.height).toBeGreaterThan(400)
+}
+
+/** Submits a benchmark with the given preset and returns its run id (the newest job in the panel). */
+async function startBenchmark(preset: string): Promise<string> {
+  const before = await page.locator('[data-testid=job-item]').evaluateAll((els) => els.map((e) => e.getAttribute('data-run-id')))
+  await page.selectOption(sel.preset, preset)
+  await page.click(sel.runBenchmark)
+  const handle = await page.waitForFunction(
+    (known) => {
+      const el = Array.from(document.querySelectorAll('[data-testid=job-item]')).find((e) => !known.includes(e.getAttribute('data-run-id')))
+      return el ? el.getAttribute('data-run-id') : null
+    },
+    before,
+    { timeout: 15_000 },
+  )
+  return (await handle.jsonValue()) as string
+}
+
+async function runStates(): Promise<Record<string, string>> {
+  await page.locator(sel.runRow).first().waitFor()
+  const rows = await page.locator(sel.runRow).evaluateAll((els) => els.map((e) => [e.getAttribute('data-run-id'), e.getAttribute('data-state')]))
+  return Object.fromEntries(rows)
+}
+
+describe('foundation in Chromium via ntkw serve', () => {
+  it('create a project, benchmark, cancel, reload, reopen', async () => {
+    // --- open the app: the shell renders, the token left the visible URL, the backend is reported
+    await page.goto(served.url)
+    await shellVisible()
+    expect(page.url()).not.toContain('token=')
+    await page.locator('[data-testid=status-backend]').filter({ hasText: 'wasm' }).waitFor({ timeout: 60_000 })
+    await page.locator('.statusbar .conn.open').waitFor()
+
+    // --- create a project: New (untitled scratch project), then Save As to a real path
+    await page.click('[data-testid=action-new]')
+    await page.locator(sel.projectName).filter({ hasText: 'untitled' }).waitFor()
+    const projectFile = path.join(tmp, 'projects', 'foundation.ntkw')
+    await page.click('[data-testid=action-save-as]')
+    await page.fill('[data-testid=path-input]', projectFile)
+    await page.click('[data-testid=path-submit]')
+    await page.locator(sel.projectName).filter({ hasText: 'foundation' }).waitFor()
+    expect(await page.locator('[data-testid=project-path]').textContent()).toBe(projectFile)
+    expect(await page.locator(sel.projectName).textContent()).toContain('saved')
+
+    // --- backend benchmark: progress strictly between 0 and 100 %, then a result with a chart
+    const first = await startBenchmark('standard')
+    const seen = await page.waitForFunction(
+      (s) => {
+        const b = document.querySelector(s)
+        const v = b ? Number(b.getAttribute('aria-valuenow')) : 0
+        return v > 0 && v < 100 ? v : null
+      },
+      `${sel.jobItem(first)} [role=progressbar]`,
+      { timeout: 60_000, polling: 'raf' },
+    )
+    expect(await seen.jsonValue()).toBeGreaterThan(0)
+    await page.locator(`${sel.jobItem(first)}[data-state=succeeded]`).waitFor({ timeout: 120_000 })
+    await page.locator(sel.result).waitFor()
+    const gflops = await page
+      .locator('[data-testid=benchmark-matmul-table] tbody tr td:last-child')
+      .evaluateAll((tds) => tds.map((td) => Number(td.textContent)))
+    expect(gflops).toHaveLength(3)
+    for (const g of gflops) expect(g).toBeGreaterThan(0.05)
+    // the chart holds the same numbers (read from the ECharts instance, not from pixels)
+    const chart = (await page.locator('[data-chart=benchmark-matmul]').evaluate((el) => {
+      const o = (el as unknown as { ntkwChart: { getOption(): { xAxis: { data: string[] }[]; series: { data: number[] }[] } } }).ntkwChart.getOption()
+      return { x: o.xAxis[0]!.data, y: o.series[0]!.data }
+    })) as { x: string[]; y: number[] }
+    expect(chart.x).toEqual(['256', '512', '1024'])
+    chart.y.forEach((v, i) => expect(v).toBeCloseTo(gflops[i]!, 0))
+    const shotResult = await screenshot(page, 'foundation-benchmark-light')
+
+    // --- a long second benchmark, cancelled while running: `cancelled` within 1 s of the click
+    const second = await startBenchmark('large')
+    await page.waitForFunction(
+      (s) => {
+        const b = document.querySelector(s)
+        return b !== null && Number(b.getAttribute('aria-valuenow')) > 0
+      },
+      `${sel.jobItem(second)}[data-state=running] [role=progressbar]`,
+      { timeout: 60_000, polling: 'raf' },
+    )
+    const clickedAt = Date.now()
+    await page.click(`${sel.jobItem(second)} [data-testid=job-cancel]`)
+    await page.locator(`${sel.jobItem(second)}[data-state=cancelled]`).waitFor({ timeout: 5_000 })
+    const cancelMs = Date.now() - clickedAt
+    console.log(`cancel: state 'cancelled' shown ${cancelMs} ms after the click`)
+    expect(cancelMs).toBeLessThanOrEqual(1000)
+
+    // --- reload: the Runs page lists both runs with their final states
+    await page.click('[data-page=runs]')
+    await page.reload()
+    await shellVisible()
+    await page.locator('[data-testid=page-runs]').waitFor()
+    await page.locator(`${sel.runRow}[data-run-id="${second}"]`).waitFor()
+    expect(await runStates()).toMatchObject({ [first]: 'succeeded', [second]: 'cancelled' })
+    await page.click(`${sel.runRow}[data-run-id="${first}"]`)
+    await page.locator('[data-testid=run-detail]').filter({ hasText: 'Backend benchmark' }).waitFor()
+    await page.locator('[data-testid=run-detail] [data-testid=benchmark-result]').waitFor()
+    await screenshot(page, 'foundation-runs-light')
+
+    // --- close the project, then reopen it by path (Ctrl+O opens the path dialog in a browser)
+    await page.click('[data-page=project]')
+    await page.click('[data-testid=action-close]')
+    await page.locator('[data-testid=no-project]').waitFor()
+    await page.keyboard.press('Control+o')
+    await page.locator('[data-testid=path-dialog]').waitFor()
+    await page.fill('[data-testid=path-input]', projectFile)
+    await page.click('[data-testid=path-submit]')
+    await page.locator(sel.projectName).filter({ hasText: 'foundation' }).waitFor()
+    await page.click('[data-page=runs]')
+    await page.locator(`${sel.runRow}[data-run-id="${second}"]`).waitFor()
+    expect(await runStates()).toMatchObject({ [first]: 'succeeded', [second]: 'cancelled' })
+
+    // --- dark theme: the document switches and the page still renders content
+    await page.click('[data-page=project]')
+    for (let i = 0; i < 3 && !(await page.locator('html.dark').count()); i++) await page.click('[data-testid=theme-toggle]')
+    await page.locator('html.dark').waitFor({ state: 'attached' })
+    await page.locator(sel.result).waitFor()
+    await page.waitForTimeout(400) // chart re-initialises with the dark theme
+    const shotDark = await screenshot(page, 'foundation-benchmark-dark')
+    // the dominant colour is dark now, and was light before
+    const luma = ([r, g, b]: [number, number, number]) => 0.2126 * r + 0.7152 * g + 0.0722 * b
+    expect(luma(shotDark.stats.background)).toBeLessThan(60)
+    expect(luma(pixelStats(shotResult.file).background)).toBeGreaterThan(200)
+
+    expect(pageErrors).toEqual([])
+  })
+})
