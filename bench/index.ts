@@ -4,6 +4,9 @@ import type { BenchModule, BenchResult } from './types'
 // {"bench": file, ...BenchResult}. Progress goes to stderr so stdout stays machine-readable.
 const modules: Record<string, () => Promise<BenchModule>> = {
   backend: () => import('./backend'),
+  'ntk-analytic': () => import('./ntk-analytic'),
+  'ntk-empirical': () => import('./ntk-empirical'),
+  data: () => import('./data'),
 }
 
 const only = process.argv.slice(2).filter((a) => !a.startsWith('-'))

@@ -12,11 +12,23 @@ import type { EmpiricalNtkOptions } from './empirical'
 // column chunks of at most `chunkFloats` entries; the result is the same as one J Jᵀ. This costs
 // O(n·P) to build and O(n·n2·P) to contract, against O(n·n2·width·depth) for the layerwise path: it is kept
 // as the independent reference in tests and as the benchmark baseline, not for use.
+export interface JacobianChunking {
+  /** J is built and contracted in column blocks of at most this many entries (default 2²⁴) */
+  chunkFloats?: number
+  /**
+   * Benchmarks only: contract just the first `sampleChunks` W-blocks of each hidden layer (the result is
+   * then a partial sum, not the NTK) so the cost of one block can be measured at full n.
+   */
+  sampleChunks?: number
+  /** every W-block of every hidden layer and output: its column count, and whether it was computed */
+  onChunk?: (info: { layer: number; columns: number; computed: boolean; ms: number }) => void
+}
+
 export function empiricalNtkJacobian(
   net: Mlp,
   x: tf.Tensor2D,
   x2?: tf.Tensor2D,
-  opts: EmpiricalNtkOptions & { chunkFloats?: number } = {},
+  opts: EmpiricalNtkOptions & JacobianChunking = {},
 ): tf.Tensor {
   const outputs = opts.outputs ?? 'trace'
   const chunkFloats = opts.chunkFloats ?? 1 << 24
@@ -58,15 +70,24 @@ export function empiricalNtkJacobian(
       for (let k = 0; k < K; k++) {
         tf.tidy(() => {
           const gk = tf.squeeze(tf.slice(g, [k, 0, 0], [1, -1, -1]), [0]) as tf.Tensor2D
-          for (let a0 = 0; a0 < layer.nIn; a0 += step) {
+          for (let a0 = 0, c = 0; a0 < layer.nIn; a0 += step, c++) {
+            if (opts.sampleChunks !== undefined && c >= opts.sampleChunks) {
+              opts.onChunk?.({ layer: l, columns: Math.min(step, layer.nIn - a0) * layer.nOut, computed: false, ms: 0 })
+              continue
+            }
+            const t0 = performance.now()
             tf.tidy(() => {
               const m = Math.min(step, layer.nIn - a0)
-              const hs = tf.slice(h, [0, a0], [rows, m])
+              const hs = tf.mul(tf.slice(h, [0, a0], [rows, m]), layer.wScale)
               // per-example outer product h_i ⊗ g_i, flattened: the W-columns a0..a0+m of J_k
               const j = tf.reshape(tf.mul(tf.expandDims(hs, 2), tf.expandDims(gk, 1)), [rows, m * layer.nOut])
-              const [ja, jb] = split(tf.mul(j, layer.wScale) as tf.Tensor2D)
+              const [ja, jb] = split(j as tf.Tensor2D)
               addTo(k, ja, jb)
             })
+            if (opts.onChunk) {
+              acc[k]!.dataSync() // wait for the block (a no-op on synchronous backends)
+              opts.onChunk({ layer: l, columns: Math.min(step, layer.nIn - a0) * layer.nOut, computed: true, ms: performance.now() - t0 })
+            }
           }
           if (layer.b) {
             const [ba, bb] = split(tf.mul(gk, layer.bScale) as tf.Tensor2D)
