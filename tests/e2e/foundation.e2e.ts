@@ -1,9 +1,9 @@
-import { mkdirSync, rmSync, mkdtempSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { BrowserContext, Page } from 'playwright-core'
-import { launchBrowser, pixelStats, screenshot, startServe, type Served } from './harness'
+import { launchBrowser, pixelStats, RESULTS, screenshot, startServe, type Served } from './harness'
 
 // The foundation floor, in a real Chromium against `ntkw serve`: create a project, run the backend
 // benchmark and see progress then a result, cancel a second (long) benchmark within 1 s, and find both runs
@@ -156,6 +156,27 @@ describe('foundation in Chromium via ntkw serve', () => {
     await page.locator('[data-testid=run-detail]').filter({ hasText: 'Backend benchmark' }).waitFor()
     await page.locator('[data-testid=run-detail] [data-testid=benchmark-result]').waitFor()
     await screenshot(page, 'foundation-runs-light')
+    // its metric series (runs.metric) as a line chart: one point per matmul size
+    await page.click('[data-testid=run-detail] [data-tab=metrics]')
+    await page.selectOption('[data-testid=metric-select]', 'matmul_gflops')
+    const metricChart = page.locator('[data-testid=run-detail] [data-chart$=matmul_gflops]')
+    await metricChart.waitFor()
+    const points = (await metricChart.evaluate((el) => {
+      const o = (el as unknown as { ntkwChart: { getOption(): { series: { data: [number, number][] }[] } } }).ntkwChart.getOption()
+      return o.series[0]!.data
+    })) as [number, number][]
+    expect(points.map((p) => p[0])).toEqual([256, 512, 1024])
+    points.forEach((p, i) => expect(p[1]).toBeCloseTo(gflops[i]!, 0))
+    await screenshot(page, 'foundation-metrics-light')
+    // charts export as PNG and SVG files
+    for (const kind of ['PNG', 'SVG']) {
+      const [download] = await Promise.all([page.waitForEvent('download'), page.locator('[data-testid=run-detail] .echart').getByRole('button', { name: kind }).click()])
+      const file = path.join(RESULTS, `foundation-metric-export.${kind.toLowerCase()}`)
+      await download.saveAs(file)
+      const head = readFileSync(file).subarray(0, 200)
+      if (kind === 'PNG') expect([...head.subarray(0, 4)]).toEqual([0x89, 0x50, 0x4e, 0x47])
+      else expect(head.toString('utf8')).toContain('<svg')
+    }
 
     // --- close the project, then reopen it by path (Ctrl+O opens the path dialog in a browser)
     await page.click('[data-page=project]')
@@ -182,6 +203,13 @@ describe('foundation in Chromium via ntkw serve', () => {
     expect(luma(shotDark.stats.background)).toBeLessThan(60)
     expect(luma(pixelStats(shotResult.file).background)).toBeGreaterThan(200)
 
-    expect(pageErrors).toEqual([])
+    // --- the server goes away: a visible "disconnected" banner, not a silently frozen page
+    await served.stop()
+    await page.locator('[data-testid=disconnected-banner]').waitFor({ timeout: 10_000 })
+    await page.locator('.statusbar .conn.closed').waitFor()
+    await screenshot(page, 'foundation-disconnected-dark')
+
+    const unexpected = pageErrors.filter((e) => !/ERR_CONNECTION_REFUSED|WebSocket connection/.test(e))
+    expect(unexpected).toEqual([])
   })
 })

@@ -111,7 +111,9 @@ export class WsBridge implements WorkbenchApi {
       this.socket = null
       const reason = opened
         ? `the connection to the server was lost${ev.reason ? ` (${ev.reason})` : ''}`
-        : 'could not connect to the server: is `ntkw serve` still running, and was this page opened from the URL it printed (with its token)?'
+        : this.status.opens > 0
+          ? 'the server does not answer: is `ntkw serve` still running?'
+          : 'could not connect to the server: is `ntkw serve` running, and was this page opened from the URL it printed (with its token)?'
       this.failPending(reason)
       this.scheduleRetry(reason)
     }
