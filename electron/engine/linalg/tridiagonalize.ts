@@ -38,15 +38,19 @@ export async function tridiagonalize(a: Float32Array, n: number, opts: { blockSi
       const cols = Float64Array.from(pt.dataSync())
       pt.dispose()
       const nref = Math.max(0, Math.min(b, n - 2 - p))
+      // column-major panel vectors: V[q·m + r], so every inner loop runs over contiguous rows
       const V = new Float64Array(m * b)
       const W = new Float64Array(m * b)
       const tau = new Float64Array(nref)
       const col = new Float64Array(m)
       for (let j = 0; j < b; j++) {
-        for (let r = j; r < m; r++) {
-          let s = cols[j * m + r]!
-          for (let q = 0; q < j; q++) s -= V[r * b + q]! * W[j * b + q]! + W[r * b + q]! * V[j * b + q]!
-          col[r] = s
+        col.set(cols.subarray(j * m + j, (j + 1) * m), j)
+        for (let q = 0; q < j; q++) {
+          const vq = V.subarray(q * m, (q + 1) * m)
+          const wq = W.subarray(q * m, (q + 1) * m)
+          const wj = wq[j]!
+          const vj = vq[j]!
+          for (let r = j; r < m; r++) col[r] = col[r]! - (vq[r]! * wj + wq[r]! * vj)
         }
         d[p + j] = col[j]!
         if (p + j === n - 1) break
@@ -68,41 +72,37 @@ export async function tridiagonalize(a: Float32Array, n: number, opts: { blockSi
         const scale = 1 / (alpha - beta)
         tau[j] = t
         e[p + j] = beta
-        V[(j + 1) * b + j] = 1
-        for (let r = j + 2; r < m; r++) V[r * b + j] = col[r]! * scale
+        const vj = V.subarray(j * m, (j + 1) * m)
+        const wj = W.subarray(j * m, (j + 1) * m)
+        vj[j + 1] = 1
+        for (let r = j + 2; r < m; r++) vj[r] = col[r]! * scale
         // w = τ (A v − V (Wᵀ v) − W (Vᵀ v)), then w −= ½ τ (wᵀ v) v
-        const vrow = new Float32Array(m)
-        for (let r = j + 1; r < m; r++) vrow[r] = V[r * b + j]!
-        const avT = tf.tidy(() => tf.matMul(tf.tensor2d(vrow, [1, m]), at))
+        const avT = tf.tidy(() => tf.matMul(tf.tensor2d(Float32Array.from(vj), [1, m]), at))
         const av = avT.dataSync()
         avT.dispose()
-        const wtv = new Float64Array(j)
-        const vtv = new Float64Array(j)
+        for (let r = j + 1; r < m; r++) wj[r] = av[r]!
         for (let q = 0; q < j; q++) {
+          const vq = V.subarray(q * m, (q + 1) * m)
+          const wq = W.subarray(q * m, (q + 1) * m)
           let s1 = 0
           let s2 = 0
           for (let r = j + 1; r < m; r++) {
-            const vr = V[r * b + j]!
-            s1 += W[r * b + q]! * vr
-            s2 += V[r * b + q]! * vr
+            s1 += wq[r]! * vj[r]!
+            s2 += vq[r]! * vj[r]!
           }
-          wtv[q] = s1
-          vtv[q] = s2
+          for (let r = j + 1; r < m; r++) wj[r] = wj[r]! - (vq[r]! * s1 + wq[r]! * s2)
         }
         let wv = 0
         for (let r = j + 1; r < m; r++) {
-          let s = av[r]!
-          for (let q = 0; q < j; q++) s -= V[r * b + q]! * wtv[q]! + W[r * b + q]! * vtv[q]!
-          s *= t
-          W[r * b + j] = s
-          wv += s * V[r * b + j]!
+          wj[r] = wj[r]! * t
+          wv += wj[r]! * vj[r]!
         }
         const c = -0.5 * t * wv
-        for (let r = j + 1; r < m; r++) W[r * b + j] = W[r * b + j]! + c * V[r * b + j]!
+        for (let r = j + 1; r < m; r++) wj[r] = wj[r]! + c * vj[r]!
       }
       if (nref > 0) {
         const vOut = new Float64Array((m - 1) * nref)
-        for (let r = 1; r < m; r++) for (let j = 0; j < nref; j++) vOut[(r - 1) * nref + j] = V[r * b + j]!
+        for (let j = 0; j < nref; j++) for (let r = 1; r < m; r++) vOut[(r - 1) * nref + j] = V[j * m + r]!
         panels.push({ p, b: nref, v: vOut, tau })
       }
       if (m > b) {
@@ -110,10 +110,10 @@ export async function tridiagonalize(a: Float32Array, n: number, opts: { blockSi
         const mm = m - b
         const left = new Float32Array(mm * 2 * b)
         const rightT = new Float32Array(2 * b * mm)
-        for (let r = 0; r < mm; r++)
-          for (let q = 0; q < b; q++) {
-            const vv = V[(b + r) * b + q]!
-            const ww = W[(b + r) * b + q]!
+        for (let q = 0; q < b; q++)
+          for (let r = 0; r < mm; r++) {
+            const vv = V[q * m + b + r]!
+            const ww = W[q * m + b + r]!
             left[r * 2 * b + q] = vv
             left[r * 2 * b + b + q] = ww
             rightT[q * mm + r] = ww
@@ -137,19 +137,36 @@ export async function tridiagonalize(a: Float32Array, n: number, opts: { blockSi
  *   T_jj = τ_j,  T[:j, j] = −τ_j T[:j, :j] (V[:, :j]ᵀ v_j).
  * `z` is row-major n×k float32; returns a new array.
  */
-export function applyQ(form: TridiagonalForm, z: Float32Array, n: number, k: number): Float32Array {
-  let zt: tf.Tensor2D = tf.tensor2d(z, [n, k])
-  try {
-    for (let pi = form.panels.length - 1; pi >= 0; pi--) {
-      const { p, b, v, tau } = form.panels[pi]!
-      const rows = n - p - 1
-      const vtv = new Float64Array(b * b)
-      for (let r = 0; r < rows; r++)
-        for (let i = 0; i < b; i++) {
-          const vi = v[r * b + i]!
-          if (vi === 0) continue
-          for (let j = i + 1; j < b; j++) vtv[i * b + j] = vtv[i * b + j]! + vi * v[r * b + j]!
-        }
+export function applyQ(form: TridiagonalForm, z: Float32Array, n: number, k: number, groupRows = 128): Float32Array {
+  const out = Float32Array.from(z.subarray(0, n * k))
+  // consecutive panels grouped into one block reflector of up to `groupRows` columns (fewer passes over Z)
+  const groups: Reflectors[][] = []
+  for (const pn of form.panels) {
+    const g = groups[groups.length - 1]
+    if (g && g.reduce((s, x) => s + x.b, 0) + pn.b <= groupRows && g[g.length - 1]!.p + g[g.length - 1]!.b === pn.p) g.push(pn)
+    else groups.push([pn])
+  }
+  for (let gi = groups.length - 1; gi >= 0; gi--) {
+    const g = groups[gi]!
+    const p = g[0]!.p
+    const b = g.reduce((s, x) => s + x.b, 0)
+    const rows = n - p - 1
+    const v = new Float32Array(rows * b)
+    const tau = new Float64Array(b)
+    let c0 = 0
+    for (const pn of g) {
+      const off = pn.p - p
+      const pr = n - pn.p - 1
+      for (let r = 0; r < pr; r++) for (let j = 0; j < pn.b; j++) v[(off + r) * b + c0 + j] = pn.v[r * pn.b + j]!
+      tau.set(pn.tau, c0)
+      c0 += pn.b
+    }
+    const vT = new Float32Array(b * rows)
+    for (let r = 0; r < rows; r++) for (let j = 0; j < b; j++) vT[j * rows + r] = v[r * b + j]!
+    const corr = tf.tidy(() => {
+      const vt = tf.tensor2d(vT, [b, rows])
+      const vm = tf.tensor2d(v, [rows, b])
+      const vtv = tf.matMul(vt, vm).dataSync()
       const t = new Float64Array(b * b)
       for (let j = 0; j < b; j++) {
         t[j * b + j] = tau[j]!
@@ -159,20 +176,13 @@ export function applyQ(form: TridiagonalForm, z: Float32Array, n: number, k: num
           t[i * b + j] = -tau[j]! * s
         }
       }
-      const vT = new Float32Array(b * rows)
-      for (let r = 0; r < rows; r++) for (let j = 0; j < b; j++) vT[j * rows + r] = v[r * b + j]!
-      const prev = zt
-      zt = tf.tidy(() => {
-        const top = tf.slice(prev, [0, 0], [p + 1, k])
-        const bottom = tf.slice(prev, [p + 1, 0], [rows, k])
-        const y = tf.matMul(tf.tensor2d(Float32Array.from(t), [b, b]), tf.matMul(tf.tensor2d(vT, [b, rows]), bottom))
-        const upd = tf.sub(bottom, tf.matMul(tf.tensor2d(Float32Array.from(v), [rows, b]), y))
-        return tf.concat([top, upd], 0) as tf.Tensor2D
-      })
-      prev.dispose()
-    }
-    return zt.dataSync() as Float32Array
-  } finally {
-    zt.dispose()
+      const bottom = tf.tensor2d(out.subarray((p + 1) * k, n * k), [rows, k])
+      return tf.matMul(vm, tf.matMul(tf.tensor2d(Float32Array.from(t), [b, b]), tf.matMul(vt, bottom)))
+    })
+    const cd = corr.dataSync()
+    corr.dispose()
+    const base = (p + 1) * k
+    for (let i = 0; i < rows * k; i++) out[base + i] = out[base + i]! - cd[i]!
   }
+  return out
 }
