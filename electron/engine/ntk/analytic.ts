@@ -42,6 +42,8 @@ export interface AnalyticKernels {
 }
 
 export const DEFAULT_TILE = 1024
+const TILES_PER_WORKER = 6
+const MIN_BALANCED_TILE = 256
 // Below this many kernel entries starting workers (≈0.3 s for tfjs + wasm each) costs more than it saves.
 const IN_PROCESS_BELOW = 512 * 512
 
@@ -149,8 +151,15 @@ export async function forEachKernelTile(
   const rows = x.rows
   const cols = x2 ? x2.rows : x.rows
   const d = x.cols
-  const tileSize = Math.max(1, Math.floor(opts.tileSize ?? DEFAULT_TILE))
   const symmetric = x2 === null
+  const requested = opts.workers ?? 0
+  const cores = Math.max(1, availableParallelism())
+  const wantWorkers = requested === 0 ? cores : requested
+  let tileSize = Math.max(1, Math.floor(opts.tileSize ?? DEFAULT_TILE))
+  // With several workers, halve the tile until each worker gets several tiles, so none idles at the end.
+  while (wantWorkers > 1 && tileSize > MIN_BALANCED_TILE && planTiles(rows, cols, tileSize, symmetric).length < TILES_PER_WORKER * wantWorkers) {
+    tileSize = Math.max(MIN_BALANCED_TILE, tileSize >> 1)
+  }
   const tasks = planTiles(rows, cols, tileSize, symmetric)
   const total = tasks.reduce((s, t) => s + t.rows * t.cols, 0)
   let done = 0
@@ -171,10 +180,7 @@ export async function forEachKernelTile(
     opts.progress?.(done / total)
   }
 
-  const requested = opts.workers ?? 0
-  const cores = Math.max(1, availableParallelism())
-  let workers = requested === 0 ? cores : requested
-  workers = Math.min(workers, tasks.length)
+  const workers = Math.min(wantWorkers, tasks.length)
   const url = workers > 1 && rows * cols >= IN_PROCESS_BELOW ? kernelWorkerUrl() : null
 
   if (!url) {
