@@ -81,6 +81,13 @@ async function runStates(): Promise<Record<string, string>> {
 }
 
 describe('foundation in Chromium via ntkw serve', () => {
+  it('the blank-page guard bites: a blank page fails the screenshot check', async () => {
+    const blank = await context.newPage()
+    await blank.setContent('<html><body style="background:#f5f6f8"></body></html>')
+    await expect(screenshot(blank, 'blank-guard')).rejects.toThrow(/looks blank/)
+    await blank.close()
+  })
+
   it('create a project, benchmark, cancel, reload, reopen', async () => {
     // --- open the app: the shell renders, the token left the visible URL, the backend is reported
     await page.goto(served.url)
