@@ -5,7 +5,6 @@ import type { BenchModule, BenchResult } from './types'
 const modules: Record<string, () => Promise<BenchModule>> = {
   backend: () => import('./backend'),
   'ntk-analytic': () => import('./ntk-analytic'),
-  'ntk-analytic': () => import('./ntk-analytic'),
   'ntk-empirical': () => import('./ntk-empirical'),
   data: () => import('./data'),
 }
