@@ -7,6 +7,7 @@ const modules: Record<string, () => Promise<BenchModule>> = {
   'ntk-analytic': () => import('./ntk-analytic'),
   'ntk-empirical': () => import('./ntk-empirical'),
   data: () => import('./data'),
+  linalg: () => import('./linalg'),
 }
 
 const only = process.argv.slice(2).filter((a) => !a.startsWith('-'))

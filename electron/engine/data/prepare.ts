@@ -31,7 +31,10 @@ export function prepareDataset(p: ParsedDataset, options: ImportOptions, name: s
   if (n === 0) throw new UserError('empty', `${name}: the dataset has no rows`, 'Check that the file holds data rows (not only a header) and try again.')
   if (d === 0) throw new UserError('empty', `${name}: the rows have no feature values (shape ${p.xShape.join('×')})`, 'Check the label column choice: every column may have been used as the label or dropped.')
   if (p.x.length !== n * d) throw new Error(`internal: x has ${p.x.length} values for shape ${p.xShape.join('×')}`)
-  if (p.x instanceof Float32Array) {
+  const xScale = p.xScale ?? 1
+  const stats = columnStats(p.x, n, d, xScale, p.featureNames)
+  if (!stats.finite && p.x instanceof Float32Array) {
+    // Only now look for the first bad value, to name it.
     const x = p.x
     for (let i = 0; i < x.length; i++) {
       if (!Number.isFinite(x[i]!)) {
@@ -51,8 +54,6 @@ export function prepareDataset(p: ParsedDataset, options: ImportOptions, name: s
     }
     targets = encodeTargets(p.y, options.task, name, p.labelColumn ? `label column '${p.labelColumn}'` : 'the labels')
   }
-  const xScale = p.xScale ?? 1
-  const stats = columnStats(p.x, n, d, xScale, p.featureNames)
   if (stats.columns && p.sourceColumns && p.featureNames) {
     // Missing counts belong to source columns; report them on each feature that came from one.
     const bySource = new Map(p.sourceColumns.map((c) => [c.name, c.missing]))

@@ -4,6 +4,8 @@ import type { ColumnStats } from '../../../shared/dataset'
 export const MAX_COLUMN_STATS = 4096
 
 export interface XStats {
+  /** false when a value is NaN or ±Inf (the sums are then not finite) */
+  finite: boolean
   columns?: ColumnStats[]
   summary: { min: number; max: number; mean: number; std: number }
 }
@@ -21,16 +23,35 @@ export function columnStats(x: Float32Array | Uint8Array, n: number, d: number, 
   const min = new Float64Array(cols).fill(Infinity)
   const max = new Float64Array(cols).fill(-Infinity)
   if (n > 0) for (let j = 0; j < cols; j++) shift[j] = x[j]! * scale
-  for (let r = 0; r < n; r++) {
-    const base = r * d
+  if (perColumn) {
+    // Hot loop (60 000 × 784 in the import benchmark): scale is applied to the sums afterwards.
+    for (let j = 0; j < d; j++) shift[j] = x[j] ?? 0
+    for (let r = 0; r < n; r++) {
+      const base = r * d
+      for (let j = 0; j < d; j++) {
+        const v = x[base + j]!
+        const t = v - shift[j]!
+        sum[j]! += t
+        sumSq[j]! += t * t
+        if (v < min[j]!) min[j] = v
+        if (v > max[j]!) max[j] = v
+      }
+    }
     for (let j = 0; j < d; j++) {
-      const c = perColumn ? j : 0
-      const v = x[base + j]! * scale
-      const t = v - shift[c]!
-      sum[c]! += t
-      sumSq[c]! += t * t
-      if (v < min[c]!) min[c] = v
-      if (v > max[c]!) max[c] = v
+      shift[j] = shift[j]! * scale
+      sum[j] = sum[j]! * scale
+      sumSq[j] = sumSq[j]! * scale * scale
+      min[j] = min[j]! * scale
+      max[j] = max[j]! * scale
+    }
+  } else {
+    for (let i = 0; i < n * d; i++) {
+      const v = x[i]! * scale
+      const t = v - shift[0]!
+      sum[0]! += t
+      sumSq[0]! += t * t
+      if (v < min[0]!) min[0] = v
+      if (v > max[0]!) max[0] = v
     }
   }
   const per = perColumn ? n : n * d
@@ -39,7 +60,9 @@ export function columnStats(x: Float32Array | Uint8Array, n: number, d: number, 
     const m = sum[c]! / per
     return { min: min[c]!, max: max[c]!, mean: shift[c]! + m, std: Math.sqrt(Math.max(0, sumSq[c]! / per - m * m)) }
   }
-  if (!perColumn) return { summary: stat(0) }
+  let finite = true
+  for (let c = 0; c < cols; c++) if (!Number.isFinite(sum[c]!) || !Number.isFinite(sumSq[c]!)) finite = false
+  if (!perColumn) return { finite, summary: stat(0) }
   const columns = Array.from({ length: d }, (_, j) => ({ name: names?.[j] ?? `x${j}`, ...stat(j), missing: missing?.[j] ?? 0 }))
   // Overall summary from the per-column sums (every column has n values).
   let gMin = Infinity
@@ -54,5 +77,5 @@ export function columnStats(x: Float32Array | Uint8Array, n: number, d: number, 
   }
   const mean = d > 0 ? gSum / d : 0
   const summary = n > 0 && d > 0 ? { min: gMin, max: gMax, mean, std: Math.sqrt(Math.max(0, gSq / d - mean * mean)) } : { min: 0, max: 0, mean: 0, std: 0 }
-  return { columns, summary }
+  return { finite, columns, summary }
 }

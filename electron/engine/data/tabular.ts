@@ -67,49 +67,67 @@ export class TableBuilder {
 
   /** one row of cells: strings (CSV) or JSON values */
   add(cells: ArrayLike<unknown>): void {
-    const r = this.rows
-    if (r >= this.cap) {
+    this.startRow()
+    for (let j = 0; j < this.columns.length; j++) this.cell(j, cells[j])
+    this.rows++
+  }
+
+  /** makes room for one more row; fill it with cell()/number(), then endRow() */
+  startRow(): void {
+    if (this.rows >= this.cap) {
       this.cap *= 2
       for (const c of this.columns) c.grow(this.cap)
     }
-    for (let j = 0; j < this.columns.length; j++) {
-      const col = this.columns[j]!
-      const cell = cells[j]
-      if (typeof cell === 'number') {
-        col.vals[r] = cell
-        col.kind[r] = K_NUM
-        col.nNum++
-        continue
-      }
-      if (cell === null || cell === undefined) {
-        col.kind[r] = K_MISSING
-        col.nMissing++
-        continue
-      }
-      const s = typeof cell === 'string' ? cell : typeof cell === 'boolean' ? String(cell) : JSON.stringify(cell)
-      const t = s.trim()
-      if (MISSING.has(t.toLowerCase())) {
-        col.kind[r] = K_MISSING
-        col.nMissing++
-        continue
-      }
-      const v = Number(t)
-      if (!Number.isNaN(v)) {
-        col.vals[r] = v
-        col.kind[r] = K_NUM
-        col.nNum++
-        continue
-      }
-      const inf = INF.exec(t)
-      if (inf) {
-        col.vals[r] = inf[1] === '-' ? -Infinity : Infinity
-        col.kind[r] = K_NUM
-        col.nNum++
-        continue
-      }
-      col.text(r, t)
-    }
+  }
+
+  endRow(): void {
     this.rows++
+  }
+
+  /** a cell already known to be a finite decimal number */
+  number(j: number, v: number): void {
+    const col = this.columns[j]!
+    col.vals[this.rows] = v
+    col.kind[this.rows] = K_NUM
+    col.nNum++
+  }
+
+  cell(j: number, cell: unknown): void {
+    const r = this.rows
+    const col = this.columns[j]!
+    if (typeof cell === 'number') {
+      col.vals[r] = cell
+      col.kind[r] = K_NUM
+      col.nNum++
+      return
+    }
+    if (cell === null || cell === undefined) {
+      col.kind[r] = K_MISSING
+      col.nMissing++
+      return
+    }
+    const s = typeof cell === 'string' ? cell : typeof cell === 'boolean' ? String(cell) : JSON.stringify(cell)
+    const t = s.trim()
+    if (MISSING.has(t.toLowerCase())) {
+      col.kind[r] = K_MISSING
+      col.nMissing++
+      return
+    }
+    const v = Number(t)
+    if (!Number.isNaN(v)) {
+      col.vals[r] = v
+      col.kind[r] = K_NUM
+      col.nNum++
+      return
+    }
+    const inf = INF.exec(t)
+    if (inf) {
+      col.vals[r] = inf[1] === '-' ? -Infinity : Infinity
+      col.kind[r] = K_NUM
+      col.nNum++
+      return
+    }
+    col.text(r, t)
   }
 }
 

@@ -101,3 +101,28 @@ describe('CSV/TSV import', () => {
     expect(summary.task).toBe('regression')
   })
 })
+
+describe('fast decimal parsing agrees with Number()', () => {
+  it('on 20 000 random decimal strings, and declines what it cannot parse exactly', async () => {
+    const { plainDecimal } = await import('../../../electron/engine/data/readers/csv-fast')
+    const { mulberry32 } = await import('../../../electron/engine/data/rng')
+    const rand = mulberry32(11)
+    const chars = '0123456789.-+e '
+    let parsed = 0
+    for (let i = 0; i < 20000; i++) {
+      let s = ''
+      if (i % 2 === 0) {
+        // well-formed decimals of many lengths
+        s = (rand() < 0.3 ? '-' : '') + String(Math.floor(rand() * 10 ** Math.floor(rand() * 12))) + (rand() < 0.7 ? '.' + String(Math.floor(rand() * 1e9)).padStart(Math.floor(rand() * 12), '0') : '')
+      } else {
+        const n = 1 + Math.floor(rand() * 8)
+        for (let k = 0; k < n; k++) s += chars[Math.floor(rand() * chars.length)]
+      }
+      const v = plainDecimal(s, 0, s.length)
+      if (Number.isNaN(v)) continue
+      parsed++
+      expect(Object.is(v, Number(s)), s).toBe(true)
+    }
+    expect(parsed).toBeGreaterThan(9000)
+  })
+})

@@ -3,6 +3,7 @@ import { parse, CsvError } from 'csv-parse'
 import { UserError } from '../../../../shared/errors'
 import { checkBudget } from '../limits'
 import { finishTable, TableBuilder } from '../tabular'
+import { readCsvFast } from './csv-fast'
 import type { ParsedDataset, ReadContext } from '../types'
 
 const DELIMITERS = [',', '\t', ';', '|']
@@ -82,6 +83,10 @@ function readHead(path: string, bytes: number): { text: string; size: number } {
   }
 }
 
+function dialectNote(dialect: CsvDialect, ctx: ReadContext): string {
+  return `delimiter ${JSON.stringify(dialect.delimiter)}, ${dialect.header ? 'header row' : 'no header row'}${ctx.options.header === undefined ? ' (detected)' : ''}`
+}
+
 /** Reads a CSV/TSV file in a stream (csv-parse), reporting progress by bytes read. */
 export async function readCsv(path: string, ctx: ReadContext, tsv: boolean): Promise<ParsedDataset> {
   const { text, size } = readHead(path, SNIFF_BYTES)
@@ -90,6 +95,13 @@ export async function readCsv(path: string, ctx: ReadContext, tsv: boolean): Pro
   checkBudget(ctx.name, size * 2.5, ctx.budget)
   const sniffed = sniffCsv(text.replace(/^\uFEFF/, ''), tsv)
   const dialect = { delimiter: ctx.options.delimiter ?? sniffed.delimiter, header: ctx.options.header ?? sniffed.header }
+  const fast = await readCsvFast(path, ctx, dialect.delimiter, dialect.header, size)
+  if (fast !== 'quoted') {
+    if (fast.table.rows === 0) throw new UserError('empty', `${ctx.name}: no data rows after the header`, 'The file must hold at least one data row.')
+    const parsed = finishTable(fast.table, ctx.options, ctx.name, tsv ? 'tsv' : 'csv', (r) => `line ${r + fast.dataLine0}`)
+    parsed.notes.unshift(dialectNote(dialect, ctx))
+    return parsed
+  }
   const firstFields = splitLine(text.replace(/^\uFEFF/, '').split(/\r?\n/).find((l) => l.trim() !== '') ?? '', dialect.delimiter).length
   let table: TableBuilder | null = null
   let firstLine = 1
@@ -131,7 +143,7 @@ export async function readCsv(path: string, ctx: ReadContext, tsv: boolean): Pro
   }
   if (!table || table.rows === 0) throw new UserError('empty', `${ctx.name}: no data rows${table ? ' after the header' : ''}`, 'The file must hold at least one data row.')
   const hdr = firstLine
-  const notes = [`delimiter ${JSON.stringify(dialect.delimiter)}, ${dialect.header ? 'header row' : 'no header row'}${ctx.options.header === undefined ? ' (detected)' : ''}`]
+  const notes = [dialectNote(dialect, ctx)]
   // Line numbers in messages assume one record per line (true unless quoted fields span lines).
   const parsed = finishTable(table, ctx.options, ctx.name, tsv ? 'tsv' : 'csv', (r) => `line ${r + hdr}`)
   parsed.notes.unshift(...notes)
