@@ -11,8 +11,8 @@ import { tql2 } from './tql2'
 
 const LEAF = 32
 const EPS = 2 ** -52
-/** merges below this many multiply-adds stay in float64 JS */
-const JS_MATMUL_MAX = 4e7
+/** merges below this many multiply-adds stay in float64 JS (JS runs ≈ 0.5 GFLOP/s, tfjs ≈ 18) */
+const JS_MATMUL_MAX = 2e6
 
 export interface TridiagEig {
   values: Float64Array
@@ -20,7 +20,8 @@ export interface TridiagEig {
   vectors: Float64Array
 }
 
-export function tridiagEig(d: Float64Array, e: Float64Array): TridiagEig {
+/** `f64MergeMax`: merges up to this many multiply-adds run in float64 JS, larger ones as float32 tfjs matmuls */
+export function tridiagEig(d: Float64Array, e: Float64Array, f64MergeMax = JS_MATMUL_MAX): TridiagEig {
   const n = d.length
   if (n <= LEAF) return tql2(d, e)
   const m = n >> 1
@@ -31,12 +32,12 @@ export function tridiagEig(d: Float64Array, e: Float64Array): TridiagEig {
   const d2 = d.slice(m)
   d1[m - 1] = d1[m - 1]! - rho
   d2[0] = d2[0]! - rho
-  const left = tridiagEig(d1, e.slice(0, m - 1))
-  const right = tridiagEig(d2, e.slice(m, n - 1))
-  return merge(left, right, m, n - m, rho, s)
+  const left = tridiagEig(d1, e.slice(0, m - 1), f64MergeMax)
+  const right = tridiagEig(d2, e.slice(m, n - 1), f64MergeMax)
+  return merge(left, right, m, n - m, rho, s, f64MergeMax)
 }
 
-function merge(left: TridiagEig, right: TridiagEig, n1: number, n2: number, rho0: number, s: number): TridiagEig {
+function merge(left: TridiagEig, right: TridiagEig, n1: number, n2: number, rho0: number, s: number, f64MergeMax: number): TridiagEig {
   const n = n1 + n2
   // Q = diag(Q₁, Q₂), dense; columns are moved by the deflation rotations
   const q = new Float64Array(n * n)
@@ -122,7 +123,7 @@ function merge(left: TridiagEig, right: TridiagEig, n1: number, n2: number, rho0
   }
   const qk = new Float64Array(n * k)
   for (let r = 0; r < n; r++) for (let j = 0; j < k; j++) qk[r * k + j] = q[r * n + kept[j]!]!
-  const merged = multiply(qk, u, n, k, k)
+  const merged = multiply(qk, u, n, k, k, f64MergeMax)
 
   // assemble ascending
   const vals: { v: number; src: 'k' | 'd'; idx: number }[] = []
@@ -140,8 +141,8 @@ function merge(left: TridiagEig, right: TridiagEig, n1: number, n2: number, rho0
 }
 
 /** row-major a (n×m) · b (m×k) */
-function multiply(a: Float64Array, b: Float64Array, n: number, m: number, k: number): Float64Array {
-  if (n * m * k <= JS_MATMUL_MAX) {
+function multiply(a: Float64Array, b: Float64Array, n: number, m: number, k: number, f64Max: number): Float64Array {
+  if (n * m * k <= f64Max) {
     const c = new Float64Array(n * k)
     for (let i = 0; i < n; i++)
       for (let j = 0; j < m; j++) {

@@ -72,7 +72,7 @@ describe('symmetric eigendecomposition', () => {
       [Float64Array.from({ length: n }, (_, i) => 10 ** (-6 * (i / n))), new Float64Array(n - 1).fill(1e-7)],
     ]
     for (const [d, e] of cases) {
-      const dc = tridiagEig(d, e)
+      const dc = tridiagEig(d, e, Infinity) // float64 merges throughout
       const ql = tql2(d, e)
       let tn = 0
       for (let i = 0; i < n; i++) tn = Math.max(tn, Math.abs(d[i]!) + 2 * Math.abs(e[i] ?? 0))
@@ -95,5 +95,29 @@ describe('symmetric eigendecomposition', () => {
       expect(res / tn).toBeLessThan(1e-13)
       expect(orth).toBeLessThan(1e-12)
     }
+  })
+
+  it('large merges on tfjs (float32) keep T v = λ v and orthogonality at float32 level', () => {
+    const n = 400
+    const r = rng(6)
+    const d = Float64Array.from({ length: n }, () => 2 + r())
+    const e = Float64Array.from({ length: n - 1 }, () => 1 + 0.1 * r()) // little deflation
+    const dc = tridiagEig(d, e)
+    const v = dc.vectors
+    let res = 0
+    let orth = 0
+    for (let c = 0; c < n; c += 3)
+      for (let i = 0; i < n; i++) {
+        const tv = d[i]! * v[i * n + c]! + (i > 0 ? e[i - 1]! * v[(i - 1) * n + c]! : 0) + (i < n - 1 ? e[i]! * v[(i + 1) * n + c]! : 0)
+        res = Math.max(res, Math.abs(tv - dc.values[c]! * v[i * n + c]!))
+      }
+    for (let a = 0; a < n; a += 9)
+      for (let b = 0; b < n; b++) {
+        let s = 0
+        for (let i = 0; i < n; i++) s += v[i * n + a]! * v[i * n + b]!
+        orth = Math.max(orth, Math.abs(s - (a === b ? 1 : 0)))
+      }
+    expect(res / 4.5).toBeLessThan(5e-6)
+    expect(orth).toBeLessThan(5e-6)
   })
 })
