@@ -163,8 +163,8 @@ function multiply(a: Float64Array, b: Float64Array, n: number, m: number, k: num
 /**
  * Roots of 1 + ρ Σ w_j² / (p_j − λ) = 0 for strictly increasing poles p and ρ > 0: root i lies in
  * (p_i, p_{i+1}) (the last in (p_{k−1}, p_{k−1} + ρ‖w‖²]). Each root is found as τ relative to its nearer
- * pole so that δ_ij = p_j − λ_i = (p_j − p_origin) − τ keeps full relative accuracy; safeguarded Newton
- * inside a bisection bracket.
+ * pole so that δ_ij = p_j − λ_i = (p_j − p_origin) − τ keeps full relative accuracy; steps from a
+ * rational model of the two neighbouring poles (as LAPACK's laed4), safeguarded by a bisection bracket.
  */
 export function secularRoots(p: Float64Array, w: Float64Array, rho: number): { lambda: Float64Array; delta: Float64Array } {
   const k = p.length
@@ -199,25 +199,56 @@ export function secularRoots(p: Float64Array, w: Float64Array, rho: number): { l
     const po = p[origin]!
     for (let j = 0; j < k; j++) sh[j] = p[j]! - po
     let tau = (lo + hi) / 2
+    // the two poles that bound root i, as indices (the last root has only the left one)
+    const left = i
+    const right = i < k - 1 ? i + 1 : -1
     for (let it = 0; it < 200; it++) {
-      let f = 1
-      let df = 0
+      // ψ, φ: the sums over poles left / right of the root, with derivatives
+      let psi = 0
+      let dpsi = 0
+      let phi = 0
+      let dphi = 0
       for (let j = 0; j < k; j++) {
         const inv = 1 / (sh[j]! - tau)
         const t = rho * w[j]! * w[j]! * inv
-        f += t
-        df += t * inv
+        if (j <= left) {
+          psi += t
+          dpsi += t * inv
+        } else {
+          phi += t
+          dphi += t * inv
+        }
       }
+      const f = 1 + psi + phi
       if (f > 0) hi = tau
       else if (f < 0) lo = tau
       else break
-      let next = tau - f / df
-      if (!(next > lo && next < hi)) next = (lo + hi) / 2
-      if (Math.abs(next - tau) <= 2 * EPS * Math.abs(tau) || hi - lo <= 2 * EPS * Math.max(Math.abs(lo), Math.abs(hi))) {
-        tau = next
-        break
+      // osculatory rational model: ψ ≈ p + q/(δ_left − x), φ ≈ r + s/(δ_right − x), matching value and
+      // slope at τ; its root η = x − τ solves c η² + A₁ η + Δ_l Δ_r f = 0 (c = 1 + p + r)
+      const dl = sh[left]! - tau
+      let eta: number
+      if (right >= 0) {
+        const dr = sh[right]! - tau
+        const q = dpsi * dl * dl
+        const sr = dphi * dr * dr
+        const c = f - q / dl - sr / dr
+        const a1 = -(c * (dl + dr) + q + sr)
+        const a0 = dl * dr * f
+        const disc = a1 * a1 - 4 * c * a0
+        if (disc >= 0) {
+          const den = -a1 + (a1 <= 0 ? 1 : -1) * Math.sqrt(disc)
+          eta = den !== 0 ? (2 * a0) / den : NaN
+        } else eta = NaN
+      } else {
+        const q = dpsi * dl * dl
+        const onePlusP = 1 + psi - q / dl
+        eta = dl + q / onePlusP
       }
+      let next = tau + eta
+      if (!(next > lo && next < hi)) next = (lo + hi) / 2
+      const done = Math.abs(next - tau) <= 2 * EPS * Math.abs(tau) || hi - lo <= 2 * EPS * Math.max(Math.abs(lo), Math.abs(hi))
       tau = next
+      if (done) break
     }
     lambda[i] = po + tau
     for (let j = 0; j < k; j++) delta[i * k + j] = sh[j]! - tau
