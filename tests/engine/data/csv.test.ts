@@ -94,6 +94,7 @@ describe('CSV/TSV import', () => {
     await expectImportError(fx('csv', 'inf.csv'), 'non_finite', /Infinity at row 1, column 1/)
     await expectImportError(fx('csv', 'single_class.csv'), 'single_class', /same label "cat"/)
     await expectImportError(fx('csv', 'mixed.csv'), 'no_such_column', /no column "nope"/, { label: 'nope' })
+    await expectImportError(fx('csv', 'mixed.csv'), 'too_large', /more than the .* this import may use/, { maxBytes: 100 })
   })
 
   it('a single class is fine as a regression target when asked', async () => {

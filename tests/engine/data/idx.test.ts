@@ -31,5 +31,6 @@ describe('IDX import', () => {
   it('bad input: wrong magic, label count ≠ image count', async () => {
     await expectImportError(fx('idx', 'badmagic', 'train-images-idx3-ubyte'), 'bad_idx', /wrong magic bytes 01 00 08 03/)
     await expectImportError(fx('idx', 'mismatch', 'train-images-idx3-ubyte'), 'label_count', /has 2 labels but train-images-idx3-ubyte has 3 images/)
+    await expectImportError(fx('idx', 'plain', 'train-images-idx3-ubyte'), 'too_large', /more than the/, { maxBytes: 10 })
   })
 })

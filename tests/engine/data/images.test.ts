@@ -60,5 +60,6 @@ describe('image folder import', () => {
     await expectImportError(fx('images', 'mixed'), 'mixed_sizes', /a\/0\.png is 4×4, b\/0\.png is 2×2/)
     await expectImportError(fx('images', 'corrupt'), 'bad_image', /b\/0\.png: not a readable PNG/)
     await expectImportError(fx('idx', 'int16'), 'empty', /no PNG or JPEG images/, {}, 'images')
+    await expectImportError(fx('images', 'gray'), 'too_large', /more than the/, { maxBytes: 50 })
   })
 })

@@ -23,5 +23,6 @@ describe('JSON / JSON Lines import', () => {
   it('bad input: ragged arrays, broken JSON', async () => {
     await expectImportError(fx('json', 'ragged.json'), 'ragged_rows', /x\[1\] has 1 entries, expected 2/)
     await expectImportError(fx('json', 'broken.json'), 'bad_json', /not valid JSON/)
+    await expectImportError(fx('json', 'records.json'), 'too_large', /more than the/, { maxBytes: 100 })
   })
 })
