@@ -66,7 +66,10 @@ function writeCsv(file: string, rows: number, cols: number): number {
       const cells: string[] = []
       for (let j = 0; j < cols; j++) cells.push((rand() * 20 - 10).toFixed(4))
       block += cells.join(',') + ',' + (r % 10) + '\n'
-      if (block.length > 1 << 20) (writeSync(fd, block), (block = ''))
+      if (block.length > 1 << 20) {
+        writeSync(fd, block)
+        block = ''
+      }
     }
     writeSync(fd, block)
   } finally {

@@ -21,14 +21,21 @@ function taps(src: number, dst: number): Tap {
       const b = (i + 1) * s
       for (let k = Math.floor(a); k < Math.min(src, Math.ceil(b)); k++) {
         const overlap = Math.min(b, k + 1) - Math.max(a, k)
-        if (overlap > 0) idx.push(k), w.push(overlap / s)
+        if (overlap > 0) {
+          idx.push(k)
+          w.push(overlap / s)
+        }
       }
     } else {
       const x = Math.min(src - 1, Math.max(0, (i + 0.5) * s - 0.5))
       const k = Math.floor(x)
       const f = x - k
-      idx.push(k), w.push(1 - f)
-      if (f > 0 && k + 1 < src) idx.push(k + 1), w.push(f)
+      idx.push(k)
+      w.push(1 - f)
+      if (f > 0 && k + 1 < src) {
+        idx.push(k + 1)
+        w.push(f)
+      }
     }
   }
   start[dst] = idx.length

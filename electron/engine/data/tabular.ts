@@ -234,7 +234,12 @@ export function finishTable(t: TableBuilder, options: ImportOptions, file: strin
     if (type === 'numeric') {
       let s = 0
       let m = 0
-      for (const r of rows) if (c.kind[r] === K_NUM) (s += c.vals[r]!), m++
+      for (const r of rows) {
+        if (c.kind[r] === K_NUM) {
+          s += c.vals[r]!
+          m++
+        }
+      }
       mean = m > 0 ? s / m : 0
       if (c.nMissing > 0 && options.missing === 'mean') notes.push(`${c.nMissing} missing values in '${names[j]}' set to the column mean ${mean.toPrecision(6)}`)
       featureNames.push(names[j]!)

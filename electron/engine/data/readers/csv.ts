@@ -22,11 +22,17 @@ function splitLine(line: string, d: string): string[] {
   for (let i = 0; i < line.length; i++) {
     const ch = line[i]!
     if (q) {
-      if (ch === '"' && line[i + 1] === '"') (cur += '"'), i++
+      if (ch === '"' && line[i + 1] === '"') {
+        cur += '"'
+        i++
+      }
       else if (ch === '"') q = false
       else cur += ch
     } else if (ch === '"') q = true
-    else if (ch === d) out.push(cur), (cur = '')
+    else if (ch === d) {
+      out.push(cur)
+      cur = ''
+    }
     else cur += ch
   }
   out.push(cur)
@@ -53,9 +59,17 @@ export function sniffCsv(sample: string, tsvHint: boolean): CsvDialect {
     for (const c of counts) freq.set(c, (freq.get(c) ?? 0) + 1)
     let mode = 1
     let modeCount = 0
-    for (const [c, f] of freq) if (c > 1 && f > modeCount) (mode = c), (modeCount = f)
+    for (const [c, f] of freq) {
+      if (c > 1 && f > modeCount) {
+        mode = c
+        modeCount = f
+      }
+    }
     const score = mode > 1 ? modeCount * 1000 + mode + (tsvHint && d === '\t' ? 500 : 0) : -1
-    if (score > bestScore) (bestScore = score), (best = d)
+    if (score > bestScore) {
+      bestScore = score
+      best = d
+    }
   }
   const rows = probe.map((l) => splitLine(l, best))
   const first = rows[0] ?? []

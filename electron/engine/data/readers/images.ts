@@ -121,7 +121,11 @@ export async function readImageFolder(root: string, ctx: ReadContext): Promise<P
       const g = img.data[p * 4 + 1]!
       const b = img.data[p * 4 + 2]!
       if (c === 1) plane[p] = Math.round(0.299 * r + 0.587 * g + 0.114 * b)
-      else (plane[p * 3] = r), (plane[p * 3 + 1] = g), (plane[p * 3 + 2] = b)
+      else {
+        plane[p * 3] = r
+        plane[p * 3 + 1] = g
+        plane[p * 3 + 2] = b
+      }
     }
     x.set(resizeImage(plane, img.height, img.width, c, oh, ow), i * oh * ow * c)
     y[i] = f.cls

@@ -81,7 +81,12 @@ function fromRows(items: unknown[], ctx: ReadContext, format: 'json' | 'jsonl', 
     if (rec === null || typeof rec !== 'object' || Array.isArray(rec)) {
       throw new UserError('bad_json', `${ctx.name}: ${where(i)} is ${JSON.stringify(rec)?.slice(0, 40)}, expected a record like {"feature": 1.5, "label": "a"}`, 'Use one record (object) per example.')
     }
-    for (const k of Object.keys(rec)) if (!seen.has(k)) seen.add(k), names.push(k)
+    for (const k of Object.keys(rec)) {
+      if (!seen.has(k)) {
+        seen.add(k)
+        names.push(k)
+      }
+    }
   })
   const t = new TableBuilder(names)
   const cells = new Array<unknown>(names.length)
