@@ -22,7 +22,7 @@ export function formatTime(t: number | null | undefined): string {
   const d = new Date(t)
   const today = new Date()
   const sameDay = d.toDateString() === today.toDateString()
-  const time = d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' })
+  const time = d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' })
   return sameDay ? time : `${d.toLocaleDateString(undefined, { month: 'short', day: 'numeric' })} ${time}`
 }
 
@@ -59,4 +59,12 @@ export function formatCount(n: number): string {
 export function runDuration(r: { startedAt: number | null; finishedAt: number | null }, now = Date.now()): number | null {
   if (!r.startedAt) return null
   return (r.finishedAt ?? now) - r.startedAt
+}
+
+const compact = new Intl.NumberFormat('en-US', { notation: 'compact', maximumSignificantDigits: 3 })
+/** axis ticks: 1200000 → "1.2M", 0.00012 → "1.2e-4" */
+export function formatTick(x: number): string {
+  const a = Math.abs(x)
+  if (a !== 0 && a < 1e-3) return x.toExponential(1)
+  return a >= 1e4 ? compact.format(x) : x.toLocaleString('en-US', { maximumSignificantDigits: 4 })
 }
