@@ -10,7 +10,9 @@ export interface MlpGrads {
 
 // Reverse mode through z_l = wScale·h_l W_l + bScale·b_l, h_{l+1} = φ(z_l), with δ_l = ∂L/∂z_l:
 //   ∂L/∂W_l = wScale · h_lᵀ δ_l,   ∂L/∂b_l = bScale · Σ_rows δ_l,   δ_{l−1} = (wScale · δ_l W_lᵀ) ⊙ φ′(z_{l−1}).
-// Transposes are explicit (tfjs-wasm's transposed-operand matMul is ~11× slower; performance-notes.md).
+// Only batch-sized tensors are ever scaled or transposed (δ_l W_lᵀ is computed as (W_l δ_lᵀ)ᵀ): with a
+// small batch, touching a width × width weight costs more than the matmuls, and tfjs-wasm's transposed-
+// operand matMul is ~11× slower than an explicit transpose (performance-notes.md).
 export function backward(net: Mlp, cache: ForwardCache, dOut: tf.Tensor2D): MlpGrads {
   return tf.tidy(() => {
     const L = net.layers.length
@@ -20,12 +22,13 @@ export function backward(net: Mlp, cache: ForwardCache, dOut: tf.Tensor2D): MlpG
     for (let l = L - 1; l >= 0; l--) {
       const layer = net.layers[l]!
       const h = cache.inputs[l]!
-      const gw = tf.matMul(tf.transpose(h), delta)
-      w[l] = (layer.wScale === 1 ? gw : tf.mul(gw, layer.wScale)) as tf.Tensor2D
+      const ht = tf.transpose(h)
+      w[l] = tf.matMul(layer.wScale === 1 ? ht : tf.mul(ht, layer.wScale), delta)
       b[l] = layer.b ? (tf.mul(tf.sum(delta, 0, true), layer.bScale) as tf.Tensor2D) : null
       if (l > 0) {
-        const dh = tf.matMul(delta, tf.transpose(layer.w))
-        delta = tf.mul(layer.wScale === 1 ? dh : tf.mul(dh, layer.wScale), net.dphi(cache.pre[l - 1]!)) as tf.Tensor2D
+        const dt = tf.transpose(delta)
+        const dh = tf.transpose(tf.matMul(layer.w, layer.wScale === 1 ? dt : tf.mul(dt, layer.wScale)))
+        delta = tf.mul(dh, net.dphi(cache.pre[l - 1]!)) as tf.Tensor2D
       }
     }
     return { w, b } as unknown as tf.TensorContainer
