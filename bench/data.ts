@@ -6,19 +6,16 @@ import path from 'node:path'
 import { parse } from 'csv-parse'
 import { writeNpy } from '../electron/engine/io/npy'
 import { importDataset } from '../electron/engine/data/import'
-import { ensureDatasetTables } from '../electron/engine/data/store'
+import { createProject } from '../electron/engine/store/project-db'
 import { mulberry32 } from '../electron/engine/data/rng'
 import { QUICK, type BenchResult } from './types'
 
 // Dataset import: a 60 000 × 784 float32 NPY (target ≤ 2 s) and a ~100 MB numeric CSV (MB/s), each next
 // to a straightforward implementation timed in the same run. Inputs are generated in a temp folder.
 
+/** a project file exactly as the app creates it */
 function project(dir: string, name: string): Database.Database {
-  const db = new Database(path.join(dir, name))
-  db.pragma('journal_mode = WAL')
-  db.pragma('synchronous = NORMAL')
-  ensureDatasetTables(db)
-  return db
+  return createProject(path.join(dir, name)).db
 }
 
 function time<T>(fn: () => T): [T, number] {
@@ -106,7 +103,7 @@ export async function run(): Promise<BenchResult[]> {
       meta: { megabytes: (rows * cols * 4) / 1e6, includes: 'format sniff, budget check, read, NaN/Inf check, column stats, sha256, chunked transactional store' },
     })
     // --- CSV ~100 MB
-    const csvRows = QUICK ? 60000 : 560000
+    const csvRows = QUICK ? 60000 : 660000
     const csv = path.join(dir, 'd.csv')
     const bytes = writeCsv(csv, csvRows, 20)
     const dbC = project(dir, 'c.ntkw')
