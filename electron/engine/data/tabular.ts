@@ -161,12 +161,21 @@ export function finishTable(t: TableBuilder, options: ImportOptions, file: strin
   if (n === 0) throw new UserError('empty', `${file}: no data rows`, 'The file must hold at least one data row after the header.')
   const dropped = new Set(options.drop.map((d) => resolveColumn(d, names, '--drop', file)))
   const forcedCat = new Set(options.categoricalColumns.map((d) => resolveColumn(d, names, 'categorical columns', file)))
+  // Entirely empty columns (e.g. from a trailing delimiter on every line) carry nothing: leave them out.
+  const empty = names.map((_, j) => j).filter((j) => t.columns[j]!.nMissing === n && !dropped.has(j))
+  for (const j of empty) dropped.add(j)
+  if (empty.length > 0) notes.push(`empty column${empty.length > 1 ? 's' : ''} ${empty.map((j) => `'${names[j]}'`).join(', ')} left out`)
   let label = -1
   if (options.label === 'none') label = -1
-  else if (options.label !== undefined) label = resolveColumn(options.label, names, 'the label', file)
-  else if (names.length > 1) {
-    label = suggestLabelColumn(names)
-    notes.push(`label column '${names[label]}' chosen automatically (pass label to choose another)`)
+  else if (options.label !== undefined) {
+    label = resolveColumn(options.label, names, 'the label', file)
+    dropped.delete(label)
+  } else {
+    const candidates = names.map((_, j) => j).filter((j) => !dropped.has(j))
+    if (candidates.length > 1) {
+      label = candidates[suggestLabelColumn(candidates.map((j) => names[j]!))]!
+      notes.push(`label column '${names[label]}' chosen automatically (pass label to choose another)`)
+    }
   }
   const types = names.map((_, j) => {
     const c = t.columns[j]!

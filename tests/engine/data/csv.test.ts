@@ -68,6 +68,15 @@ describe('CSV/TSV import', () => {
     expect(argmaxRows(y!)).toEqual([0, 1, 0, 1, 0, 1, 0, 1])
   })
 
+  it('an empty column from a trailing delimiter is left out, and the label is the last real column', async () => {
+    const { x, y, summary, db } = await load(fx('csv', 'trailing_delimiter.csv'))
+    const s = getDatasetPreview(db, summary.id).schema
+    expect(s.featureNames).toEqual(['a', 'b'])
+    expect(s.labelColumn).toBe('y')
+    expect(Array.from(x.data)).toEqual([1, 2, 3, 4])
+    expect(argmaxRows(y!)).toEqual([0, 1])
+  })
+
   it('regression target', async () => {
     const { y, summary } = await load(fx('csv', 'regression.csv'))
     expect(summary.task).toBe('regression')
