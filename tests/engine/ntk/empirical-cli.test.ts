@@ -45,7 +45,7 @@ function direct(seed: number, samples: number, o: { width: number; depth: number
   for (let s = 0; s < samples; s++) {
     const net = initMlp({ ...o, activation: { name: 'erf', a: 1, b: 1, c: 0 }, parameterization: 'ntk' }, d, 1, sampleSeed(seed, s))
     const k = empiricalNtk(net, x, x2)
-    k.dataSync().forEach((v, i) => (acc[i] += v / samples))
+    k.dataSync().forEach((v, i) => (acc[i] = acc[i]! + v / samples))
     k.dispose()
     disposeMlp(net)
   }
