@@ -10,7 +10,8 @@ const api: WorkbenchApi = {
   async invoke<M extends MethodName>(method: M, params?: ParamsOf<M>): Promise<ResultOf<M>> {
     const r = (await ipcRenderer.invoke('ntkw:invoke', method, params ?? {})) as Envelope
     if (r.ok) return r.result as ResultOf<M>
-    throw Object.assign(new Error(r.error.message), { code: r.error.code, hint: r.error.hint })
+    // contextBridge drops custom properties of Error objects: reject with a plain object so code and hint survive.
+    throw { message: r.error.message, code: r.error.code, hint: r.error.hint }
   },
   on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void {
     const wrapped = (_e: Electron.IpcRendererEvent, name: string, payload: unknown): void => {

@@ -1,6 +1,9 @@
 import { z } from 'zod'
 import { FcArch } from '../arch'
 import { DataRef } from './data-ref'
+import { LabKernelSpec, LabSpectrumSpec, TrainVsTheorySpec, WidthSweepSpec } from './lab'
+
+export { LabData, LabKernelSpec, LabSpectrumSpec, TrainVsTheorySpec, WidthSweepSpec } from './lab'
 import { ImportOptions, Recipe } from '../dataset'
 
 // Every computation is a job. A JobSpec is plain JSON: saved in the project as an experiment, sent to the
@@ -115,15 +118,6 @@ export const TrainSpec = z.object({
   labels: z.boolean().optional(),
 })
 
-export const WidthSweepSpec = z.object({
-  kind: z.literal('width-sweep'),
-  ...Common,
-  x: DataRef,
-  arch: FcArch,
-  widths: z.array(z.number().int().min(1).max(1 << 16)).min(2),
-  seedsPerWidth: z.number().int().min(1).max(100).default(3),
-})
-
 export const DistillSpec = z.object({
   kind: z.literal('distill'),
   ...Common,
@@ -159,7 +153,10 @@ export const JobSpec = z.discriminatedUnion('kind', [
   EmpiricalKernelSpec,
   PredictSpec,
   TrainSpec,
+  LabKernelSpec,
   WidthSweepSpec,
+  TrainVsTheorySpec,
+  LabSpectrumSpec,
   DistillSpec,
   KipSpec,
   QuantizeSpec,

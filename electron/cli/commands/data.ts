@@ -10,7 +10,6 @@ import { createDataResolver } from '../../engine/jobs/data-resolver'
 import { EXAMPLES } from '../../engine/data/examples'
 import { formatInspect, inspectFile } from '../../engine/data/inspect'
 import { listDatasets } from '../../engine/data/store'
-import '../../engine/data/register'
 import { openProject } from '../../engine/store/project-db'
 import { progressReporter } from '../progress'
 

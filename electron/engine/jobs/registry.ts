@@ -11,6 +11,10 @@ const loaders: Partial<Record<JobKind, Loader>> = {
   'empirical-kernel': async () => (await import('./kinds/empirical-kernel')).run as JobRunner<JobKind>,
   train: async () => (await import('./kinds/train')).run as JobRunner<JobKind>,
   predict: async () => (await import('./kinds/predict')).run as JobRunner<JobKind>,
+  'lab-kernel': async () => (await import('./kinds/lab-kernel')).run as JobRunner<JobKind>,
+  'width-sweep': async () => (await import('./kinds/width-sweep')).run as JobRunner<JobKind>,
+  'train-vs-theory': async () => (await import('./kinds/train-vs-theory')).run as JobRunner<JobKind>,
+  'lab-spectrum': async () => (await import('./kinds/lab-spectrum')).run as JobRunner<JobKind>,
 }
 
 export function registerRunner(kind: JobKind, loader: Loader): void {

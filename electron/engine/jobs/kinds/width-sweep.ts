@@ -1,0 +1,73 @@
+import * as tf from '@tensorflow/tfjs-core'
+import { UserError } from '../../../../shared/errors'
+import { computeAnalyticKernels } from '../../ntk/analytic'
+import { empiricalKernel } from '../../ntk/empirical'
+import { deriveSeed } from '../../nn/prng'
+import { loadLabData } from '../../lab/data'
+import { checkLabSize } from '../../lab/kernels'
+import { logLogFit } from '../../lab/fit'
+import type { JobRunner } from '../context'
+
+const MAX_POINTS = 1024
+
+/** ‖A − B‖_F / ‖B‖_F in float64. */
+function relFrobenius(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let num = 0
+  let den = 0
+  for (let i = 0; i < b.length; i++) {
+    const r = a[i]! - b[i]!
+    num += r * r
+    den += b[i]! * b[i]!
+  }
+  return Math.sqrt(num / den)
+}
+
+// Width sweep (math.md §2): err(w) = ‖Θ̂_w − Θ_∞‖_F / ‖Θ_∞‖_F for several seeds per width, and the
+// least-squares slope of log err against log w (theory: −½).
+export const run: JobRunner<'width-sweep'> = async (spec, ctx) => {
+  if (spec.arch.parameterization !== 'ntk') {
+    throw new UserError('needs_ntk_parameterization', 'a width sweep compares against the infinite-width limit, which exists in NTK parameterization', 'Set the parameterization to ntk.')
+  }
+  const d = await loadLabData(ctx, spec.data)
+  const x = d.xTrain
+  checkLabSize(x.rows, MAX_POINTS, 'the width sweep')
+  ctx.progress(0.02, 'analytic NTK')
+  const inf = await computeAnalyticKernels(x, null, { ...spec.arch, width: 'inf' }, { kernels: ['ntk'], workers: 1, signal: ctx.signal })
+  const thetaInf = inf.ntk!
+  const widths = [...spec.widths].sort((a, b) => a - b)
+  // Cost of one sample grows with the width: weight progress by it.
+  const total = widths.reduce((s, w) => s + w * spec.seedsPerWidth, 0)
+  let done = 0
+  const xt = tf.tensor2d(x.data instanceof Float32Array ? x.data : Float32Array.from(x.data), [x.rows, x.cols])
+  const errors: number[][] = []
+  try {
+    for (const w of widths) {
+      const row: number[] = []
+      for (let s = 0; s < spec.seedsPerWidth; s++) {
+        ctx.throwIfCancelled()
+        ctx.progress(0.05 + (0.95 * done) / total, `width ${w}, seed ${s + 1}/${spec.seedsPerWidth}`)
+        const k = await empiricalKernel({ ...spec.arch, width: w }, xt, undefined, { seed: deriveSeed(spec.seed, w * 1000 + s), samples: 1, outDim: 1 })
+        const err = relFrobenius(k.dataSync(), thetaInf)
+        k.dispose()
+        row.push(err)
+        ctx.metric('rel_error', w, err)
+        done += w
+        await ctx.yield()
+      }
+      const mean = row.reduce((a, b) => a + b, 0) / row.length
+      ctx.metric('rel_error_mean', w, mean)
+      errors.push(row)
+    }
+  } finally {
+    xt.dispose()
+  }
+  const means = errors.map((r) => r.reduce((a, b) => a + b, 0) / r.length)
+  const stds = errors.map((r, i) => Math.sqrt(r.reduce((a, b) => a + (b - means[i]!) ** 2, 0) / Math.max(1, r.length - 1)))
+  const allW = widths.flatMap((w, i) => errors[i]!.map(() => w))
+  const fit = logLogFit(allW, errors.flat())
+  const result = { points: x.rows, widths, errors, mean: means, std: stds, fit, idealSlope: -0.5 }
+  ctx.artifacts.saveJson('width_sweep', result)
+  ctx.log('info', `fitted slope ${fit.slope.toFixed(3)} (ideal −0.5), r² ${fit.r2.toFixed(3)}`)
+  ctx.progress(1, 'done')
+  return result
+}

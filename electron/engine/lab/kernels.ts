@@ -1,0 +1,46 @@
+import type { FcArch } from '../../../shared/index'
+import { UserError } from '../../../shared/errors'
+import { computeAnalyticKernels } from '../ntk/analytic'
+import type { KernelName } from '../ntk/analytic'
+import type { JobContext, Matrix } from '../jobs/context'
+
+/** Analytic train×train and test×train kernels for a lab experiment, progress mapped into [from, to]. */
+export async function labKernels(
+  ctx: JobContext,
+  xTrain: Matrix,
+  xTest: Matrix,
+  arch: FcArch,
+  kernels: KernelName[],
+  from: number,
+  to: number,
+): Promise<{ train: Record<string, Float32Array>; cross: Record<string, Float32Array> }> {
+  const mid = from + ((to - from) * xTrain.rows) / (xTrain.rows + xTest.rows)
+  const infArch = { ...arch, width: 'inf' as const }
+  const train = await computeAnalyticKernels(xTrain, null, infArch, {
+    kernels,
+    signal: ctx.signal,
+    progress: (f) => ctx.progress(from + (mid - from) * f, 'kernel of the training points'),
+  })
+  ctx.throwIfCancelled()
+  const cross = await computeAnalyticKernels(xTest, xTrain, infArch, {
+    kernels,
+    signal: ctx.signal,
+    progress: (f) => ctx.progress(mid + (to - mid) * f, 'kernel between test and training points'),
+  })
+  ctx.throwIfCancelled()
+  const pick = (k: typeof train): Record<string, Float32Array> => Object.fromEntries(kernels.map((name) => [name, k[name]!]))
+  return { train: pick(train), cross: pick(cross) }
+}
+
+/** Limits of an in-memory experiment (bigger kernels go through the streamed 'kernel' job). */
+export function checkLabSize(n: number, max: number, what: string): void {
+  if (n > max) {
+    throw new UserError('too_many_points', `${what} uses at most ${max} training points in memory; this run asks for ${n}`, `Lower the train size to ≤ ${max}, or use a 'kernel' job, which streams tiles to disk.`)
+  }
+}
+
+/** The largest learning rate for which discrete GD follows gradient flow closely: half the stability limit. */
+export function autoLearningRate(lambdaMax: number, n: number, k: number): number {
+  // GD on ‖f − y‖²/(2NK) is stable for η < 2NK/λ_max; half of that keeps discretisation error small.
+  return lambdaMax > 0 ? (n * k) / lambdaMax : 1
+}
