@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os'
 import type { FcArch } from '../../../shared/arch'
 import { UserError } from '../../../shared/errors'
 import { CancelledError, type Matrix, type TiledArtifactWriter } from '../jobs/context'
+import { backendInfo, initBackend } from '../runtime/backend'
 import { fcLayers } from './layers'
 import { runOnWorkers, type TileTask } from './pool'
 import type { InitMessage } from './protocol'
@@ -184,6 +185,7 @@ export async function forEachKernelTile(
   const url = workers > 1 && rows * cols >= IN_PROCESS_BELOW ? kernelWorkerUrl() : null
 
   if (!url) {
+    if (!backendInfo()) await initBackend()
     const layers = fcLayers(arch)
     const xs = toFloat32(x, false)
     const x2s = x2 ? toFloat32(x2, false) : xs
