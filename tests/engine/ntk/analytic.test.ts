@@ -119,3 +119,24 @@ describe('kernel properties', () => {
     expect(tf.memory().numTensors).toBe(before)
   })
 })
+
+describe('diagonal only', () => {
+  it.each(['relu', 'erf', 'gelu', 'sin', 'identity'] as const)('%s: K(x_i, x_i) in O(n·d) equals the brute force and the full kernel diagonal', async (name) => {
+    const { analyticKernelDiagonal } = await import('../../../electron/engine/ntk/analytic-diagonal')
+    const pts = gaussianRows(9, 5, 77)
+    for (const parameterization of ['ntk', 'standard'] as const) {
+      const arch = FcArch.parse({ depth: 3, activation: { name }, wStd: 1.3, bStd: 0.2, parameterization, width: parameterization === 'standard' ? 50 : 'inf' })
+      const before = tf.memory().numTensors
+      const diag = await analyticKernelDiagonal(toMatrix(pts), arch, ['ntk', 'nngp'])
+      expect(tf.memory().numTensors).toBe(before)
+      const full = await computeAnalyticKernels(toMatrix(pts), null, arch, { kernels: ['ntk', 'nngp'], workers: 1 })
+      for (const kind of ['ntk', 'nngp'] as const) {
+        const want = selfDiag(pts, arch, kind)
+        want.forEach((w, i) => {
+          expect(Math.abs(diag[kind]![i]! - w) / Math.abs(w)).toBeLessThan(1e-5)
+          expect(Math.abs(full[kind]![i * 10]! - diag[kind]![i]!) / Math.abs(w)).toBeLessThan(1e-6)
+        })
+      }
+    }
+  })
+})
