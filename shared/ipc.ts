@@ -2,7 +2,8 @@ import { z } from 'zod'
 import { JobSpec } from './jobs/spec'
 import { JobEvent, JobState } from './jobs/events'
 import { BackendInfo } from './backend'
-import { ProjectInfo, RecentEntry, RunDetail, RunSummary, MetricSeries } from './project'
+import { Experiment, ProjectInfo, RecentEntry, RunDetail, RunSummary, MetricSeries } from './project'
+import { DatasetPreview, DatasetSummary, DataFormat, ImportOptions, Recipe } from './dataset'
 import { Settings } from './settings'
 
 // One request/response contract for every transport: Electron IPC (preload bridge) and the WebSocket
@@ -11,6 +12,7 @@ import { Settings } from './settings'
 const Empty = z.object({}).strict().default({})
 const RunId = z.object({ runId: z.string().min(1).max(64) }).strict()
 const FilePath = z.string().min(1).max(4096)
+const Id = z.string().min(1).max(64)
 
 export const AppInfo = z.object({
   appName: z.string(),
@@ -56,6 +58,24 @@ export const methods = {
     z.object({ name: z.string(), shape: z.array(z.number().int()), data: z.array(z.number()), meta: z.record(z.string(), z.unknown()) }),
   ),
   'artifacts.json': method(z.object({ artifactId: z.string().min(1).max(64) }).strict(), z.unknown()),
+  'datasets.list': method(Empty, z.array(DatasetSummary)),
+  'datasets.preview': method(
+    z.object({ datasetId: Id, offset: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(500).default(50) }).strict(),
+    DatasetPreview,
+  ),
+  /** imports a file (path from a drop or a typed path) as a job; the dataset appears when it succeeds */
+  'datasets.import': method(
+    z.object({ path: FilePath, format: z.union([z.literal('auto'), DataFormat]).default('auto'), options: ImportOptions.partial().default({}), recipe: Recipe.optional(), name: z.string().max(200).optional() }).strict(),
+    z.object({ runId: z.string() }),
+  ),
+  'datasets.setRecipe': method(z.object({ datasetId: Id, recipe: Recipe }).strict(), DatasetSummary),
+  'datasets.delete': method(z.object({ datasetId: Id }).strict(), z.null()),
+  'experiments.list': method(Empty, z.array(Experiment)),
+  'experiments.save': method(z.object({ id: Id.optional(), name: z.string().min(1).max(200), spec: JobSpec }).strict(), Experiment),
+  'experiments.duplicate': method(z.object({ experimentId: Id }).strict(), Experiment),
+  'experiments.delete': method(z.object({ experimentId: Id }).strict(), z.null()),
+  /** starts a run of the saved spec */
+  'experiments.run': method(z.object({ experimentId: Id }).strict(), z.object({ runId: z.string() })),
 } as const
 
 export type Methods = typeof methods

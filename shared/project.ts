@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { JobState, ArtifactInfo } from './jobs/events'
+import { JobSpec } from './jobs/spec'
 
 export const ProjectInfo = z.object({
   path: z.string(),
@@ -29,6 +30,7 @@ export const RunSummary = z.object({
   eta: z.number().nullable(),
   error: z.string().nullable(),
   datasetHash: z.string().nullable(),
+  experimentId: z.string().nullable(),
 })
 export type RunSummary = z.infer<typeof RunSummary>
 
@@ -54,3 +56,14 @@ export const MetricSeries = z.object({
   total: z.number().int(),
 })
 export type MetricSeries = z.infer<typeof MetricSeries>
+
+export const Experiment = z.object({
+  id: z.string(),
+  name: z.string(),
+  spec: JobSpec,
+  createdAt: z.number(),
+  updatedAt: z.number(),
+  /** runs started from it */
+  runs: z.number().int(),
+})
+export type Experiment = z.infer<typeof Experiment>

@@ -63,7 +63,7 @@ app.whenReady().then(async () => {
   services = s
   registerIpc(s)
   try {
-    openStartupProject(s, pendingOpen)
+    await openStartupProject(s, pendingOpen)
   } catch (e) {
     dialog.showErrorBox('Could not open the project', (e as Error).message)
     s.project.create()

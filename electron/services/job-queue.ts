@@ -43,11 +43,11 @@ export class JobQueue extends EventEmitter<JobQueueEvents> {
     engine.onExit((code, signal) => this.onEngineExit(code, signal))
   }
 
-  submit(spec: JobSpec): string {
+  submit(spec: JobSpec, experimentId?: string): string {
     const s = this.store()
     if (!s) throw new UserError('no_project', 'no project is open', 'Create or open a project first (File ▸ New or File ▸ Open).')
     const runId = randomUUID()
-    s.runs.create(spec, { ...this.versions(), ...this.engine.versions }, runId)
+    s.runs.create(spec, { ...this.versions(), ...this.engine.versions }, runId, experimentId)
     this.queue.push({ runId, spec, projectPath: s.path })
     this.record(runId, { type: 'queued', t: Date.now() })
     this.pump()

@@ -1,7 +1,7 @@
 import os from 'node:os'
 import path from 'node:path'
 import { EventEmitter } from 'node:events'
-import { methods, type AppInfo, type EventName, type EventPayload, type MethodName, type MetricSeries, type RpcError } from '../../shared/index'
+import { JobSpec, methods, type AppInfo, type EventName, type EventPayload, type MethodName, type MetricSeries, type RpcError } from '../../shared/index'
 import { UserError, errorInfo } from '../../shared/errors'
 import { APP_NAME, APP_VERSION } from '../engine/runtime/version'
 import { lttb } from '../../shared/lttb'
@@ -9,6 +9,8 @@ import { EngineClient, type EngineLauncher } from './engine-client'
 import { JobQueue } from './job-queue'
 import { ProjectService } from './project-service'
 import { SettingsStore } from './settings-store'
+import { ExperimentStore } from '../engine/store/experiments'
+import { listDatasets, getDatasetPreview, setRecipe, deleteDataset } from '../engine/data/store'
 import { artifactMeta, readArtifactArray, readArtifactJson } from '../engine/store/artifacts'
 
 /** arrays larger than this never cross IPC (a 512×512 heatmap is 262 144) */
@@ -78,6 +80,10 @@ export class Services {
       const info = errorInfo(e)
       return { error: info.hint ? { message: info.message, code: info.code, hint: info.hint } : { message: info.message, code: info.code } }
     }
+  }
+
+  private experiments(): ExperimentStore {
+    return new ExperimentStore(this.requireProject().handle.db)
   }
 
   private requireProject() {
@@ -180,6 +186,39 @@ export class Services {
       'artifacts.json': (p: { artifactId: string }) => {
         const { handle } = this.requireProject()
         return readArtifactJson(handle.db, p.artifactId)
+      },
+      'datasets.list': () => listDatasets(this.requireProject().handle.db),
+      'datasets.preview': (p: { datasetId: string; offset: number; limit: number }) => getDatasetPreview(this.requireProject().handle.db, p.datasetId, p),
+      'datasets.import': (p: { path: string; format: string; options: Record<string, unknown>; recipe?: unknown; name?: string }) => {
+        const { handle } = this.requireProject()
+        const spec = JobSpec.parse({
+          kind: 'dataset-import',
+          name: `import ${path.basename(p.path)}`,
+          path: p.path,
+          format: p.format,
+          options: { ...p.options, ...(p.name ? { name: p.name } : {}) },
+          ...(p.recipe ? { recipe: p.recipe } : {}),
+          project: handle.path,
+        })
+        return { runId: this.jobs.submit(spec) }
+      },
+      'datasets.setRecipe': (p: { datasetId: string; recipe: Parameters<typeof setRecipe>[2] }) => setRecipe(this.requireProject().handle.db, p.datasetId, p.recipe),
+      'datasets.delete': (p: { datasetId: string }) => {
+        deleteDataset(this.requireProject().handle.db, p.datasetId)
+        return null
+      },
+      'experiments.list': () => this.experiments().list(),
+      'experiments.save': (p: { id?: string; name: string; spec: JobSpec }) => this.experiments().save(p),
+      'experiments.duplicate': (p: { experimentId: string }) => this.experiments().duplicate(p.experimentId),
+      'experiments.delete': (p: { experimentId: string }) => {
+        this.experiments().delete(p.experimentId)
+        return null
+      },
+      'experiments.run': (p: { experimentId: string }) => {
+        const store = this.experiments()
+        const e = store.get(p.experimentId)
+        const runId = this.jobs.submit({ ...e.spec, name: e.spec.name ?? e.name } as JobSpec, p.experimentId)
+        return { runId }
       },
       'runs.delete': (p: { runId: string }) => {
         const { runs } = this.requireProject()

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs'
+import { existsSync, mkdirSync } from 'node:fs'
 import path from 'node:path'
 import type { Services } from './services'
 import { createExampleProjectFile } from './example-project'
@@ -7,7 +7,7 @@ import { createExampleProjectFile } from './example-project'
  * What opens at start: a file passed on the command line (or double-clicked), else the most recent project
  * that still exists, else the bundled example project (created once in the config folder).
  */
-export function openStartupProject(s: Services, requested: string | null): void {
+export async function openStartupProject(s: Services, requested: string | null): Promise<void> {
   if (requested) {
     s.project.open(requested)
     return
@@ -22,6 +22,9 @@ export function openStartupProject(s: Services, requested: string | null): void 
     }
   }
   const example = path.join(s.settings.dir, 'Example.ntkw')
-  if (!existsSync(example)) createExampleProjectFile(example)
+  if (!existsSync(example)) {
+    mkdirSync(s.settings.dir, { recursive: true })
+    await createExampleProjectFile(example)
+  }
   s.project.open(example)
 }

@@ -47,7 +47,7 @@ Prints 'NTKW_SERVE_URL=<url>' on stdout when ready. Stop with Ctrl-C.
       if (exists(file)) services.project.open(file)
       else services.project.create(file)
     } else {
-      openStartupProject(services, null)
+      await openStartupProject(services, null)
     }
     const server = await startServer({ services, host, port, staticDir, token: values['no-token'] ? null : newToken() })
     void services.engine.start().catch((e: Error) => io.err(`ntkw serve: engine failed to start: ${e.message}\n`))

@@ -62,10 +62,12 @@ export async function exampleDataset(path: string): Promise<ParsedDataset> {
 }
 
 const EXAMPLE_RECIPES: Record<ExampleName, RecipeInput> = {
-  mnist: { split: { train: 0.8, validation: 0.1, seed: 0 } },
+  // Standardised features keep Σ⁰ = x·x'/d near 1 (math.md §1): the regime where finite networks of
+  // moderate width already track the NTK (unit-norm rows would give q = 1/d and far-from-lazy training).
+  mnist: { scale: 'standardize', split: { train: 0.8, validation: 0.1, seed: 0 } },
   iris: { scale: 'standardize', split: { train: 0.7, validation: 0.15, seed: 0 } },
-  moons: { split: { train: 0.8, validation: 0, seed: 0 } },
-  spirals: { split: { train: 0.8, validation: 0, seed: 0 } },
+  moons: { scale: 'standardize', split: { train: 0.8, validation: 0, seed: 0 } },
+  spirals: { scale: 'standardize', split: { train: 0.8, validation: 0, seed: 0 } },
 }
 
 /** Fills a (new) project with the bundled examples, each with a sensible starting recipe. */

@@ -23,6 +23,7 @@ interface RunRow {
   eta: number | null
   error: string | null
   result_json: string | null
+  experiment_id: string | null
 }
 
 export function toSummary(r: RunRow): RunSummary {
@@ -41,6 +42,7 @@ export function toSummary(r: RunRow): RunSummary {
     eta: r.eta,
     error: r.error,
     datasetHash: r.dataset_hash,
+    experimentId: r.experiment_id,
   }
 }
 
@@ -51,13 +53,13 @@ export function defaultRunName(spec: JobSpec): string {
 export class RunStore {
   constructor(private readonly db: Db) {}
 
-  create(spec: JobSpec, versions: Record<string, string>, id: string = randomUUID()): RunSummary {
+  create(spec: JobSpec, versions: Record<string, string>, id: string = randomUUID(), experimentId?: string): RunSummary {
     const now = Date.now()
     this.db
       .prepare(
-        `INSERT INTO runs (id, kind, name, spec_json, state, seed, versions_json, created_at) VALUES (?, ?, ?, ?, 'queued', ?, ?, ?)`,
+        `INSERT INTO runs (id, kind, name, spec_json, state, seed, versions_json, created_at, experiment_id) VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?)`,
       )
-      .run(id, spec.kind, defaultRunName(spec), JSON.stringify(spec), spec.seed, JSON.stringify(versions), now)
+      .run(id, spec.kind, defaultRunName(spec), JSON.stringify(spec), spec.seed, JSON.stringify(versions), now, experimentId ?? null)
     return this.get(id)!
   }
 

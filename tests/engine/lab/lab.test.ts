@@ -95,7 +95,7 @@ describe('lab experiments on the two-moons example', () => {
 
     const arts = new RunStore(project.db).artifacts(runId)
     const spectrum = readArtifactArray(project.db, arts.find((a) => a.name === 'spectrum_ntk')!.id).data
-    const sum = spectrum.reduce((a, b) => a + b, 0)
+    const sum = Array.from(spectrum).reduce((a, b) => a + b, 0)
     expect(sum / trace).toBeCloseTo(1, 4) // Σλ = trace
     for (let i = 1; i < spectrum.length; i++) expect(spectrum[i]!).toBeLessThanOrEqual(spectrum[i - 1]! + 1e-6)
     expect(Math.min(...spectrum)).toBeGreaterThan(-1e-4 * spectrum[0]!) // PSD up to float32 rounding
@@ -105,7 +105,7 @@ describe('lab experiments on the two-moons example', () => {
     // The mean of the block averages over equal-size cells approximates the mean kernel entry.
     let meanK = 0
     for (const v of kTrain) meanK += v / kTrain.length
-    expect(heat.data.reduce((a, b) => a + b, 0) / 256).toBeCloseTo(meanK, 1)
+    expect(Array.from(heat.data).reduce((a, b) => a + b, 0) / 256).toBeCloseTo(meanK, 1)
   })
 
   it('width sweep: the empirical NTK error falls with width, slope about −½', async () => {

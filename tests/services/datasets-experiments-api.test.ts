@@ -1,0 +1,81 @@
+import { afterAll, describe, expect, it } from 'vitest'
+import path from 'node:path'
+import { writeFileSync } from 'node:fs'
+import { Services } from '../../electron/services/services'
+import { forkLauncher } from '../../electron/services/engine-client'
+import { openStartupProject } from '../../electron/services/startup-project'
+import type { DatasetPreview, DatasetSummary, Experiment, RunSummary } from '../../shared/index'
+import { tempDir, waitFor } from '../helpers/tmp'
+
+const tmp = tempDir()
+const services = new Services({ mode: 'serve', configDir: path.join(tmp.dir, 'cfg'), launcher: forkLauncher })
+afterAll(async () => {
+  await services.dispose()
+  tmp.cleanup()
+})
+
+async function call<T>(method: string, params: unknown = {}): Promise<T> {
+  const r = await services.call(method, params)
+  if ('error' in r) throw Object.assign(new Error(`${method}: ${r.error.message}`), r.error)
+  return r.result as T
+}
+async function settle(runId: string): Promise<RunSummary> {
+  return waitFor(() => {
+    const r = services.project.current?.runs.get(runId)
+    return r && ['succeeded', 'failed', 'cancelled'].includes(r.state) ? r : null
+  }, 120_000)
+}
+
+describe('datasets and experiments through the API', () => {
+  it('opens the example project at first start, holding the bundled datasets', async () => {
+    await openStartupProject(services, null)
+    expect(services.project.info()!.name).toBe('Example')
+    const names = (await call<DatasetSummary[]>('datasets.list')).map((d) => d.name).sort()
+    expect(names).toEqual(['iris', 'mnist', 'moons', 'spirals'])
+  })
+
+  it('imports a file as a job, previews it, changes its recipe; a bad file fails the job and stores nothing', async () => {
+    await call('project.new', { path: path.join(tmp.dir, 'd.ntkw') })
+    const csv = path.join(tmp.dir, 'points.csv')
+    writeFileSync(csv, 'a,b,label\n' + Array.from({ length: 40 }, (_, i) => `${i % 7},${(i * 3) % 5},${i % 2 ? 'yes' : 'no'}`).join('\n') + '\n')
+    const { runId } = await call<{ runId: string }>('datasets.import', { path: csv })
+    expect((await settle(runId)).state).toBe('succeeded')
+    const [ds] = await call<DatasetSummary[]>('datasets.list')
+    expect(ds!.rows).toBe(40)
+    expect(ds!.classes).toBe(2)
+    const preview = await call<DatasetPreview>('datasets.preview', { datasetId: ds!.id, offset: 2, limit: 3 })
+    expect(preview.rows).toEqual([[2, 1], [3, 4], [4, 2]])
+    expect(preview.labels).toEqual(['no', 'yes', 'no'])
+    const updated = await call<DatasetSummary>('datasets.setRecipe', { datasetId: ds!.id, recipe: { split: { train: 0.5, validation: 0.25 }, scale: 'standardize' } })
+    expect(updated.recipe.split!.train).toBe(0.5)
+    const p2 = await call<DatasetPreview>('datasets.preview', { datasetId: ds!.id })
+    expect(p2.splitCounts).toEqual({ all: 40, train: 20, validation: 10, test: 10 })
+
+    const bad = path.join(tmp.dir, 'ragged.csv')
+    writeFileSync(bad, 'a,b,label\n1,2,x\n3,4\n')
+    const failed = await settle((await call<{ runId: string }>('datasets.import', { path: bad })).runId)
+    expect(failed.state).toBe('failed')
+    expect(failed.error).toMatch(/line 3|row/i)
+    expect(await call<DatasetSummary[]>('datasets.list')).toHaveLength(1)
+  })
+
+  it('saves an experiment, runs it (runs point back to it), duplicates and deletes it', async () => {
+    const [ds] = await call<DatasetSummary[]>('datasets.list')
+    const spec = { kind: 'lab-kernel', data: { datasetId: ds!.id, train: 20, test: 10 }, arch: { depth: 1, activation: { name: 'relu' } } }
+    const e = await call<Experiment>('experiments.save', { name: 'kernels on points', spec })
+    expect(e.spec.kind).toBe('lab-kernel')
+    const { runId } = await call<{ runId: string }>('experiments.run', { experimentId: e.id })
+    const run = await settle(runId)
+    expect(run.state).toBe('succeeded')
+    expect(run.experimentId).toBe(e.id)
+    expect(run.name).toBe('kernels on points')
+    const copy = await call<Experiment>('experiments.duplicate', { experimentId: e.id })
+    expect(copy.name).toBe('kernels on points (copy)')
+    const listed = await call<Experiment[]>('experiments.list')
+    expect(listed.find((x) => x.id === e.id)!.runs).toBe(1)
+    await call('experiments.delete', { experimentId: copy.id })
+    expect((await call<Experiment[]>('experiments.list')).map((x) => x.id)).toEqual([e.id])
+    const invalid = await services.call('experiments.save', { name: 'x', spec: { kind: 'lab-kernel' } })
+    expect('error' in invalid && invalid.error.code).toBe('bad_params')
+  })
+})
