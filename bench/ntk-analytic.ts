@@ -140,7 +140,7 @@ export async function run(): Promise<BenchResult[]> {
     meta: {
       backend: info.active,
       cores,
-      tileSize: 512,
+      tileSize: 'default (512 below 8192 points)',
       runsMs: all.all,
       baselineRunsMs: one.all,
       // CPU time over wall time: how many cores the run kept busy (other load on the machine lowers it)

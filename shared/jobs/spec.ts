@@ -50,8 +50,8 @@ export const KernelSpec = z.object({
   arch: FcArch,
   /** which kernels to compute */
   kernels: z.array(KernelKind).min(1).default(['ntk']),
-  /** tile edge for streamed computation (512 measured best at n = 4000: less redundant work on diagonal tiles) */
-  tileSize: z.number().int().min(64).max(8192).default(512),
+  /** tile edge for streamed computation; absent: chosen from the size (512, or 1024 from 8192 points) */
+  tileSize: z.number().int().min(64).max(8192).optional(),
   /** worker threads; 0 = one per core */
   workers: z.number().int().min(0).max(64).default(0),
 })

@@ -23,7 +23,7 @@ export interface KernelTile {
 
 export interface AnalyticOptions {
   kernels: KernelName[]
-  /** tile edge (default 512) */
+  /** tile edge (default: defaultTileSize) */
   tileSize?: number
   /** worker threads: 0 = one per core, 1 = this thread (default 0) */
   workers?: number
@@ -42,8 +42,11 @@ export interface AnalyticKernels {
   workers: number
 }
 
-// 512 beat 1024 at n = 4000 (diagonal tiles of a self-kernel compute both halves: less waste)
-export const DEFAULT_TILE = 512
+// 512 beat 1024 at n = 4000 (diagonal tiles of a self-kernel compute both halves: less waste); for large n
+// that waste is small and 1024 halves the tile count (and the positional writes when streaming).
+export function defaultTileSize(rows: number, cols: number): number {
+  return Math.max(rows, cols) >= 8192 ? 1024 : 512
+}
 const TILES_PER_WORKER = 6
 const MIN_BALANCED_TILE = 256
 // Below this many kernel entries starting workers (≈0.3 s for tfjs + wasm each) costs more than it saves.
@@ -148,7 +151,7 @@ export async function forEachKernelTile(
   arch: FcArch,
   opts: AnalyticOptions,
   sink: (tile: KernelTile) => void,
-): Promise<{ rows: number; cols: number; workers: number }> {
+): Promise<{ rows: number; cols: number; workers: number; tileSize: number }> {
   const kernels = validateKernelInputs(x, x2, arch, opts.kernels)
   const rows = x.rows
   const cols = x2 ? x2.rows : x.rows
@@ -157,7 +160,7 @@ export async function forEachKernelTile(
   const requested = opts.workers ?? 0
   const cores = Math.max(1, availableParallelism())
   const wantWorkers = requested === 0 ? cores : requested
-  let tileSize = Math.max(1, Math.floor(opts.tileSize ?? DEFAULT_TILE))
+  let tileSize = Math.max(1, Math.floor(opts.tileSize ?? defaultTileSize(rows, cols)))
   // With several workers, halve the tile until each worker gets several tiles, so none idles at the end.
   while (wantWorkers > 1 && tileSize > MIN_BALANCED_TILE && planTiles(rows, cols, tileSize, symmetric).length < TILES_PER_WORKER * wantWorkers) {
     tileSize = Math.max(MIN_BALANCED_TILE, tileSize >> 1)
@@ -199,7 +202,7 @@ export async function forEachKernelTile(
       await new Promise((r) => setImmediate(r))
     }
     if (signal?.aborted) throw new CancelledError()
-    return { rows, cols, workers: 1 }
+    return { rows, cols, workers: 1, tileSize }
   }
 
   const xs = toFloat32(x, true)
@@ -214,7 +217,7 @@ export async function forEachKernelTile(
     kernels,
   }
   await runOnWorkers(url, workers, init, tasks, consume, signal)
-  return { rows, cols, workers }
+  return { rows, cols, workers, tileSize }
 }
 
 /** NNGP and/or NTK of an FcArch between x and x2 (or x with itself), fully in memory. */
@@ -246,7 +249,7 @@ export async function streamAnalyticKernels(
   arch: FcArch,
   writers: Partial<Record<KernelName, TiledArtifactWriter>>,
   opts: Omit<AnalyticOptions, 'kernels'>,
-): Promise<{ rows: number; cols: number; workers: number }> {
+): Promise<{ rows: number; cols: number; workers: number; tileSize: number }> {
   const kernels = (Object.keys(writers) as KernelName[]).filter((k) => writers[k])
   return forEachKernelTile(x, x2, arch, { ...opts, kernels }, (t) => {
     for (const k of kernels) writers[k]!.writeTile(t.row0, t.col0, t.rows, t.cols, t[k]!)

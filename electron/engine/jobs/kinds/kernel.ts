@@ -98,7 +98,7 @@ export const run: JobRunner<'kernel'> = async (spec, ctx) => {
       kernels: Object.fromEntries(kernels.map((k) => [k, stats[k]!.result()])),
       seconds: (performance.now() - started) / 1000,
       workers: info.workers,
-      tileSize: spec.tileSize,
+      tileSize: info.tileSize,
       artifacts,
     }
     ctx.log('info', `${kernels.join('+')} ${rows}×${cols} in ${result.seconds.toFixed(2)} s on ${info.workers} worker(s)`)
