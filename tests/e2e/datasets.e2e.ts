@@ -1,0 +1,282 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { BrowserContext, Page } from 'playwright-core'
+import { launchBrowser, screenshot, startServe, type Served } from './harness'
+
+// Datasets in Chromium against `ntkw serve`: import an NPY file (typed path) and a labelled CSV (dropped on
+// the window: the browser overlay explains it cannot read the path and asks for it), see shape, values and
+// class counts, apply a split and see its counts, and find everything again after a reload and a reopen.
+
+// Functions passed to page.evaluate run in the page; this file is type-checked without the DOM lib.
+interface MiniEvent {
+  readonly defaultPrevented: boolean
+}
+declare const window: { dispatchEvent(e: MiniEvent): boolean }
+declare class DataTransfer {
+  items: { add(f: unknown): void }
+}
+declare class File {
+  constructor(parts: string[], name: string, o: { type: string })
+}
+declare class DragEvent implements MiniEvent {
+  constructor(type: string, o: { dataTransfer: DataTransfer; bubbles: boolean; cancelable: boolean })
+  readonly defaultPrevented: boolean
+}
+
+let tmp: string
+let served: Served
+let context: BrowserContext
+let page: Page
+const pageErrors: string[] = []
+
+const N = 30
+const D = 4
+/** the NPY's known pattern: x[i][j] = i + (j + 1) / 8 (exact in float32) */
+const npyValue = (i: number, j: number) => i + (j + 1) / 8
+
+/** NPY v1.0 bytes written by hand: magic, version, header length, dict header padded to 64 bytes, data. */
+function npyBytes(): Buffer {
+  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${N}, ${D}), }`
+  const total = 10 + header.length + 1
+  header += ' '.repeat((64 - (total % 64)) % 64) + '\n'
+  const pre = Buffer.alloc(10)
+  Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]).copy(pre)
+  pre.writeUInt16LE(header.length, 8)
+  const data = Buffer.alloc(N * D * 4)
+  for (let i = 0; i < N; i++) for (let j = 0; j < D; j++) data.writeFloatLE(npyValue(i, j), (i * D + j) * 4)
+  return Buffer.concat([pre, Buffer.from(header, 'latin1'), data])
+}
+
+/** 25 rows, 3 classes (10 cat, 10 dog, 5 fish), two numeric features and a `label` column. */
+const CLASS_COUNTS: Record<string, number> = { cat: 10, dog: 10, fish: 5 }
+function csvText(): string {
+  const lines = ['width,height,label']
+  let i = 0
+  for (const [name, n] of Object.entries(CLASS_COUNTS)) for (let k = 0; k < n; k++, i++) lines.push(`${(i * 0.5).toFixed(1)},${100 - i},${name}`)
+  return lines.join('\n') + '\n'
+}
+
+beforeAll(async () => {
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'ntkw-e2e-data-'))
+  mkdirSync(path.join(tmp, 'projects'))
+  mkdirSync(path.join(tmp, 'data'))
+  writeFileSync(path.join(tmp, 'data', 'pattern.npy'), npyBytes())
+  writeFileSync(path.join(tmp, 'data', 'pets.csv'), csvText())
+  served = await startServe(['--project', path.join(tmp, 'start.ntkw')], { NTKW_CONFIG_DIR: path.join(tmp, 'config') })
+  ;({ context, page } = await launchBrowser(path.join(tmp, 'profile')))
+  page.on('pageerror', (e) => pageErrors.push(e.message))
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/favicon/.test(m.location().url)) pageErrors.push(`console: ${m.text()}`)
+  })
+})
+
+afterAll(async () => {
+  await context?.close().catch(() => undefined)
+  await served?.stop()
+  if (tmp) rmSync(tmp, { recursive: true, force: true })
+})
+
+const row = (name: string) => `[data-testid=dataset-row][data-name="${name}"]`
+
+async function selectDataset(name: string): Promise<void> {
+  await page.click(row(name))
+  await page.locator('[data-testid=detail-name]').filter({ hasText: new RegExp(`^${name}$`) }).waitFor()
+}
+
+/** Screenshots show the page from its top, as a user lands on it. */
+async function shot(name: string): Promise<void> {
+  await page.locator('[data-testid=page-datasets]').evaluate((el) => ((el as unknown as { scrollTop: number }).scrollTop = 0))
+  await screenshot(page, name)
+}
+
+async function splitCounts(): Promise<Record<string, number>> {
+  const parts = await page.locator('[data-testid=split-counts] b').evaluateAll((els) => els.map((e) => [e.getAttribute('data-part'), (e.textContent ?? '').replace(/,/g, '')]))
+  return Object.fromEntries(parts.map(([k, v]) => [k, Number(v)]))
+}
+
+/** classes → counts as the histogram chart holds them (read from the ECharts instance, not from pixels) */
+async function histogram(): Promise<Record<string, number>> {
+  const o = (await page.locator('[data-testid=dataset-detail] [data-chart^=classes-]').evaluate((el) => {
+    const opt = (el as unknown as { ntkwChart: { getOption(): { xAxis: { data: string[] }[]; series: { data: number[] }[] } } }).ntkwChart.getOption()
+    return { x: opt.xAxis[0]!.data, y: opt.series[0]!.data }
+  })) as { x: string[]; y: number[] }
+  return Object.fromEntries(o.x.map((name, i) => [name, o.y[i]!]))
+}
+
+async function checkNpy(): Promise<void> {
+  await selectDataset('pattern.npy')
+  expect(await page.textContent('[data-testid=fact-shape]')).toBe('30 × 4')
+  expect(await page.textContent(`${row('pattern.npy')} [data-col=rows]`)).toBe('30')
+  const cells = await page.locator('[data-testid=rows-table] [data-testid=data-row]').evaluateAll((trs) =>
+    trs.map((tr) => Array.from((tr as unknown as { querySelectorAll(s: string): ArrayLike<{ textContent: string | null }> }).querySelectorAll('td'), (td) => td.textContent ?? '')),
+  )
+  expect(cells).toHaveLength(N)
+  for (let i = 0; i < N; i++) {
+    // # column, then the 4 values (unlabelled: no label column)
+    expect(cells[i]!.slice(1).map(Number)).toEqual([0, 1, 2, 3].map((j) => npyValue(i, j)))
+  }
+}
+
+async function checkCsv(expectSplit: Record<string, number> | null): Promise<void> {
+  await selectDataset('pets.csv')
+  expect(await page.textContent('[data-testid=fact-shape]')).toBe('25 × 2')
+  expect(await page.textContent('[data-testid=fact-task]')).toBe('3 classes')
+  expect(await histogram()).toEqual(CLASS_COUNTS)
+  const stats = page.locator('[data-testid=column-stats] tr[data-column=height] td')
+  // height = 100 - i for i = 0..24: min 76, max 100, mean 88
+  expect(await stats.evaluateAll((tds) => tds.map((t) => t.textContent))).toEqual(['height', 'numeric', '76', '100', '88', expect.any(String), '0'])
+  if (expectSplit) expect(await splitCounts()).toEqual(expectSplit)
+}
+
+describe('datasets in Chromium via ntkw serve', () => {
+  it('import NPY and CSV, preview, split, reload, reopen', async () => {
+    await page.goto(served.url)
+    await page.locator('[data-testid=app-shell]').waitFor()
+    await page.locator('.statusbar .conn.open').waitFor()
+
+    // --- a fresh project, saved under a real path
+    await page.click('[data-testid=action-new]')
+    await page.locator('[data-testid=project-name]').filter({ hasText: 'untitled' }).waitFor()
+    const projectFile = path.join(tmp, 'projects', 'data.ntkw')
+    await page.click('[data-testid=action-save-as]')
+    await page.fill('[data-testid=path-input]', projectFile)
+    await page.click('[data-testid=path-submit]')
+    await page.locator('[data-testid=project-name]').filter({ hasText: 'data' }).waitFor()
+
+    await page.click('[data-page=datasets]')
+    await page.locator('[data-testid=datasets-empty]').filter({ hasText: 'No datasets yet' }).waitFor()
+    await shot('datasets-empty-light')
+
+    // --- a path that does not exist: an error toast that says what and how to fix it
+    await page.fill('[data-testid=import-path]', path.join(tmp, 'data', 'missing.csv'))
+    await page.click('[data-testid=import-submit]')
+    const toast = page.locator('[data-testid=toast].error').filter({ hasText: 'missing.csv' })
+    await toast.waitFor({ timeout: 30_000 })
+    expect(await toast.locator('.hint').count()).toBe(1)
+    expect((await toast.locator('.hint').textContent())!.length).toBeGreaterThan(5)
+    await screenshot(page, 'datasets-error-toast-light')
+    await toast.locator('.close').click()
+
+    // --- NPY by typed path
+    await page.fill('[data-testid=import-path]', path.join(tmp, 'data', 'pattern.npy'))
+    await page.click('[data-testid=import-submit]')
+    await page.locator(row('pattern.npy')).waitFor({ timeout: 60_000 })
+    await checkNpy()
+
+    // --- CSV by drag and drop: the overlay appears; in a browser it asks for the path
+    await page.evaluate(() => {
+      const dt = new DataTransfer()
+      dt.items.add(new File(['width,height,label\n'], 'pets.csv', { type: 'text/csv' }))
+      window.dispatchEvent(new DragEvent('dragenter', { dataTransfer: dt, bubbles: true, cancelable: true }))
+      window.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }))
+    })
+    const overlay = page.locator('[data-testid=drop-overlay]')
+    await overlay.waitFor()
+    expect(await overlay.getAttribute('data-mode')).toBe('path')
+    expect(await overlay.textContent()).toContain('ntkw serve')
+    await page.waitForTimeout(250) // let the fade-in finish
+    await screenshot(page, 'datasets-drop-overlay-light')
+    const dropPrevented = await page.evaluate(() => {
+      const dt = new DataTransfer()
+      dt.items.add(new File(['width,height,label\n'], 'pets.csv', { type: 'text/csv' }))
+      const e = new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true })
+      window.dispatchEvent(e)
+      return e.defaultPrevented
+    })
+    expect(dropPrevented).toBe(true) // the browser must not navigate away to the dropped file
+    await overlay.waitFor({ state: 'detached' })
+    await page.locator('[data-testid=drop-path-dialog]').filter({ hasText: 'pets.csv' }).waitFor()
+    await page.fill('[data-testid=drop-path-input]', path.join(tmp, 'data', 'pets.csv'))
+    await page.click('[data-testid=drop-path-submit]')
+    await page.locator('[data-testid=drop-path-dialog]').waitFor({ state: 'detached' })
+    await page.locator(row('pets.csv')).waitFor({ timeout: 60_000 })
+    // the new dataset is selected once its import succeeds
+    await page.locator('[data-testid=detail-name]').filter({ hasText: /^pets\.csv$/ }).waitFor()
+    await checkCsv({ all: 25, train: 25, validation: 0, test: 0 })
+
+    // --- a split: 60 % train, 20 % validation, stratified; invalid fractions are refused inline first
+    await page.check('[data-testid=recipe-split]')
+    await page.fill('[data-testid=recipe-train]', '90')
+    await page.fill('[data-testid=recipe-validation]', '20')
+    await page.locator('[data-testid=recipe-error]').filter({ hasText: 'at most 100' }).waitFor()
+    expect(await page.locator('[data-testid=recipe-apply]').isDisabled()).toBe(true)
+    await page.fill('[data-testid=recipe-train]', '60')
+    await page.fill('[data-testid=recipe-split-seed]', '7')
+    expect(await page.textContent('[data-testid=recipe-test]')).toBe('20')
+    await page.click('[data-testid=recipe-apply]')
+    // stratified: per class 60/20/20 % of 10, 10, 5 rows = 6+6+3 train, 2+2+1 validation, the rest test
+    const expectSplit = { all: 25, train: 15, validation: 5, test: 5 }
+    await page.locator('[data-testid=split-counts] b[data-part=train]').filter({ hasText: /^15$/ }).waitFor()
+    expect(await splitCounts()).toEqual(expectSplit)
+    expect(await page.locator('[data-testid=recipe-apply]').isDisabled()).toBe(true)
+    await shot('datasets-csv-light')
+
+    // --- an image dataset: the bundled MNIST digits as a thumbnail grid
+    await page.click('[data-testid=import-example][data-example=mnist]')
+    await page.locator('[data-testid=import-job]').first().waitFor()
+    await page.locator(row('mnist')).waitFor({ timeout: 120_000 })
+    await page.locator('[data-testid=detail-name]').filter({ hasText: /^mnist$/ }).waitFor()
+    await page.locator('[data-testid=image-thumb]').first().waitFor()
+    expect(await page.locator('[data-testid=image-thumb]').count()).toBe(48)
+    // thumbnails are drawn: the first canvas has both dark and bright pixels
+    const spread = await page.locator('[data-testid=image-thumb] canvas').first().evaluate((c) => {
+      const ctx = (c as unknown as { getContext(k: string): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } } }).getContext('2d')
+      const d = ctx.getImageData(0, 0, 28, 28).data
+      let lo = 255
+      let hi = 0
+      for (let i = 0; i < d.length; i += 4) {
+        lo = Math.min(lo, d[i]!)
+        hi = Math.max(hi, d[i]!)
+      }
+      return hi - lo
+    })
+    expect(spread).toBeGreaterThan(200)
+    await page.click('[data-testid=page-next]')
+    await page.locator('[data-testid=row-range]').filter({ hasText: 'Images 49–96' }).waitFor()
+    await shot('datasets-mnist-light')
+
+    // --- reload: the datasets and the stored recipe are still there
+    await page.reload()
+    await page.locator('[data-testid=page-datasets]').waitFor()
+    await page.locator(row('pets.csv')).waitFor()
+    await checkNpy()
+    await checkCsv(expectSplit)
+
+    // --- close the project and reopen it: the same
+    await page.click('[data-page=project]')
+    await page.click('[data-testid=action-close]')
+    await page.locator('[data-testid=no-project]').waitFor()
+    await page.click('[data-page=datasets]')
+    await page.locator('[data-testid=datasets-no-project]').waitFor()
+    await page.keyboard.press('Control+o')
+    await page.fill('[data-testid=path-input]', projectFile)
+    await page.click('[data-testid=path-submit]')
+    await page.locator(row('pets.csv')).waitFor()
+    expect(await page.locator('[data-testid=dataset-row]').count()).toBe(3)
+    await checkNpy()
+    await checkCsv(expectSplit)
+
+    // --- dark theme
+    for (let i = 0; i < 3 && !(await page.locator('html.dark').count()); i++) {
+      await page.click('[data-page=project]')
+      await page.click('[data-testid=theme-toggle]')
+    }
+    await page.click('[data-page=datasets]')
+    await selectDataset('pets.csv')
+    await page.waitForTimeout(300)
+    await shot('datasets-csv-dark')
+
+    // --- delete takes two clicks
+    await selectDataset('pattern.npy')
+    await page.click('[data-testid=dataset-delete]')
+    expect(await page.getAttribute('[data-testid=dataset-delete]', 'data-armed')).toBe('true')
+    expect(await page.locator(row('pattern.npy')).count()).toBe(1)
+    await page.click('[data-testid=dataset-delete]')
+    await page.locator(row('pattern.npy')).waitFor({ state: 'detached' })
+    expect(await page.locator('[data-testid=dataset-row]').count()).toBe(2)
+
+    expect(pageErrors).toEqual([])
+  })
+})
