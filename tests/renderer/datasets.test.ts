@@ -215,7 +215,7 @@ describe('datasets store', () => {
     const n = lists()
     s.onJob({
       runId: 'run-imp',
-      event: { type: 'failed', t: 3, error: 'row 3 has 2 fields, expected 3', code: 'ragged', hint: 'fix the row' },
+      event: { type: 'failed', t: 3, error: 'row 3 has 2 fields, expected 3', hint: 'fix the row' },
       summary: runSummary({ id: 'run-imp', kind: 'dataset-import', state: 'failed', experimentId: null }),
     })
     expect(s.pending).toEqual([])
