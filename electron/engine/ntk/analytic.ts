@@ -6,7 +6,7 @@ import { backendInfo, initBackend } from '../runtime/backend'
 import { fcLayers } from './layers'
 import { runOnWorkers, type TileTask } from './pool'
 import type { InitMessage } from './protocol'
-import { computeTile, type KernelName, type PointBlock, type TileKernels } from './tile'
+import { computeTile, TileInputCache, type KernelName, type PointBlock, type TileKernels } from './tile'
 import { kernelWorkerUrl } from './worker-path'
 
 export type { KernelName } from './tile'
@@ -193,13 +193,18 @@ export async function forEachKernelTile(
     const layers = fcLayers(arch)
     const xs = toFloat32(x, false)
     const x2s = x2 ? toFloat32(x2, false) : xs
-    for (const t of tasks) {
-      if (signal?.aborted) throw new CancelledError()
-      const rowsBlock: PointBlock = { data: xs.subarray(t.row0 * d, (t.row0 + t.rows) * d), rows: t.rows, d }
-      const colsBlock: PointBlock = { data: x2s.subarray(t.col0 * d, (t.col0 + t.cols) * d), rows: t.cols, d }
-      consume(t, computeTile(layers, rowsBlock, colsBlock, kernels, symmetric && t.row0 === t.col0))
-      // let cancel (and progress events) through between tiles
-      await new Promise((r) => setImmediate(r))
+    const cache = new TileInputCache()
+    try {
+      for (const t of tasks) {
+        if (signal?.aborted) throw new CancelledError()
+        const rowsBlock: PointBlock = { data: xs.subarray(t.row0 * d, (t.row0 + t.rows) * d), rows: t.rows, d, key: `r${t.row0}:${t.rows}` }
+        const colsBlock: PointBlock = { data: x2s.subarray(t.col0 * d, (t.col0 + t.cols) * d), rows: t.cols, d, key: `c${t.col0}:${t.cols}` }
+        consume(t, computeTile(layers, rowsBlock, colsBlock, kernels, symmetric && t.row0 === t.col0, cache))
+        // let cancel (and progress events) through between tiles
+        await new Promise((r) => setImmediate(r))
+      }
+    } finally {
+      cache.dispose()
     }
     if (signal?.aborted) throw new CancelledError()
     return { rows, cols, workers: 1, tileSize }

@@ -3,17 +3,17 @@ import { errorInfo } from '../../../shared/errors'
 import { initBackend } from '../runtime/backend'
 import { fcLayers, type KernelLayer } from './layers'
 import type { InitMessage, ReleaseMessage, TileRequest, WorkerReply } from './protocol'
-import { computeTile, type PointBlock } from './tile'
+import { computeTile, TileInputCache, type PointBlock } from './tile'
 
 // A tile worker: its own tfjs backend (wasm runs one thread per process, so one worker per core is how
 // the analytic kernel uses every core). Receives the points once, then computes tiles on request.
 const port = parentPort
 if (!port) throw new Error('kernel-worker.ts must run in a worker thread')
 
-let setup: { msg: InitMessage; layers: KernelLayer; x: Float32Array; x2: Float32Array } | null = null
+let setup: { msg: InitMessage; layers: KernelLayer; x: Float32Array; x2: Float32Array; cache: TileInputCache } | null = null
 
-function block(data: Float32Array, row0: number, rows: number, d: number): PointBlock {
-  return { data: data.subarray(row0 * d, (row0 + rows) * d), rows, d }
+function block(data: Float32Array, row0: number, rows: number, d: number, key: string): PointBlock {
+  return { data: data.subarray(row0 * d, (row0 + rows) * d), rows, d, key }
 }
 
 function reply(m: WorkerReply, transfer: ArrayBuffer[] = []): void {
@@ -23,25 +23,28 @@ function reply(m: WorkerReply, transfer: ArrayBuffer[] = []): void {
 port.on('message', async (m: InitMessage | TileRequest | ReleaseMessage) => {
   try {
     if (m.type === 'release') {
+      setup?.cache.dispose()
       setup = null
       return
     }
     if (m.type === 'init') {
       await initBackend()
       const x = new Float32Array(m.x)
-      setup = { msg: m, layers: fcLayers(m.arch), x, x2: m.x2 ? new Float32Array(m.x2) : x }
+      setup?.cache.dispose()
+      setup = { msg: m, layers: fcLayers(m.arch), x, x2: m.x2 ? new Float32Array(m.x2) : x, cache: new TileInputCache() }
       reply({ type: 'ready' })
       return
     }
     if (!setup) throw new Error('tile requested before init')
-    const { msg, layers, x, x2 } = setup
+    const { msg, layers, x, x2, cache } = setup
     const self = msg.x2 === null
     const out = computeTile(
       layers,
-      block(x, m.row0, m.rows, msg.d),
-      block(x2, m.col0, m.cols, msg.d),
+      block(x, m.row0, m.rows, msg.d, `r${m.row0}:${m.rows}`),
+      block(x2, m.col0, m.cols, msg.d, `c${m.col0}:${m.cols}`),
       msg.kernels,
       self && m.row0 === m.col0,
+      cache,
     )
     const transfer = [out.ntk?.buffer, out.nngp?.buffer].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer)
     reply({ type: 'tile', id: m.id, ...out }, transfer)
