@@ -32,20 +32,21 @@ let page: Page
 const pageErrors: string[] = []
 
 const N = 30
+const BIG = 1_000_000
 const D = 4
 /** the NPY's known pattern: x[i][j] = i + (j + 1) / 8 (exact in float32) */
 const npyValue = (i: number, j: number) => i + (j + 1) / 8
 
 /** NPY v1.0 bytes written by hand: magic, version, header length, dict header padded to 64 bytes, data. */
-function npyBytes(): Buffer {
-  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${N}, ${D}), }`
+function npyBytes(n = N, d = D, value = npyValue): Buffer {
+  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${n}, ${d}), }`
   const total = 10 + header.length + 1
   header += ' '.repeat((64 - (total % 64)) % 64) + '\n'
   const pre = Buffer.alloc(10)
   Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]).copy(pre)
   pre.writeUInt16LE(header.length, 8)
-  const data = Buffer.alloc(N * D * 4)
-  for (let i = 0; i < N; i++) for (let j = 0; j < D; j++) data.writeFloatLE(npyValue(i, j), (i * D + j) * 4)
+  const data = Buffer.alloc(n * d * 4)
+  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) data.writeFloatLE(value(i, j), (i * d + j) * 4)
   return Buffer.concat([pre, Buffer.from(header, 'latin1'), data])
 }
 
@@ -64,6 +65,8 @@ beforeAll(async () => {
   mkdirSync(path.join(tmp, 'data'))
   writeFileSync(path.join(tmp, 'data', 'pattern.npy'), npyBytes())
   writeFileSync(path.join(tmp, 'data', 'pets.csv'), csvText())
+  // a million rows: x[i] = [i, -i, i / 4] (exact in float32 below 2^24)
+  writeFileSync(path.join(tmp, 'data', 'million.npy'), npyBytes(BIG, 3, (i, j) => (j === 0 ? i : j === 1 ? -i : i / 4)))
   served = await startServe(['--project', path.join(tmp, 'start.ntkw')], { NTKW_CONFIG_DIR: path.join(tmp, 'config') })
   ;({ context, page } = await launchBrowser(path.join(tmp, 'profile')))
   page.on('pageerror', (e) => pageErrors.push(e.message))
@@ -156,6 +159,9 @@ describe('datasets in Chromium via ntkw serve', () => {
     await toast.waitFor({ timeout: 30_000 })
     expect(await toast.locator('.hint').count()).toBe(1)
     expect((await toast.locator('.hint').textContent())!.length).toBeGreaterThan(5)
+    // the wrong path stays in the field to be corrected
+    expect(await page.inputValue('[data-testid=import-path]')).toBe(path.join(tmp, 'data', 'missing.csv'))
+    await page.waitForTimeout(250) // let the toast fade in
     await screenshot(page, 'datasets-error-toast-light')
     await toast.locator('.close').click()
 
@@ -163,6 +169,8 @@ describe('datasets in Chromium via ntkw serve', () => {
     await page.fill('[data-testid=import-path]', path.join(tmp, 'data', 'pattern.npy'))
     await page.click('[data-testid=import-submit]')
     await page.locator(row('pattern.npy')).waitFor({ timeout: 60_000 })
+    // a successful import clears the field
+    await expect.poll(() => page.inputValue('[data-testid=import-path]')).toBe('')
     await checkNpy()
 
     // --- CSV by drag and drop: the overlay appears; in a browser it asks for the path
@@ -237,6 +245,21 @@ describe('datasets in Chromium via ntkw serve', () => {
     await page.locator('[data-testid=row-range]').filter({ hasText: 'Images 49–96' }).waitFor()
     await shot('datasets-mnist-light')
 
+    // --- a million rows: paging jumps straight to the end
+    await page.fill('[data-testid=import-path]', path.join(tmp, 'data', 'million.npy'))
+    await page.click('[data-testid=import-submit]')
+    await page.locator(row('million.npy')).waitFor({ timeout: 120_000 })
+    await page.locator('[data-testid=detail-name]').filter({ hasText: /^million\.npy$/ }).waitFor()
+    expect(await page.textContent('[data-testid=fact-shape]')).toBe('1,000,000 × 3')
+    const t0 = Date.now()
+    await page.fill('[data-testid=row-jump]', '999999')
+    await page.press('[data-testid=row-jump]', 'Enter')
+    await page.locator('[data-testid=row-range]').filter({ hasText: 'Rows 999,901–1,000,000 of 1,000,000' }).waitFor()
+    const lastPageMs = Date.now() - t0
+    const lastRow = await page.locator('[data-testid=data-row]').last().locator('td').allTextContents()
+    expect(lastRow).toEqual(['1,000,000', '999999', '-999999', '249999.75'])
+    console.log(`1M-row dataset: last page (100 rows) shown ${lastPageMs} ms after Enter`)
+
     // --- reload: the datasets and the stored recipe are still there
     await page.reload()
     await page.locator('[data-testid=page-datasets]').waitFor()
@@ -254,7 +277,7 @@ describe('datasets in Chromium via ntkw serve', () => {
     await page.fill('[data-testid=path-input]', projectFile)
     await page.click('[data-testid=path-submit]')
     await page.locator(row('pets.csv')).waitFor()
-    expect(await page.locator('[data-testid=dataset-row]').count()).toBe(3)
+    expect(await page.locator('[data-testid=dataset-row]').count()).toBe(4)
     await checkNpy()
     await checkCsv(expectSplit)
 
@@ -275,7 +298,7 @@ describe('datasets in Chromium via ntkw serve', () => {
     expect(await page.locator(row('pattern.npy')).count()).toBe(1)
     await page.click('[data-testid=dataset-delete]')
     await page.locator(row('pattern.npy')).waitFor({ state: 'detached' })
-    expect(await page.locator('[data-testid=dataset-row]').count()).toBe(2)
+    expect(await page.locator('[data-testid=dataset-row]').count()).toBe(3)
 
     expect(pageErrors).toEqual([])
   })

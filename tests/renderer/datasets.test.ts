@@ -406,3 +406,16 @@ describe('drop overlay', () => {
     w.unmount()
   })
 })
+
+describe('cell formatting', () => {
+  it('shows the shortest decimal that reads back as the same float32', async () => {
+    const { cell } = await import('../../renderer/src/components/datasets/format-data')
+    const f32 = (x: number) => Math.fround(x)
+    expect(cell(f32(0.1))).toBe('0.1')
+    expect(cell(f32(249999.75))).toBe('249999.75')
+    expect(cell(f32(1 / 3))).toBe('0.33333334')
+    expect(cell(-7)).toBe('-7')
+    expect(cell(f32(1e-7))).toBe('1e-7')
+    for (const x of [0.2, 3.14159, 1234.5678, -0.000123, 98765.4321]) expect(f32(Number(cell(f32(x))))).toBe(f32(x))
+  })
+})

@@ -23,13 +23,20 @@ export function sourceLabel(source: string): string {
   return i >= 0 ? source.slice(i + 1) : source
 }
 
-/** A stored value for a table cell: integers as such, others with 6 significant digits (float32 holds ~7). */
+/**
+ * A stored value for a table cell: the shortest decimal that reads back as the same float32, so
+ * 0.1f shows as 0.1 and 249999.75 is not rounded to 250000.
+ */
 export function cell(v: number): string {
-  if (Number.isInteger(v)) return String(v)
-  if (!Number.isFinite(v)) return String(v)
+  if (Number.isInteger(v) || !Number.isFinite(v)) return String(v)
+  const f = Math.fround(v)
   const a = Math.abs(v)
-  if (a !== 0 && (a >= 1e6 || a < 1e-4)) return v.toExponential(3)
-  return v.toLocaleString('en-US', { maximumSignificantDigits: 6, useGrouping: false })
+  const sci = a !== 0 && (a >= 1e9 || a < 1e-4)
+  for (let p = 1; p <= 9; p++) {
+    const t = sci ? v.toExponential(p - 1) : v.toPrecision(p)
+    if (Math.fround(Number(t)) === f) return sci ? t : String(Number(t))
+  }
+  return String(v)
 }
 
 export const DTYPE_LABEL: Record<string, string> = { f4: 'float32', u1: 'uint8', i4: 'int32' }
