@@ -46,3 +46,50 @@ export function classBoundaries(classes: Int32Array | null, order: Int32Array, c
   }
   return out
 }
+
+/**
+ * Block averages accumulated tile by tile while a kernel streams to disk, so the heatmap of a kernel
+ * larger than memory never needs the whole matrix. `rowRank[i]` is row i's position in the display order
+ * (e.g. sorted by class).
+ */
+export class HeatmapAccumulator {
+  readonly rows: number
+  readonly cols: number
+  private readonly sum: Float64Array
+  private readonly count: Float64Array
+  private readonly rowBin: Int32Array
+  private readonly colBin: Int32Array
+
+  constructor(n: number, m: number, size: number, rowRank?: Int32Array, colRank?: Int32Array) {
+    this.rows = Math.min(size, n)
+    this.cols = Math.min(size, m)
+    this.sum = new Float64Array(this.rows * this.cols)
+    this.count = new Float64Array(this.rows * this.cols)
+    this.rowBin = Int32Array.from({ length: n }, (_, i) => Math.floor(((rowRank ? rowRank[i]! : i) * this.rows) / n))
+    this.colBin = Int32Array.from({ length: m }, (_, j) => Math.floor(((colRank ? colRank[j]! : j) * this.cols) / m))
+  }
+
+  add(row0: number, col0: number, rows: number, cols: number, tile: Float32Array): void {
+    for (let i = 0; i < rows; i++) {
+      const base = this.rowBin[row0 + i]! * this.cols
+      for (let j = 0; j < cols; j++) {
+        const c = base + this.colBin[col0 + j]!
+        this.sum[c]! += tile[i * cols + j]!
+        this.count[c]! += 1
+      }
+    }
+  }
+
+  result(): Float32Array {
+    const out = new Float32Array(this.sum.length)
+    for (let i = 0; i < out.length; i++) out[i] = this.count[i]! > 0 ? this.sum[i]! / this.count[i]! : NaN
+    return out
+  }
+}
+
+/** Inverse of an order: rank[order[k]] = k. */
+export function ranksOf(order: Int32Array): Int32Array {
+  const rank = new Int32Array(order.length)
+  for (let k = 0; k < order.length; k++) rank[order[k]!] = k
+  return rank
+}

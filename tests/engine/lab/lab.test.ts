@@ -161,3 +161,24 @@ describe('lab experiments on the two-moons example', () => {
     expect(top.at(-1)! / top[0]!).toBeLessThanOrEqual(last.at(-1)! / last[0]! + 1e-12)
   })
 })
+
+describe('streamed heatmap', () => {
+  it('accumulating scrambled tiles gives the same block averages as the whole-matrix version', async () => {
+    const { HeatmapAccumulator, ranksOf } = await import('../../../electron/engine/lab/heatmap')
+    const n = 23
+    const k = Float32Array.from({ length: n * n }, (_, i) => Math.sin(i) * 3)
+    const classes = Int32Array.from({ length: n }, (_, i) => (i * 5) % 3)
+    const order = classOrder(classes, n)
+    const acc = new HeatmapAccumulator(n, n, 6, ranksOf(order), ranksOf(order))
+    const tiles: [number, number, number, number][] = []
+    for (let r = 0; r < n; r += 5) for (let c = 0; c < n; c += 7) tiles.push([r, c, Math.min(5, n - r), Math.min(7, n - c)])
+    for (const [r0, c0, r, c] of tiles.reverse()) {
+      const t = new Float32Array(r * c)
+      for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) t[i * c + j] = k[(r0 + i) * n + c0 + j]!
+      acc.add(r0, c0, r, c, t)
+    }
+    const whole = blockAverage(k, n, n, order, order, 6)
+    const streamed = acc.result()
+    for (let i = 0; i < 36; i++) expect(streamed[i]).toBeCloseTo(whole.data[i]!, 5)
+  })
+})
