@@ -220,6 +220,8 @@ describe('datasets in Chromium via ntkw serve', () => {
     expect(await splitCounts()).toEqual(expectSplit)
     expect(await page.locator('[data-testid=recipe-apply]').isDisabled()).toBe(true)
     await shot('datasets-csv-light')
+    await page.locator('[data-testid=recipe-editor]').scrollIntoViewIfNeeded()
+    await screenshot(page, 'datasets-recipe-light')
 
     // --- an image dataset: the bundled MNIST digits as a thumbnail grid
     await page.click('[data-testid=import-example][data-example=mnist]')

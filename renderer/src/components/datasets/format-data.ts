@@ -39,4 +39,12 @@ export function cell(v: number): string {
   return String(v)
 }
 
+/** A derived statistic (mean, std): 5 significant digits are plenty. */
+export function stat(v: number): string {
+  if (Number.isInteger(v) || !Number.isFinite(v)) return String(v)
+  const a = Math.abs(v)
+  if (a !== 0 && (a >= 1e9 || a < 1e-4)) return v.toExponential(3)
+  return String(Number(v.toPrecision(5)))
+}
+
 export const DTYPE_LABEL: Record<string, string> = { f4: 'float32', u1: 'uint8', i4: 'int32' }
