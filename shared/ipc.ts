@@ -43,6 +43,8 @@ export const methods = {
   'project.recent': method(Empty, z.array(RecentEntry)),
   'dialog.openProject': method(Empty, FilePath.nullable()),
   'dialog.saveProject': method(Empty, FilePath.nullable()),
+  /** a data file or an image folder to import */
+  'dialog.openData': method(Empty, FilePath.nullable()),
   'jobs.submit': method(z.object({ spec: JobSpec }).strict(), z.object({ runId: z.string() })),
   'jobs.cancel': method(RunId, z.object({ state: JobState })),
   'runs.list': method(Empty, z.array(RunSummary)),
@@ -84,7 +86,7 @@ export type ParamsOf<M extends MethodName> = z.input<Methods[M]['params']>
 export type ResultOf<M extends MethodName> = z.output<Methods[M]['result']>
 export const METHOD_NAMES = Object.keys(methods) as MethodName[]
 
-export const MenuAction = z.enum(['new', 'open', 'saveAs', 'close', 'openRecent', 'about', 'theme'])
+export const MenuAction = z.enum(['new', 'open', 'saveAs', 'close', 'openRecent', 'importData', 'about', 'theme'])
 export type MenuAction = z.infer<typeof MenuAction>
 
 // Server → client pushes.

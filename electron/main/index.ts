@@ -54,6 +54,17 @@ app.whenReady().then(async () => {
         const r = await dialog.showOpenDialog(win!, { title: 'Open project', properties: ['openFile'], filters: [{ name: 'NTK Workbench project', extensions: ['ntkw'] }] })
         return r.canceled ? null : (r.filePaths[0] ?? null)
       },
+      openData: async () => {
+        const r = await dialog.showOpenDialog(win!, {
+          title: 'Import data',
+          properties: ['openFile', 'openDirectory'],
+          filters: [
+            { name: 'Data', extensions: ['csv', 'tsv', 'txt', 'npy', 'npz', 'json', 'jsonl', 'ndjson', 'gz', 'idx', 'ubyte', 'idx1-ubyte', 'idx3-ubyte'] },
+            { name: 'All files', extensions: ['*'] },
+          ],
+        })
+        return r.canceled ? null : (r.filePaths[0] ?? null)
+      },
       saveProject: async () => {
         const r = await dialog.showSaveDialog(win!, { title: 'Save project as', filters: [{ name: 'NTK Workbench project', extensions: ['ntkw'] }] })
         return r.canceled ? null : (r.filePath ?? null)

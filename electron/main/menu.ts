@@ -23,6 +23,8 @@ export function buildMenu(win: BrowserWindow, services: Services): void {
             : [{ label: 'No recent projects', enabled: false }],
         },
         { type: 'separator' },
+        { label: 'Import Data…', accelerator: 'CmdOrCtrl+I', click: () => send('importData') },
+        { type: 'separator' },
         { label: 'Save As…', accelerator: 'CmdOrCtrl+Shift+S', click: () => send('saveAs') },
         { label: 'Close Project', accelerator: 'CmdOrCtrl+W', click: () => send('close') },
         { type: 'separator' },

@@ -21,7 +21,7 @@ export interface ServicesOptions {
   configDir: string
   launcher: EngineLauncher
   /** native dialogs (Electron only) */
-  dialogs?: { openProject(): Promise<string | null>; saveProject(): Promise<string | null> }
+  dialogs?: { openProject(): Promise<string | null>; saveProject(): Promise<string | null>; openData(): Promise<string | null> }
   extraVersions?: Record<string, string>
 }
 
@@ -145,6 +145,10 @@ export class Services {
       'dialog.saveProject': () => {
         if (!this.opts.dialogs) throw new UserError('no_dialogs', 'file dialogs are only available in the desktop app', 'Type the path of the project file instead.')
         return this.opts.dialogs.saveProject()
+      },
+      'dialog.openData': () => {
+        if (!this.opts.dialogs) throw new UserError('no_dialogs', 'file dialogs are only available in the desktop app', 'Type the path of the data file instead.')
+        return this.opts.dialogs.openData()
       },
       'jobs.submit': (p: { spec: Parameters<JobQueue['submit']>[0] }) => {
         this.requireProject()

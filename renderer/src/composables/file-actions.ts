@@ -5,6 +5,8 @@ import { useApp } from '../stores/app'
 import { useProject } from '../stores/project'
 import { attempt } from '../stores/toasts'
 import { useUi } from '../stores/ui'
+import { useDatasets } from '../stores/datasets'
+import { nextTick } from 'vue'
 
 /**
  * File ▸ New / Open / Save As / Close, shared by the buttons, keyboard shortcuts and the native menu.
@@ -50,6 +52,19 @@ export function useFileActions() {
     if (await project.open(path)) ui.go('project')
   }
 
+  /** File ▸ Import Data: the native picker in the desktop app, else the Datasets page's path box. */
+  async function importData(): Promise<void> {
+    if (!project.current) return
+    ui.go('datasets')
+    if (native()) {
+      const path = await attempt(() => getApi().invoke('dialog.openData'))
+      if (path) await useDatasets().importPath(path)
+      return
+    }
+    await nextTick()
+    document.querySelector<HTMLInputElement>('[data-testid="import-path"]')?.focus()
+  }
+
   function menu(p: { action: MenuAction; path?: string; theme?: string }): void {
     switch (p.action) {
       case 'new':
@@ -67,6 +82,9 @@ export function useFileActions() {
       case 'openRecent':
         if (p.path) void openRecent(p.path)
         break
+      case 'importData':
+        void importData()
+        break
       case 'about':
         ui.aboutOpen = true
         break
@@ -76,5 +94,5 @@ export function useFileActions() {
     }
   }
 
-  return { newProject, open, saveAs, close, openRecent, menu }
+  return { newProject, open, saveAs, close, openRecent, importData, menu }
 }
