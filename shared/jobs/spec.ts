@@ -54,6 +54,10 @@ export const KernelSpec = z.object({
   tileSize: z.number().int().min(64).max(8192).optional(),
   /** worker threads; 0 = one per core */
   workers: z.number().int().min(0).max(64).default(0),
+  /** edge of the block-averaged heatmap stored beside the kernel (rows sorted by class when x has labels); 0 = none */
+  heatmapSize: z.number().int().min(0).max(256).default(256),
+  /** eigenvalues stored for a seeded subsample of this many points (all when n is smaller); 0 = none */
+  spectrumPoints: z.number().int().min(0).max(3000).default(1500),
 })
 
 export const EmpiricalKernelSpec = z.object({

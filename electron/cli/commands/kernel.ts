@@ -104,6 +104,9 @@ Prints the path of the written file on stdout.
       arch: { depth, activation, wStd, bStd, parameterization, width: width ?? 'inf' },
       kernels: [kind],
       workers,
+      // the command writes exactly the one file the user names
+      heatmapSize: 0,
+      spectrumPoints: 0,
     }
     const sink = new DirArtifactSink(path.dirname(out), { [kind]: out })
     const ac = new AbortController()

@@ -182,3 +182,25 @@ describe('streamed heatmap', () => {
     for (let i = 0; i < 36; i++) expect(streamed[i]).toBeCloseTo(whole.data[i]!, 5)
   })
 })
+
+describe("kernel job's derived views", () => {
+  it('stores a class-sorted heatmap equal to the block average of the stored kernel, and its spectrum', async () => {
+    const { outcome, runId } = await runLab(project, { kind: 'kernel', x: { type: 'dataset', datasetId, split: 'train', field: 'x', limit: 150 }, arch, kernels: ['ntk', 'nngp'], heatmapSize: 10, spectrumPoints: 100 })
+    expect(outcome.state).toBe('succeeded')
+    const arts = new RunStore(project.db).artifacts(runId)
+    const full = readArtifactArray(project.db, arts.find((a) => a.name === 'ntk')!.id)
+    expect(full.shape).toEqual([150, 150])
+    const resolver = createDataResolver((ref) => loadProjectDataset(project.db, ref))
+    const y = await resolver.load({ type: 'dataset', datasetId, split: 'train', field: 'y', limit: 150 })
+    const classes = Int32Array.from({ length: 150 }, (_, i) => (y.data[i * 2 + 1]! > y.data[i * 2]! ? 1 : 0))
+    const order = classOrder(classes, 150)
+    const expected = blockAverage(full.data as Float32Array, 150, 150, order, order, 10)
+    const heat = readArtifactArray(project.db, arts.find((a) => a.name === 'heatmap_ntk')!.id)
+    expect(heat.shape).toEqual([10, 10])
+    for (let i = 0; i < 100; i++) expect(heat.data[i]).toBeCloseTo(expected.data[i]!, 4)
+    const spec = readArtifactArray(project.db, arts.find((a) => a.name === 'spectrum_nngp')!.id)
+    expect(spec.shape).toEqual([100]) // a 100-point subsample of 150
+    for (let i = 1; i < 100; i++) expect(spec.data[i]!).toBeLessThanOrEqual(spec.data[i - 1]! + 1e-6)
+    expect(arts.map((a) => a.name).sort()).toEqual(['heatmap_nngp', 'heatmap_ntk', 'nngp', 'ntk', 'spectrum_nngp', 'spectrum_ntk'])
+  })
+})

@@ -2,7 +2,12 @@ import { createHash } from 'node:crypto'
 import type { ArtifactInfo } from '../../../../shared/index'
 import type { KernelName, KernelTile } from '../../ntk/analytic'
 import { streamAnalyticKernels, validateKernelInputs } from '../../ntk/analytic'
-import type { JobRunner, TiledArtifactWriter } from '../context'
+import type { JobContext, JobRunner, Matrix, TiledArtifactWriter } from '../context'
+import type { DataRef, FcArch } from '../../../../shared/index'
+import { computeAnalyticKernels } from '../../ntk/analytic'
+import { eigh } from '../../linalg/eigh'
+import { HeatmapAccumulator, classBoundaries, classOrder, ranksOf } from '../../lab/heatmap'
+import { mulberry32, shuffle } from '../../data/rng'
 
 export interface KernelStats {
   min: number
@@ -82,16 +87,39 @@ export const run: JobRunner<'kernel'> = async (spec, ctx) => {
       stats[k] = new StatsAccumulator()
     }
     let tiles = 0
+    const rowClasses = await classesOf(ctx, spec.x, rows)
+    const colClasses = spec.x2 ? await classesOf(ctx, spec.x2, cols) : rowClasses
+    const rowOrder = classOrder(rowClasses, rows)
+    const colOrder = classOrder(colClasses, cols)
+    const heat = Object.fromEntries(kernels.map((k) => [k, new HeatmapAccumulator(rows, cols, Math.max(1, spec.heatmapSize), ranksOf(rowOrder), ranksOf(colOrder))]))
+    const spectrumShare = x2 === null && spec.spectrumPoints > 0 ? 0.1 : 0
     const info = await streamAnalyticKernels(x, x2, spec.arch, writers, {
       tileSize: spec.tileSize,
       workers: spec.workers,
       signal: ctx.signal,
-      progress: (f) => ctx.progress(f, `tile ${++tiles}`),
+      progress: (f) => ctx.progress(f * (1 - spectrumShare), `tile ${++tiles}`),
       onTile: (t) => {
-        for (const k of kernels) stats[k]!.add(t, t[k]!, x2 === null)
+        for (const k of kernels) {
+          stats[k]!.add(t, t[k]!, x2 === null)
+          if (spec.heatmapSize > 0) heat[k]!.add(t.row0, t.col0, t.rows, t.cols, t[k]!)
+        }
       },
     })
     const artifacts = kernels.map((k) => writers[k]!.close())
+    // Small views of the kernel for the UI, derived while streaming: the full matrix never loads.
+    for (const k of spec.heatmapSize > 0 ? kernels : []) {
+      const h = heat[k]!
+      artifacts.push(
+        ctx.artifacts.saveArray(`heatmap_${k}`, h.result(), [h.rows, h.cols], {
+          kernel: k,
+          sortedByClass: Boolean(rowClasses),
+          boundaries: classBoundaries(rowClasses, rowOrder, h.rows),
+          colBoundaries: classBoundaries(colClasses, colOrder, h.cols),
+          points: rows,
+        }),
+      )
+    }
+    if (spectrumShare > 0) artifacts.push(...(await subsampleSpectra(ctx, x, spec.arch, kernels, spec.spectrumPoints, spec.seed, 1 - spectrumShare)))
     const result: KernelJobResult = {
       rows,
       cols,
@@ -107,4 +135,44 @@ export const run: JobRunner<'kernel'> = async (spec, ctx) => {
     for (const w of Object.values(writers)) w?.abort()
     throw e
   }
+}
+
+/** Class index per row when a dataset reference carries one-hot labels; null otherwise. */
+async function classesOf(ctx: JobContext, ref: DataRef, n: number): Promise<Int32Array | null> {
+  if (ref.type !== 'dataset') return null
+  let y: Matrix
+  try {
+    y = await ctx.data.load({ ...ref, field: 'y' })
+  } catch {
+    return null // unlabelled dataset: the heatmap keeps the data order
+  }
+  if (y.rows !== n || y.cols < 2) return null
+  const out = new Int32Array(n)
+  for (let i = 0; i < n; i++) {
+    let best = 0
+    for (let c = 1; c < y.cols; c++) if (y.data[i * y.cols + c]! > y.data[i * y.cols + best]!) best = c
+    out[i] = best
+  }
+  return out
+}
+
+/**
+ * Eigenvalues (descending) of the kernel of a seeded subsample of s points (all points when n ≤ s): the
+ * spectrum's shape without an n×n eigendecomposition. Scaled by n/s they estimate the top eigenvalues.
+ */
+async function subsampleSpectra(ctx: JobContext, x: Matrix, arch: FcArch, kernels: KernelName[], points: number, seed: number, from: number): Promise<ArtifactInfo[]> {
+  const n = x.rows
+  const s = Math.min(n, points)
+  const pick = s === n ? Int32Array.from({ length: n }, (_, i) => i) : shuffle(Int32Array.from({ length: n }, (_, i) => i), mulberry32(seed)).subarray(0, s).sort()
+  const sub = new Float32Array(s * x.cols)
+  for (let i = 0; i < s; i++) sub.set(x.data.subarray(pick[i]! * x.cols, (pick[i]! + 1) * x.cols), i * x.cols)
+  ctx.progress(from, `spectrum of ${s} points`)
+  const k = await computeAnalyticKernels({ data: sub, rows: s, cols: x.cols }, null, arch, { kernels, signal: ctx.signal })
+  const out: ArtifactInfo[] = []
+  for (const [i, name] of kernels.entries()) {
+    ctx.throwIfCancelled()
+    const eig = await eigh(k[name]!, s, { onStep: (f) => { ctx.progress(from + ((1 - from) * (i + f)) / kernels.length, `spectrum of ${s} points`); return ctx.yield() } })
+    out.push(ctx.artifacts.saveArray(`spectrum_${name}`, Float64Array.from(eig.values).reverse(), [s], { kernel: name, points: s, of: n, subsampled: s < n, seed }))
+  }
+  return out
 }
