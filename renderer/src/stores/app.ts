@@ -1,4 +1,5 @@
 import { defineStore } from 'pinia'
+import type { BackendChoice } from '../../../shared/backend'
 import { computed, ref, watch } from 'vue'
 import type { AppInfo } from '../../../shared/ipc'
 import type { Settings, Theme } from '../../../shared/settings'
@@ -84,6 +85,15 @@ export const useApp = defineStore('app', () => {
     else applyTheme(before)
   }
 
+  /** The user's backend override: takes effect in a fresh engine (right away when no job is running). */
+  async function setBackend(b: BackendChoice): Promise<void> {
+    const saved = await attempt(() => getApi().invoke('settings.set', { backend: b }), 'Could not change the backend')
+    if (saved) {
+      settings.value = saved
+      await loadInfo()
+    }
+  }
+
   /** system → light → dark → system */
   function cycleTheme(): Promise<void> {
     const i = THEMES.indexOf(theme.value)
@@ -98,5 +108,5 @@ export const useApp = defineStore('app', () => {
     })
   }
 
-  return { info, settings, connection, theme, systemDark, effectiveTheme, backendLabel, loadInfo, loadSettings, applyTheme, setTheme, cycleTheme, watchConnection }
+  return { info, settings, connection, theme, systemDark, effectiveTheme, backendLabel, loadInfo, loadSettings, applyTheme, setTheme, setBackend, cycleTheme, watchConnection }
 })
