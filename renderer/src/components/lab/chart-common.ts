@@ -1,0 +1,133 @@
+import { lttb } from '../../../../shared/lttb'
+import { formatNumber } from '../../format'
+
+// Pieces every lab chart shares: point lists fit for log axes, LTTB before anything reaches ECharts,
+// axes named with their quantity and unit, and the interactions scientists expect (zoom, legend toggles).
+
+export type Pt = [number, number]
+
+/** Longest series handed to ECharts; the project keeps every point. */
+export const MAX_CHART_POINTS = 2000
+
+/** Zips steps and values, dropping points a log axis cannot show (≤ 0, NaN). */
+export function points(xs: readonly number[], ys: readonly number[], opts: { logX?: boolean; logY?: boolean } = {}): Pt[] {
+  const out: Pt[] = []
+  const n = Math.min(xs.length, ys.length)
+  for (let i = 0; i < n; i++) {
+    const x = xs[i]!
+    const y = ys[i]!
+    if (!Number.isFinite(x) || !Number.isFinite(y)) continue
+    if (opts.logX && x <= 0) continue
+    if (opts.logY && y <= 0) continue
+    out.push([x, y])
+  }
+  return out
+}
+
+/**
+ * LTTB down to `max` points. On a log x axis the triangles are measured in log x, otherwise LTTB would
+ * spend nearly all of its budget on the last decade.
+ */
+export function downsample(pts: Pt[], max = MAX_CHART_POINTS, logX = false): Pt[] {
+  if (pts.length <= max) return pts
+  const xs = pts.map((p) => (logX ? Math.log(p[0]) : p[0]))
+  const ys = pts.map((p) => p[1])
+  const [sx, sy] = lttb(xs, ys, max)
+  return sx.map((x, i) => [logX ? Math.exp(x) : x, sy[i]!])
+}
+
+// Axis labels are formatted on every redraw: one cached Intl formatter instead of toLocaleString per tick.
+const SIG4 = new Intl.NumberFormat('en-US', { maximumSignificantDigits: 4 })
+const COMPACT = new Intl.NumberFormat('en-US', { notation: 'compact', maximumSignificantDigits: 3 })
+
+/** axis ticks: 1200000 → "1.2M", 0.00012 → "1.2e-4" */
+export function tick(x: number): string {
+  const a = Math.abs(x)
+  if (a !== 0 && a < 1e-3) return x.toExponential(1)
+  return a >= 1e4 ? COMPACT.format(x) : SIG4.format(x)
+}
+
+export function axis(type: 'value' | 'log', name: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    type,
+    name,
+    nameLocation: 'middle',
+    ...(type === 'log' ? { logBase: 10 } : { scale: true }),
+    axisLabel: { formatter: tick, hideOverlap: true },
+    splitLine: { show: true },
+    ...extra,
+  }
+}
+
+export function xAxis(type: 'value' | 'log', name: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return axis(type, name, { nameGap: 26, ...extra })
+}
+
+export function yAxis(type: 'value' | 'log', name: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return axis(type, name, { nameGap: 46, ...extra })
+}
+
+/** Fixed margins (no label measuring on every redraw: outerBoundsMode 'none'). */
+export function grid(extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { left: 64, right: 24, top: 44, bottom: 62, outerBoundsMode: 'none', ...extra }
+}
+
+/**
+ * Zoom with the wheel / pinch / drag; charts that are not redrawn live also get a slider under the x axis
+ * (its handles cost a redraw on every update).
+ */
+export function zoom(slider = true): Record<string, unknown>[] {
+  const inside = { type: 'inside', xAxisIndex: 0, filterMode: 'none' }
+  return slider ? [inside, { type: 'slider', xAxisIndex: 0, filterMode: 'none', height: 14, bottom: 6, showDetail: false, showDataShadow: false }] : [inside]
+}
+
+/** Legend on top; entries toggle their series. 'scroll' only where many entries are expected. */
+export function legend(extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { type: 'plain', top: 0, left: 'center', itemWidth: 18, itemHeight: 10, itemGap: 12, textStyle: { fontSize: 11.5 }, ...extra }
+}
+
+export function axisTooltip(xName: string): Record<string, unknown> {
+  return {
+    trigger: 'axis',
+    axisPointer: { type: 'line', snap: false },
+    valueFormatter: (v: unknown) => formatNumber(Number(v), 4),
+    // The axis value heads the list so the reader knows where the crosshair is.
+    formatter: (items: { axisValue: number; marker: string; seriesName: string; value: [number, number] | number }[]) => {
+      const list = Array.isArray(items) ? items : [items]
+      if (!list.length) return ''
+      const head = `${xName} ${formatNumber(Number(list[0]!.axisValue), 4)}`
+      const rows = list.map((p) => `${p.marker}${p.seriesName}: <b>${formatNumber(Array.isArray(p.value) ? p.value[1] : Number(p.value), 4)}</b>`)
+      return [head, ...rows].join('<br/>')
+    },
+  }
+}
+
+export function itemTooltip(fmt: (p: { seriesName: string; value: unknown; data: unknown; marker: string }) => string): Record<string, unknown> {
+  return { trigger: 'item', formatter: fmt }
+}
+
+/** Mean of log values → geometric mean. */
+export function geoMean(xs: number[]): number {
+  const ok = xs.filter((x) => x > 0)
+  return ok.length ? Math.exp(ok.reduce((s, x) => s + Math.log(x), 0) / ok.length) : NaN
+}
+
+/** Least squares through (ln x, ln y): y ≈ e^intercept · x^slope. */
+export function logLogFit(xs: number[], ys: number[]): { slope: number; intercept: number; r2: number } | null {
+  const pts = xs.map((x, i) => [Math.log(x), Math.log(ys[i]!)] as const).filter(([a, b]) => Number.isFinite(a) && Number.isFinite(b))
+  const n = pts.length
+  if (n < 2) return null
+  const mx = pts.reduce((s, p) => s + p[0], 0) / n
+  const my = pts.reduce((s, p) => s + p[1], 0) / n
+  let sxx = 0
+  let sxy = 0
+  let syy = 0
+  for (const [a, b] of pts) {
+    sxx += (a - mx) ** 2
+    sxy += (a - mx) * (b - my)
+    syy += (b - my) ** 2
+  }
+  if (sxx === 0) return null
+  const slope = sxy / sxx
+  return { slope, intercept: my - slope * mx, r2: syy > 0 ? (sxy * sxy) / (sxx * syy) : 1 }
+}

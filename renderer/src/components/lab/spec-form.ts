@@ -1,0 +1,274 @@
+import type { ActivationSpec, FcArch } from '../../../../shared/arch'
+import { JobSpec, type JobSpecInput } from '../../../../shared/jobs/spec'
+import type { DatasetSummary } from '../../../../shared/dataset'
+
+// The experiment builder edits a flat, string-friendly form; buildSpec turns it into a JobSpec (validated by
+// the same zod schema the engine uses) and formFromSpec turns a saved spec back into the form.
+
+export const LAB_KINDS = ['lab-kernel', 'width-sweep', 'train-vs-theory', 'lab-spectrum'] as const
+export type LabKind = (typeof LAB_KINDS)[number]
+
+export const KIND_LABEL: Record<LabKind, string> = {
+  'lab-kernel': 'Kernel',
+  'width-sweep': 'Width sweep',
+  'train-vs-theory': 'Training vs theory',
+  'lab-spectrum': 'Spectrum & early stopping',
+}
+
+export const KIND_BLURB: Record<LabKind, string> = {
+  'lab-kernel': 'NTK and NNGP of the architecture: class-sorted heatmaps, eigen-spectra, kernel regression on the test split.',
+  'width-sweep': 'Empirical NTK at several widths and seeds against the analytic kernel: relative error vs width (theory: slope −½).',
+  'train-vs-theory': 'Finite networks trained by gradient descent against the closed-form NTK prediction, plus kernel drift.',
+  'lab-spectrum': 'Label energy per eigendirection, per-mode residual decay, and the test-loss-optimal stopping time.',
+}
+
+export const ACTIVATIONS = ['relu', 'erf', 'gelu', 'sin', 'identity', 'abs', 'leaky_relu', 'abrelu'] as const
+export type ActivationName = (typeof ACTIVATIONS)[number]
+
+export function isLabKind(k: string): k is LabKind {
+  return (LAB_KINDS as readonly string[]).includes(k)
+}
+
+export interface LabForm {
+  name: string
+  kind: LabKind
+  datasetId: string
+  train: number
+  test: number
+  seed: number
+  depth: number
+  activation: ActivationName
+  erfA: number
+  erfB: number
+  erfC: number
+  alpha: number
+  abA: number
+  abB: number
+  wStd: number
+  bias: boolean
+  bStd: number
+  parameterization: 'ntk' | 'standard'
+  /** comma/space separated widths (width sweep, training vs theory) */
+  widths: string
+  seedsPerWidth: number
+  steps: number
+  /** blank = automatic (N·K/λ_max) */
+  learningRate: string
+  evalPoints: number
+  driftPoints: number
+  diagReg: number
+  heatmapSize: number
+  kernel: 'ntk' | 'nngp'
+  tMin: number
+  tMax: number
+  timePoints: number
+  modes: number
+}
+
+/** Sizes per kind that finish in well under a minute on two cores with MNIST (784 features, 10 classes). */
+const SIZES: Record<LabKind, { train: number; test: number; widths: string }> = {
+  'lab-kernel': { train: 512, test: 512, widths: '' },
+  'width-sweep': { train: 128, test: 64, widths: '64, 128, 256, 512, 1024' },
+  'train-vs-theory': { train: 128, test: 256, widths: '128, 512, 1024' },
+  'lab-spectrum': { train: 512, test: 512, widths: '' },
+}
+
+/** The dataset a new experiment starts on: MNIST if the project has it, else the first labelled one. */
+export function defaultDataset(datasets: DatasetSummary[]): string {
+  const labelled = datasets.filter((d) => d.task !== 'none')
+  return (labelled.find((d) => d.name.toLowerCase().includes('mnist')) ?? labelled[0] ?? datasets[0])?.id ?? ''
+}
+
+export function defaultForm(kind: LabKind = 'width-sweep', datasetId = ''): LabForm {
+  const s = SIZES[kind]
+  return {
+    name: '',
+    kind,
+    datasetId,
+    train: s.train,
+    test: s.test,
+    seed: 0,
+    depth: 2,
+    activation: 'relu',
+    erfA: 1,
+    erfB: 1,
+    erfC: 0,
+    alpha: 0.1,
+    abA: 1,
+    abB: 0.2,
+    wStd: 1.4142,
+    bias: true,
+    bStd: 0.1,
+    parameterization: 'ntk',
+    widths: s.widths,
+    seedsPerWidth: 3,
+    steps: 200,
+    learningRate: '',
+    evalPoints: 60,
+    driftPoints: 64,
+    diagReg: kind === 'lab-kernel' ? 1e-4 : 0,
+    heatmapSize: 128,
+    kernel: 'ntk',
+    tMin: 0.1,
+    tMax: 1e5,
+    timePoints: 80,
+    modes: 6,
+  }
+}
+
+/** Switching the experiment type keeps the architecture and data but takes the new type's sizes. */
+export function switchKind(form: LabForm, kind: LabKind): LabForm {
+  const d = defaultForm(kind, form.datasetId)
+  return { ...form, kind, train: d.train, test: d.test, widths: d.widths || form.widths, diagReg: d.diagReg }
+}
+
+export function activationOf(f: LabForm): ActivationSpec {
+  switch (f.activation) {
+    case 'erf':
+      return { name: 'erf', a: f.erfA, b: f.erfB, c: f.erfC }
+    case 'leaky_relu':
+      return { name: 'leaky_relu', alpha: f.alpha }
+    case 'abrelu':
+      return { name: 'abrelu', a: f.abA, b: f.abB }
+    default:
+      return { name: f.activation }
+  }
+}
+
+export function archOf(f: LabForm): FcArch {
+  return { depth: f.depth, width: 'inf', activation: activationOf(f), wStd: f.wStd, bStd: f.bias ? f.bStd : null, parameterization: f.parameterization }
+}
+
+/** "64, 256 1024" → [64, 256, 1024]; null when a token is not a positive integer. */
+export function parseWidths(text: string): number[] | null {
+  const parts = text.split(/[\s,;]+/).filter(Boolean)
+  if (!parts.length) return null
+  const out = parts.map(Number)
+  return out.every((w) => Number.isInteger(w) && w > 0) ? out : null
+}
+
+export function autoName(f: LabForm, datasetName?: string): string {
+  const act = f.activation === 'leaky_relu' ? `leaky_relu ${f.alpha}` : f.activation
+  return `${KIND_LABEL[f.kind]} · ${datasetName ?? 'data'} · ${f.depth}×${act}`
+}
+
+export interface BuiltSpec {
+  spec: JobSpecInput | null
+  /** field → message; empty when the spec is valid */
+  errors: Record<string, string>
+}
+
+/** The JobSpec the form describes, validated by the engine's own schema. */
+export function buildSpec(f: LabForm, datasetName?: string): BuiltSpec {
+  const errors: Record<string, string> = {}
+  if (!f.datasetId) errors.datasetId = 'Choose a dataset (import one on the Datasets page).'
+  const name = f.name.trim() || autoName(f, datasetName)
+  const base = { name, seed: f.seed, data: { datasetId: f.datasetId, train: f.train, test: f.test }, arch: archOf(f) }
+  let spec: Record<string, unknown>
+  switch (f.kind) {
+    case 'lab-kernel':
+      spec = { kind: f.kind, ...base, diagReg: f.diagReg, heatmapSize: f.heatmapSize }
+      break
+    case 'width-sweep':
+    case 'train-vs-theory': {
+      const widths = parseWidths(f.widths)
+      if (!widths) errors.widths = 'Widths: positive integers separated by commas, e.g. 64, 256, 1024.'
+      else if (f.kind === 'width-sweep' && widths.length < 2) errors.widths = 'A sweep needs at least two widths to fit a slope.'
+      if (f.kind === 'width-sweep') spec = { kind: f.kind, ...base, widths: widths ?? [], seedsPerWidth: f.seedsPerWidth }
+      else {
+        const lr = f.learningRate.trim()
+        const lrNum = Number(lr)
+        if (lr && !(Number.isFinite(lrNum) && lrNum > 0)) errors.learningRate = 'Learning rate: a positive number, or blank for automatic.'
+        spec = { kind: f.kind, ...base, widths: widths ?? [], steps: f.steps, evalPoints: f.evalPoints, driftPoints: f.driftPoints, diagReg: f.diagReg, ...(lr ? { learningRate: lrNum } : {}) }
+      }
+      if ((f.kind === 'width-sweep' || f.kind === 'train-vs-theory') && f.parameterization !== 'ntk') {
+        errors.parameterization = 'This experiment compares against the infinite-width limit, which needs NTK parameterization.'
+      }
+      break
+    }
+    case 'lab-spectrum': {
+      const lr = f.learningRate.trim()
+      const lrNum = Number(lr)
+      if (lr && !(Number.isFinite(lrNum) && lrNum > 0)) errors.learningRate = 'Learning rate: a positive number, or blank for automatic.'
+      if (!(f.tMax > f.tMin)) errors.tMax = 'The last time must be after the first.'
+      spec = { kind: f.kind, ...base, kernel: f.kernel, tMin: f.tMin, tMax: f.tMax, timePoints: f.timePoints, modes: f.modes, ...(lr ? { learningRate: lrNum } : {}) }
+      break
+    }
+  }
+  const parsed = JobSpec.safeParse(spec)
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const key = fieldOf(issue.path)
+      if (!errors[key]) errors[key] = `${labelOf(key)}: ${issue.message}`
+    }
+  }
+  return Object.keys(errors).length ? { spec: null, errors } : { spec: spec as JobSpecInput, errors }
+}
+
+const PATH_FIELD: Record<string, string> = { datasetId: 'datasetId', train: 'train', test: 'test', depth: 'depth', wStd: 'wStd', bStd: 'bStd', alpha: 'alpha', a: 'activation', b: 'activation', c: 'activation' }
+
+function fieldOf(path: PropertyKey[]): string {
+  const last = String(path.at(-1) ?? '')
+  if (path[0] === 'widths') return 'widths'
+  return PATH_FIELD[last] ?? last
+}
+
+function labelOf(key: string): string {
+  const labels: Record<string, string> = { train: 'Train size', test: 'Test size', depth: 'Depth', wStd: 'σ_w', bStd: 'σ_b', widths: 'Widths', steps: 'Steps', seed: 'Seed', seedsPerWidth: 'Seeds per width' }
+  return labels[key] ?? key
+}
+
+/** A saved experiment's spec back in the form (unknown fields keep their defaults). */
+export function formFromSpec(spec: JobSpecInput, name = ''): LabForm | null {
+  if (!isLabKind(spec.kind)) return null
+  const s = spec as Record<string, unknown> & { kind: LabKind }
+  const f = defaultForm(s.kind)
+  const data = s.data as { datasetId?: string; train?: number; test?: number } | undefined
+  const arch = s.arch as Partial<FcArch> | undefined
+  const num = (v: unknown, d: number): number => (typeof v === 'number' && Number.isFinite(v) ? v : d)
+  f.name = name || (typeof s.name === 'string' ? s.name : '')
+  f.seed = num(s.seed, 0)
+  f.datasetId = data?.datasetId ?? ''
+  f.train = num(data?.train, f.train)
+  f.test = num(data?.test, f.test)
+  if (arch) {
+    f.depth = num(arch.depth, f.depth)
+    f.wStd = num(arch.wStd, f.wStd)
+    f.bias = arch.bStd !== null && arch.bStd !== undefined
+    if (f.bias) f.bStd = num(arch.bStd, f.bStd)
+    f.parameterization = arch.parameterization ?? 'ntk'
+    const a = arch.activation
+    if (a) {
+      f.activation = a.name
+      if (a.name === 'erf') [f.erfA, f.erfB, f.erfC] = [a.a ?? 1, a.b ?? 1, a.c ?? 0]
+      if (a.name === 'leaky_relu') f.alpha = a.alpha
+      if (a.name === 'abrelu') [f.abA, f.abB] = [a.a, a.b]
+    }
+  }
+  if (Array.isArray(s.widths)) f.widths = (s.widths as number[]).join(', ')
+  f.seedsPerWidth = num(s.seedsPerWidth, f.seedsPerWidth)
+  f.steps = num(s.steps, f.steps)
+  f.learningRate = typeof s.learningRate === 'number' ? String(s.learningRate) : ''
+  f.evalPoints = num(s.evalPoints, f.evalPoints)
+  f.driftPoints = num(s.driftPoints, f.driftPoints)
+  f.diagReg = num(s.diagReg, f.diagReg)
+  f.heatmapSize = num(s.heatmapSize, f.heatmapSize)
+  if (s.kernel === 'nngp' || s.kernel === 'ntk') f.kernel = s.kernel
+  f.tMin = num(s.tMin, f.tMin)
+  f.tMax = num(s.tMax, f.tMax)
+  f.timePoints = num(s.timePoints, f.timePoints)
+  f.modes = num(s.modes, f.modes)
+  return f
+}
+
+/** "2×relu, σ_w 1.41, σ_b 0.1, ntk" for tables. */
+export function describeArch(arch: unknown): string {
+  const a = arch as Partial<FcArch> | undefined
+  if (!a || typeof a.depth !== 'number' || !a.activation) return '—'
+  const act = a.activation
+  const actText =
+    act.name === 'leaky_relu' ? `leaky_relu(${act.alpha})` : act.name === 'abrelu' ? `abrelu(${act.a},${act.b})` : act.name === 'erf' && (act.a !== 1 || act.b !== 1 || act.c !== 0) ? `erf(${act.a},${act.b},${act.c})` : act.name
+  const width = a.width === undefined || a.width === 'inf' ? '∞' : String(a.width)
+  const bias = a.bStd === null || a.bStd === undefined ? 'no bias' : `σ_b ${a.bStd}`
+  return `${a.depth}×${actText} · w ${width} · σ_w ${a.wStd ?? 1} · ${bias}${a.parameterization === 'standard' ? ' · standard' : ''}`
+}

@@ -1,0 +1,152 @@
+import { defineStore } from 'pinia'
+import { computed, ref, shallowRef, watch } from 'vue'
+import type { DatasetSummary } from '../../../shared/dataset'
+import type { Experiment, RunSummary } from '../../../shared/project'
+import { getApi } from '../api/index'
+import { buildSpec, defaultDataset, defaultForm, formFromSpec, isLabKind, type LabForm } from '../components/lab/spec-form'
+import { useRuns } from './runs'
+import { attempt, useToasts } from './toasts'
+
+/**
+ * Saved NTK Lab experiments (JobSpecs in the project) and the builder's form. The experiment being edited
+ * is `selectedId` (null: a new, unsaved one); the run whose charts are shown is `shownRunId`.
+ */
+export const useExperiments = defineStore('experiments', () => {
+  const list = shallowRef<Experiment[]>([])
+  const datasets = shallowRef<DatasetSummary[]>([])
+  const loaded = ref(false)
+  const busy = ref(false)
+  const selectedId = ref<string | null>(null)
+  const form = ref<LabForm>(defaultForm())
+  /** field → message from the last attempt to save */
+  const errors = ref<Record<string, string>>({})
+  const shownRunId = ref<string | null>(null)
+  /** the form was edited since it was loaded or saved */
+  const dirty = ref(false)
+  // Sync: select() replaces the form and then clears the flag; edits through v-model set it.
+  watch(form, () => (dirty.value = true), { deep: true, flush: 'sync' })
+
+  const labList = computed(() => list.value.filter((e) => isLabKind(e.spec.kind)).sort((a, b) => b.updatedAt - a.updatedAt))
+  const selected = computed(() => list.value.find((e) => e.id === selectedId.value) ?? null)
+  const datasetName = computed(() => datasets.value.find((d) => d.id === form.value.datasetId)?.name)
+
+  /** Runs of an experiment, newest first (from the live runs store). */
+  function runsOf(id: string | null): RunSummary[] {
+    if (!id) return []
+    return useRuns().list.filter((r) => r.experimentId === id)
+  }
+
+  async function load(): Promise<void> {
+    const api = getApi()
+    const [ex, ds] = await Promise.all([
+      attempt(() => api.invoke('experiments.list'), 'Could not list experiments'),
+      attempt(() => api.invoke('datasets.list'), 'Could not list datasets'),
+    ])
+    if (ex) list.value = ex
+    if (ds) datasets.value = ds
+    loaded.value = true
+    if (!form.value.datasetId || !datasets.value.some((d) => d.id === form.value.datasetId)) {
+      const wasDirty = dirty.value
+      form.value = { ...form.value, datasetId: defaultDataset(datasets.value) }
+      dirty.value = wasDirty
+    }
+    // Keep showing what was shown; otherwise open the most recent experiment and its latest run.
+    if (selectedId.value && !list.value.some((e) => e.id === selectedId.value)) selectedId.value = null
+    if (!selectedId.value && !dirty.value && labList.value[0]) select(labList.value[0].id)
+  }
+
+  function reset(): void {
+    list.value = []
+    datasets.value = []
+    loaded.value = false
+    selectedId.value = null
+    shownRunId.value = null
+    errors.value = {}
+    form.value = defaultForm()
+    dirty.value = false
+  }
+
+  function select(id: string | null): void {
+    errors.value = {}
+    if (!id) {
+      selectedId.value = null
+      form.value = defaultForm(form.value.kind, form.value.datasetId || defaultDataset(datasets.value))
+      shownRunId.value = null
+      dirty.value = false
+      return
+    }
+    const e = list.value.find((x) => x.id === id)
+    if (!e) return
+    selectedId.value = id
+    form.value = formFromSpec(e.spec, e.name) ?? defaultForm()
+    shownRunId.value = runsOf(id)[0]?.id ?? null
+    dirty.value = false
+  }
+
+  /** Errors update as the user fixes them, once a save attempt showed them. */
+  watch(form, (f) => {
+    if (Object.keys(errors.value).length) errors.value = buildSpec(f, datasetName.value).errors
+  }, { deep: true })
+
+  function setForm(f: LabForm): void {
+    form.value = f
+  }
+
+  function upsert(e: Experiment): void {
+    list.value = [...list.value.filter((x) => x.id !== e.id), e]
+  }
+
+  async function save(): Promise<Experiment | undefined> {
+    const built = buildSpec(form.value, datasetName.value)
+    errors.value = built.errors
+    if (!built.spec) return undefined
+    busy.value = true
+    try {
+      const spec = built.spec
+      const name = (spec as { name?: string }).name ?? 'experiment'
+      const id = selectedId.value
+      const saved = await attempt(() => getApi().invoke('experiments.save', { ...(id ? { id } : {}), name, spec: spec as never }), 'Could not save the experiment')
+      if (!saved) return undefined
+      upsert(saved)
+      selectedId.value = saved.id
+      dirty.value = false
+      return saved
+    } finally {
+      busy.value = false
+    }
+  }
+
+  /** Saves the form, then starts a run of it; the charts switch to that run. */
+  async function run(): Promise<string | undefined> {
+    const saved = await save()
+    if (!saved) return undefined
+    const got = await attempt(() => getApi().invoke('experiments.run', { experimentId: saved.id }), 'Could not start the experiment')
+    if (!got) return undefined
+    upsert({ ...saved, runs: saved.runs + 1 })
+    shownRunId.value = got.runId
+    // The 'queued' push normally brings the summary; fetch it in case this window missed it.
+    const runs = useRuns()
+    if (!runs.get(got.runId)) {
+      const d = await attempt(() => getApi().invoke('runs.get', { runId: got.runId }))
+      if (d && !runs.get(got.runId)) runs.onJob({ runId: got.runId, event: { type: 'queued', t: Date.now() }, summary: d.summary })
+    }
+    return got.runId
+  }
+
+  async function duplicate(id: string): Promise<void> {
+    const copy = await attempt(() => getApi().invoke('experiments.duplicate', { experimentId: id }), 'Could not duplicate the experiment')
+    if (!copy) return
+    upsert(copy)
+    select(copy.id)
+    useToasts().push('success', `Duplicated as ${copy.name}`)
+  }
+
+  async function remove(id: string): Promise<void> {
+    const ok = await attempt(() => getApi().invoke('experiments.delete', { experimentId: id }), 'Could not delete the experiment')
+    if (ok === undefined) return
+    list.value = list.value.filter((e) => e.id !== id)
+    if (selectedId.value === id) select(null)
+  }
+
+  return { list, labList, datasets, loaded, busy, selectedId, selected, form, errors, dirty, shownRunId, datasetName, runsOf, load, reset, select, setForm, save, run, duplicate, remove }
+})
