@@ -47,6 +47,7 @@ export function summary(over: Partial<RunSummary> = {}): RunSummary {
     eta: null,
     error: null,
     datasetHash: null,
+    experimentId: null,
     ...over,
   }
 }
