@@ -1,42 +1,12 @@
-import { existsSync } from 'node:fs'
 import path from 'node:path'
-import { randomUUID } from 'node:crypto'
-import { parseActivation, type ActivationSpec } from '../../../shared/arch'
-import type { JobEvent, JobSpecInput } from '../../../shared/index'
+import type { JobSpecInput } from '../../../shared/index'
 import { UserError } from '../../../shared/errors'
-import { executeJob } from '../../engine/jobs/execute'
+import { ACTIVATIONS, activationFlag, inputFile as input, int, number, required, str } from '../flags'
 import { DirArtifactSink } from '../../engine/jobs/dir-sink'
-import { createDataResolver } from '../../engine/jobs/data-resolver'
 import type { CliCommand } from '../command'
-import { progressReporter } from '../progress'
+import { runJobForCli } from '../job-runner'
 
-const ACTIVATIONS = 'relu, erf, gelu, sin, identity, abs, leaky_relu:ALPHA, abrelu:A,B, erf:A,B,C'
 const USAGE_LINE = 'Usage: ntkw empirical --x X.npy --depth L --width W --activation A [...]'
-
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' ? v : undefined
-}
-
-function inputFile(flag: string, v: string | undefined): string {
-  if (!v) throw new UserError('usage', `--${flag} is required`, USAGE_LINE)
-  const p = path.resolve(v)
-  if (!existsSync(p)) throw new UserError('file_not_found', `--${flag}: no such file: ${v}`, 'Check the path; inputs are .npy arrays saved with numpy.save (float32 or float64, shape [n, d]).')
-  return p
-}
-
-function number(flag: string, v: string | undefined, check: (n: number) => boolean, what: string, example: string): number | undefined {
-  if (v === undefined) return undefined
-  const n = Number(v)
-  if (v.trim() === '' || !Number.isFinite(n) || !check(n)) throw new UserError('bad_flag', `--${flag} ${v}: expected ${what}`, `e.g. --${flag} ${example}`)
-  return n
-}
-
-function required<T>(flag: string, v: T | undefined, hint: string): T {
-  if (v === undefined) throw new UserError('usage', `--${flag} is required`, hint)
-  return v
-}
-
-const int = (lo: number, hi: number) => (n: number) => Number.isInteger(n) && n >= lo && n <= hi
 
 export const empiricalCommand: CliCommand = {
   name: 'empirical',
@@ -81,17 +51,11 @@ Prints the path of the written file on stdout.
     quiet: { type: 'boolean' },
   },
   async run({ values, io }) {
-    const x = inputFile('x', str(values.x))
-    const x2 = str(values.x2) !== undefined ? inputFile('x2', str(values.x2)) : undefined
+    const x = input('x', str(values.x), USAGE_LINE)
+    const x2 = str(values.x2) !== undefined ? input('x2', str(values.x2), USAGE_LINE) : undefined
     const depth = required('depth', number('depth', str(values.depth), int(0, 64), 'an integer 0..64', '3'), 'e.g. --depth 3 (three hidden Dense+activation pairs, then the readout)')
     const width = required('width', number('width', str(values.width), int(1, 65536), 'an integer 1..65536', '512'), 'e.g. --width 512 (units per hidden layer)')
-    const actText = required('activation', str(values.activation), `One of: ${ACTIVATIONS}`)
-    let activation: ActivationSpec
-    try {
-      activation = parseActivation(actText)
-    } catch (e) {
-      throw new UserError('bad_activation', (e as Error).message, 'e.g. --activation relu, --activation leaky_relu:0.1 or --activation erf:1,1,0')
-    }
+    const activation = activationFlag(str(values.activation))
     const wStd = number('w-std', str(values['w-std']), (n) => n > 0, 'a positive number', '1.4') ?? 1
     const bStd = number('b-std', str(values['b-std']), (n) => n >= 0, 'a number ≥ 0', '0.1') ?? null
     const seed = number('seed', str(values.seed), int(0, 2 ** 31 - 1), 'an integer 0..2147483647', '0') ?? 0
@@ -114,32 +78,9 @@ Prints the path of the written file on stdout.
       outputs: 'trace',
     }
     const sink = new DirArtifactSink(path.dirname(out), { kernel: out })
-    const ac = new AbortController()
-    const onSigint = (): void => {
-      if (ac.signal.aborted) process.exit(130)
-      io.err('\ncancelling (Ctrl-C again to exit now)...\n')
-      ac.abort()
-    }
-    process.on('SIGINT', onSigint)
-    const bar = progressReporter(io, 'empirical ntk', { quiet: Boolean(values.quiet) })
-    try {
-      const outcome = await executeJob(spec, {
-        runId: randomUUID(),
-        signal: ac.signal,
-        emit: (e: JobEvent) => bar.onEvent(e),
-        artifacts: sink,
-        data: createDataResolver(),
-      })
-      bar.end()
-      if (outcome.state === 'cancelled') {
-        io.err('cancelled\n')
-        return 130
-      }
-      if (outcome.state === 'failed') throw new UserError('empirical_failed', outcome.error, outcome.hint)
-      io.out(`${sink.written.find((a) => a.name === 'kernel')?.path ?? out}\n`)
-      return 0
-    } finally {
-      process.off('SIGINT', onSigint)
-    }
+    const done = await runJobForCli(io, spec, { label: 'empirical ntk', quiet: Boolean(values.quiet), artifacts: sink })
+    if (!done) return 130
+    io.out(`${sink.written.find((a) => a.name === 'kernel')?.path ?? out}\n`)
+    return 0
   },
 }

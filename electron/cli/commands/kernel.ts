@@ -1,40 +1,12 @@
-import { existsSync } from 'node:fs'
 import path from 'node:path'
-import { randomUUID } from 'node:crypto'
-import { parseActivation, type FcArch } from '../../../shared/arch'
-import type { JobEvent, JobSpecInput } from '../../../shared/index'
+import type { JobSpecInput } from '../../../shared/index'
 import { UserError } from '../../../shared/errors'
-import { executeJob } from '../../engine/jobs/execute'
+import { ACTIVATIONS, activationFlag, inputFile as input, int, number as num, oneOf, str } from '../flags'
 import { DirArtifactSink } from '../../engine/jobs/dir-sink'
-import { createDataResolver } from '../../engine/jobs/data-resolver'
 import type { CliCommand } from '../command'
-import { progressReporter } from '../progress'
+import { runJobForCli } from '../job-runner'
 
-const ACTIVATIONS = 'relu, erf, gelu, sin, identity, abs, leaky_relu:ALPHA, abrelu:A,B, erf:A,B,C'
-
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' ? v : undefined
-}
-
-function inputFile(flag: string, v: string | undefined): string {
-  if (!v) throw new UserError('usage', `--${flag} is required`, 'Usage: ntkw kernel --x X.npy --depth L --activation A [...]')
-  const p = path.resolve(v)
-  if (!existsSync(p)) throw new UserError('file_not_found', `--${flag}: no such file: ${v}`, 'Check the path; inputs are .npy arrays saved with numpy.save (float32 or float64, shape [n, d]).')
-  return p
-}
-
-function number(flag: string, v: string | undefined, check: (n: number) => boolean, what: string): number | undefined {
-  if (v === undefined) return undefined
-  const n = Number(v)
-  if (v.trim() === '' || !Number.isFinite(n) || !check(n)) throw new UserError('bad_flag', `--${flag} ${v}: expected ${what}`, `e.g. --${flag} ${flag === 'depth' ? 3 : 1}`)
-  return n
-}
-
-function oneOf<T extends string>(flag: string, v: string | undefined, allowed: readonly T[], dflt: T): T {
-  if (v === undefined) return dflt
-  if (!(allowed as readonly string[]).includes(v)) throw new UserError('bad_flag', `--${flag} ${v}: expected one of ${allowed.join(', ')}`)
-  return v as T
-}
+const USAGE_LINE = 'Usage: ntkw kernel --x X.npy --depth L --activation A [...]'
 
 export const kernelCommand: CliCommand = {
   name: 'kernel',
@@ -77,22 +49,15 @@ Prints the path of the written file on stdout.
     quiet: { type: 'boolean' },
   },
   async run({ values, io }) {
-    const x = inputFile('x', str(values.x))
-    const x2 = str(values.x2) !== undefined ? inputFile('x2', str(values.x2)) : undefined
-    const depth = number('depth', str(values.depth), (n) => Number.isInteger(n) && n >= 0 && n <= 64, 'an integer 0..64')
+    const x = input('x', str(values.x), USAGE_LINE)
+    const x2 = str(values.x2) !== undefined ? input('x2', str(values.x2), USAGE_LINE) : undefined
+    const depth = num('depth', str(values.depth), int(0, 64), 'an integer 0..64', '3')
     if (depth === undefined) throw new UserError('usage', '--depth is required', 'e.g. --depth 3 (three hidden Dense+activation pairs, then the readout)')
-    const actText = str(values.activation)
-    if (!actText) throw new UserError('usage', '--activation is required', `One of: ${ACTIVATIONS}`)
-    let activation: FcArch['activation']
-    try {
-      activation = parseActivation(actText)
-    } catch (e) {
-      throw new UserError('bad_activation', (e as Error).message, 'e.g. --activation relu, --activation leaky_relu:0.1 or --activation erf:1,1,0')
-    }
-    const wStd = number('w-std', str(values['w-std']), (n) => n > 0, 'a positive number') ?? 1
-    const bStd = number('b-std', str(values['b-std']), (n) => n >= 0, 'a number ≥ 0') ?? null
-    const width = number('width', str(values.width), (n) => Number.isInteger(n) && n >= 1 && n <= 65536, 'an integer 1..65536')
-    const workers = number('workers', str(values.workers), (n) => Number.isInteger(n) && n >= 0 && n <= 64, 'an integer 0..64') ?? 0
+    const activation = activationFlag(str(values.activation))
+    const wStd = num('w-std', str(values['w-std']), (n) => n > 0, 'a positive number', '1') ?? 1
+    const bStd = num('b-std', str(values['b-std']), (n) => n >= 0, 'a number ≥ 0', '1') ?? null
+    const width = num('width', str(values.width), int(1, 65536), 'an integer 1..65536', '1')
+    const workers = num('workers', str(values.workers), int(0, 64), 'an integer 0..64', '1') ?? 0
     const parameterization = oneOf('parameterization', str(values.parameterization), ['ntk', 'standard'] as const, 'ntk')
     const kind = oneOf('kind', str(values.kind), ['ntk', 'nngp'] as const, 'ntk')
     const out = path.resolve(str(values.out) ?? 'kernel.npy')
@@ -109,33 +74,9 @@ Prints the path of the written file on stdout.
       spectrumPoints: 0,
     }
     const sink = new DirArtifactSink(path.dirname(out), { [kind]: out })
-    const ac = new AbortController()
-    const onSigint = (): void => {
-      if (ac.signal.aborted) process.exit(130)
-      io.err('\ncancelling (Ctrl-C again to exit now)...\n')
-      ac.abort()
-    }
-    process.on('SIGINT', onSigint)
-    const bar = progressReporter(io, `kernel ${kind}`, { quiet: Boolean(values.quiet) })
-    try {
-      const outcome = await executeJob(spec, {
-        runId: randomUUID(),
-        signal: ac.signal,
-        emit: (e: JobEvent) => bar.onEvent(e),
-        artifacts: sink,
-        data: createDataResolver(),
-      })
-      bar.end()
-      if (outcome.state === 'cancelled') {
-        io.err('cancelled\n')
-        return 130
-      }
-      if (outcome.state === 'failed') throw new UserError('kernel_failed', outcome.error, outcome.hint)
-      const written = sink.written.find((a) => a.name === kind)?.path ?? out
-      io.out(`${written}\n`)
-      return 0
-    } finally {
-      process.off('SIGINT', onSigint)
-    }
+    const done = await runJobForCli(io, spec, { label: `kernel ${kind}`, quiet: Boolean(values.quiet), artifacts: sink })
+    if (!done) return 130
+    io.out(`${sink.written.find((a) => a.name === kind)?.path ?? out}\n`)
+    return 0
   },
 }

@@ -1,39 +1,14 @@
-import { existsSync } from 'node:fs'
 import path from 'node:path'
-import { randomUUID } from 'node:crypto'
-import { parseActivation, type FcArch } from '../../../shared/arch'
-import type { JobEvent, JobSpecInput } from '../../../shared/index'
+import type { JobSpecInput } from '../../../shared/index'
 import { UserError } from '../../../shared/errors'
-import { executeJob } from '../../engine/jobs/execute'
+import { ACTIVATIONS, activationFlag, inputFile, number as num, str } from '../flags'
 import { DirArtifactSink } from '../../engine/jobs/dir-sink'
-import { createDataResolver } from '../../engine/jobs/data-resolver'
 import type { PredictJobResult } from '../../engine/jobs/kinds/predict'
 import type { CliCommand } from '../command'
-import { progressReporter } from '../progress'
+import { runJobForCli } from '../job-runner'
 
-const ACTIVATIONS = 'relu, erf, gelu, sin, identity, abs, leaky_relu:ALPHA, abrelu:A,B, erf:A,B,C'
 const USAGE_LINE = 'Usage: ntkw predict --x-train A.npy --y-train Y.npy --x-test B.npy --depth L --activation A [...]'
-
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' ? v : undefined
-}
-
-function inputFile(flag: string, v: string | undefined, required = true): string | undefined {
-  if (!v) {
-    if (!required) return undefined
-    throw new UserError('usage', `--${flag} is required`, USAGE_LINE)
-  }
-  const p = path.resolve(v)
-  if (!existsSync(p)) throw new UserError('file_not_found', `--${flag}: no such file: ${v}`, 'Inputs are .npy arrays saved with numpy.save (float32 or float64): points [n, d], labels [n] or [n, K].')
-  return p
-}
-
-function num(flag: string, v: string | undefined, ok: (n: number) => boolean, what: string, example: string): number | undefined {
-  if (v === undefined) return undefined
-  const n = Number(v)
-  if (v.trim() === '' || !Number.isFinite(n) || !ok(n)) throw new UserError('bad_flag', `--${flag} ${v}: expected ${what}`, `e.g. --${flag} ${example}`)
-  return n
-}
+const INPUTS = 'inputs are .npy arrays saved with numpy.save (float32 or float64): points [n, d], labels [n] or [n, K]'
 
 function parseTimes(v: string | undefined): number[] | undefined {
   if (v === undefined) return undefined
@@ -93,20 +68,13 @@ Prints the paths of the written files on stdout.
     quiet: { type: 'boolean' },
   },
   async run({ values, io }) {
-    const xTrain = inputFile('x-train', str(values['x-train']))!
-    const yTrain = inputFile('y-train', str(values['y-train']))!
-    const xTest = inputFile('x-test', str(values['x-test']))!
-    const yTest = inputFile('y-test', str(values['y-test']), false)
+    const xTrain = inputFile('x-train', str(values['x-train']), USAGE_LINE, INPUTS)
+    const yTrain = inputFile('y-train', str(values['y-train']), USAGE_LINE, INPUTS)
+    const xTest = inputFile('x-test', str(values['x-test']), USAGE_LINE, INPUTS)
+    const yTest = str(values['y-test']) !== undefined ? inputFile('y-test', str(values['y-test']), USAGE_LINE, INPUTS) : undefined
     const depth = num('depth', str(values.depth), (n) => Number.isInteger(n) && n >= 0 && n <= 64, 'an integer 0..64', '3')
     if (depth === undefined) throw new UserError('usage', '--depth is required', 'e.g. --depth 3 (three hidden Dense+activation pairs, then the readout)')
-    const actText = str(values.activation)
-    if (!actText) throw new UserError('usage', '--activation is required', `One of: ${ACTIVATIONS}`)
-    let activation: FcArch['activation']
-    try {
-      activation = parseActivation(actText)
-    } catch (e) {
-      throw new UserError('bad_activation', (e as Error).message, 'e.g. --activation relu, --activation leaky_relu:0.1 or --activation erf:1,1,0')
-    }
+    const activation = activationFlag(str(values.activation))
     const wStd = num('w-std', str(values['w-std']), (n) => n > 0, 'a positive number', '1.5') ?? 1
     const bStd = num('b-std', str(values['b-std']), (n) => n >= 0, 'a number ≥ 0', '0.05') ?? null
     const kindText = str(values.kind) ?? 'ntk'
@@ -133,37 +101,14 @@ Prints the paths of the written files on stdout.
       variance: Boolean(varPath),
     }
     const sink = new DirArtifactSink(path.dirname(out), { predictions: out, ...(varPath ? { variance: varPath } : {}) })
-    const ac = new AbortController()
-    const onSigint = (): void => {
-      if (ac.signal.aborted) process.exit(130)
-      io.err('\ncancelling (Ctrl-C again to exit now)...\n')
-      ac.abort()
+    const done = await runJobForCli(io, spec, { label: `predict ${kind}`, quiet: Boolean(values.quiet), artifacts: sink })
+    if (!done) return 130
+    const result = done.result as PredictJobResult
+    for (const m of result.metrics) {
+      if (m.testMse === undefined) continue
+      io.err(`t = ${m.t ?? '∞'}: test MSE ${m.testMse.toPrecision(4)}, accuracy ${((m.testAccuracy ?? 0) * 100).toFixed(2)}%\n`)
     }
-    process.on('SIGINT', onSigint)
-    const bar = progressReporter(io, `predict ${kind}`, { quiet: Boolean(values.quiet) })
-    try {
-      const outcome = await executeJob(spec, {
-        runId: randomUUID(),
-        signal: ac.signal,
-        emit: (e: JobEvent) => bar.onEvent(e),
-        artifacts: sink,
-        data: createDataResolver(),
-      })
-      bar.end()
-      if (outcome.state === 'cancelled') {
-        io.err('cancelled\n')
-        return 130
-      }
-      if (outcome.state === 'failed') throw new UserError('predict_failed', outcome.error, outcome.hint)
-      const result = outcome.result as PredictJobResult
-      for (const m of result.metrics) {
-        if (m.testMse === undefined) continue
-        io.err(`t = ${m.t ?? '∞'}: test MSE ${m.testMse.toPrecision(4)}, accuracy ${((m.testAccuracy ?? 0) * 100).toFixed(2)}%\n`)
-      }
-      for (const a of sink.written) if (a.path) io.out(`${a.path}\n`)
-      return 0
-    } finally {
-      process.off('SIGINT', onSigint)
-    }
+    for (const a of sink.written) if (a.path) io.out(`${a.path}\n`)
+    return 0
   },
 }

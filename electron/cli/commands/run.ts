@@ -2,9 +2,8 @@ import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { randomUUID } from 'node:crypto'
 import type { CliCommand } from '../command'
-import { BackendChoice, JobSpec, type ArtifactInfo, type JobEvent } from '../../../shared/index'
+import { BackendChoice, JobSpec, type ArtifactInfo } from '../../../shared/index'
 import { UserError } from '../../../shared/errors'
-import { executeJob } from '../../engine/jobs/execute'
 import { DirArtifactSink } from '../../engine/jobs/dir-sink'
 import { createDataResolver } from '../../engine/jobs/data-resolver'
 import { loadProjectDataset } from '../../engine/jobs/project-datasets'
@@ -13,7 +12,7 @@ import { openOrCreateProject } from '../../engine/store/project-db'
 import { ProjectArtifactSink } from '../../engine/store/artifacts'
 import { RunStore } from '../../engine/store/runs'
 import { APP_VERSION } from '../../engine/runtime/version'
-import { progressReporter } from '../progress'
+import { runJobForCli } from '../job-runner'
 
 function readSpec(file: string): JobSpec {
   let text: string
@@ -94,42 +93,21 @@ Output: the job's result as JSON on stdout. Exit code 0 on success, 1 on failure
       },
     }
 
-    const ac = new AbortController()
-    const onSigint = (): void => {
-      if (ac.signal.aborted) process.exit(130)
-      io.err('\ncancelling (Ctrl-C again to exit now)...\n')
-      ac.abort()
-    }
-    process.on('SIGINT', onSigint)
-    const bar = progressReporter(io, spec.kind, { quiet: Boolean(values.quiet) })
-    const onEvent = (e: JobEvent): void => {
-      runs?.apply(runId, e)
-      bar.onEvent(e)
-    }
     try {
-      const outcome = await executeJob(spec, {
+      const done = await runJobForCli(io, spec, {
+        label: spec.kind,
+        quiet: Boolean(values.quiet),
         runId,
-        signal: ac.signal,
-        emit: onEvent,
         artifacts: sink,
         data: createDataResolver(project ? (ref) => loadProjectDataset(project.db, ref) : undefined),
+        onEvent: (e) => runs?.apply(runId, e),
         onDatasetHash: (h) => runs?.setDatasetHash(runId, h),
       })
-      bar.end()
-      if (outcome.state === 'succeeded') {
-        io.out(JSON.stringify({ runId, backend: backend.active, result: outcome.result, artifacts: written }, null, 2) + '\n')
-        for (const a of written) if (a.path) io.err(`wrote ${a.path}\n`)
-        return 0
-      }
-      if (outcome.state === 'cancelled') {
-        io.err('cancelled\n')
-        return 130
-      }
-      io.err(`ntkw run: ${spec.kind} failed: ${outcome.error}\n`)
-      if (outcome.hint) io.err(`  hint: ${outcome.hint}\n`)
-      return 1
+      if (!done) return 130
+      io.out(JSON.stringify({ runId, backend: backend.active, result: done.result, artifacts: written }, null, 2) + '\n')
+      for (const a of written) if (a.path) io.err(`wrote ${a.path}\n`)
+      return 0
     } finally {
-      process.off('SIGINT', onSigint)
       project?.close()
     }
   },

@@ -1,0 +1,49 @@
+import { existsSync } from 'node:fs'
+import path from 'node:path'
+import { parseActivation, type ActivationSpec } from '../../shared/arch'
+import { UserError } from '../../shared/errors'
+
+// Flag parsing shared by the compute commands: every bad value says what was expected and shows an example.
+
+export const ACTIVATIONS = 'relu, erf, gelu, sin, identity, abs, leaky_relu:ALPHA, abrelu:A,B, erf:A,B,C'
+
+export function str(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined
+}
+
+/** An existing input file; `usage` is the hint when a required flag is missing. */
+export function inputFile(flag: string, v: string | undefined, usage: string, what = 'inputs are .npy arrays saved with numpy.save (float32 or float64, shape [n, d])'): string {
+  if (!v) throw new UserError('usage', `--${flag} is required`, usage)
+  const p = path.resolve(v)
+  if (!existsSync(p)) throw new UserError('file_not_found', `--${flag}: no such file: ${v}`, `Check the path; ${what}.`)
+  return p
+}
+
+export function number(flag: string, v: string | undefined, check: (n: number) => boolean, what: string, example: string): number | undefined {
+  if (v === undefined) return undefined
+  const n = Number(v)
+  if (v.trim() === '' || !Number.isFinite(n) || !check(n)) throw new UserError('bad_flag', `--${flag} ${v}: expected ${what}`, `e.g. --${flag} ${example}`)
+  return n
+}
+
+export function required<T>(flag: string, v: T | undefined, hint: string): T {
+  if (v === undefined) throw new UserError('usage', `--${flag} is required`, hint)
+  return v
+}
+
+export function oneOf<T extends string>(flag: string, v: string | undefined, allowed: readonly T[], dflt: T): T {
+  if (v === undefined) return dflt
+  if (!(allowed as readonly string[]).includes(v)) throw new UserError('bad_flag', `--${flag} ${v}: expected one of ${allowed.join(', ')}`)
+  return v as T
+}
+
+export const int = (lo: number, hi: number) => (n: number) => Number.isInteger(n) && n >= lo && n <= hi
+
+export function activationFlag(v: string | undefined): ActivationSpec {
+  if (!v) throw new UserError('usage', '--activation is required', `One of: ${ACTIVATIONS}`)
+  try {
+    return parseActivation(v)
+  } catch (e) {
+    throw new UserError('bad_activation', (e as Error).message, 'e.g. --activation relu, --activation leaky_relu:0.1 or --activation erf:1,1,0')
+  }
+}
