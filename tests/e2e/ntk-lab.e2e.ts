@@ -232,8 +232,9 @@ describe('NTK Lab in Chromium via ntkw serve', () => {
     // --- kernel: both heatmaps hold an s×s matrix, largest on the diagonal blocks; spectra descend
     const kernel = await runExperiment('lab-kernel', { 'f-train': 256, 'f-test': 256, 'f-heatmap': 64 }, 'e2e kernel')
     await waitDone(kernel)
+    await page.locator('[data-testid=lab-results] [data-kind=heatmap]').first().scrollIntoViewIfNeeded()
     const heatHosts = page.locator('[data-testid=lab-results] [data-kind=heatmap] [data-chart]')
-    expect(await heatHosts.count()).toBe(2)
+    await expect.poll(() => heatHosts.count()).toBe(2)
     for (let h = 0; h < 2; h++) {
       const cells = (await heatHosts.nth(h).evaluate((el) => JSON.parse(JSON.stringify((el as unknown as ChartHost).ntkwChart.getOption().series[0]!.data)))) as [number, number, number][]
       expect(cells).toHaveLength(64 * 64)
@@ -296,6 +297,7 @@ describe('NTK Lab in Chromium via ntkw serve', () => {
     await page.locator('[data-testid=run-compare]').waitFor()
     await page.selectOption('[data-testid=compare-metric]', 'test_loss')
     await expect.poll(async () => (await chartSeries('compare')).filter((s) => s.data.length > 0).length).toBe(2)
+    expect(await page.locator('[data-testid=run-compare] input[type=checkbox]').first().isChecked()).toBe(true)
     const overlay = await chartSeries('compare')
     expect(overlay.filter((s) => s.name.endsWith('(baseline)'))).toHaveLength(1)
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=export-csv]')])
@@ -305,7 +307,7 @@ describe('NTK Lab in Chromium via ntkw serve', () => {
     expect(lines[0]).toBe('run_id,run,metric,step,value')
     expect(new Set(lines.slice(1).map((l) => l.split(',')[0])).size).toBe(2)
     expect(lines.length).toBeGreaterThan(2 * 20)
-    await page.locator('[data-testid=run-compare]').scrollIntoViewIfNeeded()
+    await page.locator('.table-wrap').evaluate((el) => ((el as unknown as { scrollLeft: number }).scrollLeft = 0))
     await screenshot(page, 'ntk-lab-runs-compare')
   })
 
@@ -345,8 +347,12 @@ describe('NTK Lab in Chromium via ntkw serve', () => {
     await items.filter({ hasText: 'e2e width sweep' }).locator('.head').click()
     await expect.poll(async () => (await chartSeries('width-sweep')).find((s) => s.name === 'per seed')?.data.length).toBe(6)
     await items.filter({ hasText: 'e2e kernel' }).locator('.head').click()
-    await page.locator('[data-testid=lab-results] [data-kind=heatmap]').first().waitFor()
     await page.locator('[data-testid=lab-results] [data-kind=heatmap]').first().scrollIntoViewIfNeeded()
+    await page.locator('[data-testid=lab-results] [data-kind=heatmap] [data-chart]').nth(1).waitFor()
+    await page.locator('[data-testid=lab-results] [data-kind=spectrum]').first().scrollIntoViewIfNeeded()
+    await page.locator('[data-testid=lab-results] [data-kind=spectrum] [data-chart]').waitFor()
+    await page.locator('[data-testid=lab-results] [data-kind=heatmap]').first().scrollIntoViewIfNeeded()
+    await page.waitForTimeout(300)
     await screenshot(page, 'ntk-lab-kernel-dark')
     expect(await runCount()).toBe(before)
     expect(await page.locator('[data-testid=run-row][data-state=running], [data-testid=run-row][data-state=queued]').count()).toBe(0)

@@ -25,15 +25,41 @@ export function points(xs: readonly number[], ys: readonly number[], opts: { log
 }
 
 /**
- * LTTB down to `max` points. On a log x axis the triangles are measured in log x, otherwise LTTB would
- * spend nearly all of its budget on the last decade.
+ * Down to at most `max` points. Linear x: LTTB. Log x: LTTB's buckets are equal runs of points, which on a
+ * log axis would leave the first decades with a handful of points and the last with nearly all; there the
+ * x range is cut into max/2 buckets equal in log x and each keeps its lowest and highest point (in x order),
+ * so every decade is drawn and no spike is lost.
  */
 export function downsample(pts: Pt[], max = MAX_CHART_POINTS, logX = false): Pt[] {
   if (pts.length <= max) return pts
-  const xs = pts.map((p) => (logX ? Math.log(p[0]) : p[0]))
-  const ys = pts.map((p) => p[1])
-  const [sx, sy] = lttb(xs, ys, max)
-  return sx.map((x, i) => [logX ? Math.exp(x) : x, sy[i]!])
+  if (!logX) {
+    const [sx, sy] = lttb(
+      pts.map((p) => p[0]),
+      pts.map((p) => p[1]),
+      max,
+    )
+    return sx.map((x, i) => [x, sy[i]!])
+  }
+  const buckets = Math.max(1, Math.floor(max / 2))
+  const lo = Math.log(pts[0]![0])
+  const span = Math.log(pts.at(-1)![0]) - lo || 1
+  const out: Pt[] = []
+  let i = 0
+  for (let b = 0; b < buckets && i < pts.length; b++) {
+    const edge = lo + (span * (b + 1)) / buckets
+    let min: Pt | null = null
+    let mx: Pt | null = null
+    while (i < pts.length && (b === buckets - 1 || Math.log(pts[i]![0]) <= edge)) {
+      const p = pts[i++]!
+      if (!min || p[1] < min[1]) min = p
+      if (!mx || p[1] > mx[1]) mx = p
+    }
+    if (min && mx) {
+      if (min === mx) out.push(min)
+      else out.push(...(min[0] < mx[0] ? [min, mx] : [mx, min]))
+    }
+  }
+  return out
 }
 
 // Axis labels are formatted on every redraw: one cached Intl formatter instead of toLocaleString per tick.
@@ -64,12 +90,12 @@ export function xAxis(type: 'value' | 'log', name: string, extra: Record<string,
 }
 
 export function yAxis(type: 'value' | 'log', name: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return axis(type, name, { nameGap: 46, ...extra })
+  return axis(type, name, { nameGap: 54, ...extra })
 }
 
 /** Fixed margins (no label measuring on every redraw: outerBoundsMode 'none'). */
 export function grid(extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { left: 64, right: 24, top: 44, bottom: 62, outerBoundsMode: 'none', ...extra }
+  return { left: 76, right: 24, top: 44, bottom: 62, outerBoundsMode: 'none', ...extra }
 }
 
 /**

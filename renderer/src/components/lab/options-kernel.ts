@@ -1,6 +1,6 @@
 import type { EChartsOption } from '../../charts/echarts'
 import { formatNumber } from '../../format'
-import { axisTooltip, downsample, grid, legend, points, tick, xAxis, yAxis, zoom } from './chart-common'
+import { axisTooltip, downsample, grid, legend, points, xAxis, yAxis, zoom } from './chart-common'
 import { kernelColor } from './colors'
 
 export interface Heatmap {
@@ -88,8 +88,6 @@ export function heatmapOption(h: Heatmap, label: string, dark: boolean, classNam
       itemWidth: 10,
       itemHeight: 160,
       precision: 3,
-      text: [tick(hi), tick(lo)],
-      showLabel: false,
       inRange: { color: dark ? SEQ_DARK : SEQ_LIGHT },
       seriesIndex: 0,
       textStyle: { fontSize: 11 },

@@ -97,8 +97,15 @@ export function widthSweepOption(d: SweepData, dark: boolean): EChartsOption {
       return `${p.marker}${p.seriesName}${seed !== undefined ? ` (seed ${seed})` : ''}<br/>width ${v[0]}: relative error <b>${formatNumber(v[1], 4)}</b>`
     }),
     dataZoom: [{ type: 'inside', xAxisIndex: 0, filterMode: 'none' }],
-    xAxis: xAxis('log', 'width (hidden units)', { min: (v: { min: number }) => v.min / 1.4, max: (v: { max: number }) => v.max * 1.4 }),
-    yAxis: yAxis('log', '‖Θ̂ − Θ∞‖F / ‖Θ∞‖F', { nameGap: 50 }),
+    // ticks at the swept widths themselves, a little air left and right
+    xAxis: xAxis('log', 'width (hidden units)', {
+      min: wMin / 1.4,
+      max: wMax * 1.4,
+      axisLabel: { customValues: d.widths, formatter: (v: number) => String(Math.round(v)) },
+      axisTick: { customValues: d.widths },
+      splitLine: { show: false },
+    }),
+    yAxis: yAxis('log', '‖Θ̂ − Θ∞‖F / ‖Θ∞‖F'),
     series,
   }
 }

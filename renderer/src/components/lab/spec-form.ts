@@ -69,7 +69,7 @@ export interface LabForm {
 const SIZES: Record<LabKind, { train: number; test: number; widths: string }> = {
   'lab-kernel': { train: 512, test: 512, widths: '' },
   'width-sweep': { train: 128, test: 64, widths: '64, 128, 256, 512, 1024' },
-  'train-vs-theory': { train: 128, test: 256, widths: '128, 512, 1024' },
+  'train-vs-theory': { train: 64, test: 256, widths: '128, 512, 1024' },
   'lab-spectrum': { train: 512, test: 512, widths: '' },
 }
 
@@ -102,7 +102,7 @@ export function defaultForm(kind: LabKind = 'width-sweep', datasetId = ''): LabF
     parameterization: 'ntk',
     widths: s.widths,
     seedsPerWidth: 3,
-    steps: 200,
+    steps: 150,
     learningRate: '',
     evalPoints: 60,
     driftPoints: 64,
