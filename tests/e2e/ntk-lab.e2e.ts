@@ -158,7 +158,7 @@ describe('NTK Lab in Chromium via ntkw serve', () => {
 
     // --- training vs theory, with the renderer watched for long tasks while the job streams metrics
     const tStart = (await page.evaluate(() => performance.now())) as number
-    const tvt = await runExperiment('train-vs-theory', { 'f-train': 64, 'f-test': 64, 'f-widths': '64, 256, 1024', 'f-steps': 100 }, 'e2e training vs theory')
+    const tvt = await runExperiment('train-vs-theory', { 'f-train': 64, 'f-test': 64, 'f-widths': '64, 256, 512', 'f-steps': 100 }, 'e2e training vs theory')
     // live: curves appear while the run is still going; the loss charts are on screen meanwhile
     await page.locator('[data-testid=lab-results] [data-kind=train-loss]').scrollIntoViewIfNeeded()
     await page.waitForFunction(
@@ -190,7 +190,7 @@ describe('NTK Lab in Chromium via ntkw serve', () => {
     report.streaming = { seconds: (tEnd - tStart) / 1000, ...perf }
     expect(perf.maxLongTask, `long tasks while streaming: ${JSON.stringify(perf)}`).toBeLessThanOrEqual(50)
 
-    const widths = [64, 256, 1024]
+    const widths = [64, 256, 512]
     for (const part of ['train-loss', 'test-loss']) {
       const series = await chartSeries(part)
       for (const w of widths) {
