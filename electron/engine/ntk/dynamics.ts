@@ -21,6 +21,12 @@ export interface DynamicsInput {
   /** initial outputs (default 0: the infinite-width ensemble mean) */
   f0Train?: Float64Array
   f0Test?: Float64Array
+  /**
+   * Discrete gradient descent (integer t = steps) instead of gradient flow: e^{−cλt} becomes (1 − cλ)^t and
+   * (1 − e^{−cλt})/λ becomes (1 − (1 − cλ)^t)/λ — the exact dynamics of GD on the linearised network, which
+   * is what a finite network trained with step size η follows (they differ once cλ is not small).
+   */
+  discrete?: boolean
 }
 
 export interface DynamicsResult {
@@ -35,6 +41,13 @@ export function growth(lambda: number, c: number, t: number): number {
   const l = Math.max(lambda, 0)
   if (l === 0) return c * t
   return -Math.expm1(-c * l * t) / l
+}
+
+/** (1 − (1 − cλ)^t)/λ with λ clipped at 0: the discrete-step counterpart of `growth`. */
+export function growthDiscrete(lambda: number, c: number, t: number): number {
+  const l = Math.max(lambda, 0)
+  if (l === 0) return c * t
+  return (1 - Math.pow(1 - c * l, t)) / l
 }
 
 export function gradientFlowPredictions(inp: DynamicsInput): DynamicsResult {
@@ -55,8 +68,8 @@ export function gradientFlowPredictions(inp: DynamicsInput): DynamicsResult {
       const lam = eig.values[i]!
       for (let ti = 0; ti < nt; ti++) {
         const t = times[ti]!
-        const h = growth(lam, c, t)
-        const decay = Math.exp(-c * Math.max(lam, 0) * t)
+        const h = inp.discrete ? growthDiscrete(lam, c, t) : growth(lam, c, t)
+        const decay = inp.discrete ? Math.pow(1 - c * Math.max(lam, 0), t) : Math.exp(-c * Math.max(lam, 0) * t)
         for (let q = 0; q < k; q++) {
           gt[i * nt * k + ti * k + q] = h * g[i * k + q]!
           gd[i * nt * k + ti * k + q] = decay * g[i * k + q]!

@@ -122,6 +122,38 @@ describe('gradient-flow dynamics (math.md §3)', () => {
   })
 })
 
+describe('discrete gradient-descent dynamics', () => {
+  it('equals explicit GD steps f ← f − η/(NK) Θ (f − y) on train and test points, even at a large step size', async () => {
+    const p = problem(24, 7, 2, 11)
+    const eig = await eigh(p.kTrain, p.n)
+    const lambdaMax = eig.values[p.n - 1]!
+    const eta = (1.5 * p.n * p.k) / lambdaMax // cλ_max = 1.5: far from gradient flow, still stable
+    const f0 = Float64Array.from({ length: p.n * p.k }, (_, i) => Math.sin(i))
+    const f0s = Float64Array.from({ length: p.m * p.k }, (_, i) => Math.cos(i))
+    const times = [0, 1, 2, 5, 12]
+    const dyn = gradientFlowPredictions({ eig, y: p.y, k: p.k, kCross: p.kCross, m: p.m, times, learningRate: eta, f0Train: f0, f0Test: f0s, discrete: true })
+    const c = eta / (p.n * p.k)
+    const f = Float64Array.from(f0)
+    const fs = Float64Array.from(f0s)
+    let step = 0
+    for (let ti = 0; ti < times.length; ti++) {
+      for (; step < times[ti]!; step++) {
+        const res = new Float64Array(p.n * p.k)
+        for (let i = 0; i < p.n * p.k; i++) res[i] = f[i]! - p.y[i]!
+        const df = matmulF64(p.kTrain, res, p.n, p.n, p.k)
+        const dfs = matmulF64(p.kCross, res, p.m, p.n, p.k)
+        for (let i = 0; i < p.n * p.k; i++) f[i] = f[i]! - c * df[i]!
+        for (let i = 0; i < p.m * p.k; i++) fs[i] = fs[i]! - c * dfs[i]!
+      }
+      expect(relErr(dyn.train.subarray(ti * p.n * p.k, (ti + 1) * p.n * p.k), f)).toBeLessThan(2e-3)
+      expect(relErr(dyn.test.subarray(ti * p.m * p.k, (ti + 1) * p.m * p.k), fs)).toBeLessThan(2e-3)
+    }
+    // and it differs from gradient flow at this step size (the reason it exists)
+    const flow = gradientFlowPredictions({ eig, y: p.y, k: p.k, kCross: p.kCross, m: p.m, times: [1], learningRate: eta, f0Train: f0, f0Test: f0s })
+    expect(relErr(flow.train, dyn.train.subarray(p.n * p.k, 2 * p.n * p.k))).toBeGreaterThan(1e-2)
+  })
+})
+
 describe('predictInfiniteWidth (analytic kernels end to end)', () => {
   const arch: FcArch = { depth: 2, width: 'inf', activation: { name: 'relu' }, wStd: 1.4, bStd: 0.1, parameterization: 'ntk' }
   const r = rng(8)

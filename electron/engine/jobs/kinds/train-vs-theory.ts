@@ -36,7 +36,8 @@ export const run: JobRunner<'train-vs-theory'> = async (spec, ctx) => {
   const y = toF64(d.yTrain)
   const yTest = toF64(d.yTest)
   const emitTheory = (label: string, f0Train?: Float64Array, f0Test?: Float64Array): { train: number[]; test: number[] } => {
-    const dyn = gradientFlowPredictions({ eig, y, k: K, kCross: cross.ntk!, m, times: evalSteps, learningRate: lr, f0Train, f0Test })
+    // Discrete steps: the networks are trained by GD with this step size, not by gradient flow.
+    const dyn = gradientFlowPredictions({ eig, y, k: K, kCross: cross.ntk!, m, times: evalSteps, learningRate: lr, f0Train, f0Test, discrete: true })
     const out = { train: [] as number[], test: [] as number[] }
     evalSteps.forEach((t, i) => {
       const tr = mseLoss(dyn.train.subarray(i * n * K, (i + 1) * n * K), y, n * K)
