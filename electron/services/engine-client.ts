@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process'
+import os from 'node:os'
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import path from 'node:path'
@@ -25,8 +26,19 @@ export function engineHostScript(): string {
   return found
 }
 
+/** Compute yields to the interface on a busy machine: the engine runs one notch of niceness below normal. */
+export function lowerPriority(pid: number | undefined): void {
+  if (pid === undefined) return
+  try {
+    os.setPriority(pid, Math.min(19, os.getPriority(pid) + 5))
+  } catch {
+    /* not permitted on this system: run at normal priority */
+  }
+}
+
 export const forkLauncher: EngineLauncher = () => {
   const child: ChildProcess = fork(engineHostScript(), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' })
+  lowerPriority(child.pid)
   return {
     send: (m) => {
       if (child.connected) child.send(m)

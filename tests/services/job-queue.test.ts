@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import path from 'node:path'
+import os from 'node:os'
 import { Services } from '../../electron/services/services'
 import { forkLauncher } from '../../electron/services/engine-client'
 import type { JobEvent, RunSummary } from '../../shared/index'
@@ -44,6 +45,8 @@ describe('job queue with a real engine process', () => {
     const detail = await call<{ summary: RunSummary; result: { matmul: { gflops: number }[] } }>('runs.get', { runId })
     expect(detail.summary.state).toBe('succeeded')
     expect(detail.summary.backend).toBe('wasm')
+    // The engine yields the CPU to the interface.
+    expect(os.getPriority(services.engine.pid!)).toBeGreaterThan(os.getPriority())
     expect(detail.result.matmul[0]!.gflops).toBeGreaterThan(0)
     const kinds = events.filter((e) => e.runId === runId).map((e) => e.event.type)
     expect(kinds[0]).toBe('queued')
