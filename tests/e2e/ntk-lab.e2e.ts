@@ -136,7 +136,7 @@ describe('NTK Lab in Chromium via ntkw serve', () => {
     await expect.poll(async () => page.locator('[data-testid=f-dataset] option:checked').textContent(), { timeout: 15_000 }).toMatch(/mnist/)
 
     // --- width sweep: relative error falls with width; the fitted log-log slope is negative
-    const sweep = await runExperiment('width-sweep', { 'f-train': 64, 'f-test': 32, 'f-widths': '64, 256, 1024', 'f-seeds': 2 }, 'e2e width sweep')
+    const sweep = await runExperiment('width-sweep', { 'f-train': 48, 'f-test': 16, 'f-widths': '64, 256, 1024', 'f-seeds': 2 }, 'e2e width sweep')
     await waitDone(sweep)
     const sweepSeries = await chartSeries('width-sweep')
     const perSeed = xy(sweepSeries.find((s) => s.name === 'per seed')!.data)
@@ -158,7 +158,7 @@ describe('NTK Lab in Chromium via ntkw serve', () => {
 
     // --- training vs theory, with the renderer watched for long tasks while the job streams metrics
     const tStart = (await page.evaluate(() => performance.now())) as number
-    const tvt = await runExperiment('train-vs-theory', { 'f-train': 64, 'f-test': 64, 'f-widths': '64, 256, 512', 'f-steps': 100 }, 'e2e training vs theory')
+    const tvt = await runExperiment('train-vs-theory', { 'f-train': 48, 'f-test': 48, 'f-widths': '64, 256, 512', 'f-steps': 60 }, 'e2e training vs theory')
     // live: curves appear while the run is still going; the loss charts are on screen meanwhile
     await page.locator('[data-testid=lab-results] [data-kind=train-loss]').scrollIntoViewIfNeeded()
     await page.waitForFunction(
@@ -230,7 +230,7 @@ describe('NTK Lab in Chromium via ntkw serve', () => {
     await screenshot(page, 'ntk-lab-kernel-drift')
 
     // --- kernel: both heatmaps hold an s×s matrix, largest on the diagonal blocks; spectra descend
-    const kernel = await runExperiment('lab-kernel', { 'f-train': 256, 'f-test': 256, 'f-heatmap': 64 }, 'e2e kernel')
+    const kernel = await runExperiment('lab-kernel', { 'f-train': 160, 'f-test': 160, 'f-heatmap': 64 }, 'e2e kernel')
     await waitDone(kernel)
     await page.locator('[data-testid=lab-results] [data-kind=heatmap]').first().scrollIntoViewIfNeeded()
     const heatHosts = page.locator('[data-testid=lab-results] [data-kind=heatmap] [data-chart]')
@@ -259,7 +259,7 @@ describe('NTK Lab in Chromium via ntkw serve', () => {
     await screenshot(page, 'ntk-lab-kernel')
 
     // --- spectrum and early stopping, twice (relu, erf) for the Runs-page comparison
-    const spec1 = await runExperiment('lab-spectrum', { 'f-train': 256, 'f-test': 256 }, 'e2e spectrum relu')
+    const spec1 = await runExperiment('lab-spectrum', { 'f-train': 160, 'f-test': 160 }, 'e2e spectrum relu')
     await waitDone(spec1)
     const stop = await chartSeries('early-stopping')
     const testLoss = stop.find((s) => s.name === 'test loss')!
@@ -320,10 +320,11 @@ describe('NTK Lab in Chromium via ntkw serve', () => {
       return out
     })) as { points: number; drawn: number; lttbMs: number; drawMs: number }[]
     report.draw100k = timings.map((t) => ({ lttbMs: +t.lttbMs.toFixed(1), drawMs: +t.drawMs.toFixed(1), drawn: t.drawn }))
-    for (const t of timings) {
-      expect(t.drawn).toBeLessThanOrEqual(2000)
-      expect(t.drawMs).toBeLessThan(100)
-    }
+    for (const t of timings) expect(t.drawn).toBeLessThanOrEqual(2000)
+    // The median of 5 draws: one draw can be preempted by the engine on a 2-core machine.
+    const median = [...timings.map((t) => t.lttbMs + t.drawMs)].sort((a, b) => a - b)[2]!
+    report.draw100kMedianMs = +median.toFixed(1)
+    expect(median).toBeLessThan(100)
   })
 
   it('reopening shows every experiment and chart from the stored runs, without a new run', async () => {
