@@ -16,7 +16,7 @@ export const empiricalCommand: CliCommand = {
 
 Computes Θ̂(x, x2) = Σ_p ∂f(x)/∂p ∂f(x2)/∂p of finite networks L × (Dense → activation) → Dense readout
 in the NTK parameterization (weights N(0, 1), scaled by σ_w/√fan-in), by the layerwise identity
-(math.md §2), averaged over M independently initialised networks.
+(no per-example Jacobians), averaged over M independently initialised networks.
 
 Options:
   --x X.npy               points, float32 or float64, shape [n, d]

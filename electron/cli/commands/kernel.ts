@@ -14,7 +14,7 @@ export const kernelCommand: CliCommand = {
   usage: `Usage: ntkw kernel --x X.npy [--x2 X2.npy] --depth L --activation A [--w-std S] [--b-std B]
                    [--parameterization ntk|standard] [--kind ntk|nngp] [--out K.npy]
 
-Computes the infinite-width kernel (math.md §1) of: L × (Dense → activation) → Dense readout,
+Computes the infinite-width kernel (neural-tangents conventions) of L × (Dense → activation) → Dense,
 between the rows of X (and X2, else X with itself). Tiles run on one worker thread per core and are
 streamed to disk, so large n needs memory for the inputs only.
 

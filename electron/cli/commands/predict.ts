@@ -28,7 +28,7 @@ export const predictCommand: CliCommand = {
                     [--out P.npy] [--var V.npy]
 
 Predicts the outputs on B of the infinite-width network L × (Dense → activation) → Dense trained by
-full-batch gradient flow on the MSE loss (math.md §3, neural-tangents gradient_descent_mse conventions,
+full-batch gradient flow on the MSE loss (neural-tangents gradient_descent_mse conventions,
 f₀ = 0: the infinite-ensemble mean). Without --t: t = ∞, solved by Cholesky with float64 refinement.
 
 Options:
