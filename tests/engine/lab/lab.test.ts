@@ -7,7 +7,8 @@ import { readArtifactArray, readArtifactJson } from '../../../electron/engine/st
 import { RunStore } from '../../../electron/engine/store/runs'
 import type { ProjectHandle } from '../../../electron/engine/store/project-db'
 import { blockAverage, classBoundaries, classOrder } from '../../../electron/engine/lab/heatmap'
-import { logLogFit, logSteps } from '../../../electron/engine/lab/fit'
+import { logSteps } from '../../../electron/engine/lab/fit'
+import { logLogFit } from '../../../shared/fit'
 import { tempDir } from '../../helpers/tmp'
 import { metricSeries, moonsProject, runLab, solveF64 } from './lab-helpers'
 
@@ -49,7 +50,7 @@ describe('lab helpers', () => {
 
   it('recovers a power law exactly and makes distinct log-spaced steps', () => {
     const w = [16, 64, 256, 1024]
-    const fit = logLogFit(w, w.map((x) => 3 * x ** -0.5))
+    const fit = logLogFit(w, w.map((x) => 3 * x ** -0.5))!
     expect(fit.slope).toBeCloseTo(-0.5, 12)
     expect(Math.exp(fit.intercept)).toBeCloseTo(3, 10)
     const s = logSteps(1000, 20)

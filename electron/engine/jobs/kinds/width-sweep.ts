@@ -5,7 +5,7 @@ import { empiricalKernel } from '../../ntk/empirical'
 import { deriveSeed } from '../../nn/prng'
 import { loadLabData } from '../../lab/data'
 import { checkLabSize } from '../../lab/kernels'
-import { logLogFit } from '../../lab/fit'
+import { logLogFit } from '../../../../shared/fit'
 import type { JobRunner } from '../context'
 
 const MAX_POINTS = 1024
@@ -64,7 +64,7 @@ export const run: JobRunner<'width-sweep'> = async (spec, ctx) => {
   const means = errors.map((r) => r.reduce((a, b) => a + b, 0) / r.length)
   const stds = errors.map((r, i) => Math.sqrt(r.reduce((a, b) => a + (b - means[i]!) ** 2, 0) / Math.max(1, r.length - 1)))
   const allW = widths.flatMap((w, i) => errors[i]!.map(() => w))
-  const fit = logLogFit(allW, errors.flat())
+  const fit = logLogFit(allW, errors.flat()) ?? { slope: NaN, intercept: NaN, r2: NaN }
   const result = { points: x.rows, widths, errors, mean: means, std: stds, fit, idealSlope: -0.5 }
   ctx.artifacts.saveJson('width_sweep', result)
   ctx.log('info', `fitted slope ${fit.slope.toFixed(3)} (ideal −0.5), r² ${fit.r2.toFixed(3)}`)
