@@ -419,3 +419,32 @@ describe('cell formatting', () => {
     for (const x of [0.2, 3.14159, 1234.5678, -0.000123, 98765.4321]) expect(f32(Number(cell(f32(x))))).toBe(f32(x))
   })
 })
+
+describe('import options', () => {
+  it('sends only what the user set, typed as the importer expects', async () => {
+    const { blankImportOptions, optionsFromForm } = await import('../../renderer/src/components/datasets/import-options')
+    expect(optionsFromForm(blankImportOptions())).toEqual({ options: {} })
+    const f = { ...blankImportOptions(), label: '3', delimiter: 'tab' as const, header: 'no' as const, missing: 'mean' as const, size: '32×24', name: ' pets ' }
+    expect(optionsFromForm(f)).toEqual({ options: { label: 3, delimiter: '\t', header: false, missing: 'mean', size: [32, 24], name: 'pets' } })
+    expect(optionsFromForm({ ...blankImportOptions(), label: 'species', size: '28' })).toEqual({ options: { label: 'species', size: [28, 28] } })
+    expect('error' in optionsFromForm({ ...blankImportOptions(), size: '0x5' })).toBe(true)
+    expect('error' in optionsFromForm({ ...blankImportOptions(), size: 'big' })).toBe(true)
+  })
+
+  it('the import panel passes the options with the path; a bad size blocks the import', async () => {
+    const f = server([])
+    openProject()
+    const w = mount(DatasetsView, { global: { plugins: [pinia] } })
+    await flush()
+    await w.get('[data-testid=import-path]').setValue('/data/pets.csv')
+    await w.get('[data-testid=opt-label]').setValue('kind')
+    await w.get('[data-testid=opt-missing]').setValue('drop')
+    await w.get('[data-testid=opt-size]').setValue('nope')
+    expect(w.get('[data-testid=opt-error]').text()).toMatch(/Image size/)
+    expect((w.get('[data-testid=import-submit]').element as HTMLButtonElement).disabled).toBe(true)
+    await w.get('[data-testid=opt-size]').setValue('')
+    await w.get('form').trigger('submit')
+    await flush()
+    expect(f.callsOf('datasets.import').map((c) => c.params)).toEqual([{ path: '/data/pets.csv', options: { label: 'kind', missing: 'drop' } }])
+  })
+})

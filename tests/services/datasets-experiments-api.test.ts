@@ -51,6 +51,14 @@ describe('datasets and experiments through the API', () => {
     const p2 = await call<DatasetPreview>('datasets.preview', { datasetId: ds!.id })
     expect(p2.splitCounts).toEqual({ all: 40, train: 20, validation: 10, test: 10 })
 
+    // options from the UI's import form reach the importer
+    const opt = await call<{ runId: string }>('datasets.import', { path: csv, options: { label: 'a', task: 'regression', name: 'by a' } })
+    expect((await settle(opt.runId)).state).toBe('succeeded')
+    const byA = (await call<DatasetSummary[]>('datasets.list')).find((d) => d.name === 'by a')!
+    expect(byA.task).toBe('regression')
+    expect(byA.xShape).toEqual([40, 3]) // b, plus the text column 'label' one-hot encoded as a feature
+    await call('datasets.delete', { datasetId: byA.id })
+
     const bad = path.join(tmp.dir, 'ragged.csv')
     writeFileSync(bad, 'a,b,label\n1,2,x\n3,4\n')
     const failed = await settle((await call<{ runId: string }>('datasets.import', { path: bad })).runId)

@@ -1,4 +1,5 @@
 import { defineStore } from 'pinia'
+import type { ImportOptionsInput } from '../../../shared/dataset'
 import { computed, ref, shallowRef, watch } from 'vue'
 import type { DatasetPreview, DatasetSummary, Recipe } from '../../../shared/dataset'
 import type { EventPayload } from '../../../shared/ipc'
@@ -86,10 +87,11 @@ export const useDatasets = defineStore('datasets', () => {
   }
 
   /** Starts importing a file (or example:NAME); returns the run id. */
-  async function importPath(path: string): Promise<string | undefined> {
+  async function importPath(path: string, options?: ImportOptionsInput): Promise<string | undefined> {
     const p = path.trim()
     if (!p) return undefined
-    const got = await attempt(() => getApi().invoke('datasets.import', { path: p }), `Could not import ${p}`)
+    const params = options && Object.keys(options).length > 0 ? { path: p, options } : { path: p }
+    const got = await attempt(() => getApi().invoke('datasets.import', params), `Could not import ${p}`)
     if (!got) return undefined
     pending.value = [...pending.value, { runId: got.runId, path: p }]
     return got.runId
