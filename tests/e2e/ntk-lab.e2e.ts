@@ -1,4 +1,5 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import WebSocket from 'ws'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -61,6 +62,23 @@ beforeAll(async () => {
 })
 
 afterAll(async () => {
+  // Engine time of each run (queued → started → finished), to tell the app's time from the test's own.
+  try {
+    const u = new URL(served.url)
+    const ws = new WebSocket(`ws://${u.host}/ws?token=${u.searchParams.get('token')}`)
+    await new Promise((r, j) => (ws.once('open', r), ws.once('error', j)))
+    ws.send(JSON.stringify({ id: 1, method: 'runs.list', params: {} }))
+    const runs = await new Promise<{ name: string; createdAt: number; startedAt: number | null; finishedAt: number | null }[]>((r) =>
+      ws.on('message', (raw) => {
+        const m = JSON.parse(String(raw)) as { id?: number; result?: never }
+        if (m.id === 1) r(m.result!)
+      }),
+    )
+    ws.close()
+    report.runs = runs.map((x) => ({ name: x.name, queuedS: ((x.startedAt ?? 0) - x.createdAt) / 1000, runS: ((x.finishedAt ?? 0) - (x.startedAt ?? 0)) / 1000 }))
+  } catch (e) {
+    report.runs = `not read: ${(e as Error).message}`
+  }
   // The figures the issue asks for, in the test log.
   console.log(`NTK Lab E2E report: ${JSON.stringify(report, null, 1)}`)
   await context?.close().catch(() => undefined)
@@ -92,11 +110,14 @@ async function setField(testId: string, value: string | number): Promise<void> {
 
 /** Builds an experiment in the form, presses Run, and returns the run id the results panel shows. */
 async function runExperiment(kind: string, fields: Record<string, string | number>, name: string): Promise<string> {
+  ;((report.phases ??= []) as unknown[]).push({ start: kind, at: +(performance.now() / 1000).toFixed(1) })
   await page.click('[data-testid=exp-new]')
   await page.click(`[data-testid=exp-kind][data-kind=${kind}]`)
   for (const [k, v] of Object.entries(fields)) await setField(k, v)
   await setField('f-name', name)
-  const before = await page.locator('[data-testid=lab-results]').getAttribute('data-run-id').catch(() => null)
+  // Read without waiting: after "New" there may be no results panel (a locator read would wait 30 s for one).
+  const results = page.locator('[data-testid=lab-results]')
+  const before = (await results.count()) > 0 ? await results.first().getAttribute('data-run-id') : null
   await page.click('[data-testid=exp-run]')
   const handle = await page.waitForFunction(
     (prev) => {
