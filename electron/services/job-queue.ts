@@ -176,8 +176,11 @@ export class JobQueue extends EventEmitter<JobQueueEvents> {
   }
 
   private forward(runId: string, e: JobEvent): void {
-    const summary = this.store()?.runs.get(runId)
-    if (!summary) return
+    // The run's summary is read only for events that go out: metrics arrive by the thousand.
+    const emitNow = (ev: JobEvent): void => {
+      const summary = this.store()?.runs.get(runId)
+      if (summary) this.emit('job', { runId, event: ev, summary })
+    }
     const urgent = e.type !== 'progress' && e.type !== 'metric' && e.type !== 'log'
     const key = `${runId}:${e.type === 'metric' ? e.name : e.type}`
     if (urgent) {
@@ -186,7 +189,7 @@ export class JobQueue extends EventEmitter<JobQueueEvents> {
         clearTimeout(p.timer)
         this.pendingForward.delete(`${runId}:progress`)
       }
-      this.emit('job', { runId, event: e, summary })
+      emitNow(e)
       return
     }
     const now = Date.now()
@@ -196,14 +199,13 @@ export class JobQueue extends EventEmitter<JobQueueEvents> {
     if (now - last >= FORWARD_INTERVAL_MS) {
       this.pendingForward.delete(key)
       this.lastForward.set(key, now)
-      this.emit('job', { runId, event: e, summary })
+      emitNow(e)
     } else {
       // Latest wins: the newest progress/metric of this key goes out when the interval allows.
       const timer = setTimeout(() => {
         this.pendingForward.delete(key)
         this.lastForward.set(key, Date.now())
-        const fresh = this.store()?.runs.get(runId)
-        if (fresh) this.emit('job', { runId, event: e, summary: fresh })
+        emitNow(e)
       }, FORWARD_INTERVAL_MS - (now - last))
       this.pendingForward.set(key, { event: e, timer })
     }
