@@ -64,17 +64,7 @@ beforeAll(async () => {
 afterAll(async () => {
   // Engine time of each run (queued → started → finished), to tell the app's time from the test's own.
   try {
-    const u = new URL(served.url)
-    const ws = new WebSocket(`ws://${u.host}/ws?token=${u.searchParams.get('token')}`)
-    await new Promise((r, j) => (ws.once('open', r), ws.once('error', j)))
-    ws.send(JSON.stringify({ id: 1, method: 'runs.list', params: {} }))
-    const runs = await new Promise<{ name: string; createdAt: number; startedAt: number | null; finishedAt: number | null }[]>((r) =>
-      ws.on('message', (raw) => {
-        const m = JSON.parse(String(raw)) as { id?: number; result?: never }
-        if (m.id === 1) r(m.result!)
-      }),
-    )
-    ws.close()
+    const runs = await apiCall<{ name: string; createdAt: number; startedAt: number | null; finishedAt: number | null }[]>('runs.list', {})
     report.runs = runs.map((x) => ({ name: x.name, queuedS: ((x.startedAt ?? 0) - x.createdAt) / 1000, runS: ((x.finishedAt ?? 0) - (x.startedAt ?? 0)) / 1000 }))
   } catch (e) {
     report.runs = `not read: ${(e as Error).message}`
@@ -85,6 +75,26 @@ afterAll(async () => {
   await served?.stop()
   if (tmp) rmSync(tmp, { recursive: true, force: true })
 })
+
+/** One call of the app's API over the served WebSocket, as the page makes it (reads what the server stored). */
+async function apiCall<T>(method: string, params: unknown): Promise<T> {
+  const u = new URL(served.url)
+  const ws = new WebSocket(`ws://${u.host}/ws?token=${u.searchParams.get('token')}`)
+  try {
+    await new Promise((r, j) => (ws.once('open', r), ws.once('error', j)))
+    ws.send(JSON.stringify({ id: 1, method, params }))
+    return await new Promise<T>((resolve, reject) =>
+      ws.on('message', (raw) => {
+        const m = JSON.parse(String(raw)) as { id?: number; result?: T; error?: { message: string } }
+        if (m.id !== 1) return
+        if (m.error) reject(new Error(m.error.message))
+        else resolve(m.result as T)
+      }),
+    )
+  } finally {
+    ws.close()
+  }
+}
 
 async function chartSeries(kind: string): Promise<ChartSeries[]> {
   // charts draw only on screen (and mount when first scrolled into view)
@@ -295,11 +305,32 @@ describe('NTK Lab in Chromium via ntkw serve', () => {
     expect(half(modes[0]!)).toBeLessThan(half(modes.at(-1)!))
     await page.locator('[data-testid=lab-results] [data-kind=label-energy]').scrollIntoViewIfNeeded()
     await screenshot(page, 'ntk-lab-spectrum')
+    // Duplicate, then change the activation with no delay at all: the copy's run must compute the form.
+    const before = await page.locator('[data-testid=lab-results]').first().getAttribute('data-run-id')
     await page.click('[data-testid=exp-duplicate]')
     await page.selectOption('[data-testid=f-activation]', 'erf')
     await setField('f-name', 'e2e spectrum erf')
     await page.click('[data-testid=exp-run]')
-    await page.locator('[data-testid=lab-results][data-state=succeeded]').filter({ hasNotText: 'relu' }).first().waitFor({ timeout: 60_000 })
+    const dupRun = (await (
+      await page.waitForFunction(
+        (prev) => {
+          const el = (window as unknown as { document: { querySelector(s: string): { getAttribute(n: string): string | null } | null } }).document.querySelector('[data-testid=lab-results]')
+          const id = el?.getAttribute('data-run-id') ?? null
+          return id && id !== prev ? id : null
+        },
+        before,
+        { timeout: 15_000 },
+      )
+    ).jsonValue()) as string
+    await waitDone(dupRun)
+    const stored = await apiCall<{ summary: { name: string; experimentId: string }; spec: { arch: { activation: { name: string } } } }>('runs.get', { runId: dupRun })
+    expect(stored.summary.name).toBe('e2e spectrum erf')
+    expect(stored.spec.arch.activation.name).toBe('erf')
+    const experiments = await apiCall<{ id: string; name: string; spec: unknown }[]>('experiments.list', {})
+    const copy = experiments.find((e) => e.id === stored.summary.experimentId)!
+    expect(copy.name).toBe('e2e spectrum erf')
+    expect(stored.spec).toMatchObject(copy.spec as object)
+    expect(experiments.find((e) => e.name === 'e2e spectrum relu')!.spec).toMatchObject({ arch: { activation: { name: 'relu' } } })
     report.experimentsSeconds = (Date.now() - t0) / 1000
     expect(pageErrors).toEqual([])
   })

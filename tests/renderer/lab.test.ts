@@ -220,6 +220,47 @@ describe('experiments store', () => {
     expect(f.callsOf('experiments.save')).toHaveLength(0)
   })
 
+  it('Duplicate, then an edit at zero delay, then Run: the run computes the form, in the copy, never the original', async () => {
+    const saved = new Map<string, Experiment>()
+    let n = 0
+    const f = fakeApi({
+      'experiments.list': () => [experiment({ id: 'e1', name: 'relu sweep' })],
+      'datasets.list': () => [],
+      // answers late, as a loaded machine does
+      'experiments.save': async (p) => {
+        await new Promise((r) => setTimeout(r, 20))
+        const e = experiment({ id: p.id ?? `copy-${++n}`, name: p.name, spec: JobSpec.parse(p.spec) })
+        saved.set(e.id, e)
+        return e
+      },
+      'experiments.run': () => ({ runId: 'run-9' }),
+      'runs.get': () => ({ summary: summary({ id: 'run-9', kind: 'width-sweep' }), spec: {}, result: null, versions: {}, logs: [], metricNames: [], artifacts: [] }),
+    })
+    setApi(f.api)
+    const exp = useExperiments()
+    await exp.load()
+    expect(exp.selectedId).toBe('e1')
+    const dup = exp.duplicate('e1')
+    // no await: the user changes the activation and the name right after the click
+    exp.form.activation = 'erf'
+    exp.form.name = 'fast dup erf'
+    const run = exp.run()
+    await Promise.all([dup, run])
+    expect(f.callsOf('experiments.duplicate')).toHaveLength(0)
+    const saves = f.callsOf('experiments.save').map((c) => c.params as { id?: string; name: string; spec: { arch: { activation: { name: string } } } })
+    // one copy was created, then updated with the edit; the original was never written
+    expect(saves.filter((s) => !s.id)).toHaveLength(1)
+    expect(saves.every((s) => s.id !== 'e1')).toBe(true)
+    const ran = (f.callsOf('experiments.run')[0]!.params as { experimentId: string }).experimentId
+    expect(ran).toBe('copy-1')
+    const stored = saved.get(ran)!
+    expect(stored.name).toBe('fast dup erf')
+    expect(JobSpec.parse(stored.spec)).toEqual(JobSpec.parse(buildSpec(exp.form, undefined).spec))
+    expect((stored.spec as { arch: { activation: { name: string } } }).arch.activation.name).toBe('erf')
+    expect(exp.form.activation).toBe('erf')
+    expect(exp.dirty).toBe(false)
+  })
+
   it('opens the newest experiment with its latest run; selecting one loads its spec into the form', async () => {
     const f = fakeApi({
       'experiments.list': () => [experiment({ id: 'old', updatedAt: 1 }), experiment({ id: 'new', name: 'newest', updatedAt: 5 })],

@@ -1,5 +1,5 @@
 import { defineStore } from 'pinia'
-import { computed, ref, shallowRef, watch } from 'vue'
+import { computed, ref, shallowRef, toRaw, watch } from 'vue'
 import type { DatasetSummary } from '../../../shared/dataset'
 import type { Experiment, RunSummary } from '../../../shared/project'
 import { getApi } from '../api/index'
@@ -23,8 +23,23 @@ export const useExperiments = defineStore('experiments', () => {
   const shownRunId = ref<string | null>(null)
   /** the form was edited since it was loaded or saved */
   const dirty = ref(false)
+  /** counts edits, so a save that awaited the API knows whether the form changed meanwhile */
+  let revision = 0
   // Sync: select() replaces the form and then clears the flag; edits through v-model set it.
-  watch(form, () => (dirty.value = true), { deep: true, flush: 'sync' })
+  watch(form, () => {
+    revision++
+    dirty.value = true
+  }, { deep: true, flush: 'sync' })
+  /**
+   * Saves run one after another: a Run pressed while a Duplicate is still being saved must update that copy,
+   * not create a second one from a stale `selectedId`.
+   */
+  let saving: Promise<unknown> = Promise.resolve()
+  function serial<T>(task: () => Promise<T>): Promise<T> {
+    const next = saving.then(task, task)
+    saving = next.catch(() => undefined)
+    return next
+  }
 
   const labList = computed(() => list.value.filter((e) => isLabKind(e.spec.kind)).sort((a, b) => b.updatedAt - a.updatedAt))
   const selected = computed(() => list.value.find((e) => e.id === selectedId.value) ?? null)
@@ -96,24 +111,31 @@ export const useExperiments = defineStore('experiments', () => {
     list.value = [...list.value.filter((x) => x.id !== e.id), e]
   }
 
-  async function save(): Promise<Experiment | undefined> {
-    const built = buildSpec(form.value, datasetName.value)
-    errors.value = built.errors
-    if (!built.spec) return undefined
-    busy.value = true
-    try {
-      const spec = built.spec
-      const name = (spec as { name?: string }).name ?? 'experiment'
-      const id = selectedId.value
-      const saved = await attempt(() => getApi().invoke('experiments.save', { ...(id ? { id } : {}), name, spec: spec as never }), 'Could not save the experiment')
-      if (!saved) return undefined
-      upsert(saved)
-      selectedId.value = saved.id
-      dirty.value = false
-      return saved
-    } finally {
-      busy.value = false
-    }
+  /**
+   * Saves the form as it is when the save starts (the form is the single source of the spec); edits made
+   * while the API answers stay in the form and keep it marked as edited.
+   */
+  function save(): Promise<Experiment | undefined> {
+    return serial(async () => {
+      const built = buildSpec(form.value, datasetName.value)
+      errors.value = built.errors
+      if (!built.spec) return undefined
+      busy.value = true
+      try {
+        const spec = built.spec
+        const name = (spec as { name?: string }).name ?? 'experiment'
+        const id = selectedId.value
+        const rev = revision
+        const saved = await attempt(() => getApi().invoke('experiments.save', { ...(id ? { id } : {}), name, spec: spec as never }), 'Could not save the experiment')
+        if (!saved) return undefined
+        upsert(saved)
+        selectedId.value = saved.id
+        dirty.value = revision !== rev
+        return saved
+      } finally {
+        busy.value = false
+      }
+    })
   }
 
   /** Saves the form, then starts a run of it; the charts switch to that run. */
@@ -133,12 +155,20 @@ export const useExperiments = defineStore('experiments', () => {
     return got.runId
   }
 
+  /**
+   * The copy becomes the form at once, before any await: an edit made a moment after the click belongs to the
+   * copy and is what its next run computes (no API answer may overwrite the form later).
+   */
   async function duplicate(id: string): Promise<void> {
-    const copy = await attempt(() => getApi().invoke('experiments.duplicate', { experimentId: id }), 'Could not duplicate the experiment')
-    if (!copy) return
-    upsert(copy)
-    select(copy.id)
-    useToasts().push('success', `Duplicated as ${copy.name}`)
+    const source = list.value.find((e) => e.id === id)
+    if (!source) return
+    const base = selectedId.value === id ? form.value : (formFromSpec(source.spec, source.name) ?? form.value)
+    errors.value = {}
+    selectedId.value = null
+    shownRunId.value = null
+    form.value = { ...structuredClone(toRaw(base)), name: `${base.name || source.name} (copy)` }
+    const copy = await save()
+    if (copy) useToasts().push('success', `Duplicated as ${copy.name}`)
   }
 
   async function remove(id: string): Promise<void> {
