@@ -2,6 +2,7 @@ import tseslint from 'typescript-eslint'
 import vue from 'eslint-plugin-vue'
 import vueParser from 'vue-eslint-parser'
 import { builtinModules } from 'node:module'
+import engineLayers from './scripts/eslint-engine-layers.js'
 
 // Layering (architecture.md): shared ← engine ← (services, cli, main); renderer talks only through shared.
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)]
@@ -37,6 +38,11 @@ export default tseslint.config(
   {
     files: ['electron/engine/**/*.ts'],
     rules: layer('electron/engine must not import Electron, main, services, cli or renderer', ['**/main/**', '**/services/**', '**/cli/**', '**/renderer/**', 'electron/*'], ['electron']),
+  },
+  {
+    files: ['electron/engine/**/*.ts'],
+    plugins: { ntkw: { rules: { 'engine-layers': engineLayers } } },
+    rules: { 'ntkw/engine-layers': 'error' },
   },
   {
     files: ['electron/services/**/*.ts', 'electron/cli/**/*.ts'],

@@ -7,7 +7,7 @@ import { parse } from 'csv-parse'
 import { writeNpy } from '../electron/engine/io/npy'
 import { importDataset } from '../electron/engine/data/import'
 import { createProject } from '../electron/engine/store/project-db'
-import { mulberry32 } from '../electron/engine/data/rng'
+import { uniformStream } from '../electron/engine/core/random'
 import { QUICK, type BenchResult } from './types'
 
 // Dataset import: a 60 000 × 784 float32 NPY (target ≤ 2 s) and a ~100 MB numeric CSV (MB/s), each next
@@ -54,7 +54,7 @@ async function naiveCsvParse(file: string): Promise<number> {
 }
 
 function writeCsv(file: string, rows: number, cols: number): number {
-  const rand = mulberry32(7)
+  const rand = uniformStream(7)
   const fd = openSync(file, 'w')
   try {
     writeSync(fd, Array.from({ length: cols }, (_, j) => `f${j}`).join(',') + ',label\n')
@@ -83,7 +83,7 @@ export async function run(): Promise<BenchResult[]> {
     const rows = QUICK ? 6000 : 60000
     const cols = 784
     const x = new Float32Array(rows * cols)
-    const rand = mulberry32(1)
+    const rand = uniformStream(1)
     for (let i = 0; i < x.length; i++) x[i] = rand()
     const npy = path.join(dir, 'x.npy')
     writeNpy(npy, x, [rows, cols])

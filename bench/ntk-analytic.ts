@@ -52,7 +52,7 @@ async function medianMs(fn: () => Promise<unknown>, repeats: number): Promise<{ 
   return { median: s[Math.floor(s.length / 2)]!, all, cpuMs }
 }
 
-/** What a first attempt looks like: math.md §1 transcribed op by op on whole n×n matrices. */
+/** What a first attempt looks like: docs/math.md §1 transcribed op by op on whole n×n matrices. */
 function naiveKernels(x: tf.Tensor2D, depth: number): { ntk: tf.Tensor; nngp: tf.Tensor } {
   return tf.tidy(() => {
     const d = x.shape[1]

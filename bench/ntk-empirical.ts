@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core'
 import { initBackend } from '../electron/engine/runtime/backend'
 import { disposeMlp, initMlp, parameterCount, type FiniteFcArch } from '../electron/engine/nn/mlp'
-import { Xoshiro128 } from '../electron/engine/nn/prng'
+import { Xoshiro128 } from '../electron/engine/core/random'
 import { empiricalNtk } from '../electron/engine/ntk/empirical'
 import { empiricalNtkJacobian } from '../electron/engine/ntk/empirical-jacobian'
 import { QUICK, type BenchResult } from './types'
@@ -31,7 +31,7 @@ function median(xs: number[]): number {
 }
 
 // Empirical NTK of a depth-3 ReLU MLP (width 1024, d = 784 as MNIST, one output, n = 1000): the layerwise
-// identity (math.md §2) against the Jacobian-contraction baseline (materialise J, n × P, in column blocks,
+// identity (docs/math.md §2) against the Jacobian-contraction baseline (materialise J, n × P, in column blocks,
 // then J Jᵀ), same network, same process.
 // The full baseline at n = 1000 takes several minutes (2·n²·P ≈ 5.8 TFLOP of contraction alone), so it is
 // measured at n = 1000 on a sample of its column blocks (every block of a hidden layer has the same shape,

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 
-// Activation specs follow math.md §1 names. Parameterised ones carry their constants explicitly so a
+// Activation specs follow docs/math.md §1 names. Parameterised ones carry their constants explicitly so a
 // saved JobSpec is self-describing and reproducible.
 export const ActivationSpec = z.discriminatedUnion('name', [
   z.object({ name: z.literal('relu') }),

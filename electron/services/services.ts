@@ -10,7 +10,7 @@ import { JobQueue } from './job-queue'
 import { ProjectService } from './project-service'
 import { SettingsStore } from './settings-store'
 import { ExperimentStore } from '../engine/store/experiments'
-import { listDatasets, getDatasetPreview, setRecipe, deleteDataset } from '../engine/data/store'
+import { listDatasets, getDatasetPreview, setRecipe, deleteDataset } from '../engine/data/dataset-store'
 import { artifactMeta, readArtifactArray, readArtifactJson } from '../engine/store/artifacts'
 
 /** arrays larger than this never cross IPC (a 512×512 heatmap is 262 144) */

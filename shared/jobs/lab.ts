@@ -29,7 +29,7 @@ export const LabKernelSpec = z.object({
   heatmapSize: z.number().int().min(8).max(256).default(128),
 })
 
-/** Width sweep: relative error of the empirical NTK against the analytic one, vs width (math.md §2). */
+/** Width sweep: relative error of the empirical NTK against the analytic one, vs width (docs/math.md §2). */
 export const WidthSweepSpec = z.object({
   kind: z.literal('width-sweep'),
   ...Common,

@@ -11,6 +11,36 @@ async function layeringErrors(code: string, filePath: string): Promise<string[]>
   return r!.messages.filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message)
 }
 
+async function engineLayerErrors(code: string, filePath: string): Promise<string[]> {
+  const [r] = await eslint.lintText(code, { filePath })
+  return r!.messages.filter((m) => m.ruleId === 'ntkw/engine-layers').map((m) => m.message)
+}
+
+describe('engine folders import only downward', () => {
+  const imp = (from: string): string => `import { x } from '${from}'\nexport const y = x\n`
+  it('refuses upward and same-level imports, naming both folders', async () => {
+    expect(await engineLayerErrors(imp('../jobs/registry'), 'electron/engine/ntk/violation.ts')).toEqual([expect.stringMatching(/ntk\/ may not import electron\/engine\/jobs\//)])
+    expect(await engineLayerErrors(imp('../ntk/empirical'), 'electron/engine/nn/violation.ts')).toHaveLength(1)
+    expect(await engineLayerErrors(imp('../data/split'), 'electron/engine/core/violation.ts')).toHaveLength(1)
+    expect(await engineLayerErrors(imp('../../nn/mlp'), 'electron/engine/data/readers/violation.ts')).toEqual([expect.stringMatching(/same/)])
+    expect(await engineLayerErrors(imp('../host'), 'electron/engine/jobs/violation.ts')).toHaveLength(1)
+    // dynamic imports count too
+    expect(await engineLayerErrors("export const m = () => import('../lab/fit')\n", 'electron/engine/ntk/violation.ts')).toHaveLength(1)
+  })
+
+  it('asks for a new folder to be placed in the order', async () => {
+    expect(await engineLayerErrors(imp('../core/matrix'), 'electron/engine/newthing/violation.ts')).toEqual([expect.stringMatching(/newthing\/ is not in the engine layer map/)])
+  })
+
+  it('allows downward imports, imports inside a folder, and shared/', async () => {
+    expect(await engineLayerErrors(imp('../nn/mlp'), 'electron/engine/ntk/ok.ts')).toHaveLength(0)
+    expect(await engineLayerErrors(imp('../../ntk/analytic'), 'electron/engine/jobs/kinds/ok.ts')).toHaveLength(0)
+    expect(await engineLayerErrors(imp('./tile'), 'electron/engine/ntk/ok.ts')).toHaveLength(0)
+    expect(await engineLayerErrors(imp('../../../shared/errors'), 'electron/engine/core/ok.ts')).toHaveLength(0)
+    expect(await engineLayerErrors(imp('./jobs/execute'), 'electron/engine/ok.ts')).toHaveLength(0)
+  })
+})
+
 describe('layering lint rule', () => {
   it('engine may not import electron, services or main', async () => {
     expect(await layeringErrors("import { app } from 'electron'\nexport const a = app\n", 'electron/engine/violation.ts')).toHaveLength(1)

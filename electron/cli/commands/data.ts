@@ -9,7 +9,7 @@ import { DirArtifactSink } from '../../engine/jobs/dir-sink'
 import { createDataResolver } from '../../engine/jobs/data-resolver'
 import { EXAMPLES } from '../../engine/data/examples'
 import { formatInspect, inspectFile } from '../../engine/data/inspect'
-import { listDatasets } from '../../engine/data/store'
+import { listDatasets } from '../../engine/data/dataset-store'
 import { openProject } from '../../engine/store/project-db'
 import { progressReporter } from '../progress'
 

@@ -8,7 +8,7 @@ import { twoMoons, twoSpirals } from './generators'
 import { prepareDataset } from './prepare'
 import { readCsv } from './readers/csv'
 import { readIdxFile } from './readers/idx'
-import { saveDataset } from './store'
+import { saveDataset } from './dataset-store'
 import type { ParsedDataset, ReadContext } from './types'
 
 // Bundled examples, addressed as 'example:NAME' wherever a file path is accepted.
@@ -62,7 +62,7 @@ export async function exampleDataset(path: string): Promise<ParsedDataset> {
 }
 
 const EXAMPLE_RECIPES: Record<ExampleName, RecipeInput> = {
-  // Standardised features keep Σ⁰ = x·x'/d near 1 (math.md §1): the regime where finite networks of
+  // Standardised features keep Σ⁰ = x·x'/d near 1 (docs/math.md §1): the regime where finite networks of
   // moderate width already track the NTK (unit-norm rows would give q = 1/d and far-from-lazy training).
   mnist: { scale: 'standardize', split: { train: 0.8, validation: 0.1, seed: 0 } },
   iris: { scale: 'standardize', split: { train: 0.7, validation: 0.15, seed: 0 } },

@@ -1,4 +1,4 @@
-import { mulberry32 } from './rng'
+import { uniformStream } from '../core/random'
 
 // 2-D toy classification sets as in TF Playground / scikit-learn, seeded.
 
@@ -17,7 +17,7 @@ export interface Points2D {
  * t evenly spaced in [0, π], plus N(0, noise²) on each coordinate.
  */
 export function twoMoons(n: number, noise: number, seed: number): Points2D {
-  const rand = mulberry32(seed)
+  const rand = uniformStream(seed)
   const g = gaussian(rand)
   const x = new Float32Array(n * 2)
   const y = new Int32Array(n)
@@ -39,7 +39,7 @@ export function twoMoons(n: number, noise: number, seed: number): Points2D {
  * (class 0) or π (class 1); (r sin θ, r cos θ) plus N(0, noise²).
  */
 export function twoSpirals(n: number, noise: number, seed: number): Points2D {
-  const rand = mulberry32(seed)
+  const rand = uniformStream(seed)
   const g = gaussian(rand)
   const per = Math.floor(n / 2)
   const x = new Float32Array(per * 2 * 2)

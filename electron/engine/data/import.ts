@@ -9,10 +9,10 @@ import { readCsv } from './readers/csv'
 import { readIdxFile } from './readers/idx'
 import { readImageFolder } from './readers/images'
 import { readJsonFile } from './readers/json'
-import { readNpyFile } from './readers/npy'
+import { readNpyFile } from './readers/npy-dataset'
 import { readNpzFile } from './readers/npz'
 import { detectFormat } from './sniff'
-import { saveDataset } from './store'
+import { saveDataset } from './dataset-store'
 import type { ParsedDataset, ReadContext } from './types'
 
 export interface ImportHooks {

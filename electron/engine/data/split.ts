@@ -1,6 +1,6 @@
 import { UserError } from '../../../shared/errors'
 import type { DatasetSchema, Recipe } from '../../../shared/dataset'
-import { mulberry32, shuffle } from './rng'
+import { uniformStream, shuffle } from '../core/random'
 
 export type SplitPart = 'all' | 'train' | 'validation' | 'test'
 export interface RowPlan {
@@ -53,14 +53,14 @@ export function planRows(schema: DatasetSchema, y: Int32Array | null, recipe: Re
   let all = range(n)
   if (recipe.subset) {
     if (schema.task !== 'classification' || !y) throw new UserError('bad_recipe', 'a per-class subset needs a classification dataset', 'Remove the subset from the recipe.')
-    const rand = mulberry32(recipe.subset.seed)
+    const rand = uniformStream(recipe.subset.seed)
     const picked: number[] = []
     for (const rows of rowsByClass(y, k, all)) picked.push(...shuffle(rows.slice(), rand).subarray(0, Math.min(rows.length, recipe.subset.perClass)))
     all = Int32Array.from(picked).sort()
   }
   const s = recipe.split
   if (!s) return { all, train: all, validation: new Int32Array(0), test: new Int32Array(0), hasSplit: false }
-  const rand = mulberry32(s.seed)
+  const rand = uniformStream(s.seed)
   const train: number[] = []
   const validation: number[] = []
   const test: number[] = []

@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs'
 import type { DataRef } from '../../../shared/index'
 import { UserError } from '../../../shared/errors'
 import { readNpyMatrix } from '../io/npy'
-import type { DataResolver, Matrix } from './context'
+import type { DataResolver } from '../core/job'
+import type { Matrix } from '../core/matrix'
 
 export type DatasetLoader = (ref: Extract<DataRef, { type: 'dataset' }>) => Promise<{ matrix: Matrix; hash: string }>
 

@@ -3,7 +3,7 @@ import path from 'node:path'
 import { randomUUID } from 'node:crypto'
 import type { ArtifactInfo } from '../../../shared/index'
 import { NpyTileWriter, writeNpy } from '../io/npy'
-import type { ArtifactSink, TiledArtifactWriter } from './context'
+import type { ArtifactSink, TiledArtifactWriter } from '../core/artifact-sink'
 
 /**
  * Artifacts as files in a folder (`ntkw run --out DIR`, `ntkw kernel --out K.npy`): arrays as .npy,

@@ -1,7 +1,9 @@
 import { JobSpec, type JobEvent, type JobSpecInput } from '../../../shared/index'
 import { errorInfo } from '../../../shared/errors'
 import { initBackend } from '../runtime/backend'
-import { CancelledError, type ArtifactSink, type DataResolver } from './context'
+import { CancelledError } from '../core/cancel'
+import { type ArtifactSink } from '../core/artifact-sink'
+import { type DataResolver } from '../core/job'
 import { createJobContext } from './job-context'
 import { runnerFor } from './registry'
 

@@ -1,5 +1,7 @@
 import type { JobEvent } from '../../../shared/index'
-import { CancelledError, type ArtifactSink, type DataResolver, type EmitFn, type JobContext } from './context'
+import { CancelledError } from '../core/cancel'
+import { type ArtifactSink } from '../core/artifact-sink'
+import { type DataResolver, type EmitFn, type JobContext } from '../core/job'
 
 const PROGRESS_INTERVAL_MS = 50 // ≤ 20 progress events per second per job
 

@@ -1,7 +1,7 @@
 import type { DataRef } from '../../../shared/index'
 import type { Db } from '../store/project-db'
-import { loadDatasetRef } from '../data/store'
-import type { Matrix } from './context'
+import { loadDatasetRef } from '../data/dataset-store'
+import type { Matrix } from '../core/matrix'
 
 type DatasetRef = Extract<DataRef, { type: 'dataset' }>
 

@@ -1,6 +1,6 @@
 import type { JobKind } from '../../../shared/index'
 import { UserError } from '../../../shared/errors'
-import type { JobRunner } from './context'
+import type { JobRunner } from '../core/job'
 
 // One runner module per job kind, loaded on first use so the engine starts fast.
 type Loader = () => Promise<JobRunner<JobKind>>

@@ -1,6 +1,7 @@
 import type { DataRef, LabData } from '../../../shared/index'
 import { UserError } from '../../../shared/errors'
-import type { JobContext, Matrix } from '../jobs/context'
+import type { JobContext } from '../core/job'
+import type { Matrix } from '../core/matrix'
 
 export interface LabArrays {
   xTrain: Matrix

@@ -2,7 +2,8 @@ import type { FcArch } from '../../../shared/index'
 import { UserError } from '../../../shared/errors'
 import { computeAnalyticKernels } from '../ntk/analytic'
 import type { KernelName } from '../ntk/analytic'
-import type { JobContext, Matrix } from '../jobs/context'
+import type { JobContext } from '../core/job'
+import type { Matrix } from '../core/matrix'
 
 /** Analytic train×train and test×train kernels for a lab experiment, progress mapped into [from, to]. */
 export async function labKernels(

@@ -12,7 +12,7 @@ export interface CholeskyFactor {
 }
 
 export interface CholeskyOptions {
-  /** absolute value added to the diagonal (ε of math.md §3) */
+  /** absolute value added to the diagonal (ε of docs/math.md §3) */
   shift?: number
   /** block edge; 128 measured fastest for the tall-skinny matmuls on wasm */
   blockSize?: number

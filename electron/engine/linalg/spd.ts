@@ -1,7 +1,7 @@
 import { UserError } from '../../../shared/errors'
 import { cholesky, PivotError, type CholeskyFactor, type CholeskyOptions } from './cholesky'
 
-/** Relative regularisation of math.md §3 (as NT): ε = diag_reg · trace(K) / N. */
+/** Relative regularisation of docs/math.md §3 (as NT): ε = diag_reg · trace(K) / N. */
 export function relativeShift(a: Float32Array, n: number, diagReg: number): number {
   return diagReg * meanDiagonal(a, n)
 }

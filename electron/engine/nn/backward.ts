@@ -12,7 +12,7 @@ export interface MlpGrads {
 //   ∂L/∂W_l = wScale · h_lᵀ δ_l,   ∂L/∂b_l = bScale · Σ_rows δ_l,   δ_{l−1} = (wScale · δ_l W_lᵀ) ⊙ φ′(z_{l−1}).
 // Only batch-sized tensors are ever scaled or transposed (δ_l W_lᵀ is computed as (W_l δ_lᵀ)ᵀ): with a
 // small batch, touching a width × width weight costs more than the matmuls, and tfjs-wasm's transposed-
-// operand matMul is ~11× slower than an explicit transpose (performance-notes.md).
+// operand matMul is ~11× slower than an explicit transpose (docs/performance.md).
 export function backward(net: Mlp, cache: ForwardCache, dOut: tf.Tensor2D): MlpGrads {
   return tf.tidy(() => {
     const L = net.layers.length

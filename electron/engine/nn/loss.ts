@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core'
 export type LossName = 'mse' | 'cross-entropy'
 
 // MSE as NT's gradient_descent_mse: L = ‖f − y‖² / (2·N·K), so ∂L/∂f = (f − y)/(N·K) and gradient flow
-// with rate η gives df/dt = −η Θ (f − y)/(N·K) (math.md §3).
+// with rate η gives df/dt = −η Θ (f − y)/(N·K) (docs/math.md §3).
 // Softmax cross-entropy: L = −(1/N) Σ_i Σ_k y_ik log softmax(f_i)_k, ∂L/∂f = (softmax(f) − y)/N
 // (y one-hot or any rows of probabilities).
 export function lossAndGrad(loss: LossName, f: tf.Tensor2D, y: tf.Tensor2D): { value: tf.Scalar; grad: tf.Tensor2D } {

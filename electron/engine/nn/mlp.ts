@@ -1,15 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core'
 import type { ActivationSpec, FcArch } from '../../../shared/arch'
 import { UserError } from '../../../shared/errors'
-import { activationKernel } from '../ntk/activations/index'
-import { Xoshiro128 } from './prng'
+import { activationKernel } from '../activations/index'
+import { Xoshiro128 } from '../core/random'
 
 /** An FC architecture with a concrete hidden width (a network that can be instantiated). */
 export type FiniteFcArch = Omit<FcArch, 'width'> & { width: number }
 
 /**
  * One Dense layer z = wScale · h W + bScale · b with trainable W (nIn × nOut) and b (1 × nOut).
- *   NTK parameterization (math.md §2):  W, b ~ N(0, 1),            wScale = σ_w/√n_in, bScale = σ_b;
+ *   NTK parameterization (docs/math.md §2):  W, b ~ N(0, 1),            wScale = σ_w/√n_in, bScale = σ_b;
  *   standard parameterization (NT):     W ~ N(0, σ_w²/n_in), b ~ N(0, σ_b²), wScale = bScale = 1.
  * The NTK of the parameters is the same formula in both: wScale² (h hᵀ)⊙(G Gᵀ) + bScale² G Gᵀ.
  */

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core'
 import type { ForwardCache } from './forward'
 import type { Mlp } from './mlp'
 
-// G_l = ∂f/∂z_l for every output unit k at once, stacked as [K, n, width_l] (math.md §2). Each example's
+// G_l = ∂f/∂z_l for every output unit k at once, stacked as [K, n, width_l] (docs/math.md §2). Each example's
 // f depends only on its own z, so one backward pass of K cotangents gives every per-example sensitivity:
 //   readout:  ∂f_k/∂h_L = wScale_L · W_L[:, k]ᵀ (the same row for every example),
 //   G_{l}   = (∂f/∂h_{l+1}) ⊙ φ′(z_l),   ∂f/∂h_l = wScale_l · G_l W_lᵀ.

@@ -1,12 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core'
 import { UserError } from '../../../shared/errors'
-import { empiricalNtk } from '../ntk/empirical'
 import { backward, disposeGrads } from './backward'
 import { disposeCache, forward, forwardWithCache } from './forward'
 import { accuracy, lossAndGrad, lossValue, type LossName } from './loss'
 import { disposeMlp, initMlp, parameterTensors, type FiniteFcArch, type Mlp } from './mlp'
 import { makeOptimizer, type AdamOptions, type OptimizerName } from './optimizers'
-import { deriveSeed, Xoshiro128 } from './prng'
+import { deriveSeed, Xoshiro128 } from '../core/random'
 
 export interface TrainMlpOptions {
   arch: FiniteFcArch
@@ -28,6 +27,11 @@ export interface TrainMlpOptions {
   /** empirical NTK on the first `kernelPoints` training points every this many steps (0 = never) */
   kernelEvery?: number
   kernelPoints?: number
+  /**
+   * the empirical NTK used for the drift (required with `kernelEvery`); passed in because the kernel code
+   * lives above the networks (`ntk/empirical.ts` builds on `nn/`)
+   */
+  kernel?: (net: Mlp, x: tf.Tensor2D) => tf.Tensor
   /** report accuracy (argmax of f against argmax of y) */
   classification?: boolean
   /** steps (0 … steps) at which to keep f(x_train) and f(x_test), e.g. to compare with NTK dynamics */
@@ -74,7 +78,7 @@ function frobenius(t: tf.Tensor): number {
   return tf.tidy(() => Math.sqrt(tf.sum(tf.mul(t, t)).dataSync()[0]!))
 }
 
-/** Kernel drift ‖Θ̂_t − Θ̂_0‖_F / ‖Θ̂_0‖_F (math.md §2). */
+/** Kernel drift ‖Θ̂_t − Θ̂_0‖_F / ‖Θ̂_0‖_F (docs/math.md §2). */
 export function kernelDrift(k0: tf.Tensor, kt: tf.Tensor): number {
   return tf.tidy(() => frobenius(tf.sub(kt, k0)) / frobenius(k0))
 }
@@ -108,6 +112,8 @@ export async function trainMlp(o: TrainMlpOptions): Promise<TrainResult> {
     ;(curves[name] ??= []).push({ step, value })
     o.onMetric?.(name, step, value)
   }
+  if (o.kernelEvery && !o.kernel) throw new Error('trainMlp: kernelEvery needs the empirical NTK function (kernel)')
+  const empiricalNtk = o.kernel!
   const xKernel = o.kernelEvery ? tf.slice(o.xTrain, [0, 0], [Math.min(N, o.kernelPoints ?? 128), -1]) : null
   let k0: tf.Tensor | null = null
   const final: TrainResult['final'] = { trainLoss: NaN, testLoss: null, accuracy: null }

@@ -1,13 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core'
 import type { FcArch } from '../../../shared/arch'
-import type { Matrix } from '../jobs/context'
+import type { Matrix } from '../core/matrix'
 import { backendInfo, initBackend } from '../runtime/backend'
 import { validateKernelInputs, type KernelName } from './analytic'
 import { fcLayers } from './layers'
 import { disposeState, type KernelState } from './state'
 
 /**
- * K(x_i, x_i) for every point, in O(n·d): the pair recursion of math.md §1 run on the n diagonal pairs
+ * K(x_i, x_i) for every point, in O(n·d): the pair recursion of docs/math.md §1 run on the n diagonal pairs
  * at once, as [n, 1] columns (q1 = q2 = Σ = ‖x‖²/d, correlation pinned to 1). For predictive variances
  * of test points without forming their n×n kernel.
  */

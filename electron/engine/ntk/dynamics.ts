@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core'
 import type { Eigh } from '../linalg/eigh'
 
-// Gradient-flow MSE dynamics (math.md §3, NT's gradient_descent_mse), with Θ(X, X) = V diag(λ) Vᵀ, loss
+// Gradient-flow MSE dynamics (docs/math.md §3, NT's gradient_descent_mse), with Θ(X, X) = V diag(λ) Vᵀ, loss
 // normalised by y.size = N·K so that c = η / (N K):
 //   f_t(X)  = y + V e^{−c λ t} Vᵀ (f₀(X) − y)
 //   f_t(x*) = f₀(x*) + Θ(x*, X) V diag((1 − e^{−c λ t}) / λ) Vᵀ (y − f₀(X))

@@ -4,7 +4,7 @@ import type { Mlp } from '../nn/mlp'
 import { forEachSensitivity } from '../nn/sensitivities'
 import type { EmpiricalNtkOptions } from './empirical'
 
-// Reference path (math.md §2, "Jacobian contraction"): materialise the per-example Jacobian
+// Reference path (docs/math.md §2, "Jacobian contraction"): materialise the per-example Jacobian
 //   J_k[i, p] = ∂f_k(x_i)/∂p   (rows: examples; columns: every parameter p),
 // exactly what a vmapped reverse-mode autodiff produces (for W_l: wScale · h_l ⊗ G_l per example), then
 //   Θ̂_k = J_k J'_kᵀ  (trace: (1/K) Σ_k).

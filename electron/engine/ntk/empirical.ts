@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core'
 import { UserError } from '../../../shared/errors'
 import { disposeCache, forwardWithCache, type ForwardCache } from '../nn/forward'
 import { disposeMlp, initMlp, type FiniteFcArch, type Mlp } from '../nn/mlp'
-import { deriveSeed } from '../nn/prng'
+import { deriveSeed } from '../core/random'
 import { forEachSensitivity } from '../nn/sensitivities'
 
 export type EmpiricalOutputs = 'trace' | 'per-output'
@@ -41,7 +41,7 @@ function gram(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
   return tf.matMul(a, tf.transpose(b))
 }
 
-// Empirical NTK by the layerwise identity (math.md §2): for each Dense layer z = wScale·h W + bScale·b,
+// Empirical NTK by the layerwise identity (docs/math.md §2): for each Dense layer z = wScale·h W + bScale·b,
 //   Θ̂ += wScale² (h hᵀ) ⊙ (G Gᵀ) + bScale² (G Gᵀ),   G = ∂f/∂z,
 // summed over layers; 'trace' averages over outputs (G Gᵀ summed over k, divided by K), 'per-output'
 // keeps Θ̂_k. For the readout G = e_k, so its term is wScale² h hᵀ + bScale² for every k. Costs a few

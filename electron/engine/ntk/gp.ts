@@ -3,7 +3,7 @@ import { refinedSolve } from '../linalg/refine'
 import { factorSpd } from '../linalg/spd'
 import { forwardSolveMany } from '../linalg/triangular'
 
-// t = ∞ of math.md §3 and GP inference, with f₀ = 0 (the infinite-width ensemble mean):
+// t = ∞ of docs/math.md §3 and GP inference, with f₀ = 0 (the infinite-width ensemble mean):
 //   mean     f(x*) = K(x*, X) (K + εI)⁻¹ y,                ε = diag_reg · trace(K)/N
 //   variance σ²(x*) = K(x*, x*) − K(x*, X) (K + εI)⁻¹ K(X, x*)   (diagonal)
 // The solve is float32 Cholesky + float64 refinement; the mean's product is accumulated in float64.

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core'
 import type { FcArch } from '../../../shared/arch'
 import { UserError } from '../../../shared/errors'
-import { activationKernel } from './activations/index'
-import type { ActivationKernel } from './activations/types'
+import { activationKernel } from '../activations/index'
+import type { ActivationKernel } from '../activations/types'
 import { advance, type KernelState } from './state'
 
 // stax-style composition: each layer maps a KernelState to the next; serial() chains them.
@@ -20,7 +20,7 @@ export interface DenseOptions {
   outWidth: number | 'inf'
 }
 
-// Dense(σ_w, σ_b) (math.md §1): Σ ← σ_w² Σ + σ_b² (same on q1, q2);
+// Dense(σ_w, σ_b) (docs/math.md §1): Σ ← σ_w² Σ + σ_b² (same on q1, q2);
 //   NTK parameterization:      Θ ← Σ_new + σ_w² Θ;
 //   standard parameterization: Θ ← n_in Σ_old + σ_w² Θ (+ 1 with bias), n_in the input width.
 export function dense(o: DenseOptions): KernelLayer {
@@ -59,7 +59,7 @@ export function dense(o: DenseOptions): KernelLayer {
   }
 }
 
-// Activation φ (math.md §1): Σ ← T(Σ, q1, q2), q ← T(q, q, q), Θ ← Θ · Ṫ(Σ, q1, q2).
+// Activation φ (docs/math.md §1): Σ ← T(Σ, q1, q2), q ← T(q, q, q), Θ ← Θ · Ṫ(Σ, q1, q2).
 export function activation(act: ActivationKernel): KernelLayer {
   return {
     name: act.name,
@@ -80,7 +80,7 @@ export function serial(...layers: KernelLayer[]): KernelLayer {
   }
 }
 
-/** `depth` × (Dense → φ), then the Dense readout: the network of an FcArch (math.md §1). */
+/** `depth` × (Dense → φ), then the Dense readout: the network of an FcArch (docs/math.md §1). */
 export function fcLayers(arch: FcArch, act: ActivationKernel = activationKernel(arch.activation)): KernelLayer {
   const denseOf = (outWidth: number | 'inf'): KernelLayer =>
     dense({ wStd: arch.wStd, bStd: arch.bStd ?? null, parameterization: arch.parameterization, outWidth })

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads'
 import { UserError } from '../../../shared/errors'
-import { CancelledError } from '../jobs/context'
+import { CancelledError } from '../core/cancel'
 import type { InitMessage, TileRequest, WorkerReply } from './protocol'
 import type { TileKernels } from './tile'
 

@@ -1,6 +1,6 @@
 import type { FcArch } from '../../../shared/arch'
 import { UserError } from '../../../shared/errors'
-import type { Matrix } from '../jobs/context'
+import type { Matrix } from '../core/matrix'
 import { eigh } from '../linalg/eigh'
 import { checkFiniteMatrix } from '../linalg/spd'
 import { computeAnalyticKernels, type KernelName } from './analytic'

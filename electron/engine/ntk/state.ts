@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core'
 
 /**
- * The kernel state carried through the layers for one tile of point pairs (math.md §1): Σ (NNGP), Θ (NTK,
+ * The kernel state carried through the layers for one tile of point pairs (docs/math.md §1): Σ (NNGP), Θ (NTK,
  * null = 0, or not tracked), the variances q1 [rows, 1] and q2 [1, cols], and the width of the current
  * representation (input dimension d, then the hidden width; needed by the standard parameterization).
  */

@@ -87,9 +87,9 @@ export class TileInputCache {
 }
 
 /**
- * One tile of the requested kernels between the points of `rowsBlock` and `colsBlock` (math.md §1).
+ * One tile of the requested kernels between the points of `rowsBlock` and `colsBlock` (docs/math.md §1).
  * Inputs: Σ⁰ = x·x′/d, q = ‖x‖²/d, Θ⁰ = 0. The Gram matrix uses an explicitly transposed operand: the
- * wasm backend's transposed-matmul path is ~11× slower (performance-notes.md). `selfDiagonal` marks a
+ * wasm backend's transposed-matmul path is ~11× slower (docs/performance.md). `selfDiagonal` marks a
  * square tile on the diagonal of a kernel of x with itself.
  */
 export function computeTile(

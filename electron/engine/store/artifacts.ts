@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { ArtifactInfo } from '../../../shared/index'
 import { UserError } from '../../../shared/errors'
-import type { ArtifactSink, TiledArtifactWriter } from '../jobs/context'
+import type { ArtifactSink, TiledArtifactWriter } from '../core/artifact-sink'
 import type { Db } from './project-db'
 
 // Artifacts inside the project: small arrays and JSON as one tile, big matrices as many float32 tiles

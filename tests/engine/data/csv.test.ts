@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { sniffCsv } from '../../../electron/engine/data/readers/csv'
-import { getDatasetPreview } from '../../../electron/engine/data/store'
+import { getDatasetPreview } from '../../../electron/engine/data/dataset-store'
 import { argmaxRows, expectImportError, fx, load } from './helpers'
 
 describe('CSV sniffing', () => {
@@ -115,8 +115,8 @@ describe('CSV/TSV import', () => {
 describe('fast decimal parsing agrees with Number()', () => {
   it('on 20 000 random decimal strings, and declines what it cannot parse exactly', async () => {
     const { plainDecimal } = await import('../../../electron/engine/data/readers/csv-fast')
-    const { mulberry32 } = await import('../../../electron/engine/data/rng')
-    const rand = mulberry32(11)
+    const { uniformStream } = await import('../../../electron/engine/core/random')
+    const rand = uniformStream(11)
     const chars = '0123456789.-+e '
     let parsed = 0
     for (let i = 0; i < 20000; i++) {

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module'
 import { describe, expect, it } from 'vitest'
 import { createExampleProject } from '../../../electron/engine/data/examples'
 import { twoMoons, twoSpirals } from '../../../electron/engine/data/generators'
-import { getDatasetPreview, listDatasets, loadDatasetRef } from '../../../electron/engine/data/store'
+import { getDatasetPreview, listDatasets, loadDatasetRef } from '../../../electron/engine/data/dataset-store'
 import { argmaxRows, memDb } from './helpers'
 
 const require = createRequire(import.meta.url)

@@ -5,8 +5,8 @@ import path from 'node:path'
 import { parentPort, workerData } from 'node:worker_threads'
 import { UserError } from '../../../shared/errors'
 import { importDataset } from '../../../electron/engine/data/import'
-import { loadDatasetRef } from '../../../electron/engine/data/store'
-import { mulberry32 } from '../../../electron/engine/data/rng'
+import { loadDatasetRef } from '../../../electron/engine/data/dataset-store'
+import { uniformStream } from '../../../electron/engine/core/random'
 import { memDb } from './helpers'
 
 interface Job {
@@ -23,7 +23,7 @@ interface Job {
 }
 
 const job = workerData as Job
-const rand = mulberry32(job.seed)
+const rand = uniformStream(job.seed)
 const int = (n: number): number => Math.floor(rand() * n)
 const INTERESTING = [0, 1, 0x7f, 0x80, 0xff, 0x2c, 0x22, 0x0a, 0x09, 0x3b, 0x5b, 0x7b, 0x2d, 0x2e, 0x65, 0x4e]
 

@@ -5,7 +5,7 @@ import { expect } from 'vitest'
 import type { DataFormat, ImportOptionsInput } from '../../../shared/dataset'
 import { UserError } from '../../../shared/errors'
 import { importDataset } from '../../../electron/engine/data/import'
-import { loadDatasetRef } from '../../../electron/engine/data/store'
+import { loadDatasetRef } from '../../../electron/engine/data/dataset-store'
 
 export const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/data')
 export const fx = (...p: string[]): string => path.join(FIXTURES, ...p)

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { argmaxRows, expectImportError, fx, load } from './helpers'
-import { getDatasetPreview } from '../../../electron/engine/data/store'
+import { getDatasetPreview } from '../../../electron/engine/data/dataset-store'
 
 // Hand-built bytes (make_fixtures.py): 3 images 2×2 with pixels below, labels 7 2 7.
 const pixels = [0, 51, 102, 153, 204, 255, 0, 255, 10, 20, 30, 40]

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { resizeImage } from '../../../electron/engine/data/resize'
-import { getDatasetPreview } from '../../../electron/engine/data/store'
+import { getDatasetPreview } from '../../../electron/engine/data/dataset-store'
 import { argmaxRows, expectImportError, fx, load } from './helpers'
 
 // Fixtures (make_fixtures.py, PNG bytes built with zlib): gray/{cat: v0 = 0, 100; dog: v0 = 50, 150, 200}

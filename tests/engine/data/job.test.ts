@@ -8,7 +8,7 @@ import { executeJob } from '../../../electron/engine/jobs/execute'
 import { DirArtifactSink } from '../../../electron/engine/jobs/dir-sink'
 import { createDataResolver } from '../../../electron/engine/jobs/data-resolver'
 import { loadProjectDataset } from '../../../electron/engine/jobs/project-datasets'
-import { listDatasets } from '../../../electron/engine/data/store'
+import { listDatasets } from '../../../electron/engine/data/dataset-store'
 import { openProject } from '../../../electron/engine/store/project-db'
 import { fx } from './helpers'
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { getDatasetPreview } from '../../../electron/engine/data/store'
+import { getDatasetPreview } from '../../../electron/engine/data/dataset-store'
 import { argmaxRows, expectImportError, fx, load } from './helpers'
 
 describe('JSON / JSON Lines import', () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { ImportOptions, Recipe, type RecipeInput } from '../../../shared/dataset'
 import { prepareDataset } from '../../../electron/engine/data/prepare'
 import { planRows, splitSizes } from '../../../electron/engine/data/split'
-import { getDatasetPreview, loadDatasetRef, saveDataset, setRecipe } from '../../../electron/engine/data/store'
+import { getDatasetPreview, loadDatasetRef, saveDataset, setRecipe } from '../../../electron/engine/data/dataset-store'
 import { memDb } from './helpers'
 
 /** n rows, 3 features with distinct scales; classes 0..k−1 with uneven counts (row i has class ⌊√i⌋ mod k) */

@@ -12,7 +12,7 @@ beforeAll(async () => {
   await initBackend()
 })
 
-// Wide networks trained by full-batch GD follow the NTK's linear dynamics (math.md §3): with the network's
+// Wide networks trained by full-batch GD follow the NTK's linear dynamics (docs/math.md §3): with the network's
 // own f₀, f_t(x*) = f₀(x*) + Θ(x*, X) V diag((1 − e^{−ηλt/(NK)})/λ) Vᵀ (y − f₀(X)). GD with rate η for t
 // steps is the Euler discretisation of that flow at time t. The gap, relative to how far the outputs
 // moved, must shrink with width.

@@ -7,6 +7,7 @@ import { disposeCache, forwardWithCache } from '../../../electron/engine/nn/forw
 import { lossAndGrad } from '../../../electron/engine/nn/loss'
 import { disposeMlp, exportWeights, initMlp, type FiniteFcArch } from '../../../electron/engine/nn/mlp'
 import { trainMlp } from '../../../electron/engine/nn/train'
+import { empiricalNtk } from '../../../electron/engine/ntk/empirical'
 import { forward64, paramSlots, phi64, testInputs, type F64Layer } from './f64-mlp'
 
 beforeAll(async () => {
@@ -135,6 +136,7 @@ describe('trainMlp', () => {
         seed: 2,
         evalEvery: 3,
         kernelEvery: 5,
+        kernel: empiricalNtk,
         recordOutputsAt: [0, 10],
         onStep: () => {
           counts.push(tf.memory().numTensors)
@@ -222,7 +224,7 @@ describe('trainMlp', () => {
     const drift = async (width: number): Promise<number> => {
       let total = 0
       for (const seed of [1, 2]) {
-        const r = await trainMlp({ arch: arch({ name: 'erf', a: 1, b: 1, c: 0 }, { width }), xTrain: x, yTrain: y, learningRate: 1, steps: 50, seed, kernelEvery: 50 })
+        const r = await trainMlp({ arch: arch({ name: 'erf', a: 1, b: 1, c: 0 }, { width }), xTrain: x, yTrain: y, learningRate: 1, steps: 50, seed, kernelEvery: 50, kernel: empiricalNtk })
         total += r.curves.kernel_drift!.at(-1)!.value
         disposeMlp(r.net)
       }

@@ -1,5 +1,5 @@
-// An independent float64 evaluation of the math.md §1 recursion, one pair of points at a time, in plain
-// JS (no tfjs, no code shared with electron/engine/ntk). Closed forms are written as math.md states them
+// An independent float64 evaluation of the docs/math.md §1 recursion, one pair of points at a time, in plain
+// JS (no tfjs, no code shared with electron/engine/ntk). Closed forms are written as docs/math.md states them
 // (atan2 forms); GELU, Sin and tanh expectations use a 2-D trapezoid rule over the standard normal, which is
 // spectrally accurate for smooth integrands, so they check the engine's closed forms and quadrature.
 import type { ActivationSpec, FcArch } from '../../../shared/arch'
@@ -124,7 +124,7 @@ export function actMaps(a: ActivationSpec | { name: 'tanh' }): ActMaps {
   }
 }
 
-/** NNGP and NTK of the FC network for one pair of points (math.md §1, literally). */
+/** NNGP and NTK of the FC network for one pair of points (docs/math.md §1, literally). */
 export function brutePair(x1: Vec, x2: Vec, arch: FcArch, act: ActMaps = actMaps(arch.activation)): { nngp: number; ntk: number } {
   const d = x1.length
   let s = 0

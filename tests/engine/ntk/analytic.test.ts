@@ -40,7 +40,7 @@ function selfDiag(points: Vec[], arch: FcArch, kind: 'ntk' | 'nngp'): number[] {
   return points.map((p) => bruteKernels([p], [p], arch)[kind][0]![0]!)
 }
 
-describe('analytic NNGP/NTK against a float64 brute force of math.md §1', () => {
+describe('analytic NNGP/NTK against a float64 brute force of docs/math.md §1', () => {
   const x = gaussianRows(6, 5, 1)
   const x2 = gaussianRows(4, 5, 2)
   for (const activation of ACTIVATIONS) {

@@ -35,7 +35,7 @@ function logLogSlope(ws: number[], errs: number[]): number {
   return sxy / sxx
 }
 
-// math.md §2: err(w) = ‖Θ̂_w − Θ_∞‖_F / ‖Θ_∞‖_F falls like w^(−1/2). Each err is averaged over seeds
+// docs/math.md §2: err(w) = ‖Θ̂_w − Θ_∞‖_F / ‖Θ_∞‖_F falls like w^(−1/2). Each err is averaged over seeds
 // (errors, not kernels, so the Monte-Carlo average does not itself shrink the error).
 describe('empirical NTK converges to the analytic kernel with width', () => {
   const cases: { act: ActivationSpec; bStd: number | null; x2: boolean }[] = [

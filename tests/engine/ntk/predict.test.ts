@@ -79,7 +79,7 @@ describe('t = ∞ and GP inference', () => {
   })
 })
 
-describe('gradient-flow dynamics (math.md §3)', () => {
+describe('gradient-flow dynamics (docs/math.md §3)', () => {
   it('t = 0 with f₀ = 0 gives 0; large t converges to the t = ∞ solve', async () => {
     const p = problem(60, 12, 2, 3)
     const eig = await eigh(p.kTrain, p.n)

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core'
-import type { JobRunner } from '../context'
+import type { JobRunner } from '../../core/job'
 
 export interface BackendBenchmarkResult {
   backend: string

@@ -1,4 +1,4 @@
-import type { JobRunner } from '../context'
+import type { JobRunner } from '../../core/job'
 import { importDataset, loadForImport, type ImportHooks } from '../../data/import'
 import { openOrCreateProject } from '../../store/project-db'
 

@@ -4,7 +4,8 @@ import type { ArtifactInfo } from '../../../../shared/index'
 import { UserError } from '../../../../shared/errors'
 import { parameterCount } from '../../nn/mlp'
 import { empiricalKernel } from '../../ntk/empirical'
-import type { JobRunner, Matrix } from '../context'
+import type { JobRunner } from '../../core/job'
+import type { Matrix } from '../../core/matrix'
 
 export interface EmpiricalKernelResult {
   /** [n, n2] for 'trace', [K, n, n2] for 'per-output' */
@@ -29,7 +30,7 @@ export function matrixTensor(m: Matrix, name: string): tf.Tensor2D {
   return tf.tensor2d(data, [m.rows, m.cols])
 }
 
-// Empirical NTK of finite networks drawn from the seed (math.md §2, layerwise identity), averaged over
+// Empirical NTK of finite networks drawn from the seed (docs/math.md §2, layerwise identity), averaged over
 // `samples` networks; one artifact 'kernel'.
 export const run: JobRunner<'empirical-kernel'> = async (spec, ctx) => {
   const started = performance.now()

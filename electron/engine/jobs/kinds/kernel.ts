@@ -2,12 +2,14 @@ import { createHash } from 'node:crypto'
 import type { ArtifactInfo } from '../../../../shared/index'
 import type { KernelName, KernelTile } from '../../ntk/analytic'
 import { streamAnalyticKernels, validateKernelInputs } from '../../ntk/analytic'
-import type { JobContext, JobRunner, Matrix, TiledArtifactWriter } from '../context'
+import type { JobContext, JobRunner } from '../../core/job'
+import type { Matrix } from '../../core/matrix'
+import type { TiledArtifactWriter } from '../../core/artifact-sink'
 import type { DataRef, FcArch } from '../../../../shared/index'
 import { computeAnalyticKernels } from '../../ntk/analytic'
 import { eigh } from '../../linalg/eigh'
 import { HeatmapAccumulator, classBoundaries, classOrder, ranksOf } from '../../lab/heatmap'
-import { mulberry32, shuffle } from '../../data/rng'
+import { uniformStream, shuffle } from '../../core/random'
 
 export interface KernelStats {
   min: number
@@ -64,7 +66,7 @@ class StatsAccumulator {
   }
 }
 
-// Analytic NNGP/NTK (math.md §1) of the spec's FC architecture, streamed tile by tile into tiled
+// Analytic NNGP/NTK (docs/math.md §1) of the spec's FC architecture, streamed tile by tile into tiled
 // artifacts named 'ntk' / 'nngp', so n is limited by disk, not memory.
 export const run: JobRunner<'kernel'> = async (spec, ctx) => {
   const started = performance.now()
@@ -163,7 +165,7 @@ async function classesOf(ctx: JobContext, ref: DataRef, n: number): Promise<Int3
 async function subsampleSpectra(ctx: JobContext, x: Matrix, arch: FcArch, kernels: KernelName[], points: number, seed: number, from: number): Promise<ArtifactInfo[]> {
   const n = x.rows
   const s = Math.min(n, points)
-  const pick = s === n ? Int32Array.from({ length: n }, (_, i) => i) : shuffle(Int32Array.from({ length: n }, (_, i) => i), mulberry32(seed)).subarray(0, s).sort()
+  const pick = s === n ? Int32Array.from({ length: n }, (_, i) => i) : shuffle(Int32Array.from({ length: n }, (_, i) => i), uniformStream(seed)).subarray(0, s).sort()
   const sub = new Float32Array(s * x.cols)
   for (let i = 0; i < s; i++) sub.set(x.data.subarray(pick[i]! * x.cols, (pick[i]! + 1) * x.cols), i * x.cols)
   ctx.progress(from, `spectrum of ${s} points`)

@@ -3,7 +3,7 @@ import { gpPosterior } from '../../ntk/gp'
 import { accuracyOf, loadLabData, mseLoss, toF64 } from '../../lab/data'
 import { blockAverage, classBoundaries, classOrder } from '../../lab/heatmap'
 import { checkLabSize, labKernels } from '../../lab/kernels'
-import type { JobRunner } from '../context'
+import type { JobRunner } from '../../core/job'
 
 const MAX_TRAIN = 6000
 const MAX_SPECTRUM = 3000
@@ -21,7 +21,7 @@ export interface LabKernelSide {
 }
 
 // Kernel experiment: NTK and NNGP of the same architecture, each used for kernel regression at t = ∞
-// (math.md §3, f₀ = 0), with class-sorted heatmaps and spectra for the charts.
+// (docs/math.md §3, f₀ = 0), with class-sorted heatmaps and spectra for the charts.
 export const run: JobRunner<'lab-kernel'> = async (spec, ctx) => {
   const d = await loadLabData(ctx, spec.data)
   const n = d.xTrain.rows

@@ -3,11 +3,11 @@ import { gradientFlowPredictions } from '../../ntk/dynamics'
 import { accuracyOf, loadLabData, mseLoss, toF64 } from '../../lab/data'
 import { autoLearningRate, checkLabSize, labKernels } from '../../lab/kernels'
 import { logSpace } from '../../lab/fit'
-import type { JobRunner } from '../context'
+import type { JobRunner } from '../../core/job'
 
 const MAX_TRAIN = 3000
 
-// Spectrum and early stopping (math.md §3): with Θ = V diag(λ) Vᵀ, the residual along eigendirection i
+// Spectrum and early stopping (docs/math.md §3): with Θ = V diag(λ) Vᵀ, the residual along eigendirection i
 // decays as e^{−η λᵢ t/(N K)} |(Vᵀy)ᵢ|: large-λ modes are learnt first. Label energy (Vᵀy)ᵢ² against λᵢ
 // shows which modes carry the labels; the test loss over t (f₀ = 0) marks the best stopping time.
 export const run: JobRunner<'lab-spectrum'> = async (spec, ctx) => {

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto'
 import type { ArtifactInfo } from '../../../../shared/index'
 import { predictInfiniteWidth, checkPredictInputs } from '../../ntk/predict'
-import type { JobRunner, Matrix } from '../context'
+import type { JobRunner } from '../../core/job'
+import type { Matrix } from '../../core/matrix'
 
 export interface PredictMetrics {
   /** training time, or null for t = ∞ */
@@ -55,7 +56,7 @@ function accuracy(pred: Float32Array, off: number, y: Matrix): number {
   return ok / y.rows
 }
 
-// Infinite-width NTK/NNGP predictions (math.md §3) on the test points: t = ∞ by Cholesky with float64
+// Infinite-width NTK/NNGP predictions (docs/math.md §3) on the test points: t = ∞ by Cholesky with float64
 // refinement (optionally with the GP predictive variance), or gradient flow at the given times.
 export const run: JobRunner<'predict'> = async (spec, ctx) => {
   const started = performance.now()

@@ -3,16 +3,17 @@ import { UserError } from '../../../../shared/errors'
 import { eigh } from '../../linalg/eigh'
 import { gradientFlowPredictions } from '../../ntk/dynamics'
 import { trainMlp } from '../../nn/train'
+import { empiricalNtk } from '../../ntk/empirical'
 import { disposeMlp } from '../../nn/mlp'
 import { accuracyOf, loadLabData, mseLoss, toF64 } from '../../lab/data'
 import { autoLearningRate, checkLabSize, labKernels } from '../../lab/kernels'
 import { logSteps } from '../../lab/fit'
-import type { JobRunner } from '../context'
+import type { JobRunner } from '../../core/job'
 
 const MAX_TRAIN = 2000
 
 // Training vs theory: for each width, a finite network trained by full-batch GD on MSE, and the
-// closed-form NTK prediction of the same run (math.md §3) started from that network's own f₀, so the
+// closed-form NTK prediction of the same run (docs/math.md §3) started from that network's own f₀, so the
 // curves share their starting point; plus the infinite-ensemble prediction (f₀ = 0) and kernel drift.
 export const run: JobRunner<'train-vs-theory'> = async (spec, ctx) => {
   if (spec.arch.parameterization !== 'ntk') {
@@ -78,6 +79,7 @@ export const run: JobRunner<'train-vs-theory'> = async (spec, ctx) => {
         seed: spec.seed,
         evalEvery: spec.steps + 1,
         kernelEvery: spec.driftPoints > 0 ? Math.max(1, Math.floor(spec.steps / 30)) : 0,
+        kernel: empiricalNtk,
         kernelPoints: Math.min(spec.driftPoints, n),
         recordOutputsAt: evalSteps,
         classification: Boolean(d.classTrain),

@@ -3,7 +3,9 @@ import { UserError } from '../../../../shared/errors'
 import { forward } from '../../nn/forward'
 import { disposeMlp, parameterCount } from '../../nn/mlp'
 import { trainMlp, type TrainResult } from '../../nn/train'
-import type { JobRunner, Matrix } from '../context'
+import { empiricalNtk } from '../../ntk/empirical'
+import type { JobRunner } from '../../core/job'
+import type { Matrix } from '../../core/matrix'
 import { matrixTensor } from './empirical-kernel'
 
 export interface TrainJobResult {
@@ -104,6 +106,7 @@ export const run: JobRunner<'train'> = async (spec, ctx) => {
       seed: spec.seed,
       evalEvery: spec.evalEvery,
       kernelEvery: spec.kernelEvery,
+      kernel: empiricalNtk,
       kernelPoints: spec.kernelPoints,
       classification,
       onMetric: (name, step, value) => ctx.metric(name, step, value),

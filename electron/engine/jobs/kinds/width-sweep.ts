@@ -2,11 +2,11 @@ import * as tf from '@tensorflow/tfjs-core'
 import { UserError } from '../../../../shared/errors'
 import { computeAnalyticKernels } from '../../ntk/analytic'
 import { empiricalKernel } from '../../ntk/empirical'
-import { deriveSeed } from '../../nn/prng'
+import { deriveSeed } from '../../core/random'
 import { loadLabData } from '../../lab/data'
 import { checkLabSize } from '../../lab/kernels'
 import { logLogFit } from '../../../../shared/fit'
-import type { JobRunner } from '../context'
+import type { JobRunner } from '../../core/job'
 
 const MAX_POINTS = 1024
 
@@ -22,7 +22,7 @@ function relFrobenius(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return Math.sqrt(num / den)
 }
 
-// Width sweep (math.md §2): err(w) = ‖Θ̂_w − Θ_∞‖_F / ‖Θ_∞‖_F for several seeds per width, and the
+// Width sweep (docs/math.md §2): err(w) = ‖Θ̂_w − Θ_∞‖_F / ‖Θ_∞‖_F for several seeds per width, and the
 // least-squares slope of log err against log w (theory: −½).
 export const run: JobRunner<'width-sweep'> = async (spec, ctx) => {
   if (spec.arch.parameterization !== 'ntk') {

@@ -4,7 +4,7 @@ import { tidyDual } from './tidy-dual'
 import type { ActivationKernel, DualMaps, PairTile } from './types'
 
 // ABReLU(a, b): φ(x) = a·min(x, 0) + b·max(x, 0); ReLU = (0, 1), LeakyReLU(α) = (α, 1), |x| = (−1, 1).
-// With θ = acos(c), c = Σ/√(q1 q2), f = (a − b)²/(2π)   (math.md §1; acos of the clamped correlation is
+// With θ = acos(c), c = Σ/√(q1 q2), f = (a − b)²/(2π)   (docs/math.md §1; acos of the clamped correlation is
 // the same angle as atan2(√(q1q2 − Σ²), Σ) and costs half as much):
 //   Ṫ = (a² + b²)/2 − f θ,   T = f √(q1q2 − Σ²) + Ṫ Σ = √(q1q2) (f √(1 − c²) + Ṫ c),   q ← (a² + b²)/2 · q.
 export function abReluDual(a: number, b: number, k: PairTile, needDot: boolean): DualMaps {

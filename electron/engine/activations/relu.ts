@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core'
 import { abReluDual } from './abrelu'
 import type { ActivationKernel } from './types'
 
-// ReLU = ABReLU(0, 1): T = (√(q1q2 − Σ²) + (π − θ) Σ)/(2π), Ṫ = (π − θ)/(2π), q ← q/2 (math.md §1).
+// ReLU = ABReLU(0, 1): T = (√(q1q2 − Σ²) + (π − θ) Σ)/(2π), Ṫ = (π − θ)/(2π), q ← q/2 (docs/math.md §1).
 export function relu(): ActivationKernel {
   return {
     name: 'relu',

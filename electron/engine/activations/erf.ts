@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core'
 import { tidyDual } from './tidy-dual'
 import type { ActivationKernel, DualMaps, PairTile } from './types'
 
-// a·erf(b·x) + c (math.md §1). With Σ, q scaled by b² and P = (1 + 2q1)(1 + 2q2):
+// a·erf(b·x) + c (docs/math.md §1). With Σ, q scaled by b² and P = (1 + 2q1)(1 + 2q2):
 //   T₀ = (2/π) atan2(2Σ, √(P − 4Σ²)),  Ṫ₀ = (4/π) / √(P − 4Σ²),  q ← (2/π) atan2(q, √(q + ¼));
 // then Σ ← a² T₀ + c², q ← a² q + c², Θ ← a² b² Θ Ṫ₀.
 // P − 4Σ² ≥ 1 + 2q1 + 2q2 > 0, so atan2(2Σ, √·) = atan(2Σ/√·) and no clamping is needed.

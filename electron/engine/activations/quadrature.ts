@@ -3,7 +3,7 @@ import { correlation } from './correlation'
 import { gaussHermite } from './hermite'
 import type { ActivationKernel, DualMaps, PairTile } from './types'
 
-// Any φ by Gauss–Hermite quadrature over the bivariate normal (math.md §1). With c the correlation,
+// Any φ by Gauss–Hermite quadrature over the bivariate normal (docs/math.md §1). With c the correlation,
 // u = √q1 zᵢ and v = √q2 (c zᵢ + √(1 − c²) zⱼ) have the right covariance, so
 //   T = Σᵢ wᵢ φ(√q1 zᵢ) Σⱼ wⱼ φ(√q2 (c zᵢ + √(1 − c²) zⱼ)),   Ṫ the same with φ′,   q ← Σᵢ wᵢ φ(√q zᵢ)².
 // Cost: degree² elementwise passes per map; accurate for smooth φ, poor for kinks (ReLU), as NT warns.

@@ -1,34 +1,6 @@
-import type { ArtifactInfo, JobEvent, JobKind, JobSpecOf, DataRef } from '../../../shared/index'
-
-export class CancelledError extends Error {
-  constructor() {
-    super('cancelled')
-    this.name = 'CancelledError'
-  }
-}
-
-/** A float matrix handed to or produced by a job (row-major). */
-export interface Matrix {
-  data: Float32Array | Float64Array
-  rows: number
-  cols: number
-}
-
-/** Where a job writes its results: the project file (app, `ntkw run --project`) or a folder (`--out`). */
-export interface ArtifactSink {
-  /** a whole array (kept small: vectors, predictions, metrics tables) */
-  saveArray(name: string, data: Float32Array | Float64Array, shape: number[], meta?: Record<string, unknown>): ArtifactInfo
-  saveJson(name: string, value: unknown): ArtifactInfo
-  /** a large 2-D float32 matrix streamed tile by tile; call `close()` when every tile is written */
-  openTiled(name: string, rows: number, cols: number, meta?: Record<string, unknown>): TiledArtifactWriter
-}
-
-export interface TiledArtifactWriter {
-  writeTile(row0: number, col0: number, rows: number, cols: number, tile: Float32Array): void
-  close(): ArtifactInfo
-  /** drop a half-written artifact (failure or cancel) */
-  abort(): void
-}
+import type { DataRef, JobEvent, JobKind, JobSpecOf } from '../../../shared/index'
+import type { ArtifactSink } from './artifact-sink'
+import type { Matrix } from './matrix'
 
 /** Loads a DataRef (NPY file or project dataset) as a matrix. */
 export interface DataResolver {
@@ -37,6 +9,7 @@ export interface DataResolver {
   hash(ref: DataRef): Promise<string>
 }
 
+/** What every job runner receives, whatever process or transport carries its events. */
 export interface JobContext {
   readonly runId: string
   readonly seed: number

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core'
-import type { ActivationSpec } from '../../../../shared/arch'
+import type { ActivationSpec } from '../../../shared/arch'
 import { abRelu, abs, leakyRelu } from './abrelu'
 import { erf } from './erf'
 import { gelu } from './gelu'

@@ -7,7 +7,7 @@ import { ImportOptions } from '../../../shared/dataset'
 import { encodeNpy } from '../../../electron/engine/io/npy'
 import { importDataset } from '../../../electron/engine/data/import'
 import { prepareDataset } from '../../../electron/engine/data/prepare'
-import { deleteDataset, ensureDatasetTables, getDatasetPreview, listDatasets, loadDatasetRef, saveDataset } from '../../../electron/engine/data/store'
+import { deleteDataset, ensureDatasetTables, getDatasetPreview, listDatasets, loadDatasetRef, saveDataset } from '../../../electron/engine/data/dataset-store'
 import { counts, memDb } from './helpers'
 
 const dir = mkdtempSync(path.join(tmpdir(), 'ntkw-store-'))

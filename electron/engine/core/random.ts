@@ -1,6 +1,7 @@
-// Seeded normal samples that do not depend on tfjs RNG internals, so the same seed gives the same weights on
-// every backend and in every process. xoshiro128** (32-bit state words, exact in JS integer arithmetic)
-// seeded through splitmix32; normals by Box–Muller from two uniforms in (0, 1].
+// The engine's one seeded random generator: weights, minibatch order, data splits, subsamples. It does not
+// depend on tfjs RNG internals, so the same seed gives the same numbers on every backend and in every process.
+// xoshiro128** (Blackman & Vigna, "Scrambled linear pseudorandom number generators", ACM TOMS 2021; 32-bit
+// state words, exact in JS integer arithmetic) seeded through a splitmix32 mixer; normals by Box–Muller.
 
 function splitmix32(seed: number): () => number {
   let s = seed >>> 0
@@ -36,6 +37,13 @@ export class Xoshiro128 {
     if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1
   }
 
+  /** A generator with this exact state (the published reference vectors start from a given state). */
+  static fromState(state: [number, number, number, number]): Xoshiro128 {
+    const g = new Xoshiro128(0)
+    ;[g.s0, g.s1, g.s2, g.s3] = state.map((v) => v >>> 0) as [number, number, number, number]
+    return g
+  }
+
   /** uniform 32-bit unsigned integer */
   nextU32(): number {
     const result = Math.imul(rotl(Math.imul(this.s1, 5), 7), 9) >>> 0
@@ -52,6 +60,11 @@ export class Xoshiro128 {
   /** uniform in (0, 1], 32 bits of resolution (never 0, so log() is finite) */
   uniform(): number {
     return (this.nextU32() + 1) / 4294967296
+  }
+
+  /** uniform in [0, 1) */
+  next01(): number {
+    return this.nextU32() / 4294967296
   }
 
   /** integer in [0, n) */
@@ -95,4 +108,21 @@ export class Xoshiro128 {
 
 function rotl(x: number, k: number): number {
   return ((x << k) | (x >>> (32 - k))) >>> 0
+}
+
+/** A seeded stream of uniforms in [0, 1), for code that takes a `() => number`. */
+export function uniformStream(seed: number): () => number {
+  const g = new Xoshiro128(seed)
+  return () => g.next01()
+}
+
+/** Fisher–Yates shuffle in place. */
+export function shuffle<T extends { length: number; [i: number]: number }>(a: T, rand: () => number): T {
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1))
+    const t = a[i]!
+    a[i] = a[j]!
+    a[j] = t
+  }
+  return a
 }

@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core'
 
 /**
- * One tile of the pairwise kernel state entering an activation (math.md §1): Σ is rows×cols, q1 the
+ * One tile of the pairwise kernel state entering an activation (docs/math.md §1): Σ is rows×cols, q1 the
  * variances of the row points as a [rows, 1] column, q2 those of the column points as a [1, cols] row.
  * `pin` is set on tiles that hold the diagonal of a kernel of x with itself: 1 where row = column and −1
  * elsewhere, so correlations of a point with itself are exactly 1 despite float32 rounding (which would
