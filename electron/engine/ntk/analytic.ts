@@ -10,6 +10,7 @@ import { runOnWorkers, type TileTask } from './pool'
 import type { InitMessage } from './protocol'
 import { computeTile, TileInputCache, type KernelName, type PointBlock, type TileKernels } from './tile'
 import { kernelWorkerUrl } from './worker-path'
+import { assertFiniteArray } from '../core/finite'
 
 export type { KernelName } from './tile'
 
@@ -67,9 +68,7 @@ function checkInput(m: Matrix, name: string): void {
   if (m.data.length < m.rows * m.cols) throw new Error(`${name}: data has ${m.data.length} values, shape needs ${m.rows * m.cols}`)
   for (let i = 0; i < m.rows * m.cols; i++) {
     const v = m.data[i]!
-    if (!Number.isFinite(v)) {
-      throw new UserError('non_finite', `${name} contains NaN or Inf (first at row ${Math.floor(i / m.cols)}, column ${i % m.cols})`, 'Remove or impute those values before computing kernels.')
-    }
+    if (!Number.isFinite(v)) assertFiniteArray(m.data, name, 'Remove or impute those values before computing kernels.', m.cols, m.rows * m.cols)
     if (Math.abs(v) > 1e18) {
       throw new UserError('input_too_large', `${name} has a value ${v} at row ${Math.floor(i / m.cols)}: kernels are computed in float32 and would overflow`, 'Standardise the features (e.g. divide by their standard deviation).')
     }
@@ -133,7 +132,7 @@ function checkFinite(t: KernelTile, arch: FcArch): void {
     for (let i = 0; i < a.length; i++) {
       if (!Number.isFinite(a[i]!)) {
         throw new UserError(
-          'non_finite_kernel',
+          'non_finite',
           `the ${name.toUpperCase()} overflowed float32 at entry (${t.row0 + Math.floor(i / t.cols)}, ${t.col0 + (i % t.cols)}) (depth ${arch.depth}, w_std ${arch.wStd})`,
           'Scale the inputs down, or lower --w-std / --b-std / --depth: the kernel grows like w_std^(2·depth).',
         )

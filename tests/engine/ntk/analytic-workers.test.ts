@@ -42,7 +42,7 @@ describe('tiles on worker threads', () => {
     const big = FcArch.parse({ depth: 20, activation: { name: 'relu' }, wStd: 60 })
     await expect(computeAnalyticKernels(x, null, big, { kernels: ['ntk'], workers: 2, tileSize: 256 })).rejects.toMatchObject({
       name: 'UserError',
-      code: 'non_finite_kernel',
+      code: 'non_finite',
     })
   })
 
