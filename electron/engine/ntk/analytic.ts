@@ -8,7 +8,8 @@ import { backendInfo, initBackend } from '../runtime/backend'
 import { fcLayers } from './layers'
 import { runOnWorkers, type TileTask } from './pool'
 import type { InitMessage } from './protocol'
-import { computeTile, TileInputCache, type KernelName, type PointBlock, type TileKernels } from './tile'
+import { computeTile, TileInputCache, type KernelName, type PointBlock } from './tile'
+import { finishTile, type FinishedTile } from './tile-finish'
 import { kernelWorkerUrl } from './worker-path'
 import { assertFiniteArray } from '../core/finite'
 
@@ -111,36 +112,6 @@ function planTiles(rows: number, cols: number, tile: number, symmetric: boolean)
   return tasks
 }
 
-function transposeTile(a: Float32Array, rows: number, cols: number): Float32Array {
-  const out = new Float32Array(a.length)
-  // blocked so both sides stay in cache
-  const B = 64
-  for (let i0 = 0; i0 < rows; i0 += B) {
-    for (let j0 = 0; j0 < cols; j0 += B) {
-      const iMax = Math.min(i0 + B, rows)
-      const jMax = Math.min(j0 + B, cols)
-      for (let i = i0; i < iMax; i++) for (let j = j0; j < jMax; j++) out[j * rows + i] = a[i * cols + j]!
-    }
-  }
-  return out
-}
-
-function checkFinite(t: KernelTile, arch: FcArch): void {
-  for (const name of ['ntk', 'nngp'] as const) {
-    const a = t[name]
-    if (!a) continue
-    for (let i = 0; i < a.length; i++) {
-      if (!Number.isFinite(a[i]!)) {
-        throw new UserError(
-          'non_finite',
-          `the ${name.toUpperCase()} overflowed float32 at entry (${t.row0 + Math.floor(i / t.cols)}, ${t.col0 + (i % t.cols)}) (depth ${arch.depth}, w_std ${arch.wStd})`,
-          'Scale the inputs down, or lower --w-std / --b-std / --depth: the kernel grows like w_std^(2·depth).',
-        )
-      }
-    }
-  }
-}
-
 /**
  * Runs every tile of the kernels between x and x2 (x2 null: x with itself, computed on the upper
  * triangle of tiles and mirrored), in this thread or on worker threads, and hands each tile of the full
@@ -172,15 +143,12 @@ export async function forEachKernelTile(
   const signal = opts.signal
   if (signal?.aborted) throw new CancelledError()
 
-  const consume = (t: TileTask, out: TileKernels): void => {
-    const tile: KernelTile = { ...t, ...(out.ntk ? { ntk: out.ntk } : {}), ...(out.nngp ? { nngp: out.nngp } : {}) }
-    checkFinite(tile, arch)
-    sink(tile)
-    if (symmetric && t.row0 !== t.col0) {
-      const mirror: KernelTile = { row0: t.col0, col0: t.row0, rows: t.cols, cols: t.rows }
-      if (out.ntk) mirror.ntk = transposeTile(out.ntk, t.rows, t.cols)
-      if (out.nngp) mirror.nngp = transposeTile(out.nngp, t.rows, t.cols)
-      sink(mirror)
+  // The tile arrives checked and, off the diagonal of a symmetric kernel, with its mirror (finishTile runs
+  // where the tile was computed, so worker threads do that work, not this one).
+  const consume = (t: TileTask, out: FinishedTile): void => {
+    sink({ ...t, ...(out.ntk ? { ntk: out.ntk } : {}), ...(out.nngp ? { nngp: out.nngp } : {}) })
+    if (out.mirrorNtk || out.mirrorNngp) {
+      sink({ row0: t.col0, col0: t.row0, rows: t.cols, cols: t.rows, ...(out.mirrorNtk ? { ntk: out.mirrorNtk } : {}), ...(out.mirrorNngp ? { nngp: out.mirrorNngp } : {}) })
     }
     done += t.rows * t.cols
     opts.progress?.(done / total)
@@ -200,7 +168,7 @@ export async function forEachKernelTile(
         if (signal?.aborted) throw new CancelledError()
         const rowsBlock: PointBlock = { data: xs.subarray(t.row0 * d, (t.row0 + t.rows) * d), rows: t.rows, d, key: `r${t.row0}:${t.rows}` }
         const colsBlock: PointBlock = { data: x2s.subarray(t.col0 * d, (t.col0 + t.cols) * d), rows: t.cols, d, key: `c${t.col0}:${t.cols}` }
-        consume(t, computeTile(layers, rowsBlock, colsBlock, kernels, symmetric && t.row0 === t.col0, cache))
+        consume(t, finishTile(t, computeTile(layers, rowsBlock, colsBlock, kernels, symmetric && t.row0 === t.col0, cache), arch, symmetric))
         // let cancel (and progress events) through between tiles
         await new Promise((r) => setImmediate(r))
       }
