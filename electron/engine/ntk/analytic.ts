@@ -113,6 +113,19 @@ function planTiles(rows: number, cols: number, tile: number, symmetric: boolean)
 }
 
 /**
+ * How a tiled kernel run went. Phases (ms): computeMs sums the tiles' compute time over all threads,
+ * storeMs the time this thread spent handing tiles to the sink (writes, heatmaps), firstTileMs the wait for
+ * the first tile (worker start-up), wallMs the whole run.
+ */
+export interface TileRunInfo {
+  rows: number
+  cols: number
+  workers: number
+  tileSize: number
+  phases: { computeMs: number; storeMs: number; firstTileMs: number; wallMs: number }
+}
+
+/**
  * Runs every tile of the kernels between x and x2 (x2 null: x with itself, computed on the upper
  * triangle of tiles and mirrored), in this thread or on worker threads, and hands each tile of the full
  * matrix to `sink` exactly once.
@@ -123,7 +136,7 @@ export async function forEachKernelTile(
   arch: FcArch,
   opts: AnalyticOptions,
   sink: (tile: KernelTile) => void,
-): Promise<{ rows: number; cols: number; workers: number; tileSize: number }> {
+): Promise<TileRunInfo> {
   const kernels = validateKernelInputs(x, x2, arch, opts.kernels)
   const rows = x.rows
   const cols = x2 ? x2.rows : x.rows
@@ -145,11 +158,18 @@ export async function forEachKernelTile(
 
   // The tile arrives checked and, off the diagonal of a symmetric kernel, with its mirror (finishTile runs
   // where the tile was computed, so worker threads do that work, not this one).
+  // per-phase timings: where the time goes (compute on the workers vs storing on this thread)
+  const phases = { computeMs: 0, storeMs: 0, firstTileMs: 0 }
+  const began = performance.now()
   const consume = (t: TileTask, out: FinishedTile): void => {
+    const s0 = performance.now()
+    if (!phases.firstTileMs) phases.firstTileMs = s0 - began
+    phases.computeMs += out.computeMs ?? 0
     sink({ ...t, ...(out.ntk ? { ntk: out.ntk } : {}), ...(out.nngp ? { nngp: out.nngp } : {}) })
     if (out.mirrorNtk || out.mirrorNngp) {
       sink({ row0: t.col0, col0: t.row0, rows: t.cols, cols: t.rows, ...(out.mirrorNtk ? { ntk: out.mirrorNtk } : {}), ...(out.mirrorNngp ? { nngp: out.mirrorNngp } : {}) })
     }
+    phases.storeMs += performance.now() - s0
     done += t.rows * t.cols
     opts.progress?.(done / total)
   }
@@ -168,7 +188,10 @@ export async function forEachKernelTile(
         if (signal?.aborted) throw new CancelledError()
         const rowsBlock: PointBlock = { data: xs.subarray(t.row0 * d, (t.row0 + t.rows) * d), rows: t.rows, d, key: `r${t.row0}:${t.rows}` }
         const colsBlock: PointBlock = { data: x2s.subarray(t.col0 * d, (t.col0 + t.cols) * d), rows: t.cols, d, key: `c${t.col0}:${t.cols}` }
-        consume(t, finishTile(t, computeTile(layers, rowsBlock, colsBlock, kernels, symmetric && t.row0 === t.col0, cache), arch, symmetric))
+        const c0 = performance.now()
+        const out = finishTile(t, computeTile(layers, rowsBlock, colsBlock, kernels, symmetric && t.row0 === t.col0, cache), arch, symmetric)
+        out.computeMs = performance.now() - c0
+        consume(t, out)
         // let cancel (and progress events) through between tiles
         await new Promise((r) => setImmediate(r))
       }
@@ -176,7 +199,7 @@ export async function forEachKernelTile(
       cache.dispose()
     }
     if (signal?.aborted) throw new CancelledError()
-    return { rows, cols, workers: 1, tileSize }
+    return { rows, cols, workers: 1, tileSize, phases: { ...phases, wallMs: performance.now() - began } }
   }
 
   const xs = toFloat32(x, true)
@@ -191,7 +214,7 @@ export async function forEachKernelTile(
     kernels,
   }
   await runOnWorkers(url, workers, init, tasks, consume, signal)
-  return { rows, cols, workers, tileSize }
+  return { rows, cols, workers, tileSize, phases: { ...phases, wallMs: performance.now() - began } }
 }
 
 /** NNGP and/or NTK of an FcArch between x and x2 (or x with itself), fully in memory. */
@@ -223,7 +246,7 @@ export async function streamAnalyticKernels(
   arch: FcArch,
   writers: Partial<Record<KernelName, TiledArtifactWriter>>,
   opts: Omit<AnalyticOptions, 'kernels'>,
-): Promise<{ rows: number; cols: number; workers: number; tileSize: number }> {
+): Promise<TileRunInfo> {
   const kernels = (Object.keys(writers) as KernelName[]).filter((k) => writers[k])
   return forEachKernelTile(x, x2, arch, { ...opts, kernels }, (t) => {
     for (const k of kernels) writers[k]!.writeTile(t.row0, t.col0, t.rows, t.cols, t[k]!)

@@ -39,6 +39,7 @@ port.on('message', async (m: InitMessage | TileRequest | ReleaseMessage) => {
     if (!setup) throw new Error('tile requested before init')
     const { msg, layers, x, x2, cache } = setup
     const self = msg.x2 === null
+    const t0 = performance.now()
     const out = finishTile(m, computeTile(
       layers,
       block(x, m.row0, m.rows, msg.d, `r${m.row0}:${m.rows}`),
@@ -47,6 +48,7 @@ port.on('message', async (m: InitMessage | TileRequest | ReleaseMessage) => {
       self && m.row0 === m.col0,
       cache,
     ), msg.arch, self)
+    out.computeMs = performance.now() - t0
     const transfer = [out.ntk, out.nngp, out.mirrorNtk, out.mirrorNngp].map((a) => a?.buffer).filter((b): b is ArrayBuffer => b instanceof ArrayBuffer)
     reply({ type: 'tile', id: m.id, ...out }, transfer)
   } catch (e) {

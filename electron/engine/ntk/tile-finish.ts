@@ -8,6 +8,8 @@ import type { TileKernels } from './tile'
 export interface FinishedTile extends TileKernels {
   mirrorNtk?: Float32Array
   mirrorNngp?: Float32Array
+  /** time spent computing and finishing this tile where it was computed (for the per-phase timings) */
+  computeMs?: number
 }
 
 function transposeTile(a: Float32Array, rows: number, cols: number): Float32Array {
