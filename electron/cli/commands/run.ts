@@ -53,6 +53,7 @@ Options:
 Output: the job's result as JSON on stdout. Exit code 0 on success, 1 on failure, 130 when cancelled (Ctrl-C).
 `,
   options: { project: { type: 'string' }, out: { type: 'string' }, backend: { type: 'string' }, quiet: { type: 'boolean' } },
+  choices: { backend: BackendChoice.options },
   positionals: true,
   async run({ values, positionals, io }) {
     if (positionals.length !== 1) throw new UserError('usage', 'expected exactly one SPEC.json', "Usage: ntkw run SPEC.json [--project FILE] [--out DIR]")
