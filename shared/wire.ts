@@ -77,7 +77,8 @@ export function decodeMessage(data: string | ArrayBuffer | Uint8Array): unknown 
     const from = start + off
     const to = from + len * C.BYTES_PER_ELEMENT
     if (to > bytes.byteLength) throw new Error('binary reference overruns the frame')
-    // slice copies into a fresh, aligned buffer (a Node Buffer's byteOffset need not be a multiple of 8)
-    return new C(bytes.slice(from, to).buffer)
+    // copy into a fresh, aligned buffer: a Node Buffer's byteOffset need not be a multiple of 8, and
+    // Buffer#slice would return a view of the whole pooled buffer rather than a copy
+    return new C(new Uint8Array(bytes.subarray(from, to)).buffer)
   })
 }

@@ -7,6 +7,9 @@ import { Services } from '../../electron/services/services'
 import { forkLauncher } from '../../electron/services/engine-client'
 import { allowedHosts, sameToken, startServer, type RunningServer } from '../../electron/services/http-server'
 import { tempDir } from '../helpers/tmp'
+import { decodeMessage } from '../../shared/wire'
+import { ProjectArtifactSink } from '../../electron/engine/store/artifacts'
+import { JobSpec } from '../../shared/index'
 
 const tmp = tempDir()
 let services: Services
@@ -147,6 +150,29 @@ describe('ntkw serve transport', () => {
     a = next()
     ws.send(Buffer.from([1, 2, 3]))
     expect((await a).error?.code).toBe('bad_request')
+    ws.close()
+  })
+
+  it('sends array artifacts as one binary frame holding the float32 bytes', async () => {
+    services.project.create(path.join(tmp.dir, 'bin.ntkw'))
+    const { handle, runs } = services.project.current!
+    const run = runs.create(JobSpec.parse({ kind: 'backend-benchmark' }), {})
+    const values = new Float32Array(256 * 256).map((_, i) => Math.cos(i) / 7)
+    const art = new ProjectArtifactSink(handle.db, run.id).saveArray('heatmap_ntk', values, [256, 256], {})
+    const ws = await connect(`ws://127.0.0.1:${server.port}/ws?token=secret-token-123`)
+    const got = await new Promise<{ data: WebSocket.RawData; isBinary: boolean }>((resolve) => {
+      ws.on('message', (data, isBinary) => {
+        if (isBinary || String(data).includes('"id":77')) resolve({ data, isBinary })
+      })
+      ws.send(JSON.stringify({ id: 77, method: 'artifacts.read', params: { artifactId: art.id } }))
+    })
+    expect(got.isBinary).toBe(true)
+    const bytes = got.data as Buffer
+    expect(bytes.byteLength).toBeLessThan(values.byteLength + 1024)
+    const msg = decodeMessage(bytes) as { id: number; result: { shape: number[]; data: Float32Array } }
+    expect(msg.id).toBe(77)
+    expect(msg.result.shape).toEqual([256, 256])
+    expect(msg.result.data).toEqual(values)
     ws.close()
   })
 })
