@@ -6,7 +6,7 @@ import { BackendChoice, JobSpec, type ArtifactInfo } from '../../../shared/index
 import { UserError } from '../../../shared/errors'
 import { DirArtifactSink } from '../../engine/jobs/dir-sink'
 import { createDataResolver } from '../../engine/jobs/data-resolver'
-import { loadProjectDataset } from '../../engine/jobs/project-datasets'
+import { projectDatasets } from '../../engine/jobs/project-datasets'
 import { initBackend, packageVersions } from '../../engine/runtime/backend'
 import { openOrCreateProject } from '../../engine/store/project-db'
 import { ProjectArtifactSink } from '../../engine/store/artifacts'
@@ -100,7 +100,7 @@ Output: the job's result as JSON on stdout. Exit code 0 on success, 1 on failure
         quiet: Boolean(values.quiet),
         runId,
         artifacts: sink,
-        data: createDataResolver(project ? (ref) => loadProjectDataset(project.db, ref) : undefined),
+        data: createDataResolver(project ? projectDatasets(project.db) : undefined),
         onEvent: (e) => runs?.apply(runId, e),
         onDatasetHash: (h) => runs?.setDatasetHash(runId, h),
       })
