@@ -14,6 +14,8 @@ import { tempDir } from '../helpers/tmp'
 // request, and that its resident memory stays bounded.
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+/** rounds of 160 HTTP requests + 100 raw WebSocket sessions; raise it to watch memory over a longer run */
+const ROUNDS = Math.max(5, Number(process.env.NTKW_FUZZ_ROUNDS ?? 5))
 const tmp = tempDir()
 let child: ChildProcess
 let port = 0
@@ -241,7 +243,8 @@ async function inBatches<T>(n: number, make: (i: number) => T, send: (x: T) => P
 beforeAll(async () => {
   child = spawn(process.execPath, [path.join(ROOT, 'bin/ntkw.js'), 'serve', '--port', '0', '--project', path.join(tmp.dir, 'fuzz.ntkw')], {
     cwd: ROOT,
-    env: { ...process.env, NTKW_CONFIG_DIR: path.join(tmp.dir, 'cfg') },
+    // NTKW_FUZZ_NODE_OPTIONS (e.g. --max-old-space-size=40) caps the server's heap to tell a leak from lazy GC
+    env: { ...process.env, NTKW_CONFIG_DIR: path.join(tmp.dir, 'cfg'), ...(process.env.NTKW_FUZZ_NODE_OPTIONS ? { NODE_OPTIONS: process.env.NTKW_FUZZ_NODE_OPTIONS } : {}) },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()))
@@ -285,7 +288,8 @@ describe('ntkw serve under malformed input', () => {
     let http = warm.length
     let ws = 0
     const statuses = new Map<string, number>()
-    for (let round = 0; round < 5; round++) {
+    const perRound: number[] = []
+    for (let round = 0; round < ROUNDS; round++) {
       const answers = await inBatches(160, (i) => httpCase(i + round * 160), (b) => raw(b))
       http += answers.length
       for (const a of answers) {
@@ -295,6 +299,7 @@ describe('ntkw serve under malformed input', () => {
       const frames = await inBatches(100, (i) => wsFrameCase(i + round * 100), rawWs)
       ws += frames.length
       await stillServes()
+      perRound.push(Math.round(rssKiB() / 1024))
     }
     // oversized and flooding clients through a proper client: each gets an error answer or a close, never a crash
     const flood = await connect()
@@ -320,7 +325,7 @@ describe('ntkw serve under malformed input', () => {
     ws += 1
     await stillServes()
     const rssEnd = rssKiB()
-    console.log(`serve fuzz: ${http} HTTP requests, ${ws} WebSocket frames; statuses ${JSON.stringify(Object.fromEntries(statuses))}; RSS ${(rssWarm / 1024).toFixed(1)} → ${(rssEnd / 1024).toFixed(1)} MiB`)
+    console.log(`serve fuzz: ${http} HTTP requests, ${ws} WebSocket frames; statuses ${JSON.stringify(Object.fromEntries(statuses))}; RSS ${(rssWarm / 1024).toFixed(1)} → ${(rssEnd / 1024).toFixed(1)} MiB (after each round: ${perRound.join(', ')} MiB)`)
     expect(http + ws).toBeGreaterThanOrEqual(1000)
     expect([...statuses.keys()].filter((s) => s.startsWith('5'))).toEqual([])
     // no growth proportional to the number of requests: well under one byte-sized copy of what was sent
