@@ -23,6 +23,7 @@ type DType = keyof typeof DTYPES
 type Typed = InstanceType<(typeof DTYPES)[DType]>
 
 function dtypeOf(v: unknown): DType | null {
+  if (typeof v !== 'object' || v === null || !ArrayBuffer.isView(v)) return null
   for (const [k, C] of Object.entries(DTYPES) as [DType, (typeof DTYPES)[DType]][]) if (v instanceof C) return k
   return null
 }
