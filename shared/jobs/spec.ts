@@ -2,8 +2,10 @@ import { z } from 'zod'
 import { FcArch } from '../arch'
 import { DataRef } from './data-ref'
 import { LabKernelSpec, LabSpectrumSpec, TrainVsTheorySpec, WidthSweepSpec } from './lab'
+import { ApproxOptions, FeaturesSpec } from './efficient'
 
 export { LabData, LabKernelSpec, LabSpectrumSpec, TrainVsTheorySpec, WidthSweepSpec } from './lab'
+export { ApproxOptions, FeatureMethod, FeaturesSpec } from './efficient'
 import { ImportOptions, Recipe } from '../dataset'
 
 // Every computation is a job. A JobSpec is plain JSON: saved in the project as an experiment, sent to the
@@ -94,6 +96,8 @@ export const PredictSpec = z.object({
   /** tile edge and worker threads for the kernel computation (0 = one per core) */
   tileSize: z.number().int().min(64).max(8192).default(1024),
   workers: z.number().int().min(0).max(64).default(0),
+  /** approximate the kernel by features (issue 12): absent means the exact kernel */
+  approx: ApproxOptions.optional(),
 })
 
 export const TrainSpec = z.object({
@@ -164,6 +168,7 @@ export const JobSpec = z.discriminatedUnion('kind', [
   DistillSpec,
   KipSpec,
   QuantizeSpec,
+  FeaturesSpec,
 ])
 export type JobSpec = z.infer<typeof JobSpec>
 /** what a caller may write: defaults not yet applied */

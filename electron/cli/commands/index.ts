@@ -1,6 +1,7 @@
 import type { CliCommand } from '../command'
 import { dataCommand } from './data'
 import { empiricalCommand } from './empirical'
+import { featuresCommand } from './features'
 import { infoCommand } from './info'
 import { kernelCommand } from './kernel'
 import { predictCommand } from './predict'
@@ -9,4 +10,4 @@ import { schemaCommand } from './schema'
 import { serveCommand } from './serve'
 
 // Every `ntkw` subcommand, in the order `ntkw --help` lists them.
-export const commands: CliCommand[] = [infoCommand, runCommand, schemaCommand, serveCommand, kernelCommand, empiricalCommand, predictCommand, dataCommand]
+export const commands: CliCommand[] = [infoCommand, runCommand, schemaCommand, serveCommand, kernelCommand, empiricalCommand, predictCommand, featuresCommand, dataCommand]

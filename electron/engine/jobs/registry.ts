@@ -22,6 +22,7 @@ const loaders: RunnerTable = {
   distill: null,
   kip: null,
   quantize: null,
+  features: async () => (await import('./kinds/features')).run,
 }
 
 /** Kinds that have a runner, in contract order: the only ones offered to users. */

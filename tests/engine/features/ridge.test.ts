@@ -31,7 +31,7 @@ function expm(a: Float64Array, size: number): Float64Array {
   const s = Math.max(0, Math.ceil(Math.log2(norm * size)) + 1)
   const b = a.map((v) => v / 2 ** s)
   let term: Float64Array = Float64Array.from({ length: size * size }, (_, i) => (i % (size + 1) === 0 ? 1 : 0))
-  let sum = Float64Array.from(term)
+  let sum: Float64Array = Float64Array.from(term)
   for (let j = 1; j < 30; j++) {
     term = matmulF64(term, b, size, size, size).map((v) => v / j)
     sum = sum.map((v, i) => v + term[i]!)

@@ -1,0 +1,33 @@
+import { z } from 'zod'
+import { FcArch } from '../arch'
+import { DataRef } from './data-ref'
+
+// Efficient NTK (issue 12): feature maps Φ with ΦΦᵀ ≈ K, and kernel regression in feature space.
+
+export const FeatureMethod = z.enum(['rf', 'nystrom'])
+export type FeatureMethod = z.infer<typeof FeatureMethod>
+
+/** How `predict` approximates the kernel: random features (rf) or Nyström landmarks, m of them. */
+export const ApproxOptions = z.object({
+  method: FeatureMethod,
+  /** requested feature dimension m (rf) or number of landmarks (nystrom) */
+  features: z.number().int().min(4).max(1 << 16),
+  /** seed of the map (rf draws, landmark choice); absent: the job's seed */
+  seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
+  /** primal m×m (streamed over row blocks), dual n×n, or the cheaper one */
+  solver: z.enum(['auto', 'primal', 'dual']).default('auto'),
+})
+export type ApproxOptions = z.infer<typeof ApproxOptions>
+
+export const FeaturesSpec = z.object({
+  kind: z.literal('features'),
+  name: z.string().max(200).optional(),
+  seed: z.number().int().min(0).max(2 ** 31 - 1).default(0),
+  x: DataRef,
+  arch: FcArch,
+  kernel: z.enum(['ntk', 'nngp']).default('ntk'),
+  method: FeatureMethod,
+  features: z.number().int().min(4).max(1 << 16),
+  /** worker threads for Nyström's analytic kernels (0 = one per core) */
+  workers: z.number().int().min(0).max(64).default(0),
+})
