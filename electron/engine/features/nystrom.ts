@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core'
 import type { FcArch } from '../../../shared/arch'
 import { UserError } from '../../../shared/errors'
 import { eigh } from '../linalg/eigh'
-import { Xoshiro128 } from '../nn/prng'
+import { Xoshiro128 } from '../core/random'
 import { computeAnalyticKernels } from '../ntk/analytic'
 import type { FeatureKind, FeatureMap, Points } from './types'
 

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core'
 import type { FcArch } from '../../../shared/arch'
 import { UserError } from '../../../shared/errors'
-import { Xoshiro128 } from '../nn/prng'
-import { activationDerivative, activationFn } from '../ntk/activations/index'
+import { Xoshiro128 } from '../core/random'
+import { activationDerivative, activationFn } from '../activations/index'
 import { applyTensorSrht, tensorSrht, type TensorSrht } from './tensor-srht'
 import type { FeatureKind, FeatureMap } from './types'
 

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core'
 import { UserError } from '../../../shared/errors'
+import { assertFiniteArray } from '../core/finite'
 import { cholesky, PivotError, type CholeskyFactor } from '../linalg/cholesky'
 import { eigh } from '../linalg/eigh'
 import { refinedSolve } from '../linalg/refine'
@@ -100,11 +101,7 @@ async function forBlocks(
 }
 
 function checkFinitePhi(phi: Float32Array, r0: number, dim: number): void {
-  for (let i = 0; i < phi.length; i++) {
-    if (!Number.isFinite(phi[i]!)) {
-      throw new UserError('non_finite_features', `the features of point ${r0 + Math.floor(i / dim)} contain NaN or Inf`, 'Scale the inputs down, or lower --w-std / --b-std / --depth.')
-    }
-  }
+  assertFiniteArray(phi, `the features of points ${r0}…`, 'Scale the inputs down, or lower --w-std / --b-std / --depth.', dim)
 }
 
 /** rows×m times m×c (float32 tfjs) */
@@ -130,10 +127,7 @@ export async function featureRidge(req: FeatureRidgeRequest): Promise<FeatureRid
   const out = solver === 'primal' ? await primal(req, watch, progress) : await dual(req, watch, progress)
   const total = (performance.now() - started) / 1000
   for (const [name, arr] of [['test predictions', out.test], ['train predictions', out.train], ['variance', out.variance]] as const) {
-    if (!arr) continue
-    for (let i = 0; i < arr.length; i++) {
-      if (!Number.isFinite(arr[i]!)) throw new UserError('non_finite_result', `the ${name} contain NaN or Inf`, 'Increase --diag-reg (e.g. 1e-4) or lower --lr/--t.')
-    }
+    if (arr) assertFiniteArray(arr, `the ${name}`, 'Increase --diag-reg (e.g. 1e-4) or lower --lr/--t.')
   }
   return { ...out, n, m: mt, k, solver, features: dim, featureSeconds: watch.feature, solveSeconds: total - watch.feature }
 }

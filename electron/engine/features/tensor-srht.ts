@@ -1,4 +1,4 @@
-import type { Xoshiro128 } from '../nn/prng'
+import type { Xoshiro128 } from '../core/random'
 import { fwhtRows, nextPow2 } from './hadamard'
 
 // TensorSRHT (Ahle et al., "Oblivious Sketching of High-Degree Polynomial Kernels", SODA 2020; used for the

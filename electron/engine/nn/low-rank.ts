@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core'
 import { UserError } from '../../../shared/errors'
 import { activationOps, type FiniteFcArch } from './mlp'
-import { Xoshiro128 } from './prng'
+import { Xoshiro128 } from '../core/random'
 
 // Low-rank dense layers (Ailon & Shit, "Efficient NTK using Dimensionality Reduction", 2022): a hidden
 // Dense layer's weight is the product of two thin matrices of rank r,

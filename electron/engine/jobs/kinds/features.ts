@@ -1,7 +1,7 @@
 import type { ArtifactInfo } from '../../../../shared/index'
-import { UserError } from '../../../../shared/errors'
+import { assertFiniteArray } from '../../core/finite'
 import { buildFeatureMap } from '../../features/build'
-import type { JobRunner } from '../context'
+import type { JobRunner } from '../../core/job'
 
 export interface FeaturesJobResult {
   n: number
@@ -31,9 +31,7 @@ export const run: JobRunner<'features'> = async (spec, ctx) => {
       const rows = Math.min(map.blockRows, x.rows - r0)
       const src = x.data.subarray(r0 * x.cols, (r0 + rows) * x.cols)
       const phi = await map.apply(src instanceof Float32Array ? src : Float32Array.from(src), rows)
-      for (let i = 0; i < phi.length; i++) {
-        if (!Number.isFinite(phi[i]!)) throw new UserError('non_finite_features', `the features of point ${r0 + Math.floor(i / map.dim)} contain NaN or Inf`, 'Scale the inputs down, or lower --w-std / --b-std / --depth.')
-      }
+      assertFiniteArray(phi, `the features of points ${r0}…`, 'Scale the inputs down, or lower --w-std / --b-std / --depth.', map.dim)
       writer.writeTile(r0, 0, rows, map.dim, phi)
       ctx.progress(0.1 + (0.9 * (r0 + rows)) / x.rows, 'features')
       await ctx.yield()
