@@ -2,10 +2,10 @@ import { z } from 'zod'
 import { FcArch } from '../arch'
 import { DataRef } from './data-ref'
 import { LabKernelSpec, LabSpectrumSpec, TrainVsTheorySpec, WidthSweepSpec } from './lab'
-import { ApproxOptions, FeaturesSpec } from './efficient'
+import { ApproxOptions, FeaturesSpec, LabEfficiencySpec } from './efficient'
 
 export { LabData, LabKernelSpec, LabSpectrumSpec, TrainVsTheorySpec, WidthSweepSpec } from './lab'
-export { ApproxOptions, FeatureMethod, FeaturesSpec } from './efficient'
+export { ApproxOptions, FeatureMethod, FeaturesSpec, LabEfficiencySpec } from './efficient'
 import { ImportOptions, Recipe } from '../dataset'
 
 // Every computation is a job. A JobSpec is plain JSON: saved in the project as an experiment, sent to the
@@ -169,6 +169,7 @@ export const JobSpec = z.discriminatedUnion('kind', [
   KipSpec,
   QuantizeSpec,
   FeaturesSpec,
+  LabEfficiencySpec,
 ])
 export type JobSpec = z.infer<typeof JobSpec>
 /** what a caller may write: defaults not yet applied */

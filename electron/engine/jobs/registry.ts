@@ -23,6 +23,7 @@ const loaders: RunnerTable = {
   kip: null,
   quantize: null,
   features: async () => (await import('./kinds/features')).run,
+  'lab-efficiency': async () => (await import('./kinds/lab-efficiency')).run,
 }
 
 /** Kinds that have a runner, in contract order: the only ones offered to users. */
