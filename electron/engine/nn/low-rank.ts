@@ -172,3 +172,71 @@ export function lowRankEmpiricalNtk(net: LowRankMlp, x: tf.Tensor2D, x2?: tf.Ten
     if (x2) all.dispose()
   }
 }
+
+/** The trainable tensors in a fixed order (U, Vᵀ, b per hidden layer; then W, b of the readout). */
+export function lowRankParameters(net: LowRankMlp): tf.Tensor2D[] {
+  const out: tf.Tensor2D[] = []
+  for (const l of net.hidden) out.push(l.u, l.vt, ...(l.b ? [l.b] : []))
+  out.push(net.readout.w, ...(net.readout.b ? [net.readout.b] : []))
+  return out
+}
+
+// Reverse mode through z = c (h U) Vᵀ + σ_b b (tfjs-core has no gradients registered here; nn/backward.ts
+// does the same for full layers). With δ = ∂L/∂z and t = hU:
+//   ∂L/∂Vᵀ = c tᵀ δ,   ∂L/∂U = c hᵀ (δ V),   ∂L/∂b = σ_b Σ_rows δ,   ∂L/∂h = c (δ V) Uᵀ.
+/** Loss ‖f − y‖²/(2·N·K) (docs/math.md §3) and ∂loss/∂p in the order of lowRankParameters. */
+export function lowRankGradients(net: LowRankMlp, x: tf.Tensor2D, y: tf.Tensor2D): { loss: number; grads: tf.Tensor2D[] } {
+  const c = forwardCache(net, x)
+  try {
+    return tf.tidy(() => {
+      const r = tf.sub(c.out, y)
+      const loss = tf.sum(tf.mul(r, r)).dataSync()[0]! / (2 * y.size)
+      const ro = net.readout
+      let delta = tf.mul(r, 1 / y.size) as tf.Tensor2D
+      const hL = c.inputs[net.hidden.length]!
+      const tail: tf.Tensor2D[] = [tf.mul(tf.matMul(tf.transpose(hL), delta), ro.wScale) as tf.Tensor2D]
+      if (ro.b) tail.push(tf.mul(tf.sum(delta, 0, true), ro.bScale) as tf.Tensor2D)
+      let dh = tf.mul(tf.matMul(delta, tf.transpose(ro.w)), ro.wScale) as tf.Tensor2D
+      const perLayer: tf.Tensor2D[][] = []
+      for (let l = net.hidden.length - 1; l >= 0; l--) {
+        const layer = net.hidden[l]!
+        delta = tf.mul(dh, net.dphi(c.pre[l]!)) as tf.Tensor2D
+        const dv = tf.matMul(delta, tf.transpose(layer.vt)) // δ V, n × r
+        const g: tf.Tensor2D[] = [tf.mul(tf.matMul(tf.transpose(c.inputs[l]!), dv), layer.c) as tf.Tensor2D, tf.mul(tf.matMul(tf.transpose(c.t[l]!), delta), layer.c) as tf.Tensor2D]
+        if (layer.b) g.push(tf.mul(tf.sum(delta, 0, true), layer.bScale) as tf.Tensor2D)
+        perLayer.unshift(g)
+        if (l > 0) dh = tf.mul(tf.matMul(dv, tf.transpose(layer.u)), layer.c) as tf.Tensor2D
+      }
+      return { loss, grads: [...perLayer.flat(), ...tail] }
+    })
+  } finally {
+    disposeCache(c)
+  }
+}
+
+/** Full-batch gradient descent in place; returns the loss before each step and after the last. */
+export async function trainLowRank(net: LowRankMlp, x: tf.Tensor2D, y: tf.Tensor2D, o: { steps: number; learningRate: number; onStep?: (step: number, loss: number) => Promise<void> | void }): Promise<number[]> {
+  const losses: number[] = []
+  for (let s = 0; s < o.steps; s++) {
+    const { loss, grads } = lowRankGradients(net, x, y)
+    losses.push(loss)
+    const params = lowRankParameters(net)
+    const next = tf.tidy(() => params.map((p, i) => tf.sub(p, tf.mul(grads[i]!, o.learningRate)) as tf.Tensor2D))
+    tf.dispose(grads)
+    let i = 0
+    for (const l of net.hidden) {
+      tf.dispose([l.u, l.vt, ...(l.b ? [l.b] : [])])
+      l.u = next[i++]!
+      l.vt = next[i++]!
+      if (l.b) l.b = next[i++]!
+    }
+    tf.dispose([net.readout.w, ...(net.readout.b ? [net.readout.b] : [])])
+    net.readout.w = next[i++]!
+    if (net.readout.b) net.readout.b = next[i++]!
+    await o.onStep?.(s, loss)
+  }
+  const final = lowRankGradients(net, x, y)
+  tf.dispose(final.grads)
+  losses.push(final.loss)
+  return losses
+}

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import * as tf from '@tensorflow/tfjs-core'
 import { initBackend } from '../../../electron/engine/runtime/backend'
-import { disposeLowRankMlp, initLowRankMlp, lowRankEmpiricalNtk, lowRankForward, lowRankParameterCount, type LowRankMlp } from '../../../electron/engine/nn/low-rank'
+import { disposeLowRankMlp, initLowRankMlp, lowRankEmpiricalNtk, lowRankForward, lowRankGradients, lowRankParameterCount, trainLowRank, type LowRankMlp } from '../../../electron/engine/nn/low-rank'
 import type { FiniteFcArch } from '../../../electron/engine/nn/mlp'
 import { FcArch } from '../../../shared/arch'
 import { erf64, gaussianRows } from '../ntk/analytic-brute-force'
@@ -103,5 +103,46 @@ describe('low-rank dense layers', () => {
   it('counts r·(n_in + n_out) weights per hidden layer', () => {
     const arch = { ...FcArch.parse({ depth: 2, activation: { name: 'relu' }, bStd: 0.1 }), width: 100 }
     expect(lowRankParameterCount(arch, 784, 10, 8)).toBe(8 * (784 + 100) + 100 + 8 * (100 + 100) + 100 + 100 * 10 + 10)
+  })
+})
+
+describe('training low-rank networks', () => {
+  it('autodiff gradients equal float64 finite differences of the MSE loss, and gradient descent lowers it', async () => {
+    const arch = { ...FcArch.parse({ depth: 2, activation: { name: 'erf', a: 1, b: 1, c: 0 }, wStd: 1.3, bStd: 0.2 }), width: 6 }
+    const net = initLowRankMlp(arch, 4, 2, 2, 5)
+    const x = gaussianRows(6, 4, 8)
+    const yv = Array.from({ length: 12 }, (_, i) => Math.sin(i))
+    const xt = tf.tensor2d(x)
+    const yt = tf.tensor2d(yv, [6, 2])
+    const { loss, grads } = lowRankGradients(net, xt, yt)
+    const p = params(net)
+    const loss64 = (): number => {
+      let s = 0
+      x.forEach((r, a) => forward64(net, p, r, erf64).forEach((f, k) => (s += (f - yv[a * 2 + k]!) ** 2)))
+      return s / (2 * 12)
+    }
+    expect(loss).toBeCloseTo(loss64(), 5)
+    const g = grads.flatMap((t) => Array.from(t.dataSync()))
+    const fd: number[] = []
+    for (const arr of p) {
+      for (let q = 0; q < arr.length; q++) {
+        const v = arr[q]!
+        arr[q] = v + 1e-6
+        const lp = loss64()
+        arr[q] = v - 1e-6
+        const lm = loss64()
+        arr[q] = v
+        fd.push((lp - lm) / 2e-6)
+      }
+    }
+    expect(relErr(g, fd)).toBeLessThan(1e-3)
+    tf.dispose(grads)
+    const before = tf.memory().numTensors
+    const losses = await trainLowRank(net, xt, yt, { steps: 30, learningRate: 0.5 })
+    expect(tf.memory().numTensors).toBe(before)
+    expect(losses.at(-1)!).toBeLessThan(losses[0]! * 0.7)
+    for (let i = 1; i < losses.length; i++) expect(losses[i]!).toBeLessThanOrEqual(losses[i - 1]! * (1 + 1e-6))
+    tf.dispose([xt, yt])
+    disposeLowRankMlp(net)
   })
 })
