@@ -66,8 +66,8 @@ export function timingOption(a: EfficiencyArtifact, dark: boolean): EChartsOptio
   const series: Record<string, unknown>[] = [
     { type: 'line', name: 'exact kernel + Cholesky', symbolSize: 7, lineStyle: { width: 2, color: color('exact', dark) }, itemStyle: { color: color('exact', dark) }, data: points(t.n, t.exactSeconds, { logX: true, logY: true }) },
     { type: 'line', name: approxName, symbolSize: 7, lineStyle: { width: 2, color: color('rf', dark) }, itemStyle: { color: color('rf', dark) }, data: points(t.n, t.approxSeconds, { logX: true, logY: true }) },
-    { type: 'line', name: 'memory, exact (MB)', yAxisIndex: 1, showSymbol: false, lineStyle: { width: 1, type: 'dotted', color: color('exact', dark) }, data: t.n.map((n, i) => [n, t.exactBytes[i]! / 2 ** 20]) },
-    { type: 'line', name: 'memory, approximate (MB)', yAxisIndex: 1, showSymbol: false, lineStyle: { width: 1, type: 'dotted', color: color('rf', dark) }, data: t.n.map((n, i) => [n, t.approxBytes[i]! / 2 ** 20]) },
+    { type: 'line', name: 'memory, exact (MB)', yAxisIndex: 1, showSymbol: false, lineStyle: { width: 1, type: 'dotted', color: color('exact', dark) }, itemStyle: { color: color('exact', dark) }, data: t.n.map((n, i) => [n, t.exactBytes[i]! / 2 ** 20]) },
+    { type: 'line', name: 'memory, approximate (MB)', yAxisIndex: 1, showSymbol: false, lineStyle: { width: 1, type: 'dotted', color: color('rf', dark) }, itemStyle: { color: color('rf', dark) }, data: t.n.map((n, i) => [n, t.approxBytes[i]! / 2 ** 20]) },
   ]
   if (t.crossover !== null) {
     series[0]!.markLine = {
