@@ -134,14 +134,47 @@ export const DistillSpec = z.object({
   params: z.record(z.string(), z.unknown()).default({}),
 })
 
+// Kernel Inducing Points (Nguyen, Chen & Lee, ICLR 2021): distil (x, y) into supportPerClass points per class.
 export const KipSpec = z.object({
   kind: z.literal('kip'),
   ...Common,
-  dataset: z.string().min(1),
+  /** training points [n, d] */
+  x: DataRef,
+  /** integer class labels 0 … C−1, one column */
+  y: DataRef,
+  /** held-out points and labels: kernel-regression test accuracy of the support set every evalEvery steps */
+  xTest: DataRef.optional(),
+  yTest: DataRef.optional(),
   supportPerClass: z.number().int().min(1).max(1000).default(10),
+  kernel: KernelKind.default('ntk'),
   arch: FcArch,
-  steps: z.number().int().min(1).default(1000),
+  /** relative diagonal regularisation of K_ss: ε = diagReg · trace(K_ss)/|s| */
+  diagReg: z.number().min(0).finite().default(1e-6),
+  steps: z.number().int().min(0).max(1_000_000).default(1000),
+  learningRate: z.number().positive().finite().default(0.01),
+  /** class-balanced target batch size */
+  batchSize: z.number().int().min(2).max(100_000).default(1000),
   learnLabels: z.boolean().default(false),
+  init: z.enum(['real', 'noise']).default('real'),
+  /** test accuracy and a 'support' snapshot (images + labels) every this many steps */
+  evalEvery: z.number().int().min(1).default(50),
+  /** image shape [h, w] or [h, w, channels] for the support grid; absent: inferred (square, or square × 3) */
+  imageShape: z.array(z.number().int().min(1)).min(2).max(3).optional(),
+  /**
+   * Transfer check: train a finite network of this architecture (the kernel's, at this width) on the distilled
+   * set and on as many random real training images, and report both test accuracies (needs xTest, yTest).
+   */
+  transfer: z
+    .object({
+      width: z.number().int().min(1).max(1 << 14).default(512),
+      steps: z.number().int().min(1).max(1_000_000).default(1000),
+      learningRate: z.number().positive().finite().default(0.001),
+    })
+    .optional(),
+  /** name of the project dataset the distilled set is saved as (default: "KIP <k>/class <kernel>") */
+  saveAs: z.string().min(1).max(200).optional(),
+  /** project file to save the distilled set in (the app fills in the open project); absent: artifacts only */
+  project: z.string().min(1).optional(),
 })
 
 export const QuantizeSpec = z.object({

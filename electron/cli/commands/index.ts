@@ -4,10 +4,11 @@ import { empiricalCommand } from './empirical'
 import { featuresCommand } from './features'
 import { infoCommand } from './info'
 import { kernelCommand } from './kernel'
+import { kipCommand } from './kip'
 import { predictCommand } from './predict'
 import { runCommand } from './run'
 import { schemaCommand } from './schema'
 import { serveCommand } from './serve'
 
 // Every `ntkw` subcommand, in the order `ntkw --help` lists them.
-export const commands: CliCommand[] = [infoCommand, runCommand, schemaCommand, serveCommand, kernelCommand, empiricalCommand, predictCommand, featuresCommand, dataCommand]
+export const commands: CliCommand[] = [infoCommand, runCommand, schemaCommand, serveCommand, kernelCommand, empiricalCommand, predictCommand, featuresCommand, kipCommand, dataCommand]

@@ -20,7 +20,7 @@ const loaders: RunnerTable = {
   'train-vs-theory': async () => (await import('./kinds/train-vs-theory')).run,
   'lab-spectrum': async () => (await import('./kinds/lab-spectrum')).run,
   distill: null,
-  kip: null,
+  kip: async () => (await import('./kinds/kip')).run,
   quantize: null,
   features: async () => (await import('./kinds/features')).run,
   'lab-efficiency': async () => (await import('./kinds/lab-efficiency')).run,

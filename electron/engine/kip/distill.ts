@@ -132,10 +132,11 @@ export async function runKip(o: KipOptions): Promise<KipResult> {
   const opt = adam(o.learningRate)
   const losses: number[] = []
   let stepSeconds = 0
-  const snapshot = async (step: number): Promise<KipSnapshot> => {
+  const snapshot = async (step: number, evaluate = true): Promise<KipSnapshot> => {
     const x = (params[0]!.dataSync() as Float32Array).slice()
     const y = (params[1]!.dataSync() as Float32Array).slice()
-    const testAccuracy = testX && o.test ? krrAccuracy(x, y, classes, { x: testX, labels: o.test.labels }, cfg) : null
+    const testAccuracy = evaluate && testX && o.test ? krrAccuracy(x, y, classes, { x: testX, labels: o.test.labels }, cfg) : null
+    if (!evaluate) return { step, x, y, testAccuracy }
     const s = { step, x, y, testAccuracy }
     await o.onSnapshot?.(s)
     return s
@@ -175,7 +176,8 @@ export async function runKip(o: KipOptions): Promise<KipResult> {
       await o.onStep?.(step, out.loss)
       if (step % o.evalEvery === 0 || step === o.steps) last = await snapshot(step)
     }
-    if (last.step !== step) last = await snapshot(step)
+    // a stop must finish quickly (the host kills the engine soon after a cancel): no evaluation then
+    if (last.step !== step) last = await snapshot(step, !stopped)
     return {
       final: last,
       supportClasses,

@@ -1,0 +1,206 @@
+import * as tf from '@tensorflow/tfjs-core'
+import { ImportOptions } from '../../../../shared/dataset'
+import { UserError } from '../../../../shared/errors'
+import type { DatasetSummary } from '../../../../shared/dataset'
+import { prepareDataset } from '../../data/prepare'
+import { saveDataset } from '../../data/store'
+import { runKip, type KipResult } from '../../kip/distill'
+import { centredOneHot, indexClasses, realSupport } from '../../kip/sampling'
+import { trainMlp } from '../../nn/train'
+import { disposeMlp } from '../../nn/mlp'
+import { deriveSeed, Xoshiro128 } from '../../nn/prng'
+import { openOrCreateProject } from '../../store/project-db'
+import { CancelledError, type JobContext, type JobRunner, type Matrix } from '../context'
+
+export interface KipJobResult {
+  stepsDone: number
+  stopped: boolean
+  supportSize: number
+  classes: number
+  initialAccuracy: number | null
+  finalAccuracy: number | null
+  finalLoss: number | null
+  secondsPerStep: number
+  dataset: DatasetSummary | null
+  transfer: { distilled: number; random: number; width: number; steps: number } | null
+}
+
+function labelsOf(m: Matrix, what: string): Float64Array {
+  if (m.cols !== 1) {
+    throw new UserError('labels_not_integer', `${what} has ${m.cols} columns: KIP needs integer class labels in one column`, 'Pass the class index of each row (e.g. y = argmax of one-hot rows).')
+  }
+  return Float64Array.from(m.data.subarray(0, m.rows))
+}
+
+/** [h, w] or [h, w, c] of the images, when the features look like square images (else null). */
+export function inferImageShape(d: number, given?: number[]): number[] | null {
+  if (given) {
+    if (given.reduce((a, b) => a * b, 1) !== d) throw new UserError('bad_image_shape', `imageShape ${given.join('×')} does not have ${d} values`, 'Give [height, width] or [height, width, channels] matching the feature count.')
+    return given
+  }
+  const s = Math.round(Math.sqrt(d))
+  if (s * s === d) return [s, s]
+  const c = Math.round(Math.sqrt(d / 3))
+  if (c * c * 3 === d) return [c, c, 3]
+  return null
+}
+
+async function transferCheck(
+  spec: Parameters<JobRunner<'kip'>>[0],
+  res: KipResult,
+  x: Matrix,
+  labels: Float64Array,
+  test: { x: Matrix; labels: Float64Array },
+  ctx: JobContext,
+): Promise<KipJobResult['transfer']> {
+  const t = spec.transfer!
+  const d = res.d
+  const C = res.classes
+  const arch = { ...spec.arch, width: t.width }
+  const rows = realSupport(indexClasses(labels), spec.supportPerClass, new Xoshiro128(deriveSeed(spec.seed, 7)))
+  const xr = new Float32Array(rows.length * d)
+  rows.forEach((r, i) => xr.set(x.data.subarray(r * d, (r + 1) * d), i * d))
+  const yr = Float32Array.from(centredOneHot(Array.from(rows, (r) => labels[r]!), C))
+  const xTest = tf.tensor2d(Float32Array.from(test.x.data.subarray(0, test.x.rows * d)), [test.x.rows, d])
+  const yTest = tf.tensor2d(Float32Array.from(centredOneHot(test.labels, C)), [test.x.rows, C])
+  const accuracyOf = async (name: string, xs: Float32Array, ys: Float32Array): Promise<number> => {
+    const xTrain = tf.tensor2d(xs, [xs.length / d, d])
+    const yTrain = tf.tensor2d(ys, [ys.length / C, C])
+    try {
+      const r = await trainMlp({
+        arch,
+        xTrain,
+        yTrain,
+        xTest,
+        yTest,
+        optimizer: 'adam',
+        loss: 'mse',
+        learningRate: t.learningRate,
+        steps: t.steps,
+        seed: deriveSeed(spec.seed, 9),
+        classification: true,
+        evalEvery: Math.max(1, Math.ceil(t.steps / 50)),
+        onMetric: (m, step, v) => {
+          if (m === 'accuracy') ctx.metric(`transfer_${name}_accuracy`, step, v)
+        },
+        onStep: async () => {
+          ctx.throwIfCancelled()
+          await ctx.yield()
+        },
+      })
+      disposeMlp(r.net)
+      return r.final.accuracy ?? 0
+    } finally {
+      tf.dispose([xTrain, yTrain])
+    }
+  }
+  try {
+    ctx.progress(0.97, 'transfer: training a network on the distilled set')
+    const distilled = await accuracyOf('distilled', res.final.x, res.final.y)
+    ctx.progress(0.985, 'transfer: training a network on random real images')
+    const random = await accuracyOf('random', xr, yr)
+    return { distilled, random, width: t.width, steps: t.steps }
+  } finally {
+    tf.dispose([xTest, yTest])
+  }
+}
+
+/**
+ * Dataset distillation by Kernel Inducing Points (Nguyen, Chen & Lee, ICLR 2021). Streams the loss every
+ * step, and every evalEvery steps the test accuracy and a 'support' snapshot (images) with its
+ * 'support-labels'; saves the distilled set as a project dataset, also when cancelled.
+ */
+export const run: JobRunner<'kip'> = async (spec, ctx) => {
+  if ((spec.xTest === undefined) !== (spec.yTest === undefined)) {
+    throw new UserError('usage', 'give both xTest and yTest, or neither', 'The test accuracy needs the test points and their labels.')
+  }
+  const x = await ctx.data.load(spec.x)
+  const labels = labelsOf(await ctx.data.load(spec.y), 'y')
+  const test = spec.xTest && spec.yTest ? { x: await ctx.data.load(spec.xTest), labels: labelsOf(await ctx.data.load(spec.yTest), 'the test y') } : undefined
+  ctx.recordDatasetHash(await ctx.data.hash(spec.x))
+  const imageShape = inferImageShape(x.cols, spec.imageShape)
+  const steps = spec.steps
+  let lastLoss: number | null = null
+  const res = await runKip({
+    x,
+    labels,
+    ...(test ? { test } : {}),
+    perClass: spec.supportPerClass,
+    kernel: spec.kernel,
+    arch: spec.arch,
+    diagReg: spec.diagReg,
+    steps,
+    learningRate: spec.learningRate,
+    batch: spec.batchSize,
+    learnLabels: spec.learnLabels,
+    init: spec.init,
+    seed: spec.seed,
+    evalEvery: spec.evalEvery,
+    stopRequested: () => ctx.signal.aborted,
+    onStep: async (step, loss) => {
+      lastLoss = loss
+      ctx.metric('loss', step, loss)
+      ctx.progress((0.95 * step) / Math.max(1, steps), `step ${step}/${steps}, loss ${loss.toPrecision(4)}`)
+      await ctx.yield()
+    },
+    onSnapshot: (s) => {
+      if (s.testAccuracy !== null) ctx.metric('test_accuracy', s.step, s.testAccuracy)
+      const ns = s.x.length / x.cols
+      const meta = { step: s.step, perClass: spec.supportPerClass, classes: s.y.length / ns, imageShape, testAccuracy: s.testAccuracy }
+      ctx.artifacts.saveArray('support', s.x, [ns, x.cols], meta)
+      ctx.artifacts.saveArray('support-labels', s.y, [ns, s.y.length / ns], meta)
+    },
+  })
+  const ns = res.final.x.length / res.d
+  if (res.stopped) {
+    const meta = { step: res.stepsDone, perClass: spec.supportPerClass, classes: res.classes, imageShape, testAccuracy: null }
+    ctx.artifacts.saveArray('support', res.final.x, [ns, res.d], meta)
+    ctx.artifacts.saveArray('support-labels', res.final.y, [ns, res.classes], meta)
+  }
+  let dataset: DatasetSummary | null = null
+  if (spec.project) {
+    const name = spec.saveAs ?? `KIP ${spec.supportPerClass}/class ${spec.kernel.toUpperCase()}${spec.learnLabels ? ' learned labels' : ''}`
+    const prepared = prepareDataset(
+      {
+        format: 'npy',
+        x: res.final.x,
+        xShape: [ns, ...(imageShape ?? [res.d])],
+        y: { kind: 'numeric', values: res.final.y, shape: [ns, res.classes], integer: false },
+        ...(imageShape ? { image: { height: imageShape[0]!, width: imageShape[1]!, channels: imageShape[2] ?? 1 } } : {}),
+        notes: [
+          `distilled by KIP (${spec.kernel.toUpperCase()}, depth ${spec.arch.depth} ${spec.arch.activation.name}) from ${x.rows} points in ${res.stepsDone} steps${res.stopped ? ' (stopped early)' : ''}, run ${ctx.runId}`,
+          `y holds the ${res.classes} label columns kernel regression uses (${spec.learnLabels ? 'learned' : 'one-hot − 1/C'}); class of row i = ⌊i / ${spec.supportPerClass}⌋`,
+        ],
+      },
+      ImportOptions.parse({ task: 'regression' }),
+      name,
+    )
+    const project = openOrCreateProject(spec.project)
+    try {
+      dataset = saveDataset(project.db, prepared, { name, source: `kip:${ctx.runId}` })
+    } finally {
+      project.close()
+    }
+    ctx.log('info', `saved the distilled set as dataset '${name}' (${dataset.id})`)
+  }
+  if (res.stopped) throw new CancelledError()
+  const transfer = spec.transfer && test ? await transferCheck(spec, res, x, labels, test, ctx) : null
+  if (transfer) {
+    ctx.metric('transfer_distilled_accuracy', transfer.steps, transfer.distilled)
+    ctx.metric('transfer_random_accuracy', transfer.steps, transfer.random)
+  }
+  ctx.progress(1, 'done')
+  const result: KipJobResult = {
+    stepsDone: res.stepsDone,
+    stopped: res.stopped,
+    supportSize: ns,
+    classes: res.classes,
+    initialAccuracy: res.initialAccuracy,
+    finalAccuracy: res.final.testAccuracy,
+    finalLoss: lastLoss,
+    secondsPerStep: res.secondsPerStep,
+    dataset,
+    transfer,
+  }
+  return result
+}
