@@ -123,3 +123,56 @@ describe('KIP loss and gradient against float64 finite differences', () => {
     expect((err as UserError).code).toBe('singular_support')
   })
 })
+
+/** Gaussian elimination with every operation rounded to float32 (what a float32 solve would do). */
+function solveF32(a: number[][], b: number[][]): number[][] {
+  const r = Math.fround
+  const n = a.length
+  const m = a.map((row, i) => [...row, ...b[i]!].map(r))
+  const k = b[0]!.length
+  for (let c = 0; c < n; c++) {
+    for (let i = c + 1; i < n; i++) {
+      const f = r(m[i]![c]! / m[c]![c]!)
+      for (let j = c; j < n + k; j++) m[i]![j] = r(m[i]![j]! - r(f * m[c]![j]!))
+    }
+  }
+  const x = Array.from({ length: n }, () => new Array<number>(k).fill(0))
+  for (let i = n - 1; i >= 0; i--) {
+    for (let j = 0; j < k; j++) {
+      let s = m[i]![n + j]!
+      for (let l = i + 1; l < n; l++) s = r(s - r(m[i]![l]! * x[l]![j]!))
+      x[i]![j] = r(s / m[i]![i]!)
+    }
+  }
+  return x
+}
+
+describe('float32 accuracy of the KIP loss on MNIST digits (diag_reg 1e-6)', () => {
+  it('matches the float64 reference to 1e-4 (and logs what a float32 solve of the same kernel gives)', async () => {
+    const { mnistSplit } = await import('./mnist-fixture')
+    const { kernel64 } = await import('./f64-kip')
+    const m = await mnistSplit(400, 0)
+    const rows = (i0: number, n: number): number[][] => Array.from({ length: n }, (_, i) => Array.from(m.x.subarray((i0 + i) * m.d, (i0 + i + 1) * m.d)))
+    const xs = rows(0, 50)
+    const xt = rows(100, 200)
+    const c = 10
+    const oneHot = (from: number, n: number): number[][] => Array.from({ length: n }, (_, i) => Array.from({ length: c }, (_, k) => (k === m.y[from + i] ? 1 : 0) - 1 / c))
+    const ys = oneHot(0, 50)
+    const yt = oneHot(100, 200)
+    const cfg = { arch: relu3, kernel: 'ntk' as const, diagReg: 1e-6 }
+    const mine = run(xt, yt, xs, ys, cfg).loss
+    const ref = kipLoss64(xt, yt, xs, ys, relu3, 'ntk', 1e-6)
+    // the same f64 kernel, solved in float32
+    const kss = kernel64(xs, xs, relu3, 'ntk')
+    const eps = (1e-6 * kss.reduce((s, r, i) => s + r[i]!, 0)) / 50
+    const alpha = solveF32(kss.map((r, i) => r.map((v, j) => v + (i === j ? eps : 0))), ys)
+    const kts = kernel64(xt, xs, relu3, 'ntk')
+    let l32 = 0
+    for (let i = 0; i < 200; i++) for (let k = 0; k < c; k++) l32 += (kts[i]!.reduce((s, v, j) => s + v * alpha[j]![k]!, 0) - yt[i]![k]!) ** 2
+    l32 = (0.5 * l32) / (200 * c)
+    const errMine = Math.abs(mine - ref) / ref
+    const err32 = Math.abs(l32 - ref) / ref
+    console.log(`KIP loss relative error vs float64: engine (f32 kernel, f64 solve) ${errMine.toExponential(2)}; float32 solve ${err32.toExponential(2)}`)
+    expect(errMine).toBeLessThan(1e-4)
+  }, 60_000)
+})

@@ -185,10 +185,6 @@ export const run: JobRunner<'kip'> = async (spec, ctx) => {
   }
   if (res.stopped) throw new CancelledError()
   const transfer = spec.transfer && test ? await transferCheck(spec, res, x, labels, test, ctx) : null
-  if (transfer) {
-    ctx.metric('transfer_distilled_accuracy', transfer.steps, transfer.distilled)
-    ctx.metric('transfer_random_accuracy', transfer.steps, transfer.random)
-  }
   ctx.progress(1, 'done')
   const result: KipJobResult = {
     stepsDone: res.stepsDone,
