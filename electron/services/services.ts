@@ -162,8 +162,10 @@ export class Services {
         return this.opts.dialogs.openData()
       },
       'jobs.submit': (p) => {
-        this.requireProject()
-        return { runId: this.jobs.submit(p.spec) }
+        const { handle } = this.requireProject()
+        // a KIP run saves its distilled set as a dataset of the open project
+        const spec = p.spec.kind === 'kip' && !p.spec.project ? { ...p.spec, project: handle.path } : p.spec
+        return { runId: this.jobs.submit(spec) }
       },
       'jobs.cancel': (p) => ({ state: this.jobs.cancel(p.runId) }),
       'runs.list': () => this.requireProject().runs.list(),

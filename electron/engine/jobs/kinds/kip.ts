@@ -32,6 +32,21 @@ function labelsOf(m: Matrix, what: string): Float64Array {
   return Float64Array.from(m.data.subarray(0, m.rows))
 }
 
+/**
+ * The support images for display: every value mapped to an integer 0–255 over the snapshot's own range
+ * (meta lo, hi), so the UI reads a few hundred kB of small integers per refresh, not full floats.
+ */
+export function previewOf(x: Float32Array): { data: Float32Array; lo: number; hi: number } {
+  let lo = Infinity
+  let hi = -Infinity
+  for (const v of x) {
+    if (v < lo) lo = v
+    if (v > hi) hi = v
+  }
+  const k = hi > lo ? 255 / (hi - lo) : 0
+  return { data: Float32Array.from(x, (v) => Math.round((v - lo) * k)), lo, hi }
+}
+
 /** [h, w] or [h, w, c] of the images, when the features look like square images (else null). */
 export function inferImageShape(d: number, given?: number[]): number[] | null {
   if (given) {
@@ -148,6 +163,10 @@ export const run: JobRunner<'kip'> = async (spec, ctx) => {
       const ns = s.x.length / x.cols
       const meta = { step: s.step, perClass: spec.supportPerClass, classes: s.y.length / ns, imageShape, testAccuracy: s.testAccuracy }
       ctx.artifacts.saveArray('support', s.x, [ns, x.cols], meta)
+      if (imageShape) {
+        const p = previewOf(s.x)
+        ctx.artifacts.saveArray('support-preview', p.data, [ns, x.cols], { ...meta, lo: p.lo, hi: p.hi })
+      }
       ctx.artifacts.saveArray('support-labels', s.y, [ns, s.y.length / ns], meta)
     },
   })
@@ -155,6 +174,10 @@ export const run: JobRunner<'kip'> = async (spec, ctx) => {
   if (res.stopped) {
     const meta = { step: res.stepsDone, perClass: spec.supportPerClass, classes: res.classes, imageShape, testAccuracy: null }
     ctx.artifacts.saveArray('support', res.final.x, [ns, res.d], meta)
+    if (imageShape) {
+      const p = previewOf(res.final.x)
+      ctx.artifacts.saveArray('support-preview', p.data, [ns, res.d], { ...meta, lo: p.lo, hi: p.hi })
+    }
     ctx.artifacts.saveArray('support-labels', res.final.y, [ns, res.classes], meta)
   }
   let dataset: DatasetSummary | null = null

@@ -1,0 +1,112 @@
+import type { DatasetSummary } from '../../../../shared/dataset'
+import type { JobSpecInput } from '../../../../shared/jobs/spec'
+
+/** Activations whose kernel gradient the KIP engine has (electron/engine/kip/safe-dual.ts). */
+export const KIP_ACTIVATIONS = ['relu', 'leaky_relu', 'abs', 'erf', 'identity'] as const
+
+export interface KipForm {
+  datasetId: string
+  perClass: number
+  kernel: 'ntk' | 'nngp'
+  depth: number
+  activation: (typeof KIP_ACTIVATIONS)[number]
+  alpha: number
+  wStd: number
+  bias: boolean
+  bStd: number
+  diagReg: number
+  steps: number
+  learningRate: number
+  batchSize: number
+  learnLabels: boolean
+  init: 'real' | 'noise'
+  evalEvery: number
+  seed: number
+  transfer: boolean
+  transferWidth: number
+  transferSteps: number
+  transferLr: number
+}
+
+/** The KIP reference settings (Nguyen, Chen & Lee 2021; FC kernel, W_std √2, b_std 0.1, relative diag_reg 1e-6). */
+export function defaultKipForm(datasetId = ''): KipForm {
+  return {
+    datasetId,
+    perClass: 10,
+    kernel: 'ntk',
+    depth: 3,
+    activation: 'relu',
+    alpha: 0.1,
+    wStd: Math.SQRT2,
+    bias: true,
+    bStd: 0.1,
+    diagReg: 1e-6,
+    steps: 1000,
+    learningRate: 0.01,
+    batchSize: 1000,
+    learnLabels: false,
+    init: 'real',
+    evalEvery: 50,
+    seed: 0,
+    transfer: true,
+    transferWidth: 512,
+    transferSteps: 500,
+    transferLr: 0.001,
+  }
+}
+
+/** Classification datasets can be distilled (KIP learns k points per class). */
+export function distillable(d: DatasetSummary): boolean {
+  return d.task === 'classification' && d.classes >= 2
+}
+
+/** The recipe's test part, when it has one (test = 1 − train − validation). */
+export function hasTestSplit(d: DatasetSummary): boolean {
+  const s = d.recipe.split
+  return Boolean(s && 1 - s.train - (s.validation ?? 0) > 1e-9)
+}
+
+export function kipErrors(f: KipForm, d: DatasetSummary | undefined): Record<string, string> {
+  const e: Record<string, string> = {}
+  const int = (v: number, lo: number, hi: number): boolean => Number.isInteger(v) && v >= lo && v <= hi
+  if (!d) e.datasetId = 'Pick a classification dataset'
+  if (!int(f.perClass, 1, 1000)) e.perClass = '1 … 1000'
+  if (!int(f.depth, 0, 64)) e.depth = '0 … 64'
+  if (!(f.wStd > 0)) e.wStd = '> 0'
+  if (f.bias && !(f.bStd >= 0)) e.bStd = '≥ 0'
+  if (!(f.diagReg >= 0)) e.diagReg = '≥ 0'
+  if (!int(f.steps, 0, 1_000_000)) e.steps = 'an integer ≥ 0'
+  if (!(f.learningRate > 0)) e.learningRate = '> 0'
+  if (!int(f.batchSize, 2, 100_000)) e.batchSize = '2 … 100000'
+  if (!int(f.evalEvery, 1, 1_000_000)) e.evalEvery = '≥ 1'
+  if (f.transfer && !int(f.transferWidth, 1, 16384)) e.transferWidth = '1 … 16384'
+  if (f.transfer && !int(f.transferSteps, 1, 1_000_000)) e.transferSteps = '≥ 1'
+  return e
+}
+
+export function kipSpec(f: KipForm, d: DatasetSummary): JobSpecInput {
+  const split = d.recipe.split ? 'train' : 'all'
+  const ref = (part: 'all' | 'train' | 'test', field: 'x' | 'y') => ({ type: 'dataset' as const, datasetId: d.id, split: part, field })
+  const test = hasTestSplit(d)
+  const activation = f.activation === 'leaky_relu' ? { name: 'leaky_relu' as const, alpha: f.alpha } : { name: f.activation }
+  return {
+    kind: 'kip',
+    name: `KIP ${f.perClass}/class ${f.kernel.toUpperCase()} on ${d.name}`,
+    seed: f.seed,
+    x: ref(split, 'x'),
+    y: ref(split, 'y'),
+    ...(test ? { xTest: ref('test', 'x'), yTest: ref('test', 'y') } : {}),
+    supportPerClass: f.perClass,
+    kernel: f.kernel,
+    arch: { depth: f.depth, activation, wStd: f.wStd, bStd: f.bias ? f.bStd : null },
+    diagReg: f.diagReg,
+    steps: f.steps,
+    learningRate: f.learningRate,
+    batchSize: f.batchSize,
+    learnLabels: f.learnLabels,
+    init: f.init,
+    evalEvery: f.evalEvery,
+    ...(f.transfer && test ? { transfer: { width: f.transferWidth, steps: f.transferSteps, learningRate: f.transferLr } } : {}),
+    saveAs: `KIP ${f.perClass}/class ${f.kernel.toUpperCase()}${f.learnLabels ? ' learned labels' : ''} · ${d.name}`,
+  }
+}
