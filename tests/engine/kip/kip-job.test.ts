@@ -120,11 +120,11 @@ describe('kip job', () => {
     expect(ds?.rows).toBe(20)
   }, 120_000)
 
-  it('rejects one-hot label rows and a missing test half with clear errors', async () => {
+  it('rejects multi-column labels that are not one-hot, and a missing test half, with clear errors', async () => {
     writeNpy(f('y2.npy'), new Float64Array(1200), [600, 2])
     const a = await runJob({ ...kip, y: { type: 'npy', path: f('y2.npy') } })
     expect(a.outcome).toMatchObject({ state: 'failed' })
-    expect((a.outcome as { error: string }).error).toMatch(/integer class labels in one column/)
+    expect((a.outcome as { error: string }).error).toMatch(/row 0 is not one-hot: KIP needs integer class labels in one column/)
     const { yTest: _drop, ...noYTest } = kip
     void _drop
     const b = await runJob(noYTest)

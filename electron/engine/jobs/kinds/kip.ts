@@ -25,26 +25,38 @@ export interface KipJobResult {
   transfer: { distilled: number; random: number; width: number; steps: number } | null
 }
 
+/**
+ * Class indices from a label column, or from one-hot rows (what a project dataset's label encoding gives:
+ * one largest entry per row, all others equal, e.g. 0/1 or ±1).
+ */
 function labelsOf(m: Matrix, what: string): Float64Array {
-  if (m.cols !== 1) {
-    throw new UserError('labels_not_integer', `${what} has ${m.cols} columns: KIP needs integer class labels in one column`, 'Pass the class index of each row (e.g. y = argmax of one-hot rows).')
+  if (m.cols === 1) return Float64Array.from(m.data.subarray(0, m.rows))
+  const out = new Float64Array(m.rows)
+  for (let i = 0; i < m.rows; i++) {
+    const row = m.data.subarray(i * m.cols, (i + 1) * m.cols)
+    let arg = 0
+    for (let c = 1; c < m.cols; c++) if (row[c]! > row[arg]!) arg = c
+    const low = row[arg === 0 ? 1 : 0]!
+    const oneHot = row[arg]! > low && row.every((v, c) => c === arg || v === low)
+    if (!oneHot) {
+      throw new UserError('labels_not_integer', `${what} has ${m.cols} columns and row ${i} is not one-hot: KIP needs integer class labels in one column (or one-hot rows)`, 'Pass the class index of each row (e.g. y = argmax of one-hot rows).')
+    }
+    out[i] = arg
   }
-  return Float64Array.from(m.data.subarray(0, m.rows))
+  return out
 }
 
 /**
- * The support images for display: every value mapped to an integer 0–255 over the snapshot's own range
- * (meta lo, hi), so the UI reads a few hundred kB of small integers per refresh, not full floats.
+ * The support images for display: every value mapped to an integer 0–255 between the snapshot's 0.5 % and
+ * 99.5 % quantiles (meta lo, hi; per-feature standardised pixels have a few extreme values that would
+ * otherwise grey everything out), so the UI reads small integers per refresh, not full floats.
  */
 export function previewOf(x: Float32Array): { data: Float32Array; lo: number; hi: number } {
-  let lo = Infinity
-  let hi = -Infinity
-  for (const v of x) {
-    if (v < lo) lo = v
-    if (v > hi) hi = v
-  }
+  const sorted = Float32Array.from(x).sort()
+  const lo = sorted[Math.floor(0.005 * (sorted.length - 1))]!
+  const hi = sorted[Math.ceil(0.995 * (sorted.length - 1))]!
   const k = hi > lo ? 255 / (hi - lo) : 0
-  return { data: Float32Array.from(x, (v) => Math.round((v - lo) * k)), lo, hi }
+  return { data: Float32Array.from(x, (v) => Math.min(255, Math.max(0, Math.round((v - lo) * k)))), lo, hi }
 }
 
 /** [h, w] or [h, w, c] of the images, when the features look like square images (else null). */

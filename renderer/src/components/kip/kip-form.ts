@@ -37,7 +37,7 @@ export function defaultKipForm(datasetId = ''): KipForm {
     depth: 3,
     activation: 'relu',
     alpha: 0.1,
-    wStd: Math.SQRT2,
+    wStd: 1.4142,
     bias: true,
     bStd: 0.1,
     diagReg: 1e-6,
