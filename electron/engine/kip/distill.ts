@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core'
 import type { FcArch } from '../../../shared/arch'
 import { UserError } from '../../../shared/errors'
-import type { Matrix } from '../jobs/context'
+import { assertFiniteArray } from '../core/finite'
+import type { Matrix } from '../core/matrix'
 import { adam } from '../nn/optimizers'
-import { deriveSeed, Xoshiro128 } from '../nn/prng'
+import { deriveSeed, Xoshiro128 } from '../core/random'
 import { krrAccuracy } from './evaluate'
 import { checkKipArch, type KipKernel } from './kernel'
 import { kipValueAndGrad, rowVariances } from './objective'
@@ -57,12 +58,7 @@ export interface KipResult {
 }
 
 function checkFinite(m: Matrix, what: string): void {
-  const n = m.rows * m.cols
-  for (let i = 0; i < n; i++) {
-    if (!Number.isFinite(m.data[i]!)) {
-      throw new UserError('non_finite', `${what} contains NaN or Inf (first at row ${Math.floor(i / m.cols)}, column ${i % m.cols})`, 'Remove or impute those values (e.g. a recipe with scaling) before distilling.')
-    }
-  }
+  assertFiniteArray(m.data, what, 'Remove or impute those values (e.g. a recipe with scaling) before distilling.', m.cols, m.rows * m.cols)
 }
 
 function checkOptions(o: KipOptions): void {

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core'
 import type { FcArch } from '../../../shared/arch'
 import { UserError } from '../../../shared/errors'
+import { assertFiniteArray } from '../core/finite'
 import { fcKernelBackward, fcKernelForward, type KernelInputs, type KipKernel } from './kernel'
 import { krrLossGrad } from './krr-adjoint'
 
@@ -63,11 +64,7 @@ export function kipValueAndGrad(target: TargetBatch, xs: Float32Array, ys: Float
     checkDistinct(sss.dataSync() as Float32Array, ns, cfg.diagReg)
     const fwd = fcKernelForward(inp, cfg.arch, cfg.kernel)
     const kv = fwd.k.dataSync() as Float32Array
-    for (let i = 0; i < kv.length; i++) {
-      if (!Number.isFinite(kv[i]!)) {
-        throw new UserError('non_finite_kernel', `the kernel overflowed float32 (entry ${Math.floor(i / ns)}, ${i % ns})`, 'Scale the inputs down, or lower --w-std / --b-std / --depth.')
-      }
-    }
+    assertFiniteArray(kv, 'the kernel', 'Scale the inputs down, or lower --w-std / --b-std / --depth: the kernel overflowed float32.', ns)
     const adj = krrLossGrad(kv.subarray(0, nt * ns), kv.subarray(nt * ns), ys, target.y, nt, ns, c, cfg.diagReg)
     loss = adj.loss
     gY = adj.gYs
@@ -85,9 +82,7 @@ export function kipValueAndGrad(target: TargetBatch, xs: Float32Array, ys: Float
   })
   const out = (gX.dataSync() as Float32Array).slice()
   gX.dispose()
-  for (let i = 0; i < out.length; i++) {
-    if (!Number.isFinite(out[i]!)) throw new UserError('non_finite_gradient', 'the KIP gradient is NaN or Inf', 'Lower --lr, or raise --diag-reg; check the inputs are standardised.')
-  }
+  assertFiniteArray(out, 'the KIP gradient', 'Lower --lr, or raise --diag-reg; check the inputs are standardised.', d)
   return { loss, gX: out, gY }
 }
 

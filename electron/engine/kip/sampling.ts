@@ -1,5 +1,5 @@
 import { UserError } from '../../../shared/errors'
-import { Xoshiro128 } from '../nn/prng'
+import { Xoshiro128 } from '../core/random'
 
 /** Integer class labels as indices per class (classes 0 … C−1). */
 export interface ClassIndex {
