@@ -144,6 +144,13 @@ describe('KIP in Chromium via ntkw serve', () => {
     await page.click('[data-testid=kip-stop]')
     await page.locator('[data-testid=kip-state] [data-state=cancelled]').waitFor({ timeout: 15_000 })
     expect(await page.locator('[data-testid=kip-support-image]').count()).toBe(20)
+    // the grid ends on the support set as it was when stopped (the last step that ran)
+    const kipRun = (await apiCall<{ id: string; kind: string }[]>('runs.list', {})).find((r) => r.kind === 'kip')!
+    const lossSeries = await apiCall<{ steps: number[] }>('runs.metric', { runId: kipRun.id, name: 'loss', maxPoints: 100_000 })
+    const lastStep = lossSeries.steps.at(-1)!
+    expect(lastStep).toBeGreaterThan(later.step)
+    await expect.poll(async () => (await gridState()).step, { timeout: 15_000 }).toBe(lastStep)
+    report.stoppedAt = lastStep
     await screenshot(page, 'kip-stopped')
 
     await page.click('nav.sidebar [data-page=datasets]')
