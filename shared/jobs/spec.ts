@@ -161,7 +161,8 @@ export const KipSpec = z.object({
   /** image shape [h, w] or [h, w, channels] for the support grid; absent: inferred (square, or square × 3) */
   imageShape: z.array(z.number().int().min(1)).min(2).max(3).optional(),
   /**
-   * Transfer check: train a finite network of this architecture (the kernel's, at this width) on the distilled
+   * Transfer check: train a finite network of this architecture (the kernel's, at this width; Adam, MSE, readout
+   * initialised at zero so f₀ = 0 as in kernel regression) on the distilled
    * set and on as many random real training images, and report both test accuracies (needs xTest, yTest).
    */
   transfer: z
