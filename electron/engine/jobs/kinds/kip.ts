@@ -155,10 +155,10 @@ export const run: JobRunner<'kip'> = async (spec, ctx) => {
   if ((spec.xTest === undefined) !== (spec.yTest === undefined)) {
     throw new UserError('usage', 'give both xTest and yTest, or neither', 'The test accuracy needs the test points and their labels.')
   }
-  const x = await ctx.data.load(spec.x)
+  const { matrix: x, hash } = await ctx.data.loadWithHash(spec.x)
   const labels = labelsOf(await ctx.data.load(spec.y), 'y')
   const test = spec.xTest && spec.yTest ? { x: await ctx.data.load(spec.xTest), labels: labelsOf(await ctx.data.load(spec.yTest), 'the test y') } : undefined
-  ctx.recordDatasetHash(await ctx.data.hash(spec.x))
+  ctx.recordDatasetHash(hash)
   const imageShape = inferImageShape(x.cols, spec.imageShape)
   const steps = spec.steps
   let lastLoss: number | null = null

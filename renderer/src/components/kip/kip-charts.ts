@@ -26,7 +26,7 @@ export function accuracyOption(acc: MetricSeries | undefined): EChartsOption {
 }
 
 /** Learned labels: one row per support point (class-major), one column per class. */
-export function labelsOption(y: { shape: number[]; data: number[] } | null, perClass: number): EChartsOption {
+export function labelsOption(y: { shape: number[]; data: ArrayLike<number> } | null, perClass: number): EChartsOption {
   const rows = y?.shape[0] ?? 0
   const cols = y?.shape[1] ?? 0
   const data: [number, number, number][] = []

@@ -7,7 +7,7 @@ import { attempt } from '../../stores/toasts'
 export interface KipArray {
   id: string
   shape: number[]
-  data: number[]
+  data: Float32Array | Float64Array
   meta: Record<string, unknown>
 }
 
