@@ -57,7 +57,7 @@ export function transferOption(t: { distilled: number; random: number; width: nu
     animation: false,
     grid,
     tooltip: { trigger: 'axis', valueFormatter: (v: unknown) => `${(Number(v) * 100).toFixed(2)}%` },
-    xAxis: { type: 'category', data: [`KIP set (${perClass}/class)`, `random real (${perClass}/class)`] },
+    xAxis: { type: 'category', axisLabel: { interval: 0 }, data: [`KIP set (${perClass}/class)`, `random real (${perClass}/class)`] },
     yAxis: { type: 'value', name: t ? `test accuracy, width ${t.width}, ${t.steps} steps` : 'test accuracy', min: 0, max: 1, axisLabel: { formatter: (v: number) => `${Math.round(v * 100)}%` } },
     series: [{ type: 'bar', name: 'network test accuracy', barWidth: '40%', label: { show: true, position: 'top', formatter: (p: unknown) => `${(Number((p as { value: number }).value) * 100).toFixed(1)}%` }, data: t ? [t.distilled, t.random] : [] }],
   }
