@@ -55,8 +55,9 @@ export function parseActivation(text: string): ActivationSpec {
       want([0], `no parameters for ${name}`)
       return { name }
     case 'leaky_relu':
-      want([0, 1], 'leaky_relu:ALPHA')
-      return { name, alpha: args[0] ?? 0.01 }
+      // No silent default slope: 0.01 (PyTorch), 0.2 (TF) and 0.3 (Keras) are all common.
+      want([1], 'leaky_relu:ALPHA with the slope for x < 0, e.g. leaky_relu:0.1')
+      return { name, alpha: args[0]! }
     case 'abrelu':
       want([2], 'abrelu:A,B')
       return { name, a: args[0]!, b: args[1]! }

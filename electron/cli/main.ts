@@ -29,11 +29,30 @@ function mainHelp(): string {
   ].join('\n')
 }
 
-async function runCommand(cmd: CliCommand, argv: string[]): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
+/**
+ * `--depth -1` reaches parseArgs as an unknown option '-1'; a negative number right after a flag that
+ * takes a value is that flag's value, so it gets the flag's own range check and message.
+ */
+function joinNegativeValues(argv: string[], options: CliCommand['options']): string[] {
+  const out: string[] = []
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!
+    const next = argv[i + 1]
+    const opt = a.startsWith('--') && !a.includes('=') ? options?.[a.slice(2)] : undefined
+    if (opt?.type === 'string' && next !== undefined && /^-(\d|\.\d|inf|nan)/i.test(next)) {
+      out.push(`${a}=${next}`)
+      i++
+    } else out.push(a)
+  }
+  return out
+}
+
+async function runCommand(cmd: CliCommand, argvIn: string[]): Promise<number> {
+  if (argvIn.includes('--help') || argvIn.includes('-h')) {
     io.out(cmd.usage.endsWith('\n') ? cmd.usage : cmd.usage + '\n')
     return 0
   }
+  const argv = joinNegativeValues(argvIn, cmd.options)
   const parsed = parseArgs({ args: argv, options: { ...(cmd.options ?? {}) }, allowPositionals: Boolean(cmd.positionals), strict: true })
   checkChoices(parsed.values, cmd.choices)
   return cmd.run({ values: parsed.values as never, positionals: parsed.positionals, io })

@@ -79,9 +79,21 @@ export class EngineClient {
     return this.child?.pid
   }
 
+  /** The backend choice the running engine was started with (null: none running). */
+  private startedWith: BackendChoice | null = null
+
+  /**
+   * Called between jobs: an engine started before the user chose another backend is replaced, so the
+   * next run uses (and records) the choice even when a job was running at the moment it was made.
+   */
+  restartIfBackendChanged(): void {
+    if (this.child && this.startedWith !== null && this.startedWith !== this.backendChoice) this.kill()
+  }
+
   start(): Promise<BackendInfo> {
     if (this.ready) return this.ready
     const child = this.launch()
+    this.startedWith = this.backendChoice
     this.child = child
     this.ready = new Promise<BackendInfo>((resolve, reject) => {
       child.onMessage((m) => {

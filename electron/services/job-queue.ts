@@ -119,6 +119,7 @@ export class JobQueue extends EventEmitter<JobQueueEvents> {
     const next = this.queue.shift()!
     this.active = { ...next, cancelTimer: null, cancelling: false }
     const active = this.active
+    this.engine.restartIfBackendChanged()
     this.engine.start().then(
       () => {
         if (this.active !== active || active.cancelling) return

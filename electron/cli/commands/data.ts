@@ -1,7 +1,7 @@
 import path from 'node:path'
 import { randomUUID } from 'node:crypto'
 import type { CliCommand } from '../command'
-import { DATA_FORMATS, ImportOptions, Recipe, type DataFormat, type ImportOptionsInput, type RecipeInput } from '../../../shared/dataset'
+import { DATA_FORMATS, ImportOptions, Recipe, type DataFormat, type DatasetSummary, type ImportOptionsInput, type RecipeInput } from '../../../shared/dataset'
 import type { JobSpecInput } from '../../../shared/index'
 import { UserError } from '../../../shared/errors'
 import { executeJob } from '../../engine/jobs/execute'
@@ -9,7 +9,8 @@ import { DirArtifactSink } from '../../engine/jobs/dir-sink'
 import { createDataResolver } from '../../engine/jobs/data-resolver'
 import { EXAMPLES } from '../../engine/data/examples'
 import { formatInspect, inspectFile } from '../../engine/data/inspect'
-import { listDatasets } from '../../engine/data/dataset-store'
+import { getDatasetPreview, listDatasets } from '../../engine/data/dataset-store'
+import { DEFAULT_SPLIT, describeRecipe } from '../../engine/data/default-recipe'
 import { openProject } from '../../engine/store/project-db'
 import { progressReporter } from '../progress'
 
@@ -55,6 +56,8 @@ function recipeOptions(v: Values): RecipeInput | undefined {
   if (str(v.split)) {
     const [train, validation] = numbers('split', str(v.split)!, [1, 2])
     r.split = { train: train!, validation: validation ?? 0, seed, stratified: !v['no-stratify'] }
+  } else if (str(v.seed) !== undefined || v['no-stratify']) {
+    r.split = { ...DEFAULT_SPLIT, seed, stratified: !v['no-stratify'] }
   }
   if (str(v.subset)) r.subset = { perClass: Number(str(v.subset)), seed }
   if (str(v.scale)) r.scale = str(v.scale) as RecipeInput['scale']
@@ -104,11 +107,13 @@ Import options:
   --size H[,W]          image folder: resize every image to H×W
   --color C             auto (default) | grayscale | rgb
   --max-bytes N         refuse inputs needing more memory than N bytes
-Recipe options (stored with the dataset; every job applies them):
+Recipe options (stored with the dataset; every job applies them). Without them a dataset gets the
+default recipe, printed after the import: split 0.7,0.15 (test 15 %, stratified, seed 0); scale
+standardize for tabular data, none for images already in [0, 1] (min-max otherwise).
   --split TRAIN[,VAL]   seeded split fractions, the rest is test (stratified by class unless --no-stratify)
   --subset N            N rows per class (seeded), before the split
   --seed S              seed of the split and subset (default 0)
-  --scale S             none (default) | standardize | min-max
+  --scale S             none | standardize | min-max (default: see above)
   --l2                  scale rows to unit L2 norm
   --labels L            one-hot (default) | regression
 Other:
@@ -190,7 +195,18 @@ Other:
         }
         io.out(JSON.stringify(outcome.result, null, 2) + '\n')
         for (const a of sink.written) if (a.path) io.err(`wrote ${a.path}\n`)
-        if (project) io.err(`stored in ${path.resolve(project)}\n`)
+        if (project) {
+          io.err(`stored in ${path.resolve(project)}\n`)
+          const stored = outcome.result as DatasetSummary
+          const p = openProject(path.resolve(project))
+          try {
+            const { splitCounts, summary } = getDatasetPreview(p.db, stored.id, { limit: 0 })
+            const how = recipe ? 'recipe (defaults under your recipe options)' : 'recipe (default; change it with --split/--scale/... or on the Datasets page)'
+            io.err(`${how}:\n${describeRecipe(summary.recipe, splitCounts).map((l) => `  ${l}\n`).join('')}`)
+          } finally {
+            p.close()
+          }
+        }
         return 0
       }
       case 'list': {

@@ -2,6 +2,7 @@ import { basename } from 'node:path'
 import type { Database } from 'better-sqlite3'
 import { ImportOptions, type DataFormat, type DatasetSummary, type ImportOptionsInput, type RecipeInput } from '../../../shared/dataset'
 import { UserError } from '../../../shared/errors'
+import { withDefaults } from './default-recipe'
 import { exampleDataset, isExample } from './examples'
 import { memoryBudget } from './limits'
 import { prepareDataset, type PreparedDataset } from './prepare'
@@ -64,7 +65,7 @@ export async function loadForImport(path: string, format: DataFormat | 'auto', o
   return { prepared: prepareDataset(parsed, options, name), name, options }
 }
 
-/** Imports a file into the project: read, validate, then store in one transaction (all or nothing). */
+/** Imports a file into the project: read, validate, then store in one transaction (all or nothing), with the default recipe under `opts.recipe`. */
 export async function importDataset(
   db: Database,
   path: string,
@@ -73,7 +74,9 @@ export async function importDataset(
 ): Promise<DatasetSummary> {
   const { prepared, name } = await loadForImport(path, opts.format ?? 'auto', opts.options, hooks)
   hooks.progress?.(0.9, 'storing')
-  const summary = saveDataset(db, prepared, { name, source: isExample(path) ? path : basename(path), ...(opts.recipe ? { recipe: opts.recipe } : {}) })
+  // A fresh dataset gets the default recipe (split + scaling) under whatever the caller chose.
+  const recipe = withDefaults(prepared.schema, opts.recipe)
+  const summary = saveDataset(db, prepared, { name, source: isExample(path) ? path : basename(path), recipe })
   hooks.progress?.(1, 'stored')
   return summary
 }

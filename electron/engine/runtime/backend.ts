@@ -54,9 +54,14 @@ async function attempt(name: BackendName): Promise<void> {
   return tryCpu()
 }
 
-/** Initialises tfjs once per process (or again with another choice) and reports what was tried. */
-export async function initBackend(requested: BackendChoice = 'auto'): Promise<BackendInfo> {
-  if (current && current.requested === requested) return current
+/**
+ * Initialises tfjs once per process (or again with another choice) and reports what was tried.
+ * Without an argument it keeps whatever backend this process already chose (the user's `--backend` or
+ * settings choice), and only picks one automatically when none was chosen yet.
+ */
+export async function initBackend(requested?: BackendChoice): Promise<BackendInfo> {
+  if (current && (requested === undefined || current.requested === requested)) return current
+  requested ??= 'auto'
   const order: BackendName[] = requested === 'auto' ? [...BACKEND_ORDER] : [requested, ...BACKEND_ORDER.filter((b) => b !== requested)]
   const tried: BackendAttempt[] = []
   for (const name of order) {

@@ -23,6 +23,8 @@ export const ICON_PATHS = {
   alert: 'M12 3.5l9.5 16.5h-19zM12 10v4.5M12 17.3v.4',
   check: 'M5 12.5l4.5 4.5L19 7.5',
   gauge: 'M4.2 17.5a9 9 0 1 1 15.6 0M12 13l4-5M12 14.5a1.5 1.5 0 1 0 0-3 1.5 1.5 0 0 0 0 3z',
+  settings: 'M12 15.5a3.5 3.5 0 1 0 0-7 3.5 3.5 0 0 0 0 7zM12 2.5v3M12 18.5v3M2.5 12h3M18.5 12h3M5.3 5.3l2.1 2.1M16.6 16.6l2.1 2.1M5.3 18.7l2.1-2.1M16.6 7.4l2.1-2.1',
+  bell: 'M6 16v-5a6 6 0 0 1 12 0v5l1.5 2h-15zM10 20.5a2 2 0 0 0 4 0',
 } as const
 
 export type IconName = keyof typeof ICON_PATHS

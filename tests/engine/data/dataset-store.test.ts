@@ -21,7 +21,7 @@ describe('dataset storage', () => {
     const file = path.join(dir, 'big.npy')
     writeFileSync(file, encodeNpy(x, [n, d]))
     const db = memDb()
-    const s = await importDataset(db, file)
+    const s = await importDataset(db, file, { recipe: { scale: 'none' } })
     const chunks = db.prepare('SELECT field, chunk, length(data) AS bytes FROM dataset_chunks WHERE dataset_id = ? ORDER BY chunk').all(s.id) as { bytes: number }[]
     expect(chunks.length).toBe(Math.ceil((n * d * 4) / (4 * 1024 * 1024)))
     expect(chunks.every((c) => c.bytes <= 4 * 1024 * 1024)).toBe(true)

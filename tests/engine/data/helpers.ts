@@ -28,10 +28,10 @@ export function counts(db: Database.Database): { datasets: number; chunks: numbe
   }
 }
 
-/** Imports into a fresh db and returns the summary, x and y (recipe defaults: values as stored). */
+/** Imports into a fresh db and returns the summary, x and y (recipe scale 'none': values as stored). */
 export async function load(file: string, options: ImportOptionsInput = {}, format: DataFormat | 'auto' = 'auto') {
   const db = memDb()
-  const summary = await importDataset(db, file, { format, options })
+  const summary = await importDataset(db, file, { format, options, recipe: { scale: 'none' } })
   const x = loadDatasetRef(db, { type: 'dataset', datasetId: summary.id, split: 'all', field: 'x' }).matrix
   const y = summary.task === 'none' ? null : loadDatasetRef(db, { type: 'dataset', datasetId: summary.id, split: 'all', field: 'y' }).matrix
   return { db, summary, x, y }

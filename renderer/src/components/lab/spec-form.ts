@@ -104,7 +104,8 @@ export function defaultForm(kind: LabKind = 'width-sweep', datasetId = ''): LabF
     alpha: 0.1,
     abA: 1,
     abB: 0.2,
-    wStd: 1.4142,
+    // σ_w = 1 as in the CLI and neural-tangents' stax.Dense (W_std=1.0); √2 is the critical choice for ReLU.
+    wStd: 1,
     bias: true,
     bStd: 0.1,
     parameterization: 'ntk',
