@@ -166,7 +166,7 @@ describe('chart data', () => {
       series: { data: [number, number, number][]; markLine?: { data: Record<string, number>[] } }[]
     }
     expect(o.series[0]!.data).toHaveLength(16)
-    expect(o.series[0]!.data).toContainEqual([2, 1, 6])
+    expect(o.series[0]!.data).toContainEqual([2, 1, expect.any(Number), 6])
     expect(o.series[1]!.markLine!.data).toEqual([{ xAxis: 1.5 }, { yAxis: 1.5 }])
   })
 })
@@ -185,7 +185,7 @@ describe('experiments store', () => {
   it('Run saves the form as a spec, then runs that experiment and shows its run', async () => {
     const f = fakeApi({
       'experiments.list': () => [],
-      'datasets.list': () => [{ id: 'ds', name: 'mnist', source: 'example:mnist', format: 'idx', hash: 'h', createdAt: 1, rows: 10, xShape: [10, 784], task: 'classification', classes: 10, bytes: 1, recipe: { scale: 'none', l2Normalize: false, flatten: 'hwc', labels: 'one-hot' } }],
+      'datasets.list': () => [{ id: 'ds', name: 'mnist', source: 'example:mnist', format: 'idx', hash: 'h', createdAt: 1, rows: 10, xShape: [10, 784], task: 'classification', classes: 10, bytes: 1, recipe: { scale: 'none', l2Normalize: false, flatten: 'hwc', labels: 'one-hot', split: { train: 0.8, validation: 0, stratified: true, seed: 0 } } }],
       'experiments.save': (p) => experiment({ id: 'e9', name: p.name, spec: JobSpec.parse(p.spec) }),
       'experiments.run': () => ({ runId: 'run-7' }),
       'runs.get': () => ({ summary: summary({ id: 'run-7', experimentId: 'e9', kind: 'width-sweep' }), spec: {}, result: null, versions: {}, logs: [], metricNames: [], artifacts: [] }),

@@ -34,6 +34,9 @@ export async function loadLabData(ctx: JobContext, data: LabData): Promise<LabAr
   ctx.recordDatasetHash(await ctx.data.hash(ref(data, 'all', 'x', 1)))
   if (xTrain.rows < 2) throw new UserError('too_few_points', `the train part has ${xTrain.rows} rows`, 'Use a dataset with more rows or a larger train fraction in its split.')
   if (xTest.rows < 1) throw new UserError('too_few_points', 'the test part is empty', 'Give the dataset split a test fraction (e.g. 20 %).')
+  if (xTrain.rows < data.train || xTest.rows < data.test) {
+    ctx.log('info', `using ${xTrain.rows} train / ${xTest.rows} test points: the dataset's split holds fewer than the ${data.train} / ${data.test} asked for`)
+  }
   return { xTrain, yTrain, xTest, yTest, classTrain: classesOf(yTrain), classTest: classesOf(yTest), k: yTrain.cols }
 }
 

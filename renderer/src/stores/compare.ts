@@ -107,8 +107,8 @@ export const useCompare = defineStore('compare', () => {
   }
 
   function archOf(id: string): string {
-    const spec = info.value.get(id)?.spec as { arch?: unknown } | undefined
-    return spec?.arch ? describeArch(spec.arch) : '—'
+    const spec = info.value.get(id)?.spec as { arch?: unknown; widths?: unknown } | undefined
+    return spec?.arch ? describeArch(spec.arch, spec.widths) : '—'
   }
 
   function experimentOf(experimentId: string | null): string {

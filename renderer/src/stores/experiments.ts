@@ -3,6 +3,7 @@ import { computed, ref, shallowRef, toRaw, watch } from 'vue'
 import type { DatasetSummary } from '../../../shared/dataset'
 import type { Experiment, RunSummary } from '../../../shared/project'
 import { getApi } from '../api/index'
+import { labRequirement, type Requirement } from '../components/lab/requirements'
 import { buildSpec, defaultDataset, defaultForm, formFromSpec, isLabKind, type LabForm } from '../components/lab/spec-form'
 import { useRuns } from './runs'
 import { attempt, useToasts } from './toasts'
@@ -44,6 +45,20 @@ export const useExperiments = defineStore('experiments', () => {
   const labList = computed(() => list.value.filter((e) => isLabKind(e.spec.kind)).sort((a, b) => b.updatedAt - a.updatedAt))
   const selected = computed(() => list.value.find((e) => e.id === selectedId.value) ?? null)
   const datasetName = computed(() => datasets.value.find((d) => d.id === form.value.datasetId)?.name)
+  /** whether the chosen dataset can feed this experiment (labels, a split with train and test parts) */
+  const requirement = computed<Requirement>(() => labRequirement(datasets.value.find((d) => d.id === form.value.datasetId), loaded.value))
+
+  /** Applies the offered fix (a split) to the dataset's recipe, then re-reads the datasets. */
+  async function fixRequirement(): Promise<void> {
+    const fix = requirement.value.fix
+    const id = form.value.datasetId
+    if (!fix || !id) return
+    const saved = await attempt(() => getApi().invoke('datasets.setRecipe', { datasetId: id, recipe: fix.recipe }), 'Could not change the dataset recipe')
+    if (saved) {
+      datasets.value = datasets.value.map((d) => (d.id === saved.id ? saved : d))
+      useToasts().push('success', `${saved.name}: ${fix.label.toLowerCase()} (seed 0); change it on the Datasets page`)
+    }
+  }
 
   /** Runs of an experiment, newest first (from the live runs store). */
   function runsOf(id: string | null): RunSummary[] {
@@ -140,6 +155,9 @@ export const useExperiments = defineStore('experiments', () => {
 
   /** Saves the form, then starts a run of it; the charts switch to that run. */
   async function run(): Promise<string | undefined> {
+    // Refuse what would fail after the click; a dataset this window has not listed yet is the engine's to check.
+    const ds = datasets.value.find((d) => d.id === form.value.datasetId)
+    if (ds && !labRequirement(ds, true).ok) return undefined
     const saved = await save()
     if (!saved) return undefined
     const got = await attempt(() => getApi().invoke('experiments.run', { experimentId: saved.id }), 'Could not start the experiment')
@@ -178,5 +196,5 @@ export const useExperiments = defineStore('experiments', () => {
     if (selectedId.value === id) select(null)
   }
 
-  return { list, labList, datasets, loaded, busy, selectedId, selected, form, errors, dirty, shownRunId, datasetName, runsOf, load, reset, select, setForm, save, run, duplicate, remove }
+  return { list, labList, datasets, loaded, busy, selectedId, selected, form, errors, dirty, shownRunId, datasetName, requirement, fixRequirement, runsOf, load, reset, select, setForm, save, run, duplicate, remove }
 })

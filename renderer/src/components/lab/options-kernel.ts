@@ -21,24 +21,57 @@ export function heatmapFromArtifact(a: { shape: number[]; data: ArrayLike<number
 const SEQ_LIGHT = ['#f7fbff', '#c6dbef', '#6baed6', '#2171b5', '#08306b']
 const SEQ_DARK = ['#10151f', '#1f3a5f', '#2f6fa8', '#6fb0e8', '#e8f3ff']
 
+/** q-quantile (0..1) of sorted values, by linear interpolation. */
+function quantile(sorted: number[], q: number): number {
+  if (!sorted.length) return NaN
+  const x = q * (sorted.length - 1)
+  const i = Math.floor(x)
+  return sorted[i]! + (sorted[Math.min(i + 1, sorted.length - 1)]! - sorted[i]!) * (x - i)
+}
+
+/**
+ * Colour range of a kernel heatmap: the 2nd–98th percentile of the off-diagonal cells. The diagonal
+ * (k(x, x), usually the largest entries) would otherwise stretch the scale and wash out the class blocks,
+ * which is the structure the chart is for; cells beyond the range take the end colours.
+ */
+export function robustRange(h: Heatmap): { lo: number; hi: number; clipped: boolean } {
+  const s = h.size
+  const off: number[] = []
+  let min = Infinity
+  let max = -Infinity
+  for (let i = 0; i < s; i++) {
+    for (let j = 0; j < s; j++) {
+      const v = h.data[i * s + j]!
+      if (!Number.isFinite(v)) continue
+      if (v < min) min = v
+      if (v > max) max = v
+      if (i !== j) off.push(v)
+    }
+  }
+  if (!Number.isFinite(min)) return { lo: 0, hi: 1, clipped: false }
+  if (off.length < 4) return { lo: min, hi: max, clipped: false }
+  off.sort((a, b) => a - b)
+  let lo = quantile(off, 0.02)
+  let hi = quantile(off, 0.98)
+  if (!(hi > lo)) [lo, hi] = [min, max > min ? max : min + 1]
+  return { lo, hi, clipped: lo > min || hi < max }
+}
+
 /**
  * A kernel matrix sorted by class, block-averaged to s×s cells: row 0 at the top like a matrix, class
  * blocks outlined on a value axis laid over the cells (cell i spans [i, i+1]), class names at block centres.
  */
 export function heatmapOption(h: Heatmap, label: string, dark: boolean, classNames?: string[]): EChartsOption {
   const s = h.size
-  const cells: [number, number, number][] = []
-  let lo = Infinity
-  let hi = -Infinity
+  // [column, row, colour value clamped to the robust range, raw value for the tooltip]
+  const cells: [number, number, number, number][] = []
+  const { lo, hi } = robustRange(h)
   for (let i = 0; i < s; i++) {
     for (let j = 0; j < s; j++) {
       const v = h.data[i * s + j]!
-      cells.push([j, i, v])
-      if (v < lo) lo = v
-      if (v > hi) hi = v
+      cells.push([j, i, Math.min(hi, Math.max(lo, v)), v])
     }
   }
-  if (!Number.isFinite(lo)) [lo, hi] = [0, 1]
   const cats = Array.from({ length: s }, (_, i) => i)
   const inner = h.boundaries.map((b) => b.start).filter((p) => p > 0 && p < s)
   const centres = h.boundaries.map((b) => (b.start + b.end) / 2)
@@ -66,8 +99,8 @@ export function heatmapOption(h: Heatmap, label: string, dark: boolean, classNam
     grid: grid({ left: 44, right: 16, top: 10, bottom: 78 }),
     tooltip: {
       trigger: 'item',
-      formatter: (p: { seriesType: string; value: [number, number, number] }) =>
-        p.seriesType === 'heatmap' ? `${label} cell (${p.value[1]}, ${p.value[0]})<br/>mean kernel value <b>${formatNumber(p.value[2], 4)}</b>` : '',
+      formatter: (p: { seriesType: string; value: [number, number, number, number] }) =>
+        p.seriesType === 'heatmap' ? `${label} cell (${p.value[1]}, ${p.value[0]})<br/>mean kernel value <b>${formatNumber(p.value[3], 4)}</b>` : '',
     },
     xAxis: [
       { type: 'category', data: cats, show: false, gridIndex: 0 },
@@ -88,9 +121,13 @@ export function heatmapOption(h: Heatmap, label: string, dark: boolean, classNam
       itemWidth: 10,
       itemHeight: 160,
       precision: 3,
+      dimension: 2,
       inRange: { color: dark ? SEQ_DARK : SEQ_LIGHT },
       seriesIndex: 0,
-      textStyle: { fontSize: 11 },
+      // ECharts' default colour-bar text is dark grey, unreadable on the dark theme's surface.
+      textStyle: { fontSize: 11, color: dark ? '#d9dee8' : '#333a45' },
+      text: [`≥ ${formatNumber(hi, 3)}`, `≤ ${formatNumber(lo, 3)}`],
+      textGap: 6,
     },
     series: [
       { type: 'heatmap', name: label, xAxisIndex: 0, yAxisIndex: 0, data: cells, progressive: 0, emphasis: { disabled: true } },

@@ -10,11 +10,43 @@ export interface OverlayCurve {
   baseline?: boolean
 }
 
+/** What a metric's step counts, for the x axis: the swept width, gradient-descent steps, or plain steps. */
+export function stepLabel(metric: string): string {
+  if (/^rel_error/.test(metric)) return 'width (hidden units)'
+  if (/loss|accuracy|drift|mse/i.test(metric)) return 'gradient-descent step'
+  return 'step'
+}
+
+/**
+ * A metric with one value per run (a final accuracy, a fitted slope): one bar per run, the run on the
+ * category axis and its step, named after what it counts (e.g. the width), in the label.
+ */
+function scalarOption(curves: OverlayCurve[], metric: string, dark: boolean): EChartsOption {
+  const what = stepLabel(metric).split(' (')[0]!
+  let k = 0
+  const bars = curves.map((c) => {
+    const color = c.baseline ? infinityColor(dark) : runColor(k++, dark)
+    const step = c.steps[0]
+    return { value: c.values[0] ?? null, name: c.label, step, itemStyle: { color, ...(c.baseline ? { borderType: 'dashed', borderColor: color, borderWidth: 2 } : {}) } }
+  })
+  const stepsDiffer = new Set(bars.map((b) => b.step)).size > 1
+  const categories = curves.map((c, i) => (stepsDiffer && bars[i]!.step !== undefined ? `${c.label}\n${what} ${bars[i]!.step}` : c.label))
+  return {
+    animation: false,
+    grid: grid({ bottom: 70 }),
+    tooltip: { trigger: 'item' },
+    xAxis: { type: 'category', data: categories, name: stepsDiffer ? `run (${what})` : 'run', nameLocation: 'middle', nameGap: 50, axisLabel: { interval: 0, width: 150, overflow: 'truncate' } },
+    yAxis: yAxis('value', metric),
+    series: [{ type: 'bar', name: metric, barMaxWidth: 48, data: bars, label: { show: true, position: 'top', formatter: (p: { value: number }) => (typeof p.value === 'number' ? p.value.toPrecision(4) : '') } }],
+  }
+}
+
 /**
  * One metric from any number of runs on shared axes: one series per run (no cap), the pinned baseline in
  * ink, thicker and dashed, so every other run reads as a difference from it.
  */
 export function overlayOption(curves: OverlayCurve[], metric: string, dark: boolean, opts: { logX?: boolean; logY?: boolean } = {}): EChartsOption {
+  if (curves.length > 0 && curves.every((c) => c.values.length <= 1)) return scalarOption(curves, metric, dark)
   const logX = Boolean(opts.logX)
   const logY = Boolean(opts.logY)
   let k = 0
@@ -39,7 +71,7 @@ export function overlayOption(curves: OverlayCurve[], metric: string, dark: bool
     legend: legend({ type: 'scroll' }),
     tooltip: axisTooltip('step'),
     dataZoom: zoom(false),
-    xAxis: xAxis(logX ? 'log' : 'value', 'step'),
+    xAxis: xAxis(logX ? 'log' : 'value', stepLabel(metric)),
     yAxis: yAxis(logY ? 'log' : 'value', metric),
     series,
   }

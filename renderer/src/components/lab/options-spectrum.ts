@@ -82,6 +82,17 @@ export function modeDecayOption(a: SpectrumArtifact, dark: boolean): EChartsOpti
   }
 }
 
+/**
+ * Lower end of the loss axis: two decades under the smallest test loss. Train loss keeps falling towards
+ * 1e-30 and below (kernel regression interpolates); drawn in full it flattens the test curve, whose
+ * minimum is what the chart is for.
+ */
+export function lossAxisMin(testLoss: readonly number[]): number | undefined {
+  let m = Infinity
+  for (const v of testLoss) if (v > 0 && Number.isFinite(v) && v < m) m = v
+  return Number.isFinite(m) ? 10 ** (Math.floor(Math.log10(m)) - 2) : undefined
+}
+
 /** Train and test loss of the kernel dynamics vs time, with the test-optimal stopping time t* marked. */
 export function stoppingOption(a: SpectrumArtifact, dark: boolean): EChartsOption {
   const train = dark ? '#6b9bff' : '#3366d6'
@@ -94,9 +105,9 @@ export function stoppingOption(a: SpectrumArtifact, dark: boolean): EChartsOptio
     tooltip: axisTooltip('t'),
     dataZoom: zoom(),
     xAxis: xAxis('log', 'time t (gradient-descent steps)'),
-    yAxis: yAxis('log', 'loss (½·MSE)'),
+    yAxis: yAxis('log', 'loss (½·MSE)', lossAxisMin(a.testLoss) !== undefined ? { min: lossAxisMin(a.testLoss) } : {}),
     series: [
-      { type: 'line', name: 'train loss', showSymbol: false, lineStyle: { width: 2, color: train }, itemStyle: { color: train }, data: downsample(points(a.times, a.trainLoss, { logX: true, logY: true }), 2000, true) },
+      { type: 'line', name: 'train loss', clip: true, showSymbol: false, lineStyle: { width: 2, color: train }, itemStyle: { color: train }, data: downsample(points(a.times, a.trainLoss, { logX: true, logY: true }), 2000, true) },
       {
         type: 'line',
         name: 'test loss',

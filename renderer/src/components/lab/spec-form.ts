@@ -286,13 +286,15 @@ export function formFromSpec(spec: JobSpecInput, name = ''): LabForm | null {
 }
 
 /** "2×relu, σ_w 1.41, σ_b 0.1, ntk" for tables. */
-export function describeArch(arch: unknown): string {
+/** One line for an architecture; `widths` (sweeps, training vs theory) replaces the spec's own width. */
+export function describeArch(arch: unknown, widths?: unknown): string {
   const a = arch as Partial<FcArch> | undefined
   if (!a || typeof a.depth !== 'number' || !a.activation) return '—'
+  const ws = Array.isArray(widths) ? (widths.filter((w) => typeof w === 'number') as number[]) : []
   const act = a.activation
   const actText =
     act.name === 'leaky_relu' ? `leaky_relu(${act.alpha})` : act.name === 'abrelu' ? `abrelu(${act.a},${act.b})` : act.name === 'erf' && (act.a !== 1 || act.b !== 1 || act.c !== 0) ? `erf(${act.a},${act.b},${act.c})` : act.name
-  const width = a.width === undefined || a.width === 'inf' ? '∞' : String(a.width)
+  const width = ws.length ? (ws.length === 1 ? String(ws[0]) : `${Math.min(...ws)}–${Math.max(...ws)}`) : a.width === undefined || a.width === 'inf' ? '∞' : String(a.width)
   const bias = a.bStd === null || a.bStd === undefined ? 'no bias' : `σ_b ${a.bStd}`
   return `${a.depth}×${actText} · w ${width} · σ_w ${a.wStd ?? 1} · ${bias}${a.parameterization === 'standard' ? ' · standard' : ''}`
 }
