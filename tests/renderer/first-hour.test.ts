@@ -118,3 +118,16 @@ describe('runs table architecture (issue 14 #4)', () => {
     expect(describeArch(arch)).toContain('w ∞')
   })
 })
+
+describe('GUI errors in GUI words (issue 14 #8)', () => {
+  it('engine hints written for the CLI reach the screen without flags or a current folder', () => {
+    const t = useToasts()
+    t.push('error', 'Import failed: /x/missing.csv does not exist', 'Check the path (relative paths are taken from the current folder).')
+    t.push('error', 'Import failed: a.bin: cannot tell the file format', 'Supported: CSV/TSV, NPY, NPZ, IDX (MNIST ubyte, .gz), JSON/JSON Lines, or a folder of images; pass --format to choose one.')
+    t.push('error', 'Import failed: missing values', "Choose what to do with them: missing 'drop' removes those rows, missing 'mean' fills in the column mean (CLI: --missing drop|mean).")
+    for (const x of t.history) {
+      expect(x.hint).not.toMatch(/--[a-z]|current folder|CLI/)
+    }
+    expect(t.history[1]!.hint).toMatch(/choose the format in the import options/)
+  })
+})

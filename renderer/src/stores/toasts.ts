@@ -1,6 +1,7 @@
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
 import { toApiError } from '../api/index'
+import { guiWords } from '../api/gui-words'
 
 export type ToastKind = 'error' | 'info' | 'success'
 
@@ -32,7 +33,9 @@ export const useToasts = defineStore('toasts', () => {
     timers.set(id, setTimeout(() => dismiss(id), ms))
   }
 
-  function push(kind: ToastKind, message: string, hint?: string): number {
+  function push(kind: ToastKind, rawMessage: string, rawHint?: string): number {
+    const message = guiWords(rawMessage)
+    const hint = guiWords(rawHint)
     const id = next++
     const toast: Toast = hint ? { id, kind, message, hint, t: Date.now() } : { id, kind, message, t: Date.now() }
     toasts.value.push(toast)
