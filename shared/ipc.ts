@@ -51,7 +51,8 @@ export const methods = {
   'settings.get': method(Empty, Settings),
   'settings.set': method(Settings.partial().strict(), Settings),
   'project.current': method(Empty, ProjectInfo.nullable()),
-  'project.new': method(z.object({ path: FilePath.optional() }).strict().default({}), ProjectInfo),
+  /** examples: fill the new project with the bundled example datasets (MNIST, Iris, moons, spirals) */
+  'project.new': method(z.object({ path: FilePath.optional(), examples: z.boolean().optional() }).strict().default({}), ProjectInfo),
   'project.open': method(z.object({ path: FilePath }).strict(), ProjectInfo),
   'project.saveAs': method(z.object({ path: FilePath }).strict(), ProjectInfo),
   'project.close': method(Empty, z.null()),

@@ -10,6 +10,7 @@ import { JobQueue } from './job-queue'
 import { ProjectService } from './project-service'
 import { SettingsStore } from './settings-store'
 import { ExperimentStore } from '../engine/store/experiments'
+import { createExampleProject } from '../engine/data/examples'
 import { listDatasets, getDatasetPreview, setRecipe, deleteDataset } from '../engine/data/dataset-store'
 import { artifactMeta, readArtifactArray, readArtifactJson } from '../engine/store/artifacts'
 
@@ -136,7 +137,10 @@ export class Services {
       'project.current': () => this.project.info(),
       'project.new': async (p) => {
         await this.jobs.cancelAll()
-        return this.project.create(p.path)
+        const info = this.project.create(p.path)
+        if (!p.examples) return info
+        await createExampleProject(this.requireProject().handle.db)
+        return this.project.info()
       },
       'project.open': async (p) => {
         await this.jobs.cancelAll()

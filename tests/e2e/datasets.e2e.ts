@@ -140,8 +140,12 @@ describe('datasets in Chromium via ntkw serve', () => {
     await page.locator('.statusbar .conn.open').waitFor()
 
     // --- a fresh project, saved under a real path
+    // New asks for a name and a place (and offers the example datasets, declined here)
     await page.click('[data-testid=action-new]')
-    await page.locator('[data-testid=project-name]').filter({ hasText: 'untitled' }).waitFor()
+    await page.fill('[data-testid=path-input]', path.join(tmp, 'projects', 'first-draft.ntkw'))
+    await page.uncheck('[data-testid=new-examples]')
+    await page.click('[data-testid=path-submit]')
+    await page.locator('[data-testid=project-name]').filter({ hasText: 'first-draft' }).waitFor()
     const projectFile = path.join(tmp, 'projects', 'data.ntkw')
     await page.click('[data-testid=action-save-as]')
     await page.fill('[data-testid=path-input]', projectFile)

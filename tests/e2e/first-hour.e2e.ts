@@ -235,6 +235,16 @@ describe('a newcomer’s first hour, in Chromium', () => {
     expect(cpuRun.summary.backend).toBe('cpu')
     expect(((cpuRun.result as { ntk: { testAccuracy: number } }).ntk.testAccuracy)).toBeGreaterThan(0.9)
 
+    // --- New asks for a name and a place, and brings the example datasets
+    await page.click('[data-page=project]')
+    await page.click('[data-testid=action-new]')
+    await page.fill('[data-testid=path-input]', path.join(tmp, 'second.ntkw'))
+    expect(await page.isChecked('[data-testid=new-examples]')).toBe(true)
+    await page.click('[data-testid=path-submit]')
+    await page.locator('[data-testid=project-name]').filter({ hasText: 'second' }).waitFor({ timeout: 60_000 })
+    await page.click('[data-page=datasets]')
+    for (const name of ['mnist', 'iris', 'moons', 'spirals']) await page.locator(`[data-testid=dataset-row][data-name="${name}"]`).waitFor({ timeout: 30_000 })
+
     expect(notFound, 'no request answered 404 (favicon included)').toEqual([])
     expect(pageErrors).toEqual([])
   }, 600_000)

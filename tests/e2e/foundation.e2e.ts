@@ -106,9 +106,13 @@ describe('foundation in Chromium via ntkw serve', () => {
     await page.locator('[data-testid=status-backend]').filter({ hasText: /tensorflow|wasm|cpu/ }).waitFor({ timeout: 60_000 })
     await page.locator('.statusbar .conn.open').waitFor()
 
-    // --- create a project: New (untitled scratch project), then Save As to a real path
+    // --- create a project: New (asks for its place), then Save As to another path
+    // New asks for a name and a place (and offers the example datasets, declined here)
     await page.click('[data-testid=action-new]')
-    await page.locator(sel.projectName).filter({ hasText: 'untitled' }).waitFor()
+    await page.fill('[data-testid=path-input]', path.join(tmp, 'projects', 'first-draft.ntkw'))
+    await page.uncheck('[data-testid=new-examples]')
+    await page.click('[data-testid=path-submit]')
+    await page.locator(sel.projectName).filter({ hasText: 'first-draft' }).waitFor()
     const projectFile = path.join(tmp, 'projects', 'foundation.ntkw')
     await page.click('[data-testid=action-save-as]')
     await page.fill('[data-testid=path-input]', projectFile)

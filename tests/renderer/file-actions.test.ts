@@ -72,7 +72,8 @@ describe('file actions', () => {
 
   it('menu events from the native menu run the same actions', async () => {
     const f = fakeApi({
-      'project.new': () => ({ ...project('/tmp/Untitled.ntkw'), untitled: true }),
+      'dialog.saveProject': () => '/tmp/New.ntkw',
+      'project.new': (p) => project(p?.path ?? '/tmp/Untitled.ntkw'),
       'project.open': (p) => project(p.path),
       'project.close': () => null,
       'project.recent': () => [],
@@ -83,7 +84,9 @@ describe('file actions', () => {
     const actions = useFileActions()
     actions.menu({ action: 'new' })
     await flush()
-    expect(useProject().current?.untitled).toBe(true)
+    // New asks for a place first (native dialog), then creates the project there with the examples
+    expect(useProject().current?.path).toBe('/tmp/New.ntkw')
+    expect(f.callsOf('project.new').map((c) => c.params)).toEqual([{ path: '/tmp/New.ntkw', examples: true }])
     actions.menu({ action: 'openRecent', path: '/r.ntkw' })
     await flush()
     expect(useProject().current?.path).toBe('/r.ntkw')
@@ -95,6 +98,6 @@ describe('file actions', () => {
     expect(useApp().theme).toBe('dark')
     actions.menu({ action: 'about' })
     expect(useUi().aboutOpen).toBe(true)
-    expect(f.calls.map((c) => c.method).filter((m) => m !== 'project.recent')).toEqual(['project.new', 'project.open', 'project.close', 'settings.set'])
+    expect(f.calls.map((c) => c.method).filter((m) => m !== 'project.recent')).toEqual(['dialog.saveProject', 'project.new', 'project.open', 'project.close', 'settings.set'])
   })
 })

@@ -14,23 +14,31 @@ export function fitScaler(x: Float32Array | Uint8Array, d: number, scale: number
   const n = fitRows.length
   if (n === 0) throw new UserError('bad_recipe', 'the rows used to fit the scaling are empty', 'Give the training part of the split at least one row.')
   if (kind === 'standardize') {
+    // Two passes (mean, then squared deviations, each scaled by the column's largest magnitude): exact
+    // enough for float32 values anywhere up to ±3.4e38, where E[v²] − E[v]² loses everything.
+    const big = new Float64Array(d)
+    for (const r of fitRows) {
+      const b = r * d
+      for (let j = 0; j < d; j++) big[j] = Math.max(big[j]!, Math.abs(x[b + j]! * scale))
+    }
     const sum = new Float64Array(d)
+    for (const r of fitRows) {
+      const b = r * d
+      for (let j = 0; j < d; j++) if (big[j]! > 0) sum[j]! += (x[b + j]! * scale) / big[j]!
+    }
+    for (let j = 0; j < d; j++) shift[j] = (sum[j]! / n) * big[j]!
     const sq = new Float64Array(d)
-    const ref = new Float64Array(d)
-    for (let j = 0; j < d; j++) ref[j] = x[fitRows[0]! * d + j]! * scale
     for (const r of fitRows) {
       const b = r * d
       for (let j = 0; j < d; j++) {
-        const t = x[b + j]! * scale - ref[j]!
-        sum[j]! += t
+        if (big[j]! === 0) continue
+        const t = (x[b + j]! * scale - shift[j]!) / big[j]!
         sq[j]! += t * t
       }
     }
     for (let j = 0; j < d; j++) {
-      const m = sum[j]! / n
-      const sd = Math.sqrt(Math.max(0, sq[j]! / n - m * m))
-      shift[j] = ref[j]! + m
-      mul[j] = sd > 1e-12 * Math.max(1, Math.abs(shift[j]!)) ? 1 / sd : 0
+      const sd = Math.sqrt(sq[j]! / n) * big[j]!
+      mul[j] = Number.isFinite(sd) && sd > 1e-12 * Math.max(1, Math.abs(shift[j]!)) ? 1 / sd : 0
     }
     return { shift, mul }
   }
@@ -81,6 +89,10 @@ export function applyRecipeX(
     for (let j = 0; j < d; j++) {
       const src = perm ? perm[j]! : j
       const v = (x[b + src]! * scale - shift[src]!) * mul[src]!
+      // The scaling is fitted on the train part: a row far outside it can leave float32's range.
+      if (!Number.isFinite(Math.fround(v))) {
+        throw new UserError('bad_scaling', `feature ${src + 1} of row ${rows[i]! + 1} is out of float32 range after '${recipe.scale}' scaling (the value ${x[b + src]! * scale} is far outside the training rows)`, "Choose scale 'none' or 'min-max' in the recipe, or remove that row.")
+      }
       row[j] = v
       norm += v * v
     }

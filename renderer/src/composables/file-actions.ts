@@ -18,10 +18,15 @@ export function useFileActions() {
   const ui = useUi()
   const native = (): boolean => app.info?.nativeDialogs === true
 
+  /** File ▸ New asks for a name and a place first, and fills the project with the example datasets. */
   async function newProject(): Promise<void> {
-    // An untitled scratch project; Save As gives it a name and a place.
-    await project.newProject()
-    ui.go('project')
+    if (!native()) {
+      void project.loadRecent()
+      ui.pathDialog = 'new'
+      return
+    }
+    const path = await attempt(() => getApi().invoke('dialog.saveProject'))
+    if (path && (await project.newProject(path, true))) ui.go('project')
   }
 
   async function open(): Promise<void> {

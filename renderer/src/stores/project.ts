@@ -36,8 +36,8 @@ export const useProject = defineStore('project', () => {
     }
   }
 
-  const newProject = (path?: string): Promise<boolean> =>
-    run('Could not create the project', () => getApi().invoke('project.new', path ? { path } : {}), (p) => `Created ${p?.name ?? 'project'}`)
+  const newProject = (path?: string, examples = false): Promise<boolean> =>
+    run('Could not create the project', () => getApi().invoke('project.new', { ...(path ? { path } : {}), ...(examples ? { examples } : {}) }), (p) => `Created ${p?.name ?? 'project'}${examples ? ' with the example datasets' : ''}`)
   const open = (path: string): Promise<boolean> =>
     run('Could not open the project', () => getApi().invoke('project.open', { path }), (p) => `Opened ${p?.name ?? 'project'}`)
   const saveAs = (path: string): Promise<boolean> =>
