@@ -206,7 +206,8 @@ describe('datasets in Chromium via ntkw serve', () => {
     await page.locator(row('pets.csv')).waitFor({ timeout: 60_000 })
     // the new dataset is selected once its import succeeds
     await page.locator('[data-testid=detail-name]').filter({ hasText: /^pets\.csv$/ }).waitFor()
-    await checkCsv({ all: 25, train: 25, validation: 0, test: 0 })
+    // imported with the default recipe: a stratified 70 / 15 / 15 split of classes of 10, 10 and 5 rows
+    await checkCsv({ all: 25, train: 18, validation: 5, test: 2 })
 
     // --- a split: 60 % train, 20 % validation, stratified; invalid fractions are refused inline first
     await page.check('[data-testid=recipe-split]')

@@ -109,7 +109,11 @@ export const useDatasets = defineStore('datasets', () => {
       const hash = p.summary.datasetHash
       const made = list.value.find((d) => d.hash === hash)
       if (mine && made) {
-        useToasts().push('success', `Imported ${made.name}: ${made.rows.toLocaleString('en-US')} rows`)
+        // summaries from an older server may lack the recipe
+        const r = (made as Partial<typeof made>).recipe
+        const sp = r?.split
+        const recipe = [sp ? `split ${Math.round(sp.train * 100)} / ${Math.round(sp.validation * 100)} / ${Math.round((1 - sp.train - sp.validation) * 100)}` : 'no split', !r || r.scale === 'none' ? 'values as they are' : r.scale === 'standardize' ? 'standardised' : 'min–max scaled']
+        useToasts().push('success', `Imported ${made.name}: ${made.rows.toLocaleString('en-US')} rows`, `Recipe: ${recipe.join(', ')}; change it under Recipe below.`)
         void select(made.id)
       }
     })
