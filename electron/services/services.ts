@@ -138,9 +138,8 @@ export class Services {
       'project.new': async (p) => {
         await this.jobs.cancelAll()
         const info = this.project.create(p.path)
-        if (!p.examples) return info
-        await createExampleProject(this.requireProject().handle.db)
-        return this.project.info()
+        if (p.examples) await createExampleProject(this.requireProject().handle.db)
+        return info
       },
       'project.open': async (p) => {
         await this.jobs.cancelAll()
