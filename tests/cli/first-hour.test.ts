@@ -72,8 +72,9 @@ describe('first hour from the CLI', () => {
     expect(out.backend).toBe('cpu')
     expect(out.result.backend).toBe('cpu')
     const bad = ntkw(['run', spec, '--backend', 'gpu'])
-    expect(bad.code).toBe(1)
-    expect(bad.err).toMatch(/--backend gpu: expected one of auto, tensorflow-gpu, tensorflow, wasm, cpu/)
+    expect(bad.code).not.toBe(0)
+    expect(bad.err).toMatch(/--backend gpu/)
+    expect(bad.err).toMatch(/auto, tensorflow-gpu, tensorflow, wasm, cpu/)
     expect(bad.err).not.toMatch(/invalid_enum_value|"code"/)
   })
 
