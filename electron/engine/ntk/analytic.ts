@@ -123,6 +123,8 @@ export interface TileRunInfo {
   workers: number
   tileSize: number
   phases: { computeMs: number; storeMs: number; firstTileMs: number; wallMs: number }
+  /** the tfjs backends the tiles were computed on (the job's own) */
+  backends: string[]
 }
 
 /**
@@ -199,9 +201,10 @@ export async function forEachKernelTile(
       cache.dispose()
     }
     if (signal?.aborted) throw new CancelledError()
-    return { rows, cols, workers: 1, tileSize, phases: { ...phases, wallMs: performance.now() - began } }
+    return { rows, cols, workers: 1, tileSize, phases: { ...phases, wallMs: performance.now() - began }, backends: [backendInfo()!.active] }
   }
 
+  const chosen = backendInfo() ?? (await initBackend())
   const xs = toFloat32(x, true)
   const init: InitMessage = {
     type: 'init',
@@ -212,9 +215,11 @@ export async function forEachKernelTile(
     d,
     arch,
     kernels,
+    backend: chosen.choice,
   }
-  await runOnWorkers(url, workers, init, tasks, consume, signal)
-  return { rows, cols, workers, tileSize, phases: { ...phases, wallMs: performance.now() - began } }
+  const backends = new Set<string>()
+  await runOnWorkers(url, workers, init, tasks, consume, signal, (b) => backends.add(b))
+  return { rows, cols, workers, tileSize, phases: { ...phases, wallMs: performance.now() - began }, backends: [...backends] }
 }
 
 /** NNGP and/or NTK of an FcArch between x and x2 (or x with itself), fully in memory. */

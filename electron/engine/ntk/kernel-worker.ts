@@ -29,11 +29,11 @@ port.on('message', async (m: InitMessage | TileRequest | ReleaseMessage) => {
       return
     }
     if (m.type === 'init') {
-      await initBackend()
+      const info = await initBackend(m.backend)
       const x = new Float32Array(m.x)
       setup?.cache.dispose()
       setup = { msg: m, layers: fcLayers(m.arch), x, x2: m.x2 ? new Float32Array(m.x2) : x, cache: new TileInputCache() }
-      reply({ type: 'ready' })
+      reply({ type: 'ready', backend: info.active })
       return
     }
     if (!setup) throw new Error('tile requested before init')

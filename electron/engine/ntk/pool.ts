@@ -65,6 +65,7 @@ export async function runOnWorkers(
   tasks: TileTask[],
   consume: (task: TileTask, out: FinishedTile) => void,
   signal?: AbortSignal,
+  onReady?: (backend: string) => void,
 ): Promise<void> {
   if (signal?.aborted) throw new CancelledError()
   if (tasks.length === 0) return
@@ -95,6 +96,7 @@ export async function runOnWorkers(
           if (settled) return
           // two requests in flight per worker: it starts the next tile while this thread stores the last one
           if (r.type === 'ready') {
+            onReady?.(r.backend)
             for (let i = 0; i < IN_FLIGHT; i++) dispatch(w)
             return
           }

@@ -1,4 +1,5 @@
 import type { FcArch } from '../../../shared/arch'
+import type { BackendName } from '../../../shared/backend'
 import type { KernelName } from './tile'
 import type { FinishedTile } from './tile-finish'
 
@@ -13,6 +14,8 @@ export interface InitMessage {
   d: number
   arch: FcArch
   kernels: KernelName[]
+  /** the backend the job runs on: tiles are computed on the same one */
+  backend: BackendName
 }
 
 export interface TileRequest {
@@ -30,6 +33,6 @@ export interface ReleaseMessage {
 }
 
 export type WorkerReply =
-  | { type: 'ready' }
+  | { type: 'ready'; backend: string }
   | ({ type: 'tile'; id: number } & FinishedTile)
   | { type: 'error'; id: number | null; message: string; code: string; hint?: string }
