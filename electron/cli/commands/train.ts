@@ -87,10 +87,12 @@ ARCH.json: {"input": [h, w, c] (optional: taken from X), "layers": [...], "reado
   {"type": "dropout", "rate": 0.25}       {"type": "batchnorm"}                   {"type": "relu"}
   {"type": "activation", "activation": "gelu"}
   "readout": true (default) appends a Dense layer with one unit per class. 2-D inputs (n, d) are reshaped to
-  [h, w, c] when the sizes agree. Example, a small CNN for 28×28 digits:
-  {"input": [28, 28, 1], "layers": [{"type": "conv2d", "filters": 16, "activation": "relu"}, {"type": "maxpool2d"},
-   {"type": "conv2d", "filters": 32, "activation": "relu"}, {"type": "maxpool2d"}, {"type": "flatten"},
-   {"type": "dense", "units": 64, "activation": "relu"}]}
+  [h, w, c] when the sizes agree. Example, a small CNN for 28×28 digits (97.75 % on 2 000 held-out MNIST
+  digits after 8 000 training digits with --epochs 10 --batch 64 --lr 2e-3 --schedule cosine):
+  {"input": [28, 28, 1], "layers": [
+   {"type": "conv2d", "filters": 16, "padding": "same", "activation": "relu"}, {"type": "batchnorm"}, {"type": "maxpool2d"},
+   {"type": "conv2d", "filters": 32, "padding": "same", "activation": "relu"}, {"type": "batchnorm"}, {"type": "maxpool2d"},
+   {"type": "flatten"}, {"type": "dense", "units": 64, "activation": "relu"}, {"type": "dropout", "rate": 0.25}]}
 
 Training:
   --epochs N              passes over the training rows (default 15)
