@@ -10,6 +10,7 @@ const modules: Record<string, () => Promise<BenchModule>> = {
   linalg: () => import('./linalg'),
   'efficient-ntk': () => import('./efficient-ntk'),
   kip: () => import('./kip'),
+  models: () => import('./models'),
 }
 
 const only = process.argv.slice(2).filter((a) => !a.startsWith('-'))
