@@ -1,12 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core'
-// the tfjs forms are differentiated by training: make sure every op's gradient is registered
-import '@tensorflow/tfjs-core/dist/register_all_gradients'
 import type { LogitBatch, LossResult } from './batch'
 import { ce64, ceTf } from './ce'
 import { dkd64, dkdTf, type DkdParams } from './dkd'
 import { kd64, kdTf, type KdParams } from './kd'
 import { nkd64, nkdTf, type NkdParams } from './nkd'
 import { topkld64, topkldTf, type TopkldParams } from './topkld'
+import { ensureGradients } from './tf-gradients'
 
 export type { LogitBatch, LossResult } from './batch'
 
@@ -59,6 +58,7 @@ export function lossValue64(kind: TeacherLossKind, b: LogitBatch, p: LossParams)
 
 /** The same loss as a tfjs scalar, differentiable in `zs` (training). */
 export function lossTf(kind: TeacherLossKind, zs: tf.Tensor2D, zt: tf.Tensor2D, oneHot: tf.Tensor2D, p: LossParams): tf.Scalar {
+  ensureGradients()
   switch (kind) {
     case 'ce':
       return ceTf(zs, oneHot)

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core'
-import '@tensorflow/tfjs-core/dist/register_all_gradients'
 import { UserError } from '../../../../shared/errors'
 import { checkBatch, logSoftmaxRow, type LogitBatch, type LossResult } from './batch'
 import { maskTarget } from './nkd'
+import { ensureGradients } from './tf-gradients'
 
 export interface UskdParams {
   alpha: number
@@ -121,6 +121,7 @@ export function uskd64(b: UskdBatch, p: UskdParams): UskdResult {
  */
 export function uskdTf(zs: tf.Tensor2D, zw: tf.Tensor2D, oneHot: tf.Tensor2D, soft: { targetWeight: tf.Tensor1D; zipf: tf.Tensor2D }, p: UskdParams): tf.Scalar {
   checkUskd(p)
+  ensureGradients()
   return tf.tidy(() => {
     const C = zs.shape[1]
     const lsY = tf.sum(tf.mul(oneHot, tf.logSoftmax(zs)), 1)
