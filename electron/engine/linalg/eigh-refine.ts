@@ -5,6 +5,7 @@ import type { Eigh } from './eigh'
 // `eigh`: with X the approximate eigenvectors (columns),
 //   R = I − XᵀX,  S = XᵀAX,  λ̃ᵢ = sᵢᵢ/(1 − rᵢᵢ),
 //   Eᵢⱼ = (sᵢⱼ + λ̃ⱼ rᵢⱼ)/(λ̃ⱼ − λ̃ᵢ) when |λ̃ᵢ − λ̃ⱼ| > δ, else rᵢⱼ/2  (δ = 2(‖S − diag λ̃‖ + ‖A‖‖R‖)),
+//   repeated until converged (usually 2–3 passes from float32).
 //   X ← X + XE.
 // Convergence is quadratic: float32 eigenvectors (orthogonality ~1e-6) come out near float64 accuracy for
 // separated eigenvalues; within a cluster narrower than δ the vectors are only re-orthogonalised, which is
@@ -59,7 +60,9 @@ export async function refineEigh(a: Float32Array | Float64Array, eig: Eigh | { n
   let x = Float64Array.from(eig.vectors)
   const a64 = a instanceof Float64Array ? a : Float64Array.from(a)
   const normA = frob(a64)
-  const iterations = opts.iterations ?? 2
+  // stop once XᵀX = I and XᵀAX is diagonal to ~1e-12; a float32 start needs 2–3 passes (pairs whose gap is
+  // small against ‖A‖ take large rotations in the first pass and leave the quadratic regime only after it)
+  const iterations = opts.iterations ?? 4
   let lam = new Float64Array(n)
   for (let it = 0; it < iterations; it++) {
     const step = (f: number) => opts.onStep?.((it + f) / iterations)
@@ -77,7 +80,9 @@ export async function refineEigh(a: Float32Array | Float64Array, eig: Eigh | { n
     for (let i = 0; i < n; i++) lam[i] = s[i * n + i]! / (1 - r[i * n + i]!)
     const off = Float64Array.from(s)
     for (let i = 0; i < n; i++) off[i * n + i] = off[i * n + i]! - lam[i]!
-    const delta = 2 * (frob(off) + normA * frob(r))
+    // below ~n·u·‖A‖ the gaps are rounding noise: dividing by them would break orthogonality
+    if (frob(r) <= 1e-12 && frob(off) <= 1e-12 * normA) break
+    const delta = Math.max(2 * (frob(off) + normA * frob(r)), 64 * n * Number.EPSILON * normA)
     const e = new Float64Array(n * n)
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < n; j++) {

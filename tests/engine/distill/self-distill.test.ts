@@ -58,7 +58,7 @@ describe('float64 refinement of the eigendecomposition', () => {
     const e = await eigh(G, n)
     const ref = await refineEigh(G, e, { diagnostics: true })
     expect(ref.relResidual!).toBeLessThan(1e-9)
-    expect(ref.orthogonality!).toBeLessThan(1e-11)
+    expect(ref.orthogonality!).toBeLessThan(1e-10)
     // the float32 input was far from that (so the test can fail)
     let orth32 = 0
     for (let i = 0; i < n; i++) {
