@@ -2,8 +2,10 @@ import { z } from 'zod'
 import { FcArch } from '../arch'
 import { DataRef } from './data-ref'
 import { LabKernelSpec, LabSpectrumSpec, TrainVsTheorySpec, WidthSweepSpec } from './lab'
+import { SelfDistillSpec } from './distill'
 
 export { LabData, LabKernelSpec, LabSpectrumSpec, TrainVsTheorySpec, WidthSweepSpec } from './lab'
+export { SelfDistillSpec } from './distill'
 import { ImportOptions, Recipe } from '../dataset'
 
 // Every computation is a job. A JobSpec is plain JSON: saved in the project as an experiment, sent to the
@@ -162,6 +164,7 @@ export const JobSpec = z.discriminatedUnion('kind', [
   TrainVsTheorySpec,
   LabSpectrumSpec,
   DistillSpec,
+  SelfDistillSpec,
   KipSpec,
   QuantizeSpec,
 ])

@@ -7,7 +7,8 @@ import { lossCommand } from './loss'
 import { predictCommand } from './predict'
 import { runCommand } from './run'
 import { schemaCommand } from './schema'
+import { selfDistillCommand } from './self-distill'
 import { serveCommand } from './serve'
 
 // Every `ntkw` subcommand, in the order `ntkw --help` lists them.
-export const commands: CliCommand[] = [infoCommand, runCommand, schemaCommand, serveCommand, kernelCommand, empiricalCommand, predictCommand, dataCommand, lossCommand]
+export const commands: CliCommand[] = [infoCommand, runCommand, schemaCommand, serveCommand, kernelCommand, empiricalCommand, predictCommand, dataCommand, lossCommand, selfDistillCommand]
