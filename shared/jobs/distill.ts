@@ -35,6 +35,11 @@ export const SelfDistillSpec = z.object({
   optimal: z.boolean().default(true),
   /** share of the train part held out to choose the optimal α (every curve then fits the remaining rows) */
   validationFraction: z.number().min(0.05).max(0.5).default(0.2),
+  /**
+   * share of training labels replaced by a uniformly random class (seeded; one-hot targets only): the noisy-label
+   * setting where self-distillation's extra regularisation pays off. Test labels stay clean.
+   */
+  labelNoise: z.number().min(0).max(0.9).default(0),
   /** save the test predictions (steps, m, k) of the first α as the 'predictions' artifact */
   savePredictions: z.boolean().default(false),
   /** save the curves and shrinkage data as the 'self-distill' JSON artifact (the app's charts read it) */

@@ -22,6 +22,8 @@ export interface SelfDistillInput {
   steps: number
   optimal: boolean
   validationFraction: number
+  /** share of training rows whose one-hot label is replaced by a random class (seeded) */
+  labelNoise?: number
   seed: number
   signal?: AbortSignal
   progress?: (fraction: number, message: string) => void
@@ -117,8 +119,9 @@ export async function runSelfDistill(inp: SelfDistillInput): Promise<SelfDistill
     valIdx = Int32Array.from(perm.subarray(0, v)).sort()
     fitIdx = Int32Array.from(perm.subarray(v)).sort()
   }
+  const yTrain = inp.labelNoise ? withLabelNoise(inp.yTrain, inp.labelNoise, inp.seed) : inp.yTrain
   const xFit = rowsOf(inp.xTrain, fitIdx)
-  const yFit = rowsOf(inp.yTrain, fitIdx)
+  const yFit = rowsOf(yTrain, fitIdx)
   const n = xFit.rows
   const m = inp.xTest.rows
   const r = valIdx.length
@@ -166,11 +169,27 @@ export async function runSelfDistill(inp: SelfDistillInput): Promise<SelfDistill
   }
   if (inp.optimal) {
     progress(0.95, 'optimal α per step')
-    const sched = optimalSchedule(sp, Float32Array.from(kVal), Float64Array.from(rowsOf(inp.yTrain, valIdx).data), r, steps)
+    const sched = optimalSchedule(sp, Float32Array.from(kVal), Float64Array.from(rowsOf(yTrain, valIdx).data), r, steps)
     curves.push({ ...evaluate(sched.weights, null, sched.alphas, false), alphaRaw: sched.raw })
   }
   progress(1, 'done')
   return { n, m, k, validation: r, lambda: sp.lambda, diagReg: inp.diagReg, kernel: inp.kernel, steps, curves, shrinkage: shrinkageCurves(sp, inp.alphas, steps), spectrum: { min: sp.d[0]!, max: sp.d[n - 1]!, clippedNegative: sp.clippedNegative }, predictions }
+}
+
+/** One-hot targets with a seeded share of rows relabelled to a uniformly random class (possibly the same one). */
+function withLabelNoise(y: Matrix, share: number, seed: number): Matrix {
+  const k = y.cols
+  const oneHot = k >= 2 && Array.prototype.every.call(y.data, (v: number) => v === 0 || v === 1)
+  if (!oneHot) throw new UserError('label_noise_needs_classes', 'label noise replaces class labels, but these targets are not one-hot rows', 'Use a classification dataset (one-hot targets), or set the label noise to 0.')
+  const rand = mulberry32((seed ^ 0x6e015e) >>> 0)
+  const out = Float32Array.from(y.data)
+  for (let i = 0; i < y.rows; i++) {
+    if (rand() >= share) continue
+    const c = Math.min(k - 1, Math.floor(rand() * k))
+    out.fill(0, i * k, (i + 1) * k)
+    out[i * k + c] = 1
+  }
+  return { data: out, rows: y.rows, cols: k }
 }
 
 function concat(a: Float32Array | Float64Array, b: Float32Array): Float32Array {

@@ -42,6 +42,7 @@ export const run: JobRunner<'self-distill'> = async (spec, ctx) => {
     steps: spec.steps,
     optimal: spec.optimal,
     validationFraction: spec.validationFraction,
+    labelNoise: spec.labelNoise,
     seed: spec.seed,
     signal: ctx.signal,
     progress: (f, msg) => ctx.progress(f, msg),
