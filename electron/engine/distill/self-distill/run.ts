@@ -1,8 +1,9 @@
 import type { FcArch } from '../../../../shared/index'
 import { UserError } from '../../../../shared/errors'
-import type { Matrix } from '../../jobs/context'
+import type { Matrix } from '../../core/matrix'
+import { accuracy, argmaxRows, meanSquaredError } from '../../core/metrics'
+import { shuffle, uniformStream } from '../../core/random'
 import { computeAnalyticKernels, type KernelName } from '../../ntk/analytic'
-import { mulberry32, shuffle } from '../../data/rng'
 import { constantAlphaWeights, crossTimes, dualCoefficients, optimalSchedule, ridgeDual, spectralProblem, trainPredictions, type SpectralProblem } from './solve'
 import { trainShrinkage } from './shrinkage'
 
@@ -62,31 +63,13 @@ export interface SelfDistillOutput {
   predictions: Float32Array
 }
 
-function argmaxRows(y: Matrix): Int32Array | null {
-  if (y.cols < 2) return null
-  const out = new Int32Array(y.rows)
-  for (let i = 0; i < y.rows; i++) {
-    let b = 0
-    for (let c = 1; c < y.cols; c++) if (y.data[i * y.cols + c]! > y.data[i * y.cols + b]!) b = c
-    out[i] = b
-  }
-  return out
+/** class per row for one-hot targets (null for a single output column: regression) */
+function classesOf(y: Matrix): Int32Array | null {
+  return y.cols < 2 ? null : argmaxRows(y.data, y.rows, y.cols)
 }
 
 function mse(f: Float64Array, y: ArrayLike<number>): number {
-  let s = 0
-  for (let i = 0; i < f.length; i++) s += (f[i]! - y[i]!) ** 2
-  return s / f.length
-}
-
-function accuracy(f: Float64Array, classes: Int32Array, k: number): number {
-  let hits = 0
-  for (let i = 0; i < classes.length; i++) {
-    let b = 0
-    for (let c = 1; c < k; c++) if (f[i * k + c]! > f[i * k + b]!) b = c
-    if (b === classes[i]) hits++
-  }
-  return hits / classes.length
+  return meanSquaredError(f, y, f.length)
 }
 
 function rowsOf(m: Matrix, idx: ArrayLike<number>): Matrix & { data: Float32Array } {
@@ -115,7 +98,7 @@ export async function runSelfDistill(inp: SelfDistillInput): Promise<SelfDistill
   if (inp.optimal) {
     const v = Math.round(inp.validationFraction * inp.xTrain.rows)
     if (v < 1 || inp.xTrain.rows - v < 2) throw new UserError('too_few_points', `${inp.xTrain.rows} training points leave no validation rows for the optimal α`, 'Use more training points, a larger validation fraction, or turn the optimal schedule off.')
-    const perm = shuffle(Int32Array.from(all), mulberry32(inp.seed ^ 0x5eed))
+    const perm = shuffle(Int32Array.from(all), uniformStream(inp.seed ^ 0x5eed))
     valIdx = Int32Array.from(perm.subarray(0, v)).sort()
     fitIdx = Int32Array.from(perm.subarray(v)).sort()
   }
@@ -135,9 +118,9 @@ export async function runSelfDistill(inp: SelfDistillInput): Promise<SelfDistill
   const y = Float64Array.from(yFit.data)
   const sp = await spectralProblem(kTrain, n, y, k, inp.diagReg, { yieldNow: inp.yieldNow, progress: (f, msg) => progress(0.4 + 0.45 * f, msg) })
 
-  const classFit = argmaxRows(yFit)
+  const classFit = classesOf(yFit)
   const yTest = inp.yTest ? Float64Array.from(inp.yTest.data) : null
-  const classTest = inp.yTest ? argmaxRows(inp.yTest) : null
+  const classTest = inp.yTest ? classesOf(inp.yTest) : null
   const steps = inp.steps
   const predictions = new Float32Array(steps * m * k)
 
@@ -181,7 +164,7 @@ function withLabelNoise(y: Matrix, share: number, seed: number): Matrix {
   const k = y.cols
   const oneHot = k >= 2 && Array.prototype.every.call(y.data, (v: number) => v === 0 || v === 1)
   if (!oneHot) throw new UserError('label_noise_needs_classes', 'label noise replaces class labels, but these targets are not one-hot rows', 'Use a classification dataset (one-hot targets), or set the label noise to 0.')
-  const rand = mulberry32((seed ^ 0x6e015e) >>> 0)
+  const rand = uniformStream((seed ^ 0x6e015e) >>> 0)
   const out = Float32Array.from(y.data)
   for (let i = 0; i < y.rows; i++) {
     if (rand() >= share) continue

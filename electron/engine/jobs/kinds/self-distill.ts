@@ -3,7 +3,8 @@ import { UserError } from '../../../../shared/errors'
 import { loadLabData } from '../../lab/data'
 import { checkLabSize } from '../../lab/kernels'
 import { runSelfDistill } from '../../distill/self-distill/run'
-import type { JobRunner, Matrix } from '../context'
+import type { JobRunner } from '../../core/job'
+import type { Matrix } from '../../core/matrix'
 
 const MAX_TRAIN = 3000
 
