@@ -1,5 +1,8 @@
 import type { CliCommand } from '../command'
 import { dataCommand } from './data'
+import { evalCommand } from './eval'
+import { modelCommand } from './model'
+import { trainCommand } from './train'
 import { empiricalCommand } from './empirical'
 import { infoCommand } from './info'
 import { kernelCommand } from './kernel'
@@ -11,4 +14,4 @@ import { selfDistillCommand } from './self-distill'
 import { serveCommand } from './serve'
 
 // Every `ntkw` subcommand, in the order `ntkw --help` lists them.
-export const commands: CliCommand[] = [infoCommand, runCommand, schemaCommand, serveCommand, kernelCommand, empiricalCommand, predictCommand, dataCommand, lossCommand, selfDistillCommand]
+export const commands: CliCommand[] = [infoCommand, runCommand, schemaCommand, serveCommand, kernelCommand, empiricalCommand, predictCommand, dataCommand, trainCommand, evalCommand, modelCommand, lossCommand, selfDistillCommand]
