@@ -3,10 +3,10 @@ import { FcArch } from '../arch'
 import { DataRef } from './data-ref'
 import { EarlyStopping, LrSchedule, ModelArch } from '../models'
 import { LabKernelSpec, LabSpectrumSpec, TrainVsTheorySpec, WidthSweepSpec } from './lab'
-import { SelfDistillSpec } from './distill'
+import { DistillSpec, DistillStudySpec, SelfDistillSpec } from './distill'
 
 export { LabData, LabKernelSpec, LabSpectrumSpec, TrainVsTheorySpec, WidthSweepSpec } from './lab'
-export { SelfDistillSpec } from './distill'
+export { DistillLoss, DistillSpec, DistillStudySpec, DistillTeacher, DISTILL_LOSSES, SelfDistillSpec } from './distill'
 import { ImportOptions, Recipe } from '../dataset'
 
 // Every computation is a job. A JobSpec is plain JSON: saved in the project as an experiment, sent to the
@@ -152,13 +152,6 @@ export const TrainSpec = z.object({
   classNames: z.array(z.string().max(100)).max(4096).optional(),
 })
 
-export const DistillSpec = z.object({
-  kind: z.literal('distill'),
-  ...Common,
-  method: z.enum(['kd', 'nkd', 'uskd', 'dkd', 'kernel-self-distill']),
-  dataset: z.string().min(1),
-  params: z.record(z.string(), z.unknown()).default({}),
-})
 
 export const KipSpec = z.object({
   kind: z.literal('kip'),
@@ -192,6 +185,7 @@ export const JobSpec = z.discriminatedUnion('kind', [
   TrainVsTheorySpec,
   LabSpectrumSpec,
   DistillSpec,
+  DistillStudySpec,
   SelfDistillSpec,
   KipSpec,
   QuantizeSpec,

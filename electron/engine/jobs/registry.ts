@@ -16,6 +16,8 @@ const loaders: Partial<Record<JobKind, Loader>> = {
   'train-vs-theory': async () => (await import('./kinds/train-vs-theory')).run as JobRunner<JobKind>,
   'lab-spectrum': async () => (await import('./kinds/lab-spectrum')).run as JobRunner<JobKind>,
   'self-distill': async () => (await import('./kinds/self-distill')).run as JobRunner<JobKind>,
+  distill: async () => (await import('./kinds/distill')).run as JobRunner<JobKind>,
+  'distill-study': async () => (await import('./kinds/distill-study')).run as JobRunner<JobKind>,
 }
 
 export function registerRunner(kind: JobKind, loader: Loader): void {
