@@ -44,7 +44,8 @@ describe('job queue with a real engine process', () => {
     await waitFor(() => stateOf(runId) === 'succeeded' || stateOf(runId) === 'failed')
     const detail = await call<{ summary: RunSummary; result: { matmul: { gflops: number }[] } }>('runs.get', { runId })
     expect(detail.summary.state).toBe('succeeded')
-    expect(detail.summary.backend).toBe('wasm')
+    // the engine's active backend, whichever this machine has
+    expect(detail.summary.backend).toBe((await call<{ backend: { active: string } }>('app.info', {})).backend.active)
     // The engine yields the CPU to the interface.
     expect(os.getPriority(services.engine.pid!)).toBeGreaterThan(os.getPriority())
     expect(detail.result.matmul[0]!.gflops).toBeGreaterThan(0)

@@ -3,13 +3,7 @@ import { UserError } from '../../../shared/errors'
 import { CancelledError } from '../core/cancel'
 import type { InitMessage, TileRequest, WorkerReply } from './protocol'
 import type { FinishedTile } from './tile-finish'
-
-export interface TileTask {
-  row0: number
-  rows: number
-  col0: number
-  cols: number
-}
+import type { TileTask } from './tile'
 
 // Workers stay warm between jobs (starting one costs ~0.35 s: tfjs + wasm compile), unreferenced so an
 // idle pool never keeps the process alive, and end after IDLE_MS without work.

@@ -1,8 +1,7 @@
 import type { FcArch } from '../../../shared/arch'
 import { UserError } from '../../../shared/errors'
 import { firstNonFinite } from '../core/finite'
-import type { TileTask } from './pool'
-import type { TileKernels } from './tile'
+import type { TileKernels, TileTask } from './tile'
 
 /** A computed tile, checked, with its transposed copy when it lies off the diagonal of a symmetric kernel. */
 export interface FinishedTile extends TileKernels {
