@@ -99,6 +99,8 @@ export async function refineEigh(a: Float32Array | Float64Array, eig: Eigh | { n
     for (let i = 0; i < n * n; i++) next[i] = x[i]! + xe[i]!
     x = next
     step(1)
+    // quadratic convergence: a correction this small leaves errors of its square, below float64 resolution
+    if (frob(e) <= 1e-8) break
   }
   if (!opts.diagnostics) return { n, values: lam, vectors: x }
   const ax2 = await matmulF64(a64, x, n, n, n, opts.yieldNow)
