@@ -67,6 +67,7 @@ Prints the paths of the written files on stdout.
     var: { type: 'string' },
     quiet: { type: 'boolean' },
   },
+  choices: { kind: ['ntk', 'nngp'] },
   async run({ values, io }) {
     const xTrain = inputFile('x-train', str(values['x-train']), USAGE_LINE, INPUTS)
     const yTrain = inputFile('y-train', str(values['y-train']), USAGE_LINE, INPUTS)

@@ -39,13 +39,11 @@ function accuracy(pred: Float32Array, off: number, y: Matrix): number {
 // refinement (optionally with the GP predictive variance), or gradient flow at the given times.
 export const run: JobRunner<'predict'> = async (spec, ctx) => {
   const started = performance.now()
-  const xTrain = await ctx.data.load(spec.xTrain)
-  const yTrain = await ctx.data.load(spec.yTrain)
-  const xTest = await ctx.data.load(spec.xTest)
+  const [a, b, c] = [await ctx.data.loadWithHash(spec.xTrain), await ctx.data.loadWithHash(spec.yTrain), await ctx.data.loadWithHash(spec.xTest)]
+  const [xTrain, yTrain, xTest] = [a.matrix, b.matrix, c.matrix]
   const yTest = spec.yTest ? await ctx.data.load(spec.yTest) : undefined
   checkPredictInputs(xTrain, yTrain, xTest, yTest)
-  const hashes = await Promise.all([spec.xTrain, spec.yTrain, spec.xTest].map((r) => ctx.data.hash(r)))
-  ctx.recordDatasetHash(createHash('sha256').update(hashes.join(':')).digest('hex'))
+  ctx.recordDatasetHash(createHash('sha256').update([a.hash, b.hash, c.hash].join(':')).digest('hex'))
   ctx.throwIfCancelled()
 
   const out = await predictInfiniteWidth({
