@@ -62,6 +62,22 @@ describe('self-distill job', () => {
   })
 })
 
+describe('self-distill label noise', () => {
+  it('relabels a seeded share of the training rows: the same fit misses more of them, and the held-out α* turns below 1', async () => {
+    const spec = { kind: 'self-distill' as const, data: { datasetId, train: 120, test: 60 }, arch, diagReg: 1e-3, alphas: [0.5], steps: 4 }
+    const read = async (labelNoise: number) => {
+      const { runId } = await runLab(project, { ...spec, labelNoise })
+      const art = new RunStore(project.db).artifacts(runId).find((a) => a.name === 'self-distill')!
+      return readArtifactJson(project.db, art.id) as Omit<SelfDistillOutput, 'predictions'>
+    }
+    const clean = await read(0)
+    const noisy = await read(0.4)
+    expect(noisy.curves[0]!.trainMse[0]!).toBeGreaterThan(clean.curves[0]!.trainMse[0]!)
+    expect(noisy.curves[0]!.testMse![0]!).toBeGreaterThan(clean.curves[0]!.testMse![0]!)
+    expect(noisy.curves.at(-1)!.alphaRaw![1]!).toBeLessThan(1)
+  })
+})
+
 describe('ntkw self-distill', () => {
   const n = 40
   const m = 9
