@@ -26,6 +26,8 @@ const loaders: RunnerTable = {
   'self-distill': async () => (await import('./kinds/self-distill')).run,
   kip: null,
   quantize: null,
+  features: async () => (await import('./kinds/features')).run,
+  'lab-efficiency': async () => (await import('./kinds/lab-efficiency')).run,
 }
 
 /** Kinds that have a runner, in contract order: the only ones offered to users. */
