@@ -8,6 +8,7 @@ const modules: Record<string, () => Promise<BenchModule>> = {
   'ntk-empirical': () => import('./ntk-empirical'),
   data: () => import('./data'),
   linalg: () => import('./linalg'),
+  distill: () => import('./distill'),
   'efficient-ntk': () => import('./efficient-ntk'),
   kip: () => import('./kip'),
   models: () => import('./models'),

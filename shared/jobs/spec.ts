@@ -3,9 +3,11 @@ import { FcArch } from '../arch'
 import { DataRef } from './data-ref'
 import { EarlyStopping, LrSchedule, ModelArch } from '../models'
 import { LabKernelSpec, LabSpectrumSpec, TrainVsTheorySpec, WidthSweepSpec } from './lab'
+import { DistillSpec, DistillStudySpec, SelfDistillSpec } from './distill'
 import { ApproxOptions, FeaturesSpec, LabEfficiencySpec } from './efficient'
 
 export { LabData, LabKernelSpec, LabSpectrumSpec, TrainVsTheorySpec, WidthSweepSpec } from './lab'
+export { DistillLoss, DistillSpec, DistillStudySpec, DistillTeacher, DISTILL_LOSSES, SelfDistillSpec } from './distill'
 export { ApproxOptions, FeatureMethod, FeaturesSpec, LabEfficiencySpec } from './efficient'
 import { ImportOptions, Recipe } from '../dataset'
 
@@ -174,14 +176,6 @@ export const ModelEvaluateSpec = z.object({
   batchSize: z.number().int().min(1).max(65536).default(256),
 })
 
-export const DistillSpec = z.object({
-  kind: z.literal('distill'),
-  ...Common,
-  method: z.enum(['kd', 'nkd', 'uskd', 'dkd', 'kernel-self-distill']),
-  dataset: z.string().min(1),
-  params: z.record(z.string(), z.unknown()).default({}),
-})
-
 // Kernel Inducing Points (Nguyen, Chen & Lee, ICLR 2021): distil (x, y) into supportPerClass points per class.
 export const KipSpec = z.object({
   kind: z.literal('kip'),
@@ -250,6 +244,8 @@ export const JobSpec = z.discriminatedUnion('kind', [
   TrainVsTheorySpec,
   LabSpectrumSpec,
   DistillSpec,
+  DistillStudySpec,
+  SelfDistillSpec,
   KipSpec,
   QuantizeSpec,
   FeaturesSpec,

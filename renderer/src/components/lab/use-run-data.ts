@@ -16,6 +16,8 @@ export const LIVE_REFRESH_MS = 500
 export function liveMetrics(kind: string, names: readonly string[]): string[] {
   if (kind === 'width-sweep') return names.filter((n) => n === 'rel_error')
   if (kind === 'train-vs-theory') return names.filter((n) => /^(train_loss|test_loss|theory_train_loss|theory_test_loss|kernel_drift)\//.test(n))
+  if (kind === 'distill') return names.filter((n) => /^(student_accuracy|teacher_accuracy|agreement|kl_teacher_student)$/.test(n))
+  if (kind === 'distill-study') return names.filter((n) => n.startsWith('student_accuracy/'))
   return []
 }
 

@@ -1,0 +1,41 @@
+import type { JobSpecOf } from '../../../../shared/index'
+import { UserError } from '../../../../shared/errors'
+import type { JobContext } from '../../core/job'
+import type { Matrix } from '../../core/matrix'
+import { argmaxRows } from '../../core/metrics'
+import { loadLabData } from '../../lab/data'
+import { teacherLogits, type TeacherLogits } from '../../distill/kd/teacher'
+
+// Data and teacher shared by the 'distill' and 'distill-study' jobs: the dataset's train part is what the
+// student learns from, its test part is the held-out set every per-epoch metric is measured on.
+
+export interface DistillData {
+  xTrain: Matrix
+  labels: Int32Array
+  xHeldOut: Matrix
+  labelsHeldOut: Int32Array
+  k: number
+  rowShape: number[]
+  teacher: TeacherLogits
+}
+
+export async function prepareDistill(spec: JobSpecOf<'distill'> | JobSpecOf<'distill-study'>, ctx: JobContext, progressTo: number): Promise<DistillData> {
+  const d = await loadLabData(ctx, spec.data)
+  if (d.k < 2) throw new UserError('needs_classes', 'distillation needs a classification dataset (one-hot targets with ≥ 2 classes)', 'Import the dataset with task classification, or pick another one.')
+  const labels = argmaxRows(d.yTrain.data, d.yTrain.rows, d.k)
+  const labelsHeldOut = argmaxRows(d.yTest.data, d.yTest.rows, d.k)
+  const rowShape = spec.inputShape ?? [d.xTrain.cols]
+  if (rowShape.reduce((a, b) => a * b, 1) !== d.xTrain.cols) throw new UserError('shape_mismatch', `inputShape [${rowShape.join(', ')}] does not hold the ${d.xTrain.cols} features of a row`, 'Give the shape of one row, e.g. [28, 28, 1] for flattened 28×28 images, or leave it out.')
+  ctx.progress(0, 'teacher logits')
+  const teacher = await teacherLogits(spec.teacher, { xTrain: d.xTrain, labels, xHeldOut: d.xTest, k: d.k }, {
+    ...(ctx.models ? { models: ctx.models } : {}),
+    signal: ctx.signal,
+    progress: (f, msg) => ctx.progress(progressTo * f, `teacher: ${msg}`),
+    yieldNow: async () => {
+      await ctx.yield()
+      ctx.throwIfCancelled()
+    },
+  })
+  ctx.log('info', `teacher: ${teacher.description}`)
+  return { xTrain: d.xTrain, labels, xHeldOut: d.xTest, labelsHeldOut, k: d.k, rowShape, teacher }
+}

@@ -1,0 +1,96 @@
+import type { JobRunner } from '../../core/job'
+import { CancelledError } from '../../core/cancel'
+import { distillStudent, effectiveParams, type DistillEpoch } from '../../distill/kd/train'
+import { heldOutMetrics } from '../../distill/kd/held-out'
+import { prepareDistill } from './distill-common'
+
+// A distillation study: one teacher (computed once) and one student architecture, every loss × every seed;
+// per loss the mean ± sample sd of the final held-out accuracy, agreement and KL(teacher ‖ student), and the
+// per-epoch curves of every run. Students are not saved (a study compares losses; `distill` keeps a model).
+
+export interface StudyRun {
+  loss: string
+  seed: number
+  history: DistillEpoch[]
+}
+
+export interface StudyRow {
+  loss: string
+  params: Record<string, number>
+  runs: number
+  accuracy: { mean: number; sd: number }
+  agreement: { mean: number; sd: number }
+  kl: { mean: number; sd: number }
+}
+
+function meanSd(xs: number[]): { mean: number; sd: number } {
+  const mean = xs.reduce((a, b) => a + b, 0) / xs.length
+  const sd = xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1)) : 0
+  return { mean, sd }
+}
+
+export const run: JobRunner<'distill-study'> = async (spec, ctx) => {
+  const started = performance.now()
+  const d = await prepareDistill(spec, ctx, 0.05)
+  const teacherAccuracy = heldOutMetrics(d.teacher.heldOut, d.teacher.heldOut, d.labelsHeldOut, d.k, spec.klTemperature).teacherAccuracy
+  const jobs = spec.losses.flatMap((loss) => Array.from({ length: spec.seeds }, (_, i) => ({ loss, seed: spec.seed + i })))
+  const runs: StudyRun[] = []
+  let lastYield = performance.now()
+  for (const [j, job] of jobs.entries()) {
+    ctx.throwIfCancelled()
+    const tag = `${job.loss} seed ${job.seed}`
+    const r = await distillStudent({
+      x: d.xTrain,
+      labels: d.labels,
+      teacherTrain: d.teacher.train,
+      xHeldOut: d.xHeldOut,
+      labelsHeldOut: d.labelsHeldOut,
+      teacherHeldOut: d.teacher.heldOut,
+      k: d.k,
+      rowShape: d.rowShape,
+      student: spec.student,
+      loss: job.loss,
+      params: spec.params,
+      ceWeight: spec.ceWeight,
+      warmupEpochs: spec.warmupEpochs,
+      klTemperature: spec.klTemperature,
+      epochs: spec.epochs,
+      batchSize: spec.batchSize,
+      optimizer: spec.optimizer,
+      learningRate: spec.learningRate,
+      seed: job.seed,
+      onEpoch: (e) => {
+        ctx.metric(`student_accuracy/${tag}`, e.epoch, e.studentAccuracy)
+        ctx.metric(`agreement/${tag}`, e.epoch, e.agreement)
+        ctx.metric(`kl_teacher_student/${tag}`, e.epoch, e.kl)
+      },
+      onBatch: async (b, total, epoch) => {
+        ctx.progress(0.05 + (0.94 * (j + (epoch + b / total) / spec.epochs)) / jobs.length, `${tag}: epoch ${epoch + 1}/${spec.epochs}`)
+        if (performance.now() - lastYield > 50) {
+          await ctx.yield()
+          lastYield = performance.now()
+        }
+      },
+      isCancelled: () => ctx.signal.aborted,
+    })
+    r.model.dispose()
+    if (r.cancelled) throw new CancelledError()
+    runs.push({ loss: job.loss, seed: job.seed, history: r.history })
+    const f = r.history.at(-1)!
+    ctx.log('info', `${tag}: accuracy ${(100 * f.studentAccuracy).toFixed(2)} %, agreement ${(100 * f.agreement).toFixed(2)} %, KL ${f.kl.toFixed(4)}`)
+  }
+  const table: StudyRow[] = spec.losses.map((loss) => {
+    const finals = runs.filter((r) => r.loss === loss).map((r) => r.history.at(-1)!)
+    return {
+      loss,
+      params: effectiveParams(loss, spec.params),
+      runs: finals.length,
+      accuracy: meanSd(finals.map((f) => f.studentAccuracy)),
+      agreement: meanSd(finals.map((f) => f.agreement)),
+      kl: meanSd(finals.map((f) => f.kl)),
+    }
+  })
+  ctx.artifacts.saveJson('distill-study', { teacher: d.teacher.description, teacherAccuracy, klTemperature: spec.klTemperature, ceWeight: spec.ceWeight, epochs: spec.epochs, seeds: spec.seeds, table, runs })
+  ctx.progress(1, 'done')
+  return { teacherAccuracy, table, seconds: (performance.now() - started) / 1000 }
+}

@@ -1,0 +1,80 @@
+import type { ActivationSpec, FcArch } from '../../../../shared/arch'
+import type { JobSpecInput } from '../../../../shared/jobs/spec'
+import { SelfDistillSpec } from '../../../../shared/jobs/distill'
+
+// The self-distillation form of the Distill page and the JobSpec it describes (validated by the engine's schema).
+
+export interface SelfDistillForm {
+  datasetId: string
+  train: number
+  test: number
+  depth: number
+  activation: 'relu' | 'erf' | 'gelu' | 'identity' | 'abs' | 'sin'
+  wStd: number
+  bias: boolean
+  bStd: number
+  kernel: 'ntk' | 'nngp'
+  diagReg: number
+  /** "0.2, 0.5, 0.8" */
+  alphas: string
+  steps: number
+  optimal: boolean
+  validationFraction: number
+  /** share of training labels replaced by random classes */
+  labelNoise: number
+  seed: number
+  name: string
+}
+
+export const SD_ACTIVATIONS = ['relu', 'erf', 'gelu', 'identity', 'abs', 'sin'] as const
+
+export function defaultSelfDistillForm(datasetId = ''): SelfDistillForm {
+  return { datasetId, train: 500, test: 500, depth: 2, activation: 'relu', wStd: 1.5, bias: true, bStd: 0.1, kernel: 'ntk', diagReg: 0.01, alphas: '0.2, 0.5, 0.8', steps: 10, optimal: true, validationFraction: 0.2, labelNoise: 0.3, seed: 0, name: '' }
+}
+
+/** "0.2, 0.5 0.8" → [0.2, 0.5, 0.8]; null when a token is not a number in [0, 1]. */
+export function parseAlphas(text: string): number[] | null {
+  const parts = text.split(/[\s,;]+/).filter(Boolean)
+  if (!parts.length) return null
+  const out = parts.map(Number)
+  return out.every((a) => Number.isFinite(a) && a >= 0 && a <= 1) ? out : null
+}
+
+function activationOf(f: SelfDistillForm): ActivationSpec {
+  return f.activation === 'erf' ? { name: 'erf', a: 1, b: 1, c: 0 } : { name: f.activation }
+}
+
+export function archOf(f: SelfDistillForm): FcArch {
+  return { depth: f.depth, width: 'inf', activation: activationOf(f), wStd: f.wStd, bStd: f.bias ? f.bStd : null, parameterization: 'ntk' }
+}
+
+export function buildSelfDistillSpec(f: SelfDistillForm, datasetName?: string): { spec: JobSpecInput | null; errors: Record<string, string> } {
+  const errors: Record<string, string> = {}
+  if (!f.datasetId) errors.datasetId = 'Choose a dataset (import one on the Datasets page).'
+  const alphas = parseAlphas(f.alphas)
+  if (!alphas) errors.alphas = 'Weights α: numbers in [0, 1] separated by commas, e.g. 0.2, 0.5, 0.8.'
+  else if (alphas.length > 8) errors.alphas = 'At most 8 values of α.'
+  const name = f.name.trim() || `Self-distillation · ${datasetName ?? 'data'} · ${f.kernel.toUpperCase()} ${f.depth}×${f.activation}`
+  const spec = {
+    kind: 'self-distill' as const,
+    name,
+    seed: f.seed,
+    data: { datasetId: f.datasetId, train: f.train, test: f.test },
+    arch: archOf(f),
+    kernel: f.kernel,
+    diagReg: f.diagReg,
+    alphas: alphas ?? [],
+    steps: f.steps,
+    optimal: f.optimal,
+    validationFraction: f.validationFraction,
+    labelNoise: f.labelNoise,
+  }
+  const parsed = SelfDistillSpec.safeParse(spec)
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const key = issue.path[0] === 'data' ? String(issue.path[1] ?? 'datasetId') : issue.path[0] === 'arch' ? String(issue.path[1] ?? 'depth') : String(issue.path[0] ?? 'form')
+      if (!errors[key]) errors[key] = issue.message
+    }
+  }
+  return { spec: Object.keys(errors).length ? null : spec, errors }
+}

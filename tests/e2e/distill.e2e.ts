@@ -1,0 +1,195 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import WebSocket from 'ws'
+import os from 'node:os'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { BrowserContext, Page } from 'playwright-core'
+import { launchBrowser, screenshot, startServe, type Served } from './harness'
+
+// The Distill page in Chromium through `ntkw serve`, on the example project: the self-distillation tab runs
+// a kernel self-distillation on MNIST and its charts' data (read from the ECharts instances) obeys the theory.
+
+interface ChartSeries {
+  name: string
+  data: unknown[]
+}
+interface ChartHost {
+  ntkwChart: { getOption(): { series: ChartSeries[] } }
+}
+
+let tmp: string
+let served: Served
+let context: BrowserContext
+let page: Page
+const pageErrors: string[] = []
+
+beforeAll(async () => {
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'ntkw-distill-e2e-'))
+  served = await startServe([], { NTKW_CONFIG_DIR: path.join(tmp, 'config') })
+  ;({ context, page } = await launchBrowser(path.join(tmp, 'profile')))
+  page.on('pageerror', (e) => pageErrors.push(e.message))
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/favicon/.test(m.location().url)) pageErrors.push(`console: ${m.text()}`)
+  })
+})
+
+afterAll(async () => {
+  await context?.close().catch(() => undefined)
+  await served?.stop()
+  if (tmp) rmSync(tmp, { recursive: true, force: true })
+})
+
+/** One call of the app's API over the served WebSocket, as the page makes it. */
+async function apiCall<T>(method: string, params: unknown): Promise<T> {
+  const u = new URL(served.url)
+  const ws = new WebSocket(`ws://${u.host}/ws?token=${u.searchParams.get('token')}`)
+  try {
+    await new Promise((r, j) => (ws.once('open', r), ws.once('error', j)))
+    ws.send(JSON.stringify({ id: 1, method, params }))
+    return await new Promise<T>((resolve, reject) =>
+      ws.on('message', (raw) => {
+        const m = JSON.parse(String(raw)) as { id?: number; result?: T; error?: { message: string } }
+        if (m.id !== 1) return
+        if (m.error) reject(new Error(m.error.message))
+        else resolve(m.result as T)
+      }),
+    )
+  } finally {
+    ws.close()
+  }
+}
+
+async function chartSeries(kind: string, panel = 'self-distill-results'): Promise<ChartSeries[]> {
+  await page.locator(`[data-testid=${panel}] [data-kind=${kind}]`).first().scrollIntoViewIfNeeded()
+  const host = page.locator(`[data-testid=${panel}] [data-kind=${kind}] [data-chart]`).first()
+  await host.waitFor()
+  return (await host.evaluate((el) => {
+    const o = (el as unknown as ChartHost).ntkwChart.getOption()
+    return JSON.parse(JSON.stringify(o.series.map((s) => ({ name: s.name, data: s.data }))))
+  })) as ChartSeries[]
+}
+
+const xy = (data: unknown[]): [number, number][] => data.map((d) => [Number((d as number[])[0]), Number((d as number[])[1])])
+
+describe('Distill page in Chromium via ntkw serve', () => {
+  it('runs a kernel self-distillation and shows its curves', async () => {
+    await page.goto(served.url)
+    await page.click('nav.sidebar [data-page=distill]')
+    await page.locator('[data-testid=page-distill]').waitFor()
+    await page.click('[data-testid=distill-tab][data-tab=self]')
+    await page.locator('[data-testid=self-distill-tab]').waitFor()
+    await expect.poll(async () => page.locator('[data-testid=sd-dataset] option:checked').textContent(), { timeout: 15_000 }).toMatch(/mnist/)
+    await page.fill('[data-testid=sd-train]', '250')
+    await page.fill('[data-testid=sd-test]', '200')
+    await page.fill('[data-testid=sd-alphas]', '0.2, 0.6')
+    await page.fill('[data-testid=sd-steps]', '6')
+    await page.click('[data-testid=sd-run]')
+    const results = page.locator('[data-testid=self-distill-results]')
+    await results.waitFor()
+    await expect.poll(async () => results.getAttribute('data-state'), { timeout: 180_000, interval: 500 }).toBe('succeeded')
+
+    const err = await chartSeries('sd-error')
+    const names = err.map((s) => s.name)
+    for (const n of ['α = 0.2 test', 'α = 0.2 train', 'α = 0.6 test', 'optimal α test']) expect(names).toContain(n)
+    // step 1 is the same ridge regression for every curve
+    const firsts = err.filter((s) => s.name.endsWith(' test')).map((s) => xy(s.data)[0]![1])
+    for (const v of firsts) expect(v).toBeCloseTo(firsts[0]!, 8)
+    // constant α: the training error grows with every step (more shrinkage), faster for smaller α
+    const tr02 = xy(err.find((s) => s.name === 'α = 0.2 train')!.data)
+    const tr06 = xy(err.find((s) => s.name === 'α = 0.6 train')!.data)
+    expect(tr02).toHaveLength(6)
+    for (let i = 1; i < 6; i++) expect(tr02[i]![1]).toBeGreaterThan(tr02[i - 1]![1])
+    expect(tr02[5]![1]).toBeGreaterThan(tr06[5]![1])
+
+    // shrinkage: τ = 1 is d/(d + λ) (one half at d = λ); τ → ∞ sits below τ = 1 everywhere (α < 1)
+    const sh = await chartSeries('sd-shrinkage')
+    const t1 = xy(sh.find((s) => s.name === 'τ = 1')!.data)
+    const tInf = xy(sh.find((s) => s.name.startsWith('τ → ∞'))!.data)
+    for (let i = 0; i < t1.length; i++) expect(tInf[i]![1]).toBeLessThanOrEqual(t1[i]![1] + 1e-12)
+    for (let i = 1; i < t1.length; i++) expect(t1[i]![1]).toBeGreaterThanOrEqual(t1[i - 1]![1])
+
+    const alpha = await chartSeries('sd-alpha')
+    const applied = xy(alpha.find((s) => s.name.startsWith('optimal α'))!.data)
+    expect(applied).toHaveLength(5)
+    for (const [, a] of applied) expect(a >= 0 && a <= 1).toBe(true)
+
+    await page.locator('[data-testid=self-distill-results] [data-kind=sd-error]').scrollIntoViewIfNeeded()
+    await screenshot(page, 'distill-self-distillation')
+    await page.locator('[data-testid=self-distill-results] [data-kind=sd-shrinkage]').scrollIntoViewIfNeeded()
+    await screenshot(page, 'distill-self-distillation-shrinkage')
+    expect(pageErrors).toEqual([])
+  }, 300_000)
+
+  it('distils a student from a project model with live curves, then runs a small study and shows its table', async () => {
+    // a teacher model: a train job on the example MNIST, submitted through the app's API
+    const ds = (await apiCall<{ id: string; name: string }[]>('datasets.list', {})).find((d) => d.name.includes('mnist'))!
+    const ref = (split: string, field: string, limit: number) => ({ type: 'dataset', datasetId: ds.id, split, field, limit })
+    const { runId: teacherRun } = await apiCall<{ runId: string }>('jobs.submit', { spec: { kind: 'train', name: 'e2e teacher', xTrain: ref('train', 'x', 3000), yTrain: ref('train', 'y', 3000), network: { layers: [{ type: 'dense', units: 64, activation: 'relu' }] }, epochs: 8, modelName: 'e2e teacher 64', seed: 1 } })
+    await expect.poll(async () => (await apiCall<{ summary: { state: string } }>('runs.get', { runId: teacherRun })).summary.state, { timeout: 180_000, interval: 1000 }).toBe('succeeded')
+
+    await page.goto(served.url)
+    await page.click('nav.sidebar [data-page=distill]')
+    await page.click('[data-testid=distill-tab][data-tab=kd]')
+    await page.locator('[data-testid=kd-tab]').waitFor()
+    await expect.poll(async () => page.locator('[data-testid=kd-teacher-model] option:checked').textContent(), { timeout: 30_000 }).toMatch(/e2e teacher 64/)
+    await expect.poll(async () => page.locator('[data-testid=kd-dataset] option:checked').textContent()).toMatch(/mnist/)
+    await page.fill('[data-testid=kd-train]', '3000')
+    await page.fill('[data-testid=kd-test]', '500')
+    await page.fill('[data-testid=kd-student-layers]', '16')
+    await page.selectOption('[data-testid=kd-loss]', 'kd')
+    await page.fill('[data-testid=kd-epochs]', '15')
+    await page.click('[data-testid=kd-run]')
+    const results = page.locator('[data-testid=kd-results][data-kind=distill]')
+    await results.waitFor({ timeout: 30_000 })
+    // live: the curves chart shows some epochs while the run is still going
+    let sawLive = false
+    const seen: string[] = []
+    for (let i = 0; i < 600 && !sawLive; i++) {
+      const state = await results.getAttribute('data-state')
+      const box = page.locator('[data-testid=kd-results] [data-kind=kd-curves]')
+      if ((await box.count()) > 0) await box.first().scrollIntoViewIfNeeded()
+      const host = page.locator('[data-testid=kd-results] [data-kind=kd-curves] [data-chart]')
+      if ((await host.count()) > 0 && state === 'running') {
+        const n = (await host.first().evaluate((el) => (el as unknown as ChartHost).ntkwChart.getOption().series[0]?.data.length ?? 0)) as number
+        if (n > 0 && n < 15) sawLive = true
+        seen.push(`${state}:${n}`)
+      } else seen.push(`${state}:-`)
+      if (state === 'succeeded' || state === 'failed') break
+      await page.waitForTimeout(100)
+    }
+    expect(sawLive).toBe(true)
+    await expect.poll(async () => results.getAttribute('data-state'), { timeout: 180_000, interval: 500 }).toBe('succeeded')
+    await expect.poll(async () => ((await chartSeries('kd-curves', 'kd-results')).find((s) => s.name === 'student accuracy')?.data.length ?? 0), { timeout: 10_000 }).toBe(15)
+    const curves = await chartSeries('kd-curves', 'kd-results')
+    const acc = xy(curves.find((s) => s.name === 'student accuracy')!.data)
+    const teacherAcc = xy(curves.find((s) => s.name === 'teacher accuracy')!.data)
+    expect(acc[14]![1]).toBeGreaterThan(0.7)
+    expect(acc[14]![1]).toBeGreaterThan(acc[0]![1] - 0.05)
+    for (const [, t] of teacherAcc) expect(t).toBeCloseTo(teacherAcc[0]![1], 12)
+    await screenshot(page, 'distill-kd-run')
+
+    // a small study: CE-only against KD, 2 seeds each
+    for (const l of ['nkd', 'dkd', 'topkld', 'uskd']) await page.click(`[data-testid=kd-study-loss][data-loss=${l}]`)
+    await page.fill('[data-testid=kd-seeds]', '2')
+    await page.fill('[data-testid=kd-epochs]', '4')
+    await page.click('[data-testid=kd-run-study]')
+    const studyPanel = page.locator('[data-testid=kd-results][data-kind=distill-study]')
+    await studyPanel.waitFor({ timeout: 30_000 })
+    await expect.poll(async () => studyPanel.getAttribute('data-state'), { timeout: 300_000, interval: 500 }).toBe('succeeded')
+    const rows = page.locator('[data-testid=kd-study-table] tbody tr')
+    await expect.poll(async () => rows.count(), { timeout: 15_000 }).toBe(2)
+    expect(await rows.nth(0).getAttribute('data-loss')).toBe('ce')
+    expect(await rows.nth(1).getAttribute('data-loss')).toBe('kd')
+    const kdRow = (await rows.nth(1).textContent())!
+    expect(kdRow).toMatch(/temperature 4, alpha 0\.9/)
+    expect(kdRow).toMatch(/\d+\.\d\d ± \d+\.\d\d %/)
+    const bars = await chartSeries('kd-study-bars', 'kd-results')
+    expect(bars.find((s) => s.name === 'mean over seeds')!.data).toHaveLength(2)
+    const err = bars.find((s) => s.name === '±1 sd')!.data as number[][]
+    const means = (bars.find((s) => s.name === 'mean over seeds')!.data as { value: number }[]).map((d) => d.value)
+    err.forEach(([, lo, hi], i) => expect(lo! <= means[i]! && means[i]! <= hi!).toBe(true))
+    await page.locator('[data-testid=kd-study-table]').scrollIntoViewIfNeeded()
+    await screenshot(page, 'distill-kd-study')
+    expect(pageErrors).toEqual([])
+  }, 600_000)
+})
