@@ -60,6 +60,8 @@ export interface QuantizeModelOptions {
   bitsFor?: Map<string, number>
   /** weights to keep in float32 */
   skip?: Set<string>
+  /** weights already quantized by the caller (e.g. the power search layer by layer) */
+  precomputed?: Map<string, QuantizedWeight>
 }
 
 export const isKernel = (w: { shape: number[] }) => w.shape.length >= 2
@@ -134,12 +136,12 @@ export function quantizeModel(weights: NamedWeight[], spec: ModelQuantSpec, opts
       const enc =
         spec.method === 'uniform' && spec.scheme === 'affine' && spec.calibration.kind === 'minmax' && spec.granularity.kind === 'tensor' && (bits === 8 || bits === 16)
           ? converterQuantize(w.name, w.shape, w.values, bits === 8 ? 'uint8' : 'uint16')
-          : tfjsFromQuantized(w.name, (q = quantizeWeight(w.values, w.shape, wspec, { name: w.name, ...(objective ? { objective } : {}) })))
+          : tfjsFromQuantized(w.name, (q = opts.precomputed?.get(w.name) ?? quantizeWeight(w.values, w.shape, wspec, { name: w.name, ...(objective ? { objective } : {}) })))
       tfjs.push(enc)
       values = enc.values
       bytes = enc.bytes.length
     } else {
-      q = quantizeWeight(w.values, w.shape, wspec, { name: w.name, ...(objective ? { objective } : {}) })
+      q = opts.precomputed?.get(w.name) ?? quantizeWeight(w.values, w.shape, wspec, { name: w.name, ...(objective ? { objective } : {}) })
       packed.push({ name: w.name, kind: 'quantized', q })
       values = q.values
       bytes = packedBytes(q)
