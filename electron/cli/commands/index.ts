@@ -4,9 +4,10 @@ import { empiricalCommand } from './empirical'
 import { infoCommand } from './info'
 import { kernelCommand } from './kernel'
 import { predictCommand } from './predict'
+import { quantizeCommand } from './quantize'
 import { runCommand } from './run'
 import { schemaCommand } from './schema'
 import { serveCommand } from './serve'
 
 // Every `ntkw` subcommand, in the order `ntkw --help` lists them.
-export const commands: CliCommand[] = [infoCommand, runCommand, schemaCommand, serveCommand, kernelCommand, empiricalCommand, predictCommand, dataCommand]
+export const commands: CliCommand[] = [infoCommand, runCommand, schemaCommand, serveCommand, kernelCommand, empiricalCommand, predictCommand, dataCommand, quantizeCommand]
