@@ -135,3 +135,27 @@ export function quantizeWeight(values: Float32Array, shape: number[], spec: Weig
   }
   return best!
 }
+
+/**
+ * Re-rounds new values onto an existing grid (same slices, scales, zero points, exponent): the fast step QAT
+ * repeats after every update, between recalibrations.
+ */
+export function requantize(values: Float32Array, grid: QuantizedWeight): QuantizedWeight {
+  if (grid.method === 'kmeans') throw new Error('requantize: codebooks are refitted, not re-rounded')
+  const layout = sliceLayout(grid.shape, grid.granularity)
+  const codes = new Uint16Array(values.length)
+  const out = new Float32Array(values.length)
+  const qmax = 2 ** grid.bits - 1
+  const qmin = grid.scheme === 'symmetric' ? 1 : 0
+  const a = grid.exponent
+  for (let i = 0; i < values.length; i++) {
+    const k = layout.sliceOf(i)
+    const p = { scale: grid.scales![k]!, zeroPoint: grid.zeroPoints![k]!, qmax, qmin }
+    const x = a === null ? values[i]! : powerForward(values[i]!, a)
+    const q = quantizeCode(x, p)
+    codes[i] = q
+    const g = dequantizeCode(q, p)
+    out[i] = a === null ? g : powerInverse(g, a)
+  }
+  return { ...grid, codes, values: out }
+}
