@@ -93,7 +93,8 @@ function relError(a: Float32Array, b: Float32Array): number {
   return den > 0 ? Math.sqrt(num / den) : 0
 }
 
-function packedBytes(q: QuantizedWeight): number {
+/** bytes of a quantized weight in the packed format (codes + scales + varying zero points, or codebooks) */
+export function packedBytes(q: QuantizedWeight): number {
   const codes = Math.ceil((q.codes.length * q.bits) / 8)
   if (q.codebooks) return codes + q.codebooks.length * 4
   const z = q.zeroPoints!
