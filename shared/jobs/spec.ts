@@ -3,6 +3,8 @@ import { FcArch } from '../arch'
 import { DataRef } from './data-ref'
 import { EarlyStopping, LrSchedule, ModelArch } from '../models'
 import { LabKernelSpec, LabSpectrumSpec, TrainVsTheorySpec, WidthSweepSpec } from './lab'
+import { QuantizeSpec } from './quantize'
+export { QuantizeSpec, type QuantizeCell, type QuantizeJobResult } from './quantize'
 
 export { LabData, LabKernelSpec, LabSpectrumSpec, TrainVsTheorySpec, WidthSweepSpec } from './lab'
 import { ImportOptions, Recipe } from '../dataset'
@@ -166,16 +168,6 @@ export const KipSpec = z.object({
   arch: FcArch,
   steps: z.number().int().min(1).default(1000),
   learnLabels: z.boolean().default(false),
-})
-
-export const QuantizeSpec = z.object({
-  kind: z.literal('quantize'),
-  ...Common,
-  modelArtifactId: z.string().min(1),
-  bits: z.union([z.literal(8), z.literal(4), z.literal(2)]),
-  mode: z.enum(['ptq', 'qat']).default('ptq'),
-  scheme: z.enum(['uniform-affine', 'uniform-symmetric', 'power', 'kmeans']).default('uniform-affine'),
-  calibration: z.enum(['minmax', 'percentile', 'mse', 'kl']).default('minmax'),
 })
 
 export const JobSpec = z.discriminatedUnion('kind', [

@@ -2,6 +2,7 @@ import path from 'node:path'
 import { UserError } from '../../../shared/errors'
 import { initBackend } from '../../engine/runtime/backend'
 import { quantizeFolder } from '../../engine/quantize/quantize-folder'
+import { parseCalibrationText, parseGranularityText } from '../../engine/quantize/parse'
 import type { Granularity, Method, RangeCalibration, Scheme } from '../../engine/quantize/types'
 import type { CliCommand } from '../command'
 import { inputFile, oneOf, str } from '../flags'
@@ -119,21 +120,9 @@ export function parseBits(v: string | undefined): number | 'float16' {
 }
 
 export function parseGranularity(v: string | undefined): Granularity {
-  if (v === undefined || v === 'tensor') return { kind: 'tensor' }
-  if (v === 'channel') return { kind: 'channel' }
-  const m = /^group:(\d+)$/.exec(v)
-  if (m && Number(m[1]) >= 1) return { kind: 'group', size: Number(m[1]) }
-  throw new UserError('bad_flag', `--granularity ${v}: expected tensor, channel or group:G`, 'e.g. --granularity group:32 (32, 64, 128 are usual)')
+  return v === undefined ? { kind: 'tensor' } : parseGranularityText(v)
 }
 
 export function parseCalibration(v: string | undefined, flag: string): RangeCalibration {
-  if (v === undefined || v === 'minmax') return { kind: 'minmax' }
-  if (v === 'mse') return { kind: 'mse' }
-  if (v === 'kl') return { kind: 'kl' }
-  const m = /^percentile:([0-9.]+)$/.exec(v)
-  if (m) {
-    const p = Number(m[1])
-    if (p > 50 && p <= 100) return { kind: 'percentile', p }
-  }
-  throw new UserError('bad_flag', `--${flag} ${v}: expected minmax, percentile:P (50 < P ≤ 100), mse or kl`, `e.g. --${flag} percentile:99.9`)
+  return v === undefined ? { kind: 'minmax' } : parseCalibrationText(v, flag)
 }

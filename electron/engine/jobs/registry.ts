@@ -15,6 +15,7 @@ const loaders: Partial<Record<JobKind, Loader>> = {
   'width-sweep': async () => (await import('./kinds/width-sweep')).run as JobRunner<JobKind>,
   'train-vs-theory': async () => (await import('./kinds/train-vs-theory')).run as JobRunner<JobKind>,
   'lab-spectrum': async () => (await import('./kinds/lab-spectrum')).run as JobRunner<JobKind>,
+  quantize: async () => (await import('./kinds/quantize')).run as JobRunner<JobKind>,
 }
 
 export function registerRunner(kind: JobKind, loader: Loader): void {
