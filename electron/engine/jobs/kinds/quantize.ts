@@ -135,6 +135,19 @@ export async function run(spec: Spec, ctx: JobContext): Promise<QuantizeJobResul
       let dir: string | null = null
       if (x.dir) dir = writeQuantizedExport(x.dir, files.modelJson.modelTopology, r.qm, `NTK Workbench ${APP_VERSION}`).modelJson
       let modelId: string | null = null
+      if (x.format === 'tfjs' && r.qm.tfjs) {
+        // the stock model as one small JSON artifact, so the app can load it with stock TF.js in the page
+        const n = r.qm.tfjs.reduce((s, e) => s + e.bytes.length, 0)
+        if (n <= 8 << 20) {
+          const all = new Uint8Array(n)
+          let o = 0
+          for (const e of r.qm.tfjs) {
+            all.set(e.bytes, o)
+            o += e.bytes.length
+          }
+          ctx.artifacts.saveJson('tfjs-export', { modelTopology: files.modelJson.modelTopology, weightSpecs: r.qm.tfjs.map((e) => e.spec), weightDataBase64: Buffer.from(all).toString('base64') })
+        }
+      }
       if (x.format === 'tfjs' && ctx.models && r.qm.tfjs) {
         const all = r.qm.tfjs
         const bytes = new Uint8Array(all.reduce((s, e) => s + e.bytes.length, 0))
