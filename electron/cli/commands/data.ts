@@ -95,6 +95,7 @@ Import options:
   --task T              auto (default) | classification | regression
   --delimiter D         CSV delimiter (default: sniffed; 'tab' for tabs)
   --header yes|no       whether the first CSV row names the columns (default: sniffed)
+  --no-header           the same as --header no
   --categorical E       one-hot (default) | index: how text feature columns become numbers
   --categorical-column COL   treat COL as categories (repeatable)
   --drop COL            leave COL out (repeatable)

@@ -1,5 +1,6 @@
 import { UserError } from '../../../shared/errors'
 import type { RawTargets } from './types'
+import { assertFiniteArray } from '../core/finite'
 
 export interface EncodedTargets {
   y: Int32Array | Float32Array
@@ -37,11 +38,7 @@ function finish(indices: Int32Array, names: string[], name: string, where: strin
 }
 
 function checkFinite(values: ArrayLike<number>, name: string, where: string): void {
-  for (let i = 0; i < values.length; i++) {
-    if (!Number.isFinite(values[i]!)) {
-      throw new UserError('non_finite', `${name}: ${where} contains ${String(values[i])} at element ${i}`, 'Remove or replace NaN/Inf targets before importing.')
-    }
-  }
+  assertFiniteArray(values, `${name}: ${where}`, 'Remove or replace NaN/Inf targets before importing.')
 }
 
 function isOneHot(v: ArrayLike<number>, n: number, k: number): boolean {

@@ -1,5 +1,6 @@
 import { closeSync, openSync, readFileSync, writeSync, fstatSync, readSync } from 'node:fs'
 import { UserError } from '../../../shared/errors'
+import { assertFiniteArray } from '../core/finite'
 
 // NumPy .npy format (versions 1.0, 2.0, 3.0): magic "\x93NUMPY", major, minor, header length (u16 for v1,
 // u32 for v2/v3), an ASCII (v3: UTF-8) Python dict literal {'descr', 'fortran_order', 'shape'}, padded so
@@ -218,11 +219,7 @@ export function readNpyMatrix(path: string): { data: Float32Array | Float64Array
   let data: Float32Array | Float64Array
   if (a.data instanceof Float32Array || a.data instanceof Float64Array) data = a.data
   else data = Float64Array.from(a.data as ArrayLike<number | bigint>, (v) => Number(v))
-  for (let i = 0; i < data.length; i++) {
-    if (!Number.isFinite(data[i]!)) {
-      throw new UserError('non_finite', `${path}: contains NaN or Inf (first at row ${Math.floor(i / cols)}, column ${i % cols})`, 'Remove or impute those values before computing kernels.')
-    }
-  }
+  assertFiniteArray(data, path, 'Remove or impute those values before computing kernels.', cols)
   return { data, rows, cols }
 }
 

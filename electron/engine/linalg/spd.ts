@@ -1,5 +1,6 @@
 import { UserError } from '../../../shared/errors'
 import { cholesky, PivotError, type CholeskyFactor, type CholeskyOptions } from './cholesky'
+import { assertFiniteArray } from '../core/finite'
 
 /** Relative regularisation of docs/math.md §3 (as NT): ε = diag_reg · trace(K) / N. */
 export function relativeShift(a: Float32Array, n: number, diagReg: number): number {
@@ -14,11 +15,7 @@ export function meanDiagonal(a: Float32Array, n: number): number {
 
 /** Rejects NaN/Inf entries before they can reach a factorisation. */
 export function checkFiniteMatrix(a: Float32Array | Float64Array, rows: number, cols: number, what: string): void {
-  for (let i = 0; i < rows * cols; i++) {
-    if (!Number.isFinite(a[i]!)) {
-      throw new UserError('non_finite', `${what} contains NaN or Inf (first at row ${Math.floor(i / cols)}, column ${i % cols})`, 'Check the inputs for NaN/Inf and the kernel hyperparameters (very large --w-std or depth can overflow float32).')
-    }
-  }
+  assertFiniteArray(a, what, 'Check the inputs for NaN/Inf and the kernel hyperparameters (very large --w-std or depth can overflow float32).', cols, rows * cols)
 }
 
 /** 1, 2, 5 × 10^k at or above v, so the suggested flag value is short and sufficient. */

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core'
+import { accuracy as accuracyOf, argmaxRows } from '../core/metrics'
 
 export type LossName = 'mse' | 'cross-entropy'
 
@@ -29,7 +30,8 @@ export function lossValue(loss: LossName, f: tf.Tensor2D, y: tf.Tensor2D): numbe
   return v
 }
 
-/** fraction of rows whose argmax of f matches the argmax of y */
+/** Accuracy (docs/math.md §4) of outputs f against one-hot (or probability) rows y. */
 export function accuracy(f: tf.Tensor2D, y: tf.Tensor2D): number {
-  return tf.tidy(() => tf.mean(tf.cast(tf.equal(tf.argMax(f, 1), tf.argMax(y, 1)), 'float32')).dataSync()[0]!)
+  const [n, k] = f.shape
+  return accuracyOf(f.dataSync(), argmaxRows(y.dataSync(), n, k), k)
 }

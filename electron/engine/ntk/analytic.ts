@@ -6,10 +6,12 @@ import { type Matrix } from '../core/matrix'
 import { type TiledArtifactWriter } from '../core/artifact-sink'
 import { backendInfo, initBackend } from '../runtime/backend'
 import { fcLayers } from './layers'
-import { runOnWorkers, type TileTask } from './pool'
+import { runOnWorkers } from './pool'
 import type { InitMessage } from './protocol'
-import { computeTile, TileInputCache, type KernelName, type PointBlock, type TileKernels } from './tile'
+import { computeTile, TileInputCache, type KernelName, type PointBlock, type TileTask } from './tile'
+import { finishTile, type FinishedTile } from './tile-finish'
 import { kernelWorkerUrl } from './worker-path'
+import { assertFiniteArray } from '../core/finite'
 
 export type { KernelName } from './tile'
 
@@ -67,9 +69,7 @@ function checkInput(m: Matrix, name: string): void {
   if (m.data.length < m.rows * m.cols) throw new Error(`${name}: data has ${m.data.length} values, shape needs ${m.rows * m.cols}`)
   for (let i = 0; i < m.rows * m.cols; i++) {
     const v = m.data[i]!
-    if (!Number.isFinite(v)) {
-      throw new UserError('non_finite', `${name} contains NaN or Inf (first at row ${Math.floor(i / m.cols)}, column ${i % m.cols})`, 'Remove or impute those values before computing kernels.')
-    }
+    if (!Number.isFinite(v)) assertFiniteArray(m.data, name, 'Remove or impute those values before computing kernels.', m.cols, m.rows * m.cols)
     if (Math.abs(v) > 1e18) {
       throw new UserError('input_too_large', `${name} has a value ${v} at row ${Math.floor(i / m.cols)}: kernels are computed in float32 and would overflow`, 'Standardise the features (e.g. divide by their standard deviation).')
     }
@@ -112,34 +112,17 @@ function planTiles(rows: number, cols: number, tile: number, symmetric: boolean)
   return tasks
 }
 
-function transposeTile(a: Float32Array, rows: number, cols: number): Float32Array {
-  const out = new Float32Array(a.length)
-  // blocked so both sides stay in cache
-  const B = 64
-  for (let i0 = 0; i0 < rows; i0 += B) {
-    for (let j0 = 0; j0 < cols; j0 += B) {
-      const iMax = Math.min(i0 + B, rows)
-      const jMax = Math.min(j0 + B, cols)
-      for (let i = i0; i < iMax; i++) for (let j = j0; j < jMax; j++) out[j * rows + i] = a[i * cols + j]!
-    }
-  }
-  return out
-}
-
-function checkFinite(t: KernelTile, arch: FcArch): void {
-  for (const name of ['ntk', 'nngp'] as const) {
-    const a = t[name]
-    if (!a) continue
-    for (let i = 0; i < a.length; i++) {
-      if (!Number.isFinite(a[i]!)) {
-        throw new UserError(
-          'non_finite_kernel',
-          `the ${name.toUpperCase()} overflowed float32 at entry (${t.row0 + Math.floor(i / t.cols)}, ${t.col0 + (i % t.cols)}) (depth ${arch.depth}, w_std ${arch.wStd})`,
-          'Scale the inputs down, or lower --w-std / --b-std / --depth: the kernel grows like w_std^(2·depth).',
-        )
-      }
-    }
-  }
+/**
+ * How a tiled kernel run went. Phases (ms): computeMs sums the tiles' compute time over all threads,
+ * storeMs the time this thread spent handing tiles to the sink (writes, heatmaps), firstTileMs the wait for
+ * the first tile (worker start-up), wallMs the whole run.
+ */
+export interface TileRunInfo {
+  rows: number
+  cols: number
+  workers: number
+  tileSize: number
+  phases: { computeMs: number; storeMs: number; firstTileMs: number; wallMs: number }
 }
 
 /**
@@ -153,7 +136,7 @@ export async function forEachKernelTile(
   arch: FcArch,
   opts: AnalyticOptions,
   sink: (tile: KernelTile) => void,
-): Promise<{ rows: number; cols: number; workers: number; tileSize: number }> {
+): Promise<TileRunInfo> {
   const kernels = validateKernelInputs(x, x2, arch, opts.kernels)
   const rows = x.rows
   const cols = x2 ? x2.rows : x.rows
@@ -173,16 +156,20 @@ export async function forEachKernelTile(
   const signal = opts.signal
   if (signal?.aborted) throw new CancelledError()
 
-  const consume = (t: TileTask, out: TileKernels): void => {
-    const tile: KernelTile = { ...t, ...(out.ntk ? { ntk: out.ntk } : {}), ...(out.nngp ? { nngp: out.nngp } : {}) }
-    checkFinite(tile, arch)
-    sink(tile)
-    if (symmetric && t.row0 !== t.col0) {
-      const mirror: KernelTile = { row0: t.col0, col0: t.row0, rows: t.cols, cols: t.rows }
-      if (out.ntk) mirror.ntk = transposeTile(out.ntk, t.rows, t.cols)
-      if (out.nngp) mirror.nngp = transposeTile(out.nngp, t.rows, t.cols)
-      sink(mirror)
+  // The tile arrives checked and, off the diagonal of a symmetric kernel, with its mirror (finishTile runs
+  // where the tile was computed, so worker threads do that work, not this one).
+  // per-phase timings: where the time goes (compute on the workers vs storing on this thread)
+  const phases = { computeMs: 0, storeMs: 0, firstTileMs: 0 }
+  const began = performance.now()
+  const consume = (t: TileTask, out: FinishedTile): void => {
+    const s0 = performance.now()
+    if (!phases.firstTileMs) phases.firstTileMs = s0 - began
+    phases.computeMs += out.computeMs ?? 0
+    sink({ ...t, ...(out.ntk ? { ntk: out.ntk } : {}), ...(out.nngp ? { nngp: out.nngp } : {}) })
+    if (out.mirrorNtk || out.mirrorNngp) {
+      sink({ row0: t.col0, col0: t.row0, rows: t.cols, cols: t.rows, ...(out.mirrorNtk ? { ntk: out.mirrorNtk } : {}), ...(out.mirrorNngp ? { nngp: out.mirrorNngp } : {}) })
     }
+    phases.storeMs += performance.now() - s0
     done += t.rows * t.cols
     opts.progress?.(done / total)
   }
@@ -201,7 +188,10 @@ export async function forEachKernelTile(
         if (signal?.aborted) throw new CancelledError()
         const rowsBlock: PointBlock = { data: xs.subarray(t.row0 * d, (t.row0 + t.rows) * d), rows: t.rows, d, key: `r${t.row0}:${t.rows}` }
         const colsBlock: PointBlock = { data: x2s.subarray(t.col0 * d, (t.col0 + t.cols) * d), rows: t.cols, d, key: `c${t.col0}:${t.cols}` }
-        consume(t, computeTile(layers, rowsBlock, colsBlock, kernels, symmetric && t.row0 === t.col0, cache))
+        const c0 = performance.now()
+        const out = finishTile(t, computeTile(layers, rowsBlock, colsBlock, kernels, symmetric && t.row0 === t.col0, cache), arch, symmetric)
+        out.computeMs = performance.now() - c0
+        consume(t, out)
         // let cancel (and progress events) through between tiles
         await new Promise((r) => setImmediate(r))
       }
@@ -209,7 +199,7 @@ export async function forEachKernelTile(
       cache.dispose()
     }
     if (signal?.aborted) throw new CancelledError()
-    return { rows, cols, workers: 1, tileSize }
+    return { rows, cols, workers: 1, tileSize, phases: { ...phases, wallMs: performance.now() - began } }
   }
 
   const xs = toFloat32(x, true)
@@ -224,7 +214,7 @@ export async function forEachKernelTile(
     kernels,
   }
   await runOnWorkers(url, workers, init, tasks, consume, signal)
-  return { rows, cols, workers, tileSize }
+  return { rows, cols, workers, tileSize, phases: { ...phases, wallMs: performance.now() - began } }
 }
 
 /** NNGP and/or NTK of an FcArch between x and x2 (or x with itself), fully in memory. */
@@ -256,7 +246,7 @@ export async function streamAnalyticKernels(
   arch: FcArch,
   writers: Partial<Record<KernelName, TiledArtifactWriter>>,
   opts: Omit<AnalyticOptions, 'kernels'>,
-): Promise<{ rows: number; cols: number; workers: number; tileSize: number }> {
+): Promise<TileRunInfo> {
   const kernels = (Object.keys(writers) as KernelName[]).filter((k) => writers[k])
   return forEachKernelTile(x, x2, arch, { ...opts, kernels }, (t) => {
     for (const k of kernels) writers[k]!.writeTile(t.row0, t.col0, t.rows, t.cols, t[k]!)

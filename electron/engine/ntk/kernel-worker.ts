@@ -4,6 +4,7 @@ import { initBackend } from '../runtime/backend'
 import { fcLayers, type KernelLayer } from './layers'
 import type { InitMessage, ReleaseMessage, TileRequest, WorkerReply } from './protocol'
 import { computeTile, TileInputCache, type PointBlock } from './tile'
+import { finishTile } from './tile-finish'
 
 // A tile worker: its own tfjs backend (wasm runs one thread per process, so one worker per core is how
 // the analytic kernel uses every core). Receives the points once, then computes tiles on request.
@@ -38,15 +39,17 @@ port.on('message', async (m: InitMessage | TileRequest | ReleaseMessage) => {
     if (!setup) throw new Error('tile requested before init')
     const { msg, layers, x, x2, cache } = setup
     const self = msg.x2 === null
-    const out = computeTile(
+    const t0 = performance.now()
+    const out = finishTile(m, computeTile(
       layers,
       block(x, m.row0, m.rows, msg.d, `r${m.row0}:${m.rows}`),
       block(x2, m.col0, m.cols, msg.d, `c${m.col0}:${m.cols}`),
       msg.kernels,
       self && m.row0 === m.col0,
       cache,
-    )
-    const transfer = [out.ntk?.buffer, out.nngp?.buffer].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer)
+    ), msg.arch, self)
+    out.computeMs = performance.now() - t0
+    const transfer = [out.ntk, out.nngp, out.mirrorNtk, out.mirrorNngp].map((a) => a?.buffer).filter((b): b is ArrayBuffer => b instanceof ArrayBuffer)
     reply({ type: 'tile', id: m.id, ...out }, transfer)
   } catch (e) {
     const info = errorInfo(e)

@@ -2,18 +2,13 @@ import { Worker } from 'node:worker_threads'
 import { UserError } from '../../../shared/errors'
 import { CancelledError } from '../core/cancel'
 import type { InitMessage, TileRequest, WorkerReply } from './protocol'
-import type { TileKernels } from './tile'
-
-export interface TileTask {
-  row0: number
-  rows: number
-  col0: number
-  cols: number
-}
+import type { FinishedTile } from './tile-finish'
+import type { TileTask } from './tile'
 
 // Workers stay warm between jobs (starting one costs ~0.35 s: tfjs + wasm compile), unreferenced so an
 // idle pool never keeps the process alive, and end after IDLE_MS without work.
 const IDLE_MS = 30_000
+const IN_FLIGHT = 2
 const warm: Worker[] = []
 let idleTimer: NodeJS.Timeout | null = null
 
@@ -59,7 +54,7 @@ function toError(r: Extract<WorkerReply, { type: 'error' }>): Error {
 }
 
 /**
- * Runs tile tasks on `count` worker threads, each taking the next task as soon as it is free, and hands
+ * Runs tile tasks on `count` worker threads, each holding up to IN_FLIGHT requests, and hands
  * every finished tile to `consume` on the main thread. Abort terminates the workers at once (a tile in
  * flight is dropped), so cancel takes effect within one message turn, not one tile.
  */
@@ -68,7 +63,7 @@ export async function runOnWorkers(
   count: number,
   init: InitMessage,
   tasks: TileTask[],
-  consume: (task: TileTask, out: TileKernels) => void,
+  consume: (task: TileTask, out: FinishedTile) => void,
   signal?: AbortSignal,
 ): Promise<void> {
   if (signal?.aborted) throw new CancelledError()
@@ -98,7 +93,11 @@ export async function runOnWorkers(
       for (const w of workers) {
         const onMessage = (r: WorkerReply): void => {
           if (settled) return
-          if (r.type === 'ready') return dispatch(w)
+          // two requests in flight per worker: it starts the next tile while this thread stores the last one
+          if (r.type === 'ready') {
+            for (let i = 0; i < IN_FLIGHT; i++) dispatch(w)
+            return
+          }
           if (r.type === 'error') return fail(toError(r))
           try {
             consume(tasks[r.id]!, r)

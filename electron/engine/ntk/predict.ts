@@ -6,6 +6,7 @@ import { checkFiniteMatrix } from '../linalg/spd'
 import { computeAnalyticKernels, type KernelName } from './analytic'
 import { gradientFlowPredictions } from './dynamics'
 import { gpPosterior } from './gp'
+import { assertFiniteArray } from '../core/finite'
 
 // Infinite-width predictions from the analytic kernels: t = ∞ (GP / kernel regression, Cholesky) or
 // gradient flow at given times (eigendecomposition), f₀ = 0 (the infinite ensemble mean).
@@ -164,10 +165,6 @@ export async function predictInfiniteWidth(req: PredictRequest): Promise<Predict
 function checkOutputs(o: PredictOutput): void {
   for (const [name, arr] of [['test predictions', o.test], ['train predictions', o.train], ['variance', o.variance]] as const) {
     if (!arr) continue
-    for (let i = 0; i < arr.length; i++) {
-      if (!Number.isFinite(arr[i]!)) {
-        throw new UserError('non_finite_result', `the ${name} contain NaN or Inf`, 'The kernel is too ill-conditioned for these settings: increase --diag-reg (e.g. 1e-4) or lower --lr/--t.')
-      }
-    }
+    assertFiniteArray(arr, `the ${name}`, 'The kernel is too ill-conditioned for these settings: increase --diag-reg (e.g. 1e-4) or lower --lr/--t.')
   }
 }

@@ -1,5 +1,6 @@
 import type { FcArch } from '../../../shared/arch'
-import type { KernelName, TileKernels } from './tile'
+import type { KernelName } from './tile'
+import type { FinishedTile } from './tile-finish'
 
 // Messages between the tile scheduler (main thread) and kernel-worker.ts. The points travel once, in
 // SharedArrayBuffers; each tile request is a few numbers and each answer transfers its buffers.
@@ -30,5 +31,5 @@ export interface ReleaseMessage {
 
 export type WorkerReply =
   | { type: 'ready' }
-  | ({ type: 'tile'; id: number } & TileKernels)
+  | ({ type: 'tile'; id: number } & FinishedTile)
   | { type: 'error'; id: number | null; message: string; code: string; hint?: string }

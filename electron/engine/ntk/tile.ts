@@ -13,6 +13,14 @@ export interface PointBlock {
   key?: string
 }
 
+/** One tile of the kernel matrix: rows row0 … row0+rows, columns col0 … col0+cols. */
+export interface TileTask {
+  row0: number
+  rows: number
+  col0: number
+  cols: number
+}
+
 export interface TileKernels {
   ntk?: Float32Array
   nngp?: Float32Array

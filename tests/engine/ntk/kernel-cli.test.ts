@@ -67,7 +67,7 @@ describe('ntkw kernel', () => {
     [['--x', 'x.npy', '--depth', '2', '--activation', 'swish'], /unknown activation 'swish'/, /hint: e\.g\. --activation relu/],
     [['--x', 'missing.npy', '--depth', '2', '--activation', 'relu'], /no such file: missing\.npy/, /hint: /],
     [['--x', 'x.npy', '--x2', 'bad.npy', '--depth', '2', '--activation', 'relu'], /x has 6 features but x2 has 4/, /hint: Both point sets/],
-    [['--x', 'nan.npy', '--depth', '2', '--activation', 'relu'], /NaN or Inf \(first at row 1, column 2\)/, /hint: /],
+    [['--x', 'nan.npy', '--depth', '2', '--activation', 'relu'], /contains NaN at row 1, column 2/, /hint: /],
     [['--x', 'x.npy', '--depth', '2', '--activation', 'relu', '--parameterization', 'standard'], /needs a finite width/, /hint: .*--width/],
     [['--x', 'x.npy', '--depth', 'three', '--activation', 'relu'], /--depth three: expected an integer/, /hint: /],
   ])('fails with a clear error: %j', async (args, message, hint) => {

@@ -6,6 +6,7 @@ import { parameterCount } from '../../nn/mlp'
 import { empiricalKernel } from '../../ntk/empirical'
 import type { JobRunner } from '../../core/job'
 import type { Matrix } from '../../core/matrix'
+import { assertFiniteArray } from '../../core/finite'
 
 export interface EmpiricalKernelResult {
   /** [n, n2] for 'trace', [K, n, n2] for 'per-output' */
@@ -21,11 +22,7 @@ export interface EmpiricalKernelResult {
 export function matrixTensor(m: Matrix, name: string): tf.Tensor2D {
   if (m.rows < 1 || m.cols < 1) throw new UserError('empty_input', `${name} is empty (${m.rows}×${m.cols})`, 'Pass at least one point with at least one feature.')
   const n = m.rows * m.cols
-  for (let i = 0; i < n; i++) {
-    if (!Number.isFinite(m.data[i]!)) {
-      throw new UserError('non_finite_input', `${name} has a NaN or infinite value at row ${Math.floor(i / m.cols)}, column ${i % m.cols}`, 'Remove or impute missing values before computing kernels.')
-    }
-  }
+  assertFiniteArray(m.data, name, 'Remove or impute missing values before computing kernels.', m.cols, n)
   const data = m.data instanceof Float32Array && m.data.length === n ? m.data : Float32Array.from(m.data.subarray(0, n))
   return tf.tensor2d(data, [m.rows, m.cols])
 }

@@ -26,6 +26,9 @@ export interface KernelJobResult {
   seconds: number
   workers: number
   tileSize: number
+  /** seconds per phase: reading the inputs, the tiled run (compute summed over threads, storing on the
+   *  coordinating thread, waiting for the first tile), the views (heatmap, spectrum) */
+  phases: { loadS: number; tilesWallS: number; computeS: number; storeS: number; firstTileS: number; viewsS: number }
   artifacts: ArtifactInfo[]
 }
 
@@ -75,6 +78,7 @@ export const run: JobRunner<'kernel'> = async (spec, ctx) => {
   const hx = await ctx.data.hash(spec.x)
   ctx.recordDatasetHash(spec.x2 ? createHash('sha256').update(`${hx}:${await ctx.data.hash(spec.x2)}`).digest('hex') : hx)
   ctx.throwIfCancelled()
+  const loaded = performance.now()
 
   const kernels = [...new Set(spec.kernels)]
   const rows = x.rows
@@ -108,6 +112,7 @@ export const run: JobRunner<'kernel'> = async (spec, ctx) => {
       },
     })
     const artifacts = kernels.map((k) => writers[k]!.close())
+    const tilesDone = performance.now()
     // Small views of the kernel for the UI, derived while streaming: the full matrix never loads.
     for (const k of spec.heatmapSize > 0 ? kernels : []) {
       const h = heat[k]!
@@ -129,6 +134,14 @@ export const run: JobRunner<'kernel'> = async (spec, ctx) => {
       seconds: (performance.now() - started) / 1000,
       workers: info.workers,
       tileSize: info.tileSize,
+      phases: {
+        loadS: (loaded - started) / 1000,
+        tilesWallS: info.phases.wallMs / 1000,
+        computeS: info.phases.computeMs / 1000,
+        storeS: info.phases.storeMs / 1000,
+        firstTileS: info.phases.firstTileMs / 1000,
+        viewsS: (performance.now() - tilesDone) / 1000,
+      },
       artifacts,
     }
     ctx.log('info', `${kernels.join('+')} ${rows}×${cols} in ${result.seconds.toFixed(2)} s on ${info.workers} worker(s)`)

@@ -1,6 +1,7 @@
 import { eigh } from '../../linalg/eigh'
 import { gpPosterior } from '../../ntk/gp'
-import { accuracyOf, loadLabData, mseLoss, toF64 } from '../../lab/data'
+import { loadLabData, toF64 } from '../../lab/data'
+import { accuracy as accuracyOf, meanSquaredError } from '../../core/metrics'
 import { blockAverage, classBoundaries, classOrder } from '../../lab/heatmap'
 import { checkLabSize, labKernels } from '../../lab/kernels'
 import type { JobRunner } from '../../core/job'
@@ -39,8 +40,8 @@ export const run: JobRunner<'lab-kernel'> = async (spec, ctx) => {
     ctx.progress(base, `${name.toUpperCase()} kernel regression`)
     const gp = await gpPosterior({ kTrain, n, kCross: cross[name]!, m, y, k: d.k }, { diagReg: spec.diagReg, what: `the ${name.toUpperCase()} of the training points`, onStep: () => ctx.yield() })
     ctx.throwIfCancelled()
-    const testMse = mseLoss(gp.mean, yTest, m * d.k)
-    const trainMse = mseLoss(gp.trainMean, y, n * d.k)
+    const testMse = meanSquaredError(gp.mean, yTest, m * d.k)
+    const trainMse = meanSquaredError(gp.trainMean, y, n * d.k)
     const testAccuracy = d.classTest ? accuracyOf(gp.mean, d.classTest, d.k) : null
     ctx.metric(`test_mse_${name}`, 0, testMse)
     if (testAccuracy !== null) ctx.metric(`test_accuracy_${name}`, 0, testAccuracy)

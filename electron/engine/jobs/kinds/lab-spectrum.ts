@@ -1,6 +1,7 @@
 import { eigh } from '../../linalg/eigh'
 import { gradientFlowPredictions } from '../../ntk/dynamics'
-import { accuracyOf, loadLabData, mseLoss, toF64 } from '../../lab/data'
+import { loadLabData, toF64 } from '../../lab/data'
+import { accuracy as accuracyOf, mseObjective } from '../../core/metrics'
 import { autoLearningRate, checkLabSize, labKernels } from '../../lab/kernels'
 import { logSpace } from '../../lab/fit'
 import type { JobRunner } from '../../core/job'
@@ -54,8 +55,8 @@ export const run: JobRunner<'lab-spectrum'> = async (spec, ctx) => {
   const testLoss: number[] = []
   const testAccuracy: number[] = []
   times.forEach((t, i) => {
-    const tr = mseLoss(dyn.train.subarray(i * n * K, (i + 1) * n * K), y, n * K)
-    const te = mseLoss(dyn.test.subarray(i * m * K, (i + 1) * m * K), yTest, m * K)
+    const tr = mseObjective(dyn.train.subarray(i * n * K, (i + 1) * n * K), y, n * K)
+    const te = mseObjective(dyn.test.subarray(i * m * K, (i + 1) * m * K), yTest, m * K)
     trainLoss.push(tr)
     testLoss.push(te)
     ctx.metric('train_loss', t, tr)

@@ -3,6 +3,7 @@ import type { ArtifactInfo } from '../../../../shared/index'
 import { predictInfiniteWidth, checkPredictInputs } from '../../ntk/predict'
 import type { JobRunner } from '../../core/job'
 import type { Matrix } from '../../core/matrix'
+import { accuracy as accuracyOf, argmaxRows, binaryAccuracy, meanSquaredError } from '../../core/metrics'
 
 export interface PredictMetrics {
   /** training time, or null for t = ∞ */
@@ -27,33 +28,11 @@ export interface PredictJobResult {
 }
 
 function mse(pred: Float32Array, off: number, y: Matrix): number {
-  const len = y.rows * y.cols
-  let s = 0
-  for (let i = 0; i < len; i++) s += (pred[off + i]! - y.data[i]!) ** 2
-  return s / len
+  return meanSquaredError(pred, y.data, y.rows * y.cols, off)
 }
 
-/** argmax agreement for K > 1 outputs; sign agreement (labels ±1 or 0/1 around 0.5) for K = 1 */
 function accuracy(pred: Float32Array, off: number, y: Matrix): number {
-  let ok = 0
-  const k = y.cols
-  if (k === 1) {
-    let min = Infinity
-    for (let i = 0; i < y.rows; i++) min = Math.min(min, y.data[i]!)
-    const thr = min >= 0 ? 0.5 : 0
-    for (let i = 0; i < y.rows; i++) if (pred[off + i]! > thr === y.data[i]! > thr) ok++
-    return ok / y.rows
-  }
-  for (let i = 0; i < y.rows; i++) {
-    let bp = 0
-    let by = 0
-    for (let c = 1; c < k; c++) {
-      if (pred[off + i * k + c]! > pred[off + i * k + bp]!) bp = c
-      if (y.data[i * k + c]! > y.data[i * k + by]!) by = c
-    }
-    if (bp === by) ok++
-  }
-  return ok / y.rows
+  return y.cols === 1 ? binaryAccuracy(pred, y.data, y.rows, off) : accuracyOf(pred, argmaxRows(y.data, y.rows, y.cols), y.cols, off)
 }
 
 // Infinite-width NTK/NNGP predictions (docs/math.md §3) on the test points: t = ∞ by Cholesky with float64

@@ -5,7 +5,8 @@ import { gradientFlowPredictions } from '../../ntk/dynamics'
 import { trainMlp } from '../../nn/train'
 import { empiricalNtk } from '../../ntk/empirical'
 import { disposeMlp } from '../../nn/mlp'
-import { accuracyOf, loadLabData, mseLoss, toF64 } from '../../lab/data'
+import { loadLabData, toF64 } from '../../lab/data'
+import { accuracy as accuracyOf, mseObjective } from '../../core/metrics'
 import { autoLearningRate, checkLabSize, labKernels } from '../../lab/kernels'
 import { logSteps } from '../../lab/fit'
 import type { JobRunner } from '../../core/job'
@@ -41,8 +42,8 @@ export const run: JobRunner<'train-vs-theory'> = async (spec, ctx) => {
     const dyn = gradientFlowPredictions({ eig, y, k: K, kCross: cross.ntk!, m, times: evalSteps, learningRate: lr, f0Train, f0Test, discrete: true })
     const out = { train: [] as number[], test: [] as number[] }
     evalSteps.forEach((t, i) => {
-      const tr = mseLoss(dyn.train.subarray(i * n * K, (i + 1) * n * K), y, n * K)
-      const te = mseLoss(dyn.test.subarray(i * m * K, (i + 1) * m * K), yTest, m * K)
+      const tr = mseObjective(dyn.train.subarray(i * n * K, (i + 1) * n * K), y, n * K)
+      const te = mseObjective(dyn.test.subarray(i * m * K, (i + 1) * m * K), yTest, m * K)
       out.train.push(tr)
       out.test.push(te)
       ctx.metric(`theory_train_loss/${label}`, t, tr)
@@ -98,8 +99,8 @@ export const run: JobRunner<'train-vs-theory'> = async (spec, ctx) => {
         const trainCurve: number[] = []
         const testCurve: number[] = []
         for (const o of res.outputs) {
-          const tr = mseLoss(o.train, y, n * K)
-          const te = mseLoss(o.test!, yTest, m * K)
+          const tr = mseObjective(o.train, y, n * K)
+          const te = mseObjective(o.test!, yTest, m * K)
           trainCurve.push(tr)
           testCurve.push(te)
           ctx.metric(`train_loss/${label}`, o.step, tr)

@@ -94,7 +94,7 @@ export function stoppingOption(a: SpectrumArtifact, dark: boolean): EChartsOptio
     tooltip: axisTooltip('t'),
     dataZoom: zoom(),
     xAxis: xAxis('log', 'time t (gradient-descent steps)'),
-    yAxis: yAxis('log', 'MSE loss'),
+    yAxis: yAxis('log', 'loss (½·MSE)'),
     series: [
       { type: 'line', name: 'train loss', showSymbol: false, lineStyle: { width: 2, color: train }, itemStyle: { color: train }, data: downsample(points(a.times, a.trainLoss, { logX: true, logY: true }), 2000, true) },
       {

@@ -70,7 +70,7 @@ export function lossOption(part: 'train' | 'test', curves: Curves, widths: numbe
     tooltip: axisTooltip('step'),
     dataZoom: zoom(false),
     xAxis: xAxis(logX ? 'log' : 'value', 'gradient-descent step'),
-    yAxis: yAxis(logY ? 'log' : 'value', `${part} MSE loss`),
+    yAxis: yAxis(logY ? 'log' : 'value', `${part} loss (½·MSE)`),
     series,
   }
 }
