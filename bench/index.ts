@@ -8,6 +8,7 @@ const modules: Record<string, () => Promise<BenchModule>> = {
   'ntk-empirical': () => import('./ntk-empirical'),
   data: () => import('./data'),
   linalg: () => import('./linalg'),
+  models: () => import('./models'),
 }
 
 const only = process.argv.slice(2).filter((a) => !a.startsWith('-'))
