@@ -8,6 +8,7 @@ const modules: Record<string, () => Promise<BenchModule>> = {
   'ntk-empirical': () => import('./ntk-empirical'),
   data: () => import('./data'),
   linalg: () => import('./linalg'),
+  models: () => import('./models'),
   quantize: () => import('./quantize'),
 }
 

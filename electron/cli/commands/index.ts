@@ -1,5 +1,8 @@
 import type { CliCommand } from '../command'
 import { dataCommand } from './data'
+import { evalCommand } from './eval'
+import { modelCommand } from './model'
+import { trainCommand } from './train'
 import { empiricalCommand } from './empirical'
 import { infoCommand } from './info'
 import { kernelCommand } from './kernel'
@@ -10,4 +13,4 @@ import { schemaCommand } from './schema'
 import { serveCommand } from './serve'
 
 // Every `ntkw` subcommand, in the order `ntkw --help` lists them.
-export const commands: CliCommand[] = [infoCommand, runCommand, schemaCommand, serveCommand, kernelCommand, empiricalCommand, predictCommand, dataCommand, quantizeCommand]
+export const commands: CliCommand[] = [infoCommand, runCommand, schemaCommand, serveCommand, kernelCommand, empiricalCommand, predictCommand, dataCommand, trainCommand, evalCommand, modelCommand, quantizeCommand]
