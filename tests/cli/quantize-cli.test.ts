@@ -111,3 +111,25 @@ describe('ntkw quantize', () => {
   })
 })
 
+
+describe('ntkw eval reads both export formats', () => {
+  it('a stock int8 export and a packed 4-bit export evaluate, the packed one reporting its stored bytes', () => {
+    const a = ntkw(['quantize', '--model', modelJson, '--bits', '8', '--scheme', 'affine', '--format', 'tfjs', '--out', 'ev8', '--quiet'])
+    expect(a.code, a.err).toBe(0)
+    const b = ntkw(['quantize', '--model', modelJson, '--bits', '4', '--granularity', 'channel', '--format', 'ntkw', '--out', 'ev4', '--eval-x', 'x.npy', '--eval-y', 'y.npy', '--quiet'])
+    expect(b.code, b.err).toBe(0)
+    const sb = JSON.parse(b.out) as Summary
+    for (const [dir, bytes] of [
+      ['ev8', (JSON.parse(a.out) as Summary).weightBytes],
+      ['ev4', sb.weightBytes],
+    ] as const) {
+      const r = ntkw(['eval', '--model', path.join(dir, 'model.json'), '--x', 'x.npy', '--y', 'y.npy', '--json'])
+      expect(r.code, r.err).toBe(0)
+      const ev = JSON.parse(r.out) as { accuracy: number; weightBytes: number; n: number }
+      expect(ev.n).toBe(200)
+      expect(ev.weightBytes).toBe(bytes)
+      // the packed export evaluates to what ntkw quantize measured on the same data
+      if (dir === 'ev4') expect(ev.accuracy).toBe(sb.evaluation!.quantized.accuracy)
+    }
+  })
+})
