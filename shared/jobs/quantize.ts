@@ -35,6 +35,21 @@ export const QuantizeSpec = z.object({
   /** points of the evaluation set used as NTK probe (0: no NTK comparison; ReLU MLPs only) */
   ntkProbe: z.number().int().min(0).max(1000).default(0),
   histogramBins: z.number().int().min(8).max(200).default(60),
+  /** quantization-aware training of one scheme (STE), optionally distilled from the float model */
+  qat: z
+    .object({
+      bits: z.number().int().min(2).max(8),
+      granularity: QuantGranularity.default('channel'),
+      calibration: QuantCalibration.default('mse'),
+      xTrain: DataRef,
+      yTrain: DataRef,
+      epochs: z.number().int().min(1).max(1000).default(3),
+      learningRate: z.number().positive().max(1).default(1e-4),
+      batchSize: z.number().int().min(1).max(65536).default(128),
+      /** KD from the float model: α·T²·KL + (1 − α)·CE */
+      teacher: z.object({ temperature: z.number().positive().max(100).default(4), alpha: z.number().min(0).max(1).default(0.7) }).optional(),
+    })
+    .optional(),
   /** export one scheme: to a folder, and (stock TF.js format) as a project model */
   export: z
     .object({
@@ -79,4 +94,5 @@ export interface QuantizeJobResult {
   sensitivity: { layer: string; bits: number; accuracy: number; drop: number; bytes: number }[] | null
   mixed: { budgetBytes: number; bits: Record<string, number>; bytes: number; predictedAccuracy: number; measuredAccuracy: number } | null
   export: { format: 'tfjs' | 'ntkw'; dir: string | null; modelId: string | null; weightBytes: number; accuracy: number } | null
+  qat?: { bits: number; granularity: string; ptqAccuracy: number; accuracy: number; weightBytes: number; history: { epoch: number; trainLoss: number; trainAccuracy: number }[] } | null
 }

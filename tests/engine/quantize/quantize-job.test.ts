@@ -49,6 +49,7 @@ describe('quantize job', () => {
       mixedBudget: 0.15,
       ntkProbe: 20,
       export: { bits: 8, format: 'tfjs', dir: path.join(tmp.dir, 'export') },
+      qat: { bits: 2, granularity: 'tensor', calibration: 'minmax', xTrain: { type: 'npy', path: path.join(tmp.dir, 'x.npy') }, yTrain: { type: 'npy', path: path.join(tmp.dir, 'y.npy') }, epochs: 4, learningRate: 3e-3, batchSize: 32 },
     }
     writeFileSync(path.join(tmp.dir, 'spec.json'), JSON.stringify(spec))
     const r = spawnSync(process.execPath, [path.join(root, 'bin/ntkw.js'), 'run', 'spec.json', '--out', 'out', '--quiet'], { cwd: tmp.dir, encoding: 'utf8', timeout: 300_000 })
@@ -72,5 +73,9 @@ describe('quantize job', () => {
     expect(res.export!.format).toBe('tfjs')
     expect(existsSync(res.export!.dir!)).toBe(true)
     expect(readModelFiles(res.export!.dir!).format).toBe('tfjs')
+    // QAT at 2 bits per-tensor recovers accuracy PTQ lost
+    expect(res.qat!.history).toHaveLength(4)
+    expect(res.qat!.ptqAccuracy).toBe(cell('uniform', 2, 'tensor').accuracy)
+    expect(res.qat!.accuracy).toBeGreaterThan(res.qat!.ptqAccuracy)
   })
 })

@@ -16,6 +16,7 @@ import { chooseMixedPrecision } from '../../quantize/mixed-precision'
 import { evaluateForward, namedWeights, quantizePtq } from '../../quantize/ptq'
 import { isKernel, type ModelQuantSpec } from '../../quantize/quantize-model'
 import { quantizedNtkShift } from '../../quantize/quantized-ntk'
+import { quantizationAwareTraining } from '../../quantize/qat'
 import { layerSensitivity } from '../../quantize/sensitivity'
 import type { Method } from '../../quantize/types'
 
@@ -67,7 +68,7 @@ export async function run(spec: Spec, ctx: JobContext): Promise<QuantizeJobResul
             if (bits === 16 && method !== 'uniform') continue
             combos.push({ bits, granularity, calibration, method })
           }
-    const total = combos.length + (spec.sensitivityBits.length ? 1 : 0) + (spec.export ? 1 : 0)
+    const total = combos.length + (spec.sensitivityBits.length ? 1 : 0) + (spec.export ? 1 : 0) + (spec.qat ? 1 : 0)
     for (const [ci, c] of combos.entries()) {
       ctx.throwIfCancelled()
       ctx.progress(ci / total, `${c.method} ${c.bits} bits ${c.granularity} ${c.calibration}`)
@@ -179,6 +180,41 @@ export async function run(spec: Spec, ctx: JobContext): Promise<QuantizeJobResul
       r.model.dispose()
     }
 
+    let qat: QuantizeJobResult['qat'] = null
+    if (spec.qat) {
+      const o = spec.qat
+      ctx.progress((total - 1) / total, `QAT ${o.bits} bits ${o.granularity}`)
+      const xt = await load(o.xTrain)
+      const yt = await load(o.yTrain)
+      if (xt.rows !== yt.rows) throw new UserError('shape_mismatch', `QAT training set: ${xt.rows} inputs but ${yt.rows} labels`)
+      const xTrain = keep(inputTensor({ data: xt.data, shape: [xt.rows, xt.cols] }, inputShape, 'QAT training x'))
+      const yTrain = labelIds({ data: yt.data, shape: yt.cols === 1 ? [yt.rows] : [yt.rows, yt.cols] }, k, 'QAT training y')
+      const qspec: ModelQuantSpec = { bits: o.bits, scheme: spec.scheme, granularity: parseGranularityText(o.granularity), calibration: parseCalibrationText(o.calibration), method: 'uniform', format: 'ntkw' }
+      const p = await quantizePtq(model, { spec: qspec })
+      const ptqAccuracy = evaluateForward(p.forward, xEval, labels, k).accuracy
+      p.model.dispose()
+      const history: { epoch: number; trainLoss: number; trainAccuracy: number }[] = []
+      const r = await quantizationAwareTraining(model, {
+        spec: qspec,
+        x: xTrain,
+        labels: yTrain,
+        epochs: o.epochs,
+        learningRate: o.learningRate,
+        batchSize: o.batchSize,
+        seed: spec.seed,
+        teacher: o.teacher ?? null,
+        onEpoch: (e) => {
+          history.push(e)
+          ctx.metric('qat_train_loss', e.epoch, e.trainLoss)
+        },
+        isCancelled: () => ctx.signal.aborted,
+      })
+      const accuracy = evaluateForward((v) => r.model.apply(v, { training: false }) as tf.Tensor, xEval, labels, k).accuracy
+      r.model.dispose()
+      qat = { bits: o.bits, granularity: o.granularity, ptqAccuracy, accuracy, weightBytes: r.qm.bytes, history }
+      ctx.log('info', `QAT ${o.bits} bits ${o.granularity}: PTQ ${(100 * ptqAccuracy).toFixed(2)} % → QAT ${(100 * accuracy).toFixed(2)} %`)
+    }
+
     const histograms = floatWeights.filter(isKernel).map((w) => {
       const h = histogram(w.name, w.values, spec.histogramBins)
       return { layer: w.name, min: h.min, max: h.max, counts: h.counts }
@@ -191,6 +227,7 @@ export async function run(spec: Spec, ctx: JobContext): Promise<QuantizeJobResul
       sensitivity,
       mixed,
       export: exported,
+      qat,
     }
     ctx.artifacts.saveJson('quantize', result)
     ctx.progress(1)
