@@ -4,7 +4,7 @@ import { UserError } from '../../shared/errors'
 import { executeJob } from '../engine/jobs/execute'
 import { createDataResolver } from '../engine/jobs/data-resolver'
 import type { ArtifactSink } from '../engine/core/artifact-sink'
-import type { DataResolver } from '../engine/core/job'
+import type { DataResolver, ModelSink } from '../engine/core/job'
 import type { CliIo } from './command'
 import { progressReporter } from './progress'
 
@@ -16,7 +16,7 @@ import { progressReporter } from './progress'
 export async function runJobForCli(
   io: CliIo,
   spec: JobSpecInput,
-  opts: { label: string; quiet?: boolean; artifacts: ArtifactSink; data?: DataResolver; runId?: string; onEvent?: (e: JobEvent) => void; onDatasetHash?: (h: string) => void },
+  opts: { label: string; quiet?: boolean; artifacts: ArtifactSink; data?: DataResolver; runId?: string; onEvent?: (e: JobEvent) => void; onDatasetHash?: (h: string) => void; models?: ModelSink },
 ): Promise<{ result: unknown } | null> {
   const ac = new AbortController()
   const onSigint = (): void => {
@@ -37,6 +37,7 @@ export async function runJobForCli(
       artifacts: opts.artifacts,
       data: opts.data ?? createDataResolver(),
       onDatasetHash: opts.onDatasetHash,
+      models: opts.models,
     })
     bar.end()
     if (outcome.state === 'cancelled') {

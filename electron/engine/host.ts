@@ -6,6 +6,7 @@ import { executeJob } from './jobs/execute'
 import { createDataResolver } from './jobs/data-resolver'
 import { openProject, type ProjectHandle } from './store/project-db'
 import { ProjectArtifactSink } from './store/artifacts'
+import { ProjectModelSink } from './store/models'
 import { RunStore } from './store/runs'
 import { projectDatasets } from './jobs/project-datasets'
 
@@ -89,6 +90,7 @@ async function runJob(msg: Extract<ToEngine, { type: 'run' }>): Promise<void> {
       artifacts: sink,
       data: createDataResolver(proj ? projectDatasets(proj.db) : undefined),
       onDatasetHash: (h) => runs?.setDatasetHash(msg.runId, h),
+      models: proj ? new ProjectModelSink(proj.db) : undefined,
     })
   } finally {
     batch.flush()

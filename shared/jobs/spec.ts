@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { FcArch } from '../arch'
 import { DataRef } from './data-ref'
+import { EarlyStopping, LrSchedule, ModelArch } from '../models'
 import { LabKernelSpec, LabSpectrumSpec, TrainVsTheorySpec, WidthSweepSpec } from './lab'
 import { ApproxOptions, FeaturesSpec, LabEfficiencySpec } from './efficient'
 
@@ -107,10 +108,17 @@ export const TrainSpec = z.object({
   yTrain: DataRef,
   xTest: DataRef.optional(),
   yTest: DataRef.optional(),
-  arch: FcArch.extend({ width: z.number().int().min(1).max(1 << 16) }),
-  optimizer: z.enum(['gd', 'sgd', 'adam']).default('gd'),
+  /** a finite MLP in the NTK or standard parameterization, trained by steps (NTK Lab); or give `network` */
+  arch: FcArch.extend({ width: z.number().int().min(1).max(1 << 16) }).optional(),
+  /** a layers network (ARCH.json: MLP or small CNN) trained by epochs on class labels and saved as a model */
+  network: ModelArch.optional(),
+  /** instead of `network`: a TF.js model.json modelTopology (trained from fresh seeded weights) */
+  topology: z.record(z.string(), z.unknown()).optional(),
+  /** absent: gd for `arch`, adam for `network` */
+  optimizer: z.enum(['gd', 'sgd', 'momentum', 'adam']).optional(),
   loss: z.enum(['mse', 'cross-entropy']).default('mse'),
-  learningRate: z.number().positive().default(1),
+  /** absent: 1 for `arch`, 1e-3 for `network` */
+  learningRate: z.number().positive().optional(),
   steps: z.number().int().min(1).max(10_000_000).default(1000),
   batchSize: z.number().int().min(1).optional(),
   /** record the empirical NTK every this many steps to measure kernel drift (0 = never) */
@@ -124,6 +132,26 @@ export const TrainSpec = z.object({
    * Absent: true for cross-entropy with a one-column y, false otherwise (one-hot y rows still report accuracy).
    */
   labels: z.boolean().optional(),
+  // ---- `network` training (epochs; the model is saved in the project or the output folder) ----
+  epochs: z.number().int().min(1).max(100_000).default(15),
+  /** momentum coefficient of the 'momentum' optimizer */
+  momentum: z.number().min(0).max(0.9999).default(0.9),
+  schedule: LrSchedule.default({ type: 'constant' }),
+  /** decoupled weight decay on Dense/Conv2D kernels */
+  weightDecay: z.number().min(0).max(1).default(0),
+  /** validation set; else `validationSplit` of the training rows (seeded), else none */
+  xVal: DataRef.optional(),
+  yVal: DataRef.optional(),
+  validationSplit: z.number().min(0).max(0.9).default(0),
+  earlyStopping: EarlyStopping.optional(),
+  /** keep the weights of the best epoch (validation loss, else training loss) */
+  keepBest: z.boolean().default(true),
+  /** save the trained network as a model (default: yes for `network`, no for `arch`) */
+  saveModel: z.boolean().optional(),
+  modelName: z.string().min(1).max(200).optional(),
+  /** shape of one input row, e.g. [28, 28] for flattened images (absent: the data's own shape) */
+  inputShape: z.array(z.number().int().min(1)).min(1).max(3).optional(),
+  classNames: z.array(z.string().max(100)).max(4096).optional(),
 })
 
 export const DistillSpec = z.object({

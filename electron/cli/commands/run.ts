@@ -10,6 +10,8 @@ import { projectDatasets } from '../../engine/jobs/project-datasets'
 import { initBackend, packageVersions } from '../../engine/runtime/backend'
 import { openOrCreateProject } from '../../engine/store/project-db'
 import { ProjectArtifactSink } from '../../engine/store/artifacts'
+import { ProjectModelSink } from '../../engine/store/models'
+import { DirModelSink } from '../../engine/jobs/dir-model-sink'
 import { RunStore } from '../../engine/store/runs'
 import { APP_VERSION } from '../../engine/runtime/version'
 import { runJobForCli } from '../job-runner'
@@ -103,6 +105,7 @@ Output: the job's result as JSON on stdout. Exit code 0 on success, 1 on failure
         data: createDataResolver(project ? projectDatasets(project.db) : undefined),
         onEvent: (e) => runs?.apply(runId, e),
         onDatasetHash: (h) => runs?.setDatasetHash(runId, h),
+        models: project ? new ProjectModelSink(project.db) : outDir ? new DirModelSink(path.join(outDir, 'model')) : undefined,
       })
       if (!done) return 130
       io.out(JSON.stringify({ runId, backend: backend.active, result: done.result, artifacts: written }, null, 2) + '\n')

@@ -1,4 +1,4 @@
-import type { DataRef, JobEvent, JobKind, JobSpecOf } from '../../../shared/index'
+import type { DataRef, JobEvent, JobKind, JobSpecOf, ModelEvaluation, ModelLayerRow, ModelMeta, WeightHistogram } from '../../../shared/index'
 import type { ArtifactSink } from './artifact-sink'
 import type { Matrix } from './matrix'
 
@@ -12,6 +12,25 @@ export interface DataResolver {
    * project dataset from the hash taken at import; never a second read of the data
    */
   hash(ref: DataRef): Promise<string>
+}
+
+/** A model as the workbench stores it: TF.js model.json + weights, with what the Models page shows. */
+export interface StoredModel {
+  modelJson: Record<string, unknown>
+  weights: Uint8Array
+  meta: ModelMeta
+  layers: ModelLayerRow[]
+  histograms: WeightHistogram[]
+  evaluation?: ModelEvaluation | null
+}
+
+/** Where jobs keep models: the project's models table (app, `--project`) or a folder (`--out`). */
+export interface ModelSink {
+  /** stores a model; returns its id (and, in a folder, the model.json path) */
+  save(model: StoredModel): { id: string; path?: string }
+  /** model.json and weights of a stored model */
+  load(id: string): { modelJson: Record<string, unknown>; weights: Uint8Array }
+  setEvaluation(id: string, evaluation: ModelEvaluation): void
 }
 
 /** What every job runner receives, whatever process or transport carries its events. */
@@ -33,6 +52,8 @@ export interface JobContext {
   readonly backend: string
   /** notes how the run used the data (dataset hash), stored with the run */
   recordDatasetHash(hash: string): void
+  /** where trained/imported models go; absent when the caller keeps none */
+  readonly models?: ModelSink
 }
 
 export type JobRunner<K extends JobKind> = (spec: JobSpecOf<K>, ctx: JobContext) => Promise<unknown>

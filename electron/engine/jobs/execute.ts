@@ -3,7 +3,7 @@ import { errorInfo } from '../../../shared/errors'
 import { initBackend } from '../runtime/backend'
 import { CancelledError } from '../core/cancel'
 import { type ArtifactSink } from '../core/artifact-sink'
-import { type DataResolver } from '../core/job'
+import { type DataResolver, type ModelSink } from '../core/job'
 import { createJobContext } from './job-context'
 import { runnerFor } from './registry'
 
@@ -14,6 +14,7 @@ export interface ExecuteOptions {
   artifacts: ArtifactSink
   data: DataResolver
   onDatasetHash?: (hash: string) => void
+  models?: ModelSink
 }
 
 export type ExecuteOutcome =
@@ -44,6 +45,7 @@ export async function executeJob(input: JobSpecInput | JobSpec, opts: ExecuteOpt
       data: opts.data,
       backend: backend.active,
       onDatasetHash: opts.onDatasetHash,
+      models: opts.models,
     })
     ctx.throwIfCancelled()
     const result = await runner(spec, ctx)

@@ -1,7 +1,7 @@
 import type { JobEvent } from '../../../shared/index'
 import { CancelledError } from '../core/cancel'
 import { type ArtifactSink } from '../core/artifact-sink'
-import { type DataResolver, type EmitFn, type JobContext } from '../core/job'
+import { type DataResolver, type EmitFn, type JobContext, type ModelSink } from '../core/job'
 
 const PROGRESS_INTERVAL_MS = 50 // ≤ 20 progress events per second per job
 
@@ -15,6 +15,7 @@ export function createJobContext(opts: {
   data: DataResolver
   backend: string
   onDatasetHash?: (hash: string) => void
+  models?: ModelSink
 }): JobContext & { flush(): void } {
   const started = Date.now()
   let lastSent = 0
@@ -42,6 +43,7 @@ export function createJobContext(opts: {
     signal: opts.signal,
     backend: opts.backend,
     artifacts: opts.artifacts,
+    ...(opts.models ? { models: opts.models } : {}),
     data: opts.data,
     throwIfCancelled() {
       if (opts.signal.aborted) throw new CancelledError()

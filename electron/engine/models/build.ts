@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core'
 import * as tfl from '@tensorflow/tfjs-layers'
 import { ModelArch, type ModelArchInput, type ModelLayerSpec } from '../../../shared/models'
 import { UserError } from '../../../shared/errors'
-import { Xoshiro128 } from '../nn/prng'
+import { Xoshiro128 } from '../core/random'
 import { activationLayers } from './activations'
 
 // ARCH.json (shared/models.ts) → a tfjs-layers Sequential with deterministic layer names (dense_1, conv2d_1,
@@ -170,5 +170,5 @@ export function initWeights(model: tfl.LayersModel, seed: number): void {
 
 /** Parameter count (every weight, trainable or not, as Keras' summary counts them). */
 export function countParams(model: tfl.LayersModel): number {
-  return model.weights.reduce((a, w) => a + w.shape.reduce((x, y) => x * (y ?? 1), 1), 0)
+  return model.weights.reduce((a, w) => a + w.shape.reduce((p: number, d) => p * (d ?? 1), 1), 0)
 }

@@ -1,7 +1,7 @@
 // Project file schema. `PRAGMA user_version` holds the version; each migration moves one version up inside
 // one transaction, so a crash mid-migration leaves the previous version intact.
 export const APPLICATION_ID = 0x4e544b57 // 'NTKW' in the SQLite header: identifies our files
-export const SCHEMA_VERSION = 1
+export const SCHEMA_VERSION = 2
 
 export const MIGRATIONS: Record<number, string> = {
   1: `
@@ -29,5 +29,14 @@ CREATE TABLE artifacts (id TEXT PRIMARY KEY, run_id TEXT REFERENCES runs(id) ON 
 CREATE TABLE artifact_tiles (artifact_id TEXT NOT NULL REFERENCES artifacts(id) ON DELETE CASCADE,
   row0 INTEGER NOT NULL, col0 INTEGER NOT NULL, rows INTEGER NOT NULL, cols INTEGER NOT NULL, data BLOB NOT NULL,
   PRIMARY KEY (artifact_id, row0, col0));
+`,
+  // Models (TF.js Layers: model.json + one weights blob) with their metadata, layer table, weight histograms
+  // and latest evaluation, so listing and viewing them needs no tfjs.
+  2: `
+CREATE TABLE models (id TEXT PRIMARY KEY, name TEXT NOT NULL, created_at INTEGER NOT NULL, run_id TEXT,
+  source_kind TEXT NOT NULL, meta_json TEXT NOT NULL, model_json TEXT NOT NULL, weights BLOB NOT NULL,
+  params INTEGER NOT NULL, weight_bytes INTEGER NOT NULL, layers_json TEXT NOT NULL DEFAULT '[]',
+  histograms_json TEXT NOT NULL DEFAULT '[]', evaluation_json TEXT);
+CREATE INDEX models_created ON models(created_at);
 `,
 }

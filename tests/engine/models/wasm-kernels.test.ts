@@ -8,7 +8,7 @@ import { ensureWasmTrainingKernels } from '../../../electron/engine/models/wasm-
 // backend's own kernels, and the filter gradient against a plain float64 loop written here.
 
 function filterGrad(x: tf.Tensor4D, w: tf.Tensor4D, dy: tf.Tensor4D, stride: number, pad: 'same' | 'valid'): Float32Array {
-  const g = tf.grad((f: tf.Tensor4D) => tf.sum(tf.mul(tf.conv2d(x, f, stride, pad), dy)))
+  const g = tf.grad((f: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x, f as tf.Tensor4D, stride, pad), dy)))
   const out = g(w)
   const v = out.dataSync() as Float32Array
   out.dispose()
@@ -42,8 +42,8 @@ describe('wasm training kernels', () => {
 
   for (const [stride, pad] of [[1, 'valid'], [2, 'same'], [1, 'same'], [2, 'valid'], [3, 'same']] as const) {
     it(`Conv2DBackpropFilter stride ${stride} ${pad} matches cpu and a float64 loop`, async () => {
-      const xs = [3, 9, 8, 2]
-      const fs = [3, 3, 2, 4]
+      const xs: [number, number, number, number] = [3, 9, 8, 2]
+      const fs: [number, number, number, number] = [3, 3, 2, 4]
       const x = tf.randomNormal(xs, 0, 1, 'float32', 1) as tf.Tensor4D
       const w = tf.randomNormal(fs, 0, 1, 'float32', 2) as tf.Tensor4D
       const ySh = tf.conv2d(x, w, stride, pad).shape

@@ -7,6 +7,9 @@ import { empiricalNtk } from '../../ntk/empirical'
 import type { JobRunner } from '../../core/job'
 import type { Matrix } from '../../core/matrix'
 import { matrixTensor } from './empirical-kernel'
+import { runTrainModel } from './train-model'
+import { mlpToLayersModel } from '../../models/ntk-export'
+import { toStoredModel } from '../../models/stored'
 
 export interface TrainJobResult {
   final: TrainResult['final']
@@ -14,6 +17,8 @@ export interface TrainJobResult {
   outDim: number
   classification: boolean
   parameters: number
+  /** the saved model (saveModel) */
+  modelId: string | null
   seconds: number
 }
 
@@ -49,7 +54,14 @@ function oneHot(labels: number[], K: number): tf.Tensor2D {
 
 // Trains the spec's finite MLP (nn/train.ts), streaming train_loss / test_loss / accuracy / kernel_drift
 // metrics; artifacts: 'history' (every curve) and 'predictions' (f on x_test, when given).
+// With `network` or `topology` instead, trains a layers model by epochs (train-model.ts).
 export const run: JobRunner<'train'> = async (spec, ctx) => {
+  if (spec.network || spec.topology) return runTrainModel(spec, ctx)
+  const arch = spec.arch
+  if (!arch) throw new UserError('usage', 'a train spec needs "arch" (a finite MLP) or "network" (an ARCH.json network)', "See 'ntkw schema train'.")
+  if (spec.optimizer === 'momentum') throw new UserError('usage', "the 'momentum' optimizer is available for \"network\" training", 'Use gd, sgd or adam with "arch", or give a "network".')
+  const optimizer = spec.optimizer ?? 'gd'
+  const learningRate = spec.learningRate ?? 1
   const started = performance.now()
   const { matrix: xm, hash } = await ctx.data.loadWithHash(spec.xTrain)
   const ym = await ctx.data.load(spec.yTrain)
@@ -93,14 +105,14 @@ export const run: JobRunner<'train'> = async (spec, ctx) => {
     }
     let lastYield = performance.now()
     const r = await trainMlp({
-      arch: spec.arch,
+      arch,
       xTrain,
       yTrain,
       xTest,
       yTest,
-      optimizer: spec.optimizer,
+      optimizer,
       loss: spec.loss,
-      learningRate: spec.learningRate,
+      learningRate,
       steps: spec.steps,
       batchSize: spec.batchSize,
       seed: spec.seed,
@@ -120,8 +132,29 @@ export const run: JobRunner<'train'> = async (spec, ctx) => {
         }
       },
     })
+    let modelId: string | null = null
     try {
-      ctx.artifacts.saveJson('history', { arch: spec.arch, optimizer: spec.optimizer, loss: spec.loss, learningRate: spec.learningRate, curves: r.curves })
+      ctx.artifacts.saveJson('history', { arch, optimizer, loss: spec.loss, learningRate, curves: r.curves })
+      if (spec.saveModel && ctx.models) {
+        // the NTK-parameterized MLP as a stock layers model with σ/√fan-in folded into the weights
+        const layers = mlpToLayersModel(r.net)
+        try {
+          const stored = await toStoredModel(layers, {
+            name: spec.modelName ?? spec.name ?? `MLP ${arch.depth}×${arch.width} (${arch.parameterization})`,
+            source: { kind: 'train', runId: ctx.runId },
+            numClasses: classification ? K : null,
+            parameterization: arch.parameterization === 'ntk' ? 'ntk-folded' : 'standard',
+            seed: spec.seed,
+            backend: ctx.backend,
+            dataset: { ref: spec.xTrain },
+            training: { arch, optimizer, loss: spec.loss, learningRate, steps: spec.steps, batchSize: spec.batchSize ?? null },
+            metrics: Object.fromEntries(Object.entries({ trainLoss: r.final.trainLoss, testLoss: r.final.testLoss, accuracy: r.final.accuracy }).filter((e): e is [string, number] => typeof e[1] === 'number' && Number.isFinite(e[1]))),
+          })
+          modelId = ctx.models.save(stored).id
+        } finally {
+          layers.dispose()
+        }
+      }
       if (xTest) {
         const f = forward(r.net, xTest)
         ctx.artifacts.saveArray('predictions', f.dataSync() as Float32Array, f.shape)
@@ -135,7 +168,8 @@ export const run: JobRunner<'train'> = async (spec, ctx) => {
       steps: spec.steps,
       outDim: K,
       classification,
-      parameters: parameterCount(spec.arch, xm.cols, K),
+      parameters: parameterCount(arch, xm.cols, K),
+      modelId,
       seconds: (performance.now() - started) / 1000,
     }
     return result
