@@ -1,5 +1,8 @@
 import type { CliCommand } from '../command'
 import { dataCommand } from './data'
+import { evalCommand } from './eval'
+import { modelCommand } from './model'
+import { trainCommand } from './train'
 import { empiricalCommand } from './empirical'
 import { featuresCommand } from './features'
 import { infoCommand } from './info'
@@ -10,4 +13,4 @@ import { schemaCommand } from './schema'
 import { serveCommand } from './serve'
 
 // Every `ntkw` subcommand, in the order `ntkw --help` lists them.
-export const commands: CliCommand[] = [infoCommand, runCommand, schemaCommand, serveCommand, kernelCommand, empiricalCommand, predictCommand, featuresCommand, dataCommand]
+export const commands: CliCommand[] = [infoCommand, runCommand, schemaCommand, serveCommand, kernelCommand, empiricalCommand, predictCommand, featuresCommand, dataCommand, trainCommand, evalCommand, modelCommand]

@@ -226,11 +226,12 @@ export function readNpyMatrixHashed(path: string): { matrix: { data: Float32Arra
 }
 
 function npyMatrix(a: NpyArray, path: string): { data: Float32Array | Float64Array; rows: number; cols: number } {
-  if (a.shape.length === 0 || a.shape.length > 2) {
-    throw new UserError('bad_shape', `${path}: expected a 1-D or 2-D array, got shape (${a.shape.join(', ')})`, 'Reshape with array.reshape(len(array), -1) before saving.')
+  if (a.shape.length === 0) {
+    throw new UserError('bad_shape', `${path}: expected an array of rows, got a scalar`, 'Save an array of shape [n] or [n, d] (images [n, h, w(, c)] are read as n rows of h·w·c values).')
   }
+  // [n], [n, d], or [n, h, w(, c)] read as n rows of the flattened trailing dimensions
   const rows = a.shape[0]!
-  const cols = a.shape.length === 2 ? a.shape[1]! : 1
+  const cols = a.shape.slice(1).reduce((p, d) => p * d, 1)
   let data: Float32Array | Float64Array
   if (a.data instanceof Float32Array || a.data instanceof Float64Array) data = a.data
   else data = Float64Array.from(a.data as ArrayLike<number | bigint>, (v) => Number(v))

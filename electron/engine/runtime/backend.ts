@@ -56,7 +56,8 @@ async function attempt(name: BackendName): Promise<void> {
 
 /** Initialises tfjs once per process (or again with another choice) and reports what was tried. */
 export async function initBackend(requested: BackendChoice = 'auto'): Promise<BackendInfo> {
-  if (current && current.requested === requested) return current
+  // 'auto' keeps whatever backend the process already chose (e.g. a CLI --backend before the job starts)
+  if (current && (current.requested === requested || requested === 'auto')) return current
   const order: BackendName[] = requested === 'auto' ? [...BACKEND_ORDER] : [requested, ...BACKEND_ORDER.filter((b) => b !== requested)]
   const tried: BackendAttempt[] = []
   for (const name of order) {
