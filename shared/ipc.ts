@@ -5,6 +5,8 @@ import { BackendInfo } from './backend'
 import { Experiment, ProjectInfo, RecentEntry, RunDetail, RunSummary, MetricSeries } from './project'
 import { DatasetPreview, DatasetSummary, DataFormat, ImportOptions, Recipe } from './dataset'
 import { Settings } from './settings'
+import { ModelDetail, ModelSummary } from './models'
+import { DataRef } from './jobs/data-ref'
 
 // One request/response contract for every transport: Electron IPC (preload bridge) and the WebSocket
 // of `ntkw serve`. The server validates every `params` with these schemas before acting on it.
@@ -101,6 +103,20 @@ export const methods = {
   'experiments.delete': method(z.object({ experimentId: Id }).strict(), z.null()),
   /** starts a run of the saved spec */
   'experiments.run': method(z.object({ experimentId: Id }).strict(), z.object({ runId: z.string() })),
+  'models.list': method(Empty, z.array(ModelSummary)),
+  'models.get': method(z.object({ modelId: Id }).strict(), ModelDetail),
+  'models.delete': method(z.object({ modelId: Id }).strict(), z.null()),
+  'models.rename': method(z.object({ modelId: Id, name: z.string().min(1).max(200) }).strict(), ModelSummary),
+  /** imports a TF.js Layers folder or model.json as a job; the model appears when it succeeds */
+  'models.import': method(z.object({ path: FilePath, name: z.string().min(1).max(200).optional() }).strict(), z.object({ runId: z.string() })),
+  /** writes DIR/model.json + DIR/weights.bin (desktop: a folder from dialog.openFolder) */
+  'models.export': method(z.object({ modelId: Id, dir: FilePath }).strict(), z.object({ path: z.string() })),
+  /** the TF.js files for a browser download: model.json text and the weights as base64 (never a JSON array) */
+  'models.files': method(z.object({ modelId: Id }).strict(), z.object({ name: z.string(), modelJson: z.string(), weightsBase64: z.string(), weightsFile: z.string() })),
+  /** evaluates a model on labelled data as a job; the evaluation is stored with the model */
+  'models.evaluate': method(z.object({ modelId: Id, x: DataRef, y: DataRef }).strict(), z.object({ runId: z.string() })),
+  /** a folder (model export target, or a TF.js model folder to import); desktop app only */
+  'dialog.openFolder': method(z.object({ title: z.string().max(200).optional() }).strict().default({}), FilePath.nullable()),
 } as const
 
 export type Methods = typeof methods

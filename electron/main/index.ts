@@ -65,6 +65,10 @@ app.whenReady().then(async () => {
         })
         return r.canceled ? null : (r.filePaths[0] ?? null)
       },
+      openFolder: async (title?: string) => {
+        const r = await dialog.showOpenDialog(win!, { title: title ?? 'Choose a folder', properties: ['openDirectory', 'createDirectory'] })
+        return r.canceled ? null : (r.filePaths[0] ?? null)
+      },
       saveProject: async () => {
         const r = await dialog.showSaveDialog(win!, { title: 'Save project as', filters: [{ name: 'NTK Workbench project', extensions: ['ntkw'] }] })
         return r.canceled ? null : (r.filePath ?? null)

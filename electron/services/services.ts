@@ -12,16 +12,20 @@ import { SettingsStore } from './settings-store'
 import { ExperimentStore } from '../engine/store/experiments'
 import { listDatasets, getDatasetPreview, setRecipe, deleteDataset } from '../engine/data/dataset-store'
 import { artifactMeta, readArtifactArray, readArtifactJson } from '../engine/store/artifacts'
+import { ModelStore } from '../engine/store/models'
+import { writeModelFolder, WEIGHTS_FILE, type ModelFiles } from '../engine/models/format'
 
 /** arrays larger than this never cross IPC (a 512×512 heatmap is 262 144) */
 const MAX_ARRAY_OVER_IPC = 1 << 20
+/** models downloaded through the browser (base64 over the WebSocket) */
+const MAX_MODEL_DOWNLOAD = 256 << 20
 
 export interface ServicesOptions {
   mode: 'electron' | 'serve'
   configDir: string
   launcher: EngineLauncher
   /** native dialogs (Electron only) */
-  dialogs?: { openProject(): Promise<string | null>; saveProject(): Promise<string | null>; openData(): Promise<string | null> }
+  dialogs?: { openProject(): Promise<string | null>; saveProject(): Promise<string | null>; openData(): Promise<string | null>; openFolder?(title?: string): Promise<string | null> }
   extraVersions?: Record<string, string>
 }
 
@@ -91,6 +95,10 @@ export class Services {
   dispatch<M extends MethodName>(method: M, params: ParsedParamsOf<M>): ResultOf<M> | Promise<ResultOf<M>> {
     const handler: Handlers[M] = this.handlers[method]
     return handler(params)
+  }
+
+  private models(): ModelStore {
+    return new ModelStore(this.requireProject().handle.db)
   }
 
   private experiments(): ExperimentStore {
@@ -231,6 +239,41 @@ export class Services {
         const e = store.get(p.experimentId)
         const runId = this.jobs.submit({ ...e.spec, name: e.spec.name ?? e.name } as JobSpec, p.experimentId)
         return { runId }
+      },
+      'models.list': () => this.models().list(),
+      'models.get': (p) => this.models().get(p.modelId),
+      'models.delete': (p) => {
+        this.models().delete(p.modelId)
+        return null
+      },
+      'models.rename': (p) => {
+        this.models().rename(p.modelId, p.name)
+        return this.models().summary(p.modelId)
+      },
+      'models.import': (p) => {
+        this.requireProject()
+        const spec = JobSpec.parse({ kind: 'model-import', name: `import ${path.basename(p.path)}`, path: p.path, ...(p.name ? { modelName: p.name } : {}) })
+        return { runId: this.jobs.submit(spec) }
+      },
+      'models.export': (p) => ({ path: writeModelFolder(p.dir, this.models().files(p.modelId) as unknown as ModelFiles) }),
+      'models.files': (p) => {
+        const store = this.models()
+        const f = store.files(p.modelId)
+        if (f.weights.byteLength > MAX_MODEL_DOWNLOAD) {
+          throw new UserError('too_large', `the weights are ${f.weights.byteLength.toLocaleString('en-US')} bytes: too large to download through the browser`, 'Export the model with `ntkw model export ID --project P --out DIR`.')
+        }
+        const weights = f.modelJson.weightsManifest as { paths: string[]; weights: unknown[] }[]
+        const modelJson = { ...f.modelJson, weightsManifest: [{ paths: [`./${WEIGHTS_FILE}`], weights: weights.flatMap((g) => g.weights) }] }
+        return { name: store.summary(p.modelId).name, modelJson: JSON.stringify(modelJson), weightsBase64: Buffer.from(f.weights).toString('base64'), weightsFile: WEIGHTS_FILE }
+      },
+      'models.evaluate': (p) => {
+        this.models().summary(p.modelId)
+        const spec = JobSpec.parse({ kind: 'model-evaluate', name: `evaluate ${this.models().summary(p.modelId).name}`, modelId: p.modelId, x: p.x, y: p.y })
+        return { runId: this.jobs.submit(spec) }
+      },
+      'dialog.openFolder': (p) => {
+        if (!this.opts.dialogs?.openFolder) throw new UserError('no_dialogs', 'folder dialogs are only available in the desktop app', 'Type the folder path instead.')
+        return this.opts.dialogs.openFolder(p.title)
       },
       'runs.delete': (p) => {
         const { runs } = this.requireProject()

@@ -154,6 +154,26 @@ export const TrainSpec = z.object({
   classNames: z.array(z.string().max(100)).max(4096).optional(),
 })
 
+export const ModelImportSpec = z.object({
+  kind: z.literal('model-import'),
+  ...Common,
+  /** a TF.js Layers model folder (model.json + .bin shards) or its model.json */
+  path: z.string().min(1).max(4096),
+  modelName: z.string().min(1).max(200).optional(),
+})
+
+export const ModelEvaluateSpec = z.object({
+  kind: z.literal('model-evaluate'),
+  ...Common,
+  /** a model of the project */
+  modelId: z.string().min(1).max(64),
+  x: DataRef,
+  /** integer class ids or one-hot rows */
+  y: DataRef,
+  /** rows per inference batch (also the latency batch) */
+  batchSize: z.number().int().min(1).max(65536).default(256),
+})
+
 export const DistillSpec = z.object({
   kind: z.literal('distill'),
   ...Common,
@@ -189,6 +209,8 @@ export const JobSpec = z.discriminatedUnion('kind', [
   EmpiricalKernelSpec,
   PredictSpec,
   TrainSpec,
+  ModelImportSpec,
+  ModelEvaluateSpec,
   LabKernelSpec,
   WidthSweepSpec,
   TrainVsTheorySpec,

@@ -136,16 +136,27 @@ export class ModelStore {
 /** The ModelSink of jobs running against a project. */
 export class ProjectModelSink implements ModelSink {
   private readonly store: ModelStore
-  constructor(db: Db) {
+  constructor(private readonly db: Db) {
     this.store = new ModelStore(db)
   }
   save(m: StoredModel): { id: string } {
-    return { id: this.store.insert({ files: { modelJson: m.modelJson, weights: m.weights }, meta: m.meta, layers: m.layers, histograms: m.histograms, evaluation: m.evaluation ?? null }).id }
+    const meta = withDatasetRecipe(this.db, m.meta)
+    return { id: this.store.insert({ files: { modelJson: m.modelJson, weights: m.weights }, meta, layers: m.layers, histograms: m.histograms, evaluation: m.evaluation ?? null }).id }
   }
   load(id: string): StoredModelFiles {
     return this.store.files(this.store.resolve(id))
   }
   setEvaluation(id: string, evaluation: ModelEvaluation): void {
-    this.store.setEvaluation(id, evaluation)
+    this.store.setEvaluation(this.store.resolve(id), evaluation)
   }
+}
+
+/** A model trained on a project dataset records the dataset's name and recipe (scaling, split) with it. */
+function withDatasetRecipe(db: Db, meta: ModelMeta): ModelMeta {
+  const ref = meta.dataset?.ref as { type?: string; datasetId?: string; split?: string } | undefined
+  if (ref?.type !== 'dataset' || !ref.datasetId) return meta
+  const row = db.prepare('SELECT name, hash, recipe_json FROM datasets WHERE id = ?').get(ref.datasetId) as { name: string; hash: string; recipe_json: string } | undefined
+  if (!row) return meta
+  const recipe = { ...((meta.recipe as Record<string, unknown> | undefined) ?? {}), dataset: JSON.parse(row.recipe_json) as unknown }
+  return { ...meta, dataset: { ...meta.dataset, name: row.name, hash: meta.dataset?.hash ?? row.hash }, recipe }
 }
