@@ -19,7 +19,7 @@ export async function importModel(p: string, name?: string): Promise<StoredModel
     const folder = path.basename(path.extname(p) === '.json' ? path.dirname(path.resolve(p)) : path.resolve(p))
     return await toStoredModel(model, {
       ...(prev ?? {}),
-      name: name ?? prev?.name ?? folder,
+      name: name ?? (prev ? `${prev.name} (imported)` : folder),
       source: { kind: 'import', path: path.resolve(p), ...(prev?.source.runId ? { runId: prev.source.runId } : {}) },
       ...(prev ? { numClasses: prev.numClasses, metrics: prev.metrics, parameterization: prev.parameterization } : {}),
     })

@@ -32,7 +32,7 @@ function summary(r: Omit<Row, 'histograms_json'>): ModelSummary {
   const meta = ModelMeta.parse(JSON.parse(r.meta_json))
   const ev = r.evaluation_json ? (JSON.parse(r.evaluation_json) as { accuracy?: number }) : null
   const layers = JSON.parse(r.layers_json) as ModelLayerRow[]
-  const acc = ev?.accuracy ?? meta.metrics.valAccuracy ?? meta.metrics.accuracy ?? null
+  const acc = ev?.accuracy ?? meta.metrics.accuracy ?? meta.metrics.valAccuracy ?? null
   return {
     id: r.id,
     name: r.name,

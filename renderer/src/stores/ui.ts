@@ -1,7 +1,7 @@
 import { defineStore } from 'pinia'
 import { ref, watch } from 'vue'
 
-export const PAGES = ['project', 'datasets', 'ntk-lab', 'distill', 'quantize', 'runs'] as const
+export const PAGES = ['project', 'datasets', 'ntk-lab', 'models', 'distill', 'quantize', 'runs'] as const
 export type Page = (typeof PAGES)[number]
 
 function pageFromHash(): Page {

@@ -79,8 +79,10 @@ export async function runTrainModel(spec: Spec, ctx: JobContext): Promise<TrainM
 
   let xTrain = xm
   let labels = labelIds(yArr(ym), K, 'y')
+  // an empty split (e.g. a dataset recipe without a validation part) means no such set
   let xValM: Matrix | null = spec.xVal ? await load(spec.xVal) : null
-  let labelsVal: Int32Array | null = spec.yVal ? labelIds(yArr(allY[1]!), K, 'y_val') : null
+  let labelsVal: Int32Array | null = spec.yVal && xValM && xValM.rows > 0 ? labelIds(yArr(allY[1]!), K, 'y_val') : null
+  if (xValM && xValM.rows === 0) xValM = null
   if (!xValM && spec.validationSplit > 0) {
     const perm = new Xoshiro128(deriveSeed(spec.seed, 0x5a11)).permutation(xm.rows)
     const nVal = Math.max(1, Math.round(xm.rows * spec.validationSplit))
@@ -91,8 +93,9 @@ export async function runTrainModel(spec: Spec, ctx: JobContext): Promise<TrainM
     xTrain = rowsOf(xm, trIdx)
     labels = Int32Array.from(trIdx, (r) => labels[r]!)
   }
-  const xTestM = spec.xTest ? await load(spec.xTest) : null
-  const labelsTest = spec.yTest ? labelIds(yArr(allY[allY.length - 1]!), K, 'y_test') : null
+  let xTestM = spec.xTest ? await load(spec.xTest) : null
+  if (xTestM && xTestM.rows === 0) xTestM = null
+  const labelsTest = spec.yTest && xTestM ? labelIds(yArr(allY[allY.length - 1]!), K, 'y_test') : null
 
   const model = spec.topology
     ? await modelFromTopology(spec.topology, spec.seed)

@@ -1,0 +1,232 @@
+import { defineStore } from 'pinia'
+import { computed, ref, shallowRef, watch } from 'vue'
+import type { DataRef } from '../../../shared/jobs/data-ref'
+import type { ModelDetail, ModelSummary } from '../../../shared/models'
+import type { MetricSeries } from '../../../shared/project'
+import { getApi } from '../api/index'
+import { useRuns } from './runs'
+import { attempt, useToasts } from './toasts'
+
+export interface TrainForm {
+  datasetId: string
+  /** hidden sizes, e.g. "256,256"; empty: a linear readout */
+  layers: string
+  activation: string
+  epochs: number
+  batchSize: number
+  learningRate: number
+  optimizer: 'adam' | 'sgd' | 'momentum'
+  name: string
+}
+
+/** curves of a training run, refetched from the project as its per-epoch metrics arrive */
+export type Curves = Record<string, MetricSeries>
+const CURVES = ['train_loss', 'val_loss', 'train_accuracy', 'val_accuracy']
+
+/**
+ * The project's models (list + the selected ones' details), training from the Models page with live curves,
+ * export/import. Details are fetched once per model and kept as shallow (read-only) data for the charts.
+ */
+export const useModels = defineStore('models', () => {
+  const list = ref<ModelSummary[]>([])
+  const loaded = ref(false)
+  /** one model shown, or two side by side */
+  const selectedIds = ref<string[]>([])
+  const details = shallowRef(new Map<string, ModelDetail>())
+  const trainingRunId = ref<string | null>(null)
+  const curves = shallowRef<Curves>({})
+  const runs = useRuns()
+
+  const training = computed(() => {
+    const id = trainingRunId.value
+    const r = id ? runs.byId.get(id) : null
+    return r ?? null
+  })
+
+  async function load(): Promise<void> {
+    const got = await attempt(() => getApi().invoke('models.list'), 'Could not list models')
+    if (got) {
+      list.value = got
+      selectedIds.value = selectedIds.value.filter((id) => got.some((m) => m.id === id))
+      if (selectedIds.value.length === 0 && got[0]) await select(got[0].id)
+    }
+    loaded.value = true
+  }
+
+  function reset(): void {
+    list.value = []
+    loaded.value = false
+    selectedIds.value = []
+    details.value = new Map()
+    trainingRunId.value = null
+    curves.value = {}
+  }
+
+  async function fetchDetail(id: string, force = false): Promise<void> {
+    if (!force && details.value.has(id)) return
+    const d = await attempt(() => getApi().invoke('models.get', { modelId: id }), 'Could not read the model')
+    if (!d) return
+    const next = new Map(details.value)
+    next.set(id, Object.freeze(d))
+    details.value = next
+  }
+
+  /** Shows one model; with `compare`, adds it beside the current one (at most two). */
+  async function select(id: string, compare = false): Promise<void> {
+    if (compare) {
+      const cur = selectedIds.value.filter((x) => x !== id)
+      selectedIds.value = [...cur.slice(-1), id]
+    } else selectedIds.value = [id]
+    await fetchDetail(id)
+  }
+
+  function unselect(id: string): void {
+    selectedIds.value = selectedIds.value.filter((x) => x !== id)
+  }
+
+  async function train(f: TrainForm): Promise<string | undefined> {
+    const hidden = f.layers.split(',').map((s) => s.trim()).filter(Boolean).map(Number)
+    if (hidden.some((n) => !Number.isInteger(n) || n < 1)) {
+      useToasts().push('error', `Hidden layers "${f.layers}": give sizes like 256,256`)
+      return undefined
+    }
+    const ref = (split: 'train' | 'validation' | 'test', field: 'x' | 'y'): DataRef => ({ type: 'dataset', datasetId: f.datasetId, split, field })
+    const runId = await runs.submit({
+      kind: 'train',
+      name: f.name || `MLP ${hidden.join('-') || 'linear'}`,
+      ...(f.name ? { modelName: f.name } : {}),
+      xTrain: ref('train', 'x'),
+      yTrain: ref('train', 'y'),
+      xVal: ref('validation', 'x'),
+      yVal: ref('validation', 'y'),
+      xTest: ref('test', 'x'),
+      yTest: ref('test', 'y'),
+      network: { layers: hidden.map((units) => ({ type: 'dense' as const, units, activation: f.activation })) },
+      epochs: f.epochs,
+      batchSize: f.batchSize,
+      learningRate: f.learningRate,
+      optimizer: f.optimizer,
+    })
+    if (runId) {
+      trainingRunId.value = runId
+      curves.value = {}
+    }
+    return runId
+  }
+
+  let fetching = false
+  async function refreshCurves(): Promise<void> {
+    const id = trainingRunId.value
+    if (!id || fetching) return
+    fetching = true
+    try {
+      const got = await Promise.all(CURVES.map((name) => attempt(() => getApi().invoke('runs.metric', { runId: id, name, maxPoints: 2000 }))))
+      if (id !== trainingRunId.value) return
+      const next: Curves = {}
+      got.forEach((s, i) => {
+        if (s && s.steps.length) next[CURVES[i]!] = s
+      })
+      curves.value = next
+    } finally {
+      fetching = false
+    }
+  }
+
+  // live curves: every per-epoch metric of the training run refetches the stored series (pushes coalesce)
+  watch(
+    () => (trainingRunId.value ? runs.metricTicks[trainingRunId.value] : undefined),
+    () => void refreshCurves(),
+  )
+  watch(
+    () => (trainingRunId.value ? runs.finishTicks[trainingRunId.value] : undefined),
+    async (t) => {
+      if (t === undefined) return
+      await refreshCurves()
+      const r = training.value
+      await load()
+      if (r?.state === 'succeeded') {
+        const made = list.value.find((m) => m.source.runId === r.id)
+        if (made) {
+          useToasts().push('success', `Trained ${made.name}`)
+          await select(made.id)
+        }
+      }
+    },
+  )
+
+  async function remove(id: string): Promise<void> {
+    const ok = await attempt(() => getApi().invoke('models.delete', { modelId: id }), 'Could not delete the model')
+    if (ok === undefined) return
+    const next = new Map(details.value)
+    next.delete(id)
+    details.value = next
+    selectedIds.value = selectedIds.value.filter((x) => x !== id)
+    await load()
+  }
+
+  /** Desktop: a folder picker, then the files are written there. Browser: model.json + weights.bin download. */
+  async function exportModel(id: string, nativeDialogs: boolean): Promise<string | null> {
+    if (nativeDialogs) {
+      const dir = await attempt(() => getApi().invoke('dialog.openFolder', { title: 'Export model to folder' }), 'Could not open the folder dialog')
+      if (!dir) return null
+      const r = await attempt(() => getApi().invoke('models.export', { modelId: id, dir }), 'Could not export the model')
+      if (r) useToasts().push('success', `Exported to ${r.path}`)
+      return r?.path ?? null
+    }
+    const f = await attempt(() => getApi().invoke('models.files', { modelId: id }), 'Could not export the model')
+    if (!f) return null
+    const bytes = Uint8Array.from(atob(f.weightsBase64), (c) => c.charCodeAt(0))
+    download(new Blob([f.modelJson], { type: 'application/json' }), 'model.json')
+    download(new Blob([bytes], { type: 'application/octet-stream' }), f.weightsFile)
+    return 'model.json'
+  }
+
+  async function importPath(path: string, name?: string): Promise<string | undefined> {
+    const got = await attempt(() => getApi().invoke('models.import', { path, ...(name ? { name } : {}) }), 'Could not import the model')
+    if (!got) return undefined
+    const stop = watch(
+      () => runs.finishTicks[got.runId],
+      async (t) => {
+        if (t === undefined) return
+        stop()
+        const r = runs.byId.get(got.runId)
+        await load()
+        if (r?.state === 'succeeded') {
+          // the newest import (the list is newest first)
+          const made = list.value.find((m) => m.source.kind === 'import')
+          useToasts().push('success', `Imported ${made?.name ?? 'the model'}`)
+          if (made) await select(made.id)
+        }
+      },
+    )
+    return got.runId
+  }
+
+  async function evaluate(id: string, datasetId: string): Promise<void> {
+    const ref = (field: 'x' | 'y'): DataRef => ({ type: 'dataset', datasetId, split: 'test', field })
+    const got = await attempt(() => getApi().invoke('models.evaluate', { modelId: id, x: ref('x'), y: ref('y') }), 'Could not start the evaluation')
+    if (!got) return
+    const stop = watch(
+      () => runs.finishTicks[got.runId],
+      async (t) => {
+        if (t === undefined) return
+        stop()
+        await fetchDetail(id, true)
+        await load()
+      },
+    )
+  }
+
+  return { list, loaded, selectedIds, details, trainingRunId, training, curves, load, reset, select, unselect, fetchDetail, train, remove, exportModel, importPath, evaluate }
+})
+
+function download(blob: Blob, filename: string): void {
+  const url = URL.createObjectURL(blob)
+  const a = document.createElement('a')
+  a.href = url
+  a.download = filename
+  document.body.appendChild(a)
+  a.click()
+  a.remove()
+  setTimeout(() => URL.revokeObjectURL(url), 10_000)
+}
