@@ -9,6 +9,7 @@ const modules: Record<string, () => Promise<BenchModule>> = {
   data: () => import('./data'),
   linalg: () => import('./linalg'),
   'efficient-ntk': () => import('./efficient-ntk'),
+  models: () => import('./models'),
 }
 
 const only = process.argv.slice(2).filter((a) => !a.startsWith('-'))
