@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core'
 import type * as tfl from '@tensorflow/tfjs-layers'
 import type { ModelEvaluation } from '../../../shared/models'
 import { countParams } from './build'
-import { accuracyCount, crossEntropySum } from './metrics'
+import { accuracy, argmaxRows } from '../core/metrics'
+import { crossEntropySum } from './metrics'
 
 // Classifier evaluation on a labelled set. Loss and accuracy follow metrics.ts. Per class c:
 //   precision_c = TP_c / (TP_c + FP_c), recall_c = TP_c / (TP_c + FN_c) (null when the denominator is 0).
@@ -89,9 +90,8 @@ export async function evaluateModel(model: tfl.LayersModel, x: tf.Tensor, labels
   const batch = o.batch ?? 256
   const k = model.outputs[0]!.shape[model.outputs[0]!.shape.length - 1] ?? 1
   const probs = new Float32Array(n * k)
-  const pred = new Int32Array(n)
+  const logitsAll = new Float32Array(n * k)
   let lossSum = 0
-  let correct = 0
   const total = Math.ceil(n / batch)
   for (let b = 0; b < total; b++) {
     const i = b * batch
@@ -100,12 +100,14 @@ export async function evaluateModel(model: tfl.LayersModel, x: tf.Tensor, labels
       const logits = model.apply(tf.slice(x, i, m), { training: false }) as tf.Tensor2D
       const yb = tf.tensor1d(labels.subarray(i, i + m), 'int32')
       lossSum += crossEntropySum(logits, yb).dataSync()[0]!
-      correct += accuracyCount(logits, yb).dataSync()[0]!
+      logitsAll.set(logits.dataSync() as Float32Array, i * k)
       probs.set(tf.softmax(logits).dataSync() as Float32Array, i * k)
-      pred.set(tf.argMax(logits, 1).dataSync() as Int32Array, i)
     })
     await o.onBatch?.(b + 1, total)
   }
+  // accuracy and predictions by the engine's one definition (core/metrics.ts: argmax, ties to the lowest index)
+  const pred = argmaxRows(logitsAll, n, k)
+  const acc = accuracy(logitsAll, labels, k)
   const cal = calibration(probs, labels, k, o.bins ?? 15)
   // latency: one batch of `batch` rows (or all rows when fewer), median of the timed repeats
   const lb = Math.min(batch, n)
@@ -126,7 +128,7 @@ export async function evaluateModel(model: tfl.LayersModel, x: tf.Tensor, labels
   const ms = times[Math.floor(times.length / 2)] ?? 0
   return {
     n,
-    accuracy: correct / n,
+    accuracy: acc,
     loss: lossSum / n,
     classes: k,
     ...confusionStats(pred, labels, k),

@@ -3,7 +3,9 @@ import * as tf from '@tensorflow/tfjs-core'
 // The one definition of a classifier's loss and accuracy used by training, validation and evaluation:
 //   loss     = (1/n) Σ_i −log softmax(f(x_i))_{y_i}   (softmax cross-entropy on the logits, natural log),
 //   accuracy = (1/n) Σ_i [argmax_k f(x_i)_k = y_i]     (ties go to the lowest index, as argMax does).
-// These return sums over the batch so callers can accumulate across batches before dividing by n.
+// Accuracy is core/metrics.ts's definition (docs/math.md §4), computed here on the device so training does not
+// read every batch's logits back; evaluation uses core/metrics.ts itself. These return sums over the batch
+// so callers can accumulate across batches before dividing by n.
 
 /** Σ_i −log softmax(logits_i)[labels_i] (a scalar tensor). */
 export function crossEntropySum(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
