@@ -108,6 +108,33 @@ describe('training layers models', () => {
     m.dispose()
   })
 
+  it('a custom loss sees every training row once per epoch; decoupled weight decay shrinks kernels by (1 − ηλ)^steps', async () => {
+    const { x, xt, y } = split(100, 10, [784])
+    const m = buildModel(mlpArch([8], 'relu'), { inputShape: [784], outputs: 10, seed: 4 })
+    // put non-zero biases in so "biases are not decayed" can be seen
+    m.setWeights(m.getWeights().map((w, i) => (i % 2 === 1 ? tf.fill(w.shape, 0.5) : w)))
+    const before = m.getWeights().map((w) => w.dataSync().slice())
+    const seen: number[] = []
+    // a loss with zero gradient: only the weight decay moves the weights
+    const r = await trainModel({
+      model: m, x, labels: y, epochs: 2, batchSize: 30, optimizer: 'sgd', learningRate: 0.1, weightDecay: 0.01, seed: 9, keepBest: false,
+      loss: (b) => {
+        seen.push(...b.indices)
+        return tf.mul(tf.sum(b.logits), 0) as tf.Scalar
+      },
+    })
+    expect(r.history).toHaveLength(2)
+    expect(seen.slice(0, 100).sort((a, b) => a - b)).toEqual(Array.from({ length: 100 }, (_, i) => i))
+    expect(seen.slice(100).sort((a, b) => a - b)).toEqual(Array.from({ length: 100 }, (_, i) => i))
+    const steps = 2 * Math.ceil(100 / 30)
+    const after = m.getWeights().map((w) => w.dataSync())
+    const factor = (1 - 0.1 * 0.01) ** steps
+    for (const k of [0, 2]) after[k]!.forEach((v, i) => expect(v).toBeCloseTo(before[k]![i]! * factor, 6))
+    for (const k of [1, 3]) after[k]!.forEach((v) => expect(v).toBeCloseTo(0.5, 7))
+    tf.dispose([x, xt])
+    m.dispose()
+  })
+
   it('learning-rate schedules follow their closed forms', () => {
     expect(scheduledLr(0.1, { type: 'constant' }, 7, 10)).toBe(0.1)
     expect(scheduledLr(0.1, { type: 'step', every: 3, gamma: 0.5 }, 7, 10)).toBeCloseTo(0.1 * 0.25, 15)
