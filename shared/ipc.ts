@@ -29,6 +29,21 @@ export const AppInfo = z.object({
 })
 export type AppInfo = z.infer<typeof AppInfo>
 
+/** numbers as a typed array: never a JSON number array across a transport */
+export const FloatArray = z.custom<Float32Array | Float64Array>((v) => v instanceof Float32Array || v instanceof Float64Array, 'expected a Float32Array or Float64Array')
+export const ArrayArtifact = z.object({ name: z.string(), shape: z.array(z.number().int()), data: FloatArray, meta: z.record(z.string(), z.unknown()) })
+export type ArrayArtifact = z.infer<typeof ArrayArtifact>
+
+export const MetricIncrement = z.object({
+  /** pass as `since` next time */
+  cursor: z.number().int().min(0),
+  /** false when the answer was capped: ask again at once with the new cursor */
+  complete: z.boolean(),
+  series: z.array(z.object({ name: z.string(), steps: z.array(z.number()), values: z.array(z.number()) })),
+  summary: RunSummary,
+})
+export type MetricIncrement = z.infer<typeof MetricIncrement>
+
 function method<P extends z.ZodType, R extends z.ZodType>(params: P, result: R) {
   return { params, result }
 }
@@ -55,12 +70,20 @@ export const methods = {
     z.object({ runId: z.string().min(1).max(64), name: z.string().min(1).max(200), maxPoints: z.number().int().min(2).max(100_000).default(2000) }).strict(),
     MetricSeries,
   ),
-  'runs.delete': method(RunId, z.null()),
-  /** a small stored array (heatmaps, spectra, predictions); large kernels stay in the project as tiles */
-  'artifacts.read': method(
-    z.object({ artifactId: z.string().min(1).max(64) }).strict(),
-    z.object({ name: z.string(), shape: z.array(z.number().int()), data: z.array(z.number()), meta: z.record(z.string(), z.unknown()) }),
+  /**
+   * what a live view needs on each tick: metric points stored after `since` (a cursor from the previous
+   * answer; 0 = from the start), for the named series or all, plus the run's summary. No down-sampling.
+   */
+  'runs.metricsSince': method(
+    z.object({ runId: z.string().min(1).max(64), since: z.number().int().min(0).default(0), names: z.array(z.string().min(1).max(200)).max(200).optional() }).strict(),
+    MetricIncrement,
   ),
+  'runs.delete': method(RunId, z.null()),
+  /**
+   * a small stored array (heatmaps, spectra, predictions); large kernels stay in the project as tiles. `data`
+   * is a typed array: structured clone over Electron IPC, a binary frame over the WebSocket (shared/wire.ts)
+   */
+  'artifacts.read': method(z.object({ artifactId: z.string().min(1).max(64) }).strict(), ArrayArtifact),
   'artifacts.json': method(z.object({ artifactId: z.string().min(1).max(64) }).strict(), z.unknown()),
   'datasets.list': method(Empty, z.array(DatasetSummary)),
   'datasets.preview': method(
@@ -100,6 +123,8 @@ export type Methods = typeof methods
 export type MethodName = keyof Methods
 export type ParamsOf<M extends MethodName> = z.input<Methods[M]['params']>
 export type ResultOf<M extends MethodName> = z.output<Methods[M]['result']>
+/** params as a handler receives them: validated, defaults applied */
+export type ParsedParamsOf<M extends MethodName> = z.output<Methods[M]['params']>
 export const METHOD_NAMES = Object.keys(methods) as MethodName[]
 
 export const MenuAction = z.enum(['new', 'open', 'saveAs', 'close', 'openRecent', 'importData', 'about', 'theme'])

@@ -8,6 +8,11 @@ export interface CliCommand {
   /** full usage block, flags exactly as documented */
   usage: string
   options?: ParseArgsConfig['options']
+  /**
+   * Flags that take one of a fixed set of values (enums of the contract). The shared parser rejects any
+   * other value before `run`, with a message listing the valid choices.
+   */
+  choices?: Record<string, readonly string[]>
   /** allow positional arguments */
   positionals?: boolean
   run(args: { values: Record<string, string | boolean | (string | boolean)[] | undefined>; positionals: string[]; io: CliIo }): Promise<number>

@@ -47,3 +47,19 @@ export function activationFlag(v: string | undefined): ActivationSpec {
     throw new UserError('bad_activation', (e as Error).message, 'e.g. --activation relu, --activation leaky_relu:0.1 or --activation erf:1,1,0')
   }
 }
+
+/**
+ * Checks every flag a command declares in `choices`: a value outside the list is a `bad_flag` error naming
+ * the valid values (never a schema dump from deeper down). Repeated flags are checked one by one.
+ */
+export function checkChoices(values: Record<string, unknown>, choices: Record<string, readonly string[]> | undefined): void {
+  for (const [flag, allowed] of Object.entries(choices ?? {})) {
+    const v = values[flag]
+    for (const one of Array.isArray(v) ? v : [v]) {
+      if (typeof one !== 'string') continue
+      if (!allowed.includes(one)) {
+        throw new UserError('bad_flag', `--${flag} ${one}: not a valid choice`, `Valid choices for --${flag}: ${allowed.join(', ')}.`)
+      }
+    }
+  }
+}

@@ -3,6 +3,7 @@ import { errorInfo } from '../../shared/errors'
 import type { CliCommand, CliIo } from './command'
 import { commands } from './commands/index'
 import { APP_VERSION } from '../engine/runtime/version'
+import { checkChoices } from './flags'
 
 const io: CliIo = {
   out: (t) => process.stdout.write(t),
@@ -34,6 +35,7 @@ async function runCommand(cmd: CliCommand, argv: string[]): Promise<number> {
     return 0
   }
   const parsed = parseArgs({ args: argv, options: { ...(cmd.options ?? {}) }, allowPositionals: Boolean(cmd.positionals), strict: true })
+  checkChoices(parsed.values, cmd.choices)
   return cmd.run({ values: parsed.values as never, positionals: parsed.positionals, io })
 }
 

@@ -8,7 +8,7 @@ import { openProject, type ProjectHandle } from './store/project-db'
 import { ProjectArtifactSink } from './store/artifacts'
 import { ProjectModelSink } from './store/models'
 import { RunStore } from './store/runs'
-import { loadProjectDataset } from './jobs/project-datasets'
+import { projectDatasets } from './jobs/project-datasets'
 
 // The engine process: an Electron utilityProcess in the app, a Node child process under `ntkw serve` and in
 // tests. It runs one job at a time; the queue lives in the parent. It never imports 'electron': the parent
@@ -88,7 +88,7 @@ async function runJob(msg: Extract<ToEngine, { type: 'run' }>): Promise<void> {
       signal: ac.signal,
       emit: (e) => batch.push(e),
       artifacts: sink,
-      data: createDataResolver(proj ? (ref) => loadProjectDataset(proj.db, ref) : undefined),
+      data: createDataResolver(proj ? projectDatasets(proj.db) : undefined),
       onDatasetHash: (h) => runs?.setDatasetHash(msg.runId, h),
       models: proj ? new ProjectModelSink(proj.db) : undefined,
     })

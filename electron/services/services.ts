@@ -1,7 +1,7 @@
 import os from 'node:os'
 import path from 'node:path'
 import { EventEmitter } from 'node:events'
-import { JobSpec, methods, type AppInfo, type EventName, type EventPayload, type MethodName, type MetricSeries, type RpcError } from '../../shared/index'
+import { JobSpec, methods, type AppInfo, type EventName, type EventPayload, type MethodName, type ParsedParamsOf, type ResultOf, type RpcError } from '../../shared/index'
 import { UserError, errorInfo } from '../../shared/errors'
 import { APP_NAME, APP_VERSION } from '../engine/runtime/version'
 import { lttb } from '../../shared/lttb'
@@ -29,7 +29,12 @@ export interface ServicesOptions {
   extraVersions?: Record<string, string>
 }
 
-type Handler = (params: never) => unknown
+/**
+ * One handler per method of the contract, typed from it: the params are what the method's zod schema outputs
+ * (validated, defaults applied) and the return type is what its result schema describes. Adding a method to
+ * `methods` in shared/ipc.ts makes this type demand its handler; a wrong param or result type fails to compile.
+ */
+export type Handlers = { [M in MethodName]: (params: ParsedParamsOf<M>) => ResultOf<M> | Promise<ResultOf<M>> }
 
 /**
  * Main's services without Electron: the same object answers the preload bridge (IPC) and the WebSocket of
@@ -41,7 +46,7 @@ export class Services {
   readonly engine: EngineClient
   readonly jobs: JobQueue
   private readonly pushes = new EventEmitter()
-  private readonly handlers: Record<MethodName, Handler>
+  private readonly handlers: Handlers
 
   constructor(private readonly opts: ServicesOptions) {
     this.settings = new SettingsStore(opts.configDir)
@@ -75,15 +80,21 @@ export class Services {
     const m = method as MethodName
     const parsed = methods[m].params.safeParse(params ?? {})
     if (!parsed.success) {
-      const detail = parsed.error.issues.map((i) => `${i.path.join('.') || '(params)'}: ${i.message}`).join('; ')
+      const detail = parsed.error.issues.map((i) => `${i.path.map(String).join('.') || '(params)'}: ${i.message}`).join('; ')
       return { error: { message: `invalid parameters for ${m}: ${detail}`, code: 'bad_params' } }
     }
     try {
-      return { result: (await this.handlers[m](parsed.data as never)) ?? null }
+      return { result: (await this.dispatch(m, parsed.data)) ?? null }
     } catch (e) {
       const info = errorInfo(e)
       return { error: info.hint ? { message: info.message, code: info.code, hint: info.hint } : { message: info.message, code: info.code } }
     }
+  }
+
+  /** Calls one handler with params already validated by its schema. */
+  dispatch<M extends MethodName>(method: M, params: ParsedParamsOf<M>): ResultOf<M> | Promise<ResultOf<M>> {
+    const handler: Handlers[M] = this.handlers[method]
+    return handler(params)
   }
 
   private models(): ModelStore {
@@ -113,15 +124,15 @@ export class Services {
     }
   }
 
-  private buildHandlers(): Record<MethodName, Handler> {
-    const h = {
+  private buildHandlers(): Handlers {
+    return {
       'app.info': async () => {
         // Start the engine so the backend is known; a failure leaves backend null and says why in the log.
         await this.engine.start().catch(() => null)
         return this.appInfo()
       },
       'settings.get': () => this.settings.settings,
-      'settings.set': (p: Record<string, unknown>) => {
+      'settings.set': (p) => {
         const s = this.settings.update(p)
         if (p.backend !== undefined && p.backend !== this.engine.backendChoiceValue) {
           this.engine.setBackend(s.backend)
@@ -131,15 +142,15 @@ export class Services {
         return s
       },
       'project.current': () => this.project.info(),
-      'project.new': async (p: { path?: string }) => {
+      'project.new': async (p) => {
         await this.jobs.cancelAll()
         return this.project.create(p.path)
       },
-      'project.open': async (p: { path: string }) => {
+      'project.open': async (p) => {
         await this.jobs.cancelAll()
         return this.project.open(p.path)
       },
-      'project.saveAs': (p: { path: string }) => this.project.saveAs(p.path),
+      'project.saveAs': (p) => this.project.saveAs(p.path),
       'project.close': async () => {
         await this.jobs.cancelAll()
         this.project.close()
@@ -158,33 +169,30 @@ export class Services {
         if (!this.opts.dialogs) throw new UserError('no_dialogs', 'file dialogs are only available in the desktop app', 'Type the path of the data file instead.')
         return this.opts.dialogs.openData()
       },
-      'jobs.submit': (p: { spec: Parameters<JobQueue['submit']>[0] }) => {
+      'jobs.submit': (p) => {
         this.requireProject()
         return { runId: this.jobs.submit(p.spec) }
       },
-      'jobs.cancel': (p: { runId: string }) => ({ state: this.jobs.cancel(p.runId) }),
+      'jobs.cancel': (p) => ({ state: this.jobs.cancel(p.runId) }),
       'runs.list': () => this.requireProject().runs.list(),
-      'runs.get': (p: { runId: string }) => {
-        const { runs } = this.requireProject()
-        const row = runs.row(p.runId)
-        if (!row) throw new UserError('not_found', `no run ${p.runId} in this project`)
-        return {
-          summary: runs.get(p.runId)!,
-          spec: JSON.parse(row.spec_json) as unknown,
-          result: row.result_json ? (JSON.parse(row.result_json) as unknown) : null,
-          versions: JSON.parse(row.versions_json) as Record<string, string>,
-          logs: runs.logs(p.runId),
-          metricNames: runs.metricNames(p.runId),
-          artifacts: runs.artifacts(p.runId),
-        }
+      'runs.get': (p) => {
+        const d = this.requireProject().runs.detail(p.runId)
+        if (!d) throw new UserError('not_found', `no run ${p.runId} in this project`)
+        return d
       },
-      'runs.metric': (p: { runId: string; name: string; maxPoints: number }): MetricSeries => {
+      'runs.metric': (p) => {
         const { runs } = this.requireProject()
         const s = runs.metric(p.runId, p.name)
         const [steps, values] = lttb(s.steps, s.values, p.maxPoints)
         return { name: p.name, steps, values, total: s.steps.length }
       },
-      'artifacts.read': (p: { artifactId: string }) => {
+      'runs.metricsSince': (p) => {
+        const { runs } = this.requireProject()
+        const summary = runs.get(p.runId)
+        if (!summary) throw new UserError('not_found', `no run ${p.runId} in this project`)
+        return { ...runs.metricsSince(p.runId, p.since, p.names), summary }
+      },
+      'artifacts.read': (p) => {
         const { handle } = this.requireProject()
         const m = artifactMeta(handle.db, p.artifactId)
         const count = (m.shape ?? []).reduce((a, b) => a * b, 1)
@@ -193,15 +201,15 @@ export class Services {
           throw new UserError('too_large', `${m.name} has ${count.toLocaleString('en-US')} values: too large to send to the UI`, 'Large kernels are viewed through their block-averaged heatmap and spectrum artifacts.')
         }
         const a = readArtifactArray(handle.db, p.artifactId)
-        return { name: m.name, shape: a.shape, data: Array.from(a.data), meta: m.meta }
+        return { name: m.name, shape: a.shape, data: a.data, meta: m.meta }
       },
-      'artifacts.json': (p: { artifactId: string }) => {
+      'artifacts.json': (p) => {
         const { handle } = this.requireProject()
         return readArtifactJson(handle.db, p.artifactId)
       },
       'datasets.list': () => listDatasets(this.requireProject().handle.db),
-      'datasets.preview': (p: { datasetId: string; offset: number; limit: number }) => getDatasetPreview(this.requireProject().handle.db, p.datasetId, p),
-      'datasets.import': (p: { path: string; format: string; options: Record<string, unknown>; recipe?: unknown; name?: string }) => {
+      'datasets.preview': (p) => getDatasetPreview(this.requireProject().handle.db, p.datasetId, p),
+      'datasets.import': (p) => {
         const { handle } = this.requireProject()
         const spec = JobSpec.parse({
           kind: 'dataset-import',
@@ -214,41 +222,41 @@ export class Services {
         })
         return { runId: this.jobs.submit(spec) }
       },
-      'datasets.setRecipe': (p: { datasetId: string; recipe: Parameters<typeof setRecipe>[2] }) => setRecipe(this.requireProject().handle.db, p.datasetId, p.recipe),
-      'datasets.delete': (p: { datasetId: string }) => {
+      'datasets.setRecipe': (p) => setRecipe(this.requireProject().handle.db, p.datasetId, p.recipe),
+      'datasets.delete': (p) => {
         deleteDataset(this.requireProject().handle.db, p.datasetId)
         return null
       },
       'experiments.list': () => this.experiments().list(),
-      'experiments.save': (p: { id?: string; name: string; spec: JobSpec }) => this.experiments().save(p),
-      'experiments.duplicate': (p: { experimentId: string }) => this.experiments().duplicate(p.experimentId),
-      'experiments.delete': (p: { experimentId: string }) => {
+      'experiments.save': (p) => this.experiments().save(p),
+      'experiments.duplicate': (p) => this.experiments().duplicate(p.experimentId),
+      'experiments.delete': (p) => {
         this.experiments().delete(p.experimentId)
         return null
       },
-      'experiments.run': (p: { experimentId: string }) => {
+      'experiments.run': (p) => {
         const store = this.experiments()
         const e = store.get(p.experimentId)
         const runId = this.jobs.submit({ ...e.spec, name: e.spec.name ?? e.name } as JobSpec, p.experimentId)
         return { runId }
       },
       'models.list': () => this.models().list(),
-      'models.get': (p: { modelId: string }) => this.models().get(p.modelId),
-      'models.delete': (p: { modelId: string }) => {
+      'models.get': (p) => this.models().get(p.modelId),
+      'models.delete': (p) => {
         this.models().delete(p.modelId)
         return null
       },
-      'models.rename': (p: { modelId: string; name: string }) => {
+      'models.rename': (p) => {
         this.models().rename(p.modelId, p.name)
         return this.models().summary(p.modelId)
       },
-      'models.import': (p: { path: string; name?: string }) => {
+      'models.import': (p) => {
         this.requireProject()
         const spec = JobSpec.parse({ kind: 'model-import', name: `import ${path.basename(p.path)}`, path: p.path, ...(p.name ? { modelName: p.name } : {}) })
         return { runId: this.jobs.submit(spec) }
       },
-      'models.export': (p: { modelId: string; dir: string }) => ({ path: writeModelFolder(p.dir, this.models().files(p.modelId) as unknown as ModelFiles) }),
-      'models.files': (p: { modelId: string }) => {
+      'models.export': (p) => ({ path: writeModelFolder(p.dir, this.models().files(p.modelId) as unknown as ModelFiles) }),
+      'models.files': (p) => {
         const store = this.models()
         const f = store.files(p.modelId)
         if (f.weights.byteLength > MAX_MODEL_DOWNLOAD) {
@@ -258,16 +266,16 @@ export class Services {
         const modelJson = { ...f.modelJson, weightsManifest: [{ paths: [`./${WEIGHTS_FILE}`], weights: weights.flatMap((g) => g.weights) }] }
         return { name: store.summary(p.modelId).name, modelJson: JSON.stringify(modelJson), weightsBase64: Buffer.from(f.weights).toString('base64'), weightsFile: WEIGHTS_FILE }
       },
-      'models.evaluate': (p: { modelId: string; x: unknown; y: unknown }) => {
+      'models.evaluate': (p) => {
         this.models().summary(p.modelId)
         const spec = JobSpec.parse({ kind: 'model-evaluate', name: `evaluate ${this.models().summary(p.modelId).name}`, modelId: p.modelId, x: p.x, y: p.y })
         return { runId: this.jobs.submit(spec) }
       },
-      'dialog.openFolder': (p: { title?: string }) => {
+      'dialog.openFolder': (p) => {
         if (!this.opts.dialogs?.openFolder) throw new UserError('no_dialogs', 'folder dialogs are only available in the desktop app', 'Type the folder path instead.')
         return this.opts.dialogs.openFolder(p.title)
       },
-      'runs.delete': (p: { runId: string }) => {
+      'runs.delete': (p) => {
         const { runs } = this.requireProject()
         if (this.jobs.activeRunId() === p.runId || this.jobs.queuedRunIds().includes(p.runId)) {
           throw new UserError('busy', 'this run is still queued or running', 'Cancel it first.')
@@ -276,7 +284,6 @@ export class Services {
         return null
       },
     }
-    return h as unknown as Record<MethodName, Handler>
   }
 
   async dispose(): Promise<void> {

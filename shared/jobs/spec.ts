@@ -5,8 +5,10 @@ import { EarlyStopping, LrSchedule, ModelArch } from '../models'
 import { LabKernelSpec, LabSpectrumSpec, TrainVsTheorySpec, WidthSweepSpec } from './lab'
 import { QuantizeSpec } from './quantize'
 export { QuantizeSpec, type QuantizeCell, type QuantizeJobResult } from './quantize'
+import { ApproxOptions, FeaturesSpec, LabEfficiencySpec } from './efficient'
 
 export { LabData, LabKernelSpec, LabSpectrumSpec, TrainVsTheorySpec, WidthSweepSpec } from './lab'
+export { ApproxOptions, FeatureMethod, FeaturesSpec, LabEfficiencySpec } from './efficient'
 import { ImportOptions, Recipe } from '../dataset'
 
 // Every computation is a job. A JobSpec is plain JSON: saved in the project as an experiment, sent to the
@@ -97,6 +99,8 @@ export const PredictSpec = z.object({
   /** tile edge and worker threads for the kernel computation (0 = one per core) */
   tileSize: z.number().int().min(64).max(8192).default(1024),
   workers: z.number().int().min(0).max(64).default(0),
+  /** approximate the kernel by features (issue 12): absent means the exact kernel */
+  approx: ApproxOptions.optional(),
 })
 
 export const TrainSpec = z.object({
@@ -190,6 +194,7 @@ export const KipSpec = z.object({
   learnLabels: z.boolean().default(false),
 })
 
+
 export const JobSpec = z.discriminatedUnion('kind', [
   BackendBenchmarkSpec,
   DatasetImportSpec,
@@ -206,6 +211,8 @@ export const JobSpec = z.discriminatedUnion('kind', [
   DistillSpec,
   KipSpec,
   QuantizeSpec,
+  FeaturesSpec,
+  LabEfficiencySpec,
 ])
 export type JobSpec = z.infer<typeof JobSpec>
 /** what a caller may write: defaults not yet applied */

@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { tempDir } from '../helpers/tmp'
-import { JOB_KINDS } from '../../shared/index'
+import { implementedKinds } from '../../electron/engine/jobs/registry'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 function ntkw(args: string[], cwd = root): { code: number | null; out: string; err: string } {
@@ -35,7 +35,7 @@ describe('ntkw CLI', () => {
   })
 
   it('schema prints a JSON schema per kind, and rejects unknown kinds', () => {
-    for (const k of JOB_KINDS) {
+    for (const k of implementedKinds()) {
       const s = JSON.parse(ntkw(['schema', k]).out) as { properties: { kind: { const: string } } }
       expect(s.properties.kind.const).toBe(k)
     }

@@ -192,20 +192,26 @@ describe('NTK Lab in Chromium via ntkw serve', () => {
     const tvt = await runExperiment('train-vs-theory', { 'f-train': 48, 'f-test': 48, 'f-widths': '64, 256, 512', 'f-steps': 60 }, 'e2e training vs theory')
     // live: curves appear while the run is still going; the loss charts are on screen meanwhile
     await page.locator('[data-testid=lab-results] [data-kind=train-loss]').scrollIntoViewIfNeeded()
-    await page.waitForFunction(
+    // One evaluation reads both the chart's data and the run's state, so "data while running" is observed, not
+    // inferred from two reads that a finishing run could fall between.
+    const seen = await page.waitForFunction(
       (id) => {
         const doc = (window as unknown as { document: { querySelector(s: string): (ChartHost & { getAttribute?(n: string): string | null }) | null } }).document
         const res = doc.querySelector(`[data-testid=lab-results][data-run-id="${id}"]`) as unknown as { getAttribute(n: string): string | null } | null
         const host = doc.querySelector('[data-testid=lab-results] [data-kind=train-loss] [data-chart]')
         if (!res || !host) return false
+        const state = res.getAttribute('data-state')
         const n = host.ntkwChart.getOption().series.reduce((a, s) => a + s.data.length, 0)
-        return n > 0 ? res.getAttribute('data-state') : false
+        if (n > 0 && state === 'running') return `running with ${n} points`
+        if (state === 'succeeded' || state === 'failed' || state === 'cancelled') return `${state} before its chart showed data`
+        return false
       },
       tvt,
       { timeout: 60_000 },
     )
-    const liveState = await page.locator(`[data-testid=lab-results][data-run-id="${tvt}"]`).getAttribute('data-state')
-    report.trainVsTheoryCurvesSeenWhile = liveState
+    const live = (await seen.jsonValue()) as string
+    const liveState = live.startsWith('running') ? 'running' : live
+    report.trainVsTheoryCurvesSeenWhile = live
     await waitDone(tvt)
     const tEnd = (await page.evaluate(() => performance.now())) as number
     const perf = (await page.evaluate(

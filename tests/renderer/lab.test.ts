@@ -4,7 +4,8 @@ import { defineComponent, h, ref } from 'vue'
 import { mount } from '@vue/test-utils'
 import { createPinia, setActivePinia, type Pinia } from 'pinia'
 import { JobSpec } from '../../shared/jobs/spec'
-import type { Experiment, MetricSeries, RunDetail } from '../../shared/project'
+import type { Experiment, MetricSeries, RunDetail, RunSummary } from '../../shared/project'
+import type { MetricIncrement } from '../../shared/ipc'
 import { setApi } from '../../renderer/src/api/index'
 import { useExperiments } from '../../renderer/src/stores/experiments'
 import { useCompare } from '../../renderer/src/stores/compare'
@@ -307,13 +308,26 @@ describe('compare store', () => {
 })
 
 describe('live run data', () => {
-  it('refetches at most once per 500 ms however many metric events arrive, and reads artifacts once', async () => {
+  it('follows a running run by increments since a cursor (one call per tick for every series), at most once per 500 ms', async () => {
     vi.useFakeTimers()
     let metricNames = ['rel_error']
     const artifacts: RunDetail['artifacts'] = []
+    let state: RunSummary['state'] = 'running'
+    // the store: points appended as the run streams; the cursor is the index after the last point sent
+    const stored: { name: string; step: number; value: number }[] = [{ name: 'rel_error', step: 64, value: 0.4 }]
     const f = fakeApi({
-      'runs.get': () => ({ summary: summary({ id: 'r', kind: 'width-sweep' }), spec: {}, result: null, versions: {}, logs: [], metricNames, artifacts: [...artifacts] }),
-      'runs.metric': (p): MetricSeries => ({ name: p.name, steps: [64], values: [0.4], total: 1 }),
+      'runs.get': () => ({ summary: summary({ id: 'r', kind: 'width-sweep', state }), spec: {}, result: null, versions: {}, logs: [], metricNames, artifacts: [...artifacts] }),
+      'runs.metricsSince': (p): MetricIncrement => {
+        const rows = stored.slice(p.since ?? 0)
+        const names = [...new Set(rows.map((r) => r.name))]
+        return {
+          cursor: stored.length,
+          complete: true,
+          series: names.map((name) => ({ name, steps: rows.filter((r) => r.name === name).map((r) => r.step), values: rows.filter((r) => r.name === name).map((r) => r.value) })),
+          summary: summary({ id: 'r', kind: 'width-sweep', state }),
+        }
+      },
+      'runs.metric': (p): MetricSeries => ({ name: p.name, steps: [64, 128], values: [0.4, 0.3], total: 2 }),
       'artifacts.json': () => ({ widths: [64] }),
     })
     setApi(f.api)
@@ -324,19 +338,32 @@ describe('live run data', () => {
     expect(f.callsOf('runs.get')).toHaveLength(1)
     expect(data!.metrics.value.rel_error!.values).toEqual([0.4])
     for (let i = 0; i < 40; i++) {
-      runs.onJob({ runId: 'r', event: { type: 'metric', t: i, name: 'rel_error', step: 64, value: 0.4 }, summary: summary({ id: 'r' }) })
+      stored.push({ name: 'rel_error', step: 100 + i, value: i / 100 })
+      runs.onJob({ runId: 'r', event: { type: 'metric', t: i, name: 'rel_error', step: 100 + i, value: i / 100 }, summary: summary({ id: 'r' }) })
       await vi.advanceTimersByTimeAsync(25)
     }
-    // 40 events over 1 s: two or three refetches, never one per event
-    const gets = f.callsOf('runs.get').length - 1
-    expect(gets).toBeGreaterThanOrEqual(1)
-    expect(gets).toBeLessThanOrEqual(Math.ceil(1000 / LIVE_REFRESH_MS) + 1)
+    await vi.advanceTimersByTimeAsync(LIVE_REFRESH_MS)
+    // 40 events over 1 s: two or three increments, never one per event, and no re-read of the whole run
+    expect(f.callsOf('runs.get')).toHaveLength(1)
+    expect(f.callsOf('runs.metric')).toHaveLength(0)
+    const incs = f.callsOf('runs.metricsSince')
+    expect(incs.length - 1).toBeGreaterThanOrEqual(1)
+    expect(incs.length - 1).toBeLessThanOrEqual(Math.ceil(1000 / LIVE_REFRESH_MS) + 2)
+    const cursors = incs.map((c) => (c.params as { since?: number }).since ?? 0)
+    expect(cursors[0]).toBe(0)
+    for (let k = 1; k < cursors.length; k++) expect(cursors[k]!).toBeGreaterThan(cursors[k - 1]!)
+    // every point arrived exactly once, in order
+    expect(data!.metrics.value.rel_error!.steps).toEqual(stored.map((r) => r.step))
+    expect(data!.metrics.value.rel_error!.total).toBe(41)
+    state = 'succeeded'
     metricNames = ['rel_error', 'rel_error_mean']
     artifacts.push({ id: 'a1', name: 'width_sweep', type: 'json' })
     runs.onJob({ runId: 'r', event: { type: 'done', t: 99, result: null }, summary: summary({ id: 'r', state: 'succeeded' }) })
     await vi.advanceTimersByTimeAsync(0)
     await vi.advanceTimersByTimeAsync(0)
+    expect(f.callsOf('runs.get')).toHaveLength(2)
     expect(data!.json.value.width_sweep).toEqual({ widths: [64] })
+    expect(data!.metrics.value.rel_error!.values).toEqual([0.4, 0.3])
     runs.onJob({ runId: 'r', event: { type: 'done', t: 100, result: null }, summary: summary({ id: 'r', state: 'succeeded' }) })
     await vi.advanceTimersByTimeAsync(0)
     expect(f.callsOf('artifacts.json')).toHaveLength(1)

@@ -2,6 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { WsBridge, type SocketLike } from '../../renderer/src/api/ws-bridge'
 import { ApiError } from '../../renderer/src/api/errors'
+import { encodeMessage } from '../../shared/wire'
 
 class FakeSocket implements SocketLike {
   readyState = 0
@@ -55,6 +56,21 @@ describe('WsBridge', () => {
     last().reply({ id: req.id + 1000, result: ['wrong'] }) // unrelated id is ignored
     last().reply({ id: req.id, result: [] })
     await expect(p).resolves.toEqual([])
+  })
+
+  it('decodes a binary frame (artifact arrays) into typed arrays, and ignores a forged one', async () => {
+    const p = bridge.invoke('artifacts.read', { artifactId: 'a' })
+    last().open()
+    await vi.advanceTimersByTimeAsync(0)
+    const req = last().sent[0]!
+    last().onmessage?.({ data: new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9]).buffer })
+    const data = new Float32Array([0.5, -2, 3e-8])
+    const frame = encodeMessage({ id: req.id, result: { name: 'spectrum', shape: [3], data, meta: {} } }) as Uint8Array
+    // the browser hands over an ArrayBuffer (binaryType 'arraybuffer')
+    last().onmessage?.({ data: frame.buffer.slice(frame.byteOffset, frame.byteOffset + frame.byteLength) })
+    const got = await p
+    expect(got.data).toBeInstanceOf(Float32Array)
+    expect(Array.from(got.data)).toEqual(Array.from(data))
   })
 
   it('rejects with an ApiError carrying code and hint', async () => {

@@ -24,7 +24,7 @@ describe('artifact API', () => {
     const big = sink.saveArray('kernel', new Float32Array((1 << 20) + 1), [(1 << 20) + 1])
 
     const r = await services.call('artifacts.read', { artifactId: small.id })
-    expect(r).toEqual({ result: { name: 'spectrum', shape: [3], data: [3, 2, 1], meta: { sorted: true } } })
+    expect(r).toEqual({ result: { name: 'spectrum', shape: [3], data: new Float32Array([3, 2, 1]), meta: { sorted: true } } })
     expect(await services.call('artifacts.json', { artifactId: json.id })).toEqual({ result: { a: 1 } })
     const tooBig = await services.call('artifacts.read', { artifactId: big.id })
     expect('error' in tooBig && tooBig.error.code).toBe('too_large')

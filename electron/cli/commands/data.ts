@@ -1,7 +1,7 @@
 import path from 'node:path'
 import { randomUUID } from 'node:crypto'
 import type { CliCommand } from '../command'
-import { DATA_FORMATS, type DataFormat, type ImportOptionsInput, type RecipeInput } from '../../../shared/dataset'
+import { DATA_FORMATS, ImportOptions, Recipe, type DataFormat, type ImportOptionsInput, type RecipeInput } from '../../../shared/dataset'
 import type { JobSpecInput } from '../../../shared/index'
 import { UserError } from '../../../shared/errors'
 import { executeJob } from '../../engine/jobs/execute'
@@ -143,6 +143,15 @@ Other:
     l2: { type: 'boolean' },
     labels: { type: 'string' },
     'no-stratify': { type: 'boolean' },
+  },
+  choices: {
+    format: ['auto', ...DATA_FORMATS],
+    task: ImportOptions.shape.task.unwrap().options,
+    categorical: ImportOptions.shape.categorical.unwrap().options,
+    missing: ImportOptions.shape.missing.unwrap().options,
+    color: ImportOptions.shape.color.unwrap().options,
+    scale: Recipe.shape.scale.unwrap().options,
+    labels: Recipe.shape.labels.unwrap().options,
   },
   positionals: true,
   async run({ values, positionals, io }) {

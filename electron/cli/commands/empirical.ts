@@ -50,6 +50,7 @@ Prints the path of the written file on stdout.
     'out-dim': { type: 'string' },
     quiet: { type: 'boolean' },
   },
+  choices: { parameterization: ['ntk', 'standard'] },
   async run({ values, io }) {
     const x = input('x', str(values.x), USAGE_LINE)
     const x2 = str(values.x2) !== undefined ? input('x2', str(values.x2), USAGE_LINE) : undefined

@@ -4,6 +4,7 @@ import { evalCommand } from './eval'
 import { modelCommand } from './model'
 import { trainCommand } from './train'
 import { empiricalCommand } from './empirical'
+import { featuresCommand } from './features'
 import { infoCommand } from './info'
 import { kernelCommand } from './kernel'
 import { predictCommand } from './predict'
@@ -13,4 +14,4 @@ import { schemaCommand } from './schema'
 import { serveCommand } from './serve'
 
 // Every `ntkw` subcommand, in the order `ntkw --help` lists them.
-export const commands: CliCommand[] = [infoCommand, runCommand, schemaCommand, serveCommand, kernelCommand, empiricalCommand, predictCommand, dataCommand, trainCommand, evalCommand, modelCommand, quantizeCommand]
+export const commands: CliCommand[] = [infoCommand, runCommand, schemaCommand, serveCommand, kernelCommand, empiricalCommand, predictCommand, featuresCommand, dataCommand, trainCommand, evalCommand, modelCommand, quantizeCommand]

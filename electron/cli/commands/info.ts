@@ -19,6 +19,7 @@ Options:
   --json        machine-readable output
 `,
   options: { backend: { type: 'string' }, json: { type: 'boolean' } },
+  choices: { backend: BackendChoice.options },
   async run({ values, io }) {
     const choice = BackendChoice.parse(values.backend ?? 'auto')
     const info = await initBackend(choice)

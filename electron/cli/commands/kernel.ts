@@ -48,6 +48,7 @@ Prints the path of the written file on stdout.
     workers: { type: 'string' },
     quiet: { type: 'boolean' },
   },
+  choices: { parameterization: ['ntk', 'standard'], kind: ['ntk', 'nngp'] },
   async run({ values, io }) {
     const x = input('x', str(values.x), USAGE_LINE)
     const x2 = str(values.x2) !== undefined ? input('x2', str(values.x2), USAGE_LINE) : undefined

@@ -25,11 +25,14 @@ export const predictCommand: CliCommand = {
   summary: 'infinite-width NTK/NNGP predictions (gradient flow at times t, or t = ∞ with GP variance)',
   usage: `Usage: ntkw predict --x-train A.npy --y-train Y.npy --x-test B.npy --depth L --activation A [--w-std S]
                     [--b-std B] [--kind ntk|nngp] [--t T[,T2,...]] [--lr ETA] [--diag-reg R]
-                    [--out P.npy] [--var V.npy]
+                    [--out P.npy] [--var V.npy] [--approx rf|nystrom --features M [--seed N]]
 
 Predicts the outputs on B of the infinite-width network L × (Dense → activation) → Dense trained by
 full-batch gradient flow on the MSE loss (neural-tangents gradient_descent_mse conventions,
 f₀ = 0: the infinite-ensemble mean). Without --t: t = ∞, solved by Cholesky with float64 refinement.
+With --approx the kernel is replaced by ΦΦᵀ of a feature map (see ntkw features) and the regression
+runs in feature space: O(n·m²) time and O(n·m) memory instead of O(n³) and O(n²), same conventions
+(ε = R · trace(ΦΦᵀ)/n, time normalised by n·K), same outputs.
 
 Options:
   --x-train A.npy     training points [n, d], float32 or float64
@@ -46,6 +49,9 @@ Options:
   --out P.npy         predictions, float32 [m, K] (default predictions.npy in the working directory)
   --var V.npy         also write the GP predictive variance K** − K*ᵀ(K + εI)⁻¹K* [m] (t = ∞ only)
   --y-test YT.npy     test targets: report test MSE and accuracy on stderr
+  --approx M          rf (random features + TensorSRHT) or nystrom (landmarks from the training points)
+  --features M        feature dimension (rf) or landmarks (nystrom); needed with --approx
+  --seed N            seed of the approximate map (default 0)
   --quiet             no progress on stderr
 
 Prints the paths of the written files on stdout.
@@ -65,8 +71,12 @@ Prints the paths of the written files on stdout.
     'diag-reg': { type: 'string' },
     out: { type: 'string' },
     var: { type: 'string' },
+    approx: { type: 'string' },
+    features: { type: 'string' },
+    seed: { type: 'string' },
     quiet: { type: 'boolean' },
   },
+  choices: { kind: ['ntk', 'nngp'] },
   async run({ values, io }) {
     const xTrain = inputFile('x-train', str(values['x-train']), USAGE_LINE, INPUTS)
     const yTrain = inputFile('y-train', str(values['y-train']), USAGE_LINE, INPUTS)
@@ -85,6 +95,12 @@ Prints the paths of the written files on stdout.
     const diagReg = num('diag-reg', str(values['diag-reg']), (n) => n >= 0, 'a number ≥ 0', '1e-4') ?? 0
     const out = path.resolve(str(values.out) ?? 'predictions.npy')
     const varPath = str(values.var) ? path.resolve(str(values.var)!) : undefined
+    const approxText = str(values.approx)
+    if (approxText !== undefined && approxText !== 'rf' && approxText !== 'nystrom') throw new UserError('bad_flag', `--approx ${approxText}: expected rf or nystrom`)
+    const features = num('features', str(values.features), (n) => Number.isInteger(n) && n >= 4 && n <= 65536, 'an integer 4..65536', '4096')
+    const seed = num('seed', str(values.seed), (n) => Number.isInteger(n) && n >= 0 && n < 2 ** 31, 'an integer ≥ 0', '0')
+    if (approxText && features === undefined) throw new UserError('usage', '--approx needs --features M', 'e.g. --approx rf --features 4096, or --approx nystrom --features 1000')
+    if (!approxText && (features !== undefined || seed !== undefined)) throw new UserError('usage', '--features and --seed apply to approximate predictions only', 'Add --approx rf or --approx nystrom, or drop them for the exact kernel.')
     if (varPath && times) throw new UserError('usage', '--var needs t = ∞: the predictive variance is the GP posterior', 'Drop --t to get the variance, or drop --var.')
 
     const spec: JobSpecInput = {
@@ -99,14 +115,19 @@ Prints the paths of the written files on stdout.
       learningRate: lr,
       diagReg,
       variance: Boolean(varPath),
+      ...(approxText ? { approx: { method: approxText as 'rf' | 'nystrom', features: features!, seed: seed ?? 0 } } : {}),
     }
     const sink = new DirArtifactSink(path.dirname(out), { predictions: out, ...(varPath ? { variance: varPath } : {}) })
-    const done = await runJobForCli(io, spec, { label: `predict ${kind}`, quiet: Boolean(values.quiet), artifacts: sink })
+    const done = await runJobForCli(io, spec, { label: `predict ${kind}${approxText ? ` (${approxText} ${features})` : ''}`, quiet: Boolean(values.quiet), artifacts: sink })
     if (!done) return 130
     const result = done.result as PredictJobResult
     for (const m of result.metrics) {
       if (m.testMse === undefined) continue
       io.err(`t = ${m.t ?? '∞'}: test MSE ${m.testMse.toPrecision(4)}, accuracy ${((m.testAccuracy ?? 0) * 100).toFixed(2)}%\n`)
+    }
+    if (result.approx) {
+      const a = result.approx
+      io.err(`${a.method}: ${a.features} features (requested ${a.requested}, seed ${a.seed}), ${a.solver} solve; features ${a.featureSeconds.toFixed(1)} s, rest ${a.solveSeconds.toFixed(1)} s\n`)
     }
     for (const a of sink.written) if (a.path) io.out(`${a.path}\n`)
     return 0

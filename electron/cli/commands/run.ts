@@ -6,7 +6,7 @@ import { BackendChoice, JobSpec, type ArtifactInfo } from '../../../shared/index
 import { UserError } from '../../../shared/errors'
 import { DirArtifactSink } from '../../engine/jobs/dir-sink'
 import { createDataResolver } from '../../engine/jobs/data-resolver'
-import { loadProjectDataset } from '../../engine/jobs/project-datasets'
+import { projectDatasets } from '../../engine/jobs/project-datasets'
 import { initBackend, packageVersions } from '../../engine/runtime/backend'
 import { openOrCreateProject } from '../../engine/store/project-db'
 import { ProjectArtifactSink } from '../../engine/store/artifacts'
@@ -55,6 +55,7 @@ Options:
 Output: the job's result as JSON on stdout. Exit code 0 on success, 1 on failure, 130 when cancelled (Ctrl-C).
 `,
   options: { project: { type: 'string' }, out: { type: 'string' }, backend: { type: 'string' }, quiet: { type: 'boolean' } },
+  choices: { backend: BackendChoice.options },
   positionals: true,
   async run({ values, positionals, io }) {
     if (positionals.length !== 1) throw new UserError('usage', 'expected exactly one SPEC.json', "Usage: ntkw run SPEC.json [--project FILE] [--out DIR]")
@@ -101,7 +102,7 @@ Output: the job's result as JSON on stdout. Exit code 0 on success, 1 on failure
         quiet: Boolean(values.quiet),
         runId,
         artifacts: sink,
-        data: createDataResolver(project ? (ref) => loadProjectDataset(project.db, ref) : undefined),
+        data: createDataResolver(project ? projectDatasets(project.db) : undefined),
         onEvent: (e) => runs?.apply(runId, e),
         onDatasetHash: (h) => runs?.setDatasetHash(runId, h),
         models: project ? new ProjectModelSink(project.db) : outDir ? new DirModelSink(path.join(outDir, 'model')) : undefined,

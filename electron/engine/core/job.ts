@@ -4,8 +4,13 @@ import type { Matrix } from './matrix'
 
 /** Loads a DataRef (NPY file or project dataset) as a matrix. */
 export interface DataResolver {
+  /** the data and its content hash, from one read */
+  loadWithHash(ref: DataRef): Promise<{ matrix: Matrix; hash: string }>
   load(ref: DataRef): Promise<Matrix>
-  /** content hash of the data a ref points to (recorded with the run) */
+  /**
+   * content hash of the data a ref points to (recorded with the run): from the load of the same ref, or for a
+   * project dataset from the hash taken at import; never a second read of the data
+   */
   hash(ref: DataRef): Promise<string>
 }
 

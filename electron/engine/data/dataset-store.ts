@@ -182,8 +182,20 @@ export function loadDatasetRef(db: Database, ref: Extract<DataRef, { type: 'data
     if (!y) applyRecipeY(new Float32Array(0), schema, recipe, rows, row.name)
     matrix = applyRecipeY(y!, schema, recipe, rows, row.name)
   }
-  const hash = createHash('sha256').update(JSON.stringify([row.hash, recipe, ref.split, ref.field, ref.limit ?? null])).digest('hex')
-  return { matrix, hash }
+  return { matrix, hash: refHash(row.hash, recipe, ref) }
+}
+
+/**
+ * The hash a run records for a dataset reference, from the content hash taken once at import and what the
+ * reference selects (recipe, split, field, limit): reads one row of metadata, never the data.
+ */
+export function datasetRefHash(db: Database, ref: Extract<DataRef, { type: 'dataset' }>): string {
+  const { row, recipe } = getDataset(db, ref.datasetId)
+  return refHash(row.hash, recipe, ref)
+}
+
+function refHash(contentHash: string, recipe: Recipe, ref: Extract<DataRef, { type: 'dataset' }>): string {
+  return createHash('sha256').update(JSON.stringify([contentHash, recipe, ref.split, ref.field, ref.limit ?? null])).digest('hex')
 }
 
 /** One page of rows as stored, with the stats and class histogram computed at import. */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { closeSync, openSync, readFileSync, writeSync, fstatSync, readSync } from 'node:fs'
 import { UserError } from '../../../shared/errors'
 import { assertFiniteArray } from '../core/finite'
@@ -198,19 +199,33 @@ export function decodeNpy(buf: Uint8Array, name = 'file'): NpyArray {
   return { dtype: h.dtype, shape: h.shape, data }
 }
 
-export function readNpy(path: string): NpyArray {
+function readBytes(path: string): Uint8Array {
   let buf: Buffer
   try {
     buf = readFileSync(path)
   } catch (e) {
     throw new UserError('file_unreadable', `cannot read ${path}: ${(e as Error).message}`)
   }
-  return decodeNpy(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), path)
+  return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength)
+}
+
+export function readNpy(path: string): NpyArray {
+  return decodeNpy(readBytes(path), path)
 }
 
 /** Reads an .npy file as a float32 or float64 matrix [rows, cols] (rank-1 arrays become one column). */
 export function readNpyMatrix(path: string): { data: Float32Array | Float64Array; rows: number; cols: number } {
-  const a = readNpy(path)
+  return npyMatrix(readNpy(path), path)
+}
+
+/** readNpyMatrix, plus the SHA-256 of the file's bytes: one read gives the data and its content hash. */
+export function readNpyMatrixHashed(path: string): { matrix: { data: Float32Array | Float64Array; rows: number; cols: number }; hash: string } {
+  const bytes = readBytes(path)
+  const hash = createHash('sha256').update(bytes).digest('hex')
+  return { matrix: npyMatrix(decodeNpy(bytes, path), path), hash }
+}
+
+function npyMatrix(a: NpyArray, path: string): { data: Float32Array | Float64Array; rows: number; cols: number } {
   if (a.shape.length === 0) {
     throw new UserError('bad_shape', `${path}: expected an array of rows, got a scalar`, 'Save an array of shape [n] or [n, d] (images [n, h, w(, c)] are read as n rows of h·w·c values).')
   }

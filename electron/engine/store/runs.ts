@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import type { JobEvent, JobSpec, JobState, LogLine, RunSummary, ArtifactInfo } from '../../../shared/index'
+import type { JobEvent, JobSpec, JobState, LogLine, RunDetail, RunSummary, ArtifactInfo } from '../../../shared/index'
 import type { Db } from './project-db'
 
 // Runs, their logs and metric series. Every write is its own short transaction so the file always holds
@@ -70,6 +70,44 @@ export class RunStore {
 
   row(id: string): RunRow | null {
     return (this.db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as RunRow | undefined) ?? null
+  }
+
+  /** Everything the Runs view shows about one run, assembled in one read transaction. */
+  detail(id: string): RunDetail | null {
+    return this.db.transaction((): RunDetail | null => {
+      const row = this.row(id)
+      if (!row) return null
+      return {
+        summary: toSummary(row),
+        spec: JSON.parse(row.spec_json) as unknown,
+        result: row.result_json ? (JSON.parse(row.result_json) as unknown) : null,
+        versions: JSON.parse(row.versions_json) as Record<string, string>,
+        logs: this.logs(id),
+        metricNames: this.metricNames(id),
+        artifacts: this.artifacts(id),
+      }
+    })()
+  }
+
+  /**
+   * Metric points stored after `since` (a rowid cursor; 0 = all), grouped by series in step order, at most
+   * `limit` points per call: live views ask for what is new instead of re-reading every series.
+   */
+  metricsSince(id: string, since: number, names: readonly string[] | undefined, limit = 50_000): { cursor: number; complete: boolean; series: { name: string; steps: number[]; values: number[] }[] } {
+    const filter = names && names.length ? ` AND name IN (${names.map(() => '?').join(',')})` : ''
+    const rows = this.db
+      .prepare(`SELECT rowid AS seq, name, step, value FROM metrics WHERE run_id = ? AND rowid > ?${filter} ORDER BY rowid LIMIT ?`)
+      .all(id, since, ...(names && names.length ? names : []), limit + 1) as { seq: number; name: string; step: number; value: number }[]
+    const complete = rows.length <= limit
+    if (!complete) rows.length = limit
+    const by = new Map<string, { name: string; steps: number[]; values: number[] }>()
+    for (const r of rows) {
+      let s = by.get(r.name)
+      if (!s) by.set(r.name, (s = { name: r.name, steps: [], values: [] }))
+      s.steps.push(r.step)
+      s.values.push(r.value)
+    }
+    return { cursor: rows.length ? rows[rows.length - 1]!.seq : since, complete, series: [...by.values()] }
   }
 
   list(): RunSummary[] {

@@ -1,4 +1,5 @@
 import type { EventName, EventPayload, MethodName, ParamsOf, ResultOf, RpcError, WorkbenchApi } from '../../../shared/ipc'
+import { decodeMessage } from '../../../shared/wire'
 import { ApiError } from './errors'
 
 export type ConnectionState = 'connecting' | 'open' | 'closed'
@@ -22,6 +23,8 @@ interface Pending {
 /** The part of the browser WebSocket the bridge uses (tests pass a fake). */
 export interface SocketLike {
   readonly readyState: number
+  /** 'arraybuffer' so binary frames (artifact arrays) arrive as bytes, not Blobs */
+  binaryType?: string
   send(data: string): void
   close(): void
   onopen: ((ev: unknown) => void) | null
@@ -65,7 +68,13 @@ export class WsBridge implements WorkbenchApi {
   constructor(private readonly opts: WsBridgeOptions) {
     this.backoff = opts.backoff ?? [250, 500, 1000, 2000, 4000, 8000]
     this.connectWaitMs = opts.connectWaitMs ?? 8000
-    this.createSocket = opts.createSocket ?? ((url) => new WebSocket(url) as unknown as SocketLike)
+    this.createSocket =
+      opts.createSocket ??
+      ((url) => {
+        const ws = new WebSocket(url)
+        ws.binaryType = 'arraybuffer'
+        return ws as unknown as SocketLike
+      })
     this.connect()
   }
 
@@ -150,7 +159,7 @@ export class WsBridge implements WorkbenchApi {
   private onMessage(data: unknown): void {
     let msg: { id?: unknown; result?: unknown; error?: RpcError; event?: unknown; payload?: unknown }
     try {
-      msg = JSON.parse(String(data)) as typeof msg
+      msg = decodeMessage(typeof data === 'string' || data instanceof ArrayBuffer || data instanceof Uint8Array ? data : String(data)) as typeof msg
     } catch {
       return
     }

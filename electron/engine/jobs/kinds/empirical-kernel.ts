@@ -31,10 +31,10 @@ export function matrixTensor(m: Matrix, name: string): tf.Tensor2D {
 // `samples` networks; one artifact 'kernel'.
 export const run: JobRunner<'empirical-kernel'> = async (spec, ctx) => {
   const started = performance.now()
-  const xm = await ctx.data.load(spec.x)
-  const x2m = spec.x2 ? await ctx.data.load(spec.x2) : null
-  const hx = await ctx.data.hash(spec.x)
-  ctx.recordDatasetHash(spec.x2 ? createHash('sha256').update(`${hx}:${await ctx.data.hash(spec.x2)}`).digest('hex') : hx)
+  const { matrix: xm, hash: hx } = await ctx.data.loadWithHash(spec.x)
+  const second = spec.x2 ? await ctx.data.loadWithHash(spec.x2) : null
+  const x2m = second?.matrix ?? null
+  ctx.recordDatasetHash(second ? createHash('sha256').update(`${hx}:${second.hash}`).digest('hex') : hx)
   if (x2m && x2m.cols !== xm.cols) {
     throw new UserError('shape_mismatch', `x has ${xm.cols} features but x2 has ${x2m.cols}`, 'x and x2 must have the same number of columns.')
   }

@@ -73,10 +73,10 @@ class StatsAccumulator {
 // artifacts named 'ntk' / 'nngp', so n is limited by disk, not memory.
 export const run: JobRunner<'kernel'> = async (spec, ctx) => {
   const started = performance.now()
-  const x = await ctx.data.load(spec.x)
-  const x2 = spec.x2 ? await ctx.data.load(spec.x2) : null
-  const hx = await ctx.data.hash(spec.x)
-  ctx.recordDatasetHash(spec.x2 ? createHash('sha256').update(`${hx}:${await ctx.data.hash(spec.x2)}`).digest('hex') : hx)
+  const { matrix: x, hash: hx } = await ctx.data.loadWithHash(spec.x)
+  const second = spec.x2 ? await ctx.data.loadWithHash(spec.x2) : null
+  const x2 = second?.matrix ?? null
+  ctx.recordDatasetHash(second ? createHash('sha256').update(`${hx}:${second.hash}`).digest('hex') : hx)
   ctx.throwIfCancelled()
   const loaded = performance.now()
 

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto'
 import type { ArtifactInfo } from '../../../../shared/index'
-import { predictInfiniteWidth, checkPredictInputs } from '../../ntk/predict'
+import { predictInfiniteWidth, checkPredictInputs, type PredictOutput } from '../../ntk/predict'
+import { buildFeatureMap } from '../../features/build'
+import { featureRidge } from '../../features/ridge'
 import type { JobRunner } from '../../core/job'
 import type { Matrix } from '../../core/matrix'
 import { accuracy as accuracyOf, argmaxRows, binaryAccuracy, meanSquaredError } from '../../core/metrics'
@@ -23,6 +25,8 @@ export interface PredictJobResult {
   solve?: { shift: number; relResidual: number; initialRelResidual: number; iterations: number; varianceClipped: number }
   eigen?: { min: number; max: number; clippedNegative: number }
   metrics: PredictMetrics[]
+  /** approximate kernel (spec.approx): the map and where the time went */
+  approx?: { method: 'rf' | 'nystrom'; requested: number; features: number; seed: number; solver: 'primal' | 'dual'; featureSeconds: number; solveSeconds: number }
   seconds: number
   artifacts: ArtifactInfo[]
 }
@@ -39,16 +43,43 @@ function accuracy(pred: Float32Array, off: number, y: Matrix): number {
 // refinement (optionally with the GP predictive variance), or gradient flow at the given times.
 export const run: JobRunner<'predict'> = async (spec, ctx) => {
   const started = performance.now()
-  const xTrain = await ctx.data.load(spec.xTrain)
-  const yTrain = await ctx.data.load(spec.yTrain)
-  const xTest = await ctx.data.load(spec.xTest)
+  const [a, b, c] = [await ctx.data.loadWithHash(spec.xTrain), await ctx.data.loadWithHash(spec.yTrain), await ctx.data.loadWithHash(spec.xTest)]
+  const [xTrain, yTrain, xTest] = [a.matrix, b.matrix, c.matrix]
   const yTest = spec.yTest ? await ctx.data.load(spec.yTest) : undefined
   checkPredictInputs(xTrain, yTrain, xTest, yTest)
-  const hashes = await Promise.all([spec.xTrain, spec.yTrain, spec.xTest].map((r) => ctx.data.hash(r)))
-  ctx.recordDatasetHash(createHash('sha256').update(hashes.join(':')).digest('hex'))
+  ctx.recordDatasetHash(createHash('sha256').update([a.hash, b.hash, c.hash].join(':')).digest('hex'))
   ctx.throwIfCancelled()
 
-  const out = await predictInfiniteWidth({
+  const yieldNow = async (): Promise<void> => {
+    await ctx.yield()
+    ctx.throwIfCancelled()
+  }
+  let approx: PredictJobResult['approx']
+  let out: PredictOutput
+  if (spec.approx) {
+    const seed = spec.approx.seed ?? spec.seed
+    ctx.progress(0, spec.approx.method === 'nystrom' ? 'landmark kernel and eigendecomposition' : 'drawing the random map')
+    const map = await buildFeatureMap({ method: spec.approx.method, arch: spec.arch, kind: spec.kernel, x: xTrain, features: spec.approx.features, seed, workers: spec.workers, signal: ctx.signal })
+    try {
+      const r = await featureRidge({
+        map,
+        xTrain,
+        yTrain,
+        xTest,
+        diagReg: spec.diagReg,
+        ...(spec.times ? { times: spec.times } : {}),
+        learningRate: spec.learningRate,
+        variance: spec.variance,
+        solver: spec.approx.solver,
+        progress: (f, msg) => ctx.progress(0.05 + 0.95 * f, msg),
+        yieldNow,
+      })
+      approx = { method: spec.approx.method, requested: spec.approx.features, features: r.features, seed, solver: r.solver, featureSeconds: r.featureSeconds, solveSeconds: r.solveSeconds }
+      out = r
+    } finally {
+      map.dispose()
+    }
+  } else out = await predictInfiniteWidth({
     xTrain,
     yTrain,
     xTest,
@@ -62,10 +93,7 @@ export const run: JobRunner<'predict'> = async (spec, ctx) => {
     workers: spec.workers,
     signal: ctx.signal,
     progress: (f, msg) => ctx.progress(f, msg),
-    yieldNow: async () => {
-      await ctx.yield()
-      ctx.throwIfCancelled()
-    },
+    yieldNow,
   })
   ctx.throwIfCancelled()
 
@@ -88,7 +116,7 @@ export const run: JobRunner<'predict'> = async (spec, ctx) => {
     ctx.log('warn', `${out.eigen.clippedNegative} eigenvalue(s) of the kernel were negative (rounding) and were clipped at 0`)
   }
 
-  const meta = { kernel: spec.kernel, arch: spec.arch, times: spec.times ?? null, diagReg: spec.diagReg }
+  const meta = { kernel: spec.kernel, arch: spec.arch, times: spec.times ?? null, diagReg: spec.diagReg, ...(approx ? { approx } : {}) }
   const artifacts = [ctx.artifacts.saveArray('predictions', out.test, out.testShape, meta)]
   if (out.variance) artifacts.push(ctx.artifacts.saveArray('variance', out.variance, [out.m], meta))
   if (spec.trainPredictions) artifacts.push(ctx.artifacts.saveArray('train-predictions', out.train, out.trainShape, meta))
@@ -103,6 +131,7 @@ export const run: JobRunner<'predict'> = async (spec, ctx) => {
     ...(out.solve ? { solve: out.solve } : {}),
     ...(out.eigen ? { eigen: out.eigen } : {}),
     metrics,
+    ...(approx ? { approx } : {}),
     seconds: (performance.now() - started) / 1000,
     artifacts,
   }

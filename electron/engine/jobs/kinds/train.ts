@@ -63,9 +63,9 @@ export const run: JobRunner<'train'> = async (spec, ctx) => {
   const optimizer = spec.optimizer ?? 'gd'
   const learningRate = spec.learningRate ?? 1
   const started = performance.now()
-  const xm = await ctx.data.load(spec.xTrain)
+  const { matrix: xm, hash } = await ctx.data.loadWithHash(spec.xTrain)
   const ym = await ctx.data.load(spec.yTrain)
-  ctx.recordDatasetHash(await ctx.data.hash(spec.xTrain))
+  ctx.recordDatasetHash(hash)
   const xtm = spec.xTest ? await ctx.data.load(spec.xTest) : null
   const ytm = spec.yTest ? await ctx.data.load(spec.yTest) : null
   if (ym.rows !== xm.rows) throw new UserError('shape_mismatch', `x_train has ${xm.rows} rows but y_train has ${ym.rows}`)

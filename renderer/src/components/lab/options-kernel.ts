@@ -6,13 +6,13 @@ import { kernelColor } from './colors'
 export interface Heatmap {
   /** edge s of the s×s block-averaged matrix */
   size: number
-  /** row-major, length s² */
-  data: readonly number[]
+  /** row-major, length s² (a typed array as read from the artifact) */
+  data: ArrayLike<number>
   /** class blocks in cell units (fractional), from the engine's class sort */
   boundaries: { cls: number; start: number; end: number }[]
 }
 
-export function heatmapFromArtifact(a: { shape: number[]; data: number[]; meta: Record<string, unknown> }): Heatmap {
+export function heatmapFromArtifact(a: { shape: number[]; data: ArrayLike<number>; meta: Record<string, unknown> }): Heatmap {
   const size = a.shape[0] ?? 0
   const b = Array.isArray(a.meta.boundaries) ? (a.meta.boundaries as Heatmap['boundaries']) : []
   return { size, data: a.data, boundaries: b }
@@ -115,11 +115,11 @@ export function heatmapOption(h: Heatmap, label: string, dark: boolean, classNam
 }
 
 /** Eigenvalues (descending) against their rank on log-log axes, NTK and NNGP together. */
-export function spectrumOption(spectra: { ntk?: readonly number[]; nngp?: readonly number[] }, dark: boolean): EChartsOption {
+export function spectrumOption(spectra: { ntk?: ArrayLike<number>; nngp?: ArrayLike<number> }, dark: boolean): EChartsOption {
   const series = (['ntk', 'nngp'] as const)
     .filter((k) => spectra[k]?.length)
     .map((k) => {
-      const ev = spectra[k]!
+      const ev = Array.from(spectra[k]!)
       const color = kernelColor(k, dark)
       return {
         type: 'line',

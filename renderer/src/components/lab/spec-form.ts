@@ -5,7 +5,7 @@ import type { DatasetSummary } from '../../../../shared/dataset'
 // The experiment builder edits a flat, string-friendly form; buildSpec turns it into a JobSpec (validated by
 // the same zod schema the engine uses) and formFromSpec turns a saved spec back into the form.
 
-export const LAB_KINDS = ['lab-kernel', 'width-sweep', 'train-vs-theory', 'lab-spectrum'] as const
+export const LAB_KINDS = ['lab-kernel', 'width-sweep', 'train-vs-theory', 'lab-spectrum', 'lab-efficiency'] as const
 export type LabKind = (typeof LAB_KINDS)[number]
 
 export const KIND_LABEL: Record<LabKind, string> = {
@@ -13,6 +13,7 @@ export const KIND_LABEL: Record<LabKind, string> = {
   'width-sweep': 'Width sweep',
   'train-vs-theory': 'Training vs theory',
   'lab-spectrum': 'Spectrum & early stopping',
+  'lab-efficiency': 'Efficient NTK',
 }
 
 export const KIND_BLURB: Record<LabKind, string> = {
@@ -20,6 +21,7 @@ export const KIND_BLURB: Record<LabKind, string> = {
   'width-sweep': 'Empirical NTK at several widths and seeds against the analytic kernel: relative error vs width (theory: slope −½).',
   'train-vs-theory': 'Finite networks trained by gradient descent against the closed-form NTK prediction, plus kernel drift.',
   'lab-spectrum': 'Label energy per eigendirection, per-mode residual decay, and the test-loss-optimal stopping time.',
+  'lab-efficiency': 'Random features and Nyström against the exact kernel: kernel error and accuracy vs feature dimension m, time and memory vs n.',
 }
 
 export const ACTIVATIONS = ['relu', 'erf', 'gelu', 'sin', 'identity', 'abs', 'leaky_relu', 'abrelu'] as const
@@ -63,6 +65,11 @@ export interface LabForm {
   tMax: number
   timePoints: number
   modes: number
+  /** feature dimensions m (efficiency experiment), comma separated */
+  features: string
+  /** training-set sizes timed exact vs approximate (efficiency experiment) */
+  timingSizes: string
+  timingFeatures: number
 }
 
 /** Sizes per kind that finish in well under a minute on two cores with MNIST (784 features, 10 classes). */
@@ -71,6 +78,7 @@ const SIZES: Record<LabKind, { train: number; test: number; widths: string }> = 
   'width-sweep': { train: 128, test: 64, widths: '64, 128, 256, 512, 1024' },
   'train-vs-theory': { train: 64, test: 256, widths: '128, 512, 1024' },
   'lab-spectrum': { train: 512, test: 512, widths: '' },
+  'lab-efficiency': { train: 512, test: 256, widths: '' },
 }
 
 /** The dataset a new experiment starts on: MNIST if the project has it, else the first labelled one. */
@@ -106,13 +114,16 @@ export function defaultForm(kind: LabKind = 'width-sweep', datasetId = ''): LabF
     learningRate: '',
     evalPoints: 60,
     driftPoints: 64,
-    diagReg: kind === 'lab-kernel' ? 1e-4 : 0,
+    diagReg: kind === 'lab-kernel' || kind === 'lab-efficiency' ? 1e-4 : 0,
     heatmapSize: 128,
     kernel: 'ntk',
     tMin: 0.1,
     tMax: 1e5,
     timePoints: 80,
     modes: 6,
+    features: '64, 128, 256, 512, 1024',
+    timingSizes: '64, 128, 256, 512',
+    timingFeatures: 256,
   }
 }
 
@@ -194,6 +205,14 @@ export function buildSpec(f: LabForm, datasetName?: string): BuiltSpec {
       spec = { kind: f.kind, ...base, kernel: f.kernel, tMin: f.tMin, tMax: f.tMax, timePoints: f.timePoints, modes: f.modes, ...(lr ? { learningRate: lrNum } : {}) }
       break
     }
+    case 'lab-efficiency': {
+      const features = parseWidths(f.features)
+      if (!features) errors.features = 'Feature dimensions: positive integers separated by commas, e.g. 64, 256, 1024.'
+      const sizes = f.timingSizes.trim() ? parseWidths(f.timingSizes) : []
+      if (!sizes) errors.timingSizes = 'Timing sizes: positive integers separated by commas, or blank for no timing chart.'
+      spec = { kind: f.kind, ...base, kernel: f.kernel, diagReg: f.diagReg, features: features ?? [], timingSizes: sizes ?? [], timingFeatures: f.timingFeatures }
+      break
+    }
   }
   const parsed = JobSpec.safeParse(spec)
   if (!parsed.success) {
@@ -210,6 +229,7 @@ const PATH_FIELD: Record<string, string> = { datasetId: 'datasetId', train: 'tra
 function fieldOf(path: PropertyKey[]): string {
   const last = String(path.at(-1) ?? '')
   if (path[0] === 'widths') return 'widths'
+  if (path[0] === 'features' || path[0] === 'timingSizes') return String(path[0])
   return PATH_FIELD[last] ?? last
 }
 
@@ -258,6 +278,9 @@ export function formFromSpec(spec: JobSpecInput, name = ''): LabForm | null {
   f.tMax = num(s.tMax, f.tMax)
   f.timePoints = num(s.timePoints, f.timePoints)
   f.modes = num(s.modes, f.modes)
+  if (Array.isArray(s.features)) f.features = (s.features as number[]).join(', ')
+  if (Array.isArray(s.timingSizes)) f.timingSizes = (s.timingSizes as number[]).join(', ')
+  f.timingFeatures = num(s.timingFeatures, f.timingFeatures)
   return f
 }
 

@@ -1,0 +1,161 @@
+import * as tf from '@tensorflow/tfjs-core'
+import type { FcArch } from '../../../shared/arch'
+import { UserError } from '../../../shared/errors'
+import { Xoshiro128 } from '../core/random'
+import { activationDerivative, activationFn } from '../activations/index'
+import { applyTensorSrht, tensorSrht, type TensorSrht } from './tensor-srht'
+import type { FeatureKind, FeatureMap } from './types'
+
+// NTK / NNGP random features of a fully-connected network (Zandieh, Han, Avron, Shoham, Kim, Shin,
+// "Scaling Neural Tangent Kernels via Sketching and Random Features", NeurIPS 2021), in the layer order of
+// the analytic recursion (ntk/layers.ts). Per point we carry h (hᵀh' ≈ Σ of the layer input) and ψ
+// (ψᵀψ' ≈ Θ); the stax-style pairs:
+//   Dense(σ_w, σ_b):  z = [σ_w h, σ_b]                       (zᵀz' = σ_w² Σ + σ_b², exact)
+//                     NTK param.:       ψ ← [σ_w ψ, z]       (Θ ← Σ_new + σ_w² Θ)
+//                     standard param.:  ψ ← [σ_w ψ, √n_in h, 1]  (Θ ← n_in Σ_old + σ_w² Θ + 1)
+//   φ:                u = z W, W ∈ R^{dim z × m₁} with N(0, 1) entries;
+//                     h = φ(u)/√m₁   (E[hᵀh'] = E[φ(w·z)φ(w·z')] = T(Σ); arc-cosine features for ReLU)
+//                     a = φ′(u)/√m₁  (E[aᵀa'] = Ṫ(Σ))
+//                     ψ ← TensorSRHT(ψ ⊗ a) ∈ R^{m_s}       (E = Θ · Ṫ)
+// The last Dense gives the output features: ψ (NTK) or z (NNGP). One W serves h and a (a = φ′ of the same
+// projection): each inner product stays unbiased given the previous layers, and one projection is half the
+// cost of two. With one hidden layer the map is exactly unbiased; deeper, T and Ṫ are applied to an
+// estimated Σ, which leaves an O(1/m₁) bias that falls with m.
+// Sizes for a requested m: NTK m_s = m/2 and m₁ = m/2 − (bias ? 1 : 0), so dim ψ = m and, for m a power of
+// two, the Hadamard transform of ψ needs no padding; NNGP m₁ = m − (bias ? 1 : 0).
+
+interface RfLayer {
+  w: tf.Tensor2D
+  srht: TensorSrht | null
+}
+
+export interface RandomFeatureOptions {
+  arch: FcArch
+  kind: FeatureKind
+  inDim: number
+  features: number
+  seed: number
+}
+
+export function randomFeatureSizes(o: { arch: FcArch; kind: FeatureKind; inDim: number; features: number }): { m1: number; ms: number; dim: number } {
+  const bias = o.arch.bStd !== null ? 1 : 0
+  if (o.arch.depth === 0) return { m1: 0, ms: 0, dim: o.inDim + bias }
+  if (o.kind === 'nngp') {
+    const m1 = o.features - bias
+    return { m1, ms: 0, dim: m1 + bias }
+  }
+  const ms = Math.floor(o.features / 2)
+  const m1 = o.features - ms - bias
+  return { m1, ms, dim: ms + m1 + bias }
+}
+
+function gaussian(rng: Xoshiro128, rows: number, cols: number): tf.Tensor2D {
+  return tf.tensor2d(rng.normals(rows * cols), [rows, cols])
+}
+
+export function randomFeatureMap(o: RandomFeatureOptions): FeatureMap {
+  const { arch, kind, inDim: d } = o
+  if (!Number.isInteger(o.features) || o.features < 4) {
+    throw new UserError('bad_features', `--features ${o.features}: need an integer ≥ 4`, 'e.g. --features 4096')
+  }
+  if (kind === 'ntk' && arch.parameterization === 'standard' && arch.depth > 0 && arch.width === 'inf') {
+    throw new UserError('standard_needs_width', 'the standard-parameterization NTK grows with the hidden width, so it needs a finite width', 'Give the hidden width, or use the NTK parameterization, or --kind nngp.')
+  }
+  const { m1, ms, dim } = randomFeatureSizes(o)
+  const bias = arch.bStd !== null
+  const bStd = arch.bStd ?? 0
+  const wStd = arch.wStd
+  const standard = arch.parameterization === 'standard'
+  const rng = new Xoshiro128(o.seed >>> 0)
+  const phi = activationFn(arch.activation)
+  const dphi = activationDerivative(arch.activation)
+  const ntk = kind === 'ntk'
+
+  // Draw order is fixed (layer by layer: W, then the sketch), so a seed names one map.
+  const layers: RfLayer[] = []
+  let dz = d + (bias ? 1 : 0)
+  let dPsi = d + (bias ? 1 : 0)
+  for (let l = 0; l < arch.depth; l++) {
+    const w = gaussian(rng, dz, m1)
+    const srht = ntk ? tensorSrht(rng, dPsi, m1, ms) : null
+    layers.push({ w, srht })
+    dz = m1 + (bias ? 1 : 0)
+    dPsi = ms + m1 + (bias ? 1 : 0)
+  }
+  const hiddenWidth = arch.width === 'inf' ? 0 : arch.width
+  const inv = 1 / Math.sqrt(Math.max(m1, 1))
+
+  /** [σ_w h, σ_b]: rows × (w + bias) */
+  const denseZ = (h: Float32Array, rows: number, w: number): Float32Array => {
+    const cols = w + (bias ? 1 : 0)
+    const z = new Float32Array(rows * cols)
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < w; c++) z[r * cols + c] = wStd * h[r * w + c]!
+      if (bias) z[r * cols + w] = bStd
+    }
+    return z
+  }
+  /** the Dense's new Θ features: [σ_w ψ, z] or [σ_w ψ, √n_in h, 1] */
+  const denseNtk = (psi: Float32Array | null, dp: number, h: Float32Array, w: number, z: Float32Array, nIn: number, rows: number): { psi: Float32Array; dp: number } => {
+    const tail = standard ? w + (bias ? 1 : 0) : z.length / rows
+    const cols = (psi ? dp : 0) + tail
+    const out = new Float32Array(rows * cols)
+    const sq = Math.sqrt(nIn)
+    for (let r = 0; r < rows; r++) {
+      const o0 = r * cols
+      if (psi) for (let c = 0; c < dp; c++) out[o0 + c] = wStd * psi[r * dp + c]!
+      const t0 = o0 + (psi ? dp : 0)
+      if (standard) {
+        for (let c = 0; c < w; c++) out[t0 + c] = sq * h[r * w + c]!
+        if (bias) out[t0 + w] = 1
+      } else {
+        out.set(z.subarray(r * tail, (r + 1) * tail), t0)
+      }
+    }
+    return { psi: out, dp: cols }
+  }
+
+  return {
+    method: 'rf',
+    kind,
+    arch,
+    inDim: d,
+    dim,
+    blockRows: Math.max(16, Math.min(1024, Math.floor((1 << 22) / Math.max(dim, d)))),
+    async apply(x, rows) {
+      // input: h = x/√d, Σ⁰ = x·x'/d
+      let h: Float32Array = new Float32Array(rows * d)
+      const s = 1 / Math.sqrt(d)
+      for (let i = 0; i < rows * d; i++) h[i] = x[i]! * s
+      let w = d
+      let nIn = d
+      let psi: Float32Array | null = null
+      let dp = 0
+      for (let l = 0; l <= arch.depth; l++) {
+        const z = denseZ(h, rows, w)
+        if (ntk) ({ psi, dp } = denseNtk(psi, dp, h, w, z, nIn, rows))
+        if (l === arch.depth) return ntk ? psi! : z
+        const layer = layers[l]!
+        const [hh, aa] = tf.tidy(() => {
+          const u = tf.matMul(tf.tensor2d(z, [rows, z.length / rows]), layer.w)
+          const hT = tf.mul(phi(u), inv)
+          return ntk ? [hT, tf.mul(dphi(u), inv)] : [hT]
+        })
+        h = (await hh!.data()) as Float32Array
+        hh!.dispose()
+        if (ntk) {
+          const a = (await aa!.data()) as Float32Array
+          aa!.dispose()
+          psi = applyTensorSrht(layer.srht!, psi!, a, rows)
+          dp = ms
+        }
+        w = m1
+        nIn = hiddenWidth
+      }
+      throw new Error('unreachable')
+    },
+    dispose() {
+      for (const l of layers) l.w.dispose()
+    },
+  }
+}

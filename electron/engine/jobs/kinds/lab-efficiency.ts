@@ -1,0 +1,143 @@
+import { accuracy as accuracyOf } from '../../core/metrics'
+import type { JobRunner } from '../../core/job'
+import type { Matrix } from '../../core/matrix'
+import { buildFeatureMap } from '../../features/build'
+import { featuresOfAll, relativeKernelError } from '../../features/error'
+import { featureRidge } from '../../features/ridge'
+import { loadLabData, toF64 } from '../../lab/data'
+import { checkLabSize, labKernels } from '../../lab/kernels'
+import { gpPosterior } from '../../ntk/gp'
+import { predictInfiniteWidth } from '../../ntk/predict'
+
+const MAX_TRAIN = 4000
+
+export interface EfficiencyCurve {
+  method: 'rf' | 'nystrom'
+  /** requested m, the feature dimension m′, ‖Θ̃ − Θ‖_F/‖Θ‖_F, test accuracy (null: regression targets), seconds */
+  m: number[]
+  dim: number[]
+  error: number[]
+  accuracy: (number | null)[]
+  seconds: number[]
+}
+
+export interface EfficiencyResult {
+  n: number
+  nTest: number
+  kernel: 'ntk' | 'nngp'
+  diagReg: number
+  curves: EfficiencyCurve[]
+  exact: { accuracy: number | null; seconds: number }
+  timing: {
+    n: number[]
+    exactSeconds: number[]
+    approxSeconds: number[]
+    /** float32 bytes of the largest arrays each path holds: exact n² kernel + n² factor; approx m′² + block·m′ + n·m′ */
+    exactBytes: number[]
+    approxBytes: number[]
+    method: 'rf' | 'nystrom'
+    features: number
+    /** first n (interpolated on log n) where the approximate path is faster; null if none in range */
+    crossover: number | null
+  }
+}
+
+function rows(m: Matrix, count: number): Matrix {
+  return { data: m.data.subarray(0, count * m.cols), rows: count, cols: m.cols }
+}
+
+// Efficiency experiment (docs/math.md §5): error of the feature maps against the exact kernel and kernel
+// regression accuracy against m, per method; then exact vs approximate regression time over n.
+export const run: JobRunner<'lab-efficiency'> = async (spec, ctx) => {
+  const d = await loadLabData(ctx, spec.data)
+  const n = d.xTrain.rows
+  const nt = d.xTest.rows
+  const K = d.k
+  checkLabSize(n, MAX_TRAIN, 'the efficiency experiment')
+  const arch = { ...spec.arch, width: 'inf' as const }
+  const yieldNow = async (): Promise<void> => {
+    await ctx.yield()
+    ctx.throwIfCancelled()
+  }
+  let t0 = performance.now()
+  const { train, cross } = await labKernels(ctx, d.xTrain, d.xTest, arch, [spec.kernel], 0, 0.2)
+  const kTrain = train[spec.kernel]!
+  const gp = await gpPosterior({ kTrain, n, kCross: cross[spec.kernel]!, m: nt, y: toF64(d.yTrain), k: K }, { diagReg: spec.diagReg, onStep: yieldNow })
+  const exact = { accuracy: d.classTest ? accuracyOf(gp.mean, d.classTest, K) : null, seconds: (performance.now() - t0) / 1000 }
+  ctx.metric('exact_accuracy', 0, exact.accuracy ?? NaN)
+
+  const curves: EfficiencyCurve[] = []
+  const jobs = spec.methods.flatMap((method) => spec.features.filter((m) => method === 'rf' || m <= n).map((m) => ({ method, m })))
+  let done = 0
+  for (const method of spec.methods) {
+    const curve: EfficiencyCurve = { method, m: [], dim: [], error: [], accuracy: [], seconds: [] }
+    for (const m of spec.features) {
+      if (method === 'nystrom' && m > n) continue
+      ctx.progress(0.2 + (0.6 * done) / jobs.length, `${method}, m = ${m}`)
+      t0 = performance.now()
+      const map = await buildFeatureMap({ method, arch, kind: spec.kernel, x: d.xTrain, features: m, seed: spec.seed, signal: ctx.signal })
+      try {
+        const phi = await featuresOfAll(map, d.xTrain, yieldNow)
+        const err = relativeKernelError(phi, n, map.dim, kTrain)
+        const r = await featureRidge({ map, xTrain: d.xTrain, yTrain: d.yTrain, xTest: d.xTest, diagReg: spec.diagReg, learningRate: 1, variance: false, yieldNow })
+        const acc = d.classTest ? accuracyOf(r.test, d.classTest, K) : null
+        curve.m.push(m)
+        curve.dim.push(map.dim)
+        curve.error.push(err)
+        curve.accuracy.push(acc)
+        curve.seconds.push((performance.now() - t0) / 1000)
+        ctx.metric(`error_${method}`, m, err)
+        if (acc !== null) ctx.metric(`accuracy_${method}`, m, acc)
+      } finally {
+        map.dispose()
+      }
+      done++
+    }
+    curves.push(curve)
+  }
+
+  const sizes = [...new Set(spec.timingSizes.map((s) => Math.min(s, n)))].sort((a, b) => a - b)
+  const timing: EfficiencyResult['timing'] = { n: [], exactSeconds: [], approxSeconds: [], exactBytes: [], approxBytes: [], method: spec.timingMethod, features: spec.timingFeatures, crossover: null }
+  for (const [i, s] of sizes.entries()) {
+    ctx.progress(0.8 + (0.2 * i) / sizes.length, `timing n = ${s}`)
+    const xs = rows(d.xTrain, s)
+    const ys = rows(d.yTrain, s)
+    t0 = performance.now()
+    await predictInfiniteWidth({ xTrain: xs, yTrain: ys, xTest: d.xTest, arch, kernel: spec.kernel, learningRate: 1, diagReg: spec.diagReg, variance: false, signal: ctx.signal, yieldNow })
+    const exactS = (performance.now() - t0) / 1000
+    t0 = performance.now()
+    const map = await buildFeatureMap({ method: spec.timingMethod, arch, kind: spec.kernel, x: xs, features: spec.timingFeatures, seed: spec.seed, signal: ctx.signal })
+    let dim = map.dim
+    try {
+      const r = await featureRidge({ map, xTrain: xs, yTrain: ys, xTest: d.xTest, diagReg: spec.diagReg, learningRate: 1, variance: false, solver: 'primal', yieldNow })
+      dim = r.features
+    } finally {
+      map.dispose()
+    }
+    const approxS = (performance.now() - t0) / 1000
+    timing.n.push(s)
+    timing.exactSeconds.push(exactS)
+    timing.approxSeconds.push(approxS)
+    timing.exactBytes.push(8 * s * s)
+    timing.approxBytes.push(4 * (dim * dim + Math.min(s, 1024) * dim + s * dim))
+    ctx.metric('seconds_exact', s, exactS)
+    ctx.metric('seconds_approx', s, approxS)
+  }
+  // crossover: where log(approx/exact) changes sign, interpolated on log n
+  for (let i = 0; i < timing.n.length; i++) {
+    const r = Math.log(timing.approxSeconds[i]! / timing.exactSeconds[i]!)
+    if (r > 0) continue
+    if (i === 0) timing.crossover = timing.n[0]!
+    else {
+      const r0 = Math.log(timing.approxSeconds[i - 1]! / timing.exactSeconds[i - 1]!)
+      const l0 = Math.log(timing.n[i - 1]!)
+      const l1 = Math.log(timing.n[i]!)
+      timing.crossover = Math.exp(l0 + ((l1 - l0) * r0) / (r0 - r))
+    }
+    break
+  }
+  const result: EfficiencyResult = { n, nTest: nt, kernel: spec.kernel, diagReg: spec.diagReg, curves, exact, timing }
+  ctx.artifacts.saveJson('efficiency', result)
+  ctx.progress(1, 'done')
+  return { n, nTest: nt, exactAccuracy: exact.accuracy, crossover: timing.crossover, curves: curves.map((c) => ({ method: c.method, m: c.m, error: c.error, accuracy: c.accuracy })) }
+}

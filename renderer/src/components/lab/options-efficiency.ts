@@ -1,0 +1,89 @@
+import type { EChartsOption } from '../../charts/echarts'
+import { formatNumber } from '../../format'
+import { axisTooltip, grid, legend, points, xAxis, yAxis } from './chart-common'
+
+// Efficient NTK charts (docs/math.md §5): error and accuracy against the feature dimension m (log axis), one
+// line per method and the exact kernel as a reference; wall time and memory against n with the crossover.
+
+export interface EfficiencyArtifact {
+  n: number
+  nTest: number
+  kernel: string
+  diagReg: number
+  curves: { method: 'rf' | 'nystrom'; m: number[]; dim: number[]; error: number[]; accuracy: (number | null)[]; seconds: number[] }[]
+  exact: { accuracy: number | null; seconds: number }
+  timing: { n: number[]; exactSeconds: number[]; approxSeconds: number[]; exactBytes: number[]; approxBytes: number[]; method: string; features: number; crossover: number | null }
+}
+
+export const METHOD_LABEL: Record<string, string> = { rf: 'random features + TensorSRHT', nystrom: 'Nyström' }
+const COLORS = { rf: ['#3366d6', '#6b9bff'], nystrom: ['#1c9a6c', '#43c98b'], exact: ['#b2182b', '#ff6f6f'] }
+const color = (k: keyof typeof COLORS, dark: boolean): string => COLORS[k][dark ? 1 : 0]!
+
+/** ‖Θ̃ − Θ‖_F/‖Θ‖_F against m, log-log, with the m^(−½) guide through the first random-feature point. */
+export function errorOption(a: EfficiencyArtifact, dark: boolean): EChartsOption {
+  const series: Record<string, unknown>[] = a.curves.map((c) => ({
+    type: 'line',
+    name: METHOD_LABEL[c.method] ?? c.method,
+    symbolSize: 7,
+    lineStyle: { width: 2, color: color(c.method, dark) },
+    itemStyle: { color: color(c.method, dark) },
+    data: points(c.m, c.error, { logX: true, logY: true }),
+  }))
+  const rf = a.curves.find((c) => c.method === 'rf')
+  if (rf && rf.m.length > 1) {
+    const m0 = rf.m[0]!
+    const e0 = rf.error[0]!
+    series.push({ type: 'line', name: 'm^(−½)', showSymbol: false, lineStyle: { width: 1, type: 'dashed', color: dark ? '#888' : '#999' }, data: rf.m.map((m) => [m, e0 * Math.sqrt(m0 / m)]) })
+  }
+  return { animation: false, grid: grid({ bottom: 44 }), legend: legend(), tooltip: axisTooltip('m'), xAxis: xAxis('log', 'feature dimension m'), yAxis: yAxis('log', `‖Θ̃ − Θ‖/‖Θ‖ (${a.kernel.toUpperCase()})`), series } as EChartsOption
+}
+
+/** Test accuracy of kernel regression against m, and the exact kernel's as a horizontal line. */
+export function accuracyOption(a: EfficiencyArtifact, dark: boolean): EChartsOption {
+  const series: Record<string, unknown>[] = a.curves.map((c) => ({
+    type: 'line',
+    name: METHOD_LABEL[c.method] ?? c.method,
+    symbolSize: 7,
+    lineStyle: { width: 2, color: color(c.method, dark) },
+    itemStyle: { color: color(c.method, dark) },
+    data: c.m.flatMap((m, i) => (c.accuracy[i] === null ? [] : [[m, 100 * c.accuracy[i]!]])),
+  }))
+  if (a.exact.accuracy !== null && series.length) {
+    series[0]!.markLine = {
+      symbol: 'none',
+      lineStyle: { color: color('exact', dark), type: 'dashed', width: 1.5 },
+      label: { formatter: `exact ${(100 * a.exact.accuracy).toFixed(1)} %`, color: color('exact', dark), position: 'insideEndTop' },
+      data: [{ yAxis: 100 * a.exact.accuracy, name: 'exact' }],
+    }
+  }
+  return { animation: false, grid: grid({ bottom: 44 }), legend: legend(), tooltip: axisTooltip('m'), xAxis: xAxis('log', 'feature dimension m'), yAxis: yAxis('value', 'test accuracy (%)', { scale: true }), series } as EChartsOption
+}
+
+/** Wall time of exact and approximate regression against n (log-log), crossover marked. */
+export function timingOption(a: EfficiencyArtifact, dark: boolean): EChartsOption {
+  const t = a.timing
+  const approxName = `${METHOD_LABEL[t.method] ?? t.method}, m = ${t.features}`
+  const series: Record<string, unknown>[] = [
+    { type: 'line', name: 'exact kernel + Cholesky', symbolSize: 7, lineStyle: { width: 2, color: color('exact', dark) }, itemStyle: { color: color('exact', dark) }, data: points(t.n, t.exactSeconds, { logX: true, logY: true }) },
+    { type: 'line', name: approxName, symbolSize: 7, lineStyle: { width: 2, color: color('rf', dark) }, itemStyle: { color: color('rf', dark) }, data: points(t.n, t.approxSeconds, { logX: true, logY: true }) },
+    { type: 'line', name: 'memory, exact (MB)', yAxisIndex: 1, showSymbol: false, lineStyle: { width: 1, type: 'dotted', color: color('exact', dark) }, itemStyle: { color: color('exact', dark) }, data: t.n.map((n, i) => [n, t.exactBytes[i]! / 2 ** 20]) },
+    { type: 'line', name: 'memory, approximate (MB)', yAxisIndex: 1, showSymbol: false, lineStyle: { width: 1, type: 'dotted', color: color('rf', dark) }, itemStyle: { color: color('rf', dark) }, data: t.n.map((n, i) => [n, t.approxBytes[i]! / 2 ** 20]) },
+  ]
+  if (t.crossover !== null) {
+    series[0]!.markLine = {
+      symbol: 'none',
+      lineStyle: { color: dark ? '#e3c441' : '#b59a16', type: 'dashed', width: 1.5 },
+      label: { formatter: `crossover n ≈ ${formatNumber(t.crossover, 3)}`, position: 'insideEndTop' },
+      data: [{ xAxis: t.crossover, name: 'crossover' }],
+    }
+  }
+  return {
+    animation: false,
+    grid: grid({ bottom: 44, right: 70 }),
+    legend: legend(),
+    tooltip: axisTooltip('n'),
+    xAxis: xAxis('log', 'training points n'),
+    yAxis: [yAxis('log', 'wall time (s)'), yAxis('log', 'largest arrays (MB)', { position: 'right' })],
+    series,
+  } as EChartsOption
+}

@@ -1,0 +1,38 @@
+import type { FeatureMap } from '../../../electron/engine/features/types'
+import type { Vec } from '../ntk/analytic-brute-force'
+
+/** Φ of all rows (test helper; the engine streams blocks). */
+export async function featuresOf(map: FeatureMap, x: Vec[]): Promise<Float64Array> {
+  const d = x[0]!.length
+  const data = new Float32Array(x.length * d)
+  x.forEach((r, i) => data.set(r, i * d))
+  return Float64Array.from(await map.apply(data, x.length))
+}
+
+/** ΦΦᵀ in float64. */
+export function gram(phi: ArrayLike<number>, n: number, m: number): Float64Array {
+  const g = new Float64Array(n * n)
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0
+      for (let c = 0; c < m; c++) s += phi[i * m + c]! * phi[j * m + c]!
+      g[i * n + j] = s
+    }
+  }
+  return g
+}
+
+export function flat(k: number[][]): Float64Array {
+  return Float64Array.from(k.flat())
+}
+
+/** ‖A − B‖_F / ‖B‖_F */
+export function relFro(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let num = 0
+  let den = 0
+  for (let i = 0; i < b.length; i++) {
+    num += (a[i]! - b[i]!) ** 2
+    den += b[i]! ** 2
+  }
+  return Math.sqrt(num / den)
+}
