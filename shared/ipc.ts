@@ -111,8 +111,8 @@ export const methods = {
   'models.import': method(z.object({ path: FilePath, name: z.string().min(1).max(200).optional() }).strict(), z.object({ runId: z.string() })),
   /** writes DIR/model.json + DIR/weights.bin (desktop: a folder from dialog.openFolder) */
   'models.export': method(z.object({ modelId: Id, dir: FilePath }).strict(), z.object({ path: z.string() })),
-  /** the TF.js files for a browser download: model.json text and the weights as base64 (never a JSON array) */
-  'models.files': method(z.object({ modelId: Id }).strict(), z.object({ name: z.string(), modelJson: z.string(), weightsBase64: z.string(), weightsFile: z.string() })),
+  /** the TF.js files for a browser download: model.json text and the weights' bytes (a binary frame, never JSON) */
+  'models.files': method(z.object({ modelId: Id }).strict(), z.object({ name: z.string(), modelJson: z.string(), weights: z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'expected a Uint8Array'), weightsFile: z.string() })),
   /** evaluates a model on labelled data as a job; the evaluation is stored with the model */
   'models.evaluate': method(z.object({ modelId: Id, x: DataRef, y: DataRef }).strict(), z.object({ runId: z.string() })),
   /** a folder (model export target, or a TF.js model folder to import); desktop app only */

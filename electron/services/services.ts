@@ -264,7 +264,7 @@ export class Services {
         }
         const weights = f.modelJson.weightsManifest as { paths: string[]; weights: unknown[] }[]
         const modelJson = { ...f.modelJson, weightsManifest: [{ paths: [`./${WEIGHTS_FILE}`], weights: weights.flatMap((g) => g.weights) }] }
-        return { name: store.summary(p.modelId).name, modelJson: JSON.stringify(modelJson), weightsBase64: Buffer.from(f.weights).toString('base64'), weightsFile: WEIGHTS_FILE }
+        return { name: store.summary(p.modelId).name, modelJson: JSON.stringify(modelJson), weights: new Uint8Array(f.weights), weightsFile: WEIGHTS_FILE }
       },
       'models.evaluate': (p) => {
         this.models().summary(p.modelId)

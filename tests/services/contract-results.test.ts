@@ -18,7 +18,7 @@ const services = new Services({
   mode: 'electron',
   configDir: path.join(tmp.dir, 'cfg'),
   launcher: forkLauncher,
-  dialogs: { openProject: async () => picked, saveProject: async () => null, openData: async () => path.join(tmp.dir, 'points.csv') },
+  dialogs: { openProject: async () => picked, saveProject: async () => null, openData: async () => path.join(tmp.dir, 'points.csv'), openFolder: async () => path.join(tmp.dir, 'exported') },
 })
 afterAll(async () => {
   await services.dispose()
@@ -87,6 +87,21 @@ describe('every contract method answers what its result schema says', () => {
     await call('jobs.cancel', { runId: sub.runId })
     await settle(sub.runId)
     await call('runs.delete', { runId: sub.runId })
+    // models: train a tiny network on the dataset (saved as a model), then every models.* method
+    const ref = (split: 'train' | 'validation' | 'test', field: 'x' | 'y') => ({ type: 'dataset' as const, datasetId: ds!.id, split, field })
+    const tr = (await call('jobs.submit', { spec: { kind: 'train', xTrain: ref('train', 'x'), yTrain: ref('train', 'y'), xTest: ref('test', 'x'), yTest: ref('test', 'y'), network: { layers: [{ type: 'dense', units: 4, activation: 'relu' }] }, epochs: 2 } })) as { runId: string }
+    await settle(tr.runId)
+    const [model] = (await call('models.list')) as { id: string }[]
+    await call('models.get', { modelId: model!.id })
+    await call('models.rename', { modelId: model!.id, name: 'tiny' })
+    const ev = (await call('models.evaluate', { modelId: model!.id, x: ref('validation', 'x'), y: ref('validation', 'y') })) as { runId: string }
+    await settle(ev.runId)
+    const dir = (await call('dialog.openFolder')) as string
+    await call('models.export', { modelId: model!.id, dir })
+    await call('models.files', { modelId: model!.id })
+    const mi = (await call('models.import', { path: dir })) as { runId: string }
+    await settle(mi.runId)
+    await call('models.delete', { modelId: model!.id })
     await call('datasets.delete', { datasetId: ds!.id })
     await call('project.saveAs', { path: path.join(tmp.dir, 'c2.ntkw') })
     await call('project.open', { path: path.join(tmp.dir, 'c.ntkw') })
@@ -100,6 +115,8 @@ describe('every contract method answers what its result schema says', () => {
         expect(parsed.success, `${m}: ${parsed.success ? '' : parsed.error.message}`).toBe(true)
       }
     }
+    const files = answered.get('models.files')![0] as { weights: unknown }
+    expect(files.weights instanceof Uint8Array).toBe(true)
     // large numbers travel as typed arrays, never JSON number arrays
     for (const r of answered.get('artifacts.read')!) {
       const data = (r as { data: unknown }).data

@@ -79,8 +79,9 @@ describe('models through the API', () => {
     const out = path.join(tmp.dir, 'export')
     const ex = await call<{ path: string }>('models.export', { modelId: m!.id, dir: out })
     expect(existsSync(path.join(out, 'weights.bin'))).toBe(true)
-    const files = await call<{ modelJson: string; weightsBase64: string }>('models.files', { modelId: m!.id })
-    expect(Buffer.from(files.weightsBase64, 'base64')).toEqual(readFileSync(path.join(out, 'weights.bin')))
+    const files = await call<{ modelJson: string; weights: Uint8Array }>('models.files', { modelId: m!.id })
+    expect(files.weights).toBeInstanceOf(Uint8Array)
+    expect(Buffer.from(files.weights)).toEqual(readFileSync(path.join(out, 'weights.bin')))
     expect(JSON.parse(files.modelJson).weightsManifest[0].paths).toEqual(['./weights.bin'])
 
     const back = await call<{ runId: string }>('models.import', { path: ex.path, name: 'moons again' })

@@ -175,9 +175,8 @@ export const useModels = defineStore('models', () => {
     }
     const f = await attempt(() => getApi().invoke('models.files', { modelId: id }), 'Could not export the model')
     if (!f) return null
-    const bytes = Uint8Array.from(atob(f.weightsBase64), (c) => c.charCodeAt(0))
     download(new Blob([f.modelJson], { type: 'application/json' }), 'model.json')
-    download(new Blob([bytes], { type: 'application/octet-stream' }), f.weightsFile)
+    download(new Blob([f.weights as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }), f.weightsFile)
     return 'model.json'
   }
 
