@@ -3,6 +3,7 @@ import type { BenchModule, BenchResult } from './types'
 // `npm run bench [-- NAME...]`: runs every benchmark (or those named) and prints one JSON object per line:
 // {"bench": file, ...BenchResult}. Progress goes to stderr so stdout stays machine-readable.
 const modules: Record<string, () => Promise<BenchModule>> = {
+  quantize: () => import('./quantize'),
   backend: () => import('./backend'),
   'ntk-analytic': () => import('./ntk-analytic'),
   'ntk-empirical': () => import('./ntk-empirical'),

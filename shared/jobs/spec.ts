@@ -4,6 +4,8 @@ import { DataRef } from './data-ref'
 import { EarlyStopping, LrSchedule, ModelArch } from '../models'
 import { LabKernelSpec, LabSpectrumSpec, TrainVsTheorySpec, WidthSweepSpec } from './lab'
 import { DistillSpec, DistillStudySpec, SelfDistillSpec } from './distill'
+import { QuantizeSpec } from './quantize'
+export { QuantizeSpec, type QuantizeCell, type QuantizeJobResult } from './quantize'
 import { ApproxOptions, FeaturesSpec, LabEfficiencySpec } from './efficient'
 
 export { LabData, LabKernelSpec, LabSpectrumSpec, TrainVsTheorySpec, WidthSweepSpec } from './lab'
@@ -218,16 +220,6 @@ export const KipSpec = z.object({
   saveAs: z.string().min(1).max(200).optional(),
   /** project file to save the distilled set in (the app fills in the open project); absent: artifacts only */
   project: z.string().min(1).optional(),
-})
-
-export const QuantizeSpec = z.object({
-  kind: z.literal('quantize'),
-  ...Common,
-  modelArtifactId: z.string().min(1),
-  bits: z.union([z.literal(8), z.literal(4), z.literal(2)]),
-  mode: z.enum(['ptq', 'qat']).default('ptq'),
-  scheme: z.enum(['uniform-affine', 'uniform-symmetric', 'power', 'kmeans']).default('uniform-affine'),
-  calibration: z.enum(['minmax', 'percentile', 'mse', 'kl']).default('minmax'),
 })
 
 export const JobSpec = z.discriminatedUnion('kind', [

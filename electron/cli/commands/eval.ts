@@ -5,7 +5,8 @@ import type { BackendChoice } from '../../../shared/backend'
 import { readNpy } from '../../engine/io/npy'
 import { inputTensor, labelIds } from '../../engine/models/data'
 import { evaluateModel } from '../../engine/models/evaluate'
-import { readModelFolder, type ModelFiles } from '../../engine/models/format'
+import type { ModelFiles } from '../../engine/models/format'
+import { readAnyModelFolder } from '../../engine/quantize/read-any-model'
 import { filesToModel, inputShapeOf, outputUnitsOf } from '../../engine/models/io'
 import { initBackend } from '../../engine/runtime/backend'
 import { ModelStore } from '../../engine/store/models'
@@ -32,7 +33,8 @@ columns: predicted); --json prints one JSON object with accuracy, loss, n, per-c
 confusion, ECE and reliability bins, parameter count, weight bytes and latency per batch.
 
 Options:
-  --model M               a model.json, or the folder holding it (with --project: a model id or name)
+  --model M               a model.json, or the folder holding it (with --project: a model id or name);
+                          stock TF.js (quantized manifests too) or a packed export of ntkw quantize --format ntkw
   --x X.npy               inputs (n, d) or (n, h, w[, c]); reshaped to the model's input shape when sizes agree
   --y Y.npy               labels: integer class ids (int32/int64/uint8) or one-hot rows
   --json                  one JSON object on stdout
@@ -58,7 +60,9 @@ Options:
     try {
       const store = project ? new ModelStore(project.db) : null
       const id = store ? store.resolve(modelArg) : null
-      const files: ModelFiles = store ? (store.files(id!) as unknown as ModelFiles) : readModelFolder(path.resolve(modelArg))
+      // a stock TF.js folder or a packed ntkw-quantized export (ntkw quantize --format ntkw)
+      const any = store ? null : readAnyModelFolder(path.resolve(modelArg))
+      const files: ModelFiles = store ? (store.files(id!) as unknown as ModelFiles) : any!.files
       const model = await filesToModel(files, store ? `model ${modelArg}` : path.basename(modelArg))
       try {
         const xa = readNpy(x)
@@ -67,7 +71,7 @@ Options:
         const xt = inputTensor({ data: xa.data, shape: xa.shape }, inputShapeOf(model), path.basename(x))
         try {
           const labels = labelIds({ data: ya.data, shape: ya.shape }, outputUnitsOf(model), path.basename(y))
-          const ev = await evaluateModel(model, xt, labels, files.weights.byteLength, backend.active)
+          const ev = await evaluateModel(model, xt, labels, any ? any.storedBytes : files.weights.byteLength, backend.active)
           if (store && id) store.setEvaluation(id, ev)
           if (values.json) io.out(`${JSON.stringify(ev)}\n`)
           else {

@@ -10,10 +10,11 @@ import { kernelCommand } from './kernel'
 import { kipCommand } from './kip'
 import { lossCommand } from './loss'
 import { predictCommand } from './predict'
+import { quantizeCommand } from './quantize'
 import { runCommand } from './run'
 import { schemaCommand } from './schema'
 import { selfDistillCommand } from './self-distill'
 import { serveCommand } from './serve'
 
 // Every `ntkw` subcommand, in the order `ntkw --help` lists them.
-export const commands: CliCommand[] = [infoCommand, runCommand, schemaCommand, serveCommand, kernelCommand, empiricalCommand, predictCommand, featuresCommand, dataCommand, trainCommand, evalCommand, modelCommand, lossCommand, selfDistillCommand, kipCommand]
+export const commands: CliCommand[] = [infoCommand, runCommand, schemaCommand, serveCommand, kernelCommand, empiricalCommand, predictCommand, featuresCommand, dataCommand, trainCommand, evalCommand, modelCommand, lossCommand, selfDistillCommand, kipCommand, quantizeCommand]

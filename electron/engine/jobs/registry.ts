@@ -25,7 +25,7 @@ const loaders: RunnerTable = {
   'distill-study': async () => (await import('./kinds/distill-study')).run,
   'self-distill': async () => (await import('./kinds/self-distill')).run,
   kip: async () => (await import('./kinds/kip')).run,
-  quantize: null,
+  quantize: async () => (await import('./kinds/quantize')).run,
   features: async () => (await import('./kinds/features')).run,
   'lab-efficiency': async () => (await import('./kinds/lab-efficiency')).run,
 }

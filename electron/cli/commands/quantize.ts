@@ -1,0 +1,128 @@
+import path from 'node:path'
+import { UserError } from '../../../shared/errors'
+import { initBackend } from '../../engine/runtime/backend'
+import { quantizeFolder } from '../../engine/quantize/quantize-folder'
+import { parseCalibrationText, parseGranularityText } from '../../engine/quantize/parse'
+import type { Granularity, Method, RangeCalibration, Scheme } from '../../engine/quantize/types'
+import type { CliCommand } from '../command'
+import { inputFile, oneOf, str } from '../flags'
+
+const USAGE_LINE = 'Usage: ntkw quantize --model M/model.json --bits B --out DIR [...]'
+
+export const quantizeCommand: CliCommand = {
+  name: 'quantize',
+  summary: 'post-training quantization of a TF.js Layers model: stock TF.js int8/uint16/float16 or packed 2–8-bit',
+  usage: `Usage: ntkw quantize --model M/model.json --bits B [--granularity tensor|channel|group:G]
+                     [--scheme symmetric|affine] [--calib minmax|percentile:P|mse|kl]
+                     [--method uniform|power|kmeans] [--activations BITS] [--calib-x X.npy]
+                     [--bias-correction] [--format tfjs|ntkw] --out DIR
+
+Quantizes the kernels of every Dense and Conv2D layer (biases stay float32) and writes DIR/model.json:
+  --format tfjs   a stock TF.js Layers model: weightsManifest entries with quantization {dtype: uint8|uint16,
+                  scale, min} (x = v·scale + min) or {dtype: float16}; tf.loadLayersModel reads it. Only
+                  per-tensor uniform grids at 8 or 16 bits (or float16) fit this format.
+  --format ntkw   the workbench packed format (docs/quantized-format.md): bit-packed 2–8-bit codes with
+                  per-tensor/channel/group scales or k-means codebooks, plus ntkw-quantized.mjs, a standalone
+                  loader (needs @tensorflow/tfjs-core; with @tensorflow/tfjs-layers it rebuilds the model).
+  Default: tfjs when the scheme fits it, else ntkw.
+
+Options:
+  --model M/model.json    a TF.js Layers model (ntkw train, tf.LayersModel.save, tensorflowjs_converter)
+  --bits B                2..8, 16 (uniform only), or float16
+  --granularity G         tensor (default), channel (one scale per output channel), group:G (G consecutive
+                          input rows per output channel share a scale; G must divide the layer's rows)
+  --scheme S              symmetric (default; z = 2^(b−1), levels ±(2^(b−1) − 1)) or affine (zero point)
+  --calib C               range: minmax (default), percentile:P (e.g. percentile:99.9), mse (MSE-optimal
+                          clipping, searched), kl (entropy, TensorRT-style histogram)
+  --method M              uniform (default); power (sign(x)|x|^a before a uniform grid, a searched per layer
+                          on calibration data, PowerQuant); kmeans (Lloyd–Max codebook of 2^B centroids)
+  --activations BITS      also fake-quantize the input of every Dense/Conv2D layer at BITS (2..16), ranges
+                          calibrated with --calib on --calib-x; recorded in model.json as ntkwActivationQuant
+                          (the exported weights are the same; the evaluation includes the activation grids)
+  --calib-x X.npy         calibration inputs [n, ...] (a few hundred training rows); needed by --method
+                          power, --activations and --bias-correction
+  --bias-correction       b' = b − (Ŵ − W)ᵀ E[x] with E[x] the layer's mean input on --calib-x
+  --format F              tfjs or ntkw (see above)
+  --out DIR               output folder (created)
+  --eval-x X.npy          also evaluate float and quantized model on these inputs ...
+  --eval-y Y.npy          ... and labels (class ids or one-hot): accuracy, loss, confusion matrices
+  --backend B             tfjs backend: auto (default), tensorflow, wasm, cpu
+  --quiet                 print nothing but the summary
+
+Prints a JSON summary on stdout: format, bits, weightBytes, floatBytes, compression (float/quantized),
+per-layer choices (bits, granularity, calibration, power exponent, bytes, relative weight error) and, with
+--eval-x/--eval-y, the float and quantized evaluations.
+`,
+  options: {
+    model: { type: 'string' },
+    bits: { type: 'string' },
+    granularity: { type: 'string' },
+    scheme: { type: 'string' },
+    calib: { type: 'string' },
+    method: { type: 'string' },
+    activations: { type: 'string' },
+    'calib-x': { type: 'string' },
+    'bias-correction': { type: 'boolean' },
+    format: { type: 'string' },
+    out: { type: 'string' },
+    'eval-x': { type: 'string' },
+    'eval-y': { type: 'string' },
+    backend: { type: 'string' },
+    quiet: { type: 'boolean' },
+  },
+  async run({ values, io }) {
+    const model = inputFile('model', str(values.model), USAGE_LINE, 'give the model.json of a TF.js Layers model')
+    const out = str(values.out)
+    if (!out) throw new UserError('usage', '--out is required', 'e.g. --out quantized/ (the folder receives model.json and its weights)')
+    const bits = parseBits(str(values.bits))
+    const method = oneOf('method', str(values.method), ['uniform', 'power', 'kmeans'] as const, 'uniform') as Method
+    const scheme = oneOf('scheme', str(values.scheme), ['symmetric', 'affine'] as const, 'symmetric') as Scheme
+    const granularity = parseGranularity(str(values.granularity))
+    const calibration = parseCalibration(str(values.calib), 'calib')
+    const format = oneOf('format', str(values.format), ['tfjs', 'ntkw'] as const, 'tfjs' as const)
+    const activationsBits = str(values.activations)
+    let activations = null
+    if (activationsBits !== undefined) {
+      const b = Number(activationsBits)
+      if (!Number.isInteger(b) || b < 2 || b > 16) throw new UserError('bad_bits', `--activations ${activationsBits}: expected an integer 2..16`, 'e.g. --activations 8')
+      activations = { bits: b, calibration }
+    }
+    const calibX = str(values['calib-x']) !== undefined ? inputFile('calib-x', str(values['calib-x']), USAGE_LINE) : undefined
+    const evalX = str(values['eval-x']) !== undefined ? inputFile('eval-x', str(values['eval-x']), USAGE_LINE) : undefined
+    const evalY = str(values['eval-y']) !== undefined ? inputFile('eval-y', str(values['eval-y']), USAGE_LINE, 'labels are .npy class ids or one-hot rows') : undefined
+    const backend = oneOf('backend', str(values.backend), ['auto', 'tensorflow', 'tensorflow-gpu', 'wasm', 'cpu'] as const, 'auto')
+    await initBackend(backend)
+    const summary = await quantizeFolder({
+      model,
+      out: path.resolve(out),
+      spec: { bits, method, scheme, granularity, calibration, format: values.format === undefined ? 'auto' : format },
+      activations,
+      ...(calibX ? { calibX } : {}),
+      biasCorrection: Boolean(values['bias-correction']),
+      ...(evalX ? { evalX } : {}),
+      ...(evalY ? { evalY } : {}),
+    })
+    if (!values.quiet) {
+      const ev = summary.evaluation
+      io.err(`wrote ${summary.format} export to ${summary.out}: ${summary.weightBytes} weight bytes (${(100 * summary.sizeRatio).toFixed(1)} % of float32)${ev ? `, accuracy ${(100 * ev.float.accuracy).toFixed(2)} % → ${(100 * ev.quantized.accuracy).toFixed(2)} %` : ''}\n`)
+    }
+    io.out(JSON.stringify(summary, null, 2) + '\n')
+    return 0
+  },
+}
+
+export function parseBits(v: string | undefined): number | 'float16' {
+  if (v === undefined) throw new UserError('usage', '--bits is required', 'e.g. --bits 8 (2..8, 16, or float16)')
+  if (v === 'float16' || v === 'f16') return 'float16'
+  const b = Number(v)
+  if (!Number.isInteger(b) || !((b >= 2 && b <= 8) || b === 16)) throw new UserError('bad_bits', `--bits ${v}: expected 2..8, 16 or float16`, 'e.g. --bits 8, --bits 4, --bits float16')
+  return b
+}
+
+export function parseGranularity(v: string | undefined): Granularity {
+  return v === undefined ? { kind: 'tensor' } : parseGranularityText(v)
+}
+
+export function parseCalibration(v: string | undefined, flag: string): RangeCalibration {
+  return v === undefined ? { kind: 'minmax' } : parseCalibrationText(v, flag)
+}

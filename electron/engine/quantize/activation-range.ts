@@ -1,0 +1,20 @@
+import { klRange } from './range/kl'
+import { minMaxRange } from './range/minmax'
+import { mseRange, paramsFor } from './range/mse'
+import { percentileRange } from './range/percentile'
+import type { RangeCalibration } from './types'
+import type { FakeQuantGrid } from './fake-quant'
+
+// Activation quantization grid from a layer's outputs on calibration data (Nagel et al. 2021 §3.1; TensorRT
+// entropy calibration for 'kl'). Non-negative outputs (after ReLU) get an affine grid [0, hi], so every code
+// is spent on values that occur; signed outputs get a symmetric grid.
+
+export function activationGrid(samples: Float32Array, bits: number, cal: RangeCalibration): FakeQuantGrid {
+  let nonNegative = true
+  for (let i = 0; i < samples.length; i++) if (samples[i]! < 0) { nonNegative = false; break }
+  const scheme = nonNegative ? 'affine' : 'symmetric'
+  const range =
+    cal.kind === 'minmax' ? minMaxRange(samples) : cal.kind === 'percentile' ? percentileRange(samples, cal.p) : cal.kind === 'mse' ? mseRange(samples, scheme, bits) : klRange(samples, bits)
+  const p = paramsFor(range, scheme, bits)
+  return { scale: p.scale, zeroPoint: p.zeroPoint, qmin: p.qmin, qmax: p.qmax }
+}

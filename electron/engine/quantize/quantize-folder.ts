@@ -1,0 +1,117 @@
+import * as tf from '@tensorflow/tfjs-core'
+import type * as tfl from '@tensorflow/tfjs-layers'
+import { UserError } from '../../../shared/errors'
+import { readNpy } from '../io/npy'
+import { inputTensor, labelIds } from '../models/data'
+import { readModelFolder } from '../models/format'
+import { filesToModel, inputShapeOf, outputUnitsOf } from '../models/io'
+import { APP_VERSION } from '../runtime/version'
+import { writeQuantizedExport, type WrittenExport } from './export/write-export'
+import { evaluateForward, quantizePtq, type ActivationQuant, type ForwardEvaluation } from './ptq'
+import { tfjsInexpressible } from './export/tfjs-manifest'
+import { calibrationLabel, granularityLabel, type LayerChoice, type ModelQuantSpec } from './quantize-model'
+
+// `ntkw quantize`: model folder + scheme (+ calibration data) → DIR/model.json in the chosen format and a JSON
+// summary; with evaluation data, float and quantized accuracy, loss and confusion side by side.
+
+export interface QuantizeFolderOptions {
+  model: string
+  out: string
+  spec: Omit<ModelQuantSpec, 'format'> & { format: 'tfjs' | 'ntkw' | 'auto' }
+  activations?: ActivationQuant | null
+  calibX?: string
+  biasCorrection?: boolean
+  evalX?: string
+  evalY?: string
+}
+
+export interface QuantizeSummary {
+  model: string
+  out: string
+  format: 'tfjs' | 'ntkw'
+  bits: number | 'float16'
+  scheme: string
+  granularity: string
+  calibration: string
+  method: string
+  activations: { bits: number; calibration: string } | null
+  biasCorrection: boolean
+  weightBytes: number
+  floatBytes: number
+  /** float bytes / quantized bytes */
+  compression: number
+  /** quantized bytes / float bytes */
+  sizeRatio: number
+  layers: LayerChoice[]
+  files: string[]
+  evaluation?: { float: Omit<ForwardEvaluation, 'predictions'>; quantized: Omit<ForwardEvaluation, 'predictions'>; accuracyDrop: number; confusionDelta: number[][]; agreement: number }
+}
+
+function npyTensor(file: string, inputShape: number[], flag: string): tf.Tensor {
+  const a = readNpy(file)
+  return inputTensor({ data: a.data as ArrayLike<number>, shape: a.shape }, inputShape, flag)
+}
+
+export async function quantizeFolder(o: QuantizeFolderOptions): Promise<QuantizeSummary> {
+  const spec: ModelQuantSpec = {
+    ...o.spec,
+    format: o.spec.format === 'auto' ? (o.spec.bits === 'float16' || !tfjsInexpressible({ bits: o.spec.bits, method: o.spec.method, granularity: o.spec.granularity }) ? 'tfjs' : 'ntkw') : o.spec.format,
+  }
+  const files = readModelFolder(o.model)
+  const model: tfl.LayersModel = await filesToModel(files, o.model)
+  const inputShape = inputShapeOf(model)
+  const tensors: tf.Tensor[] = []
+  try {
+    const calibX = o.calibX ? npyTensor(o.calibX, inputShape, '--calib-x') : undefined
+    if (calibX) tensors.push(calibX)
+    const r = await quantizePtq(model, { spec, ...(calibX ? { calibX } : {}), activations: o.activations ?? null, biasCorrection: Boolean(o.biasCorrection) })
+    const extra = r.activationGrids.size
+      ? { ntkwActivationQuant: [...r.activationGrids].map(([index, g]) => ({ layer: model.layers[index]!.name, ...g })) }
+      : {}
+    const written: WrittenExport = writeQuantizedExport(o.out, files.modelJson.modelTopology, r.qm, `NTK Workbench ${APP_VERSION}`, extra)
+    const summary: QuantizeSummary = {
+      model: o.model,
+      out: o.out,
+      format: spec.format,
+      bits: spec.bits,
+      scheme: spec.method === 'uniform' ? spec.scheme : spec.method === 'power' ? 'symmetric' : 'codebook',
+      granularity: granularityLabel(spec.granularity),
+      calibration: spec.method === 'kmeans' ? 'lloyd-max' : calibrationLabel(spec.calibration),
+      method: spec.bits === 'float16' ? 'float16' : spec.method,
+      activations: o.activations ? { bits: o.activations.bits, calibration: calibrationLabel(o.activations.calibration) } : null,
+      biasCorrection: Boolean(o.biasCorrection),
+      weightBytes: written.weightBytes,
+      floatBytes: r.qm.floatBytes,
+      compression: r.qm.floatBytes / written.weightBytes,
+      sizeRatio: written.weightBytes / r.qm.floatBytes,
+      layers: r.qm.choices,
+      files: written.files,
+    }
+    if (o.evalX || o.evalY) {
+      if (!o.evalX || !o.evalY) throw new UserError('usage', '--eval-x and --eval-y go together', 'Pass both the test inputs and their labels.')
+      const xe = npyTensor(o.evalX, inputShape, '--eval-x')
+      tensors.push(xe)
+      const ya = readNpy(o.evalY)
+      const k = outputUnitsOf(model)
+      const labels = labelIds({ data: ya.data as ArrayLike<number>, shape: ya.shape, integer: !/^f/.test(ya.dtype) }, k, '--eval-y')
+      if (labels.length !== xe.shape[0]) throw new UserError('shape_mismatch', `--eval-y has ${labels.length} labels for ${xe.shape[0]} rows of --eval-x`)
+      const f = evaluateForward((x) => model.apply(x, { training: false }) as tf.Tensor, xe, labels, k)
+      const q = evaluateForward(r.forward, xe, labels, k)
+      let agree = 0
+      for (let i = 0; i < labels.length; i++) if (f.predictions[i] === q.predictions[i]) agree++
+      const strip = ({ predictions: _p, ...rest }: ForwardEvaluation) => rest
+      summary.evaluation = {
+        float: strip(f),
+        quantized: strip(q),
+        accuracyDrop: f.accuracy - q.accuracy,
+        confusionDelta: q.confusion.map((row, i) => row.map((v, j) => v - f.confusion[i]![j]!)),
+        agreement: agree / labels.length,
+      }
+    }
+    r.model.dispose()
+    return summary
+  } finally {
+    tf.dispose(tensors)
+    model.dispose()
+  }
+}

@@ -1,0 +1,117 @@
+import * as tf from '@tensorflow/tfjs-core'
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { BrowserContext, Page } from 'playwright-core'
+import { encodeNpy } from '../../electron/engine/io/npy'
+import { buildModel, mlpArch } from '../../electron/engine/models/build'
+import { writeModelFolder } from '../../electron/engine/models/format'
+import { modelToFiles } from '../../electron/engine/models/io'
+import { initBackend } from '../../electron/engine/runtime/backend'
+import { readModelFiles } from '../../electron/engine/quantize/read-model'
+import { launchBrowser, screenshot, startServe, type Served } from './harness'
+
+// The Quantize page in Chromium against `ntkw serve`: sweep bits × granularity × calibration on a seeded MLP
+// (labelled by its own argmax, so the float model is exactly right), read the accuracy-vs-bits and Pareto
+// chart data from ECharts, export int8 to a folder and load that export in the page with stock @tensorflow/tfjs.
+
+let tmp: string
+let served: Served
+let context: BrowserContext
+let page: Page
+let modelJson = ''
+const pageErrors: string[] = []
+
+beforeAll(async () => {
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'ntkw-e2e-quant-'))
+  mkdirSync(path.join(tmp, 'data'))
+  await initBackend()
+  const model = buildModel(mlpArch([48, 48], 'relu'), { inputShape: [20], outputs: 5, seed: 21 })
+  modelJson = writeModelFolder(path.join(tmp, 'mlp'), await modelToFiles(model))
+  const n = 400
+  const x = new Float32Array(n * 20).map((_, i) => Math.sin(i * 0.731) * 1.3 + Math.cos(i * 0.117))
+  const y = tf.tidy(() => tf.argMax(model.apply(tf.tensor2d(x, [n, 20])) as tf.Tensor, 1).dataSync())
+  writeFileSync(path.join(tmp, 'data', 'x.npy'), encodeNpy(x, [n, 20]))
+  writeFileSync(path.join(tmp, 'data', 'y.npy'), encodeNpy(Float32Array.from(y), [n]))
+  model.dispose()
+  served = await startServe(['--project', path.join(tmp, 'q.ntkw')], { NTKW_CONFIG_DIR: path.join(tmp, 'config') })
+  ;({ context, page } = await launchBrowser(path.join(tmp, 'profile')))
+  page.on('pageerror', (e) => pageErrors.push(e.message))
+})
+
+afterAll(async () => {
+  await context?.close().catch(() => undefined)
+  await served?.stop()
+  if (tmp) rmSync(tmp, { recursive: true, force: true })
+})
+
+interface Opt {
+  series: { name: string; type: string; data: unknown[] }[]
+}
+async function chart(name: string): Promise<Opt> {
+  return (await page.locator(`[data-chart=${name}]`).evaluate((el) => (el as unknown as { ntkwChart: { getOption(): unknown } }).ntkwChart.getOption())) as Opt
+}
+
+describe('Quantize page', () => {
+  it('sweeps bits, draws accuracy vs bits and the Pareto front, exports int8 and loads it with stock TF.js in the page', async () => {
+    await page.goto(served.url)
+    await page.click('[data-page=quantize]')
+    await page.locator('[data-testid=page-quantize]').waitFor()
+    await page.fill('[data-testid=q-model]', modelJson)
+    await page.selectOption('[data-testid=q-source]', 'npy')
+    await page.fill('[data-testid=q-xeval]', path.join(tmp, 'data', 'x.npy'))
+    await page.fill('[data-testid=q-yeval]', path.join(tmp, 'data', 'y.npy'))
+    await page.fill('[data-testid=q-xcalib]', path.join(tmp, 'data', 'x.npy'))
+    // bits 2, 3, 4, 8 are on by default; add 6
+    await page.click('[data-testid=q-bits][data-bits="6"]')
+    await page.click('[data-testid=q-run]')
+    await page.locator('[data-testid=quantize-results]').waitFor({ timeout: 240_000 })
+    expect(await page.textContent('[data-testid=q-float-acc]')).toBe('100.00 %')
+
+    const acc = await chart('q-acc-bits')
+    const lines = acc.series.filter((s) => s.name !== 'float')
+    // tensor|channel × minmax|mse
+    expect(lines.map((s) => s.name).sort()).toEqual(['uniform channel minmax', 'uniform channel mse', 'uniform tensor minmax', 'uniform tensor mse'])
+    for (const s of lines) {
+      const pts = s.data as [number, number][]
+      expect(pts.map((p) => p[0])).toEqual([2, 3, 4, 6, 8])
+      // 8 bits is at least as accurate as 2 bits, and close to the float model
+      expect(pts.at(-1)![1]).toBeGreaterThanOrEqual(pts[0]![1])
+      expect(pts.at(-1)![1]).toBeGreaterThan(95)
+    }
+    const pareto = await chart('q-pareto')
+    expect((pareto.series[0]!.data as unknown[]).length).toBe(20)
+    expect((pareto.series[1]!.data as unknown[]).length).toBeGreaterThan(0)
+    const hist = await chart('q-hist')
+    expect((hist.series[0]!.data as unknown[]).length).toBe(60)
+    const sens = await chart('q-sensitivity')
+    expect(sens.series.map((s) => s.name)).toEqual(['2 bits', '4 bits', '8 bits'])
+    await screenshot(page, 'quantize-sweep')
+
+    const out = path.join(tmp, 'export-int8')
+    await page.fill('[data-testid=q-export-dir]', out)
+    await page.click('[data-testid=q-export-int8]')
+    const stock = page.locator('[data-testid=q-stock]')
+    await stock.waitFor({ timeout: 120_000 })
+    const text = (await stock.textContent()) ?? ''
+    expect(text).toMatch(/Loaded in this page by stock TF\.js/)
+    expect(text).toMatch(/3 quantized weights/)
+    // the range stock TF.js decoded in the page is the one the export holds on disk
+    expect(existsSync(path.join(out, 'model.json'))).toBe(true)
+    const disk = readModelFiles(path.join(out, 'model.json'))
+    const k = disk.weights.find((w) => w.name === 'dense_1/kernel')!
+    let lo = Infinity
+    let hi = -Infinity
+    for (const v of k.values) {
+      lo = Math.min(lo, v)
+      hi = Math.max(hi, v)
+    }
+    const m = /dense_1\/kernel decodes to \[([-0-9.e]+), ([-0-9.e]+)\]/.exec(text)!
+    expect(Number(m[1])).toBeCloseTo(lo, 3)
+    expect(Number(m[2])).toBeCloseTo(hi, 3)
+    await stock.scrollIntoViewIfNeeded()
+    await screenshot(page, 'quantize-export')
+    expect(pageErrors).toEqual([])
+  })
+})
