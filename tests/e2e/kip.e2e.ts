@@ -103,6 +103,7 @@ describe('KIP in Chromium via ntkw serve', () => {
     await page.goto(served.url)
     await page.locator('[data-testid=status-backend]').filter({ hasText: /wasm|cpu|tensorflow/ }).waitFor({ timeout: 60_000 })
     await page.click('nav.sidebar [data-page=distill]')
+    await page.click('[data-testid=distill-tab][data-tab=kip]')
     await page.locator('[data-testid=kip-panel]').waitFor()
     await expect.poll(async () => page.locator('[data-testid=kip-dataset] option:checked').textContent(), { timeout: 15_000 }).toMatch(/mnist/)
 
@@ -175,6 +176,7 @@ describe('KIP in Chromium via ntkw serve', () => {
 
   it('a run that finishes fills the transfer chart: network on the KIP set vs on random real images', async () => {
     await page.click('nav.sidebar [data-page=distill]')
+    await page.click('[data-testid=distill-tab][data-tab=kip]')
     await page.locator('[data-testid=kip-panel]').waitFor()
     await fill('kip-steps', 30)
     await fill('kip-eval-every', 15)
