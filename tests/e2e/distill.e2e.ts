@@ -1,21 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs'
-import WebSocket from 'ws'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { BrowserContext, Page } from 'playwright-core'
 import { launchBrowser, screenshot, startServe, type Served } from './harness'
+import { apiCall as callApi, panelChart, xy, type ChartHost, type ChartSeries } from './page-helpers'
 
 // The Distill page in Chromium through `ntkw serve`, on the example project: the self-distillation tab runs
 // a kernel self-distillation on MNIST and its charts' data (read from the ECharts instances) obeys the theory.
 
-interface ChartSeries {
-  name: string
-  data: unknown[]
-}
-interface ChartHost {
-  ntkwChart: { getOption(): { series: ChartSeries[] } }
-}
 
 let tmp: string
 let served: Served
@@ -39,37 +32,12 @@ afterAll(async () => {
   if (tmp) rmSync(tmp, { recursive: true, force: true })
 })
 
-/** One call of the app's API over the served WebSocket, as the page makes it. */
-async function apiCall<T>(method: string, params: unknown): Promise<T> {
-  const u = new URL(served.url)
-  const ws = new WebSocket(`ws://${u.host}/ws?token=${u.searchParams.get('token')}`)
-  try {
-    await new Promise((r, j) => (ws.once('open', r), ws.once('error', j)))
-    ws.send(JSON.stringify({ id: 1, method, params }))
-    return await new Promise<T>((resolve, reject) =>
-      ws.on('message', (raw) => {
-        const m = JSON.parse(String(raw)) as { id?: number; result?: T; error?: { message: string } }
-        if (m.id !== 1) return
-        if (m.error) reject(new Error(m.error.message))
-        else resolve(m.result as T)
-      }),
-    )
-  } finally {
-    ws.close()
-  }
-}
 
-async function chartSeries(kind: string, panel = 'self-distill-results'): Promise<ChartSeries[]> {
-  await page.locator(`[data-testid=${panel}] [data-kind=${kind}]`).first().scrollIntoViewIfNeeded()
-  const host = page.locator(`[data-testid=${panel}] [data-kind=${kind}] [data-chart]`).first()
-  await host.waitFor()
-  return (await host.evaluate((el) => {
-    const o = (el as unknown as ChartHost).ntkwChart.getOption()
-    return JSON.parse(JSON.stringify(o.series.map((s) => ({ name: s.name, data: s.data }))))
-  })) as ChartSeries[]
-}
 
-const xy = (data: unknown[]): [number, number][] => data.map((d) => [Number((d as number[])[0]), Number((d as number[])[1])])
+
+
+const apiCall = <T>(method: string, params: unknown): Promise<T> => callApi<T>(served, method, params)
+const chartSeries = (kind: string, panel = 'self-distill-results'): Promise<ChartSeries[]> => panelChart(page, kind, [`[data-testid=${panel}]`])
 
 describe('Distill page in Chromium via ntkw serve', () => {
   it('runs a kernel self-distillation and shows its curves', async () => {

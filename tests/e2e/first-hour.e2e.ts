@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import WebSocket from 'ws'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { BrowserContext, Page } from 'playwright-core'
 import { launchBrowser, screenshot, startServe, type Served } from './harness'
+import { apiCall as callApi } from './page-helpers'
 
 // Issue 14's "first hour", in Chromium through `ntkw serve`: a CSV the test writes (3 classes, features on
 // scales 1e-3, 1 and 1e3) imported with default options; all four NTK Lab experiments run on it without
@@ -54,24 +54,6 @@ afterAll(async () => {
   if (tmp) rmSync(tmp, { recursive: true, force: true })
 })
 
-async function apiCall<T>(method: string, params: unknown): Promise<T> {
-  const u = new URL(served.url)
-  const ws = new WebSocket(`ws://${u.host}/ws?token=${u.searchParams.get('token')}`)
-  try {
-    await new Promise((r, j) => (ws.once('open', r), ws.once('error', j)))
-    ws.send(JSON.stringify({ id: 1, method, params }))
-    return await new Promise<T>((resolve, reject) =>
-      ws.on('message', (raw) => {
-        const m = JSON.parse(String(raw)) as { id?: number; result?: T; error?: { message: string } }
-        if (m.id !== 1) return
-        if (m.error) reject(new Error(m.error.message))
-        else resolve(m.result as T)
-      }),
-    )
-  } finally {
-    ws.close()
-  }
-}
 
 async function currentRunId(): Promise<string | null> {
   const results = page.locator('[data-testid=lab-results]')
@@ -108,6 +90,9 @@ interface StoredRun {
   spec: { data: { train: number; test: number }; arch: { activation: { name: string } }; widths?: number[] }
   result: Record<string, unknown>
 }
+
+
+const apiCall = <T>(method: string, params: unknown): Promise<T> => callApi<T>(served, method, params)
 
 describe('a newcomer’s first hour, in Chromium', () => {
   it('imports a CSV with defaults, runs all four experiments on it, duplicates, reads the Runs page, toasts and settings', async () => {

@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs'
-import WebSocket from 'ws'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { BrowserContext, Page } from 'playwright-core'
 import { launchBrowser, screenshot, startServe, type Served } from './harness'
+import { apiCall as callApi } from './page-helpers'
 
 // KIP (dataset distillation) in Chromium through `ntkw serve`, on the example project's MNIST: start a run
 // from the Distill page, watch the support images and the test accuracy change, stop it, find the
@@ -46,24 +46,6 @@ afterAll(async () => {
   if (tmp) rmSync(tmp, { recursive: true, force: true })
 })
 
-async function apiCall<T>(method: string, params: unknown): Promise<T> {
-  const u = new URL(served.url)
-  const ws = new WebSocket(`ws://${u.host}/ws?token=${u.searchParams.get('token')}`)
-  try {
-    await new Promise((r, j) => (ws.once('open', r), ws.once('error', j)))
-    ws.send(JSON.stringify({ id: 1, method, params }))
-    return await new Promise<T>((resolve, reject) =>
-      ws.on('message', (raw) => {
-        const m = JSON.parse(String(raw)) as { id?: number; result?: T; error?: { message: string } }
-        if (m.id !== 1) return
-        if (m.error) reject(new Error(m.error.message))
-        else resolve(m.result as T)
-      }),
-    )
-  } finally {
-    ws.close()
-  }
-}
 
 async function series(name: string): Promise<{ name: string; data: unknown[] }[]> {
   const host = page.locator(`[data-chart=${name}]`)
@@ -97,6 +79,9 @@ async function waitRun(runId: string, states: string[], timeout = 120_000): Prom
     await new Promise((r) => setTimeout(r, 300))
   }
 }
+
+
+const apiCall = <T>(method: string, params: unknown): Promise<T> => callApi<T>(served, method, params)
 
 describe('KIP in Chromium via ntkw serve', () => {
   it('distils MNIST from the Distill page, streams the grid and accuracy, stops, and the dataset trains a network', async () => {

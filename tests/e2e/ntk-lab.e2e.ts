@@ -1,10 +1,10 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import WebSocket from 'ws'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { BrowserContext, Locator, Page } from 'playwright-core'
+import type { BrowserContext, Page } from 'playwright-core'
 import { launchBrowser, RESULTS, screenshot, startServe, type Served } from './harness'
+import { apiCall as callApi, labPage, panelChart, xy, type ChartHost, type ChartSeries } from './page-helpers'
 
 // NTK Lab in Chromium through `ntkw serve`, on the example project's MNIST: a width sweep, training vs
 // theory, a kernel and a spectrum experiment built and run through the UI; the charts' data is read from
@@ -12,15 +12,6 @@ import { launchBrowser, RESULTS, screenshot, startServe, type Served } from './h
 // stays responsive while a job streams; reopening shows everything without a new run.
 
 // Functions passed to page.evaluate run in the page; this file is type-checked without the DOM lib.
-interface ChartSeries {
-  name: string
-  type: string
-  data: unknown[]
-  markLine?: { data?: unknown[] }
-}
-interface ChartHost {
-  ntkwChart: { getOption(): { series: ChartSeries[] } }
-}
 declare const window: Record<string, unknown> & { requestAnimationFrame(cb: (t: number) => void): void }
 declare const performance: { now(): number }
 declare class PerformanceObserver {
@@ -76,85 +67,19 @@ afterAll(async () => {
   if (tmp) rmSync(tmp, { recursive: true, force: true })
 })
 
-/** One call of the app's API over the served WebSocket, as the page makes it (reads what the server stored). */
-async function apiCall<T>(method: string, params: unknown): Promise<T> {
-  const u = new URL(served.url)
-  const ws = new WebSocket(`ws://${u.host}/ws?token=${u.searchParams.get('token')}`)
-  try {
-    await new Promise((r, j) => (ws.once('open', r), ws.once('error', j)))
-    ws.send(JSON.stringify({ id: 1, method, params }))
-    return await new Promise<T>((resolve, reject) =>
-      ws.on('message', (raw) => {
-        const m = JSON.parse(String(raw)) as { id?: number; result?: T; error?: { message: string } }
-        if (m.id !== 1) return
-        if (m.error) reject(new Error(m.error.message))
-        else resolve(m.result as T)
-      }),
-    )
-  } finally {
-    ws.close()
-  }
-}
 
-async function chartSeries(kind: string): Promise<ChartSeries[]> {
-  // charts draw only on screen (and mount when first scrolled into view)
-  await page.locator(`[data-testid=lab-results] [data-kind=${kind}], [data-testid=run-compare] [data-kind=${kind}]`).first().scrollIntoViewIfNeeded()
-  const host = page.locator(`[data-testid=lab-results] [data-kind=${kind}] [data-chart], [data-testid=run-compare] [data-kind=${kind}] [data-chart]`).first()
-  await host.waitFor()
-  return (await host.evaluate((el) => {
-    const o = (el as unknown as ChartHost).ntkwChart.getOption()
-    return JSON.parse(JSON.stringify(o.series.map((s) => ({ name: s.name, type: s.type, data: s.data, markLine: s.markLine ? { data: s.markLine.data } : undefined }))))
-  })) as ChartSeries[]
-}
 
-function xy(data: unknown[]): [number, number][] {
-  return data.map((d) => {
-    const v = Array.isArray(d) ? d : (d as { value: number[] }).value
-    return [Number(v[0]), Number(v[1])]
-  })
-}
 
-async function setField(testId: string, value: string | number): Promise<void> {
-  await page.fill(`[data-testid=${testId}]`, String(value))
-}
 
-/** Builds an experiment in the form, presses Run, and returns the run id the results panel shows. */
-async function runExperiment(kind: string, fields: Record<string, string | number>, name: string): Promise<string> {
-  ;((report.phases ??= []) as unknown[]).push({ start: kind, at: +(performance.now() / 1000).toFixed(1) })
-  await page.click('[data-testid=exp-new]')
-  await page.click(`[data-testid=exp-kind][data-kind=${kind}]`)
-  for (const [k, v] of Object.entries(fields)) await setField(k, v)
-  await setField('f-name', name)
-  // Read without waiting: after "New" there may be no results panel (a locator read would wait 30 s for one).
-  const results = page.locator('[data-testid=lab-results]')
-  const before = (await results.count()) > 0 ? await results.first().getAttribute('data-run-id') : null
-  await page.click('[data-testid=exp-run]')
-  const handle = await page.waitForFunction(
-    (prev) => {
-      const el = (window as unknown as { document: { querySelector(s: string): { getAttribute(n: string): string | null } | null } }).document.querySelector('[data-testid=lab-results]')
-      const id = el?.getAttribute('data-run-id') ?? null
-      return id && id !== prev ? id : null
-    },
-    before,
-    { timeout: 15_000 },
-  )
-  return (await handle.jsonValue()) as string
-}
 
-async function waitDone(runId: string, timeout = 90_000): Promise<void> {
-  const el: Locator = page.locator(`[data-testid=lab-results][data-run-id="${runId}"]`)
-  await page.waitForFunction(
-    (id) => {
-      const s = (window as unknown as { document: { querySelector(s: string): { getAttribute(n: string): string | null } | null } }).document
-        .querySelector(`[data-testid=lab-results][data-run-id="${id}"]`)
-        ?.getAttribute('data-state')
-      return s === 'succeeded' || s === 'failed' || s === 'cancelled'
-    },
-    runId,
-    { timeout },
-  )
-  expect(await el.getAttribute('data-state'), (await el.textContent()) ?? '').toBe('succeeded')
-}
+
+
+const apiCall = <T>(method: string, params: unknown): Promise<T> => callApi<T>(served, method, params)
+const lab = () => labPage(page, (kind) => ((report.phases ??= []) as unknown[]).push({ start: kind, at: +(performance.now() / 1000).toFixed(1) }))
+const setField = (id: string, v: string | number): Promise<void> => lab().setField(id, v)
+const runExperiment = (kind: string, fields: Record<string, string | number>, name: string): Promise<string> => lab().runExperiment(kind, fields, name)
+const waitDone = (runId: string, timeout?: number): Promise<void> => lab().waitDone(runId, timeout)
+const chartSeries = (kind: string): Promise<ChartSeries[]> => panelChart(page, kind)
 
 describe('NTK Lab in Chromium via ntkw serve', () => {
   it('runs a width sweep, training vs theory, kernel and spectrum experiments with sensible charts', async () => {
