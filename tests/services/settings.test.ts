@@ -16,7 +16,9 @@ afterAll(async () => {
 describe('settings', () => {
   it('a backend override restarts the engine on that backend and persists', async () => {
     const before = (await services.call('app.info', {})) as { result: AppInfo }
-    expect(before.result.backend!.active).toBe('wasm')
+    // auto picks the first backend that works on this machine; the override below must change it to cpu
+    expect(before.result.backend!.requested).toBe('auto')
+    expect(before.result.backend!.tried.at(-1)!.ok).toBe(true)
     const set = (await services.call('settings.set', { backend: 'cpu' })) as { result: Settings }
     expect(set.result.backend).toBe('cpu')
     const after = (await services.call('app.info', {})) as { result: AppInfo }
