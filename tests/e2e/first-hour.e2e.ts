@@ -177,7 +177,8 @@ describe('a newcomer’s first hour, in Chromium', () => {
     report.runsOverflow1280 = overflow
     expect(overflow.page[0]).toBeLessThanOrEqual(overflow.page[1])
     expect(overflow.table[0]).toBeLessThanOrEqual(overflow.table[1])
-    expect(await page.textContent(`[data-testid=run-row][data-run-id="${ids['width-sweep']}"] [data-testid=run-arch]`)).toContain('w 64–256')
+    // the architecture column fills in once the run's spec is read: wait for it rather than read it once
+    await expect.poll(async () => (await page.textContent(`[data-testid=run-row][data-run-id="${ids['width-sweep']}"] [data-testid=run-arch]`)) ?? '', { timeout: 15_000 }).toContain('w 64–256')
     expect(await page.locator('[data-testid=run-row][data-kind=dataset-import] [data-testid=import-tag]').count()).toBe(1)
     await screenshot(page, 'first-hour-runs-1280')
     await page.setViewportSize({ width: 1440, height: 900 })
