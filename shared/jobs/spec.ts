@@ -59,7 +59,7 @@ export const KernelSpec = z.object({
   kernels: z.array(KernelKind).min(1).default(['ntk']),
   /** tile edge for streamed computation; absent: chosen from the size (512, or 1024 from 8192 points) */
   tileSize: z.number().int().min(64).max(8192).optional(),
-  /** worker threads; 0 = one per core */
+  /** threads computing tiles: this one and workers − 1 worker threads; 0 = one per core */
   workers: z.number().int().min(0).max(64).default(0),
   /** edge of the block-averaged heatmap stored beside the kernel (rows sorted by class when x has labels); 0 = none */
   heatmapSize: z.number().int().min(0).max(256).default(256),

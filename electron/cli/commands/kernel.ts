@@ -29,7 +29,8 @@ Options:
   --width W               hidden width, needed only by the standard-parameterization NTK
   --kind K                ntk (default) or nngp
   --out K.npy             output file (default kernel.npy in the working directory); float32 [n, m]
-  --workers N             worker threads (default 0 = one per core; 1 = this thread)
+  --workers N             threads computing tiles: this one and N − 1 worker threads (default 0 = one
+                          per core; 1 = this thread only)
   --quiet                 no progress on stderr
 
 Prints the path of the written file on stdout.

@@ -239,7 +239,7 @@ function npyMatrix(a: NpyArray, path: string): { data: Float32Array | Float64Arr
   return { data, rows, cols }
 }
 
-function headerBytes(dtype: 'f4' | 'f8', shape: number[], fortran = false): Uint8Array {
+export function npyHeaderBytes(dtype: 'f4' | 'f8', shape: number[], fortran = false): Uint8Array {
   const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`
   let dict = `{'descr': '<${dtype}', 'fortran_order': ${fortran ? 'True' : 'False'}, 'shape': ${shapeText}, }`
   const unpadded = 10 + dict.length + 1
@@ -255,7 +255,7 @@ function headerBytes(dtype: 'f4' | 'f8', shape: number[], fortran = false): Uint
 }
 
 export function encodeNpy(data: Float32Array | Float64Array, shape: number[]): Uint8Array {
-  const h = headerBytes(data instanceof Float64Array ? 'f8' : 'f4', shape)
+  const h = npyHeaderBytes(data instanceof Float64Array ? 'f8' : 'f4', shape)
   const out = new Uint8Array(h.length + data.byteLength)
   out.set(h, 0)
   out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), h.length)
@@ -265,44 +265,11 @@ export function encodeNpy(data: Float32Array | Float64Array, shape: number[]): U
 export function writeNpy(path: string, data: Float32Array | Float64Array, shape: number[]): void {
   const fd = openSync(path, 'w')
   try {
-    const h = headerBytes(data instanceof Float64Array ? 'f8' : 'f4', shape)
+    const h = npyHeaderBytes(data instanceof Float64Array ? 'f8' : 'f4', shape)
     writeSync(fd, h)
     writeSync(fd, new Uint8Array(data.buffer, data.byteOffset, data.byteLength))
   } finally {
     closeSync(fd)
-  }
-}
-
-/**
- * A float32 2-D .npy file written block by block (kernels larger than memory): the header is written
- * first, then any (row0, col0) tile lands at its place with positional writes.
- */
-export class NpyTileWriter {
-  private fd: number
-  private readonly offset: number
-  constructor(
-    readonly path: string,
-    readonly rows: number,
-    readonly cols: number,
-  ) {
-    this.fd = openSync(path, 'w')
-    const h = headerBytes('f4', [rows, cols])
-    writeSync(this.fd, h, 0, h.length, 0)
-    this.offset = h.length
-    // Size the file up front so a partially written kernel is detectable by its zero tiles, not a short file.
-    if (rows * cols > 0) writeSync(this.fd, new Uint8Array(1), 0, 1, this.offset + rows * cols * 4 - 1)
-  }
-  writeTile(row0: number, col0: number, tileRows: number, tileCols: number, tile: Float32Array): void {
-    if (tile.length !== tileRows * tileCols) throw new Error('tile size does not match its shape')
-    const bytes = new Uint8Array(tile.buffer, tile.byteOffset, tile.byteLength)
-    for (let r = 0; r < tileRows; r++) {
-      const pos = this.offset + ((row0 + r) * this.cols + col0) * 4
-      writeSync(this.fd, bytes, r * tileCols * 4, tileCols * 4, pos)
-    }
-  }
-  close(): void {
-    if (this.fd >= 0) closeSync(this.fd)
-    this.fd = -1
   }
 }
 

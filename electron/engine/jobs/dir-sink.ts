@@ -2,7 +2,8 @@ import { mkdirSync, writeFileSync, statSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import { randomUUID } from 'node:crypto'
 import type { ArtifactInfo } from '../../../shared/index'
-import { NpyTileWriter, writeNpy } from '../io/npy'
+import { writeNpy } from '../io/npy'
+import { NpyTileWriter } from '../io/npy-tile-writer'
 import type { ArtifactSink, TiledArtifactWriter } from '../core/artifact-sink'
 
 /**
@@ -49,7 +50,7 @@ export class DirArtifactSink implements ArtifactSink {
         return this.record({ id: randomUUID(), name, type: 'npy', shape: [rows, cols], bytes: statSync(p).size, path: p })
       },
       abort: () => {
-        w.close()
+        w.abort()
         rmSync(p, { force: true })
       },
     }

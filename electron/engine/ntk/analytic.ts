@@ -23,6 +23,8 @@ export interface KernelTile {
   cols: number
   ntk?: Float32Array
   nngp?: Float32Array
+  /** min / max / sum of the tile's entries per kernel, computed where the tile was */
+  summary: FinishedTile['summary']
 }
 
 export interface AnalyticOptions {
@@ -167,9 +169,10 @@ export async function forEachKernelTile(
     const s0 = performance.now()
     if (!phases.firstTileMs) phases.firstTileMs = s0 - began
     phases.computeMs += out.computeMs ?? 0
-    sink({ ...t, ...(out.ntk ? { ntk: out.ntk } : {}), ...(out.nngp ? { nngp: out.nngp } : {}) })
+    sink({ ...t, ...(out.ntk ? { ntk: out.ntk } : {}), ...(out.nngp ? { nngp: out.nngp } : {}), summary: out.summary })
     if (out.mirrorNtk || out.mirrorNngp) {
-      sink({ row0: t.col0, col0: t.row0, rows: t.cols, cols: t.rows, ...(out.mirrorNtk ? { ntk: out.mirrorNtk } : {}), ...(out.mirrorNngp ? { nngp: out.mirrorNngp } : {}) })
+      const summary = Object.fromEntries(Object.entries(out.summary).map(([k, s]) => [k, { ...s, diag: null }]))
+      sink({ row0: t.col0, col0: t.row0, rows: t.cols, cols: t.rows, ...(out.mirrorNtk ? { ntk: out.mirrorNtk } : {}), ...(out.mirrorNngp ? { nngp: out.mirrorNngp } : {}), summary })
     }
     phases.storeMs += performance.now() - s0
     done += t.rows * t.cols
@@ -179,47 +182,48 @@ export async function forEachKernelTile(
   const workers = Math.min(wantWorkers, tasks.length)
   const url = workers > 1 && rows * cols >= IN_PROCESS_BELOW ? kernelWorkerUrl() : null
 
-  if (!url) {
-    if (!backendInfo()) await initBackend()
-    const layers = fcLayers(arch)
-    const xs = toFloat32(x, false)
-    const x2s = x2 ? toFloat32(x2, false) : xs
-    const cache = new TileInputCache()
-    try {
+  // This thread computes tiles in both cases: alone, or beside workers − 1 worker threads.
+  const chosen = backendInfo() ?? (await initBackend())
+  const layers = fcLayers(arch)
+  const xs = toFloat32(x, url !== null)
+  const x2s = x2 ? toFloat32(x2, url !== null) : xs
+  const cache = new TileInputCache()
+  const localTile = (t: TileTask): FinishedTile => {
+    const rowsBlock: PointBlock = { data: xs.subarray(t.row0 * d, (t.row0 + t.rows) * d), rows: t.rows, d, key: `r${t.row0}:${t.rows}` }
+    const colsBlock: PointBlock = { data: x2s.subarray(t.col0 * d, (t.col0 + t.cols) * d), rows: t.cols, d, key: `c${t.col0}:${t.cols}` }
+    const c0 = performance.now()
+    const out = finishTile(t, computeTile(layers, rowsBlock, colsBlock, kernels, symmetric && t.row0 === t.col0, cache), arch, symmetric)
+    out.computeMs = performance.now() - c0
+    return out
+  }
+  const backends = new Set<string>([chosen.active])
+  try {
+    if (!url) {
       for (const t of tasks) {
         if (signal?.aborted) throw new CancelledError()
-        const rowsBlock: PointBlock = { data: xs.subarray(t.row0 * d, (t.row0 + t.rows) * d), rows: t.rows, d, key: `r${t.row0}:${t.rows}` }
-        const colsBlock: PointBlock = { data: x2s.subarray(t.col0 * d, (t.col0 + t.cols) * d), rows: t.cols, d, key: `c${t.col0}:${t.cols}` }
-        const c0 = performance.now()
-        const out = finishTile(t, computeTile(layers, rowsBlock, colsBlock, kernels, symmetric && t.row0 === t.col0, cache), arch, symmetric)
-        out.computeMs = performance.now() - c0
-        consume(t, out)
+        consume(t, localTile(t))
         // let cancel (and progress events) through between tiles
         await new Promise((r) => setImmediate(r))
       }
-    } finally {
-      cache.dispose()
+      if (signal?.aborted) throw new CancelledError()
+    } else {
+      const init: InitMessage = {
+        type: 'init',
+        x: xs.buffer as SharedArrayBuffer,
+        xRows: rows,
+        x2: x2 ? (x2s.buffer as SharedArrayBuffer) : null,
+        x2Rows: cols,
+        d,
+        arch,
+        kernels,
+        backend: chosen.choice,
+      }
+      await runOnWorkers(url, workers - 1, init, tasks, consume, signal, (b) => backends.add(b), localTile)
     }
-    if (signal?.aborted) throw new CancelledError()
-    return { rows, cols, workers: 1, tileSize, phases: { ...phases, wallMs: performance.now() - began }, backends: [backendInfo()!.active] }
+  } finally {
+    cache.dispose()
   }
-
-  const chosen = backendInfo() ?? (await initBackend())
-  const xs = toFloat32(x, true)
-  const init: InitMessage = {
-    type: 'init',
-    x: xs.buffer as SharedArrayBuffer,
-    xRows: rows,
-    x2: x2 ? (toFloat32(x2, true).buffer as SharedArrayBuffer) : null,
-    x2Rows: cols,
-    d,
-    arch,
-    kernels,
-    backend: chosen.choice,
-  }
-  const backends = new Set<string>()
-  await runOnWorkers(url, workers, init, tasks, consume, signal, (b) => backends.add(b))
-  return { rows, cols, workers, tileSize, phases: { ...phases, wallMs: performance.now() - began }, backends: [...backends] }
+  return { rows, cols, workers: url ? workers : 1, tileSize, phases: { ...phases, wallMs: performance.now() - began }, backends: [...backends] }
 }
 
 /** NNGP and/or NTK of an FcArch between x and x2 (or x with itself), fully in memory. */

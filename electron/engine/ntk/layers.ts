@@ -18,12 +18,17 @@ export interface DenseOptions {
   parameterization: 'ntk' | 'standard'
   /** width of this layer's output ('inf' for the infinite-width hidden layers) */
   outWidth: number | 'inf'
+  /** the weight is a product U Vᵀ of two trained factors (low-rank layer, nn/low-rank.ts), in the limit r → ∞ */
+  factorised?: boolean
 }
 
 // Dense(σ_w, σ_b) (docs/math.md §1): Σ ← σ_w² Σ + σ_b² (same on q1, q2);
 //   NTK parameterization:      Θ ← Σ_new + σ_w² Θ;
 //   standard parameterization: Θ ← n_in Σ_old + σ_w² Θ (+ 1 with bias), n_in the input width.
+// Factorised W = c U Vᵀ (Ailon & Shit 2022; docs/math.md §5): each factor's gradients give the weight term
+// σ_w² Σ_old once as the rank r → ∞, so Θ ← Σ_new + σ_w² Σ_old + σ_w² Θ = 2 Σ_new − σ_b² + σ_w² Θ.
 export function dense(o: DenseOptions): KernelLayer {
+  if (o.factorised && o.parameterization !== 'ntk') throw new UserError('low_rank_parameterization', 'low-rank layers are implemented in the NTK parameterization', 'Use parameterization ntk.')
   const w2 = o.wStd * o.wStd
   const b2 = o.bStd === null ? 0 : o.bStd * o.bStd
   const affine = <T extends tf.Tensor>(t: T): T => {
@@ -39,7 +44,8 @@ export function dense(o: DenseOptions): KernelLayer {
         if (st.trackNtk) {
           const scaledOld = st.ntk ? (w2 === 1 ? st.ntk : tf.mul(st.ntk, w2)) : null
           if (o.parameterization === 'ntk') {
-            ntk = scaledOld ? (tf.add(nngp, scaledOld) as tf.Tensor2D) : nngp
+            const params = o.factorised ? (tf.sub(tf.mul(nngp, 2), b2) as tf.Tensor2D) : nngp
+            ntk = scaledOld ? (tf.add(params, scaledOld) as tf.Tensor2D) : params
           } else {
             if (st.width === 'inf') {
               throw new UserError(
@@ -80,12 +86,15 @@ export function serial(...layers: KernelLayer[]): KernelLayer {
   }
 }
 
-/** `depth` × (Dense → φ), then the Dense readout: the network of an FcArch (docs/math.md §1). */
-export function fcLayers(arch: FcArch, act: ActivationKernel = activationKernel(arch.activation)): KernelLayer {
-  const denseOf = (outWidth: number | 'inf'): KernelLayer =>
-    dense({ wStd: arch.wStd, bStd: arch.bStd ?? null, parameterization: arch.parameterization, outWidth })
+/**
+ * `depth` × (Dense → φ), then the Dense readout: the network of an FcArch (docs/math.md §1). lowRankHidden:
+ * the hidden Dense layers are factorised (their r → ∞ limit), the readout stays full.
+ */
+export function fcLayers(arch: FcArch, act: ActivationKernel = activationKernel(arch.activation), opts: { lowRankHidden?: boolean } = {}): KernelLayer {
+  const denseOf = (outWidth: number | 'inf', factorised: boolean): KernelLayer =>
+    dense({ wStd: arch.wStd, bStd: arch.bStd ?? null, parameterization: arch.parameterization, outWidth, factorised })
   const layers: KernelLayer[] = []
-  for (let l = 0; l < arch.depth; l++) layers.push(denseOf(arch.width), activation(act))
-  layers.push(denseOf(1))
+  for (let l = 0; l < arch.depth; l++) layers.push(denseOf(arch.width, opts.lowRankHidden === true), activation(act))
+  layers.push(denseOf(1, false))
   return serial(...layers)
 }

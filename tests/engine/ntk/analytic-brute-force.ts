@@ -124,8 +124,11 @@ export function actMaps(a: ActivationSpec | { name: 'tanh' }): ActMaps {
   }
 }
 
-/** NNGP and NTK of the FC network for one pair of points (docs/math.md §1, literally). */
-export function brutePair(x1: Vec, x2: Vec, arch: FcArch, act: ActMaps = actMaps(arch.activation)): { nngp: number; ntk: number } {
+/**
+ * NNGP and NTK of the FC network for one pair of points (docs/math.md §1, literally). lowRankHidden: hidden
+ * weights are products of two trained factors, whose gradients each add the weight term σ_w² Σ_old (§5).
+ */
+export function brutePair(x1: Vec, x2: Vec, arch: FcArch, act: ActMaps = actMaps(arch.activation), lowRankHidden = false): { nngp: number; ntk: number } {
   const d = x1.length
   let s = 0
   let q1 = 0
@@ -143,17 +146,17 @@ export function brutePair(x1: Vec, x2: Vec, arch: FcArch, act: ActMaps = actMaps
   const w2 = arch.wStd ** 2
   const hasBias = arch.bStd !== null && arch.bStd !== undefined
   const b2 = hasBias ? arch.bStd! ** 2 : 0
-  const denseStep = (outWidth: number | 'inf'): void => {
+  const denseStep = (outWidth: number | 'inf', factorised = false): void => {
     const sOld = s
     s = w2 * s + b2
     q1 = w2 * q1 + b2
     q2 = w2 * q2 + b2
-    if (arch.parameterization === 'ntk') theta = s + w2 * theta
+    if (arch.parameterization === 'ntk') theta = s + w2 * theta + (factorised ? w2 * sOld : 0)
     else theta = (width as number) * sOld + w2 * theta + (hasBias ? 1 : 0)
     width = outWidth
   }
   for (let l = 0; l < arch.depth; l++) {
-    denseStep(arch.width)
+    denseStep(arch.width, lowRankHidden)
     const p: Pair = { s, q1, q2, theta }
     const t = act.T(p)
     const td = act.Td(p)
@@ -166,7 +169,7 @@ export function brutePair(x1: Vec, x2: Vec, arch: FcArch, act: ActMaps = actMaps
   return { nngp: s, ntk: theta }
 }
 
-export function bruteKernels(x: Vec[], x2: Vec[], arch: FcArch, act?: ActMaps): { nngp: number[][]; ntk: number[][] } {
+export function bruteKernels(x: Vec[], x2: Vec[], arch: FcArch, act?: ActMaps, lowRankHidden = false): { nngp: number[][]; ntk: number[][] } {
   const a = act ?? actMaps(arch.activation)
   const nngp: number[][] = []
   const ntk: number[][] = []
@@ -174,7 +177,7 @@ export function bruteKernels(x: Vec[], x2: Vec[], arch: FcArch, act?: ActMaps): 
     const rn: number[] = []
     const rt: number[] = []
     for (const xj of x2) {
-      const k = brutePair(xi, xj, arch, a)
+      const k = brutePair(xi, xj, arch, a, lowRankHidden)
       rn.push(k.nngp)
       rt.push(k.ntk)
     }

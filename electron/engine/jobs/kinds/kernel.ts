@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { ArtifactInfo } from '../../../../shared/index'
-import type { KernelName, KernelTile } from '../../ntk/analytic'
+import type { KernelName } from '../../ntk/analytic'
+import type { TileSummary } from '../../ntk/tile-finish'
 import { streamAnalyticKernels, validateKernelInputs } from '../../ntk/analytic'
 import type { JobContext, JobRunner } from '../../core/job'
 import type { Matrix } from '../../core/matrix'
@@ -42,22 +43,17 @@ class StatsAccumulator {
   private dMax = -Infinity
   private dSum = 0
   private dCount = 0
-  add(t: KernelTile, a: Float32Array, symmetric: boolean): void {
-    for (let i = 0; i < a.length; i++) {
-      const v = a[i]!
-      if (v < this.min) this.min = v
-      if (v > this.max) this.max = v
-      this.sum += v
-    }
-    this.count += a.length
-    if (!symmetric || t.row0 !== t.col0) return
-    for (let i = 0; i < Math.min(t.rows, t.cols); i++) {
-      const v = a[i * t.cols + i]!
-      if (v < this.dMin) this.dMin = v
-      if (v > this.dMax) this.dMax = v
-      this.dSum += v
-      this.dCount++
-    }
+  /** the tile's summary (computed where the tile was: the coordinating thread does not walk the entries) */
+  add(s: TileSummary): void {
+    this.min = Math.min(this.min, s.min)
+    this.max = Math.max(this.max, s.max)
+    this.sum += s.sum
+    this.count += s.count
+    if (!s.diag) return
+    this.dMin = Math.min(this.dMin, s.diag.min)
+    this.dMax = Math.max(this.dMax, s.diag.max)
+    this.dSum += s.diag.sum
+    this.dCount += s.diag.count
   }
   result(): KernelStats {
     return {
@@ -106,7 +102,7 @@ export const run: JobRunner<'kernel'> = async (spec, ctx) => {
       progress: (f) => ctx.progress(f * (1 - spectrumShare), `tile ${++tiles}`),
       onTile: (t) => {
         for (const k of kernels) {
-          stats[k]!.add(t, t[k]!, x2 === null)
+          stats[k]!.add(t.summary[k]!)
           if (spec.heatmapSize > 0) heat[k]!.add(t.row0, t.col0, t.rows, t.cols, t[k]!)
         }
       },
