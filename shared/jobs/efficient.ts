@@ -54,4 +54,15 @@ export const LabEfficiencySpec = z.object({
   /** method and m of the approximate side of the timing chart */
   timingMethod: FeatureMethod.default('rf'),
   timingFeatures: z.number().int().min(4).max(1 << 15).default(256),
+  /**
+   * low-rank layers (Ailon & Shit): networks of this width whose hidden weights are rank-r products, per r:
+   * empirical NTK against its analytic limit, kernel-regression accuracy, parameters and time, beside the
+   * full-width network. Absent: not run.
+   */
+  lowRank: z
+    .object({
+      width: z.number().int().min(8).max(4096).default(512),
+      ranks: z.array(z.number().int().min(1).max(4096)).min(1).max(10).default([2, 8, 32, 128]),
+    })
+    .optional(),
 })

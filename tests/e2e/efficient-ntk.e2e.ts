@@ -67,13 +67,6 @@ afterAll(async () => {
   if (tmp) rmSync(tmp, { recursive: true, force: true })
 })
 
-
-
-
-
-
-
-
 const apiCall = <T>(method: string, params: unknown): Promise<T> => callApi<T>(served, method, params)
 const lab = () => labPage(page, (kind) => ((report.phases ??= []) as unknown[]).push({ start: kind, at: +(performance.now() / 1000).toFixed(1) }))
 const runExperiment = (kind: string, fields: Record<string, string | number>, name: string): Promise<string> => lab().runExperiment(kind, fields, name)
@@ -88,7 +81,7 @@ describe('Efficient NTK experiment in Chromium via ntkw serve', () => {
     await page.locator('[data-testid=page-ntk-lab]').waitFor()
     await expect.poll(async () => page.locator('[data-testid=f-dataset] option:checked').textContent(), { timeout: 15_000 }).toMatch(/mnist/)
 
-    const id = await runExperiment('lab-efficiency', { 'f-train': 128, 'f-test': 64, 'f-features': '32, 128, 512', 'f-timing-sizes': '32, 128', 'f-timing-features': 64 }, 'e2e efficiency')
+    const id = await runExperiment('lab-efficiency', { 'f-train': 128, 'f-test': 64, 'f-features': '32, 128, 512', 'f-timing-sizes': '32, 128', 'f-timing-features': 64, 'f-lowrank-ranks': '1, 16, 256', 'f-lowrank-width': 256 }, 'e2e efficiency')
     await waitDone(id, 180_000)
 
     const errSeries = await chartSeries('error-vs-m')
@@ -121,6 +114,20 @@ describe('Efficient NTK experiment in Chromium via ntkw serve', () => {
     expect(exactT.map((p) => p[0])).toEqual([32, 128])
     const mem = xy(time.find((s) => s.name === 'memory, exact (MB)')!.data)
     expect(mem[1]![1] / mem[0]![1]).toBeCloseTo(16, 6) // n² memory
+    // low-rank layers: distance of each rank-r network's empirical NTK to its limit, falling with r
+    const lowRank = await chartSeries('low-rank-vs-r')
+    const dist = xy(lowRank.find((s) => s.name === 'kernel distance to the limit')!.data)
+    expect(dist.map((p) => p[0])).toEqual([1, 16, 256])
+    expect(dist[2]![1]).toBeLessThan(dist[0]![1])
+    const fullLine = lowRank.find((s) => s.name === 'kernel distance to the limit')!.markLine!.data![0] as { yAxis: number }
+    expect(fullLine.yAxis).toBeGreaterThan(0)
+    const lrAcc = xy(lowRank.find((s) => s.name === 'test accuracy (%)')!.data)
+    for (const [, a] of lrAcc) expect(a).toBeGreaterThan(10)
+    report.lowRankDistance = dist
+    report.lowRankAccuracy = lrAcc
+    await page.locator('[data-testid=lab-results] [data-kind=low-rank-vs-r]').scrollIntoViewIfNeeded()
+    await screenshot(page, 'efficient-ntk-low-rank')
+
     await page.locator('[data-testid=lab-results] [data-kind=error-vs-m]').scrollIntoViewIfNeeded()
     await screenshot(page, 'efficient-ntk-lab')
     expect(pageErrors).toEqual([])

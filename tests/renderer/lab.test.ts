@@ -75,6 +75,19 @@ describe('experiment form → JobSpec', () => {
     expect(back.kernel).toBe('nngp')
     expect(formFromSpec({ kind: 'backend-benchmark' } as never)).toBeNull()
   })
+
+  it('efficiency: the low-rank study is in the spec when ranks are given, left out when blank, and read back', () => {
+    const f = { ...defaultForm('lab-efficiency', 'ds'), lowRankRanks: '4, 16', lowRankWidth: 256 }
+    const spec = buildSpec(f).spec! as { lowRank?: unknown }
+    expect(JobSpec.parse(spec)).toMatchObject({ lowRank: { width: 256, ranks: [4, 16] } })
+    expect(buildSpec(formFromSpec(spec as never)!).spec).toEqual(spec)
+    const off = buildSpec({ ...f, lowRankRanks: ' ' }).spec! as { lowRank?: unknown }
+    expect(off.lowRank).toBeUndefined()
+    expect(formFromSpec(off as never)!.lowRankRanks).toBe('')
+    expect(buildSpec({ ...f, lowRankRanks: '4, x' }).errors.lowRankRanks).toMatch(/positive integers/)
+    expect(buildSpec({ ...f, parameterization: 'standard' }).errors.lowRankRanks).toMatch(/NTK parameterization/)
+    expect(buildSpec({ ...f, lowRankWidth: 2 }).errors.lowRankWidth).toMatch(/Low-rank width/)
+  })
 })
 
 describe('colours per width', () => {

@@ -52,4 +52,31 @@ describe('lab-efficiency', () => {
     const r = readArtifactJson(project.db, art.id) as EfficiencyResult
     expect(r.curves[0]!.error[0]!).toBeLessThan(1e-3)
   })
+
+  it('low-rank layers: the empirical NTK nears its limit as the rank grows, with the parameter count and accuracy per rank', async () => {
+    const { outcome, events, runId } = await runLab(project, {
+      kind: 'lab-efficiency',
+      data: { datasetId, train: 80, test: 40 },
+      arch,
+      methods: ['rf'],
+      features: [64],
+      timingSizes: [],
+      lowRank: { width: 512, ranks: [256, 1, 16] },
+    })
+    expect(outcome.state).toBe('succeeded')
+    const art = new RunStore(project.db).artifacts(runId).find((a) => a.name === 'efficiency')!
+    const lr = (readArtifactJson(project.db, art.id) as EfficiencyResult).lowRank!
+    expect(lr.points.map((p) => p.rank)).toEqual([1, 16, 256])
+    // moons: d = 2, 2 outputs; per hidden layer r·(n_in + 512) weights + 512 biases, then a full readout
+    expect(lr.points.map((p) => p.params)).toEqual([1, 16, 256].map((r) => r * (2 + 512) + 512 + r * (512 + 512) + 512 + 512 * 2 + 2))
+    expect(lr.full.params).toBe(2 * 512 + 512 + 512 * 512 + 512 + 512 * 2 + 2)
+    const [r1, , r256] = lr.points
+    expect(r256!.distance).toBeLessThan(r1!.distance / 3)
+    expect(r256!.distance).toBeLessThan(0.2)
+    // the two limits differ (each factor adds the weight term), and the full network is near its own
+    expect(lr.limitGap).toBeGreaterThan(0.1)
+    expect(lr.full.distance).toBeLessThan(0.25)
+    for (const p of [...lr.points, lr.full]) expect(p.accuracy).toBeGreaterThan(0.6)
+    expect(metricSeries(events, 'lowrank_distance').map((p) => p.step)).toEqual([1, 16, 256])
+  })
 })

@@ -8,6 +8,7 @@ import { loadLabData, toF64 } from '../../lab/data'
 import { checkLabSize, labKernels } from '../../lab/kernels'
 import { gpPosterior } from '../../ntk/gp'
 import { predictInfiniteWidth } from '../../ntk/predict'
+import { lowRankStudy, type LowRankStudy } from '../../lab/low-rank-study'
 
 const MAX_TRAIN = 4000
 
@@ -40,6 +41,8 @@ export interface EfficiencyResult {
     /** first n (interpolated on log n) where the approximate path is faster; null if none in range */
     crossover: number | null
   }
+  /** absent when the spec asked for no low-rank study */
+  lowRank?: LowRankStudy
 }
 
 function rows(m: Matrix, count: number): Matrix {
@@ -73,7 +76,7 @@ export const run: JobRunner<'lab-efficiency'> = async (spec, ctx) => {
     const curve: EfficiencyCurve = { method, m: [], dim: [], error: [], accuracy: [], seconds: [] }
     for (const m of spec.features) {
       if (method === 'nystrom' && m > n) continue
-      ctx.progress(0.2 + (0.6 * done) / jobs.length, `${method}, m = ${m}`)
+      ctx.progress(0.2 + ((spec.lowRank ? 0.5 : 0.6) * done) / jobs.length, `${method}, m = ${m}`)
       t0 = performance.now()
       const map = await buildFeatureMap({ method, arch, kind: spec.kernel, x: d.xTrain, features: m, seed: spec.seed, signal: ctx.signal })
       try {
@@ -94,6 +97,23 @@ export const run: JobRunner<'lab-efficiency'> = async (spec, ctx) => {
       done++
     }
     curves.push(curve)
+  }
+
+  let lowRank: LowRankStudy | undefined
+  if (spec.lowRank) {
+    const lr = spec.lowRank
+    lowRank = await lowRankStudy({
+      arch: spec.arch, width: lr.width, ranks: lr.ranks, xTrain: d.xTrain, yTrain: d.yTrain, xTest: d.xTest, classTest: d.classTest,
+      fullLimit: kTrain, diagReg: spec.diagReg, seed: spec.seed,
+      onStep: async (i, total, what) => {
+        ctx.progress(0.7 + (0.1 * i) / total, `low-rank layers: ${what}`)
+        await yieldNow()
+      },
+    })
+    for (const p of lowRank.points) {
+      ctx.metric('lowrank_distance', p.rank, p.distance)
+      if (p.accuracy !== null) ctx.metric('lowrank_accuracy', p.rank, p.accuracy)
+    }
   }
 
   const sizes = [...new Set(spec.timingSizes.map((s) => Math.min(s, n)))].sort((a, b) => a - b)
@@ -136,8 +156,15 @@ export const run: JobRunner<'lab-efficiency'> = async (spec, ctx) => {
     }
     break
   }
-  const result: EfficiencyResult = { n, nTest: nt, kernel: spec.kernel, diagReg: spec.diagReg, curves, exact, timing }
+  const result: EfficiencyResult = { n, nTest: nt, kernel: spec.kernel, diagReg: spec.diagReg, curves, exact, timing, ...(lowRank ? { lowRank } : {}) }
   ctx.artifacts.saveJson('efficiency', result)
   ctx.progress(1, 'done')
-  return { n, nTest: nt, exactAccuracy: exact.accuracy, crossover: timing.crossover, curves: curves.map((c) => ({ method: c.method, m: c.m, error: c.error, accuracy: c.accuracy })) }
+  return {
+    n,
+    nTest: nt,
+    exactAccuracy: exact.accuracy,
+    crossover: timing.crossover,
+    curves: curves.map((c) => ({ method: c.method, m: c.m, error: c.error, accuracy: c.accuracy })),
+    ...(lowRank ? { lowRank: { width: lowRank.width, ranks: lowRank.points.map((p) => p.rank), distance: lowRank.points.map((p) => p.distance), accuracy: lowRank.points.map((p) => p.accuracy), full: lowRank.full } } : {}),
+  }
 }

@@ -13,10 +13,16 @@ export interface EfficiencyArtifact {
   curves: { method: 'rf' | 'nystrom'; m: number[]; dim: number[]; error: number[]; accuracy: (number | null)[]; seconds: number[] }[]
   exact: { accuracy: number | null; seconds: number }
   timing: { n: number[]; exactSeconds: number[]; approxSeconds: number[]; exactBytes: number[]; approxBytes: number[]; method: string; features: number; crossover: number | null }
+  lowRank?: {
+    width: number
+    points: { rank: number; params: number; distance: number; accuracy: number | null; seconds: number }[]
+    full: { params: number; distance: number; accuracy: number | null; seconds: number }
+    limitGap: number
+  }
 }
 
 export const METHOD_LABEL: Record<string, string> = { rf: 'random features + TensorSRHT', nystrom: 'Nyström' }
-const COLORS = { rf: ['#3366d6', '#6b9bff'], nystrom: ['#1c9a6c', '#43c98b'], exact: ['#b2182b', '#ff6f6f'] }
+const COLORS = { rf: ['#3366d6', '#6b9bff'], nystrom: ['#1c9a6c', '#43c98b'], exact: ['#b2182b', '#ff6f6f'], lowRank: ['#8a3ab9', '#c48ef0'], full: ['#6b6b6b', '#b0b0b0'] }
 const color = (k: keyof typeof COLORS, dark: boolean): string => COLORS[k][dark ? 1 : 0]!
 
 /** ‖Θ̃ − Θ‖_F/‖Θ‖_F against m, log-log, with the m^(−½) guide through the first random-feature point. */
@@ -84,6 +90,68 @@ export function timingOption(a: EfficiencyArtifact, dark: boolean): EChartsOptio
     tooltip: axisTooltip('n'),
     xAxis: xAxis('log', 'training points n'),
     yAxis: [yAxis('log', 'wall time (s)'), yAxis('log', 'largest arrays (MB)', { position: 'right' })],
+    series,
+  } as EChartsOption
+}
+
+/**
+ * Low-rank layers against the rank r (log axis): the kernel distance of each rank-r network's empirical NTK
+ * to its analytic limit (left, log) and the accuracy of regression with that kernel (right); the
+ * full-width network's values as dashed reference lines. Parameters per rank in the tooltip.
+ */
+export function lowRankOption(a: EfficiencyArtifact, dark: boolean): EChartsOption | null {
+  const lr = a.lowRank
+  if (!lr || !lr.points.length) return null
+  const params = new Map(lr.points.map((p) => [p.rank, p.params]))
+  const hasAcc = lr.points.some((p) => p.accuracy !== null)
+  const ref = (value: number, text: string, c: string): Record<string, unknown> => ({
+    symbol: 'none',
+    lineStyle: { color: c, type: 'dashed', width: 1.5 },
+    label: { formatter: text, color: c, position: 'insideEndTop' },
+    data: [{ yAxis: value, name: text }],
+  })
+  const series: Record<string, unknown>[] = [
+    {
+      type: 'line',
+      name: 'kernel distance to the limit',
+      symbolSize: 7,
+      lineStyle: { width: 2, color: color('lowRank', dark) },
+      itemStyle: { color: color('lowRank', dark) },
+      data: points(lr.points.map((p) => p.rank), lr.points.map((p) => p.distance), { logX: true, logY: true }),
+      markLine: ref(lr.full.distance, `full width ${formatNumber(lr.full.distance, 2)}`, color('full', dark)),
+    },
+  ]
+  if (hasAcc) {
+    series.push({
+      type: 'line',
+      name: 'test accuracy (%)',
+      yAxisIndex: 1,
+      symbolSize: 7,
+      lineStyle: { width: 2, type: 'dotted', color: color('exact', dark) },
+      itemStyle: { color: color('exact', dark) },
+      data: lr.points.flatMap((p) => (p.accuracy === null ? [] : [[p.rank, 100 * p.accuracy]])),
+      ...(lr.full.accuracy !== null ? { markLine: ref(100 * lr.full.accuracy, `full width ${(100 * lr.full.accuracy).toFixed(1)} %`, color('exact', dark)) } : {}),
+    })
+  }
+  // the crosshair moves freely on the log axis: head the list with the nearest rank and its parameters
+  const nearest = (r: number): number => lr.points.reduce((best, p) => (Math.abs(Math.log(p.rank / r)) < Math.abs(Math.log(best / r)) ? p.rank : best), lr.points[0]!.rank)
+  const tooltip = {
+    ...axisTooltip('r'),
+    formatter: (items: { axisValue: number; marker: string; seriesName: string; value: [number, number] }[]) => {
+      const list = Array.isArray(items) ? items : [items]
+      if (!list.length) return ''
+      const r = nearest(Number(list[0]!.axisValue))
+      const head = `rank ${r} · ${params.get(r)!.toLocaleString('en-US')} parameters (full width ${lr.full.params.toLocaleString('en-US')})`
+      return [head, ...list.map((p) => `${p.marker}${p.seriesName}: <b>${formatNumber(p.value[1], 3)}</b>`)].join('<br/>')
+    },
+  }
+  return {
+    animation: false,
+    grid: grid({ bottom: 44, right: hasAcc ? 70 : 30 }),
+    legend: legend(),
+    tooltip,
+    xAxis: xAxis('log', `rank r of the hidden layers (width ${lr.width})`),
+    yAxis: [yAxis('log', '‖Θ̂_r − Θ_lim‖/‖Θ_lim‖'), ...(hasAcc ? [yAxis('value', 'test accuracy (%)', { position: 'right', scale: true })] : [])],
     series,
   } as EChartsOption
 }

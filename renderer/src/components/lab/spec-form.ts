@@ -70,6 +70,9 @@ export interface LabForm {
   /** training-set sizes timed exact vs approximate (efficiency experiment) */
   timingSizes: string
   timingFeatures: number
+  /** ranks of the low-rank study (efficiency experiment), comma separated; blank = no study */
+  lowRankRanks: string
+  lowRankWidth: number
 }
 
 /** Sizes per kind that finish in well under a minute on two cores with MNIST (784 features, 10 classes). */
@@ -125,6 +128,8 @@ export function defaultForm(kind: LabKind = 'width-sweep', datasetId = ''): LabF
     features: '64, 128, 256, 512, 1024',
     timingSizes: '64, 128, 256, 512',
     timingFeatures: 256,
+    lowRankRanks: '2, 8, 32, 128',
+    lowRankWidth: 512,
   }
 }
 
@@ -211,7 +216,20 @@ export function buildSpec(f: LabForm, datasetName?: string): BuiltSpec {
       if (!features) errors.features = 'Feature dimensions: positive integers separated by commas, e.g. 64, 256, 1024.'
       const sizes = f.timingSizes.trim() ? parseWidths(f.timingSizes) : []
       if (!sizes) errors.timingSizes = 'Timing sizes: positive integers separated by commas, or blank for no timing chart.'
-      spec = { kind: f.kind, ...base, kernel: f.kernel, diagReg: f.diagReg, features: features ?? [], timingSizes: sizes ?? [], timingFeatures: f.timingFeatures }
+      const ranks = f.lowRankRanks.trim() ? parseWidths(f.lowRankRanks) : []
+      if (!ranks) errors.lowRankRanks = 'Ranks: positive integers separated by commas, or blank for no low-rank study.'
+      else if (ranks.length && f.parameterization !== 'ntk') errors.lowRankRanks = 'Low-rank layers are implemented in the NTK parameterization; leave the ranks blank for standard.'
+      else if (ranks.length && f.depth < 1) errors.lowRankRanks = 'A network of depth 0 has no hidden layer to factorise; leave the ranks blank.'
+      spec = {
+        kind: f.kind,
+        ...base,
+        kernel: f.kernel,
+        diagReg: f.diagReg,
+        features: features ?? [],
+        timingSizes: sizes ?? [],
+        timingFeatures: f.timingFeatures,
+        ...(ranks && ranks.length ? { lowRank: { width: f.lowRankWidth, ranks } } : {}),
+      }
       break
     }
   }
@@ -231,11 +249,12 @@ function fieldOf(path: PropertyKey[]): string {
   const last = String(path.at(-1) ?? '')
   if (path[0] === 'widths') return 'widths'
   if (path[0] === 'features' || path[0] === 'timingSizes') return String(path[0])
+  if (path[0] === 'lowRank') return path[1] === 'width' ? 'lowRankWidth' : 'lowRankRanks'
   return PATH_FIELD[last] ?? last
 }
 
 function labelOf(key: string): string {
-  const labels: Record<string, string> = { train: 'Train size', test: 'Test size', depth: 'Depth', wStd: 'σ_w', bStd: 'σ_b', widths: 'Widths', steps: 'Steps', seed: 'Seed', seedsPerWidth: 'Seeds per width' }
+  const labels: Record<string, string> = { lowRankRanks: 'Low-rank ranks', lowRankWidth: 'Low-rank width', train: 'Train size', test: 'Test size', depth: 'Depth', wStd: 'σ_w', bStd: 'σ_b', widths: 'Widths', steps: 'Steps', seed: 'Seed', seedsPerWidth: 'Seeds per width' }
   return labels[key] ?? key
 }
 
@@ -282,6 +301,11 @@ export function formFromSpec(spec: JobSpecInput, name = ''): LabForm | null {
   if (Array.isArray(s.features)) f.features = (s.features as number[]).join(', ')
   if (Array.isArray(s.timingSizes)) f.timingSizes = (s.timingSizes as number[]).join(', ')
   f.timingFeatures = num(s.timingFeatures, f.timingFeatures)
+  if (s.kind === 'lab-efficiency') {
+    const lr = s.lowRank as { width?: number; ranks?: number[] } | undefined
+    f.lowRankRanks = Array.isArray(lr?.ranks) ? lr.ranks.join(', ') : ''
+    f.lowRankWidth = num(lr?.width, f.lowRankWidth)
+  }
   return f
 }
 
