@@ -21,7 +21,7 @@ function reply(m: WorkerReply, transfer: ArrayBuffer[] = []): void {
   port!.postMessage(m, transfer)
 }
 
-port.on('message', async (m: InitMessage | TileRequest | ReleaseMessage) => {
+async function handle(m: InitMessage | TileRequest | ReleaseMessage): Promise<void> {
   try {
     if (m.type === 'release') {
       setup?.cache.dispose()
@@ -55,4 +55,12 @@ port.on('message', async (m: InitMessage | TileRequest | ReleaseMessage) => {
     const info = errorInfo(e)
     reply({ type: 'error', id: m.type === 'tile' ? m.id : null, ...info })
   }
+}
+
+// One message at a time, in order: init awaits the backend, and a job that finished on the coordinating
+// thread before this worker was ready sends release and the next job's init meanwhile; handled concurrently,
+// two backend initialisations raced and left tfjs with kernels of one backend on the other.
+let queue: Promise<void> = Promise.resolve()
+port.on('message', (m: InitMessage | TileRequest | ReleaseMessage) => {
+  queue = queue.then(() => handle(m))
 })

@@ -8,6 +8,7 @@ import { type TiledArtifactWriter } from '../../../electron/engine/core/artifact
 import { DirArtifactSink } from '../../../electron/engine/jobs/dir-sink'
 import { readNpy } from '../../../electron/engine/io/npy'
 import { computeAnalyticKernels, forEachKernelTile, streamAnalyticKernels } from '../../../electron/engine/ntk/analytic'
+import { shutdownKernelWorkers } from '../../../electron/engine/ntk/pool'
 import { initBackend } from '../../../electron/engine/runtime/backend'
 import { bruteKernels, gaussianRows, toMatrix } from './analytic-brute-force'
 
@@ -34,6 +35,18 @@ describe('tiles on worker threads', () => {
       expect(Buffer.compare(Buffer.from(two.ntk!.buffer), Buffer.from(one.ntk!.buffer))).toBe(0)
       expect(Buffer.compare(Buffer.from(two.nngp!.buffer), Buffer.from(one.nngp!.buffer))).toBe(0)
     }
+  })
+
+  it('a job this thread finishes before its worker is ready leaves the worker right for the next job', async () => {
+    // cold workers: the first job (small) ends while its worker still initialises its backend, so the
+    // worker gets release and the next job's init during that initialisation
+    await shutdownKernelWorkers()
+    const small = toMatrix(gaussianRows(520, 8, 21))
+    await computeAnalyticKernels(small, null, arch, { kernels: ['ntk'], workers: 2 })
+    const x = toMatrix(gaussianRows(2500, 784, 22))
+    const two = await computeAnalyticKernels(x, null, arch, { kernels: ['ntk'], workers: 2, tileSize: 128 })
+    const one = await computeAnalyticKernels(x, null, arch, { kernels: ['ntk'], workers: 1, tileSize: 128 })
+    expect(Buffer.compare(Buffer.from(two.ntk!.buffer), Buffer.from(one.ntk!.buffer))).toBe(0)
   })
 
   it('report errors from a worker as UserErrors', async () => {
