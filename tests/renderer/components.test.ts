@@ -11,7 +11,6 @@ import JobsPanel from '../../renderer/src/components/JobsPanel.vue'
 import StatusBar from '../../renderer/src/components/StatusBar.vue'
 import PathDialog from '../../renderer/src/components/PathDialog.vue'
 import BenchmarkResultView from '../../renderer/src/components/BenchmarkResultView.vue'
-import NotBuiltView from '../../renderer/src/views/NotBuiltView.vue'
 import { fakeApi, flush, summary } from './fake-api'
 import type { AppInfo } from '../../shared/ipc'
 
@@ -184,13 +183,3 @@ describe('BenchmarkResultView', () => {
   })
 })
 
-describe('NotBuiltView', () => {
-  it('says the page is not built yet and names what will come, with no fake data', () => {
-    setApi(fakeApi().api)
-    const w = mount(NotBuiltView, { props: { page: 'ntk-lab' }, global: { plugins: [pinia] } })
-    expect(w.get('[data-testid=not-built]').text()).toContain('Not built yet')
-    expect(w.text()).toContain('Width sweeps')
-    expect(w.find('canvas').exists()).toBe(false)
-    expect(w.find('table').exists()).toBe(false)
-  })
-})
