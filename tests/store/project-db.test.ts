@@ -25,6 +25,24 @@ describe('project file', () => {
     tmp.cleanup()
   })
 
+  it('migrates a schema-2 project (before the metrics cursor index) and keeps its runs', () => {
+    const tmp = tempDir()
+    const file = path.join(tmp.dir, 'old.ntkw')
+    const p = createProject(file)
+    new RunStore(p.db).create(JobSpec.parse({ kind: 'backend-benchmark' }), {})
+    p.close()
+    const db = new Database(file)
+    db.exec('DROP INDEX metrics_run_seq')
+    db.pragma('user_version = 2')
+    db.close()
+    const q = openProject(file)
+    expect(q.db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION)
+    expect(q.db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'metrics_run_seq'").get()).toBeTruthy()
+    expect(new RunStore(q.db).list()).toHaveLength(1)
+    q.close()
+    tmp.cleanup()
+  })
+
   it('refuses a file that is not a project and leaves its bytes unchanged', () => {
     const tmp = tempDir()
     const file = path.join(tmp.dir, 'notes.ntkw')

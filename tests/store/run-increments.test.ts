@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest'
 import path from 'node:path'
 import { createProject } from '../../electron/engine/store/project-db'
-import { RunStore } from '../../electron/engine/store/runs'
+import { metricsSinceSql, RunStore } from '../../electron/engine/store/runs'
 import { JobSpec, type JobEvent } from '../../shared/index'
 import { tempDir } from '../helpers/tmp'
 
@@ -55,6 +55,16 @@ describe('run store: detail and metric increments', () => {
     expect(d.summary.id).toBe(a.id)
     expect(d.metricNames).toEqual(['acc', 'loss'])
     expect(runs.detail('nope')).toBeNull()
+    p.close()
+  })
+
+  it('reads increments through an index in cursor order: no sort of the whole run', () => {
+    const p = createProject(path.join(tmp.dir, 'plan.ntkw'))
+    for (const names of [0, 2]) {
+      const plan = (p.db.prepare(`EXPLAIN QUERY PLAN ${metricsSinceSql(names)}`).all('r', 0, ...Array(names).fill('x'), 10) as { detail: string }[]).map((r) => r.detail).join(' | ')
+      expect(plan).toMatch(/USING INDEX metrics_run_seq/)
+      expect(plan).not.toMatch(/TEMP B-TREE/)
+    }
     p.close()
   })
 })

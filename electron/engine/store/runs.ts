@@ -94,9 +94,8 @@ export class RunStore {
    * `limit` points per call: live views ask for what is new instead of re-reading every series.
    */
   metricsSince(id: string, since: number, names: readonly string[] | undefined, limit = 50_000): { cursor: number; complete: boolean; series: { name: string; steps: number[]; values: number[] }[] } {
-    const filter = names && names.length ? ` AND name IN (${names.map(() => '?').join(',')})` : ''
     const rows = this.db
-      .prepare(`SELECT rowid AS seq, name, step, value FROM metrics WHERE run_id = ? AND rowid > ?${filter} ORDER BY rowid LIMIT ?`)
+      .prepare(metricsSinceSql(names?.length ?? 0))
       .all(id, since, ...(names && names.length ? names : []), limit + 1) as { seq: number; name: string; step: number; value: number }[]
     const complete = rows.length <= limit
     if (!complete) rows.length = limit
@@ -203,4 +202,10 @@ export class RunStore {
       .all(id) as { id: string; name: string; type: string; shape_json: string | null; bytes: number }[]
     return rows.map((r) => ({ id: r.id, name: r.name, type: r.type, bytes: r.bytes, ...(r.shape_json ? { shape: JSON.parse(r.shape_json) as number[] } : {}) }))
   }
+}
+
+/** The cursor read of RunStore.metricsSince (parameters: run id, cursor, `names` series names, limit). */
+export function metricsSinceSql(names: number): string {
+  const filter = names ? ` AND name IN (${Array.from({ length: names }, () => '?').join(',')})` : ''
+  return `SELECT rowid AS seq, name, step, value FROM metrics WHERE run_id = ? AND rowid > ?${filter} ORDER BY rowid LIMIT ?`
 }

@@ -1,7 +1,7 @@
 // Project file schema. `PRAGMA user_version` holds the version; each migration moves one version up inside
 // one transaction, so a crash mid-migration leaves the previous version intact.
 export const APPLICATION_ID = 0x4e544b57 // 'NTKW' in the SQLite header: identifies our files
-export const SCHEMA_VERSION = 2
+export const SCHEMA_VERSION = 3
 
 export const MIGRATIONS: Record<number, string> = {
   1: `
@@ -38,5 +38,10 @@ CREATE TABLE models (id TEXT PRIMARY KEY, name TEXT NOT NULL, created_at INTEGER
   params INTEGER NOT NULL, weight_bytes INTEGER NOT NULL, layers_json TEXT NOT NULL DEFAULT '[]',
   histograms_json TEXT NOT NULL DEFAULT '[]', evaluation_json TEXT);
 CREATE INDEX models_created ON models(created_at);
+`,
+  // Live views read a run's metrics after a rowid cursor (RunStore.metricsSince): an index on run_id alone
+  // keeps its entries in rowid order, so the read walks the new rows only instead of sorting the whole run.
+  3: `
+CREATE INDEX metrics_run_seq ON metrics(run_id);
 `,
 }
