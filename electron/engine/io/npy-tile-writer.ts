@@ -25,8 +25,8 @@ interface Band {
  * not a short file.
  *
  * A tile of a row-major file is one short run per row, so writing it in place costs a write call per tile
- * row: a 8 000² kernel in 256² tiles is 250 000 calls, which measured 0.6–1 s of the coordinating thread's
- * time, the time the worker threads then lost to it. So tiles are gathered into row bands (the height of
+ * row: an 8 000² kernel in 256² tiles is 250 000 calls, a large part of the 0.6–1 s the coordinating
+ * thread spent storing tiles, CPU time the worker threads then lost. So tiles are gathered into row bands (the height of
  * the first tile) and a band goes to disk in one call once every element of it has arrived. Bands that do
  * not fit in the buffer budget are written row by row as before; a band's mode is fixed at its first tile,
  * so nothing on disk is ever overwritten by a buffer.

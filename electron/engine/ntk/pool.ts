@@ -59,9 +59,9 @@ export type LocalTile = (task: TileTask) => FinishedTile
 /**
  * Runs tile tasks on `count` worker threads, each holding up to IN_FLIGHT requests, and, with `local`,
  * on this thread as well, all taking from one queue; every finished tile goes to `consume` on this thread.
- * This thread computes from the start, while the workers load (≈0.25 s), and spares one worker's start-up:
- * on 2 cores, this thread and one worker beat two workers (docs/performance.md). It yields between its
- * tiles, so worker results, progress and cancel get through. Abort terminates the workers at once (a tile
+ * This thread computes from the start, while the workers load (≈0.25 s), and one worker fewer is started;
+ * on 2 cores it measured as fast as two workers (docs/performance.md), and small kernels finish before a
+ * worker is ready. It yields between its tiles, so worker results, progress and cancel get through. Abort terminates the workers at once (a tile
  * in flight is dropped), so cancel takes effect within one message turn, not one tile.
  */
 export async function runOnWorkers(
