@@ -5,6 +5,7 @@ import { accuracy as accuracyOf } from '../core/metrics'
 import type { Matrix } from '../core/matrix'
 import { disposeLowRankMlp, initLowRankMlp, lowRankEmpiricalNtk, lowRankParameterCount } from '../nn/low-rank'
 import { parameterCount, type FiniteFcArch } from '../nn/mlp'
+import { computeAnalyticKernels } from '../ntk/analytic'
 import { empiricalKernel } from '../ntk/empirical'
 import { gpPosterior } from '../ntk/gp'
 import { lowRankLimitNtk } from '../ntk/low-rank-limit'
@@ -42,8 +43,8 @@ export interface LowRankStudyRequest {
   yTrain: Matrix
   xTest: Matrix
   classTest: Int32Array | null
-  /** the NTK of §1 of the training points (the exact kernel the experiment already computed) */
-  fullLimit: Float32Array
+  /** the NTK of §1 of the training points, when the caller has it already (else computed here) */
+  fullLimit?: Float32Array
   diagReg: number
   seed: number
   onStep?: (done: number, total: number, what: string) => Promise<void>
@@ -64,10 +65,16 @@ function tensorOf(m: Matrix): tf.Tensor2D {
   return tf.tensor2d(m.data instanceof Float32Array ? m.data.subarray(0, n) : Float32Array.from(m.data.subarray(0, n)), [m.rows, m.cols])
 }
 
+/** Refuses architectures the study cannot run, before the experiment spends time on anything else. */
+export function checkLowRankStudy(arch: FcArch): void {
+  if (arch.parameterization !== 'ntk') throw new UserError('low_rank_parameterization', 'low-rank layers are implemented in the NTK parameterization', 'Use parameterization ntk, or leave the low-rank ranks blank.')
+  if (arch.depth < 1) throw new UserError('low_rank_depth', 'a network of depth 0 has no hidden layer to factorise', 'Use depth ≥ 1, or leave the low-rank ranks blank.')
+}
+
 export async function lowRankStudy(req: LowRankStudyRequest): Promise<LowRankStudy> {
   const { xTrain, yTrain, xTest, width } = req
-  if (req.arch.parameterization !== 'ntk') throw new UserError('low_rank_parameterization', 'low-rank layers are implemented in the NTK parameterization', 'Use parameterization ntk, or leave the low-rank ranks blank.')
-  if (req.arch.depth < 1) throw new UserError('low_rank_depth', 'a network of depth 0 has no hidden layer to factorise', 'Use depth ≥ 1, or leave the low-rank ranks blank.')
+  checkLowRankStudy(req.arch)
+  const fullLimit = req.fullLimit ?? (await computeAnalyticKernels(xTrain, null, { ...req.arch, width: 'inf' }, { kernels: ['ntk'] })).ntk!
   const arch: FiniteFcArch = { ...req.arch, width }
   const n = xTrain.rows
   const nt = xTest.rows
@@ -112,8 +119,8 @@ export async function lowRankStudy(req: LowRankStudyRequest): Promise<LowRankStu
     const kCross = (await b.data()) as Float32Array
     tf.dispose([a, b])
     const seconds = (performance.now() - t0) / 1000
-    const full = { params: parameterCount(arch, d, K), distance: relDistance(kTrain, req.fullLimit), accuracy: await regress(kTrain, kCross), seconds }
-    return { width, points, full, limitGap: relDistance(req.fullLimit, limit) }
+    const full = { params: parameterCount(arch, d, K), distance: relDistance(kTrain, fullLimit), accuracy: await regress(kTrain, kCross), seconds }
+    return { width, points, full, limitGap: relDistance(fullLimit, limit) }
   } finally {
     tf.dispose([xt, xs])
   }

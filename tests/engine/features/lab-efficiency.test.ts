@@ -79,4 +79,17 @@ describe('lab-efficiency', () => {
     for (const p of [...lr.points, lr.full]) expect(p.accuracy).toBeGreaterThan(0.6)
     expect(metricSeries(events, 'lowrank_distance').map((p) => p.step)).toEqual([1, 16, 256])
   })
+
+  it('low-rank layers are compared with the NTK whichever kernel the experiment uses; standard parameterization is refused', async () => {
+    const spec = { kind: 'lab-efficiency' as const, data: { datasetId, train: 40, test: 20 }, arch, methods: ['nystrom' as const], features: [8], timingSizes: [], lowRank: { width: 64, ranks: [4] } }
+    const read = async (kernel: 'ntk' | 'nngp'): Promise<NonNullable<EfficiencyResult['lowRank']>> => {
+      const { runId } = await runLab(project, { ...spec, kernel })
+      const art = new RunStore(project.db).artifacts(runId).find((a) => a.name === 'efficiency')!
+      return (readArtifactJson(project.db, art.id) as EfficiencyResult).lowRank!
+    }
+    const [withNtk, withNngp] = [await read('ntk'), await read('nngp')]
+    expect(withNngp.full.distance).toBeCloseTo(withNtk.full.distance, 5)
+    expect(withNngp.limitGap).toBeCloseTo(withNtk.limitGap, 5)
+    await expect(runLab(project, { ...spec, arch: { ...arch, parameterization: 'standard', width: 64 } })).rejects.toThrow(/NTK parameterization/)
+  })
 })

@@ -8,7 +8,7 @@ import { loadLabData, toF64 } from '../../lab/data'
 import { checkLabSize, labKernels } from '../../lab/kernels'
 import { gpPosterior } from '../../ntk/gp'
 import { predictInfiniteWidth } from '../../ntk/predict'
-import { lowRankStudy, type LowRankStudy } from '../../lab/low-rank-study'
+import { checkLowRankStudy, lowRankStudy, type LowRankStudy } from '../../lab/low-rank-study'
 
 const MAX_TRAIN = 4000
 
@@ -57,6 +57,7 @@ export const run: JobRunner<'lab-efficiency'> = async (spec, ctx) => {
   const nt = d.xTest.rows
   const K = d.k
   checkLabSize(n, MAX_TRAIN, 'the efficiency experiment')
+  if (spec.lowRank) checkLowRankStudy(spec.arch)
   const arch = { ...spec.arch, width: 'inf' as const }
   const yieldNow = async (): Promise<void> => {
     await ctx.yield()
@@ -104,7 +105,10 @@ export const run: JobRunner<'lab-efficiency'> = async (spec, ctx) => {
     const lr = spec.lowRank
     lowRank = await lowRankStudy({
       arch: spec.arch, width: lr.width, ranks: lr.ranks, xTrain: d.xTrain, yTrain: d.yTrain, xTest: d.xTest, classTest: d.classTest,
-      fullLimit: kTrain, diagReg: spec.diagReg, seed: spec.seed,
+      // the study compares with the NTK whatever kernel the rest of the experiment uses
+      ...(spec.kernel === 'ntk' ? { fullLimit: kTrain } : {}),
+      diagReg: spec.diagReg,
+      seed: spec.seed,
       onStep: async (i, total, what) => {
         ctx.progress(0.7 + (0.1 * i) / total, `low-rank layers: ${what}`)
         await yieldNow()

@@ -21,7 +21,7 @@ export const KIND_BLURB: Record<LabKind, string> = {
   'width-sweep': 'Empirical NTK at several widths and seeds against the analytic kernel: relative error vs width (theory: slope −½).',
   'train-vs-theory': 'Finite networks trained by gradient descent against the closed-form NTK prediction, plus kernel drift.',
   'lab-spectrum': 'Label energy per eigendirection, per-mode residual decay, and the test-loss-optimal stopping time.',
-  'lab-efficiency': 'Random features and Nyström against the exact kernel: kernel error and accuracy vs feature dimension m, time and memory vs n.',
+  'lab-efficiency': 'Random features and Nyström against the exact kernel: kernel error and accuracy vs feature dimension m, time and memory vs n; low-rank layers vs rank.',
 }
 
 export const ACTIVATIONS = ['relu', 'erf', 'gelu', 'sin', 'identity', 'abs', 'leaky_relu', 'abrelu'] as const
