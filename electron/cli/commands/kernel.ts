@@ -15,8 +15,9 @@ export const kernelCommand: CliCommand = {
                    [--parameterization ntk|standard] [--kind ntk|nngp] [--out K.npy]
 
 Computes the infinite-width kernel (neural-tangents conventions) of L × (Dense → activation) → Dense,
-between the rows of X (and X2, else X with itself). Tiles run on one worker thread per core and are
-streamed to disk, so large n needs memory for the inputs only.
+between the rows of X (and X2, else X with itself). Tiles run on this thread and worker threads (one
+per core in all) and are streamed to disk, so large n needs memory for the inputs and at most 256 MiB of
+row bands gathered for writing, not for the whole kernel.
 
 Options:
   --x X.npy               points, float32 or float64, shape [n, d]

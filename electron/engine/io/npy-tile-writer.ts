@@ -2,7 +2,7 @@ import { closeSync, openSync, writeSync } from 'node:fs'
 import { npyHeaderBytes } from './npy'
 
 /** Default memory a writer may hold in row bands: a whole 8 000 × 8 000 float32 kernel fits (244 MiB). */
-export const DEFAULT_TILE_BUFFER_BYTES = 512 * 1024 * 1024
+export const DEFAULT_TILE_BUFFER_BYTES = 256 * 1024 * 1024
 
 export interface NpyTileWriterStats {
   /** write calls on the data (the header and the sizing byte are not counted) */
