@@ -275,7 +275,8 @@ describe('NTK Lab in Chromium via ntkw serve', () => {
     await expect.poll(() => spectrumRows.count()).toBe(2)
     // key metrics and architecture columns are filled from the stored runs
     await expect.poll(async () => (await spectrumRows.first().textContent()) ?? '').toMatch(/t\*/)
-    expect(await rows.filter({ hasText: 'e2e width sweep' }).textContent()).toMatch(/slope −?-?0\.\d+/)
+    // each row fills in when its run's details arrive, in no particular order: wait for this one too
+    await expect.poll(async () => (await rows.filter({ hasText: 'e2e width sweep' }).textContent()) ?? '').toMatch(/slope −?-?0\.\d+/)
     await spectrumRows.nth(0).locator('[data-testid=compare-tick]').check()
     await spectrumRows.nth(1).locator('[data-testid=pin-baseline]').click()
     await page.locator('[data-testid=run-compare]').waitFor()
