@@ -7,6 +7,7 @@ import { refinedSolve } from '../linalg/refine'
 import { forwardSolveMany } from '../linalg/triangular'
 import { gradientFlowPredictions, growth } from '../ntk/dynamics'
 import { gpPosterior } from '../ntk/gp'
+import type { PredictOutput } from '../ntk/predict'
 import type { FeatureMap, Points } from './types'
 
 // Kernel regression with the approximate kernel Θ̃ = ΦΦᵀ, in the conventions of the exact path (ntk/predict.ts:
@@ -42,20 +43,11 @@ export interface FeatureRidgeRequest {
   yieldNow?: () => Promise<void>
 }
 
-export interface FeatureRidgeOutput {
-  n: number
-  m: number
-  k: number
-  test: Float32Array
-  testShape: number[]
-  train: Float32Array
-  trainShape: number[]
-  variance?: Float32Array
+/** The exact path's outputs (same shapes and conventions), and how the approximation got them. */
+export interface FeatureRidgeOutput extends PredictOutput {
   solver: 'primal' | 'dual'
   features: number
   shift: number
-  solve?: { shift: number; relResidual: number; initialRelResidual: number; iterations: number; varianceClipped: number }
-  eigen?: { min: number; max: number; clippedNegative: number }
   /** seconds spent computing features, and in the solve (everything else) */
   featureSeconds: number
   solveSeconds: number
