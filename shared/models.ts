@@ -1,49 +1,21 @@
 import { z } from 'zod'
+import { NetArch, NetLayer, type NetArchInput } from './arch/layers'
 
 // Models: networks the workbench trained or imported, kept in the project in the TF.js Layers format
 // (model.json + binary weight shards) plus the workbench's metadata.
 
 const Int = z.number().int()
 const Pos = Int.min(1)
-const Size2 = z.union([Pos.max(64), z.tuple([Pos.max(64), Pos.max(64)])])
-/** an engine activation (relu, gelu, identity, abs, leaky_relu:A, abrelu:A,B) or a Keras one (tanh, sigmoid, elu, selu, softplus, swish, linear) */
-const ActivationName = z.string().min(1).max(64)
 
+// ARCH.json is defined once with the architecture vocabulary (shared/arch/layers.ts); these are its names
+// on the models side.
 /** One layer of an ARCH.json network (`ntkw train --arch`); Keras/TF.js layer semantics, channels last. */
-export const ModelLayerSpec = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('dense'), units: Pos.max(1 << 16), activation: ActivationName.optional(), bias: z.boolean().default(true) }).strict(),
-  z
-    .object({
-      type: z.literal('conv2d'),
-      filters: Pos.max(4096),
-      kernel: Size2.default(3),
-      stride: Size2.default(1),
-      padding: z.enum(['valid', 'same']).default('valid'),
-      activation: ActivationName.optional(),
-      bias: z.boolean().default(true),
-    })
-    .strict(),
-  z.object({ type: z.literal('maxpool2d'), pool: Size2.default(2), stride: Size2.optional(), padding: z.enum(['valid', 'same']).default('valid') }).strict(),
-  z.object({ type: z.literal('avgpool2d'), pool: Size2.default(2), stride: Size2.optional(), padding: z.enum(['valid', 'same']).default('valid') }).strict(),
-  z.object({ type: z.literal('flatten') }).strict(),
-  z.object({ type: z.literal('dropout'), rate: z.number().min(0).max(0.95) }).strict(),
-  z.object({ type: z.literal('batchnorm'), momentum: z.number().min(0).max(1).default(0.99), epsilon: z.number().positive().default(1e-3) }).strict(),
-  z.object({ type: z.literal('activation'), activation: ActivationName }).strict(),
-  z.object({ type: z.literal('relu') }).strict(),
-])
-export type ModelLayerSpec = z.infer<typeof ModelLayerSpec>
-
+export const ModelLayerSpec = NetLayer
+export type ModelLayerSpec = NetLayer
 /** ARCH.json: a sequential network; a Dense readout with one unit per class is appended unless readout is false. */
-export const ModelArch = z
-  .object({
-    /** input shape without the batch: [d] or [h, w] or [h, w, c]; absent: taken from the training data */
-    input: z.array(Pos.max(1 << 20)).min(1).max(3).optional(),
-    layers: z.array(ModelLayerSpec).max(128),
-    readout: z.boolean().default(true),
-  })
-  .strict()
-export type ModelArch = z.infer<typeof ModelArch>
-export type ModelArchInput = z.input<typeof ModelArch>
+export const ModelArch = NetArch
+export type ModelArch = NetArch
+export type ModelArchInput = NetArchInput
 
 export const LrSchedule = z.discriminatedUnion('type', [
   z.object({ type: z.literal('constant') }).strict(),

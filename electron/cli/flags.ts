@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs'
 import path from 'node:path'
-import { parseActivation, type ActivationSpec } from '../../shared/arch'
+import { activationUsage, parseActivation, type ActivationSpec } from '../../shared/arch'
 import { UserError } from '../../shared/errors'
 
 // Flag parsing shared by the compute commands: every bad value says what was expected and shows an example.
 
-export const ACTIVATIONS = 'relu, erf, gelu, sin, identity, abs, leaky_relu:ALPHA, abrelu:A,B, erf:A,B,C'
+export const ACTIVATIONS = activationUsage()
 
 export function str(v: unknown): string | undefined {
   return typeof v === 'string' ? v : undefined

@@ -2,6 +2,7 @@ import path from 'node:path'
 import { randomUUID } from 'node:crypto'
 import type { ArtifactInfo, JobSpecInput } from '../../../shared/index'
 import { UserError } from '../../../shared/errors'
+import { ACTIVATIONS, activationUsage } from '../../../shared/arch'
 import { activationFlag, inputFile, int, number as num, oneOf, str } from '../flags'
 import type { ArtifactSink } from '../../engine/core/artifact-sink'
 import type { KipJobResult } from '../../engine/jobs/kinds/kip'
@@ -11,7 +12,8 @@ import { runJobForCli } from '../job-runner'
 
 const USAGE_LINE = 'Usage: ntkw kip --x X.npy --y Y.npy --per-class K --depth L --activation ACT --out SUPPORT.npz [...]'
 const INPUTS = 'inputs are .npy arrays saved with numpy.save: points [n, d] (float32/float64), integer labels [n]'
-const KIP_ACTIVATIONS = 'relu, erf, identity, abs, leaky_relu:ALPHA, abrelu:A,B, erf:A,B,C'
+/** the activations KIP differentiates through (shared vocabulary's `differentiable`) */
+const KIP_ACTIVATIONS = activationUsage(ACTIVATIONS.filter((a) => a.differentiable).map((a) => a.name))
 
 /** Keeps the newest support snapshot and rewrites SUPPORT.npz with it (so a cancelled run keeps it too). */
 class SupportNpzSink implements ArtifactSink {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core'
-import type { ActivationSpec } from '../../../shared/arch'
+import { ACTIVATIONS, activationUsage, type ActivationSpec } from '../../../shared/arch'
 import { UserError } from '../../../shared/errors'
 
 /** Gradients of a scalar loss with respect to the inputs of a dual map (q1 [rows,1], q2 [1,cols]). */
@@ -145,7 +145,8 @@ function identityDifferentiable(): DifferentiableActivation {
   }
 }
 
-export const KIP_ACTIVATIONS = ['relu', 'leaky_relu', 'abs', 'abrelu', 'erf', 'identity'] as const
+/** the activations whose dual maps have VJPs here (the vocabulary's `differentiable` flag) */
+export const KIP_ACTIVATIONS = ACTIVATIONS.filter((a) => a.differentiable).map((a) => a.name)
 
 /** The differentiable dual maps of an activation, for the activations KIP supports. */
 export function differentiableActivation(spec: ActivationSpec): DifferentiableActivation {
@@ -166,7 +167,7 @@ export function differentiableActivation(spec: ActivationSpec): DifferentiableAc
       throw new UserError(
         'kip_activation',
         `KIP cannot use the activation '${spec.name}' yet: its kernel gradient is not derived`,
-        `Use one of: ${KIP_ACTIVATIONS.join(', ')} (erf is a smooth alternative to gelu/sin).`,
+        `Use one of: ${activationUsage(KIP_ACTIVATIONS)} (erf is a smooth alternative to gelu/sin).`,
       )
   }
 }

@@ -1,5 +1,5 @@
 import * as tfl from '@tensorflow/tfjs-layers'
-import { parseActivation } from '../../../shared/arch'
+import { ACTIVATIONS, activationUsage, MODEL_ONLY_ACTIVATIONS, parseActivation } from '../../../shared/arch'
 import { UserError } from '../../../shared/errors'
 
 // Engine activations as stock TF.js Layers layers, so stock tf.loadLayersModel runs them unchanged:
@@ -11,9 +11,11 @@ import { UserError } from '../../../shared/errors'
 // sin and erf have no stock equivalent: a model using them could not be loaded by stock TF.js, so they are
 // refused with a clear error. Keras-only names (tanh, sigmoid, elu, ...) pass through.
 
-const KERAS = new Set(['linear', 'relu', 'elu', 'relu6', 'sigmoid', 'selu', 'softplus', 'softsign', 'tanh', 'swish', 'mish', 'gelu', 'gelu_new'])
+// Keras activation names TF.js Layers runs as an Activation layer ('relu' and 'gelu' are also engine names).
+const KERAS = new Set<string>([...MODEL_ONLY_ACTIVATIONS, 'relu', 'gelu', 'gelu_new'])
 
-export const MODEL_ACTIVATIONS = 'relu, gelu, identity, abs, leaky_relu:ALPHA, abrelu:A,B, tanh, sigmoid, elu, selu, softplus, softsign, swish, mish, relu6'
+/** what a model layer takes: the engine activations with a stock layer, then the Keras-only names */
+export const MODEL_ACTIVATIONS = [activationUsage(ACTIVATIONS.filter((a) => a.stockLayers).map((a) => a.name)), ...MODEL_ONLY_ACTIVATIONS.filter((n) => n !== 'linear' && n !== 'hard_sigmoid')].join(', ')
 
 export type LayerFactory = (name: string) => tfl.layers.Layer
 

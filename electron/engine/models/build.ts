@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core'
 import * as tfl from '@tensorflow/tfjs-layers'
 import { ModelArch, type ModelArchInput, type ModelLayerSpec } from '../../../shared/models'
+import { resolveInputShape as resolveNetInput } from '../../../shared/arch/kernel-plan'
 import { UserError } from '../../../shared/errors'
 import { Xoshiro128 } from '../core/random'
 import { activationLayers } from './activations'
@@ -45,27 +46,11 @@ export function mlpArch(hidden: number[], activation: string): ModelArch {
 }
 
 function isConvLike(l: ModelLayerSpec): boolean {
-  return l.type === 'conv2d' || l.type === 'maxpool2d' || l.type === 'avgpool2d'
+  return l.type === 'conv2d' || l.type === 'maxpool2d' || l.type === 'avgpool2d' || l.type === 'globalavgpool'
 }
 
-/**
- * The model input shape for data whose rows have `dataShape` (without batch): the arch's own `input`, or,
- * when absent, the data shape as an image [h, w, c] for networks that start with convolutions/pooling and
- * flattened [d] otherwise.
- */
-export function resolveInputShape(arch: ModelArch, dataShape: number[]): number[] {
-  if (arch.input) return arch.input.length === 2 && arch.layers.some(isConvLike) ? [...arch.input, 1] : arch.input
-  const first = arch.layers.find((l) => l.type !== 'dropout' && l.type !== 'batchnorm')
-  if (first && isConvLike(first)) {
-    if (dataShape.length === 3) return dataShape
-    if (dataShape.length === 2) return [...dataShape, 1]
-    const d = dataShape[0]!
-    const side = Math.round(Math.sqrt(d))
-    if (side * side === d) return [side, side, 1]
-    throw new UserError('bad_shape', `a convolutional network needs image inputs, but the data rows have shape [${dataShape.join(', ')}]`, 'Save x as (n, h, w) or (n, h, w, c), or give "input": [h, w, c] in ARCH.json.')
-  }
-  return [dataShape.reduce((a, b) => a * b, 1)]
-}
+/** The model input shape for data rows of `dataShape`: one rule with the kernels (shared/arch/kernel-plan.ts). */
+export const resolveInputShape = (arch: ModelArch, dataShape: number[]): number[] => resolveNetInput(arch, dataShape)
 
 /** Builds the network (not compiled) with seeded Glorot-uniform kernels and zero biases. */
 export function buildModel(arch: ModelArch, o: BuildOptions): tfl.Sequential {
@@ -105,9 +90,17 @@ export function buildModel(arch: ModelArch, o: BuildOptions): tfl.Sequential {
         )
         break
       }
+      case 'globalavgpool':
+        if (rank !== 3) throw new UserError('bad_arch', 'globalavgpool after flatten/dense: global average pooling needs image-shaped inputs [h, w, c]')
+        layers.push(tfl.layers.globalAveragePooling2d({ name: name('global_average_pooling2d') }))
+        rank = 1
+        break
       case 'flatten':
         if (rank > 1) layers.push(tfl.layers.flatten({ name: name('flatten') }))
         rank = 1
+        break
+      case 'readout':
+        // written-out readout (its σ_w/σ_b matter to kernels only); built below with one unit per class
         break
       case 'dropout':
         layers.push(tfl.layers.dropout({ rate: l.rate, name: name('dropout') }))

@@ -1,0 +1,9 @@
+// The architecture vocabulary: activations, defaults, the FC architecture, ARCH.json layers, their
+// infinite-width reading and presets. Everything that names an activation, a layer or a σ default derives
+// from here (forms, CLI flags, the engine's layer modules).
+export * from './activations'
+export * from './defaults'
+export * from './fc'
+export * from './layers'
+export * from './kernel-plan'
+export * from './presets'
