@@ -14,9 +14,8 @@ describe('job registry', () => {
     await expect(runnerFor('toString' as JobKind)).rejects.toMatchObject({ code: 'not_implemented' })
   })
 
-  it('is exhaustive at compile time (a table missing a kind does not type-check)', () => {
-    // @ts-expect-error every JobKind needs an entry: a runner loader or null
-    const partial: RunnerTable = { kernel: null }
-    expect(partial).toBeDefined()
-  })
+  // Exhaustive at compile time: `npm run typecheck` (tsconfig.json includes tests/) fails on this line if a
+  // table that misses kinds ever type-checks, because the @ts-expect-error would then be unused.
+  // @ts-expect-error every JobKind needs an entry: a runner loader or null
+  const _partial: RunnerTable = { kernel: null }
 })

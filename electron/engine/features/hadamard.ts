@@ -1,7 +1,7 @@
 // Fast Walsh–Hadamard transform (unnormalised, entries ±1): y = H_P x with H_1 = [1], H_2P = [[H, H], [H, −H]],
 // P a power of two, in P·log₂P additions. The wasm backend of tfjs has no FFT, so the SRHT of Zandieh et
 // al. (2021) uses this real Hadamard transform in plain typed arrays: the butterflies are memory bound and
-// run at ≈ 1 ns each in V8 (measured in bench/features.ts against the Kronecker-matmul form in tfjs).
+// run at ≈ 1 ns each in V8 (measured against the Kronecker-matmul form in tfjs).
 
 export function nextPow2(n: number): number {
   let p = 1

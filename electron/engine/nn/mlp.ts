@@ -52,7 +52,7 @@ export function parameterCount(arch: FiniteFcArch, inDim: number, outDim: number
 }
 
 /**
- * Draws a network from the seeded PRNG (nn/prng.ts), layer by layer W then b, so the same (arch, dims,
+ * Draws a network from the seeded PRNG (core/random.ts), layer by layer W then b, so the same (arch, dims,
  * seed) gives bit-identical weights on every backend.
  */
 export function initMlp(arch: FiniteFcArch, inDim: number, outDim: number, seed: number): Mlp {

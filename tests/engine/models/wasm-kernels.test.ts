@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core'
 import '@tensorflow/tfjs-backend-cpu'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { initBackend } from '../../../electron/engine/runtime/backend'
 import { ensureWasmTrainingKernels } from '../../../electron/engine/models/wasm-kernels'
 
@@ -34,10 +34,19 @@ function loopGrad(x: Float32Array, xs: number[], dy: Float32Array, dys: number[]
   return out
 }
 
+// These tests are about the wasm backend's kernels: they run on wasm or are skipped saying so (a silent
+// fallback to cpu would compare cpu with itself and pass without testing anything).
+let wasm = false
 describe('wasm training kernels', () => {
   beforeAll(async () => {
-    await initBackend('wasm')
-    ensureWasmTrainingKernels()
+    const info = await initBackend('wasm')
+    wasm = info.active === 'wasm'
+    if (!wasm) console.warn(`wasm-kernels.test: SKIPPED, the wasm backend did not load (active: ${info.active})`)
+    else ensureWasmTrainingKernels()
+  })
+  beforeEach((ctx) => {
+    if (!wasm) ctx.skip()
+    expect(tf.getBackend()).toBe('wasm')
   })
 
   for (const [stride, pad] of [[1, 'valid'], [2, 'same'], [1, 'same'], [2, 'valid'], [3, 'same']] as const) {
