@@ -1,7 +1,7 @@
 // Bundles the Node-side entry points (CLI, engine host, worker threads, benchmarks) into out/node with
 // esbuild. npm packages stay external so native modules and tfjs wasm files resolve from node_modules.
 import { build } from 'esbuild'
-import { existsSync } from 'node:fs'
+import { existsSync, readdirSync, rmSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import path from 'node:path'
 
@@ -15,10 +15,19 @@ const candidates = {
 const entryPoints = Object.fromEntries(
   Object.entries(candidates).filter(([, file]) => existsSync(path.join(root, file))).map(([k, f]) => [k, path.join(root, f)]),
 )
+const outdir = path.join(root, 'out/node')
+// Chunks are content-hashed: drop the previous build's so stale ones do not pile up.
+if (existsSync(outdir)) for (const f of readdirSync(outdir)) if (f.startsWith('chunk-')) rmSync(path.join(outdir, f))
 await build({
   entryPoints,
-  outdir: path.join(root, 'out/node'),
+  outdir,
   bundle: true,
+  // Code splitting: every dynamic import() (a CLI command's action, a job kind's runner) becomes its own
+  // chunk that loads with its npm imports only when reached, so `ntkw --help` never loads tfjs. Chunks
+  // sit next to the entries because modules locate kernel-worker.js, resources and the renderer from
+  // their own URL.
+  splitting: true,
+  chunkNames: 'chunk-[hash]',
   platform: 'node',
   format: 'esm',
   target: 'node20',

@@ -1,9 +1,10 @@
 import { z } from 'zod'
+import { BACKEND_CHOICES, BACKEND_ORDER } from './backend-names'
 
-export const BACKEND_ORDER = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const
+export { BACKEND_CHOICES, BACKEND_ORDER }
 export const BackendName = z.enum(BACKEND_ORDER)
 export type BackendName = z.infer<typeof BackendName>
-export const BackendChoice = z.enum(['auto', ...BACKEND_ORDER])
+export const BackendChoice = z.enum(BACKEND_CHOICES)
 export type BackendChoice = z.infer<typeof BackendChoice>
 
 export const BackendAttempt = z.object({

@@ -1,6 +1,11 @@
 import type { ParseArgsConfig } from 'node:util'
 
-// One CLI subcommand: its help text is the source of truth for `ntkw --help` and `ntkw CMD --help`.
+/**
+ * One CLI subcommand, split in two so `ntkw --help`, `ntkw CMD --help` and argument errors never load the
+ * engine: this descriptor (plain data, imported by every start) and its action module, imported by `load`
+ * only when the command runs. A descriptor imports nothing heavier than `../flags`; its help text is the
+ * source of truth for `ntkw --help` and `ntkw CMD --help`.
+ */
 export interface CliCommand {
   name: string
   /** one line for the command list */
@@ -15,7 +20,14 @@ export interface CliCommand {
   choices?: Record<string, readonly string[]>
   /** allow positional arguments */
   positionals?: boolean
-  run(args: { values: Record<string, string | boolean | (string | boolean)[] | undefined>; positionals: string[]; io: CliIo }): Promise<number>
+  /** the action module (a dynamic import: tfjs, SQLite and zod load only here) */
+  load(): Promise<{ run(args: CliArgs): Promise<number> }>
+}
+
+export interface CliArgs {
+  values: Record<string, string | boolean | (string | boolean)[] | undefined>
+  positionals: string[]
+  io: CliIo
 }
 
 export interface CliIo {

@@ -1,9 +1,13 @@
 import { existsSync } from 'node:fs'
 import path from 'node:path'
-import { activationUsage, parseActivation, type ActivationSpec } from '../../shared/arch'
+import type { ActivationSpec } from '../../shared/arch'
 import { UserError } from '../../shared/errors'
+import { activationUsage } from '../../shared/arch/activation-names'
 
 // Flag parsing shared by the compute commands: every bad value says what was expected and shows an example.
+// Command descriptors import this file at every start, so it imports nothing heavy (no zod, no engine).
+
+export { BACKEND_CHOICES } from '../../shared/backend-names'
 
 export const ACTIVATIONS = activationUsage()
 
@@ -39,15 +43,6 @@ export function oneOf<T extends string>(flag: string, v: string | undefined, all
 
 export const int = (lo: number, hi: number) => (n: number) => Number.isInteger(n) && n >= lo && n <= hi
 
-export function activationFlag(v: string | undefined): ActivationSpec {
-  if (!v) throw new UserError('usage', '--activation is required', `One of: ${ACTIVATIONS}`)
-  try {
-    return parseActivation(v)
-  } catch (e) {
-    throw new UserError('bad_activation', (e as Error).message, 'e.g. --activation relu, --activation leaky_relu:0.1 or --activation erf:1,1,0')
-  }
-}
-
 /**
  * Checks every flag a command declares in `choices`: a value outside the list is a `bad_flag` error naming
  * the valid values (never a schema dump from deeper down). Repeated flags are checked one by one.
@@ -61,5 +56,101 @@ export function checkChoices(values: Record<string, unknown>, choices: Record<st
         throw new UserError('bad_flag', `--${flag} ${one}: not a valid choice`, `Valid choices for --${flag}: ${allowed.join(', ')}.`)
       }
     }
+  }
+}
+
+/** What `ArchFlagSet.parse` returns: the network for the job spec, and which kernel (NTK or NNGP). */
+export interface ArchFlagValues {
+  arch: {
+    depth: number
+    activation: ActivationSpec
+    wStd: number
+    bStd: number | null
+    /** only for commands offering --parameterization */
+    parameterization?: 'ntk' | 'standard'
+    /** only for commands offering --width: a number, or 'inf' when it is optional and not given */
+    width?: number | 'inf'
+  }
+  kind: 'ntk' | 'nngp'
+}
+
+export interface ArchFlagConfig {
+  /** --width: 'optional' (infinite width unless given) or 'required' (finite networks); absent: no flag */
+  width?: 'optional' | 'required'
+  /** offer --parameterization ntk|standard */
+  parameterization?: boolean
+  /** name of the flag choosing NTK or NNGP: --kind, or --kernel for kip; absent: no such flag (NTK) */
+  kindFlag?: 'kind' | 'kernel'
+  /** the activations listed in the help (default: every analytic one) */
+  activations?: string
+}
+
+/**
+ * The architecture/kernel flags of every command that builds a network kernel (kernel, empirical,
+ * predict, features, self-distill, kip): one definition of each flag's name, help line, range check and
+ * message. A command spreads `options` and `choices` into its descriptor, puts `help()` in its usage and
+ * calls `parse` in its action.
+ */
+export class ArchFlagSet {
+  readonly options: Record<string, { type: 'string' }>
+  readonly choices: Record<string, readonly string[]>
+  private readonly lines: [string, string][]
+
+  constructor(private readonly cfg: ArchFlagConfig = {}) {
+    const { width, parameterization, kindFlag } = cfg
+    this.lines = [
+      ['--depth L', 'number of hidden Dense+activation pairs (0 = linear model)'],
+      ...(width ? [['--width W', width === 'required' ? 'hidden width (number of units per hidden layer)' : 'hidden width, needed only by the standard-parameterization NTK'] as [string, string]] : []),
+      ['--activation A', cfg.activations ?? ACTIVATIONS],
+      ['--w-std S', 'weight standard deviation σ_w (default 1)'],
+      ['--b-std B', 'bias standard deviation σ_b (omitted: no bias)'],
+      ...(parameterization ? [['--parameterization P', 'ntk (default) or standard'] as [string, string]] : []),
+      ...(kindFlag ? [[`--${kindFlag} K`, 'ntk (default) or nngp'] as [string, string]] : []),
+    ]
+    this.options = Object.fromEntries(this.lines.map(([f]) => [f.slice(2).split(' ')[0]!, { type: 'string' as const }]))
+    this.choices = {
+      ...(parameterization ? { parameterization: ['ntk', 'standard'] } : {}),
+      ...(kindFlag ? { [kindFlag]: ['ntk', 'nngp'] } : {}),
+    }
+  }
+
+  /** The flags' lines of a usage block, descriptions starting `column` characters after the indent. */
+  help(column: number): string {
+    return this.lines.map(([f, d]) => `  ${f.padEnd(Math.max(column, f.length + 2))}${d}`).join('\n')
+  }
+
+  async parse(values: Record<string, unknown>): Promise<ArchFlagValues> {
+    const { width: widthMode, parameterization: withParam, kindFlag } = this.cfg
+    const depth = number('depth', str(values.depth), int(0, 64), 'an integer 0..64', '3')
+    if (depth === undefined) throw new UserError('usage', '--depth is required', 'e.g. --depth 3 (three hidden Dense+activation pairs, then the readout)')
+    const width = widthMode ? number('width', str(values.width), int(1, 65536), 'an integer 1..65536', '512') : undefined
+    if (widthMode === 'required' && width === undefined) throw new UserError('usage', '--width is required', 'e.g. --width 512 (units per hidden layer)')
+    const activation = await activationFlag(str(values.activation))
+    const wStd = number('w-std', str(values['w-std']), (n) => n > 0, 'a positive number', '1.414') ?? 1
+    const bStd = number('b-std', str(values['b-std']), (n) => n >= 0, 'a number ≥ 0', '0.1') ?? null
+    const parameterization = withParam ? oneOf('parameterization', str(values.parameterization), ['ntk', 'standard'] as const, 'ntk') : undefined
+    const kind = kindFlag ? oneOf(kindFlag, str(values[kindFlag]), ['ntk', 'nngp'] as const, 'ntk') : 'ntk'
+    return {
+      arch: {
+        depth,
+        activation,
+        wStd,
+        bStd,
+        ...(parameterization ? { parameterization } : {}),
+        ...(widthMode ? { width: width ?? 'inf' } : {}),
+      },
+      kind,
+    }
+  }
+}
+
+/** The activation vocabulary is a zod schema: loaded here, when a command runs, not at every start. */
+async function activationFlag(v: string | undefined): Promise<ActivationSpec> {
+  if (!v) throw new UserError('usage', '--activation is required', `One of: ${ACTIVATIONS}`)
+  const { parseActivation } = await import('../../shared/arch')
+  try {
+    return parseActivation(v)
+  } catch (e) {
+    throw new UserError('bad_activation', (e as Error).message, 'e.g. --activation relu, --activation leaky_relu:0.1 or --activation erf:1,1,0')
   }
 }

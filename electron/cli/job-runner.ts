@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { JobEvent, JobSpecInput } from '../../shared/index'
 import { UserError } from '../../shared/errors'
-import { executeJob } from '../engine/jobs/execute'
-import { createDataResolver } from '../engine/jobs/data-resolver'
 import type { ArtifactSink } from '../engine/core/artifact-sink'
 import type { DataResolver, ModelSink } from '../engine/core/job'
 import type { CliIo } from './command'
@@ -18,6 +16,8 @@ export async function runJobForCli(
   spec: JobSpecInput,
   opts: { label: string; quiet?: boolean; artifacts: ArtifactSink; data?: DataResolver; runId?: string; onEvent?: (e: JobEvent) => void; onDatasetHash?: (h: string) => void; models?: ModelSink },
 ): Promise<{ result: unknown } | null> {
+  // The engine loads here, after every flag and file has been checked: a usage error never pays for it.
+  const [{ executeJob }, { createDataResolver }] = await Promise.all([import('../engine/jobs/execute'), import('../engine/jobs/data-resolver')])
   const ac = new AbortController()
   const onSigint = (): void => {
     if (ac.signal.aborted) process.exit(130)

@@ -55,7 +55,8 @@ async function runCommand(cmd: CliCommand, argvIn: string[]): Promise<number> {
   const argv = joinNegativeValues(argvIn, cmd.options)
   const parsed = parseArgs({ args: argv, options: { ...(cmd.options ?? {}) }, allowPositionals: Boolean(cmd.positionals), strict: true })
   checkChoices(parsed.values, cmd.choices)
-  return cmd.run({ values: parsed.values as never, positionals: parsed.positionals, io })
+  const action = await cmd.load()
+  return action.run({ values: parsed.values as never, positionals: parsed.positionals, io })
 }
 
 export async function main(argv: string[]): Promise<number> {

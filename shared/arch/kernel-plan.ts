@@ -1,5 +1,6 @@
 import { UserError } from '../errors'
-import { isActivationName, parseActivation, type ActivationSpec } from './activations'
+import { isActivationName } from './activation-names'
+import { parseActivation, type ActivationSpec } from './activations'
 import { layerName, type NetArch, type NetLayer } from './layers'
 
 // ARCH.json read with infinite-width semantics (Novak et al. 2019, "Bayesian deep CNNs with many channels are

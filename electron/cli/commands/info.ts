@@ -1,8 +1,5 @@
-import os from 'node:os'
 import type { CliCommand } from '../command'
-import { BackendChoice } from '../../../shared/index'
-import { initBackend, packageVersions } from '../../engine/runtime/backend'
-import { APP_VERSION } from '../../engine/runtime/version'
+import { BACKEND_CHOICES } from '../flags'
 
 export const infoCommand: CliCommand = {
   name: 'info',
@@ -19,26 +16,6 @@ Options:
   --json        machine-readable output
 `,
   options: { backend: { type: 'string' }, json: { type: 'boolean' } },
-  choices: { backend: BackendChoice.options },
-  async run({ values, io }) {
-    const choice = BackendChoice.parse(values.backend ?? 'auto')
-    const info = await initBackend(choice)
-    const versions = { ntkw: APP_VERSION, ...packageVersions() }
-    const cores = os.availableParallelism()
-    if (values.json) {
-      io.out(JSON.stringify({ versions, backend: info, cores, platform: `${process.platform}-${process.arch}` }, null, 2) + '\n')
-      return 0
-    }
-    const lines = [
-      `ntkw ${APP_VERSION} (NTK Workbench)`,
-      `platform: ${process.platform}-${process.arch}, ${cores} cores, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
-      'versions:',
-      ...Object.entries(versions).map(([k, v]) => `  ${k}: ${v}`),
-      'backends tried:',
-      ...info.tried.map((t) => `  ${t.ok ? 'ok  ' : 'no  '} ${t.name.padEnd(14)} ${t.package}${t.reason ? `\n         ${t.reason}` : ''}`),
-      `active backend: ${info.active}${info.wasmSimd !== undefined ? ` (SIMD ${info.wasmSimd ? 'on' : 'off'}, ${info.wasmThreads ?? 1} thread per process)` : ''}`,
-    ]
-    io.out(lines.join('\n') + '\n')
-    return 0
-  },
+  choices: { backend: BACKEND_CHOICES },
+  load: () => import('../actions/info'),
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core'
-import { ACTIVATIONS, activationUsage, type ActivationSpec } from '../../../shared/arch'
+import { activationUsage, KIP_ACTIVATION_NAMES, type ActivationSpec } from '../../../shared/arch'
 import { UserError } from '../../../shared/errors'
 
 /** Gradients of a scalar loss with respect to the inputs of a dual map (q1 [rows,1], q2 [1,cols]). */
@@ -146,7 +146,7 @@ function identityDifferentiable(): DifferentiableActivation {
 }
 
 /** the activations whose dual maps have VJPs here (the vocabulary's `differentiable` flag) */
-export const KIP_ACTIVATIONS = ACTIVATIONS.filter((a) => a.differentiable).map((a) => a.name)
+export const KIP_ACTIVATIONS = KIP_ACTIVATION_NAMES
 
 /** The differentiable dual maps of an activation, for the activations KIP supports. */
 export function differentiableActivation(spec: ActivationSpec): DifferentiableActivation {

@@ -1,5 +1,5 @@
 import * as tfl from '@tensorflow/tfjs-layers'
-import { ACTIVATIONS, activationUsage, MODEL_ONLY_ACTIVATIONS, parseActivation } from '../../../shared/arch'
+import { MODEL_ONLY_ACTIVATIONS, parseActivation } from '../../../shared/arch'
 import { UserError } from '../../../shared/errors'
 
 // Engine activations as stock TF.js Layers layers, so stock tf.loadLayersModel runs them unchanged:
@@ -14,8 +14,8 @@ import { UserError } from '../../../shared/errors'
 // Keras activation names TF.js Layers runs as an Activation layer ('relu' and 'gelu' are also engine names).
 const KERAS = new Set<string>([...MODEL_ONLY_ACTIVATIONS, 'relu', 'gelu', 'gelu_new'])
 
-/** what a model layer takes: the engine activations with a stock layer, then the Keras-only names */
-export const MODEL_ACTIVATIONS = [activationUsage(ACTIVATIONS.filter((a) => a.stockLayers).map((a) => a.name)), ...MODEL_ONLY_ACTIVATIONS.filter((n) => n !== 'linear' && n !== 'hard_sigmoid')].join(', ')
+export { MODEL_ACTIVATIONS_USAGE as MODEL_ACTIVATIONS } from '../../../shared/arch/activation-names'
+import { MODEL_ACTIVATIONS_USAGE as MODEL_ACTIVATIONS } from '../../../shared/arch/activation-names'
 
 export type LayerFactory = (name: string) => tfl.layers.Layer
 

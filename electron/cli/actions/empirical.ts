@@ -1,0 +1,35 @@
+import path from 'node:path'
+import type { JobSpecInput } from '../../../shared/index'
+import { inputFile as input, int, number, str } from '../flags'
+import { empiricalArchFlags } from '../commands/empirical'
+import { DirArtifactSink } from '../../engine/jobs/dir-sink'
+import type { CliArgs } from '../command'
+import { runJobForCli } from '../job-runner'
+
+const USAGE_LINE = 'Usage: ntkw empirical --x X.npy --depth L --width W --activation A [...]'
+
+export async function run({ values, io }: CliArgs): Promise<number> {
+  const x = input('x', str(values.x), USAGE_LINE)
+  const x2 = str(values.x2) !== undefined ? input('x2', str(values.x2), USAGE_LINE) : undefined
+  const { arch } = await empiricalArchFlags.parse(values)
+  const seed = number('seed', str(values.seed), int(0, 2 ** 31 - 1), 'an integer 0..2147483647', '0') ?? 0
+  const samples = number('samples', str(values.samples), int(1, 1000), 'an integer 1..1000', '8') ?? 1
+  const outDim = number('out-dim', str(values['out-dim']), int(1, 4096), 'an integer 1..4096', '10') ?? 1
+  const out = path.resolve(str(values.out) ?? 'kernel.npy')
+
+  const spec: JobSpecInput = {
+    kind: 'empirical-kernel',
+    seed,
+    x: { type: 'npy', path: x },
+    ...(x2 ? { x2: { type: 'npy' as const, path: x2 } } : {}),
+    arch: { ...arch, width: arch.width as number },
+    samples,
+    outDim,
+    outputs: 'trace',
+  }
+  const sink = new DirArtifactSink(path.dirname(out), { kernel: out })
+  const done = await runJobForCli(io, spec, { label: 'empirical ntk', quiet: Boolean(values.quiet), artifacts: sink })
+  if (!done) return 130
+  io.out(`${sink.written.find((a) => a.name === 'kernel')?.path ?? out}\n`)
+  return 0
+}

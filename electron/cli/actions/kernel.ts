@@ -1,0 +1,34 @@
+import path from 'node:path'
+import type { JobSpecInput } from '../../../shared/index'
+import { inputFile as input, int, number as num, str } from '../flags'
+import { kernelArchFlags } from '../commands/kernel'
+import { DirArtifactSink } from '../../engine/jobs/dir-sink'
+import type { CliArgs } from '../command'
+import { runJobForCli } from '../job-runner'
+
+const USAGE_LINE = 'Usage: ntkw kernel --x X.npy --depth L --activation A [...]'
+
+export async function run({ values, io }: CliArgs): Promise<number> {
+  const x = input('x', str(values.x), USAGE_LINE)
+  const x2 = str(values.x2) !== undefined ? input('x2', str(values.x2), USAGE_LINE) : undefined
+  const { arch, kind } = await kernelArchFlags.parse(values)
+  const workers = num('workers', str(values.workers), int(0, 64), 'an integer 0..64', '1') ?? 0
+  const out = path.resolve(str(values.out) ?? 'kernel.npy')
+
+  const spec: JobSpecInput = {
+    kind: 'kernel',
+    x: { type: 'npy', path: x },
+    ...(x2 ? { x2: { type: 'npy' as const, path: x2 } } : {}),
+    arch,
+    kernels: [kind],
+    workers,
+    // the command writes exactly the one file the user names
+    heatmapSize: 0,
+    spectrumPoints: 0,
+  }
+  const sink = new DirArtifactSink(path.dirname(out), { [kind]: out })
+  const done = await runJobForCli(io, spec, { label: `kernel ${kind}`, quiet: Boolean(values.quiet), artifacts: sink })
+  if (!done) return 130
+  io.out(`${sink.written.find((a) => a.name === kind)?.path ?? out}\n`)
+  return 0
+}

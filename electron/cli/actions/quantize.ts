@@ -1,0 +1,66 @@
+import path from 'node:path'
+import { UserError } from '../../../shared/errors'
+import { initBackend } from '../../engine/runtime/backend'
+import { quantizeFolder } from '../../engine/quantize/quantize-folder'
+import { parseCalibrationText, parseGranularityText } from '../../engine/quantize/parse'
+import type { Granularity, Method, RangeCalibration, Scheme } from '../../engine/quantize/types'
+import type { CliArgs } from '../command'
+import { inputFile, oneOf, str } from '../flags'
+
+const USAGE_LINE = 'Usage: ntkw quantize --model M/model.json --bits B --out DIR [...]'
+
+export async function run({ values, io }: CliArgs): Promise<number> {
+  const model = inputFile('model', str(values.model), USAGE_LINE, 'give the model.json of a TF.js Layers model')
+  const out = str(values.out)
+  if (!out) throw new UserError('usage', '--out is required', 'e.g. --out quantized/ (the folder receives model.json and its weights)')
+  const bits = parseBits(str(values.bits))
+  const method = oneOf('method', str(values.method), ['uniform', 'power', 'kmeans'] as const, 'uniform') as Method
+  const scheme = oneOf('scheme', str(values.scheme), ['symmetric', 'affine'] as const, 'symmetric') as Scheme
+  const granularity = parseGranularity(str(values.granularity))
+  const calibration = parseCalibration(str(values.calib), 'calib')
+  const format = oneOf('format', str(values.format), ['tfjs', 'ntkw'] as const, 'tfjs' as const)
+  const activationsBits = str(values.activations)
+  let activations = null
+  if (activationsBits !== undefined) {
+    const b = Number(activationsBits)
+    if (!Number.isInteger(b) || b < 2 || b > 16) throw new UserError('bad_bits', `--activations ${activationsBits}: expected an integer 2..16`, 'e.g. --activations 8')
+    activations = { bits: b, calibration }
+  }
+  const calibX = str(values['calib-x']) !== undefined ? inputFile('calib-x', str(values['calib-x']), USAGE_LINE) : undefined
+  const evalX = str(values['eval-x']) !== undefined ? inputFile('eval-x', str(values['eval-x']), USAGE_LINE) : undefined
+  const evalY = str(values['eval-y']) !== undefined ? inputFile('eval-y', str(values['eval-y']), USAGE_LINE, 'labels are .npy class ids or one-hot rows') : undefined
+  const backend = oneOf('backend', str(values.backend), ['auto', 'tensorflow', 'tensorflow-gpu', 'wasm', 'cpu'] as const, 'auto')
+  await initBackend(backend)
+  const summary = await quantizeFolder({
+    model,
+    out: path.resolve(out),
+    spec: { bits, method, scheme, granularity, calibration, format: values.format === undefined ? 'auto' : format },
+    activations,
+    ...(calibX ? { calibX } : {}),
+    biasCorrection: Boolean(values['bias-correction']),
+    ...(evalX ? { evalX } : {}),
+    ...(evalY ? { evalY } : {}),
+  })
+  if (!values.quiet) {
+    const ev = summary.evaluation
+    io.err(`wrote ${summary.format} export to ${summary.out}: ${summary.weightBytes} weight bytes (${(100 * summary.sizeRatio).toFixed(1)} % of float32)${ev ? `, accuracy ${(100 * ev.float.accuracy).toFixed(2)} % → ${(100 * ev.quantized.accuracy).toFixed(2)} %` : ''}\n`)
+  }
+  io.out(JSON.stringify(summary, null, 2) + '\n')
+  return 0
+}
+
+export function parseBits(v: string | undefined): number | 'float16' {
+  if (v === undefined) throw new UserError('usage', '--bits is required', 'e.g. --bits 8 (2..8, 16, or float16)')
+  if (v === 'float16' || v === 'f16') return 'float16'
+  const b = Number(v)
+  if (!Number.isInteger(b) || !((b >= 2 && b <= 8) || b === 16)) throw new UserError('bad_bits', `--bits ${v}: expected 2..8, 16 or float16`, 'e.g. --bits 8, --bits 4, --bits float16')
+  return b
+}
+
+export function parseGranularity(v: string | undefined): Granularity {
+  return v === undefined ? { kind: 'tensor' } : parseGranularityText(v)
+}
+
+export function parseCalibration(v: string | undefined, flag: string): RangeCalibration {
+  return v === undefined ? { kind: 'minmax' } : parseCalibrationText(v, flag)
+}

@@ -1,0 +1,131 @@
+import { afterAll, describe, expect, it } from 'vitest'
+import { spawnSync } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { tempDir } from '../helpers/tmp'
+import { writeNpy } from '../../electron/engine/io/npy'
+import { commands } from '../../electron/cli/commands/index'
+import { DATA_VOCAB } from '../../electron/cli/commands/data'
+import { LOSS_DEFAULTS_HELP } from '../../electron/cli/commands/loss'
+import { trainCommand } from '../../electron/cli/commands/train'
+import { kernelArchFlags } from '../../electron/cli/commands/kernel'
+import { empiricalArchFlags } from '../../electron/cli/commands/empirical'
+import { kipArchFlags } from '../../electron/cli/commands/kip'
+import { ArchFlagSet, BACKEND_CHOICES } from '../../electron/cli/flags'
+import { BackendChoice } from '../../shared/backend'
+import { DATA_FORMATS, ImportOptions, Recipe } from '../../shared/dataset'
+import { EXAMPLES } from '../../electron/engine/data/examples'
+import { LOSS_DEFAULTS } from '../../electron/engine/distill/losses/index'
+import { MODEL_ACTIVATIONS } from '../../electron/engine/models/activations'
+
+// Issue 22 item 1: the CLI parses its arguments and loads only what the command needs. A resolve hook
+// records every module the process loads (the bundle's chunks and each npm package), so the test checks
+// what was loaded, not how long it took.
+const root = fileURLToPath(new URL('../..', import.meta.url))
+const tmp = tempDir()
+afterAll(() => tmp.cleanup())
+const hook = path.join(tmp.dir, 'trace-hook.mjs')
+writeFileSync(
+  hook,
+  `import { register } from 'node:module'
+register('data:text/javascript,' + encodeURIComponent(\`
+export async function resolve(spec, ctx, next) {
+  const r = await next(spec, ctx)
+  process.stderr.write('NTKW_TRACE_LOADED ' + r.url + '\\\\n')
+  return r
+}\`))
+`,
+)
+
+function loaded(args: string[]): { code: number | null; modules: string[]; out: string } {
+  const r = spawnSync(process.execPath, ['--import', hook, path.join(root, 'bin/ntkw.js'), ...args], { cwd: tmp.dir, encoding: 'utf8', timeout: 120_000 })
+  const modules = r.stderr
+    .split('\n')
+    .filter((l) => l.startsWith('NTKW_TRACE_LOADED '))
+    .map((l) => l.slice('NTKW_TRACE_LOADED '.length))
+  return { code: r.status, modules, out: r.stdout }
+}
+const packages = (modules: string[]) => [...new Set(modules.filter((m) => m.includes('/node_modules/')).map((m) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(m)![1]!))]
+
+describe('ntkw start-up loads only what the command needs', () => {
+  const csv = path.join(tmp.dir, 'small.csv')
+  writeFileSync(csv, 'a,b,label\n1,2,0\n3,4,1\n5,6,0\n7,8,1\n')
+
+  it.each([['--version'], ['--help'], ['kernel', '--help'], ['predict', '--help'], ['data', '--help']])('ntkw %s %s loads no npm package at all', (...args) => {
+    const r = loaded(args)
+    expect(r.code).toBe(0)
+    expect(r.modules.some((m) => m.endsWith('/out/node/ntkw.js')), 'the trace hook saw the bundle').toBe(true)
+    expect(packages(r.modules)).toEqual([])
+  })
+
+  it.each([
+    [['schema'], 0],
+    [['schema', 'kernel'], 0],
+    [['data', 'inspect', csv], 0],
+    [['kernel', '--x', 'missing.npy', '--depth', '1', '--activation', 'relu'], 1],
+    [['kernel', '--kind', 'rbf'], 1],
+  ])('ntkw %j never loads tfjs or SQLite', (args, code) => {
+    const r = loaded(args)
+    expect(r.code).toBe(code)
+    const pk = packages(r.modules)
+    expect(pk.filter((p) => p.startsWith('@tensorflow/') || p === 'better-sqlite3')).toEqual([])
+  })
+
+  it('a computing command does load tfjs (the trace would see it)', () => {
+    const x = path.join(tmp.dir, 'x.npy')
+    writeNpy(x, Float32Array.from([1, 0, 0, 1, 1, 1]), [3, 2])
+    const r = loaded(['kernel', '--x', x, '--depth', '1', '--activation', 'relu', '--workers', '1', '--out', path.join(tmp.dir, 'k.npy'), '--quiet'])
+    expect(r.code).toBe(0)
+    expect(packages(r.modules)).toContain('@tensorflow/tfjs-core')
+  })
+})
+
+describe('descriptors copy vocabularies as plain data, equal to their definitions', () => {
+  it('data: formats, enums and examples', () => {
+    expect(DATA_VOCAB.formats).toEqual([...DATA_FORMATS])
+    expect(DATA_VOCAB.task).toEqual(ImportOptions.shape.task.unwrap().options)
+    expect(DATA_VOCAB.categorical).toEqual(ImportOptions.shape.categorical.unwrap().options)
+    expect(DATA_VOCAB.missing).toEqual(ImportOptions.shape.missing.unwrap().options)
+    expect(DATA_VOCAB.color).toEqual(ImportOptions.shape.color.unwrap().options)
+    expect(DATA_VOCAB.scale).toEqual(Recipe.shape.scale.unwrap().options)
+    expect(DATA_VOCAB.labels).toEqual(Recipe.shape.labels.unwrap().options)
+    expect(DATA_VOCAB.examples).toEqual(EXAMPLES)
+  })
+  it('backends, loss defaults, model activations', () => {
+    expect([...BACKEND_CHOICES]).toEqual(BackendChoice.options)
+    for (const [kind, d] of Object.entries(LOSS_DEFAULTS)) {
+      const parts = Object.entries(d).map(([k, v]) => `${k === 'temperature' ? 'T' : k} = ${v}`)
+      expect(LOSS_DEFAULTS_HELP[kind as keyof typeof LOSS_DEFAULTS_HELP]).toBe(parts.length ? parts.join(', ') : 'no parameters')
+    }
+    expect(trainCommand.usage).toContain(MODEL_ACTIVATIONS)
+  })
+})
+
+describe('one architecture flag set for every kernel command', () => {
+  const archCommands = ['kernel', 'empirical', 'predict', 'features', 'self-distill', 'kip']
+  it.each(archCommands)('ntkw %s takes --depth/--activation/--w-std/--b-std from the shared set, and its help lists them', (name) => {
+    const cmd = commands.find((c) => c.name === name)!
+    for (const f of ['depth', 'activation', 'w-std', 'b-std']) {
+      expect(cmd.options?.[f], `--${f}`).toEqual({ type: 'string' })
+      expect(cmd.usage).toContain(`  --${f} `)
+    }
+    expect(cmd.usage).toContain('weight standard deviation σ_w (default 1)')
+  })
+
+  it('parses what each command offers, with one range check and message per flag', async () => {
+    const k = await kernelArchFlags.parse({ depth: '3', activation: 'relu', 'w-std': '1.5' })
+    expect(k).toEqual({ arch: { depth: 3, activation: { name: 'relu' }, wStd: 1.5, bStd: null, parameterization: 'ntk', width: 'inf' }, kind: 'ntk' })
+    const e = await empiricalArchFlags.parse({ depth: '2', width: '64', activation: 'erf', 'b-std': '0.1', parameterization: 'standard' })
+    expect(e.arch).toEqual({ depth: 2, width: 64, activation: { name: 'erf', a: 1, b: 1, c: 0 }, wStd: 1, bStd: 0.1, parameterization: 'standard' })
+    const kip = await kipArchFlags.parse({ depth: '1', activation: 'relu', kernel: 'nngp' })
+    expect(kip.kind).toBe('nngp')
+    expect(kip.arch).not.toHaveProperty('width')
+    await expect(kernelArchFlags.parse({ activation: 'relu' })).rejects.toThrow(/--depth is required/)
+    await expect(kernelArchFlags.parse({ depth: '65', activation: 'relu' })).rejects.toThrow(/--depth 65: expected an integer 0..64/)
+    await expect(empiricalArchFlags.parse({ depth: '1', activation: 'relu' })).rejects.toThrow(/--width is required/)
+    await expect(kernelArchFlags.parse({ depth: '1', activation: 'tanhh' })).rejects.toThrow(/tanhh/)
+    await expect(kernelArchFlags.parse({ depth: '1', activation: 'relu', 'w-std': '0' })).rejects.toThrow(/--w-std 0: expected a positive number/)
+    expect(new ArchFlagSet({ kindFlag: 'kernel' }).choices).toEqual({ kernel: ['ntk', 'nngp'] })
+  })
+})
