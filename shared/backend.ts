@@ -7,6 +7,17 @@ export type BackendName = z.infer<typeof BackendName>
 export const BackendChoice = z.enum(BACKEND_CHOICES)
 export type BackendChoice = z.infer<typeof BackendChoice>
 
+/** A WebGPU adapter as the driver describes it (GPUAdapterInfo), and whether it computes on the CPU. */
+export const GpuAdapter = z.object({
+  vendor: z.string(),
+  architecture: z.string(),
+  device: z.string(),
+  description: z.string(),
+  /** a CPU implementation (SwiftShader, llvmpipe, WARP, ...): isFallbackAdapter or a known name */
+  software: z.boolean(),
+})
+export type GpuAdapter = z.infer<typeof GpuAdapter>
+
 export const BackendAttempt = z.object({
   name: BackendName,
   /** npm package tried */
@@ -14,11 +25,13 @@ export const BackendAttempt = z.object({
   ok: z.boolean(),
   /** why it could not be used (absent when ok) */
   reason: z.string().optional(),
+  /** webgpu: the adapter found, also when it was not used (e.g. a software adapter under auto) */
+  adapter: GpuAdapter.optional(),
 })
 export type BackendAttempt = z.infer<typeof BackendAttempt>
 
 export const BackendInfo = z.object({
-  /** name as tfjs reports it: 'tensorflow' | 'wasm' | 'cpu' */
+  /** name as tfjs reports it: 'tensorflow' | 'webgpu' | 'wasm' | 'cpu' */
   active: z.string(),
   /** which of our choices produced it */
   choice: BackendName,
@@ -28,5 +41,14 @@ export const BackendInfo = z.object({
   tfjsVersion: z.string(),
   wasmSimd: z.boolean().optional(),
   wasmThreads: z.number().int().optional(),
+  /** webgpu: the adapter the device was created on */
+  adapter: GpuAdapter.optional(),
 })
 export type BackendInfo = z.infer<typeof BackendInfo>
+
+/** One line naming an adapter: "google swiftshader (SwiftShader driver 5.0.0), software". */
+export function adapterLabel(a: GpuAdapter): string {
+  const name = [a.vendor, a.architecture].filter(Boolean).join(' ') || 'unnamed adapter'
+  const detail = [a.device, a.description].filter(Boolean).join(', ')
+  return `${name}${detail ? ` (${detail})` : ''}${a.software ? ', software (runs on the CPU)' : ''}`
+}

@@ -1,10 +1,19 @@
 import { randomUUID } from 'node:crypto'
 import type { JobEvent, JobSpecInput } from '../../shared/index'
 import { UserError } from '../../shared/errors'
+import { adapterLabel, type BackendInfo } from '../../shared/backend'
 import type { ArtifactSink } from '../engine/core/artifact-sink'
 import type { DataResolver, ModelSink } from '../engine/core/job'
 import type { CliIo } from './command'
 import { progressReporter } from './progress'
+
+function describeBackend(active: string, info: BackendInfo | null): string {
+  const name = active === 'webgpu' && info?.adapter ? `webgpu on ${adapterLabel(info.adapter)}` : active
+  if (info?.choice === 'webgpu' && active !== 'webgpu') return `${active} (beside webgpu: this job kind reads results synchronously, which WebGPU cannot do in Node)`
+  if (!info || info.requested === 'auto' || info.choice === info.requested) return name
+  const why = info.tried.find((t) => t.name === info.requested)?.reason
+  return `${name} (${info.requested} was requested but failed: ${why ?? 'unknown reason'})`
+}
 
 /**
  * Runs one job in this process for a CLI command: progress bar on stderr, Ctrl-C cancels (twice exits).
@@ -17,7 +26,11 @@ export async function runJobForCli(
   opts: { label: string; quiet?: boolean; artifacts: ArtifactSink; data?: DataResolver; runId?: string; onEvent?: (e: JobEvent) => void; onDatasetHash?: (h: string) => void; models?: ModelSink },
 ): Promise<{ result: unknown } | null> {
   // The engine loads here, after every flag and file has been checked: a usage error never pays for it.
-  const [{ executeJob }, { createDataResolver }] = await Promise.all([import('../engine/jobs/execute'), import('../engine/jobs/data-resolver')])
+  const [{ executeJob }, { createDataResolver }, { backendInfo }] = await Promise.all([
+    import('../engine/jobs/execute'),
+    import('../engine/jobs/data-resolver'),
+    import('../engine/runtime/backend'),
+  ])
   const ac = new AbortController()
   const onSigint = (): void => {
     if (ac.signal.aborted) process.exit(130)
@@ -32,6 +45,8 @@ export async function runJobForCli(
       signal: ac.signal,
       emit: (e) => {
         opts.onEvent?.(e)
+        // which backend computes is part of the result (a forced or fallen-back one especially)
+        if (e.type === 'started' && !opts.quiet) io.err(`${opts.label}: backend ${describeBackend(e.backend, backendInfo())}\n`)
         bar.onEvent(e)
       },
       artifacts: opts.artifacts,

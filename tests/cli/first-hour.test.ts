@@ -74,7 +74,7 @@ describe('first hour from the CLI', () => {
     const bad = ntkw(['run', spec, '--backend', 'gpu'])
     expect(bad.code).not.toBe(0)
     expect(bad.err).toMatch(/--backend gpu/)
-    expect(bad.err).toMatch(/auto, tensorflow-gpu, tensorflow, wasm, cpu/)
+    expect(bad.err).toMatch(/auto, tensorflow-gpu, tensorflow, webgpu, wasm, cpu/)
     expect(bad.err).not.toMatch(/invalid_enum_value|"code"/)
   })
 

@@ -24,7 +24,7 @@ describe('enum-like CLI flags', () => {
     tmp.cleanup()
     expect(r.code).toBe(1)
     expect(r.err).toMatch(/--backend gpu: not a valid choice/)
-    expect(r.err).toMatch(/Valid choices for --backend: auto, tensorflow-gpu, tensorflow, wasm, cpu/)
+    expect(r.err).toMatch(/Valid choices for --backend: auto, tensorflow-gpu, tensorflow, webgpu, wasm, cpu/)
     expect(r.err).not.toMatch(/"code":|invalid_value|\[\s*\{/)
     expect(r.out).toBe('')
   })

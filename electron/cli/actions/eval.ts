@@ -1,7 +1,7 @@
 import path from 'node:path'
 import * as tf from '@tensorflow/tfjs-core'
 import { UserError } from '../../../shared/errors'
-import type { BackendChoice } from '../../../shared/backend'
+import { BackendChoice } from '../../../shared/backend'
 import { readNpy } from '../../engine/io/npy'
 import { inputTensor, labelIds } from '../../engine/models/data'
 import { evaluateModel } from '../../engine/models/evaluate'
@@ -28,7 +28,7 @@ export async function run({ values, io }: CliArgs): Promise<number> {
   const x = inputFile('x', str(values.x), USAGE_LINE)
   const y = inputFile('y', str(values.y), USAGE_LINE, 'labels are .npy integer class ids or one-hot rows')
   const backendFlag = str(values.backend)
-  const backend = await initBackend(backendFlag ? (oneOf('backend', backendFlag, ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const, 'cpu') as BackendChoice) : 'auto')
+  const backend = await initBackend(backendFlag ? oneOf('backend', backendFlag, BackendChoice.options, 'wasm') : 'auto')
   const project = str(values.project) ? openProject(path.resolve(str(values.project)!)) : null
   try {
     const store = project ? new ModelStore(project.db) : null

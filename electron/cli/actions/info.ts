@@ -1,6 +1,6 @@
 import os from 'node:os'
 import type { CliArgs } from '../command'
-import { BackendChoice } from '../../../shared/index'
+import { adapterLabel, BackendChoice } from '../../../shared/index'
 import { initBackend, packageVersions } from '../../engine/runtime/backend'
 import { APP_VERSION } from '../../engine/runtime/version'
 
@@ -19,8 +19,11 @@ export async function run({ values, io }: CliArgs): Promise<number> {
     'versions:',
     ...Object.entries(versions).map(([k, v]) => `  ${k}: ${v}`),
     'backends tried:',
-    ...info.tried.map((t) => `  ${t.ok ? 'ok  ' : 'no  '} ${t.name.padEnd(14)} ${t.package}${t.reason ? `\n         ${t.reason}` : ''}`),
-    `active backend: ${info.active}${info.wasmSimd !== undefined ? ` (SIMD ${info.wasmSimd ? 'on' : 'off'}, ${info.wasmThreads ?? 1} thread per process)` : ''}`,
+    ...info.tried.map(
+      (t) =>
+        `  ${t.ok ? 'ok  ' : 'no  '} ${t.name.padEnd(14)} ${t.package}${t.adapter ? `\n         adapter: ${adapterLabel(t.adapter)}` : ''}${t.reason ? `\n         ${t.reason}` : ''}`,
+    ),
+    `active backend: ${info.active}${info.wasmSimd !== undefined ? ` (SIMD ${info.wasmSimd ? 'on' : 'off'}, ${info.wasmThreads ?? 1} thread per process)` : ''}${info.adapter ? ` on ${adapterLabel(info.adapter)}` : ''}`,
   ]
   io.out(lines.join('\n') + '\n')
   return 0

@@ -1,6 +1,7 @@
 import path from 'node:path'
 import type { JobSpecInput } from '../../../shared/index'
-import { inputFile as input, int, number as num, str } from '../flags'
+import { BACKEND_CHOICES, inputFile as input, int, number as num, oneOf, str } from '../flags'
+import { initBackend } from '../../engine/runtime/backend'
 import { kernelArchFlags } from '../commands/kernel'
 import { DirArtifactSink } from '../../engine/jobs/dir-sink'
 import type { CliArgs } from '../command'
@@ -14,6 +15,8 @@ export async function run({ values, io }: CliArgs): Promise<number> {
   const { arch, kind } = await kernelArchFlags.parse(values)
   const workers = num('workers', str(values.workers), int(0, 64), 'an integer 0..64', '1') ?? 0
   const out = path.resolve(str(values.out) ?? 'kernel.npy')
+  const backend = str(values.backend)
+  if (backend) await initBackend(oneOf('backend', backend, BACKEND_CHOICES, 'auto'))
 
   const spec: JobSpecInput = {
     kind: 'kernel',

@@ -1,5 +1,6 @@
 import path from 'node:path'
 import { UserError } from '../../../shared/errors'
+import { BackendChoice } from '../../../shared/backend'
 import { initBackend } from '../../engine/runtime/backend'
 import { quantizeFolder } from '../../engine/quantize/quantize-folder'
 import { parseCalibrationText, parseGranularityText } from '../../engine/quantize/parse'
@@ -29,7 +30,7 @@ export async function run({ values, io }: CliArgs): Promise<number> {
   const calibX = str(values['calib-x']) !== undefined ? inputFile('calib-x', str(values['calib-x']), USAGE_LINE) : undefined
   const evalX = str(values['eval-x']) !== undefined ? inputFile('eval-x', str(values['eval-x']), USAGE_LINE) : undefined
   const evalY = str(values['eval-y']) !== undefined ? inputFile('eval-y', str(values['eval-y']), USAGE_LINE, 'labels are .npy class ids or one-hot rows') : undefined
-  const backend = oneOf('backend', str(values.backend), ['auto', 'tensorflow', 'tensorflow-gpu', 'wasm', 'cpu'] as const, 'auto')
+  const backend = oneOf('backend', str(values.backend), BackendChoice.options, 'auto')
   await initBackend(backend)
   const summary = await quantizeFolder({
     model,

@@ -11,7 +11,7 @@ import { ProjectModelSink } from '../../engine/store/models'
 import type { ModelSink, StoredModel } from '../../engine/core/job'
 import { parseNpyHeader } from '../../engine/io/npy'
 import { initBackend } from '../../engine/runtime/backend'
-import type { BackendChoice } from '../../../shared/backend'
+import { BackendChoice } from '../../../shared/backend'
 import type { CliArgs } from '../command'
 import { inputFile, int, number, oneOf, str } from '../flags'
 import { runJobForCli } from '../job-runner'
@@ -87,7 +87,7 @@ export async function run({ values, io }: CliArgs): Promise<number> {
   const patience = number('early-stopping', str(values['early-stopping']), int(1, 10_000), 'an integer ≥ 1', '5')
   if (patience !== undefined && !xVal && !split) throw new UserError('usage', '--early-stopping needs validation data', 'Add --x-val/--y-val or --validation-split 0.1.')
   const backend = str(values.backend)
-  if (backend) await initBackend(oneOf('backend', backend, ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const, 'cpu') as BackendChoice)
+  if (backend) await initBackend(oneOf('backend', backend, BackendChoice.options, 'wasm'))
   const shape = npyShape(x)
   const spec: JobSpecInput = {
     kind: 'train',

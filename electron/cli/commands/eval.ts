@@ -17,7 +17,7 @@ Options:
   --y Y.npy               labels: integer class ids (int32/int64/uint8) or one-hot rows
   --json                  one JSON object on stdout
   --project P             take --model from this .ntkw project and store the evaluation with it
-  --backend B             tensorflow-gpu, tensorflow, wasm or cpu (default: the first that works)
+  --backend B             tensorflow-gpu, tensorflow, webgpu, wasm or cpu (default: the first that works)
 `,
   options: {
     model: { type: 'string' },

@@ -3,13 +3,19 @@ import { BACKEND_CHOICES } from '../flags'
 
 export const infoCommand: CliCommand = {
   name: 'info',
-  summary: 'versions, tfjs backends tried (and why each failed), active backend, cores',
-  usage: `Usage: ntkw info [--backend auto|tensorflow-gpu|tensorflow|wasm|cpu] [--json]
+  summary: 'versions, tfjs backends tried (and why each failed), WebGPU adapter, active backend, cores',
+  usage: `Usage: ntkw info [--backend auto|tensorflow-gpu|tensorflow|webgpu|wasm|cpu] [--json]
 
 Initialises the engine the way jobs do and reports:
-  versions of ntkw, Node, tfjs and the optional native backends,
-  every backend tried in order (tfjs-node-gpu, tfjs-node, wasm, cpu) with the reason it failed,
+  versions of ntkw, Node, tfjs, the WebGPU packages and the optional native backends,
+  every backend tried in order (tfjs-node-gpu, tfjs-node, webgpu, wasm, cpu) with the reason it failed,
+  the WebGPU adapter found (vendor, architecture, device, driver description; "software" when it
+  computes on the CPU, such as SwiftShader or llvmpipe), or why none was found,
   the active backend and the number of CPU cores.
+
+auto skips a software WebGPU adapter (slower than wasm) and says so; --backend webgpu uses it anyway.
+On Linux WebGPU needs the Vulkan loader (libvulkan.so.1) and a Vulkan driver; VK_ICD_FILENAMES selects
+a driver (e.g. Chromium's SwiftShader, /usr/lib/chromium/vk_swiftshader_icd.json, where no GPU exists).
 
 Options:
   --backend B   try B first (default auto = the order above)

@@ -1,5 +1,5 @@
 import type { CliCommand } from '../command'
-import { ArchFlagSet } from '../flags'
+import { ArchFlagSet, BACKEND_CHOICES } from '../flags'
 
 export const kernelArchFlags = new ArchFlagSet({ width: 'optional', parameterization: true, kindFlag: 'kind' })
 
@@ -8,6 +8,7 @@ export const kernelCommand: CliCommand = {
   summary: 'analytic infinite-width NTK or NNGP of a fully-connected network, NPY in, NPY out',
   usage: `Usage: ntkw kernel --x X.npy [--x2 X2.npy] --depth L --activation A [--w-std S] [--b-std B]
                    [--parameterization ntk|standard] [--kind ntk|nngp] [--out K.npy]
+                   [--workers N] [--backend B] [--quiet]
 
 Computes the infinite-width kernel (neural-tangents conventions) of L × (Dense → activation) → Dense,
 between the rows of X (and X2, else X with itself). Tiles run on this thread and worker threads (one
@@ -21,6 +22,9 @@ ${kernelArchFlags.help(24)}
   --out K.npy             output file (default kernel.npy in the working directory); float32 [n, m]
   --workers N             threads computing tiles: this one and N − 1 worker threads (default 0 = one
                           per core; 1 = this thread only)
+  --backend B             auto (default) | tensorflow-gpu | tensorflow | webgpu | wasm | cpu; the backend
+                          that ran is named on stderr (see ntkw info). On webgpu the tiles run on this
+                          thread only: one GPU device per process (--workers is ignored)
   --quiet                 no progress on stderr
 
 Prints the path of the written file on stdout.
@@ -31,8 +35,9 @@ Prints the path of the written file on stdout.
     ...kernelArchFlags.options,
     out: { type: 'string' },
     workers: { type: 'string' },
+    backend: { type: 'string' },
     quiet: { type: 'boolean' },
   },
-  choices: kernelArchFlags.choices,
+  choices: { ...kernelArchFlags.choices, backend: BACKEND_CHOICES },
   load: () => import('../actions/kernel'),
 }

@@ -37,7 +37,7 @@ Options:
   --out DIR               output folder (created)
   --eval-x X.npy          also evaluate float and quantized model on these inputs ...
   --eval-y Y.npy          ... and labels (class ids or one-hot): accuracy, loss, confusion matrices
-  --backend B             tfjs backend: auto (default), tensorflow, wasm, cpu
+  --backend B             tfjs backend: auto (default), tensorflow-gpu, tensorflow, webgpu, wasm, cpu
   --quiet                 print nothing but the summary
 
 Prints a JSON summary on stdout: format, bits, weightBytes, floatBytes, compression (float/quantized),

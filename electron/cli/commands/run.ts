@@ -13,7 +13,7 @@ Options:
                   specs that reference project datasets need it
   --out DIR       write artifacts as .npy/.json files into DIR (default: the current directory when
                   no --project is given)
-  --backend B     auto (default) | tensorflow-gpu | tensorflow | wasm | cpu
+  --backend B     auto (default) | tensorflow-gpu | tensorflow | webgpu | wasm | cpu
   --quiet         no progress output
 
 Output: the job's result as JSON on stdout. Exit code 0 on success, 1 on failure, 130 when cancelled (Ctrl-C).

@@ -51,7 +51,7 @@ Training:
   --early-stopping P      stop after P epochs without a better validation loss (needs validation data)
   --no-keep-best          keep the last epoch's weights instead of the best one
   --seed N                seed of the weights and of the shuffling (default 0)
-  --backend B             tensorflow-gpu, tensorflow, wasm or cpu (default: the first that works)
+  --backend B             tensorflow-gpu, tensorflow, webgpu, wasm or cpu (default: the first that works)
 
 Output:
   --out DIR               folder for model.json, weights.bin and history.json (created if missing)

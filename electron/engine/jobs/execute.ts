@@ -1,6 +1,7 @@
 import { JobSpec, type JobEvent, type JobSpecInput } from '../../../shared/index'
 import { errorInfo } from '../../../shared/errors'
-import { initBackend } from '../runtime/backend'
+import { enterCpuCompanion, initBackend } from '../runtime/backend'
+import { runsOnWebgpu } from './webgpu-ready'
 import { CancelledError } from '../core/cancel'
 import { type ArtifactSink } from '../core/artifact-sink'
 import { type DataResolver, type ModelSink } from '../core/job'
@@ -26,6 +27,7 @@ export type ExecuteOutcome =
 export async function executeJob(input: JobSpecInput | JobSpec, opts: ExecuteOptions): Promise<ExecuteOutcome> {
   const t = (): number => Date.now()
   let ctx: ReturnType<typeof createJobContext> | null = null
+  let leave: (() => Promise<void>) | null = null
   try {
     const parsed = JobSpec.safeParse(input)
     if (!parsed.success) {
@@ -34,7 +36,14 @@ export async function executeJob(input: JobSpecInput | JobSpec, opts: ExecuteOpt
     }
     const spec = parsed.data
     const backend = await initBackend()
-    opts.emit({ type: 'started', t: t(), backend: backend.active })
+    let active = backend.active
+    if (backend.choice === 'webgpu' && !runsOnWebgpu(spec)) {
+      const c = await enterCpuCompanion()
+      active = c.backend
+      leave = c.leave
+    }
+    opts.emit({ type: 'started', t: t(), backend: active })
+    if (leave) opts.emit({ type: 'log', t: t(), level: 'info', message: `this job kind reads results synchronously, which WebGPU cannot do in Node: it runs on ${active} beside webgpu` })
     const runner = await runnerFor(spec.kind)
     ctx = createJobContext({
       runId: opts.runId,
@@ -43,7 +52,7 @@ export async function executeJob(input: JobSpecInput | JobSpec, opts: ExecuteOpt
       emit: opts.emit,
       artifacts: opts.artifacts,
       data: opts.data,
-      backend: backend.active,
+      backend: active,
       onDatasetHash: opts.onDatasetHash,
       models: opts.models,
     })
@@ -63,5 +72,7 @@ export async function executeJob(input: JobSpecInput | JobSpec, opts: ExecuteOpt
     const hint = info.hint ?? (e as { hint?: string })?.hint
     opts.emit(hint ? { type: 'failed', t: t(), error: info.message, hint } : { type: 'failed', t: t(), error: info.message })
     return hint ? { state: 'failed', error: info.message, hint } : { state: 'failed', error: info.message }
+  } finally {
+    await leave?.()
   }
 }

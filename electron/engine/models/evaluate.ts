@@ -96,13 +96,19 @@ export async function evaluateModel(model: tfl.LayersModel, x: tf.Tensor, labels
   for (let b = 0; b < total; b++) {
     const i = b * batch
     const m = Math.min(batch, n - i)
-    tf.tidy(() => {
+    // read asynchronously: a WebGPU result cannot be read synchronously in Node
+    const [loss, logits, soft] = tf.tidy(() => {
       const logits = model.apply(tf.slice(x, i, m), { training: false }) as tf.Tensor2D
       const yb = tf.tensor1d(labels.subarray(i, i + m), 'int32')
-      lossSum += crossEntropySum(logits, yb).dataSync()[0]!
-      logitsAll.set(logits.dataSync() as Float32Array, i * k)
-      probs.set(tf.softmax(logits).dataSync() as Float32Array, i * k)
+      return [crossEntropySum(logits, yb), logits, tf.softmax(logits)]
     })
+    try {
+      lossSum += (await loss.data())[0]!
+      logitsAll.set((await logits.data()) as Float32Array, i * k)
+      probs.set((await soft.data()) as Float32Array, i * k)
+    } finally {
+      tf.dispose([loss, logits, soft])
+    }
     await o.onBatch?.(b + 1, total)
   }
   // accuracy and predictions by the engine's one definition (core/metrics.ts: argmax, ties to the lowest index)

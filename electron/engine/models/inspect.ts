@@ -31,7 +31,9 @@ export function histogram(name: string, v: Float32Array, bins = 40): WeightHisto
   return { name, min, max, counts, mean, std: v.length ? Math.sqrt(ss / v.length) : 0 }
 }
 
-/** One histogram per weight tensor (kernels, biases, BatchNorm statistics). */
-export function weightHistograms(model: tfl.LayersModel, bins = 40): WeightHistogram[] {
-  return model.weights.map((w) => histogram(w.name, w.read().dataSync() as Float32Array, bins))
+/** One histogram per weight tensor (kernels, biases, BatchNorm statistics); read asynchronously (WebGPU). */
+export async function weightHistograms(model: tfl.LayersModel, bins = 40): Promise<WeightHistogram[]> {
+  const out: WeightHistogram[] = []
+  for (const w of model.weights) out.push(histogram(w.name, (await w.read().data()) as Float32Array, bins))
+  return out
 }

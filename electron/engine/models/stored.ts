@@ -22,7 +22,7 @@ export async function toStoredModel(model: tfl.LayersModel, m: MetaInput, evalua
     weightBytes: bare.weights.byteLength,
   })
   const files = withMeta(bare, meta)
-  return { modelJson: files.modelJson as unknown as Record<string, unknown>, weights: files.weights, meta, layers: layerTable(model), histograms: weightHistograms(model), evaluation: evaluation ?? null }
+  return { modelJson: files.modelJson as unknown as Record<string, unknown>, weights: files.weights, meta, layers: layerTable(model), histograms: await weightHistograms(model), evaluation: evaluation ?? null }
 }
 
 /** Loads a stored model (from a ModelSink or the ModelStore) into tfjs. */

@@ -5,6 +5,7 @@ import { UserError } from '../../../shared/errors'
 import { Xoshiro128, deriveSeed } from '../core/random'
 import { accuracyCount, crossEntropySum } from './metrics'
 import { ensureWasmTrainingKernels } from './wasm-kernels'
+import { assertWebgpuAlive } from '../runtime/webgpu'
 
 // The training loop for layers models: minibatch SGD / momentum / Adam on softmax cross-entropy (or a
 // caller's loss, e.g. distillation), seeded shuffling, learning-rate schedules, decoupled weight decay,
@@ -78,22 +79,27 @@ function setLr(opt: tf.Optimizer, lr: number): void {
   else o.learningRate = lr
 }
 
-/** Loss and accuracy of the model on a set, in batches (inference mode). */
-export function evaluateLoss(model: tfl.LayersModel, x: tf.Tensor, labels: Int32Array, batch = 512): { loss: number; accuracy: number } {
+/**
+ * Loss and accuracy of the model on a set, in batches (inference mode). Sums stay on the backend and are
+ * read once, asynchronously (a WebGPU result cannot be read synchronously in Node).
+ */
+export async function evaluateLoss(model: tfl.LayersModel, x: tf.Tensor, labels: Int32Array, batch = 512): Promise<{ loss: number; accuracy: number }> {
   const n = labels.length
-  let lossSum = 0
-  let correct = 0
+  let sums = tf.zeros([2])
   for (let i = 0; i < n; i += batch) {
     const m = Math.min(batch, n - i)
-    tf.tidy(() => {
+    const next = tf.tidy(() => {
       const xb = tf.slice(x, i, m)
       const logits = model.apply(xb, { training: false }) as tf.Tensor2D
       const yb = tf.tensor1d(labels.subarray(i, i + m), 'int32')
-      lossSum += crossEntropySum(logits, yb).dataSync()[0]!
-      correct += accuracyCount(logits, yb).dataSync()[0]!
+      return tf.add(sums, tf.stack([crossEntropySum(logits, yb), tf.cast(accuracyCount(logits, yb), 'float32')]))
     })
+    sums.dispose()
+    sums = next
   }
-  return { loss: lossSum / n, accuracy: correct / n }
+  const [lossSum, correct] = await sums.data()
+  sums.dispose()
+  return { loss: lossSum! / n, accuracy: correct! / n }
 }
 
 function kernelVariables(model: tfl.LayersModel): tf.Variable[] {
@@ -170,15 +176,16 @@ export async function trainModel(o: TrainModelOptions): Promise<TrainModelResult
         }
       }
       const seen = cancelled ? 0 : n
-      const trainLoss = lossSum.dataSync()[0]! / n
-      const trainAccuracy = correct.dataSync()[0]! / n
+      assertWebgpuAlive()
+      const trainLoss = (await lossSum.data())[0]! / n
+      const trainAccuracy = (await correct.data())[0]! / n
       lossSum.dispose()
       correct.dispose()
       if (cancelled && seen === 0) break // a partial epoch is not recorded
       if (!Number.isFinite(trainLoss)) {
         throw new UserError('diverged', `training diverged in epoch ${epoch + 1}: the loss became NaN or infinite`, `Lower the learning rate (now ${lr}).`)
       }
-      const val = hasVal ? evaluateLoss(o.model, o.xVal!, o.labelsVal!) : null
+      const val = hasVal ? await evaluateLoss(o.model, o.xVal!, o.labelsVal!) : null
       const rec: EpochRecord = {
         epoch: epoch + 1,
         lr,

@@ -5,10 +5,11 @@ import { CancelledError } from '../core/cancel'
 import { type Matrix } from '../core/matrix'
 import { type TiledArtifactWriter } from '../core/artifact-sink'
 import { backendInfo, initBackend } from '../runtime/backend'
+import { assertWebgpuAlive } from '../runtime/webgpu'
 import { fcLayers } from './layers'
 import { runOnWorkers } from './pool'
 import type { InitMessage } from './protocol'
-import { computeTile, TileInputCache, type KernelName, type PointBlock, type TileTask } from './tile'
+import { computeTile, computeTileAsync, TileInputCache, type KernelName, type PointBlock, type TileTask } from './tile'
 import { finishTile, type FinishedTile } from './tile-finish'
 import { kernelWorkerUrl } from './worker-path'
 import { assertFiniteArray } from '../core/finite'
@@ -179,11 +180,15 @@ export async function forEachKernelTile(
     opts.progress?.(done / total)
   }
 
-  const workers = Math.min(wantWorkers, tasks.length)
-  const url = workers > 1 && rows * cols >= IN_PROCESS_BELOW ? kernelWorkerUrl() : null
-
   // This thread computes tiles in both cases: alone, or beside workers − 1 worker threads.
   const chosen = backendInfo() ?? (await initBackend())
+  // WebGPU: one device per process, tiles on this thread only. A device per worker thread would compete
+  // for the same GPU queue (a hardware GPU already runs a tile's kernels in parallel; a software adapter
+  // spreads them over the cores itself) and pay the adapter and shader set-up once per thread
+  // (docs/performance.md).
+  const onGpu = chosen.choice === 'webgpu'
+  const workers = onGpu ? 1 : Math.min(wantWorkers, tasks.length)
+  const url = workers > 1 && rows * cols >= IN_PROCESS_BELOW ? kernelWorkerUrl() : null
   const layers = fcLayers(arch)
   const xs = toFloat32(x, url !== null)
   const x2s = x2 ? toFloat32(x2, url !== null) : xs
@@ -196,12 +201,21 @@ export async function forEachKernelTile(
     out.computeMs = performance.now() - c0
     return out
   }
+  const localTileAsync = async (t: TileTask): Promise<FinishedTile> => {
+    const rowsBlock: PointBlock = { data: xs.subarray(t.row0 * d, (t.row0 + t.rows) * d), rows: t.rows, d, key: `r${t.row0}:${t.rows}` }
+    const colsBlock: PointBlock = { data: x2s.subarray(t.col0 * d, (t.col0 + t.cols) * d), rows: t.cols, d, key: `c${t.col0}:${t.cols}` }
+    const c0 = performance.now()
+    const out = finishTile(t, await computeTileAsync(layers, rowsBlock, colsBlock, kernels, symmetric && t.row0 === t.col0, cache), arch, symmetric)
+    out.computeMs = performance.now() - c0
+    return out
+  }
   const backends = new Set<string>([chosen.active])
   try {
     if (!url) {
       for (const t of tasks) {
         if (signal?.aborted) throw new CancelledError()
-        consume(t, localTile(t))
+        if (onGpu) assertWebgpuAlive()
+        consume(t, onGpu ? await localTileAsync(t) : localTile(t))
         // let cancel (and progress events) through between tiles
         await new Promise((r) => setImmediate(r))
       }

@@ -26,13 +26,17 @@ export interface TileKernels {
   nngp?: Float32Array
 }
 
-const pins = new Map<number, tf.Tensor2D>()
-/** 1 on the diagonal, −1 elsewhere (see PairTile.pin); one per tile size, kept for the process. */
+const pins = new Map<string, tf.Tensor2D>()
+/**
+ * 1 on the diagonal, −1 elsewhere (see PairTile.pin); one per tile size and backend, kept for the process
+ * (per backend: a WebGPU tensor cannot be moved to another backend synchronously).
+ */
 function pinOf(size: number): tf.Tensor2D {
-  let p = pins.get(size)
+  const key = `${tf.getBackend()}:${size}`
+  let p = pins.get(key)
   if (!p) {
     p = tf.tidy(() => tf.sub(tf.mul(tf.eye(size), 2), 1) as tf.Tensor2D)
-    pins.set(size, p)
+    pins.set(key, p)
   }
   return p
 }
@@ -121,11 +125,67 @@ export function computeTile(
   selfDiagonal: boolean,
   cache?: TileInputCache,
 ): TileKernels {
+  const state = tileState(layers, rowsBlock, colsBlock, kernels, selfDiagonal, cache)
+  try {
+    const copy = tf.getBackend() !== 'wasm' // other backends may hand back their own storage
+    return readTile(state, kernels, rowsBlock.rows * colsBlock.rows, (t) => {
+      const v = t.dataSync() as Float32Array
+      return copy ? v.slice() : v
+    })
+  } finally {
+    releaseState(state)
+  }
+}
+
+/**
+ * computeTile for backends whose results reach JavaScript only asynchronously (WebGPU: a synchronous
+ * read of a GPU buffer is impossible outside a browser page).
+ */
+export async function computeTileAsync(
+  layers: KernelLayer,
+  rowsBlock: PointBlock,
+  colsBlock: PointBlock,
+  kernels: readonly KernelName[],
+  selfDiagonal: boolean,
+  cache?: TileInputCache,
+): Promise<TileKernels> {
+  const state = tileState(layers, rowsBlock, colsBlock, kernels, selfDiagonal, cache)
+  try {
+    const reads: Partial<Record<KernelName, Float32Array>> = {}
+    if (kernels.includes('nngp')) reads.nngp = (await state.nngp.data()) as Float32Array
+    if (kernels.includes('ntk') && state.ntk) reads.ntk = (await state.ntk.data()) as Float32Array
+    return readTile(state, kernels, rowsBlock.rows * colsBlock.rows, (t) => (t === state.nngp ? reads.nngp! : reads.ntk!))
+  } finally {
+    releaseState(state)
+  }
+}
+
+function readTile(state: KernelState, kernels: readonly KernelName[], size: number, read: (t: tf.Tensor) => Float32Array): TileKernels {
+  const out: TileKernels = {}
+  if (kernels.includes('nngp')) out.nngp = read(state.nngp)
+  if (kernels.includes('ntk')) out.ntk = state.ntk ? read(state.ntk) : new Float32Array(size)
+  return out
+}
+
+function releaseState(state: KernelState): void {
+  // the pin is cached across tiles
+  state.pin = null
+  disposeState(state)
+}
+
+function tileState(
+  layers: KernelLayer,
+  rowsBlock: PointBlock,
+  colsBlock: PointBlock,
+  kernels: readonly KernelName[],
+  selfDiagonal: boolean,
+  cache?: TileInputCache,
+): KernelState {
   const wantNtk = kernels.includes('ntk')
   const inputs = cache ?? new TileInputCache(0)
   const xr = inputs.rows(rowsBlock)
   const xcT = inputs.colsT(colsBlock)
-  let state: KernelState = tf.tidy(() => {
+  const state: KernelState = tf.tidy(() => {
     const nngp = tf.mul(tf.matMul(xr, xcT.t), 1 / rowsBlock.d) as tf.Tensor2D
     return {
       nngp,
@@ -141,19 +201,9 @@ export function computeTile(
   if (!cache) inputs.dispose()
   if (selfDiagonal && rowsBlock.rows === colsBlock.rows) state.pin = pinOf(rowsBlock.rows)
   try {
-    state = layers.apply(state)
-    const out: TileKernels = {}
-    const copy = tf.getBackend() !== 'wasm' // other backends may hand back their own storage
-    const read = (t: tf.Tensor): Float32Array => {
-      const v = t.dataSync() as Float32Array
-      return copy ? v.slice() : v
-    }
-    if (kernels.includes('nngp')) out.nngp = read(state.nngp)
-    if (wantNtk) out.ntk = state.ntk ? read(state.ntk) : new Float32Array(rowsBlock.rows * colsBlock.rows)
-    return out
-  } finally {
-    // the pin is cached across tiles
-    state.pin = null
-    disposeState(state)
+    return layers.apply(state)
+  } catch (e) {
+    releaseState(state)
+    throw e
   }
 }

@@ -9,6 +9,7 @@ import type { TiledArtifactWriter } from '../../core/artifact-sink'
 import type { DataRef, FcArch } from '../../../../shared/index'
 import { computeAnalyticKernels } from '../../ntk/analytic'
 import { eigh } from '../../linalg/eigh'
+import { onCpuCompanion } from '../../runtime/backend'
 import { HeatmapAccumulator, classBoundaries, classOrder, ranksOf } from '../../lab/heatmap'
 import { uniformStream, shuffle } from '../../core/random'
 
@@ -182,7 +183,8 @@ async function subsampleSpectra(ctx: JobContext, x: Matrix, arch: FcArch, kernel
   const out: ArtifactInfo[] = []
   for (const [i, name] of kernels.entries()) {
     ctx.throwIfCancelled()
-    const eig = await eigh(k[name]!, s, { onStep: (f) => { ctx.progress(from + ((1 - from) * (i + f)) / kernels.length, `spectrum of ${s} points`); return ctx.yield() } })
+    // eigh reads its float32 stages synchronously: on the CPU companion when webgpu is active
+    const eig = await onCpuCompanion(() => eigh(k[name]!, s, { onStep: (f) => { ctx.progress(from + ((1 - from) * (i + f)) / kernels.length, `spectrum of ${s} points`); return ctx.yield() } }))
     out.push(ctx.artifacts.saveArray(`spectrum_${name}`, Float64Array.from(eig.values).reverse(), [s], { kernel: name, points: s, of: n, subsampled: s < n, seed }))
   }
   return out

@@ -172,7 +172,7 @@ export async function run(spec: Spec, ctx: JobContext): Promise<QuantizeJobResul
             weightBytes: bytes.length,
           },
           layers: layerTable(r.model),
-          histograms: weightHistograms(r.model),
+          histograms: await weightHistograms(r.model),
         }
         modelId = ctx.models.save(stored as never).id
       }
