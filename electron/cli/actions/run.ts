@@ -76,6 +76,7 @@ export async function run({ values, positionals, io }: CliArgs): Promise<number>
     },
   }
 
+  let ranOn = backend.active
   try {
     const done = await runJobForCli(io, spec, {
       label: spec.kind,
@@ -83,12 +84,16 @@ export async function run({ values, positionals, io }: CliArgs): Promise<number>
       runId,
       artifacts: sink,
       data: createDataResolver(project ? projectDatasets(project.db) : undefined),
-      onEvent: (e) => runs?.apply(runId, e),
+      onEvent: (e) => {
+        // the backend the job ran on (a job kind not ported to webgpu runs on wasm beside it)
+        if (e.type === 'started') ranOn = e.backend
+        runs?.apply(runId, e)
+      },
       onDatasetHash: (h) => runs?.setDatasetHash(runId, h),
       models: project ? new ProjectModelSink(project.db) : outDir ? new DirModelSink(path.join(outDir, 'model')) : undefined,
     })
     if (!done) return 130
-    io.out(JSON.stringify({ runId, backend: backend.active, result: done.result, artifacts: written }, null, 2) + '\n')
+    io.out(JSON.stringify({ runId, backend: ranOn, result: done.result, artifacts: written }, null, 2) + '\n')
     for (const a of written) if (a.path) io.err(`wrote ${a.path}\n`)
     return 0
   } finally {

@@ -1,0 +1,60 @@
+// Run by webgpu-backend.test.ts in a child process started with the SwiftShader Vulkan driver in its
+// environment (a process cannot change where it loads libvulkan from once started). Prints one JSON line.
+import * as tf from '@tensorflow/tfjs-core'
+import { initBackend } from '../../../electron/engine/runtime/backend'
+import { assertWebgpuAlive } from '../../../electron/engine/runtime/webgpu'
+import { computeAnalyticKernels } from '../../../electron/engine/ntk/analytic'
+import { buildModel, mlpArch } from '../../../electron/engine/models/build'
+import { trainModel } from '../../../electron/engine/models/train'
+import { errorInfo } from '../../../shared/errors'
+import { FcArch } from '../../../shared/arch'
+
+interface GpuMemory {
+  numTensors: number
+  numBytesInGPU?: number
+}
+
+function gpuBuffers(): { used: number; free: number } {
+  const m = (tf.backend() as unknown as { bufferManager: { getNumUsedBuffers(): number; getNumFreeBuffers(): number } }).bufferManager
+  return { used: m.getNumUsedBuffers(), free: m.getNumFreeBuffers() }
+}
+
+const info = await initBackend('webgpu')
+const out: Record<string, unknown> = { active: info.active, adapter: info.adapter }
+
+// Memory: kernels and training, several rounds; tensors and GPU bytes in use must come back to where they were.
+const rng = (() => {
+  let s = 7
+  return () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) - 0.5
+})()
+const n = 48
+const d = 12
+const x = new Float32Array(n * d).map(() => rng())
+const labels = Int32Array.from({ length: n }, (_, i) => i % 3)
+const before = tf.memory() as GpuMemory
+const rounds: { numTensors: number; bytesInGpu: number; usedBuffers: number }[] = []
+for (let r = 0; r < 3; r++) {
+  await computeAnalyticKernels({ data: x, rows: n, cols: d }, null, FcArch.parse({ depth: 2, activation: { name: 'relu' }, wStd: 1.4, bStd: 0.1 }), { kernels: ['ntk', 'nngp'] })
+  const model = buildModel(mlpArch([16], 'relu'), { inputShape: [d], outputs: 3, seed: r })
+  const xt = tf.tensor2d(x, [n, d])
+  await trainModel({ model, x: xt, labels, epochs: 1, batchSize: 16, optimizer: 'adam', learningRate: 1e-3, seed: r })
+  xt.dispose()
+  model.dispose()
+  const m = tf.memory() as GpuMemory
+  rounds.push({ numTensors: m.numTensors, bytesInGpu: m.numBytesInGPU ?? -1, usedBuffers: gpuBuffers().used })
+}
+out.memory = { before: { numTensors: before.numTensors, bytesInGpu: before.numBytesInGPU ?? -1 }, rounds }
+
+// Device loss: the running work fails with the reason, and the next resolution falls back, saying why.
+const device = (tf.backend() as unknown as { device: GPUDevice }).device
+device.destroy()
+await new Promise((r) => setTimeout(r, 200))
+try {
+  assertWebgpuAlive()
+  out.lostError = null
+} catch (e) {
+  out.lostError = errorInfo(e)
+}
+const after = await initBackend()
+out.afterLoss = { active: after.active, requested: after.requested, webgpu: after.tried.find((t) => t.name === 'webgpu') }
+process.stdout.write(JSON.stringify(out) + '\n')
