@@ -5,6 +5,7 @@ import type { BenchModule, BenchResult } from './types'
 const modules: Record<string, () => Promise<BenchModule>> = {
   quantize: () => import('./quantize'),
   backend: () => import('./backend'),
+  webgpu: () => import('./webgpu'),
   'ntk-analytic': () => import('./ntk-analytic'),
   'ntk-empirical': () => import('./ntk-empirical'),
   data: () => import('./data'),
