@@ -1,6 +1,7 @@
 import { JobSpec, type JobEvent, type JobSpecInput } from '../../../shared/index'
 import { errorInfo } from '../../../shared/errors'
 import { enterCpuCompanion, initBackend } from '../runtime/backend'
+import { deviceLostError } from '../runtime/webgpu'
 import { runsOnWebgpu } from './webgpu-ready'
 import { CancelledError } from '../core/cancel'
 import { type ArtifactSink } from '../core/artifact-sink'
@@ -28,6 +29,7 @@ export async function executeJob(input: JobSpecInput | JobSpec, opts: ExecuteOpt
   const t = (): number => Date.now()
   let ctx: ReturnType<typeof createJobContext> | null = null
   let leave: (() => Promise<void>) | null = null
+  let ranOnWebgpu = false
   try {
     const parsed = JobSpec.safeParse(input)
     if (!parsed.success) {
@@ -42,6 +44,7 @@ export async function executeJob(input: JobSpecInput | JobSpec, opts: ExecuteOpt
       active = c.backend
       leave = c.leave
     }
+    ranOnWebgpu = active === 'webgpu'
     opts.emit({ type: 'started', t: t(), backend: active })
     if (leave) opts.emit({ type: 'log', t: t(), level: 'info', message: `this job kind reads results synchronously, which WebGPU cannot do in Node: it runs on ${active} beside webgpu` })
     const runner = await runnerFor(spec.kind)
@@ -68,7 +71,8 @@ export async function executeJob(input: JobSpecInput | JobSpec, opts: ExecuteOpt
       opts.emit({ type: 'cancelled', t: t() })
       return { state: 'cancelled' }
     }
-    const info = errorInfo(e)
+    // a read from a lost WebGPU device rejects with an empty error: say what happened
+    const info = errorInfo((ranOnWebgpu && deviceLostError()) || e)
     const hint = info.hint ?? (e as { hint?: string })?.hint
     opts.emit(hint ? { type: 'failed', t: t(), error: info.message, hint } : { type: 'failed', t: t(), error: info.message })
     return hint ? { state: 'failed', error: info.message, hint } : { state: 'failed', error: info.message }

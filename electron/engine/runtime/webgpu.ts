@@ -196,14 +196,19 @@ export function webgpuLost(): string | null {
   return state?.lost ?? null
 }
 
+/** The error a job on a lost WebGPU device fails with (null while the device works). */
+export function deviceLostError(): UserError | null {
+  const lost = webgpuLost()
+  if (!lost) return null
+  return new UserError(
+    'webgpu_device_lost',
+    `the WebGPU device was lost (${lost}); the results of this run are incomplete`,
+    'Run it again: the next job starts on the next available backend (see ntkw info), or choose --backend wasm.',
+  )
+}
+
 /** Throws a clear error if the WebGPU device is gone: called between steps of long loops. */
 export function assertWebgpuAlive(): void {
-  const lost = tf.getBackend() === 'webgpu' ? webgpuLost() : null
-  if (lost) {
-    throw new UserError(
-      'webgpu_device_lost',
-      `the WebGPU device was lost (${lost}); the results of this run are incomplete`,
-      'Run it again: the next job starts on the next available backend (see ntkw info), or choose --backend wasm.',
-    )
-  }
+  const e = tf.getBackend() === 'webgpu' ? deviceLostError() : null
+  if (e) throw e
 }

@@ -1,12 +1,18 @@
 // Run by webgpu-backend.test.ts in a child process started with the SwiftShader Vulkan driver in its
 // environment (a process cannot change where it loads libvulkan from once started). Prints one JSON line.
 import * as tf from '@tensorflow/tfjs-core'
-import { initBackend } from '../../../electron/engine/runtime/backend'
-import { assertWebgpuAlive } from '../../../electron/engine/runtime/webgpu'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { backendInfo, initBackend } from '../../../electron/engine/runtime/backend'
+import { executeJob } from '../../../electron/engine/jobs/execute'
+import { DirArtifactSink } from '../../../electron/engine/jobs/dir-sink'
+import { createDataResolver } from '../../../electron/engine/jobs/data-resolver'
+import { writeNpy } from '../../../electron/engine/io/npy'
+import type { JobEvent, JobSpecInput } from '../../../shared/index'
 import { computeAnalyticKernels } from '../../../electron/engine/ntk/analytic'
 import { buildModel, mlpArch } from '../../../electron/engine/models/build'
 import { trainModel } from '../../../electron/engine/models/train'
-import { errorInfo } from '../../../shared/errors'
 import { FcArch } from '../../../shared/arch'
 
 interface GpuMemory {
@@ -45,16 +51,28 @@ for (let r = 0; r < 3; r++) {
 }
 out.memory = { before: { numTensors: before.numTensors, bytesInGpu: before.numBytesInGPU ?? -1 }, rounds }
 
-// Device loss: the running work fails with the reason, and the next resolution falls back, saying why.
+// Device loss in the middle of a kernel job: the job fails saying so; the next job falls back to the next
+// backend and records it, and `ntkw info` would say why webgpu is no longer used.
+const dir = mkdtempSync(path.join(tmpdir(), 'ntkw-webgpu-child-'))
+const xPath = path.join(dir, 'x.npy')
+writeNpy(xPath, new Float32Array(200 * d).map(() => rng()), [200, d])
+const spec: JobSpecInput = { kind: 'kernel', x: { type: 'npy', path: xPath }, arch: { depth: 2, activation: { name: 'relu' } }, kernels: ['ntk'], tileSize: 64, heatmapSize: 0, spectrumPoints: 0 }
 const device = (tf.backend() as unknown as { device: GPUDevice }).device
-device.destroy()
-await new Promise((r) => setTimeout(r, 200))
-try {
-  assertWebgpuAlive()
-  out.lostError = null
-} catch (e) {
-  out.lostError = errorInfo(e)
-}
-const after = await initBackend()
-out.afterLoss = { active: after.active, requested: after.requested, webgpu: after.tried.find((t) => t.name === 'webgpu') }
+const job = (onEvent: (e: JobEvent) => void) =>
+  executeJob(spec, { runId: 'r', signal: new AbortController().signal, emit: onEvent, artifacts: new DirArtifactSink(dir), data: createDataResolver() })
+const firstEvents: JobEvent[] = []
+let destroyed = false
+const lostRun = await job((e) => {
+  firstEvents.push(e)
+  if (e.type === 'progress' && !destroyed) {
+    destroyed = true
+    device.destroy()
+  }
+})
+out.lostRun = { outcome: lostRun, started: firstEvents.find((e) => e.type === 'started') }
+const nextEvents: JobEvent[] = []
+const nextRun = await job((e) => nextEvents.push(e))
+const after = backendInfo()!
+out.nextRun = { state: nextRun.state, started: nextEvents.find((e) => e.type === 'started'), webgpu: after.tried.find((t) => t.name === 'webgpu'), active: after.active }
+rmSync(dir, { recursive: true, force: true })
 process.stdout.write(JSON.stringify(out) + '\n')
