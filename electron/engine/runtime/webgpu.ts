@@ -14,8 +14,9 @@ import { UserError } from '../../../shared/errors'
 // works, the process aborts mid-compute. `keep` and navigator.gpu hold it for the life of the process.
 //
 // Software adapters (SwiftShader, llvmpipe, WARP) compute on the CPU through a Vulkan/D3D emulation:
-// measured on SwiftShader, a 1024² matmul ran at ≈ 0.5 GFLOP/s against ≈ 18 for wasm (docs/performance.md),
-// so `auto` skips them (and says so); `--backend webgpu` still uses one, which is how the tests run it.
+// measured on SwiftShader, a 1024² matmul ran at ≈ 0.5 GFLOP/s against ≈ 18 for wasm on an idle machine,
+// training an MLP 34× slower, an analytic kernel 4.5× (docs/performance.md), so `auto` skips them (and
+// says so); `--backend webgpu` still uses one, which is how the tests run it.
 
 const require = createRequire(import.meta.url)
 export const WEBGPU_PACKAGES = 'webgpu + @tensorflow/tfjs-backend-webgpu'
@@ -40,7 +41,7 @@ export class SoftwareAdapterError extends Error {
   constructor(readonly adapter: GpuAdapter) {
     super(
       `the only WebGPU adapter is a software one (${adapter.vendor} ${adapter.architecture}: ${adapter.description || adapter.device}), ` +
-        'which computes on the CPU ≈ 30× slower than wasm; auto skips it (choose --backend webgpu to use it anyway)',
+        'which computes on the CPU, ≈ 35× slower than wasm on a matmul; auto skips it (choose --backend webgpu to use it anyway)',
     )
   }
 }
@@ -65,7 +66,7 @@ function describe(info: GPUAdapterInfo | undefined, fallback: boolean): GpuAdapt
 
 function noAdapterHint(): string {
   if (process.platform === 'linux') {
-    return 'Dawn found no Vulkan adapter: it needs the Vulkan loader (libvulkan.so.1, Debian/Ubuntu package libvulkan1) and a driver for the GPU (mesa-vulkan-drivers, or the vendor driver); `vulkaninfo --summary` lists what Vulkan sees'
+    return 'Vulkan offers no adapter Dawn accepts: install a Vulkan driver for the GPU (mesa-vulkan-drivers, or the vendor driver; Mesa\'s lavapipe is refused); `vulkaninfo --summary` lists what Vulkan sees'
   }
   if (process.platform === 'win32') return 'Dawn found no Direct3D 12 or Vulkan adapter: update the graphics driver'
   if (process.platform === 'darwin') return 'Dawn found no Metal device'
@@ -89,7 +90,7 @@ function missingVulkanLoader(): string | null {
   for (const d of ['/usr/lib', '/usr/lib64', '/lib', `/usr/lib/${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu`]) {
     if (existsSync(path.join(d, 'libvulkan.so.1'))) return null
   }
-  return `no WebGPU adapter: ${noAdapterHint()}; libvulkan.so.1 was not found`
+  return 'no WebGPU adapter: the Vulkan loader libvulkan.so.1 is not installed (Debian/Ubuntu: libvulkan1; Fedora: vulkan-loader), and Dawn needs it with a Vulkan driver for the GPU'
 }
 
 async function loadDawn(): Promise<DawnModule> {
