@@ -29,7 +29,7 @@ describe('ntkw CLI', () => {
     expect(tried.length).toBeGreaterThan(0)
     expect(tried.at(-1)!.ok).toBe(true)
     expect(tried.slice(0, -1).every((t) => !t.ok && (t.reason ?? '').length > 0)).toBe(true)
-    expect(['tensorflow', 'wasm', 'cpu']).toContain(j.backend.active)
+    expect(['tensorflow', 'webgpu', 'wasm', 'cpu']).toContain(j.backend.active)
     expect(r.out).toContain(`active backend: ${j.backend.active}`)
     for (const t of tried.filter((x) => !x.ok)) expect(r.out).toContain(t.package)
   })

@@ -76,7 +76,7 @@ const chartSeries = (kind: string): Promise<ChartSeries[]> => panelChart(page, k
 describe('Efficient NTK experiment in Chromium via ntkw serve', () => {
   it('runs the efficiency experiment and its charts hold the error-vs-m curves', async () => {
     await page.goto(served.url)
-    await page.locator('[data-testid=status-backend]').filter({ hasText: /tensorflow|wasm|cpu/ }).waitFor({ timeout: 60_000 })
+    await page.locator('[data-testid=status-backend]').filter({ hasText: /tensorflow|webgpu|wasm|cpu/ }).waitFor({ timeout: 60_000 })
     await page.click('nav.sidebar [data-page=ntk-lab]')
     await page.locator('[data-testid=page-ntk-lab]').waitFor()
     await expect.poll(async () => page.locator('[data-testid=f-dataset] option:checked').textContent(), { timeout: 15_000 }).toMatch(/mnist/)

@@ -103,7 +103,7 @@ describe('foundation in Chromium via ntkw serve', () => {
     await page.goto(served.url)
     await shellVisible()
     expect(page.url()).not.toContain('token=')
-    await page.locator('[data-testid=status-backend]').filter({ hasText: /tensorflow|wasm|cpu/ }).waitFor({ timeout: 60_000 })
+    await page.locator('[data-testid=status-backend]').filter({ hasText: /tensorflow|webgpu|wasm|cpu/ }).waitFor({ timeout: 60_000 })
     await page.locator('.statusbar .conn.open').waitFor()
 
     // --- create a project: New (asks for its place), then Save As to another path

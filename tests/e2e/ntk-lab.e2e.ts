@@ -85,7 +85,7 @@ describe('NTK Lab in Chromium via ntkw serve', () => {
   it('runs a width sweep, training vs theory, kernel and spectrum experiments with sensible charts', async () => {
     const t0 = Date.now()
     await page.goto(served.url)
-    await page.locator('[data-testid=status-backend]').filter({ hasText: /tensorflow|wasm|cpu/ }).waitFor({ timeout: 60_000 })
+    await page.locator('[data-testid=status-backend]').filter({ hasText: /tensorflow|webgpu|wasm|cpu/ }).waitFor({ timeout: 60_000 })
     await page.click('nav.sidebar [data-page=ntk-lab]')
     await page.locator('[data-testid=page-ntk-lab]').waitFor()
     // the example project's MNIST is the default dataset
