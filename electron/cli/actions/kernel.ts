@@ -1,7 +1,6 @@
 import path from 'node:path'
 import type { JobSpecInput } from '../../../shared/index'
 import { BACKEND_CHOICES, inputFile as input, int, number as num, oneOf, str } from '../flags'
-import { initBackend } from '../../engine/runtime/backend'
 import { kernelArchFlags } from '../commands/kernel'
 import { DirArtifactSink } from '../../engine/jobs/dir-sink'
 import type { CliArgs } from '../command'
@@ -16,7 +15,8 @@ export async function run({ values, io }: CliArgs): Promise<number> {
   const workers = num('workers', str(values.workers), int(0, 64), 'an integer 0..64', '1') ?? 0
   const out = path.resolve(str(values.out) ?? 'kernel.npy')
   const backend = str(values.backend)
-  if (backend) await initBackend(oneOf('backend', backend, BACKEND_CHOICES, 'auto'))
+  // loaded only now, after the flags and files were checked (a usage error never pays for tfjs)
+  if (backend) await (await import('../../engine/runtime/backend')).initBackend(oneOf('backend', backend, BACKEND_CHOICES, 'auto'))
 
   const spec: JobSpecInput = {
     kind: 'kernel',
