@@ -118,17 +118,25 @@ describe('webgpu backend', () => {
       expect(hg.history[1]!.trainLoss).toBeLessThan(hg.history[0]!.trainLoss)
     })
 
-    it('a job kind not ported to asynchronous reads runs on wasm beside webgpu and records it', () => {
+    it('a job kind not ported to asynchronous reads runs on wasm beside webgpu (worker threads too) and records it', () => {
+      // n = 600: the kernel is large enough for worker threads, which must start on wasm, not open devices
+      const n = 600
       const x = path.join(tmp.dir, 'px.npy')
-      writeNpy(x, points(40, 6, 3), [40, 6])
-      const spec = path.join(tmp.dir, 'predict.json')
+      writeNpy(x, points(n, 6, 3), [n, 6])
       const y = path.join(tmp.dir, 'py.npy')
-      writeNpy(y, Float32Array.from({ length: 40 }, (_, i) => Math.sin(i)), [40, 1])
-      writeFileSync(spec, JSON.stringify({ kind: 'predict', xTrain: { type: 'npy', path: x }, yTrain: { type: 'npy', path: y }, xTest: { type: 'npy', path: x }, arch: { depth: 1, activation: { name: 'erf' } } }))
-      const r = ntkw(['run', spec, '--backend', 'webgpu', '--out', 'pout'])
-      expect(r.code, r.err).toBe(0)
+      writeNpy(y, Float32Array.from({ length: n }, (_, i) => Math.sin(i)), [n, 1])
+      const spec = path.join(tmp.dir, 'predict.json')
+      writeFileSync(spec, JSON.stringify({ kind: 'predict', xTrain: { type: 'npy', path: x }, yTrain: { type: 'npy', path: y }, xTest: { type: 'npy', path: x }, arch: { depth: 1, activation: { name: 'erf' } }, diagReg: 1e-3 }))
+      const r = ntkw(['run', spec, '--backend', 'webgpu', '--out', 'pout-webgpu'])
+      expect(r.code, r.err + r.out).toBe(0)
       expect(r.err).toMatch(/backend wasm \(beside webgpu/)
       expect((JSON.parse(r.out) as { backend: string }).backend).toBe('wasm')
+      const w = ntkw(['run', spec, '--backend', 'wasm', '--out', 'pout-wasm'])
+      expect(w.code, w.err).toBe(0)
+      const a = readNpy(path.join(tmp.dir, 'pout-webgpu', 'predictions.npy')).data as Float32Array
+      const b = readNpy(path.join(tmp.dir, 'pout-wasm', 'predictions.npy')).data as Float32Array
+      expect(a.length).toBe(n)
+      expect(maxRelative(a, b)).toBeLessThan(1e-6)
     })
 
     it('memory is given back (tensors and GPU buffers), and a lost device fails clearly and falls back', () => {

@@ -1,5 +1,7 @@
+import * as tf from '@tensorflow/tfjs-core'
 import { availableParallelism } from 'node:os'
 import type { FcArch } from '../../../shared/arch'
+import type { BackendName } from '../../../shared/backend'
 import { UserError } from '../../../shared/errors'
 import { CancelledError } from '../core/cancel'
 import { type Matrix } from '../core/matrix'
@@ -186,7 +188,9 @@ export async function forEachKernelTile(
   // for the same GPU queue (a hardware GPU already runs a tile's kernels in parallel; a software adapter
   // spreads them over the cores itself) and pay the adapter and shader set-up once per thread
   // (docs/performance.md).
-  const onGpu = chosen.choice === 'webgpu'
+  // the backend computing now: webgpu, or the CPU companion a job not ported to webgpu runs on
+  const active = tf.getBackend()
+  const onGpu = active === 'webgpu'
   const workers = onGpu ? 1 : Math.min(wantWorkers, tasks.length)
   const url = workers > 1 && rows * cols >= IN_PROCESS_BELOW ? kernelWorkerUrl() : null
   const layers = fcLayers(arch)
@@ -230,7 +234,8 @@ export async function forEachKernelTile(
         d,
         arch,
         kernels,
-        backend: chosen.choice,
+        // beside webgpu, workers use the companion this thread computes on
+        backend: chosen.choice === 'webgpu' ? (active as BackendName) : chosen.choice,
       }
       await runOnWorkers(url, workers - 1, init, tasks, consume, signal, (b) => backends.add(b), localTile)
     }
