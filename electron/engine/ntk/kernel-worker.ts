@@ -29,6 +29,8 @@ async function handle(m: InitMessage | TileRequest | ReleaseMessage): Promise<vo
       return
     }
     if (m.type === 'init') {
+      // one WebGPU device per process: tiles of a webgpu job run on the engine's thread (ntk/analytic.ts)
+      if (m.backend === 'webgpu') throw new Error('kernel workers do not open WebGPU devices; webgpu tiles run on the job thread')
       const info = await initBackend(m.backend)
       const x = new Float32Array(m.x)
       setup?.cache.dispose()
