@@ -16,12 +16,25 @@ const modules: Record<string, () => Promise<BenchModule>> = {
   models: () => import('./models'),
 }
 
+/**
+ * Where `auto` picks webgpu (a machine with a GPU), the capability benchmarks run on its CPU companion:
+ * their engine paths read results synchronously, which WebGPU cannot do in Node (`bench webgpu` compares
+ * the two).
+ */
+async function onCpuUnlessWebgpuBench(): Promise<void> {
+  const { enterCpuCompanion, initBackend } = await import('../electron/engine/runtime/backend')
+  if ((await initBackend('auto')).choice !== 'webgpu') return
+  const c = await enterCpuCompanion()
+  process.stderr.write(`  auto chose webgpu: this benchmark runs on ${c.backend}\n`)
+}
+
 const only = process.argv.slice(2).filter((a) => !a.startsWith('-'))
 let failed = 0
 for (const [name, load] of Object.entries(modules)) {
   if (only.length > 0 && !only.includes(name)) continue
   process.stderr.write(`bench ${name} ...\n`)
   try {
+    if (name !== 'webgpu') await onCpuUnlessWebgpuBench()
     const results: BenchResult[] = await (await load()).run()
     for (const r of results) process.stdout.write(JSON.stringify({ bench: name, ...r }) + '\n')
   } catch (e) {
