@@ -92,7 +92,7 @@ describe('webgpu backend', () => {
       expect(maxRelative(kg.data as Float32Array, kc.data as Float32Array)).toBeLessThan(1e-4)
     })
 
-    it('ntkw train --backend webgpu: 2 epochs of an MLP, loss curves within 1e-3 of wasm', () => {
+    it('ntkw train --backend webgpu: 2 epochs of an MLP, loss curves within 1e-3 of wasm; ntkw eval equal too', () => {
       const n = 200
       const d = 12
       const x = points(n, d, 5)
@@ -116,6 +116,19 @@ describe('webgpu backend', () => {
       expect(maxRelative(curve(hg), curve(hc))).toBeLessThan(1e-3)
       // the model learnt something (the loss fell), so equal curves are not two untouched initial losses
       expect(hg.history[1]!.trainLoss).toBeLessThan(hg.history[0]!.trainLoss)
+      // evaluation of the trained model on webgpu equals wasm's
+      type Ev = { accuracy: number; loss: number; latency: { backend: string } }
+      const evalArgs = ['eval', '--model', 'm-webgpu/model.json', '--x', 'tx.npy', '--y', 'ty.npy', '--json']
+      const eg = ntkw([...evalArgs, '--backend', 'webgpu'])
+      const ec = ntkw([...evalArgs, '--backend', 'wasm'])
+      expect(eg.code, eg.err).toBe(0)
+      expect(ec.code, ec.err).toBe(0)
+      const [vg, vc] = [JSON.parse(eg.out) as Ev, JSON.parse(ec.out) as Ev]
+      expect(vg.latency.backend).toBe('webgpu')
+      expect(vc.latency.backend).toBe('wasm')
+      // at most one of the n rows may flip on a float32 near-tie
+      expect(Math.abs(vg.accuracy - vc.accuracy)).toBeLessThanOrEqual(1 / n + 1e-12)
+      expect(maxRelative([vg.loss], [vc.loss])).toBeLessThan(1e-4)
     })
 
     it('a job kind not ported to asynchronous reads runs on wasm beside webgpu (worker threads too) and records it', () => {
