@@ -195,3 +195,33 @@ function ortQuantizeStatic(name: Name): { qdq: number; float: number; source: st
   if (process.env.NTKW_WRITE_ORT_FIXTURE === '1') writeFileSync(fixture, JSON.stringify({ ...committed, [name]: { ...live, backend } }, null, 2) + '\n')
   return { ...live, source: `live, onnxruntime ${live.onnxruntime}` }
 }
+
+describe('ntkw model import FILE.onnx and export without --project', () => {
+  it('imports a PyTorch-layout ONNX file into a project; an LSTM is refused naming the op and nothing is stored', () => {
+    const fx = path.join(root, 'tests/fixtures/onnx')
+    const ok = ntkw(['model', 'import', path.join(fx, 'cnn-gap.onnx'), '--project', 'p.ntkw', '--name', 'gap'])
+    expect(ok.code, ok.err).toBe(0)
+    const bad = ntkw(['model', 'import', path.join(fx, 'lstm.onnx'), '--project', 'p.ntkw'])
+    expect(bad.code).not.toBe(0)
+    expect(bad.err).toMatch(/ONNX op LSTM \(node '\/lstm\/LSTM'\) is not supported/)
+    const custom = ntkw(['model', 'import', path.join(fx, 'unknown-domain.onnx'), '--project', 'fresh.ntkw'])
+    expect(custom.err).toMatch(/com\.example\.custom:FancyAct \(node '\/act\/FancyAct'\)/)
+    expect(existsSync(path.join(tmp.dir, 'fresh.ntkw'))).toBe(false)
+    const list = JSON.parse(ntkw(['model', 'list', '--project', 'p.ntkw', '--json']).out) as { name: string; inputShape: number[] }[]
+    expect(list.map((m) => [m.name, m.inputShape])).toEqual([['gap', [10, 10, 1]]])
+    // a project model exports to ONNX by name
+    const ex = ntkw(['model', 'export', 'gap', '--project', 'p.ntkw', '--format', 'onnx', '--out', 'gap-onnx'])
+    expect(ex.code, ex.err).toBe(0)
+    expect(existsSync(path.join(tmp.dir, 'gap-onnx', 'model.onnx'))).toBe(true)
+  })
+
+  it('--format tfjs from a model.json path rewrites a loadable folder; --help states the layout and both MODEL forms', () => {
+    const r = ntkw(['model', 'export', 'mlp/model.json', '--out', 'mlp-copy'])
+    expect(r.code, r.err).toBe(0)
+    expect(readModelFolder(path.join(tmp.dir, 'mlp-copy')).weights).toEqual(readModelFolder(path.join(tmp.dir, 'mlp')).weights)
+    const h = ntkw(['model', '--help']).out
+    expect(h).toMatch(/NHWC/)
+    expect(h).toMatch(/without, MODEL is a model\.json path/)
+    expect(ntkw(['model', 'export', 'mlp/model.json', '--format', 'pt', '--out', 'x']).err).toMatch(/tfjs, onnx/)
+  })
+})

@@ -446,11 +446,12 @@ export async function importOnnx(file: string, name?: string): Promise<StoredMod
       name: name ?? path.basename(file, path.extname(file)),
       source: { kind: 'import', path: path.resolve(file) },
       numClasses: plan.outputs,
-      training: {
+      // how inputs reach the imported network (the meta's recipe): the layout change and what the file was
+      recipe: {
         importedFrom: 'onnx',
         opset: plan.opset,
         ...(plan.producer ? { producer: plan.producer } : {}),
-        inputLayout: plan.inputShape.length === 3 ? 'NHWC (the ONNX model took NCHW)' : 'flat',
+        inputLayout: plan.inputShape.length === 3 ? `NHWC [${plan.inputShape.join(', ')}] (the ONNX model took NCHW)` : 'flat',
         ...(plan.droppedSoftmax ? { finalActivationDropped: plan.droppedSoftmax } : {}),
       },
     })

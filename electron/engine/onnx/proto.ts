@@ -4,8 +4,8 @@ import { fileURLToPath } from 'node:url'
 import protobuf from 'protobufjs'
 import { UserError } from '../../../shared/errors'
 
-// ONNX files are protobuf messages of onnx.ModelProto. The schema is the official onnx.proto (ONNX IR spec,
-// https://github.com/onnx/onnx/blob/main/docs/IR.md), shipped unchanged in resources/onnx/ and parsed by
+// ONNX files are protobuf messages of onnx.ModelProto. The schema is the official onnx.proto (the ONNX IR
+// specification in the ONNX repository), shipped unchanged in resources/onnx/ and parsed by
 // protobufjs at run time, so every byte is written and read by a protobuf library, never by hand.
 
 export const PROTO_FILE = 'onnx.proto'
@@ -15,7 +15,7 @@ export const DT = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7, DOUBLE: 11 
 /** AttributeProto.AttributeType values (onnx.proto). */
 export const AT = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, FLOATS: 6, INTS: 7 } as const
 
-/** IR version 7 goes with opset 13 (ONNX versioning table, docs/Versioning.md); both are read by every current runtime. */
+/** IR version 7 goes with opset 13 (the ONNX versioning table); both are read by every current runtime. */
 export const IR_VERSION = 7
 export const OPSET = 13
 
