@@ -13,6 +13,7 @@ const modules: Record<string, () => Promise<BenchModule>> = {
   'efficient-ntk': () => import('./efficient-ntk'),
   kip: () => import('./kip'),
   models: () => import('./models'),
+  onnx: () => import('./onnx'),
 }
 
 const only = process.argv.slice(2).filter((a) => !a.startsWith('-'))

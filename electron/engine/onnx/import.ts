@@ -18,7 +18,7 @@ import { decodeModel, floatAttr, intAttr, intsAttr, stringAttr, tensorValues, ty
 // logits (argmax and softmax of the imported model equal the original's). Everything else is refused,
 // naming the op and its node, before anything is built.
 
-export const ONNX_IMPORT_OPS = ['Gemm', 'MatMul', 'Add', 'Conv', 'Relu', 'LeakyRelu', 'Gelu (Erf pattern or the opset-20 op)', 'Sigmoid', 'Tanh', 'MaxPool', 'AveragePool', 'GlobalAveragePool', 'Flatten', 'Reshape', 'BatchNormalization', 'Dropout', 'Identity', 'Softmax (last)', 'LogSoftmax (last)']
+export const ONNX_IMPORT_OPS = ['Gemm', 'MatMul', 'Add', 'Conv', 'Relu', 'LeakyRelu', 'Gelu (Erf pattern or the opset-20 op)', 'Sigmoid', 'Tanh', 'MaxPool', 'AveragePool', 'GlobalAveragePool', 'Flatten', 'Reshape', 'BatchNormalization', 'Dropout', 'Identity', 'Softmax (last)', 'LogSoftmax (last)', 'Transpose (NHWC input, before Flatten)']
 
 type LayerSpec =
   | { kind: 'dense'; kernel: Float32Array; bias: Float32Array; units: number; inputs: number }
@@ -67,7 +67,7 @@ export function planOnnxImport(bytes: Uint8Array, source = 'model.onnx'): OnnxIm
   const g = m.graph
   // ops from another domain (com.microsoft, custom ones) are refused first, whatever they are
   for (const n of g.node) if (n.domain && n.domain !== 'ai.onnx') refuse(n, 'is from the domain ' + n.domain + ', which the importer does not know')
-  const known = new Set(['Gemm', 'MatMul', 'Add', 'Conv', 'Relu', 'LeakyRelu', 'Gelu', 'Sigmoid', 'Tanh', 'MaxPool', 'AveragePool', 'GlobalAveragePool', 'Flatten', 'Reshape', 'BatchNormalization', 'Dropout', 'Identity', 'Softmax', 'LogSoftmax', 'Constant', 'Div', 'Erf', 'Mul'])
+  const known = new Set(['Gemm', 'MatMul', 'Add', 'Conv', 'Relu', 'LeakyRelu', 'Gelu', 'Sigmoid', 'Tanh', 'MaxPool', 'AveragePool', 'GlobalAveragePool', 'Flatten', 'Reshape', 'BatchNormalization', 'Dropout', 'Identity', 'Softmax', 'LogSoftmax', 'Constant', 'Div', 'Erf', 'Mul', 'Transpose'])
   for (const n of g.node) if (!known.has(n.opType)) refuse(n, 'is not supported')
   const opset = Number(m.opsetImport.find((o) => !o.domain || o.domain === 'ai.onnx')?.version ?? 0)
 
@@ -110,11 +110,17 @@ export function planOnnxImport(bytes: Uint8Array, source = 'model.onnx'): OnnxIm
   }
 
   const image = dims.length === 4
+  // an NHWC input transposed to NCHW first (what the workbench's own export writes) is taken as NHWC
+  const first = (consumers.get(inputs[0]!.name) ?? [])[0]
+  const nhwcInput = image && first?.opType === 'Transpose' && (consumers.get(inputs[0]!.name) ?? []).length === 1 && (intsAttr(first, 'perm') ?? []).join() === '0,3,1,2'
+  if (nhwcInput) dims.splice(1, 3, dims[3]!, dims[1]!, dims[2]!)
   // Keras-side shape of the current tensor: [d] or [h, w, c]; `perm` maps Keras flat features to ONNX ones
   let shape = image ? [dims[2]!, dims[3]!, dims[1]!] : [dims[1]!]
   const inputShape = [...shape]
   let perm: Int32Array | null = null
   let gapped = false
+  /** the map was transposed back to NHWC: the next Flatten/Reshape orders features as Keras does */
+  let nhwcMap = false
   const layers: LayerSpec[] = []
   let t = inputs[0]!.name
   let droppedSoftmax: string | null = null
@@ -140,13 +146,14 @@ export function planOnnxImport(bytes: Uint8Array, source = 'model.onnx'): OnnxIm
   const flattenTo = (n: NodeProto) => {
     if (shape.length === 1) return
     const [h, w, c] = shape as [number, number, number]
-    if (!gapped && h * w > 1) {
+    if (!gapped && !nhwcMap && h * w > 1) {
       // Keras flat index (y·W + x)·C + ch  ←  ONNX flat index ch·H·W + y·W + x
       perm = new Int32Array(h * w * c)
       for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let ch = 0; ch < c; ch++) perm[(y * w + x) * c + ch] = ch * h * w + y * w + x
     }
     layers.push({ kind: 'flatten' })
     shape = [h * w * c]
+    nhwcMap = false
     void n
   }
 
@@ -359,6 +366,20 @@ export function planOnnxImport(bytes: Uint8Array, source = 'model.onnx'): OnnxIm
       case 'Identity':
         t = out
         break
+      case 'Transpose': {
+        const perm = (intsAttr(n, 'perm') ?? []).join()
+        if (nhwcInput && t === inputs[0]!.name && perm === '0,3,1,2') {
+          t = out
+          break
+        }
+        const next = (consumers.get(out) ?? [])[0]
+        if (shape.length === 3 && perm === '0,2,3,1' && (next?.opType === 'Flatten' || next?.opType === 'Reshape')) {
+          nhwcMap = true
+          t = out
+          break
+        }
+        refuse(n, `permutes axes [${perm}]; only the NHWC↔NCHW transposes around the input and before a Flatten are supported`)
+      }
       case 'Softmax':
       case 'LogSoftmax': {
         if (shape.length !== 1) refuse(n, 'is applied to an image-shaped tensor')

@@ -6,6 +6,7 @@ import { Xoshiro128 } from '../../../electron/engine/core/random'
 import { buildModel, parseArch } from '../../../electron/engine/models/build'
 import { modelToFiles } from '../../../electron/engine/models/io'
 import { exportOnnx } from '../../../electron/engine/onnx/export'
+import { buildFromPlan, planOnnxImport } from '../../../electron/engine/onnx/import'
 import { qdq, quantizeForOnnx } from '../../../electron/engine/onnx/qdq'
 import { DT, decodeModel, encodeModel, tensor, tensorValues, valueInfo } from '../../../electron/engine/onnx/proto'
 import { initBackend } from '../../../electron/engine/runtime/backend'
@@ -86,6 +87,13 @@ describe.each(ARCHS)('ONNX export: %s', (_label, arch, inputShape) => {
     const ref = tf.tidy(() => (model.apply(tf.tensor(x, [n, ...inputShape]), { training: false }) as tf.Tensor).dataSync() as Float32Array)
     const got = await ortRun(bytes, x, [n, ...inputShape])
     expect(maxRel(got, ref)).toBeLessThan(1e-5)
+    // and back: the importer reads the workbench's own export (NHWC input, Transpose before Flatten)
+    if (inputShape.length === 3) {
+      const back = buildFromPlan(planOnnxImport(bytes))
+      const again = tf.tidy(() => (back.apply(tf.tensor(x, [n, ...inputShape]), { training: false }) as tf.Tensor).dataSync() as Float32Array)
+      back.dispose()
+      expect(maxRel(again, ref)).toBeLessThan(1e-5)
+    }
 
     // QDQ variants: the workbench's evaluation is ONNX Runtime's on the exported file
     for (const v of [
