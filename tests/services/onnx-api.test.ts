@@ -52,6 +52,8 @@ describe('ONNX models through the API', () => {
     const dl = await call<{ weights: Uint8Array; weightsFile: string }>('models.files', { modelId: m!.id, format: 'onnx' })
     expect(dl.weightsFile).toBe('model.onnx')
     expect(Buffer.from(dl.weights).equals(readFileSync(ex.path))).toBe(true)
+    // a plain Uint8Array (a Buffer would leave `ntkw serve` as JSON, not as a binary frame)
+    expect(Object.getPrototypeOf(dl.weights)).toBe(Uint8Array.prototype)
 
     const x = readNpy(path.join(fixtures, 'cnn.x.npy'))
     const y = Float32Array.from(readNpy(path.join(fixtures, 'cnn.y.npy')).data as ArrayLike<number>)

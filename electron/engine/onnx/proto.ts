@@ -102,7 +102,10 @@ function type(): protobuf.Type {
 
 export function encodeModel(m: ModelProto): Uint8Array {
   const t = type()
-  return t.encode(t.fromObject(m)).finish()
+  const b = t.encode(t.fromObject(m)).finish()
+  // a plain Uint8Array, never a Node Buffer: JSON.stringify turns a Buffer into {type, data} before the wire
+  // encoder (shared/wire.ts) can send its bytes as a binary frame
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength)
 }
 
 export function decodeModel(bytes: Uint8Array, source = 'model.onnx'): ModelProto {
