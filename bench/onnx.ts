@@ -10,7 +10,7 @@ import { initBackend } from '../electron/engine/runtime/backend'
 import { QUICK, timeMs, type BenchResult } from './types'
 
 // ONNX, on a MNIST-sized CNN (conv16-pool-conv32-pool-dense64-dense10, seeded weights):
-//   inference throughput of the float export under ONNX Runtime (onnxruntime-node, CPU) against the same
+//   inference throughput of the float export under ONNX Runtime (onnxruntime-node, CPU, one thread) against the same
 //     model in tfjs on the active backend (ratio = ORT samples/s / tfjs samples/s);
 //   the int8 QDQ export (per channel, activation quantization) under ONNX Runtime against the float export
 //     (ratio = QDQ samples/s / float samples/s: what the fused integer kernels buy);
@@ -48,8 +48,10 @@ export async function run(): Promise<BenchResult[]> {
     q.model.dispose()
 
     const tfjsMs = await timeMs(() => tf.tidy(() => (model.apply(xt, { training: false }) as tf.Tensor).dataSync()))
-    const session = await ort.InferenceSession.create(floatBytes)
-    const qsession = await ort.InferenceSession.create(qdqBytes)
+    // one intra-op thread: tfjs wasm runs on one here too, and the figure does not depend on what else runs
+    const opts = { intraOpNumThreads: 1 }
+    const session = await ort.InferenceSession.create(floatBytes, opts)
+    const qsession = await ort.InferenceSession.create(qdqBytes, opts)
     const feed = { input: new ort.Tensor('float32', x, [n, 28, 28, 1]) }
     const ortMs = await timeMs(() => session.run(feed))
     const qdqMs = await timeMs(() => qsession.run(feed))
@@ -61,7 +63,7 @@ export async function run(): Promise<BenchResult[]> {
       unit: 'samples/s',
       baseline: { name: `tfjs ${backend} model.apply`, value: (n * 1000) / tfjsMs },
       ratio: tfjsMs / ortMs,
-      meta: { rows: n, backend, ratioMeaning: 'ORT samples/s ÷ tfjs samples/s' },
+      meta: { rows: n, backend, ortThreads: 1, ratioMeaning: 'ORT samples/s ÷ tfjs samples/s' },
     })
     out.push({
       name: 'onnx-qdq-int8-inference',

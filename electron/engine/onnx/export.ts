@@ -15,6 +15,8 @@ import type { QdqPlan } from './qdq-plan'
 // weights + DequantizeLinear, int32 biases and QuantizeLinear/DequantizeLinear pairs on layer inputs.
 
 export const INPUT_NAME = 'input'
+/** layers whose ONNX ops commute exactly with elementwise monotone quantization (max, copies, transposes) */
+const COMMUTES = new Set(['MaxPooling2D', 'Flatten', 'Reshape', 'Dropout'])
 export const OUTPUT_NAME = 'logits'
 
 export interface OnnxExport {
@@ -85,10 +87,10 @@ class GraphBuilder {
     return n
   }
 
-  node(scope: string, opType: string, inputs: string[], attributes: NodeProto['attribute'] = [], outName?: string): string {
+  node(scope: string, opType: string, inputs: string[], attributes: NodeProto['attribute'] = [], outName?: string, at = this.nodes.length): string {
     const name = this.unique(`/${scope}/${opType}`)
     const out = outName ?? `${name}_output_0`
-    this.nodes.push({ name, opType, input: inputs, output: [out], attribute: attributes })
+    this.nodes.splice(at, 0, { name, opType, input: inputs, output: [out], attribute: attributes })
     return out
   }
 }
@@ -168,18 +170,36 @@ export function exportOnnx(files: ModelFiles, o: { source?: string; plan?: QdqPl
   if (image) s = { t: g.node('input', 'Transpose', [INPUT_NAME], [attr.ints('perm', [0, 3, 1, 2])]), shape: s.shape }
   else if (chain.inputShape.length > 3) throw new UserError('unsupported_onnx_export', `${source}: input of rank ${chain.inputShape.length} is not exported`, 'Export models with flat [d], [h, w] or image [h, w, c] inputs.')
   const usedPlan = new Set<string>()
+  /** the last tensor computed by an op that does not commute with quantization (see qdqInput) */
+  let anchor = INPUT_NAME
 
   for (const l of chain.layers) {
     const scope = l.name
     const c = l.config
     const q = plan?.layers.get(l.name)
     if (q) usedPlan.add(l.name)
-    // activation quantization: QuantizeLinear → DequantizeLinear on the layer input (static range)
+    // activation quantization: QuantizeLinear → DequantizeLinear on the layer input (static range), placed
+    // where the input was last computed: elementwise monotone quantization commutes exactly with max pooling,
+    // flatten, reshape and transposes, so the numbers are the same, and ONNX Runtime then sees its fusable
+    // pattern DQ → Conv/Gemm → (Relu) → Q. A Relu right before the pair is dropped when the grid's zero point
+    // is 0: QuantizeLinear saturates negatives to code 0, so Q(relu(x)) = Q(x) exactly (what ONNX Runtime's
+    // quantizer does with such activations).
     const qdqInput = (x: string): string => {
       if (!q?.input) return x
       const sc = g.init(`${scope}/input_scale`, [], DT.FLOAT, [q.input.scale])
       const zp = g.init(`${scope}/input_zero_point`, [], DT.UINT8, [q.input.zeroPoint])
-      return g.node(scope, 'DequantizeLinear', [g.node(scope, 'QuantizeLinear', [x, sc, zp]), sc, zp])
+      const at = g.nodes.findIndex((nd) => nd.output.includes(anchor)) + 1
+      const producer = at > 0 ? g.nodes[at - 1]! : null
+      let source = anchor
+      let insertAt = at
+      if (producer?.opType === 'Relu' && q.input.zeroPoint === 0) {
+        source = producer.input[0]!
+        g.nodes.splice(at - 1, 1)
+        insertAt = at - 1
+      }
+      const dq = g.node(scope, 'DequantizeLinear', [g.node(scope, 'QuantizeLinear', [source, sc, zp], [], undefined, insertAt), sc, zp], [], undefined, insertAt + 1)
+      for (const nd of g.nodes.slice(insertAt + 2)) nd.input = nd.input.map((i) => (i === anchor ? dq : i))
+      return x === anchor ? dq : x
     }
     // weight [out, ...] in ONNX layout: float initializer, or int8/uint8 codes + DequantizeLinear (axis 0)
     const weightInput = (onnxValues: Float32Array, dims: number[], codes?: Int32Array): string => {
@@ -340,6 +360,7 @@ export function exportOnnx(files: ModelFiles, o: { source?: string; plan?: QdqPl
       default:
         throw new UserError('unsupported_onnx_export', `${source}: layer '${scope}' (${l.className}) has no ONNX export`, 'Supported: Dense, Conv2D, pooling, Flatten, Reshape, Dropout, BatchNormalization, activations, Rescaling, ZeroPadding2D.')
     }
+    if (!COMMUTES.has(l.className)) anchor = s.t
   }
   if (s.shape.length !== 1) throw new UserError('unsupported_onnx_export', `${source}: the model output has shape [${s.shape.join(', ')}]; a classifier ends in a vector`)
   if (plan) for (const name of plan.layers.keys()) if (!usedPlan.has(name)) throw new Error(`QDQ plan names layer ${name}, which the model does not have`)
