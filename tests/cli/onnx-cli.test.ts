@@ -227,4 +227,14 @@ describe('ntkw model import FILE.onnx and export without --project', () => {
     expect(h).toMatch(/without, MODEL is a model\.json path/)
     expect(ntkw(['model', 'export', 'mlp/model.json', '--format', 'pt', '--out', 'x']).err).toMatch(/tfjs, onnx/)
   })
+
+  it('ntkw quantize --format onnx refuses what opset-13 QDQ cannot hold, saying what to use instead', () => {
+    const four = ntkw(['quantize', '--model', 'mlp/model.json', '--bits', '4', '--format', 'onnx', '--out', 'q4'])
+    expect(four.code).not.toBe(0)
+    expect(four.err).toMatch(/--format onnx holds 8-bit uniform weights/)
+    expect(four.err).toMatch(/--format ntkw/)
+    const group = ntkw(['quantize', '--model', 'mlp/model.json', '--bits', '8', '--granularity', 'group:16', '--format', 'onnx', '--out', 'qg'])
+    expect(group.err).toMatch(/--granularity tensor or channel/)
+    expect(existsSync(path.join(tmp.dir, 'q4', 'model.onnx')) || existsSync(path.join(tmp.dir, 'qg', 'model.onnx'))).toBe(false)
+  })
 })

@@ -143,7 +143,7 @@ export function planOnnxImport(bytes: Uint8Array, source = 'model.onnx'): OnnxIm
     layers.push({ kind: 'bn', gamma: p(gamma!), beta: p(beta!), mean: p(mean!), variance: p(variance!), epsilon: eps })
   }
 
-  const flattenTo = (n: NodeProto) => {
+  const flattenTo = () => {
     if (shape.length === 1) return
     const [h, w, c] = shape as [number, number, number]
     if (!gapped && !nhwcMap && h * w > 1) {
@@ -154,7 +154,6 @@ export function planOnnxImport(bytes: Uint8Array, source = 'model.onnx'): OnnxIm
     layers.push({ kind: 'flatten' })
     shape = [h * w * c]
     nhwcMap = false
-    void n
   }
 
   const dense = (n: NodeProto, kernelOnnx: Float32Array, din: number, dout: number, bias: Float32Array) => {
@@ -347,7 +346,7 @@ export function planOnnxImport(bytes: Uint8Array, source = 'model.onnx'): OnnxIm
         break
       case 'Flatten':
         if (intAttr(n, 'axis', 1) !== 1) refuse(n, `flattens from axis ${intAttr(n, 'axis', 1)}; only axis 1 (keep the batch) is supported`)
-        if (!gapped) flattenTo(n)
+        if (!gapped) flattenTo()
         gapped = false
         t = out
         break
@@ -357,7 +356,7 @@ export function planOnnxImport(bytes: Uint8Array, source = 'model.onnx'): OnnxIm
         if (!(target.length === 2 && (target[1] === -1 || target[1] === size) && [-1, 0, 1].includes(target[0]!) && !(target[0] === -1 && target[1] === -1))) {
           refuse(n, `reshapes to [${target.join(', ')}]; only flattening reshapes ([-1, ${size}], [0, -1], ...) are supported`)
         }
-        if (!gapped) flattenTo(n)
+        if (!gapped) flattenTo()
         gapped = false
         t = out
         break
