@@ -14,6 +14,7 @@ const modules: Record<string, () => Promise<BenchModule>> = {
   'efficient-ntk': () => import('./efficient-ntk'),
   kip: () => import('./kip'),
   models: () => import('./models'),
+  onnx: () => import('./onnx'),
 }
 
 /**

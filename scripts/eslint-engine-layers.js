@@ -12,6 +12,7 @@ export const ENGINE_LEVELS = [
   ['lab', 'features', 'kip', 'models'],
   ['distill'],
   ['quantize'],
+  ['onnx'],
   ['jobs'],
   ['.'], // host.ts, protocol.ts: the engine process itself
 ]

@@ -14,6 +14,10 @@ import { DataRef } from './jobs/data-ref'
 const Empty = z.object({}).strict().default({})
 const RunId = z.object({ runId: z.string().min(1).max(64) }).strict()
 const FilePath = z.string().min(1).max(4096)
+/** TF.js Layers files, or one ONNX file (docs/onnx.md) */
+export const ModelExportFormat = z.enum(['tfjs', 'onnx'])
+export type ModelExportFormat = z.infer<typeof ModelExportFormat>
+
 const Id = z.string().min(1).max(64)
 
 export const AppInfo = z.object({
@@ -108,12 +112,15 @@ export const methods = {
   'models.get': method(z.object({ modelId: Id }).strict(), ModelDetail),
   'models.delete': method(z.object({ modelId: Id }).strict(), z.null()),
   'models.rename': method(z.object({ modelId: Id, name: z.string().min(1).max(200) }).strict(), ModelSummary),
-  /** imports a TF.js Layers folder or model.json as a job; the model appears when it succeeds */
+  /** imports a TF.js Layers folder, a model.json or a .onnx file as a job; the model appears when it succeeds */
   'models.import': method(z.object({ path: FilePath, name: z.string().min(1).max(200).optional() }).strict(), z.object({ runId: z.string() })),
-  /** writes DIR/model.json + DIR/weights.bin (desktop: a folder from dialog.openFolder) */
-  'models.export': method(z.object({ modelId: Id, dir: FilePath }).strict(), z.object({ path: z.string() })),
-  /** the TF.js files for a browser download: model.json text and the weights' bytes (a binary frame, never JSON) */
-  'models.files': method(z.object({ modelId: Id }).strict(), z.object({ name: z.string(), modelJson: z.string(), weights: z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'expected a Uint8Array'), weightsFile: z.string() })),
+  /** writes DIR/model.json + DIR/weights.bin, or DIR/model.onnx with format onnx (desktop: a folder from dialog.openFolder) */
+  'models.export': method(z.object({ modelId: Id, dir: FilePath, format: ModelExportFormat.optional() }).strict(), z.object({ path: z.string() })),
+  /**
+   * the files for a browser download, bytes in a binary frame (never JSON): the TF.js model.json text and its
+   * weights, or with format onnx the model.onnx bytes in `weights` (weightsFile 'model.onnx', modelJson empty)
+   */
+  'models.files': method(z.object({ modelId: Id, format: ModelExportFormat.optional() }).strict(), z.object({ name: z.string(), modelJson: z.string(), weights: z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'expected a Uint8Array'), weightsFile: z.string() })),
   /** evaluates a model on labelled data as a job; the evaluation is stored with the model */
   'models.evaluate': method(z.object({ modelId: Id, x: DataRef, y: DataRef }).strict(), z.object({ runId: z.string() })),
   /** a folder (model export target, or a TF.js model folder to import); desktop app only */

@@ -15,6 +15,8 @@ import { listDatasets, getDatasetPreview, setRecipe, deleteDataset } from '../en
 import { artifactMeta, readArtifactArray, readArtifactJson } from '../engine/store/artifacts'
 import { ModelStore } from '../engine/store/models'
 import { writeModelFolder, WEIGHTS_FILE, type ModelFiles } from '../engine/models/format'
+import { exportOnnx } from '../engine/onnx/export'
+import { ONNX_FILE, writeOnnxFolder } from '../engine/onnx/write'
 
 /** arrays larger than this never cross IPC (a 512×512 heatmap is 262 144) */
 const MAX_ARRAY_OVER_IPC = 1 << 20
@@ -260,10 +262,20 @@ export class Services {
         const spec = JobSpec.parse({ kind: 'model-import', name: `import ${path.basename(p.path)}`, path: p.path, ...(p.name ? { modelName: p.name } : {}) })
         return { runId: this.jobs.submit(spec) }
       },
-      'models.export': (p) => ({ path: writeModelFolder(p.dir, this.models().files(p.modelId) as unknown as ModelFiles) }),
+      'models.export': (p) => {
+        const files = this.models().files(p.modelId) as unknown as ModelFiles
+        if (p.format === 'onnx') return { path: writeOnnxFolder(p.dir, files, { name: this.models().summary(p.modelId).name }).file }
+        return { path: writeModelFolder(p.dir, files) }
+      },
       'models.files': (p) => {
         const store = this.models()
         const f = store.files(p.modelId)
+        if (p.format === 'onnx') {
+          const name = store.summary(p.modelId).name
+          const bytes = exportOnnx(f as unknown as ModelFiles, { name }).bytes
+          if (bytes.byteLength > MAX_MODEL_DOWNLOAD) throw new UserError('too_large', `the ONNX file is ${bytes.byteLength.toLocaleString('en-US')} bytes: too large to download through the browser`, 'Export it with `ntkw model export ID --project P --format onnx --out DIR`.')
+          return { name, modelJson: '', weights: bytes, weightsFile: ONNX_FILE }
+        }
         if (f.weights.byteLength > MAX_MODEL_DOWNLOAD) {
           throw new UserError('too_large', `the weights are ${f.weights.byteLength.toLocaleString('en-US')} bytes: too large to download through the browser`, 'Export the model with `ntkw model export ID --project P --out DIR`.')
         }

@@ -161,7 +161,7 @@ export const TrainSpec = z.object({
 export const ModelImportSpec = z.object({
   kind: z.literal('model-import'),
   ...Common,
-  /** a TF.js Layers model folder (model.json + .bin shards) or its model.json */
+  /** a TF.js Layers model folder (model.json + .bin shards), its model.json, or an ONNX classifier (.onnx) */
   path: z.string().min(1).max(4096),
   modelName: z.string().min(1).max(200).optional(),
 })

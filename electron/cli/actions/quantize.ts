@@ -2,6 +2,7 @@ import path from 'node:path'
 import { UserError } from '../../../shared/errors'
 import { BackendChoice } from '../../../shared/backend'
 import { initBackend } from '../../engine/runtime/backend'
+import { quantizeFolderOnnx } from '../../engine/onnx/quantize-folder'
 import { quantizeFolder } from '../../engine/quantize/quantize-folder'
 import { parseCalibrationText, parseGranularityText } from '../../engine/quantize/parse'
 import type { Granularity, Method, RangeCalibration, Scheme } from '../../engine/quantize/types'
@@ -19,7 +20,7 @@ export async function run({ values, io }: CliArgs): Promise<number> {
   const scheme = oneOf('scheme', str(values.scheme), ['symmetric', 'affine'] as const, 'symmetric') as Scheme
   const granularity = parseGranularity(str(values.granularity))
   const calibration = parseCalibration(str(values.calib), 'calib')
-  const format = oneOf('format', str(values.format), ['tfjs', 'ntkw'] as const, 'tfjs' as const)
+  const format = oneOf('format', str(values.format), ['tfjs', 'ntkw', 'onnx'] as const, 'tfjs' as const)
   const activationsBits = str(values.activations)
   let activations = null
   if (activationsBits !== undefined) {
@@ -32,10 +33,11 @@ export async function run({ values, io }: CliArgs): Promise<number> {
   const evalY = str(values['eval-y']) !== undefined ? inputFile('eval-y', str(values['eval-y']), USAGE_LINE, 'labels are .npy class ids or one-hot rows') : undefined
   const backend = oneOf('backend', str(values.backend), BackendChoice.options, 'auto')
   await initBackend(backend)
-  const summary = await quantizeFolder({
+  const quantize = format === 'onnx' ? quantizeFolderOnnx : quantizeFolder
+  const summary = await quantize({
     model,
     out: path.resolve(out),
-    spec: { bits, method, scheme, granularity, calibration, format: values.format === undefined ? 'auto' : format },
+    spec: { bits, method, scheme, granularity, calibration, format: values.format === undefined ? 'auto' : format === 'onnx' ? 'ntkw' : format },
     activations,
     ...(calibX ? { calibX } : {}),
     biasCorrection: Boolean(values['bias-correction']),

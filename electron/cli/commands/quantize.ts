@@ -6,7 +6,7 @@ export const quantizeCommand: CliCommand = {
   usage: `Usage: ntkw quantize --model M/model.json --bits B [--granularity tensor|channel|group:G]
                      [--scheme symmetric|affine] [--calib minmax|percentile:P|mse|kl]
                      [--method uniform|power|kmeans] [--activations BITS] [--calib-x X.npy]
-                     [--bias-correction] [--format tfjs|ntkw] --out DIR
+                     [--bias-correction] [--format tfjs|ntkw|onnx] --out DIR
 
 Quantizes the kernels of every Dense and Conv2D layer (biases stay float32) and writes DIR/model.json:
   --format tfjs   a stock TF.js Layers model: weightsManifest entries with quantization {dtype: uint8|uint16,
@@ -15,6 +15,14 @@ Quantizes the kernels of every Dense and Conv2D layer (biases stay float32) and 
   --format ntkw   the workbench packed format (docs/quantized-format.md): bit-packed 2–8-bit codes with
                   per-tensor/channel/group scales or k-means codebooks, plus ntkw-quantized.mjs, a standalone
                   loader (needs @tensorflow/tfjs-core; with @tensorflow/tfjs-layers it rebuilds the model).
+  --format onnx   DIR/model.onnx in the QDQ form ONNX Runtime's quantizer writes (docs/onnx.md): int8 weight
+                  codes (symmetric, zero point 0; uint8 with zero points for --scheme affine) read by
+                  DequantizeLinear, per tensor or per output channel (axis 0 of Gemm [out, in] and Conv
+                  [out, in, kh, kw] weights); with --activations 8, a static uint8 QuantizeLinear →
+                  DequantizeLinear pair on every Dense/Conv2D input (ranges from --calib-x) and int32 biases
+                  with scale x_scale·w_scale. --bits 8, --method uniform, --granularity tensor|channel only.
+                  Image models keep the TF.js NHWC input. The quantized evaluation (--eval-x) computes
+                  exactly the graph's QuantizeLinear/DequantizeLinear arithmetic.
   Default: tfjs when the scheme fits it, else ntkw.
 
 Options:
@@ -27,13 +35,13 @@ Options:
                           clipping, searched), kl (entropy, TensorRT-style histogram)
   --method M              uniform (default); power (sign(x)|x|^a before a uniform grid, a searched per layer
                           on calibration data, PowerQuant); kmeans (Lloyd–Max codebook of 2^B centroids)
-  --activations BITS      also fake-quantize the input of every Dense/Conv2D layer at BITS (2..16), ranges
+  --activations BITS      also fake-quantize the input of every Dense/Conv2D layer at BITS (2..16; 8 for onnx), ranges
                           calibrated with --calib on --calib-x; recorded in model.json as ntkwActivationQuant
                           (the exported weights are the same; the evaluation includes the activation grids)
   --calib-x X.npy         calibration inputs [n, ...] (a few hundred training rows); needed by --method
                           power, --activations and --bias-correction
   --bias-correction       b' = b − (Ŵ − W)ᵀ E[x] with E[x] the layer's mean input on --calib-x
-  --format F              tfjs or ntkw (see above)
+  --format F              tfjs, ntkw or onnx (see above)
   --out DIR               output folder (created)
   --eval-x X.npy          also evaluate float and quantized model on these inputs ...
   --eval-y Y.npy          ... and labels (class ids or one-hot): accuracy, loss, confusion matrices

@@ -28,7 +28,7 @@ export interface QuantizeFolderOptions {
 export interface QuantizeSummary {
   model: string
   out: string
-  format: 'tfjs' | 'ntkw'
+  format: 'tfjs' | 'ntkw' | 'onnx'
   bits: number | 'float16'
   scheme: string
   granularity: string
@@ -47,7 +47,7 @@ export interface QuantizeSummary {
   evaluation?: { float: Omit<ForwardEvaluation, 'predictions'>; quantized: Omit<ForwardEvaluation, 'predictions'>; accuracyDrop: number; confusionDelta: number[][]; agreement: number }
 }
 
-function npyTensor(file: string, inputShape: number[], flag: string): tf.Tensor {
+export function npyTensor(file: string, inputShape: number[], flag: string): tf.Tensor {
   const a = readNpy(file)
   return inputTensor({ data: a.data as ArrayLike<number>, shape: a.shape }, inputShape, flag)
 }
@@ -87,31 +87,42 @@ export async function quantizeFolder(o: QuantizeFolderOptions): Promise<Quantize
       layers: r.qm.choices,
       files: written.files,
     }
-    if (o.evalX || o.evalY) {
-      if (!o.evalX || !o.evalY) throw new UserError('usage', '--eval-x and --eval-y go together', 'Pass both the test inputs and their labels.')
-      const xe = npyTensor(o.evalX, inputShape, '--eval-x')
-      tensors.push(xe)
-      const ya = readNpy(o.evalY)
-      const k = outputUnitsOf(model)
-      const labels = labelIds({ data: ya.data as ArrayLike<number>, shape: ya.shape, integer: !/^f/.test(ya.dtype) }, k, '--eval-y')
-      if (labels.length !== xe.shape[0]) throw new UserError('shape_mismatch', `--eval-y has ${labels.length} labels for ${xe.shape[0]} rows of --eval-x`)
-      const f = evaluateForward((x) => model.apply(x, { training: false }) as tf.Tensor, xe, labels, k)
-      const q = evaluateForward(r.forward, xe, labels, k)
-      let agree = 0
-      for (let i = 0; i < labels.length; i++) if (f.predictions[i] === q.predictions[i]) agree++
-      const strip = ({ predictions: _p, ...rest }: ForwardEvaluation) => rest
-      summary.evaluation = {
-        float: strip(f),
-        quantized: strip(q),
-        accuracyDrop: f.accuracy - q.accuracy,
-        confusionDelta: q.confusion.map((row, i) => row.map((v, j) => v - f.confusion[i]![j]!)),
-        agreement: agree / labels.length,
-      }
-    }
+    const evaluation = compareOnEval(model, r.forward, o, inputShape, tensors)
+    if (evaluation) summary.evaluation = evaluation
     r.model.dispose()
     return summary
   } finally {
     tf.dispose(tensors)
     model.dispose()
+  }
+}
+
+/** With --eval-x/--eval-y: float and quantized evaluations side by side (accuracy, loss, confusion, agreement). */
+export function compareOnEval(
+  model: tfl.LayersModel,
+  forward: (x: tf.Tensor) => tf.Tensor,
+  o: { evalX?: string; evalY?: string },
+  inputShape: number[],
+  tensors: tf.Tensor[],
+): QuantizeSummary['evaluation'] | undefined {
+  if (!o.evalX && !o.evalY) return undefined
+  if (!o.evalX || !o.evalY) throw new UserError('usage', '--eval-x and --eval-y go together', 'Pass both the test inputs and their labels.')
+  const xe = npyTensor(o.evalX, inputShape, '--eval-x')
+  tensors.push(xe)
+  const ya = readNpy(o.evalY)
+  const k = outputUnitsOf(model)
+  const labels = labelIds({ data: ya.data as ArrayLike<number>, shape: ya.shape, integer: !/^f/.test(ya.dtype) }, k, '--eval-y')
+  if (labels.length !== xe.shape[0]) throw new UserError('shape_mismatch', `--eval-y has ${labels.length} labels for ${xe.shape[0]} rows of --eval-x`)
+  const f = evaluateForward((x) => model.apply(x, { training: false }) as tf.Tensor, xe, labels, k)
+  const q = evaluateForward(forward, xe, labels, k)
+  let agree = 0
+  for (let i = 0; i < labels.length; i++) if (f.predictions[i] === q.predictions[i]) agree++
+  const strip = ({ predictions: _p, ...rest }: ForwardEvaluation) => rest
+  return {
+    float: strip(f),
+    quantized: strip(q),
+    accuracyDrop: f.accuracy - q.accuracy,
+    confusionDelta: q.confusion.map((row, i) => row.map((v, j) => v - f.confusion[i]![j]!)),
+    agreement: agree / labels.length,
   }
 }

@@ -2,6 +2,7 @@ import { defineStore } from 'pinia'
 import { computed, ref, shallowRef, watch } from 'vue'
 import type { DataRef } from '../../../shared/jobs/data-ref'
 import type { ModelDetail, ModelSummary } from '../../../shared/models'
+import type { ModelExportFormat } from '../../../shared/ipc'
 import type { MetricSeries } from '../../../shared/project'
 import { getApi } from '../api/index'
 import { useRuns } from './runs'
@@ -164,17 +165,24 @@ export const useModels = defineStore('models', () => {
     await load()
   }
 
-  /** Desktop: a folder picker, then the files are written there. Browser: model.json + weights.bin download. */
-  async function exportModel(id: string, nativeDialogs: boolean): Promise<string | null> {
+  /**
+   * Desktop: a folder picker, then the files are written there. Browser: a download of model.json + weights.bin
+   * (tfjs) or model.onnx (onnx).
+   */
+  async function exportModel(id: string, nativeDialogs: boolean, format: ModelExportFormat = 'tfjs'): Promise<string | null> {
     if (nativeDialogs) {
       const dir = await attempt(() => getApi().invoke('dialog.openFolder', { title: 'Export model to folder' }), 'Could not open the folder dialog')
       if (!dir) return null
-      const r = await attempt(() => getApi().invoke('models.export', { modelId: id, dir }), 'Could not export the model')
+      const r = await attempt(() => getApi().invoke('models.export', { modelId: id, dir, format }), 'Could not export the model')
       if (r) useToasts().push('success', `Exported to ${r.path}`)
       return r?.path ?? null
     }
-    const f = await attempt(() => getApi().invoke('models.files', { modelId: id }), 'Could not export the model')
+    const f = await attempt(() => getApi().invoke('models.files', { modelId: id, format }), 'Could not export the model')
     if (!f) return null
+    if (format === 'onnx') {
+      download(new Blob([f.weights as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }), f.weightsFile)
+      return f.weightsFile
+    }
     download(new Blob([f.modelJson], { type: 'application/json' }), 'model.json')
     download(new Blob([f.weights as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }), f.weightsFile)
     return 'model.json'
