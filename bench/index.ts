@@ -1,6 +1,7 @@
 import type { BenchModule, BenchResult } from './types'
 
-// `npm run bench [-- NAME...]`: runs every benchmark (or those named) and prints one JSON object per line:
+// `npm run bench [-- NAME...]`: runs every benchmark (or those named; `vs-reference` only when named: numpy
+// and scipy references, issue 22) and prints one JSON object per line:
 // {"bench": file, ...BenchResult}. Progress goes to stderr so stdout stays machine-readable.
 const modules: Record<string, () => Promise<BenchModule>> = {
   quantize: () => import('./quantize'),
@@ -15,6 +16,7 @@ const modules: Record<string, () => Promise<BenchModule>> = {
   kip: () => import('./kip'),
   models: () => import('./models'),
   onnx: () => import('./onnx'),
+  'vs-reference': () => import('./vs-reference'),
 }
 
 /**
@@ -28,11 +30,13 @@ async function onCpuUnlessWebgpuBench(): Promise<void> {
   const c = await enterCpuCompanion()
   process.stderr.write(`  auto chose webgpu: this benchmark runs on ${c.backend}\n`)
 }
+// Opt-in only (named on the command line): spawns numpy/scipy reference processes for minutes.
+const OPT_IN = new Set(['vs-reference'])
 
 const only = process.argv.slice(2).filter((a) => !a.startsWith('-'))
 let failed = 0
 for (const [name, load] of Object.entries(modules)) {
-  if (only.length > 0 && !only.includes(name)) continue
+  if (only.length > 0 ? !only.includes(name) : OPT_IN.has(name)) continue
   process.stderr.write(`bench ${name} ...\n`)
   try {
     if (name !== 'webgpu') await onCpuUnlessWebgpuBench()

@@ -8,9 +8,12 @@ import { LabData } from './lab'
 export const FeatureMethod = z.enum(['rf', 'nystrom'])
 export type FeatureMethod = z.infer<typeof FeatureMethod>
 
-/** How `predict` approximates the kernel: random features (rf) or Nyström landmarks, m of them. */
+/**
+ * How `predict` approximates the kernel: random features (rf) or Nyström landmarks, m of them; auto: the
+ * exact kernel where it is estimated cheaper (time, and memory first), else random features with m.
+ */
 export const ApproxOptions = z.object({
-  method: FeatureMethod,
+  method: z.enum(['rf', 'nystrom', 'auto']),
   /** requested feature dimension m (rf) or number of landmarks (nystrom) */
   features: z.number().int().min(4).max(1 << 16),
   /** seed of the map (rf draws, landmark choice); absent: the job's seed */

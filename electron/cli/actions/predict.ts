@@ -33,7 +33,7 @@ export async function run({ values, io }: CliArgs): Promise<number> {
   const out = path.resolve(str(values.out) ?? 'predictions.npy')
   const varPath = str(values.var) ? path.resolve(str(values.var)!) : undefined
   const approxText = str(values.approx)
-  if (approxText !== undefined && approxText !== 'rf' && approxText !== 'nystrom') throw new UserError('bad_flag', `--approx ${approxText}: expected rf or nystrom`)
+  if (approxText !== undefined && approxText !== 'rf' && approxText !== 'nystrom' && approxText !== 'auto') throw new UserError('bad_flag', `--approx ${approxText}: expected rf, nystrom or auto`)
   const features = num('features', str(values.features), (n) => Number.isInteger(n) && n >= 4 && n <= 65536, 'an integer 4..65536', '4096')
   const seed = num('seed', str(values.seed), (n) => Number.isInteger(n) && n >= 0 && n < 2 ** 31, 'an integer ≥ 0', '0')
   if (approxText && features === undefined) throw new UserError('usage', '--approx needs --features M', 'e.g. --approx rf --features 4096, or --approx nystrom --features 1000')
@@ -52,7 +52,7 @@ export async function run({ values, io }: CliArgs): Promise<number> {
     learningRate: lr,
     diagReg,
     variance: Boolean(varPath),
-    ...(approxText ? { approx: { method: approxText as 'rf' | 'nystrom', features: features!, seed: seed ?? 0 } } : {}),
+    ...(approxText ? { approx: { method: approxText as 'rf' | 'nystrom' | 'auto', features: features!, seed: seed ?? 0 } } : {}),
   }
   const sink = new DirArtifactSink(path.dirname(out), { predictions: out, ...(varPath ? { variance: varPath } : {}) })
   const done = await runJobForCli(io, spec, { label: `predict ${kind}${approxText ? ` (${approxText} ${features})` : ''}`, quiet: Boolean(values.quiet), artifacts: sink })
@@ -62,6 +62,7 @@ export async function run({ values, io }: CliArgs): Promise<number> {
     if (m.testMse === undefined) continue
     io.err(`t = ${m.t ?? '∞'}: test MSE ${m.testMse.toPrecision(4)}, accuracy ${((m.testAccuracy ?? 0) * 100).toFixed(2)}%\n`)
   }
+  if (result.auto) io.err(`auto: ${result.auto.reason}\n`)
   if (result.approx) {
     const a = result.approx
     io.err(`${a.method}: ${a.features} features (requested ${a.requested}, seed ${a.seed}), ${a.solver} solve; features ${a.featureSeconds.toFixed(1)} s, rest ${a.solveSeconds.toFixed(1)} s\n`)

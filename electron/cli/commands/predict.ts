@@ -8,7 +8,7 @@ export const predictCommand: CliCommand = {
   summary: 'infinite-width NTK/NNGP predictions (gradient flow at times t, or t = ∞ with GP variance)',
   usage: `Usage: ntkw predict --x-train A.npy --y-train Y.npy --x-test B.npy --depth L --activation A [--w-std S]
                     [--b-std B] [--kind ntk|nngp] [--t T[,T2,...]] [--lr ETA] [--diag-reg R]
-                    [--out P.npy] [--var V.npy] [--approx rf|nystrom --features M [--seed N]]
+                    [--out P.npy] [--var V.npy] [--approx rf|nystrom|auto --features M [--seed N]]
 
 Predicts the outputs on B of the infinite-width network L × (Dense → activation) → Dense trained by
 full-batch gradient flow on the MSE loss (neural-tangents gradient_descent_mse conventions,
@@ -28,7 +28,9 @@ ${predictArchFlags.help(20)}
   --out P.npy         predictions, float32 [m, K] (default predictions.npy in the working directory)
   --var V.npy         also write the GP predictive variance K** − K*ᵀ(K + εI)⁻¹K* [m] (t = ∞ only)
   --y-test YT.npy     test targets: report test MSE and accuracy on stderr
-  --approx M          rf (random features + TensorSRHT) or nystrom (landmarks from the training points)
+  --approx M          rf (random features + TensorSRHT), nystrom (landmarks from the training points), or
+                      auto: the exact kernel where it is estimated cheaper, else rf (time, and memory
+                      first; prints which and why; the crossover is in docs/performance.md)
   --features M        feature dimension (rf) or landmarks (nystrom); needed with --approx
   --seed N            seed of the approximate map (default 0)
   --quiet             no progress on stderr

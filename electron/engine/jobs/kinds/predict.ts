@@ -3,6 +3,7 @@ import type { ArtifactInfo } from '../../../../shared/index'
 import { predictInfiniteWidth, checkPredictInputs, type PredictOutput } from '../../ntk/predict'
 import { buildFeatureMap } from '../../features/build'
 import { featureRidge } from '../../features/ridge'
+import { chooseApprox } from '../../features/auto'
 import type { JobRunner } from '../../core/job'
 import type { Matrix } from '../../core/matrix'
 import { accuracy as accuracyOf, argmaxRows, binaryAccuracy, meanSquaredError } from '../../core/metrics'
@@ -27,6 +28,8 @@ export interface PredictJobResult {
   metrics: PredictMetrics[]
   /** approximate kernel (spec.approx): the map and where the time went */
   approx?: { method: 'rf' | 'nystrom'; requested: number; features: number; seed: number; solver: 'primal' | 'dual'; featureSeconds: number; solveSeconds: number }
+  /** approx.method auto: which path ran and why (estimated seconds and bytes of both) */
+  auto?: { use: 'exact' | 'rf'; reason: string; exactSeconds: number; rfSeconds: number; exactBytes: number; rfBytes: number }
   seconds: number
   artifacts: ArtifactInfo[]
 }
@@ -55,11 +58,18 @@ export const run: JobRunner<'predict'> = async (spec, ctx) => {
     ctx.throwIfCancelled()
   }
   let approx: PredictJobResult['approx']
+  let auto: PredictJobResult['auto']
   let out: PredictOutput
-  if (spec.approx) {
+  let method = spec.approx?.method
+  if (spec.approx && method === 'auto') {
+    auto = chooseApprox({ n: xTrain.rows, nTest: xTest.rows, d: xTrain.cols, arch: spec.arch, kind: spec.kernel, features: spec.approx.features })
+    ctx.progress(0, auto.reason)
+    method = auto.use === 'rf' ? 'rf' : undefined
+  }
+  if (spec.approx && (method === 'rf' || method === 'nystrom')) {
     const seed = spec.approx.seed ?? spec.seed
-    ctx.progress(0, spec.approx.method === 'nystrom' ? 'landmark kernel and eigendecomposition' : 'drawing the random map')
-    const map = await buildFeatureMap({ method: spec.approx.method, arch: spec.arch, kind: spec.kernel, x: xTrain, features: spec.approx.features, seed, workers: spec.workers, signal: ctx.signal })
+    ctx.progress(0, method === 'nystrom' ? 'landmark kernel and eigendecomposition' : 'drawing the random map')
+    const map = await buildFeatureMap({ method, arch: spec.arch, kind: spec.kernel, x: xTrain, features: spec.approx.features, seed, workers: spec.workers, signal: ctx.signal })
     try {
       const r = await featureRidge({
         map,
@@ -74,7 +84,7 @@ export const run: JobRunner<'predict'> = async (spec, ctx) => {
         progress: (f, msg) => ctx.progress(0.05 + 0.95 * f, msg),
         yieldNow,
       })
-      approx = { method: spec.approx.method, requested: spec.approx.features, features: r.features, seed, solver: r.solver, featureSeconds: r.featureSeconds, solveSeconds: r.solveSeconds }
+      approx = { method, requested: spec.approx.features, features: r.features, seed, solver: r.solver, featureSeconds: r.featureSeconds, solveSeconds: r.solveSeconds }
       out = r
     } finally {
       map.dispose()
@@ -116,7 +126,7 @@ export const run: JobRunner<'predict'> = async (spec, ctx) => {
     ctx.log('warn', `${out.eigen.clippedNegative} eigenvalue(s) of the kernel were negative (rounding) and were clipped at 0`)
   }
 
-  const meta = { kernel: spec.kernel, arch: spec.arch, times: spec.times ?? null, diagReg: spec.diagReg, ...(approx ? { approx } : {}) }
+  const meta = { kernel: spec.kernel, arch: spec.arch, times: spec.times ?? null, diagReg: spec.diagReg, ...(approx ? { approx } : {}), ...(auto ? { auto } : {}) }
   const artifacts = [ctx.artifacts.saveArray('predictions', out.test, out.testShape, meta)]
   if (out.variance) artifacts.push(ctx.artifacts.saveArray('variance', out.variance, [out.m], meta))
   if (spec.trainPredictions) artifacts.push(ctx.artifacts.saveArray('train-predictions', out.train, out.trainShape, meta))
@@ -132,6 +142,7 @@ export const run: JobRunner<'predict'> = async (spec, ctx) => {
     ...(out.eigen ? { eigen: out.eigen } : {}),
     metrics,
     ...(approx ? { approx } : {}),
+    ...(auto ? { auto } : {}),
     seconds: (performance.now() - started) / 1000,
     artifacts,
   }

@@ -1,0 +1,90 @@
+import { totalmem } from 'node:os'
+import type { FcArch } from '../../../shared/arch'
+import type { FeatureKind } from './types'
+import { randomFeatureSizes } from './random-features'
+
+// `--approx auto`: the exact kernel where it is cheaper, random features where they pay off. Both paths are
+// priced in seconds with one cost model whose rates were measured on the wasm backend (2-core machines,
+// docs/performance.md "Exact or random features"):
+//   exact:  kernel  2·n·N·d flops of Gram matmul + depth·n·N entries of elementwise recursion,
+//           solve   n³/3 flops (blocked Cholesky) + refinement, memory ≈ 3 n² floats (K, factor, work);
+//   rf:     map     Σ_layers 2·N·dz·m₁ flops (z·W) + N·(p₁ log p₁ + p₂ log p₂) butterflies (TensorSRHT),
+//           solve   min(2·n·m′² + m′³/3, 2·n·N·m′ + n³/3) flops (primal m′×m′ or dual n×n),
+// with N = n + n_test. Memory decides first: when the exact path's n² floats do not fit in half the RAM,
+// features are the only way.
+
+/** measured rates (wasm, one thread): matmul, the kernel recursion per entry and layer, a butterfly */
+export const AUTO_RATES = { gemmFlopsPerSecond: 18e9, recursionSecondsPerEntryLayer: 2.3e-8, butterflySeconds: 1e-9 }
+
+export interface AutoChoice {
+  use: 'exact' | 'rf'
+  /** one sentence: what was chosen and why, with the estimates */
+  reason: string
+  exactSeconds: number
+  rfSeconds: number
+  exactBytes: number
+  rfBytes: number
+}
+
+const log2 = (p: number): number => Math.log2(Math.max(p, 1))
+const nextPow2 = (n: number): number => 2 ** Math.ceil(log2(n))
+
+export function estimateExact(o: { n: number; nTest: number; d: number; depth: number }): { seconds: number; bytes: number } {
+  const big = o.n + o.nTest
+  const { gemmFlopsPerSecond: r, recursionSecondsPerEntryLayer: e } = AUTO_RATES
+  const kernel = (2 * o.n * big * o.d) / r + o.n * big * Math.max(o.depth, 1) * e
+  const solve = (o.n ** 3 / 3 + 6 * o.n * o.n) / r
+  return { seconds: kernel + solve, bytes: 4 * (3 * o.n * o.n + o.n * o.nTest) }
+}
+
+export function estimateRf(o: { n: number; nTest: number; d: number; arch: FcArch; kind: FeatureKind; features: number }): { seconds: number; bytes: number } {
+  const big = o.n + o.nTest
+  const { m1, ms, dim } = randomFeatureSizes({ arch: o.arch, kind: o.kind, inDim: o.d, features: o.features })
+  const { gemmFlopsPerSecond: r, butterflySeconds: b } = AUTO_RATES
+  const bias = o.arch.bStd !== null ? 1 : 0
+  let map = 0
+  let dz = o.d + bias
+  let dPsi = o.d + bias
+  for (let l = 0; l < o.arch.depth; l++) {
+    map += (2 * big * dz * m1) / r
+    if (o.kind === 'ntk') {
+      const p1 = nextPow2(dPsi)
+      const p2 = nextPow2(m1)
+      map += big * (p1 * log2(p1) + p2 * log2(p2)) * b
+      dPsi = ms + m1 + bias
+    }
+    dz = m1 + bias
+  }
+  // ΦᵀΦ (or ΦΦᵀ and the test rows' cross products) are full matmuls, then the Cholesky of the smaller side
+  const primal = 2 * o.n * dim * dim + dim ** 3 / 3
+  const dual = 2 * o.n * big * dim + o.n ** 3 / 3
+  const solve = Math.min(primal, dual) / r
+  const bytes = 4 * (primal <= dual ? 2 * dim * dim + Math.min(o.n * dim, 1 << 27) : 3 * o.n * o.n + big * dim)
+  return { seconds: map + solve, bytes }
+}
+
+const fmtS = (s: number): string => (s < 10 ? s.toFixed(1) : s.toFixed(0)) + ' s'
+const fmtB = (b: number): string => (b / 2 ** 30 >= 1 ? `${(b / 2 ** 30).toFixed(1)} GiB` : `${(b / 2 ** 20).toFixed(0)} MiB`)
+
+/** Exact or random features for a predict request, and why (memory first, then the estimated time). */
+export function chooseApprox(o: { n: number; nTest: number; d: number; arch: FcArch; kind: FeatureKind; features: number; memoryBytes?: number }): AutoChoice {
+  const exact = estimateExact({ n: o.n, nTest: o.nTest, d: o.d, depth: o.arch.depth })
+  const rf = estimateRf(o)
+  const budget = (o.memoryBytes ?? totalmem()) / 2
+  const est = `exact ≈ ${fmtS(exact.seconds)} and ${fmtB(exact.bytes)}, random features (m = ${o.features}) ≈ ${fmtS(rf.seconds)} and ${fmtB(rf.bytes)}`
+  const base = { exactSeconds: exact.seconds, rfSeconds: rf.seconds, exactBytes: exact.bytes, rfBytes: rf.bytes }
+  if (exact.bytes > budget && rf.bytes <= exact.bytes) {
+    return { use: 'rf', reason: `random features: the exact n × n kernel needs more than half the memory (${est})`, ...base }
+  }
+  if (rf.seconds < exact.seconds) return { use: 'rf', reason: `random features: estimated faster than the exact kernel (${est})`, ...base }
+  return { use: 'exact', reason: `exact kernel: estimated faster than random features at n = ${o.n} (${est})`, ...base }
+}
+
+/** The training-set size above which random features with m features are estimated faster (none below maxN). */
+export function rfCrossover(o: { d: number; nTest: number; arch: FcArch; kind: FeatureKind; features: number; maxN?: number }): number | null {
+  const maxN = o.maxN ?? 1_000_000
+  for (let n = 500; n <= maxN; n = Math.ceil(n * 1.05)) {
+    if (estimateRf({ ...o, n }).seconds < estimateExact({ n, nTest: o.nTest, d: o.d, depth: o.arch.depth }).seconds) return n
+  }
+  return null
+}
