@@ -7,7 +7,7 @@ import path from 'node:path'
 export const ENGINE_LEVELS = [
   ['core'],
   ['runtime', 'io', 'linalg', 'activations'],
-  ['data', 'nn', 'store'],
+  ['data', 'nn', 'store', 'layers'],
   ['ntk'],
   ['lab', 'features', 'kip', 'models'],
   ['distill'],

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core'
 import { correlation, normOuter } from './correlation'
+import { fastAcos } from './fast-acos'
 import { tidyDual } from './tidy-dual'
 import type { ActivationKernel, DualMaps, PairTile } from './types'
 
@@ -24,6 +25,25 @@ export function abReluDual(a: number, b: number, k: PairTile, needDot: boolean):
   })
 }
 
+/** abReluDual at one entry in float64 (c clamped; a zero variance gives c = 0, as correlation() does). */
+export function abReluDualAt(a: number, b: number, s: number, q1: number, q2: number, out: Float64Array): void {
+  const f = ((a - b) * (a - b)) / (2 * Math.PI)
+  const k0 = (a * a + b * b) / 2
+  const qq = q1 * q2
+  if (f === 0 || !(qq > 0)) {
+    out[0] = f === 0 ? k0 * s : f * Math.sqrt(Math.max(qq, 0))
+    out[1] = f === 0 ? k0 : k0 - f * (Math.PI / 2)
+    return
+  }
+  const norm = Math.sqrt(qq)
+  let c = s / norm
+  if (c > 1) c = 1
+  else if (c < -1) c = -1
+  const tDot = k0 - f * fastAcos(c)
+  out[0] = norm * (f * Math.sqrt(1 - c * c) + tDot * c)
+  out[1] = tDot
+}
+
 export function abRelu(a: number, b: number, name = `abrelu:${a},${b}`): ActivationKernel {
   const k0 = (a * a + b * b) / 2
   return {
@@ -32,6 +52,7 @@ export function abRelu(a: number, b: number, name = `abrelu:${a},${b}`): Activat
     dphi: (x) => tf.tidy(() => tf.add(tf.mul(tf.step(x), b - a), a)),
     dual: (k, needDot) => abReluDual(a, b, k, needDot),
     diag: (q) => tf.mul(q, k0),
+    dualAt: (s, q1, q2, out) => abReluDualAt(a, b, s, q1, q2, out),
   }
 }
 

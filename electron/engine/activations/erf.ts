@@ -18,10 +18,19 @@ export function erfDual(a: number, b: number, c: number, k: PairTile, needDot: b
   })
 }
 
+export function erfDualAt(a: number, b: number, c: number, s: number, q1: number, q2: number, out: Float64Array): void {
+  const b2 = b * b
+  const sb = s * b2
+  const r = 1 / Math.sqrt((1 + 2 * b2 * q1) * (1 + 2 * b2 * q2) - 4 * sb * sb)
+  out[0] = (2 / Math.PI) * a * a * Math.atan(2 * sb * r) + c * c
+  out[1] = (4 / Math.PI) * a * a * b2 * r
+}
+
 export function erf(a = 1, b = 1, c = 0): ActivationKernel {
   const name = a === 1 && b === 1 && c === 0 ? 'erf' : `erf:${a},${b},${c}`
   return {
     name,
+    dualAt: (s, q1, q2, out) => erfDualAt(a, b, c, s, q1, q2, out),
     phi: (x) => tf.tidy(() => tf.add(tf.mul(tf.erf(tf.mul(x, b)), a), c)),
     dphi: (x) => tf.tidy(() => tf.mul(tf.exp(tf.mul(tf.mul(x, x), -b * b)), (2 / Math.sqrt(Math.PI)) * a * b)),
     dual: (k, needDot) => erfDual(a, b, c, k, needDot),

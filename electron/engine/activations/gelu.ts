@@ -27,6 +27,19 @@ export function geluDual(k: PairTile, needDot: boolean): DualMaps {
   })
 }
 
+/** geluDual at one entry in float64 (the same formulas). */
+export function geluDualAt(s: number, q1: number, q2: number, out: Float64Array): void {
+  const invPp = 1 / ((1 + q1) * (1 + q2))
+  const prod = q1 * q2
+  const ss = s * s
+  const delta2 = (1 + q1) * (1 + q2) - ss
+  const rd = 1 / Math.sqrt(delta2)
+  const sRd = s * rd
+  const alpha = Math.atan(sRd)
+  out[0] = ((ss + prod * delta2) * invPp * rd + s * alpha) / (2 * Math.PI) + 0.25 * s
+  out[1] = ((rd * rd + (1 - prod) * invPp + 1) * sRd + alpha) / (2 * Math.PI) + 0.25
+}
+
 const INV_SQRT2 = Math.SQRT1_2
 const INV_SQRT2PI = 1 / Math.sqrt(2 * Math.PI)
 
@@ -40,6 +53,7 @@ export function gelu(): ActivationKernel {
         return tf.add(cdf, tf.mul(tf.mul(x, tf.exp(tf.mul(tf.mul(x, x), -0.5))), INV_SQRT2PI))
       }),
     dual: geluDual,
+    dualAt: geluDualAt,
     diag: (q) =>
       tf.tidy(() => {
         const root = tf.sqrt(tf.add(tf.mul(q, 2), 1))

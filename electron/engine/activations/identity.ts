@@ -9,5 +9,9 @@ export function identity(): ActivationKernel {
     dphi: (x) => tf.onesLike(x),
     dual: (k, needDot) => ({ t: k.s, tDot: needDot ? tf.scalar(1) : null }),
     diag: (q) => q,
+    dualAt: (s, _q1, _q2, out) => {
+      out[0] = s
+      out[1] = 1
+    },
   }
 }

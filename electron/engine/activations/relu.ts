@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core'
-import { abReluDual } from './abrelu'
+import { abReluDual, abReluDualAt } from './abrelu'
 import type { ActivationKernel } from './types'
 
 // ReLU = ABReLU(0, 1): T = (√(q1q2 − Σ²) + (π − θ) Σ)/(2π), Ṫ = (π − θ)/(2π), q ← q/2 (docs/math.md §1).
@@ -10,5 +10,6 @@ export function relu(): ActivationKernel {
     dphi: (x) => tf.step(x),
     dual: (k, needDot) => abReluDual(0, 1, k, needDot),
     diag: (q) => tf.mul(q, 0.5),
+    dualAt: (s, q1, q2, out) => abReluDualAt(0, 1, s, q1, q2, out),
   }
 }

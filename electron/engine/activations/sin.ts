@@ -16,12 +16,21 @@ export function sinDual(k: PairTile, needDot: boolean): DualMaps {
   })
 }
 
+export function sinDualAt(s: number, q1: number, q2: number, out: Float64Array): void {
+  const m = 0.5 * (q1 + q2)
+  const ep = Math.exp(s - m)
+  const em = Math.exp(-s - m)
+  out[0] = 0.5 * (ep - em)
+  out[1] = 0.5 * (ep + em)
+}
+
 export function sin(): ActivationKernel {
   return {
     name: 'sin',
     phi: (x) => tf.sin(x),
     dphi: (x) => tf.cos(x),
     dual: sinDual,
+    dualAt: sinDualAt,
     diag: (q) => tf.tidy(() => tf.mul(tf.sub(1, tf.exp(tf.mul(q, -2))), 0.5) as tf.Tensor2D),
   }
 }

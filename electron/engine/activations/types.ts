@@ -35,4 +35,10 @@ export interface ActivationKernel {
   dual(k: PairTile, needDot: boolean): DualMaps
   /** q ← T(q, q, q) on a vector of variances (any shape) */
   diag(q: tf.Tensor2D): tf.Tensor2D
+  /**
+   * The same dual maps at one entry in float64, for the spatial (convolutional) kernels, whose per-position
+   * loops run on plain typed arrays (layers/activation.ts): writes T to out[0] and Ṫ to out[1]. T(q, q, q)
+   * is the diagonal map. Absent on the quadrature activations, which only the FC kernel takes.
+   */
+  dualAt?(s: number, q1: number, q2: number, out: Float64Array): void
 }

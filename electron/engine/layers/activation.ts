@@ -1,0 +1,53 @@
+import type * as tf from '@tensorflow/tfjs-core'
+import type { ActivationKernel } from '../activations/types'
+import type { PairRule, PairState, PairVariances } from './types'
+
+// Activation φ, entry-wise on spatial covariances (Novak et al. 2019, eq. 6; Arora et al. 2019, eq. 9):
+//   Σ′_ij = T(Σ_ij, q_i(x), q_j(x′)),   Θ′_ij = Θ_ij · Ṫ(Σ_ij, q_i(x), q_j(x′)),
+// with q_i(x) = Σ(x, x)_ii the variance of x at position i: the FC dual maps (activations/, docs/math.md)
+// applied at every position pair. For the point with itself (v = null) the variances are the state's own
+// diagonal, and T(q, q, q) is the new variance.
+
+export function activationKernel(act: ActivationKernel): PairRule {
+  const dualAt = act.dualAt
+  if (!dualAt) throw new Error(`activation ${act.name} has no per-entry dual map for spatial kernels`)
+  const out = new Float64Array(2)
+  return (s: PairState, v: PairVariances | null) => {
+    const p = s.h * s.w
+    const sig = s.nngp
+    const ntk = s.ntk
+    let row: Float64Array
+    let col: Float64Array
+    if (v) {
+      row = v.row
+      col = v.col
+    } else {
+      row = s.tmp
+      for (let i = 0; i < p; i++) row[i] = s.full ? sig[i * p + i]! : sig[i]!
+      col = row
+    }
+    if (s.full) {
+      for (let i = 0; i < p; i++) {
+        const q1 = row[i]!
+        const base = i * p
+        for (let j = 0; j < p; j++) {
+          const k = base + j
+          dualAt(sig[k]!, q1, col[j]!, out)
+          sig[k] = out[0]!
+          if (ntk) ntk[k] = ntk[k]! * out[1]!
+        }
+      }
+    } else {
+      for (let i = 0; i < p; i++) {
+        dualAt(sig[i]!, row[i]!, col[i]!, out)
+        sig[i] = out[0]!
+        if (ntk) ntk[i] = ntk[i]! * out[1]!
+      }
+    }
+  }
+}
+
+/** Finite forward: φ entry-wise. */
+export function activationForward(act: ActivationKernel, x: tf.Tensor): tf.Tensor {
+  return act.phi(x)
+}
