@@ -17,6 +17,7 @@ const modules: Record<string, () => Promise<BenchModule>> = {
   models: () => import('./models'),
   onnx: () => import('./onnx'),
   'vs-reference': () => import('./vs-reference'),
+  'ntk-conv': () => import('./ntk-conv'),
 }
 
 /**

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs'
+import { npyRowShape } from './npy-shape'
 import path from 'node:path'
-import type { ActivationSpec } from '../../shared/arch'
+import type { ActivationSpec, KernelPlan, NetKernelArch } from '../../shared/arch'
 import { UserError } from '../../shared/errors'
 import { activationUsage } from '../../shared/arch/activation-names'
 
@@ -61,7 +62,19 @@ export function checkChoices(values: Record<string, unknown>, choices: Record<st
 
 /** What `ArchFlagSet.parse` returns: the network for the job spec, and which kernel (NTK or NNGP). */
 export interface ArchFlagValues {
-  arch: {
+  arch: FcFlagArch
+  kind: 'ntk' | 'nngp'
+}
+
+/** What `ArchFlagSet.parseKernelArch` returns: an FC network from the flags, or the ARCH.json of --arch. */
+export interface KernelArchFlagValues {
+  arch: FcFlagArch | NetKernelArch
+  kind: 'ntk' | 'nngp'
+  /** with --arch and data: the file's infinite-width reading for the data (shapes per step), for estimates */
+  plan?: KernelPlan
+}
+
+export interface FcFlagArch {
     depth: number
     activation: ActivationSpec
     wStd: number
@@ -70,8 +83,6 @@ export interface ArchFlagValues {
     parameterization?: 'ntk' | 'standard'
     /** only for commands offering --width: a number, or 'inf' when it is optional and not given */
     width?: number | 'inf'
-  }
-  kind: 'ntk' | 'nngp'
 }
 
 export interface ArchFlagConfig {
@@ -83,6 +94,8 @@ export interface ArchFlagConfig {
   kindFlag?: 'kind' | 'kernel'
   /** the activations listed in the help (default: every analytic one) */
   activations?: string
+  /** offer --arch ARCH.json (an infinite-width reading of a conv/dense network) instead of --depth/--activation */
+  archFile?: boolean
 }
 
 /**
@@ -99,11 +112,14 @@ export class ArchFlagSet {
   constructor(private readonly cfg: ArchFlagConfig = {}) {
     const { width, parameterization, kindFlag } = cfg
     this.lines = [
-      ['--depth L', 'number of hidden Dense+activation pairs (0 = linear model)'],
+      ...(cfg.archFile
+        ? [['--arch ARCH.json', 'the network as ARCH.json (conv2d stride 1 same|valid, avgpool2d, globalavgpool, flatten, dense, activation, readout), read with infinite-width semantics; replaces --depth/--activation. Flat rows are reshaped by its "input" [h, w, c]; (n, h, w, c) NPY is read as is'] as [string, string]]
+        : []),
+      ['--depth L', cfg.archFile ? 'number of hidden Dense+activation pairs of an FC network (0 = linear model)' : 'number of hidden Dense+activation pairs (0 = linear model)'],
       ...(width ? [['--width W', width === 'required' ? 'hidden width (number of units per hidden layer)' : 'hidden width, needed only by the standard-parameterization NTK'] as [string, string]] : []),
       ['--activation A', cfg.activations ?? ACTIVATIONS],
-      ['--w-std S', 'weight standard deviation σ_w (default 1)'],
-      ['--b-std B', 'bias standard deviation σ_b (omitted: no bias)'],
+      ['--w-std S', cfg.archFile ? 'weight standard deviation σ_w (default 1); with --arch, of every conv/dense layer without its own wStd' : 'weight standard deviation σ_w (default 1)'],
+      ['--b-std B', cfg.archFile ? 'bias standard deviation σ_b (omitted: no bias); with --arch, of every conv/dense layer without its own bStd' : 'bias standard deviation σ_b (omitted: no bias)'],
       ...(parameterization ? [['--parameterization P', 'ntk (default) or standard'] as [string, string]] : []),
       ...(kindFlag ? [[`--${kindFlag} K`, 'ntk (default) or nngp'] as [string, string]] : []),
     ]
@@ -117,6 +133,15 @@ export class ArchFlagSet {
   /** The flags' lines of a usage block, descriptions starting `column` characters after the indent. */
   help(column: number): string {
     return this.lines.map(([f, d]) => `  ${f.padEnd(Math.max(column, f.length + 2))}${d}`).join('\n')
+  }
+
+  /**
+   * `dataFile`: the points the kernel is computed on (an NPY file), whose header gives the row shape an
+   * ARCH.json is planned against, so a bad file is refused before any work.
+   */
+  async parseKernelArch(values: Record<string, unknown>, dataFile?: string): Promise<KernelArchFlagValues> {
+    const archFile = this.cfg.archFile ? str(values.arch) : undefined
+    return archFile !== undefined ? this.parseArchFile(values, archFile, dataFile) : this.parse(values)
   }
 
   async parse(values: Record<string, unknown>): Promise<ArchFlagValues> {
@@ -141,6 +166,21 @@ export class ArchFlagSet {
       },
       kind,
     }
+  }
+
+  private async parseArchFile(values: Record<string, unknown>, file: string, dataFile?: string): Promise<KernelArchFlagValues> {
+    for (const f of ['depth', 'activation', 'width', 'parameterization']) {
+      if (str(values[f]) !== undefined) throw new UserError('usage', `--${f} describes an FC network and cannot be combined with --arch`, 'Describe the whole network in ARCH.json (dense layers with "activation"), or drop --arch.')
+    }
+    const arch = inputFile('arch', file, 'Usage: ... --arch ARCH.json', 'ARCH.json describes the network (see --help)')
+    const wStd = number('w-std', str(values['w-std']), (n) => n > 0, 'a positive number', '1.414') ?? 1
+    const bStd = number('b-std', str(values['b-std']), (n) => n >= 0, 'a number ≥ 0', '0.1') ?? null
+    const kindFlag = this.cfg.kindFlag
+    const kind = kindFlag ? oneOf(kindFlag, str(values[kindFlag]), ['ntk', 'nngp'] as const, 'ntk') : 'ntk'
+    const { kernelArchFromFile, npyShape, readNetArch } = await import('./arch-file')
+    if (!dataFile) return { arch: { net: readNetArch(arch), wStd, bStd }, kind }
+    const r = kernelArchFromFile(arch, { wStd, bStd }, npyRowShape(npyShape(dataFile)))
+    return { arch: r.arch, kind, plan: r.plan }
   }
 }
 

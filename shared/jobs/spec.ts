@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { FcArch } from '../arch'
+import { FcArch, KernelArch } from '../arch'
 import { DataRef } from './data-ref'
 import { EarlyStopping, LrSchedule, ModelArch } from '../models'
 import { LabKernelSpec, LabSpectrumSpec, TrainVsTheorySpec, WidthSweepSpec } from './lab'
@@ -54,7 +54,8 @@ export const KernelSpec = z.object({
   ...Common,
   x: DataRef,
   x2: DataRef.optional(),
-  arch: FcArch,
+  /** an FC network, or {net: ARCH.json, wStd, bStd} read with infinite-width semantics */
+  arch: KernelArch,
   /** which kernels to compute */
   kernels: z.array(KernelKind).min(1).default(['ntk']),
   /** tile edge for streamed computation; absent: chosen from the size (512, or 1024 from 8192 points) */
@@ -87,7 +88,8 @@ export const PredictSpec = z.object({
   yTrain: DataRef,
   xTest: DataRef,
   yTest: DataRef.optional(),
-  arch: FcArch,
+  /** an FC network, or {net: ARCH.json, wStd, bStd} read with infinite-width semantics */
+  arch: KernelArch,
   kernel: KernelKind.default('ntk'),
   /** training times (gradient flow, f₀ = 0); absent means t = ∞ (Cholesky solve) */
   times: z.array(z.number().min(0).finite()).min(1).max(1000).optional(),

@@ -1,6 +1,7 @@
 import path from 'node:path'
 import type { JobSpecInput } from '../../../shared/index'
 import { BACKEND_CHOICES, inputFile as input, int, number as num, oneOf, str } from '../flags'
+import { UserError } from '../../../shared/errors'
 import { kernelArchFlags } from '../commands/kernel'
 import { DirArtifactSink } from '../../engine/jobs/dir-sink'
 import type { CliArgs } from '../command'
@@ -11,12 +12,21 @@ const USAGE_LINE = 'Usage: ntkw kernel --x X.npy --depth L --activation A [...]'
 export async function run({ values, io }: CliArgs): Promise<number> {
   const x = input('x', str(values.x), USAGE_LINE)
   const x2 = str(values.x2) !== undefined ? input('x2', str(values.x2), USAGE_LINE) : undefined
-  const { arch, kind } = await kernelArchFlags.parse(values)
+  const { arch, kind, plan } = await kernelArchFlags.parseKernelArch(values, x)
   const workers = num('workers', str(values.workers), int(0, 64), 'an integer 0..64', '1') ?? 0
   const out = path.resolve(str(values.out) ?? 'kernel.npy')
-  const backend = str(values.backend)
-  // loaded only now, after the flags and files were checked (a usage error never pays for tfjs)
-  if (backend) await (await import('../../engine/runtime/backend')).initBackend(oneOf('backend', backend, BACKEND_CHOICES, 'auto'))
+  if (values['dry-run']) {
+    if (!plan) throw new UserError('usage', '--dry-run estimates ARCH.json kernels', 'Add --arch ARCH.json, or drop --dry-run.')
+    const { dryRunReport } = await import('../dry-run')
+    io.out(dryRunReport(plan, x, x2, workers, kind))
+    return 0
+  }
+  if (plan && x2) {
+    const { npyShape } = await import('../arch-file')
+    const a = npyShape(x).slice(1).reduce((p, v) => p * v, 1)
+    const b = npyShape(x2).slice(1).reduce((p, v) => p * v, 1)
+    if (a !== b) throw new UserError('dim_mismatch', `x has ${a} values per point but x2 has ${b}`, 'Both point sets must have the architecture\'s input shape.')
+  }
 
   const spec: JobSpecInput = {
     kind: 'kernel',

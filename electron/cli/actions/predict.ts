@@ -26,7 +26,7 @@ export async function run({ values, io }: CliArgs): Promise<number> {
   const yTrain = inputFile('y-train', str(values['y-train']), USAGE_LINE, INPUTS)
   const xTest = inputFile('x-test', str(values['x-test']), USAGE_LINE, INPUTS)
   const yTest = str(values['y-test']) !== undefined ? inputFile('y-test', str(values['y-test']), USAGE_LINE, INPUTS) : undefined
-  const { arch, kind } = await predictArchFlags.parse(values)
+  const { arch, kind } = await predictArchFlags.parseKernelArch(values, xTrain)
   const times = parseTimes(str(values.t))
   const lr = num('lr', str(values.lr), (n) => n > 0, 'a positive number', '1') ?? 1
   const diagReg = num('diag-reg', str(values['diag-reg']), (n) => n >= 0, 'a number ≥ 0', '1e-4') ?? 0

@@ -1,7 +1,7 @@
 import type { CliCommand } from '../command'
 import { ArchFlagSet } from '../flags'
 
-export const predictArchFlags = new ArchFlagSet({ kindFlag: 'kind' })
+export const predictArchFlags = new ArchFlagSet({ kindFlag: 'kind', archFile: true })
 
 export const predictCommand: CliCommand = {
   name: 'predict',
@@ -9,8 +9,10 @@ export const predictCommand: CliCommand = {
   usage: `Usage: ntkw predict --x-train A.npy --y-train Y.npy --x-test B.npy --depth L --activation A [--w-std S]
                     [--b-std B] [--kind ntk|nngp] [--t T[,T2,...]] [--lr ETA] [--diag-reg R]
                     [--out P.npy] [--var V.npy] [--approx rf|nystrom|auto --features M [--seed N]]
+       ntkw predict --x-train A.npy --y-train Y.npy --x-test B.npy --arch ARCH.json [--w-std S] [--b-std B] [...]
 
-Predicts the outputs on B of the infinite-width network L × (Dense → activation) → Dense trained by
+Predicts the outputs on B of the infinite-width network L × (Dense → activation) → Dense (or the
+convolutional network of ARCH.json, see ntkw kernel --help) trained by
 full-batch gradient flow on the MSE loss (neural-tangents gradient_descent_mse conventions,
 f₀ = 0: the infinite-ensemble mean). Without --t: t = ∞, solved by Cholesky with float64 refinement.
 With --approx the kernel is replaced by ΦΦᵀ of a feature map (see ntkw features) and the regression

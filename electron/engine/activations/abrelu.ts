@@ -44,6 +44,32 @@ export function abReluDualAt(a: number, b: number, s: number, q1: number, q2: nu
   out[1] = tDot
 }
 
+const RUN_SCRATCH = new Float64Array(2)
+
+/** abReluDualAt over a run of entries in place (ActivationKernel.dualRun). */
+export function abReluDualRun(a: number, b: number, sig: Float64Array, ntk: Float64Array | null, off: number, n: number, q1: Float64Array, o1: number, step1: number, q2: Float64Array, o2: number): void {
+  const f = ((a - b) * (a - b)) / (2 * Math.PI)
+  const k0 = (a * a + b * b) / 2
+  const out = RUN_SCRATCH
+  for (let k = 0; k < n; k++) {
+    const i = off + k
+    const qq = q1[o1 + k * step1]! * q2[o2 + k]!
+    if (f === 0 || !(qq > 0)) {
+      abReluDualAt(a, b, sig[i]!, q1[o1 + k * step1]!, q2[o2 + k]!, out)
+      sig[i] = out[0]!
+      if (ntk) ntk[i] = ntk[i]! * out[1]!
+      continue
+    }
+    const norm = Math.sqrt(qq)
+    let c = sig[i]! / norm
+    if (c > 1) c = 1
+    else if (c < -1) c = -1
+    const tDot = k0 - f * fastAcos(c)
+    sig[i] = norm * (f * Math.sqrt(1 - c * c) + tDot * c)
+    if (ntk) ntk[i] = ntk[i]! * tDot
+  }
+}
+
 export function abRelu(a: number, b: number, name = `abrelu:${a},${b}`): ActivationKernel {
   const k0 = (a * a + b * b) / 2
   return {
@@ -53,6 +79,7 @@ export function abRelu(a: number, b: number, name = `abrelu:${a},${b}`): Activat
     dual: (k, needDot) => abReluDual(a, b, k, needDot),
     diag: (q) => tf.mul(q, k0),
     dualAt: (s, q1, q2, out) => abReluDualAt(a, b, s, q1, q2, out),
+    dualRun: (sig, ntk, off, n, q1, o1, step1, q2, o2) => abReluDualRun(a, b, sig, ntk, off, n, q1, o1, step1, q2, o2),
   }
 }
 

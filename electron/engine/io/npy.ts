@@ -219,13 +219,13 @@ export function readNpyMatrix(path: string): { data: Float32Array | Float64Array
 }
 
 /** readNpyMatrix, plus the SHA-256 of the file's bytes: one read gives the data and its content hash. */
-export function readNpyMatrixHashed(path: string): { matrix: { data: Float32Array | Float64Array; rows: number; cols: number }; hash: string } {
+export function readNpyMatrixHashed(path: string): { matrix: { data: Float32Array | Float64Array; rows: number; cols: number; shape?: number[] }; hash: string } {
   const bytes = readBytes(path)
   const hash = createHash('sha256').update(bytes).digest('hex')
   return { matrix: npyMatrix(decodeNpy(bytes, path), path), hash }
 }
 
-function npyMatrix(a: NpyArray, path: string): { data: Float32Array | Float64Array; rows: number; cols: number } {
+function npyMatrix(a: NpyArray, path: string): { data: Float32Array | Float64Array; rows: number; cols: number; shape?: number[] } {
   if (a.shape.length === 0) {
     throw new UserError('bad_shape', `${path}: expected an array of rows, got a scalar`, 'Save an array of shape [n] or [n, d] (images [n, h, w(, c)] are read as n rows of h·w·c values).')
   }
@@ -236,7 +236,7 @@ function npyMatrix(a: NpyArray, path: string): { data: Float32Array | Float64Arr
   if (a.data instanceof Float32Array || a.data instanceof Float64Array) data = a.data
   else data = Float64Array.from(a.data as ArrayLike<number | bigint>, (v) => Number(v))
   assertFiniteArray(data, path, 'Remove or impute those values before computing kernels.', cols)
-  return { data, rows, cols }
+  return { data, rows, cols, ...(a.shape.length > 2 ? { shape: a.shape.slice(1) } : {}) }
 }
 
 export function npyHeaderBytes(dtype: 'f4' | 'f8', shape: number[], fortran = false): Uint8Array {

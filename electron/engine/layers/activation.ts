@@ -12,6 +12,7 @@ export function activationKernel(act: ActivationKernel): PairRule {
   const dualAt = act.dualAt
   if (!dualAt) throw new Error(`activation ${act.name} has no per-entry dual map for spatial kernels`)
   const out = new Float64Array(2)
+  const run = act.dualRun
   return (s: PairState, v: PairVariances | null) => {
     const p = s.h * s.w
     const sig = s.nngp
@@ -26,7 +27,10 @@ export function activationKernel(act: ActivationKernel): PairRule {
       for (let i = 0; i < p; i++) row[i] = s.full ? sig[i * p + i]! : sig[i]!
       col = row
     }
-    if (s.full) {
+    if (run) {
+      if (s.full) for (let i = 0; i < p; i++) run(sig, ntk, i * p, p, row, i, 0, col, 0)
+      else run(sig, ntk, 0, p, row, 0, 1, col, 0)
+    } else if (s.full) {
       for (let i = 0; i < p; i++) {
         const q1 = row[i]!
         const base = i * p

@@ -23,47 +23,77 @@ export function convAxis(n: number, f: number, padding: 'same' | 'valid'): { out
   return padding === 'same' ? { out: n, pad: (f - 1) >> 1 } : { out: n - f + 1, pad: 0 }
 }
 
-// Diagonal: dst[y, x] = scale · Σ_{dy, dx} src[y + dy − ph, x + dx − pw] + add
-function boxDiag(src: Float64Array, dst: Float64Array, tmp: Float64Array, h: number, w: number, oh: number, ow: number, fh: number, fw: number, ph: number, pw: number, scale: number, add: Float64Array | number): void {
+// Diagonal: dst[y, x] = scale · Σ_{dy, dx} src[y + dy − ph, x + dx − pw] + add. Each pass is a sliding window
+// sum (one add and one subtract per entry whatever F), over Σ and Θ together (b: null for Σ only).
+function boxDiag(a: Float64Array, b: Float64Array | null, dstA: Float64Array, dstB: Float64Array | null, tmp: Float64Array, h: number, w: number, oh: number, ow: number, fh: number, fw: number, ph: number, pw: number, scale: number, b2: number): void {
+  const tb = ow * h // second half of tmp holds Θ's first pass
   for (let y = 0; y < h; y++) {
     const r = y * w
+    const o = y * ow
+    let accA = 0
+    let accB = 0
+    // window of output x covers source columns x − pw … x − pw + fw − 1
+    for (let k = 0; k < Math.min(w, fw - pw - 1); k++) {
+      accA += a[r + k]!
+      if (b) accB += b[r + k]!
+    }
     for (let x = 0; x < ow; x++) {
-      let acc = 0
-      const lo = Math.max(0, x - pw)
-      const hi = Math.min(w, x - pw + fw)
-      for (let k = lo; k < hi; k++) acc += src[r + k]!
-      tmp[y * ow + x] = acc
+      const add = x - pw + fw - 1
+      if (add >= 0 && add < w) {
+        accA += a[r + add]!
+        if (b) accB += b[r + add]!
+      }
+      const drop = x - pw - 1
+      if (drop >= 0 && drop < w) {
+        accA -= a[r + drop]!
+        if (b) accB -= b[r + drop]!
+      }
+      tmp[o + x] = accA
+      if (b) tmp[tb + o + x] = accB
     }
   }
-  const addArr = typeof add === 'number' ? null : add
-  const addNum = typeof add === 'number' ? add : 0
-  for (let y = 0; y < oh; y++) {
-    const lo = Math.max(0, y - ph)
-    const hi = Math.min(h, y - ph + fh)
-    for (let x = 0; x < ow; x++) {
-      let acc = 0
-      for (let k = lo; k < hi; k++) acc += tmp[k * ow + x]!
+  for (let x = 0; x < ow; x++) {
+    let accA = 0
+    let accB = 0
+    for (let k = 0; k < Math.min(h, fh - ph - 1); k++) {
+      accA += tmp[k * ow + x]!
+      if (b) accB += tmp[tb + k * ow + x]!
+    }
+    for (let y = 0; y < oh; y++) {
+      const add = y - ph + fh - 1
+      if (add >= 0 && add < h) {
+        accA += tmp[add * ow + x]!
+        if (b) accB += tmp[tb + add * ow + x]!
+      }
+      const drop = y - ph - 1
+      if (drop >= 0 && drop < h) {
+        accA -= tmp[drop * ow + x]!
+        if (b) accB -= tmp[tb + drop * ow + x]!
+      }
       const o = y * ow + x
-      dst[o] = scale * acc + (addArr ? addArr[o]! : addNum)
+      const sig = scale * accA + b2
+      dstA[o] = sig
+      if (b) dstB![o] = scale * accB + sig
     }
   }
 }
 
-// Full covariance, index [ih, iw, jh, jw]: the same offset moves both points' positions.
+// Full covariance, index [ih, iw, jh, jw]: the same offset moves both points' positions, so along a pass
+// the source index advances by a fixed step (both axes at once) over the offsets valid for both.
 function boxFull(src: Float64Array, dst: Float64Array, tmp: Float64Array, h: number, w: number, oh: number, ow: number, fh: number, fw: number, ph: number, pw: number, scale: number, add: Float64Array | number): void {
   // along the width axes: tmp[ih, iw′, jh, jw′] = Σ_dx src[ih, iw′ + dx − pw, jh, jw′ + dx − pw]   ([h, ow, h, ow])
+  const stepW = h * w + 1
   for (let ih = 0; ih < h; ih++) {
     for (let iw = 0; iw < ow; iw++) {
       for (let jh = 0; jh < h; jh++) {
         const srcBase = (ih * w * h + jh) * w // src index of [ih, 0, jh, 0]
         const outBase = ((ih * ow + iw) * h + jh) * ow
         for (let jw = 0; jw < ow; jw++) {
+          const lo = Math.max(0, pw - iw, pw - jw)
+          const hi = Math.min(fw, w + pw - iw, w + pw - jw)
           let acc = 0
-          for (let dx = 0; dx < fw; dx++) {
-            const a = iw + dx - pw
-            const b = jw + dx - pw
-            if (a >= 0 && a < w && b >= 0 && b < w) acc += src[srcBase + a * h * w + b]!
-          }
+          let k = srcBase + (iw + lo - pw) * h * w + (jw + lo - pw)
+          for (let dx = lo; dx < hi; dx++, k += stepW) acc += src[k]!
           tmp[outBase + jw] = acc
         }
       }
@@ -72,17 +102,18 @@ function boxFull(src: Float64Array, dst: Float64Array, tmp: Float64Array, h: num
   // along the height axes: dst[ih′, iw, jh′, jw] = scale · Σ_dy tmp[ih′ + dy − ph, iw, jh′ + dy − ph, jw] + add
   const addArr = typeof add === 'number' ? null : add
   const addNum = typeof add === 'number' ? add : 0
+  const stepH = ow * h * ow + ow
   for (let ih = 0; ih < oh; ih++) {
     for (let iw = 0; iw < ow; iw++) {
       for (let jh = 0; jh < oh; jh++) {
+        const lo = Math.max(0, ph - ih, ph - jh)
+        const hi = Math.min(fh, h + ph - ih, h + ph - jh)
         const outBase = ((ih * ow + iw) * oh + jh) * ow
+        const first = (((ih + lo - ph) * ow + iw) * h + (jh + lo - ph)) * ow
         for (let jw = 0; jw < ow; jw++) {
           let acc = 0
-          for (let dy = 0; dy < fh; dy++) {
-            const a = ih + dy - ph
-            const b = jh + dy - ph
-            if (a >= 0 && a < h && b >= 0 && b < h) acc += tmp[((a * ow + iw) * h + b) * ow + jw]!
-          }
+          let k = first + jw
+          for (let dy = lo; dy < hi; dy++, k += stepH) acc += tmp[k]!
           const o = outBase + jw
           dst[o] = scale * acc + (addArr ? addArr[o]! : addNum)
         }
@@ -99,12 +130,17 @@ export function conv2dKernel(o: ConvOptions): PairRule {
   return (s: PairState) => {
     const ay = convAxis(s.h, fh, o.padding)
     const ax = convAxis(s.w, fw, o.padding)
-    const box = s.full ? boxFull : boxDiag
-    box(s.nngp, s.nngpAlt, s.tmp, s.h, s.w, ay.out, ax.out, fh, fw, ay.pad, ax.pad, scale, b2)
-    swapNngp(s)
-    if (s.ntk) {
-      box(s.ntk, s.ntkAlt!, s.tmp, s.h, s.w, ay.out, ax.out, fh, fw, ay.pad, ax.pad, scale, s.nngp)
-      swapNtk(s)
+    if (s.full) {
+      boxFull(s.nngp, s.nngpAlt, s.tmp, s.h, s.w, ay.out, ax.out, fh, fw, ay.pad, ax.pad, scale, b2)
+      swapNngp(s)
+      if (s.ntk) {
+        boxFull(s.ntk, s.ntkAlt!, s.tmp, s.h, s.w, ay.out, ax.out, fh, fw, ay.pad, ax.pad, scale, s.nngp)
+        swapNtk(s)
+      }
+    } else {
+      boxDiag(s.nngp, s.ntk, s.nngpAlt, s.ntkAlt, s.tmp, s.h, s.w, ay.out, ax.out, fh, fw, ay.pad, ax.pad, scale, b2)
+      swapNngp(s)
+      if (s.ntk) swapNtk(s)
     }
     s.h = ay.out
     s.w = ax.out

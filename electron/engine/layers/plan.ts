@@ -95,7 +95,7 @@ export function newPairState(c: CompiledPlan, withNtk: boolean): PairState {
     nngpAlt: new Float64Array(n),
     ntk: withNtk ? new Float64Array(n) : null,
     ntkAlt: withNtk ? new Float64Array(n) : null,
-    tmp: new Float64Array(n),
+    tmp: new Float64Array(2 * n), // a separable pass over Σ and Θ together
   }
 }
 

@@ -21,7 +21,7 @@ export interface PairState {
   /** null: only the NNGP is tracked */
   ntk: Float64Array | null
   ntkAlt: Float64Array | null
-  /** scratch for separable passes (capacity as the buffers) */
+  /** scratch for separable passes (twice the capacity of the buffers: Σ and Θ side by side) */
   tmp: Float64Array
 }
 

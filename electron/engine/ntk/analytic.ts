@@ -14,9 +14,16 @@ import type { InitMessage } from './protocol'
 import { computeTile, computeTileAsync, TileInputCache, type KernelName, type PointBlock, type TileTask } from './tile'
 import { finishTile, type FinishedTile } from './tile-finish'
 import { kernelWorkerUrl } from './worker-path'
+import { SpatialTiler, type SpatialArch } from './spatial'
+import { estimateKernelCost } from '../../../shared/arch/kernel-cost'
 import { assertFiniteArray } from '../core/finite'
 
 export type { KernelName } from './tile'
+export type { SpatialArch } from './spatial'
+
+/** An FC network (the tfjs tiles) or an ARCH.json kernel plan (the layer modules' pair rules). */
+export type AnalyticArch = FcArch | SpatialArch
+export const isSpatialArch = (a: AnalyticArch): a is SpatialArch => 'plan' in a
 
 /** One block of a kernel matrix: rows [row0, row0 + rows) × columns [col0, col0 + cols), row-major. */
 export interface KernelTile {
@@ -60,6 +67,11 @@ const TILES_PER_WORKER = 6
 const MIN_BALANCED_TILE = 256
 // Below this many kernel entries starting workers (≈0.3 s for tfjs + wasm each) costs more than it saves.
 const IN_PROCESS_BELOW = 512 * 512
+// Spatial kernels: tiles start at 64 points a side and halve (not below 8) until each thread has several;
+// a pair costs P·F (or P²·F) operations per layer, so small tiles still amortise their overhead.
+const SPATIAL_TILE = 64
+const MIN_SPATIAL_TILE = 8
+const SPATIAL_IN_PROCESS_BELOW_S = 0.1
 
 function toFloat32(m: Matrix, shared: boolean): Float32Array {
   const n = m.rows * m.cols
@@ -69,7 +81,7 @@ function toFloat32(m: Matrix, shared: boolean): Float32Array {
   return out
 }
 
-function checkInput(m: Matrix, name: string): void {
+export function checkInput(m: Matrix, name: string): void {
   if (m.rows < 1 || m.cols < 1) throw new UserError('empty_input', `${name} is empty (${m.rows}×${m.cols})`, 'Pass at least one point with at least one feature.')
   if (m.data.length < m.rows * m.cols) throw new Error(`${name}: data has ${m.data.length} values, shape needs ${m.rows * m.cols}`)
   for (let i = 0; i < m.rows * m.cols; i++) {
@@ -82,7 +94,8 @@ function checkInput(m: Matrix, name: string): void {
 }
 
 /** Checks the architecture can give the requested kernels (before any work starts). */
-export function checkArch(arch: FcArch, kernels: readonly KernelName[]): void {
+export function checkArch(arch: AnalyticArch, kernels: readonly KernelName[]): void {
+  if (isSpatialArch(arch)) return
   if (arch.parameterization === 'standard' && kernels.includes('ntk') && arch.depth > 0 && arch.width === 'inf') {
     throw new UserError(
       'standard_needs_width',
@@ -93,8 +106,14 @@ export function checkArch(arch: FcArch, kernels: readonly KernelName[]): void {
 }
 
 /** Checks points and architecture before any work starts; returns the distinct kernels asked for. */
-export function validateKernelInputs(x: Matrix, x2: Matrix | null, arch: FcArch, requested: readonly KernelName[]): KernelName[] {
+export function validateKernelInputs(x: Matrix, x2: Matrix | null, arch: AnalyticArch, requested: readonly KernelName[]): KernelName[] {
   checkInput(x, 'x')
+  if (isSpatialArch(arch)) {
+    const d = arch.plan.input.reduce((a, b) => a * b, 1)
+    if (x.cols !== d) {
+      throw new UserError('bad_shape', `the architecture's input [${arch.plan.input.join(', ')}] holds ${d} values per point, but x has ${x.cols}`, 'Make ARCH.json "input" match the data (h·w·c = features per row).')
+    }
+  }
   if (x2) {
     checkInput(x2, 'x2')
     if (x2.cols !== x.cols) {
@@ -140,7 +159,7 @@ export interface TileRunInfo {
 export async function forEachKernelTile(
   x: Matrix,
   x2: Matrix | null,
-  arch: FcArch,
+  arch: AnalyticArch,
   opts: AnalyticOptions,
   sink: (tile: KernelTile) => void,
 ): Promise<TileRunInfo> {
@@ -152,10 +171,12 @@ export async function forEachKernelTile(
   const requested = opts.workers ?? 0
   const cores = Math.max(1, availableParallelism())
   const wantWorkers = requested === 0 ? cores : requested
-  let tileSize = Math.max(1, Math.floor(opts.tileSize ?? defaultTileSize(rows, cols)))
+  const spatial = isSpatialArch(arch)
+  let tileSize = Math.max(1, Math.floor(opts.tileSize ?? (spatial ? SPATIAL_TILE : defaultTileSize(rows, cols))))
   // With several workers, halve the tile until each worker gets several tiles, so none idles at the end.
-  while (wantWorkers > 1 && tileSize > MIN_BALANCED_TILE && planTiles(rows, cols, tileSize, symmetric).length < TILES_PER_WORKER * wantWorkers) {
-    tileSize = Math.max(MIN_BALANCED_TILE, tileSize >> 1)
+  const minTile = spatial ? MIN_SPATIAL_TILE : MIN_BALANCED_TILE
+  while ((wantWorkers > 1 || spatial) && tileSize > minTile && planTiles(rows, cols, tileSize, symmetric).length < TILES_PER_WORKER * wantWorkers) {
+    tileSize = Math.max(minTile, tileSize >> 1)
   }
   const tasks = planTiles(rows, cols, tileSize, symmetric)
   const total = tasks.reduce((s, t) => s + t.rows * t.cols, 0)
@@ -192,16 +213,25 @@ export async function forEachKernelTile(
   const active = tf.getBackend()
   const onGpu = active === 'webgpu'
   const workers = onGpu ? 1 : Math.min(wantWorkers, tasks.length)
-  const url = workers > 1 && rows * cols >= IN_PROCESS_BELOW ? kernelWorkerUrl() : null
-  const layers = fcLayers(arch)
+  const worthWorkers = spatial ? estimateKernelCost(arch.plan, rows, symmetric ? null : cols).seconds >= SPATIAL_IN_PROCESS_BELOW_S : rows * cols >= IN_PROCESS_BELOW
+  const url = workers > 1 && worthWorkers ? kernelWorkerUrl() : null
+  const layers = spatial ? null : fcLayers(arch)
   const xs = toFloat32(x, url !== null)
   const x2s = x2 ? toFloat32(x2, url !== null) : xs
   const cache = new TileInputCache()
+  const tiler = spatial ? new SpatialTiler(arch.plan, xs, x2s, d, kernels) : null
+  const described = spatial ? { depth: arch.plan.steps.length, wStd: arch.plan.steps.find((s) => 'wStd' in s)?.wStd ?? 1 } : arch
   const localTile = (t: TileTask): FinishedTile => {
+    if (tiler) {
+      const c0 = performance.now()
+      const out = finishTile(t, tiler.tile(t, symmetric && t.row0 === t.col0, signal), described, symmetric)
+      out.computeMs = performance.now() - c0
+      return out
+    }
     const rowsBlock: PointBlock = { data: xs.subarray(t.row0 * d, (t.row0 + t.rows) * d), rows: t.rows, d, key: `r${t.row0}:${t.rows}` }
     const colsBlock: PointBlock = { data: x2s.subarray(t.col0 * d, (t.col0 + t.cols) * d), rows: t.cols, d, key: `c${t.col0}:${t.cols}` }
     const c0 = performance.now()
-    const out = finishTile(t, computeTile(layers, rowsBlock, colsBlock, kernels, symmetric && t.row0 === t.col0, cache), arch, symmetric)
+    const out = finishTile(t, computeTile(layers!, rowsBlock, colsBlock, kernels, symmetric && t.row0 === t.col0, cache), described, symmetric)
     out.computeMs = performance.now() - c0
     return out
   }
@@ -209,7 +239,7 @@ export async function forEachKernelTile(
     const rowsBlock: PointBlock = { data: xs.subarray(t.row0 * d, (t.row0 + t.rows) * d), rows: t.rows, d, key: `r${t.row0}:${t.rows}` }
     const colsBlock: PointBlock = { data: x2s.subarray(t.col0 * d, (t.col0 + t.cols) * d), rows: t.cols, d, key: `c${t.col0}:${t.cols}` }
     const c0 = performance.now()
-    const out = finishTile(t, await computeTileAsync(layers, rowsBlock, colsBlock, kernels, symmetric && t.row0 === t.col0, cache), arch, symmetric)
+    const out = finishTile(t, await computeTileAsync(layers!, rowsBlock, colsBlock, kernels, symmetric && t.row0 === t.col0, cache), described, symmetric)
     out.computeMs = performance.now() - c0
     return out
   }
@@ -219,7 +249,8 @@ export async function forEachKernelTile(
       for (const t of tasks) {
         if (signal?.aborted) throw new CancelledError()
         if (onGpu) assertWebgpuAlive()
-        consume(t, onGpu ? await localTileAsync(t) : localTile(t))
+        // spatial tiles are plain typed-array loops: the same on every backend
+        consume(t, onGpu && !tiler ? await localTileAsync(t) : localTile(t))
         // let cancel (and progress events) through between tiles
         await new Promise((r) => setImmediate(r))
       }
@@ -246,7 +277,7 @@ export async function forEachKernelTile(
 }
 
 /** NNGP and/or NTK of an FcArch between x and x2 (or x with itself), fully in memory. */
-export async function computeAnalyticKernels(x: Matrix, x2: Matrix | null, arch: FcArch, opts: AnalyticOptions): Promise<AnalyticKernels> {
+export async function computeAnalyticKernels(x: Matrix, x2: Matrix | null, arch: AnalyticArch, opts: AnalyticOptions): Promise<AnalyticKernels> {
   const rows = x.rows
   const cols = x2 ? x2.rows : x.rows
   const kernels = [...new Set(opts.kernels)]
@@ -271,7 +302,7 @@ export async function computeAnalyticKernels(x: Matrix, x2: Matrix | null, arch:
 export async function streamAnalyticKernels(
   x: Matrix,
   x2: Matrix | null,
-  arch: FcArch,
+  arch: AnalyticArch,
   writers: Partial<Record<KernelName, TiledArtifactWriter>>,
   opts: Omit<AnalyticOptions, 'kernels'>,
 ): Promise<TileRunInfo> {

@@ -1,17 +1,19 @@
 import { parentPort } from 'node:worker_threads'
+import type { FcArch } from '../../../shared/arch'
 import { errorInfo } from '../../../shared/errors'
 import { initBackend } from '../runtime/backend'
 import { fcLayers, type KernelLayer } from './layers'
 import type { InitMessage, ReleaseMessage, TileRequest, WorkerReply } from './protocol'
 import { computeTile, TileInputCache, type PointBlock } from './tile'
 import { finishTile } from './tile-finish'
+import { SpatialTiler } from './spatial'
 
 // A tile worker: its own tfjs backend (wasm runs one thread per process, so one worker per core is how
 // the analytic kernel uses every core). Receives the points once, then computes tiles on request.
 const port = parentPort
 if (!port) throw new Error('kernel-worker.ts must run in a worker thread')
 
-let setup: { msg: InitMessage; layers: KernelLayer; x: Float32Array; x2: Float32Array; cache: TileInputCache } | null = null
+let setup: { msg: InitMessage; layers: KernelLayer | null; tiler: SpatialTiler | null; x: Float32Array; x2: Float32Array; cache: TileInputCache } | null = null
 
 function block(data: Float32Array, row0: number, rows: number, d: number, key: string): PointBlock {
   return { data: data.subarray(row0 * d, (row0 + rows) * d), rows, d, key }
@@ -34,22 +36,32 @@ async function handle(m: InitMessage | TileRequest | ReleaseMessage): Promise<vo
       const info = await initBackend(m.backend)
       const x = new Float32Array(m.x)
       setup?.cache.dispose()
-      setup = { msg: m, layers: fcLayers(m.arch), x, x2: m.x2 ? new Float32Array(m.x2) : x, cache: new TileInputCache() }
+      const x2 = m.x2 ? new Float32Array(m.x2) : x
+      const spatial = 'plan' in m.arch ? m.arch : null
+      setup = {
+        msg: m,
+        layers: spatial ? null : fcLayers(m.arch as FcArch),
+        tiler: spatial ? new SpatialTiler(spatial.plan, x, x2, m.d, m.kernels) : null,
+        x,
+        x2,
+        cache: new TileInputCache(),
+      }
       reply({ type: 'ready', backend: info.active })
       return
     }
     if (!setup) throw new Error('tile requested before init')
-    const { msg, layers, x, x2, cache } = setup
+    const { msg, layers, tiler, x, x2, cache } = setup
     const self = msg.x2 === null
     const t0 = performance.now()
-    const out = finishTile(m, computeTile(
-      layers,
+    const described = 'plan' in msg.arch ? { depth: msg.arch.plan.steps.length, wStd: 1 } : msg.arch
+    const out = finishTile(m, tiler ? tiler.tile(m, self && m.row0 === m.col0) : computeTile(
+      layers!,
       block(x, m.row0, m.rows, msg.d, `r${m.row0}:${m.rows}`),
       block(x2, m.col0, m.cols, msg.d, `c${m.col0}:${m.cols}`),
       msg.kernels,
       self && m.row0 === m.col0,
       cache,
-    ), msg.arch, self)
+    ), described, self)
     out.computeMs = performance.now() - t0
     const transfer = [out.ntk, out.nngp, out.mirrorNtk, out.mirrorNngp].map((a) => a?.buffer).filter((b): b is ArrayBuffer => b instanceof ArrayBuffer)
     reply({ type: 'tile', id: m.id, ...out }, transfer)

@@ -1,4 +1,4 @@
-import type { FcArch } from '../../../shared/arch'
+import type { AnalyticArch } from './analytic'
 import { UserError } from '../../../shared/errors'
 import type { Matrix } from '../core/matrix'
 import { eigh } from '../linalg/eigh'
@@ -15,7 +15,7 @@ export interface PredictRequest {
   xTrain: Matrix
   yTrain: Matrix
   xTest: Matrix
-  arch: FcArch
+  arch: AnalyticArch
   kernel: KernelName
   /** absent: t = ∞ */
   times?: number[]

@@ -1,4 +1,5 @@
 import type { FcArch } from '../../../shared/arch'
+import type { SpatialArch } from './spatial'
 import type { BackendName } from '../../../shared/backend'
 import type { KernelName } from './tile'
 import type { FinishedTile } from './tile-finish'
@@ -12,7 +13,8 @@ export interface InitMessage {
   x2: SharedArrayBuffer | null
   x2Rows: number
   d: number
-  arch: FcArch
+  /** an FC network, or an ARCH.json kernel plan (spatial.ts) */
+  arch: FcArch | SpatialArch
   kernels: KernelName[]
   /** the backend the job runs on: tiles are computed on the same one */
   backend: BackendName

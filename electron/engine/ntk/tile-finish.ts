@@ -65,7 +65,7 @@ function summarise(a: Float32Array, t: TileTask, onDiagonal: boolean): TileSumma
  * tile, adds the mirror tile. Runs where the tile was computed: on a worker thread this keeps the
  * coordinating thread free to write tiles while the workers compute.
  */
-export function finishTile(t: TileTask, out: TileKernels, arch: FcArch, symmetric: boolean): FinishedTile {
+export function finishTile(t: TileTask, out: TileKernels, arch: Pick<FcArch, 'depth' | 'wStd'>, symmetric: boolean): FinishedTile {
   const summary: FinishedTile['summary'] = {}
   for (const name of ['ntk', 'nngp'] as const) {
     const a = out[name]

@@ -6,8 +6,9 @@ import { streamAnalyticKernels, validateKernelInputs } from '../../ntk/analytic'
 import type { JobContext, JobRunner } from '../../core/job'
 import type { Matrix } from '../../core/matrix'
 import type { TiledArtifactWriter } from '../../core/artifact-sink'
-import type { DataRef, FcArch } from '../../../../shared/index'
-import { computeAnalyticKernels } from '../../ntk/analytic'
+import type { DataRef } from '../../../../shared/index'
+import { computeAnalyticKernels, type AnalyticArch } from '../../ntk/analytic'
+import { analyticArchOf } from '../../ntk/kernel-arch'
 import { eigh } from '../../linalg/eigh'
 import { onCpuCompanion } from '../../runtime/backend'
 import { HeatmapAccumulator, classBoundaries, classOrder, ranksOf } from '../../lab/heatmap'
@@ -84,7 +85,8 @@ export const run: JobRunner<'kernel'> = async (spec, ctx) => {
   const stats: Partial<Record<KernelName, StatsAccumulator>> = {}
   const meta = { arch: spec.arch, x: spec.x, x2: spec.x2 ?? null }
   try {
-    validateKernelInputs(x, x2, spec.arch, kernels) // before any file is created
+    const arch = analyticArchOf(spec.arch, x) // an ARCH.json is planned (and refused, naming the layer) here
+    validateKernelInputs(x, x2, arch, kernels) // before any file is created
     for (const k of kernels) {
       writers[k] = ctx.artifacts.openTiled(k, rows, cols, { ...meta, kernel: k })
       stats[k] = new StatsAccumulator()
@@ -96,7 +98,7 @@ export const run: JobRunner<'kernel'> = async (spec, ctx) => {
     const colOrder = classOrder(colClasses, cols)
     const heat = Object.fromEntries(kernels.map((k) => [k, new HeatmapAccumulator(rows, cols, Math.max(1, spec.heatmapSize), ranksOf(rowOrder), ranksOf(colOrder))]))
     const spectrumShare = x2 === null && spec.spectrumPoints > 0 ? 0.1 : 0
-    const info = await streamAnalyticKernels(x, x2, spec.arch, writers, {
+    const info = await streamAnalyticKernels(x, x2, arch, writers, {
       tileSize: spec.tileSize,
       workers: spec.workers,
       signal: ctx.signal,
@@ -123,7 +125,7 @@ export const run: JobRunner<'kernel'> = async (spec, ctx) => {
         }),
       )
     }
-    if (spectrumShare > 0) artifacts.push(...(await subsampleSpectra(ctx, x, spec.arch, kernels, spec.spectrumPoints, spec.seed, 1 - spectrumShare)))
+    if (spectrumShare > 0) artifacts.push(...(await subsampleSpectra(ctx, x, arch, kernels, spec.spectrumPoints, spec.seed, 1 - spectrumShare)))
     const result: KernelJobResult = {
       rows,
       cols,
@@ -172,7 +174,7 @@ async function classesOf(ctx: JobContext, ref: DataRef, n: number): Promise<Int3
  * Eigenvalues (descending) of the kernel of a seeded subsample of s points (all points when n ≤ s): the
  * spectrum's shape without an n×n eigendecomposition. Scaled by n/s they estimate the top eigenvalues.
  */
-async function subsampleSpectra(ctx: JobContext, x: Matrix, arch: FcArch, kernels: KernelName[], points: number, seed: number, from: number): Promise<ArtifactInfo[]> {
+async function subsampleSpectra(ctx: JobContext, x: Matrix, arch: AnalyticArch, kernels: KernelName[], points: number, seed: number, from: number): Promise<ArtifactInfo[]> {
   const n = x.rows
   const s = Math.min(n, points)
   const pick = s === n ? Int32Array.from({ length: n }, (_, i) => i) : shuffle(Int32Array.from({ length: n }, (_, i) => i), uniformStream(seed)).subarray(0, s).sort()

@@ -4,6 +4,9 @@ import { predictInfiniteWidth, checkPredictInputs, type PredictOutput } from '..
 import { buildFeatureMap } from '../../features/build'
 import { featureRidge } from '../../features/ridge'
 import { chooseApprox } from '../../features/auto'
+import { analyticArchOf } from '../../ntk/kernel-arch'
+import { isNetKernelArch } from '../../../../shared/arch'
+import { UserError } from '../../../../shared/errors'
 import type { JobRunner } from '../../core/job'
 import type { Matrix } from '../../core/matrix'
 import { accuracy as accuracyOf, argmaxRows, binaryAccuracy, meanSquaredError } from '../../core/metrics'
@@ -50,6 +53,10 @@ export const run: JobRunner<'predict'> = async (spec, ctx) => {
   const [xTrain, yTrain, xTest] = [a.matrix, b.matrix, c.matrix]
   const yTest = spec.yTest ? await ctx.data.load(spec.yTest) : undefined
   checkPredictInputs(xTrain, yTrain, xTest, yTest)
+  const arch = analyticArchOf(spec.arch, xTrain)
+  if (spec.approx && isNetKernelArch(spec.arch)) {
+    throw new UserError('approx_needs_fc', 'kernel approximation by features (--approx) is implemented for FC networks only', 'Drop --approx to use the exact kernel of the ARCH.json network, or use --depth/--activation.')
+  }
   ctx.recordDatasetHash(createHash('sha256').update([a.hash, b.hash, c.hash].join(':')).digest('hex'))
   ctx.throwIfCancelled()
 
@@ -61,7 +68,7 @@ export const run: JobRunner<'predict'> = async (spec, ctx) => {
   let auto: PredictJobResult['auto']
   let out: PredictOutput
   let method = spec.approx?.method
-  if (spec.approx && method === 'auto') {
+  if (spec.approx && method === 'auto' && !isNetKernelArch(spec.arch)) {
     auto = chooseApprox({ n: xTrain.rows, nTest: xTest.rows, d: xTrain.cols, arch: spec.arch, kind: spec.kernel, features: spec.approx.features })
     ctx.progress(0, auto.reason)
     method = auto.use === 'rf' ? 'rf' : undefined
@@ -69,6 +76,7 @@ export const run: JobRunner<'predict'> = async (spec, ctx) => {
   if (spec.approx && (method === 'rf' || method === 'nystrom')) {
     const seed = spec.approx.seed ?? spec.seed
     ctx.progress(0, method === 'nystrom' ? 'landmark kernel and eigendecomposition' : 'drawing the random map')
+    if (isNetKernelArch(spec.arch)) throw new Error('unreachable: refused above')
     const map = await buildFeatureMap({ method, arch: spec.arch, kind: spec.kernel, x: xTrain, features: spec.approx.features, seed, workers: spec.workers, signal: ctx.signal })
     try {
       const r = await featureRidge({
@@ -93,7 +101,7 @@ export const run: JobRunner<'predict'> = async (spec, ctx) => {
     xTrain,
     yTrain,
     xTest,
-    arch: spec.arch,
+    arch,
     kernel: spec.kernel,
     ...(spec.times ? { times: spec.times } : {}),
     learningRate: spec.learningRate,
