@@ -27,6 +27,9 @@ export async function run({ values, io }: CliArgs): Promise<number> {
     const b = npyShape(x2).slice(1).reduce((p, v) => p * v, 1)
     if (a !== b) throw new UserError('dim_mismatch', `x has ${a} values per point but x2 has ${b}`, 'Both point sets must have the architecture\'s input shape.')
   }
+  const backend = str(values.backend)
+  // loaded only now, after the flags and files were checked (a usage error never pays for tfjs)
+  if (backend) await (await import('../../engine/runtime/backend')).initBackend(oneOf('backend', backend, BACKEND_CHOICES, 'auto'))
 
   const spec: JobSpecInput = {
     kind: 'kernel',

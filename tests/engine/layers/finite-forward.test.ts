@@ -47,7 +47,7 @@ describe('finite forwards match the kernel rules (linear networks, Monte Carlo)'
           return denseForward(dense, { w: tf.tensor(rng.normals(d * 16), [d, 16]), b: tf.tensor(rng.normals(16)) }, h as tf.Tensor2D).dataSync()
         })
         // 16 readout units: independent draws of the same output covariance
-        for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) for (let u = 0; u < 16; u++) acc[i * n + j] += (f[i * 16 + u]! * f[j * 16 + u]!) / (16 * samples)
+        for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) for (let u = 0; u < 16; u++) acc[i * n + j] = acc[i * n + j]! + (f[i * 16 + u]! * f[j * 16 + u]!) / (16 * samples)
       }
       xs.dispose()
       for (let k = 0; k < n * n; k++) expect(Math.abs(acc[k]! - want[k]!)).toBeLessThan(0.035 * Math.abs(want[(Math.floor(k / n)) * (n + 1)]!))
