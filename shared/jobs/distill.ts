@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { FcArch } from '../arch'
+import { FcArch, KernelArch } from '../arch'
 import { ModelArch } from '../models'
 import { DataRef } from './data-ref'
 import { LabData } from './lab'
@@ -24,7 +24,8 @@ export const SelfDistillSpec = z.object({
   yTrain: DataRef.optional(),
   xTest: DataRef.optional(),
   yTest: DataRef.optional(),
-  arch: FcArch,
+  /** an FC network, or {net: ARCH.json, wStd, bStd} read with infinite-width semantics */
+  arch: KernelArch,
   kernel: z.enum(['ntk', 'nngp']).default('ntk'),
   /** relative ridge: λ = diagReg · trace(K)/n (as `predict`) */
   diagReg: z.number().positive().max(10).default(1e-2),

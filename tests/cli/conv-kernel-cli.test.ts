@@ -74,7 +74,8 @@ describe('ntkw kernel --arch', () => {
       const tmp = tempDir()
       writeNpy(path.join(tmp.dir, 'x.npy'), new Float32Array(3 * 64).fill(0.5), [3, 8, 8, 1])
       writeFileSync(path.join(tmp.dir, 'a.json'), JSON.stringify(arch))
-      for (const cmd of [['kernel', '--x', 'x.npy'], ['predict', '--x-train', 'x.npy', '--y-train', 'x.npy', '--x-test', 'x.npy']]) {
+      const trio = ['--x-train', 'x.npy', '--y-train', 'x.npy', '--x-test', 'x.npy']
+      for (const cmd of [['kernel', '--x', 'x.npy'], ['predict', ...trio], ['self-distill', ...trio, '--diag-reg', '0.01', '--alpha', '0.5', '--steps', '2']]) {
         const r = ntkw([...cmd, '--arch', 'a.json', '--out', 'k.npy'], tmp.dir)
         expect(r.code).toBe(1)
         expect(r.err).toMatch(message)
@@ -93,6 +94,37 @@ describe('ntkw kernel --arch', () => {
     const r = ntkw(['kernel', '--x', 'x.npy', '--arch', 'a.json', '--depth', '2'], tmp.dir)
     expect(r.code).toBe(1)
     expect(r.err).toMatch(/--depth describes an FC network and cannot be combined with --arch/)
+    tmp.cleanup()
+  })
+})
+
+describe('ntkw self-distill --arch', () => {
+  it('step 1 is kernel ridge regression with the ARCH.json kernel', () => {
+    const tmp = tempDir()
+    const f = fixture('valid-erf-flatten-d2')
+    const d = f.x[0]!.length
+    writeNpy(path.join(tmp.dir, 'xtr.npy'), Float32Array.from(f.x.slice(0, 3).flat()), [3, d])
+    writeNpy(path.join(tmp.dir, 'xte.npy'), Float32Array.from(f.x[3]!), [1, d])
+    const y = [0.3, -1, 0.8]
+    writeNpy(path.join(tmp.dir, 'y.npy'), Float32Array.from(y), [3, 1])
+    writeFileSync(path.join(tmp.dir, 'a.json'), JSON.stringify(f.arch))
+    const r = ntkw(['self-distill', '--x-train', 'xtr.npy', '--y-train', 'y.npy', '--x-test', 'xte.npy', '--arch', 'a.json', ...sigmaFlags(f), '--diag-reg', '0.1', '--alpha', '0.5', '--steps', '2', '--out', 'p.npy', '--quiet'], tmp.dir)
+    expect(r.err).toBe('')
+    expect(r.code).toBe(0)
+    const p = readNpy(path.join(tmp.dir, 'p.npy'))
+    expect(p.shape).toEqual([2, 1, 1])
+    // (K + λI) α = y, λ = 0.1 · trace(K)/3, by Gaussian elimination in float64
+    const K = f.ntk
+    const lambda = (0.1 * (K[0]![0]! + K[1]![1]! + K[2]![2]!)) / 3
+    const A = [0, 1, 2].map((i) => [...[0, 1, 2].map((j) => K[i]![j]! + (i === j ? lambda : 0)), y[i]!])
+    for (let c = 0; c < 3; c++) for (let r2 = c + 1; r2 < 3; r2++) {
+      const m = A[r2]![c]! / A[c]![c]!
+      for (let k = c; k < 4; k++) A[r2]![k] = A[r2]![k]! - m * A[c]![k]!
+    }
+    const alpha = [0, 0, 0]
+    for (let c = 2; c >= 0; c--) alpha[c] = (A[c]![3]! - [0, 1, 2].filter((k) => k > c).reduce((s, k) => s + A[c]![k]! * alpha[k]!, 0)) / A[c]![c]!
+    const want = alpha.reduce((s, a, i) => s + a * K[3]![i]!, 0)
+    expect(Math.abs((p.data as Float32Array)[0]! - want)).toBeLessThan(1e-4 * Math.max(1, Math.abs(want)))
     tmp.cleanup()
   })
 })

@@ -20,7 +20,7 @@ export async function run({ values, io }: CliArgs): Promise<number> {
   const yTrain = inputFile('y-train', str(values['y-train']), USAGE_LINE, INPUTS)
   const xTest = inputFile('x-test', str(values['x-test']), USAGE_LINE, INPUTS)
   const yTest = str(values['y-test']) !== undefined ? inputFile('y-test', str(values['y-test']), USAGE_LINE, INPUTS) : undefined
-  const { arch, kind: kindText } = await selfDistillArchFlags.parse(values)
+  const { arch, kind: kindText } = await selfDistillArchFlags.parseKernelArch(values, xTrain)
   const diagReg = num('diag-reg', str(values['diag-reg']), (n) => n > 0 && n <= 10, 'a number in (0, 10]: self-distillation needs a ridge', '1e-2')
   if (diagReg === undefined) throw new UserError('usage', '--diag-reg is required', 'e.g. --diag-reg 1e-2 (λ = R · trace(K)/n)')
   const alpha = num('alpha', str(values.alpha), (n) => n >= 0 && n <= 1, 'a number in [0, 1]', '0.5')

@@ -1,7 +1,7 @@
 import type { CliCommand } from '../command'
 import { ArchFlagSet } from '../flags'
 
-export const selfDistillArchFlags = new ArchFlagSet({ kindFlag: 'kind' })
+export const selfDistillArchFlags = new ArchFlagSet({ kindFlag: 'kind', archFile: true })
 
 export const selfDistillCommand: CliCommand = {
   name: 'self-distill',
@@ -9,6 +9,7 @@ export const selfDistillCommand: CliCommand = {
   usage: `Usage: ntkw self-distill --x-train A.npy --y-train Y.npy --x-test B.npy --depth L --activation ACT
                          [--w-std S] [--b-std B] [--kind ntk|nngp] --diag-reg R --alpha A --steps S
                          --out P.npy
+       ntkw self-distill ... --arch ARCH.json [--w-std S] [--b-std B] (the network of ARCH.json, as ntkw kernel)
 
 Self-distillation in kernel ridge regression with the infinite-width NTK/NNGP of L × (Dense → activation)
 → Dense (Borup & Andersen, "Even your Teacher Needs Guidance", NeurIPS 2021): step τ fits the targets

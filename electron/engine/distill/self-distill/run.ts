@@ -1,9 +1,8 @@
-import type { FcArch } from '../../../../shared/index'
 import { UserError } from '../../../../shared/errors'
 import type { Matrix } from '../../core/matrix'
 import { accuracy, argmaxRows, meanSquaredError } from '../../core/metrics'
 import { shuffle, uniformStream } from '../../core/random'
-import { computeAnalyticKernels, type KernelName } from '../../ntk/analytic'
+import { computeAnalyticKernels, isSpatialArch, type AnalyticArch, type KernelName } from '../../ntk/analytic'
 import { constantAlphaWeights, crossTimes, dualCoefficients, optimalSchedule, ridgeDual, spectralProblem, trainPredictions, type SpectralProblem } from './solve'
 import { trainShrinkage } from './shrinkage'
 
@@ -16,7 +15,7 @@ export interface SelfDistillInput {
   yTrain: Matrix
   xTest: Matrix
   yTest?: Matrix
-  arch: FcArch
+  arch: AnalyticArch
   kernel: KernelName
   diagReg: number
   alphas: number[]
@@ -109,7 +108,7 @@ export async function runSelfDistill(inp: SelfDistillInput): Promise<SelfDistill
   const m = inp.xTest.rows
   const r = valIdx.length
   const xOther: Matrix = r > 0 ? { data: concat(inp.xTest.data, rowsOf(inp.xTrain, valIdx).data), rows: m + r, cols: inp.xTest.cols } : inp.xTest
-  const infArch = { ...inp.arch, width: 'inf' as const }
+  const infArch = isSpatialArch(inp.arch) ? inp.arch : { ...inp.arch, width: 'inf' as const }
   progress(0, 'kernel of the training points')
   const kTrain = (await computeAnalyticKernels(xFit, null, infArch, { kernels: [inp.kernel], signal: inp.signal, progress: (f) => progress(0.25 * f, 'kernel of the training points') }))[inp.kernel]!
   const kOther = (await computeAnalyticKernels(xOther, xFit, infArch, { kernels: [inp.kernel], signal: inp.signal, progress: (f) => progress(0.25 + 0.15 * f, 'kernel between test and training points') }))[inp.kernel]!

@@ -1,3 +1,4 @@
+import { analyticArchOf } from '../../ntk/kernel-arch'
 import { createHash } from 'node:crypto'
 import { UserError } from '../../../../shared/errors'
 import { loadLabData } from '../../lab/data'
@@ -36,7 +37,7 @@ export const run: JobRunner<'self-distill'> = async (spec, ctx) => {
     yTrain,
     xTest,
     ...(yTest ? { yTest } : {}),
-    arch: spec.arch,
+    arch: analyticArchOf(spec.arch, xTrain),
     kernel: spec.kernel,
     diagReg: spec.diagReg,
     alphas: spec.alphas,
