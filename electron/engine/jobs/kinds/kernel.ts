@@ -98,6 +98,9 @@ export const run: JobRunner<'kernel'> = async (spec, ctx) => {
     const colOrder = classOrder(colClasses, cols)
     const heat = Object.fromEntries(kernels.map((k) => [k, new HeatmapAccumulator(rows, cols, Math.max(1, spec.heatmapSize), ranksOf(rowOrder), ranksOf(colOrder))]))
     const spectrumShare = x2 === null && spec.spectrumPoints > 0 ? 0.1 : 0
+    // When every point enters the spectrum, keep the kernel as it streams past instead of computing it again
+    // (for a convolutional kernel that second pass would double the job).
+    const whole: Partial<Record<KernelName, Float32Array>> | null = spectrumShare > 0 && rows <= spec.spectrumPoints ? Object.fromEntries(kernels.map((k) => [k, new Float32Array(rows * rows)])) : null
     const info = await streamAnalyticKernels(x, x2, arch, writers, {
       tileSize: spec.tileSize,
       workers: spec.workers,
@@ -107,6 +110,7 @@ export const run: JobRunner<'kernel'> = async (spec, ctx) => {
         for (const k of kernels) {
           stats[k]!.add(t.summary[k]!)
           if (spec.heatmapSize > 0) heat[k]!.add(t.row0, t.col0, t.rows, t.cols, t[k]!)
+          if (whole) for (let r = 0; r < t.rows; r++) whole[k]!.set(t[k]!.subarray(r * t.cols, (r + 1) * t.cols), (t.row0 + r) * rows + t.col0)
         }
       },
     })
@@ -125,7 +129,7 @@ export const run: JobRunner<'kernel'> = async (spec, ctx) => {
         }),
       )
     }
-    if (spectrumShare > 0) artifacts.push(...(await subsampleSpectra(ctx, x, arch, kernels, spec.spectrumPoints, spec.seed, 1 - spectrumShare)))
+    if (spectrumShare > 0) artifacts.push(...(await subsampleSpectra(ctx, x, arch, kernels, spec.spectrumPoints, spec.seed, 1 - spectrumShare, whole)))
     const result: KernelJobResult = {
       rows,
       cols,
@@ -174,14 +178,14 @@ async function classesOf(ctx: JobContext, ref: DataRef, n: number): Promise<Int3
  * Eigenvalues (descending) of the kernel of a seeded subsample of s points (all points when n ≤ s): the
  * spectrum's shape without an n×n eigendecomposition. Scaled by n/s they estimate the top eigenvalues.
  */
-async function subsampleSpectra(ctx: JobContext, x: Matrix, arch: AnalyticArch, kernels: KernelName[], points: number, seed: number, from: number): Promise<ArtifactInfo[]> {
+async function subsampleSpectra(ctx: JobContext, x: Matrix, arch: AnalyticArch, kernels: KernelName[], points: number, seed: number, from: number, whole: Partial<Record<KernelName, Float32Array>> | null): Promise<ArtifactInfo[]> {
   const n = x.rows
   const s = Math.min(n, points)
   const pick = s === n ? Int32Array.from({ length: n }, (_, i) => i) : shuffle(Int32Array.from({ length: n }, (_, i) => i), uniformStream(seed)).subarray(0, s).sort()
   const sub = new Float32Array(s * x.cols)
   for (let i = 0; i < s; i++) sub.set(x.data.subarray(pick[i]! * x.cols, (pick[i]! + 1) * x.cols), i * x.cols)
   ctx.progress(from, `spectrum of ${s} points`)
-  const k = await computeAnalyticKernels({ data: sub, rows: s, cols: x.cols }, null, arch, { kernels, signal: ctx.signal })
+  const k = s === n && whole ? whole : await computeAnalyticKernels({ data: sub, rows: s, cols: x.cols }, null, arch, { kernels, signal: ctx.signal })
   const out: ArtifactInfo[] = []
   for (const [i, name] of kernels.entries()) {
     ctx.throwIfCancelled()
