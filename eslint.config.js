@@ -10,6 +10,10 @@ const layer = (message, patterns, paths = []) => ({
   'no-restricted-imports': ['error', { paths: paths.map((name) => ({ name, message })), patterns: [{ group: patterns, message }] }],
 })
 
+const rendererMessage = 'renderer talks to the app only through shared/ (no Node, no electron/*)'
+const rendererPatterns = ['**/electron/**', 'electron/*']
+const rendererPaths = ['electron', ...nodeBuiltins]
+
 export default tseslint.config(
   { ignores: ['out/**', 'dist/**', 'node_modules/**', 'scratch/**', 'resources/**', 'tests/fixtures/lint/**', 'build/**'] },
   ...tseslint.configs.recommended,
@@ -33,7 +37,13 @@ export default tseslint.config(
   },
   {
     files: ['shared/**/*.ts'],
+    ignores: ['shared/jobs/results/**'],
     rules: layer('shared/ is the contract: it imports nothing of ours (only zod)', ['**/electron/**', '**/renderer/**', '../../*', 'electron'], ['electron', ...nodeBuiltins]),
+  },
+  {
+    // one level deeper: '../../' still points inside shared/
+    files: ['shared/jobs/results/**/*.ts'],
+    rules: layer('shared/ is the contract: it imports nothing of ours (only zod)', ['**/electron/**', '**/renderer/**', '../../../*', 'electron'], ['electron', ...nodeBuiltins]),
   },
   {
     files: ['electron/engine/**/*.ts'],
@@ -50,6 +60,23 @@ export default tseslint.config(
   },
   {
     files: ['renderer/**/*.ts', 'renderer/**/*.vue'],
-    rules: layer('renderer talks to the app only through shared/ (no Node, no electron/*)', ['**/electron/**', 'electron/*'], ['electron', ...nodeBuiltins]),
+    rules: layer(rendererMessage, rendererPatterns, rendererPaths),
+  },
+  {
+    // Stores hold state for components, never the other way round: what a store needs from a form lives in
+    // renderer/src/forms/ (or another non-component folder), not in components/.
+    files: ['renderer/src/stores/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: rendererPaths.map((name) => ({ name, message: rendererMessage })),
+          patterns: [
+            { group: rendererPatterns, message: rendererMessage },
+            { group: ['**/components/**', '**/views/**', '*.vue'], message: 'a store may not import a component (components/, views/ or a .vue file): move what it needs to renderer/src/forms/ or shared/' },
+          ],
+        },
+      ],
+    },
   },
 )

@@ -1,24 +1,18 @@
 import type { JobSpecInput } from '../../shared/jobs/spec'
-
-/** What the backend-benchmark runner stores as its result (electron/engine/jobs/kinds/backend-benchmark.ts). */
-export interface BenchmarkResult {
-  backend: string
-  matmul: { n: number; ms: number; gflops: number }[]
-  elementwise: { op: string; size: number; ms: number; gelemPerS: number }[]
-}
+import type { BackendBenchmarkResult } from '../../shared/jobs/results'
 
 const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x)
 
-/** Reads a stored result defensively: a run from another version may have another shape. */
-export function parseBenchmarkResult(x: unknown): BenchmarkResult | null {
+/** Reads a stored result defensively (a run from another version may have another shape): drops malformed rows. */
+export function parseBenchmarkResult(x: unknown): BackendBenchmarkResult | null {
   if (!x || typeof x !== 'object') return null
   const o = x as Record<string, unknown>
   if (!Array.isArray(o.matmul) || !Array.isArray(o.elementwise)) return null
   const matmul = o.matmul.filter(
-    (m): m is BenchmarkResult['matmul'][number] => !!m && isNum((m as Record<string, unknown>).n) && isNum((m as Record<string, unknown>).ms) && isNum((m as Record<string, unknown>).gflops),
+    (m): m is BackendBenchmarkResult['matmul'][number] => !!m && isNum((m as Record<string, unknown>).n) && isNum((m as Record<string, unknown>).ms) && isNum((m as Record<string, unknown>).gflops),
   )
   const elementwise = o.elementwise.filter(
-    (e): e is BenchmarkResult['elementwise'][number] =>
+    (e): e is BackendBenchmarkResult['elementwise'][number] =>
       !!e && typeof (e as Record<string, unknown>).op === 'string' && isNum((e as Record<string, unknown>).size) && isNum((e as Record<string, unknown>).ms) && isNum((e as Record<string, unknown>).gelemPerS),
   )
   return { backend: typeof o.backend === 'string' ? o.backend : '?', matmul, elementwise }

@@ -70,3 +70,23 @@ describe('layering lint rule', () => {
     expect(await layeringErrors("import { z } from 'zod'\nexport const s = z.string()\n", 'shared/ok.ts')).toHaveLength(0)
   })
 })
+
+describe('stores never import components', () => {
+  it('refuses a store importing a component file, a view or a .vue file', async () => {
+    const msg = /a store may not import a component/
+    expect(await layeringErrors("import { describeArch } from '../components/lab/options-kernel'\nexport const d = describeArch\n", 'renderer/src/stores/violation.ts')).toEqual([expect.stringMatching(msg)])
+    expect(await layeringErrors("import Panel from '../components/kip/KipPanel.vue'\nexport const p = Panel\n", 'renderer/src/stores/violation.ts')).toEqual([expect.stringMatching(msg)])
+    expect(await layeringErrors("import View from '../views/NtkLabView.vue'\nexport const v = View\n", 'renderer/src/stores/violation.ts')).toEqual([expect.stringMatching(msg)])
+  })
+
+  it('keeps the renderer rules in stores and allows forms, other stores and shared/', async () => {
+    expect(await layeringErrors("import fs from 'node:fs'\nexport const f = fs\n", 'renderer/src/stores/violation.ts')).toHaveLength(1)
+    expect(await layeringErrors("import { defaultKipForm } from '../forms/kip-form'\nexport const f = defaultKipForm\n", 'renderer/src/stores/ok.ts')).toHaveLength(0)
+    expect(await layeringErrors("import { useRuns } from './runs'\nexport const r = useRuns\n", 'renderer/src/stores/ok.ts')).toHaveLength(0)
+    expect(await layeringErrors("import { JobSpec } from '../../../shared/index'\nexport const j = JobSpec\n", 'renderer/src/stores/ok.ts')).toHaveLength(0)
+  })
+
+  it('components may still import components', async () => {
+    expect(await layeringErrors("import Panel from '../kip/KipPanel.vue'\nexport const p = Panel\n", 'renderer/src/components/lab/ok.ts')).toHaveLength(0)
+  })
+})

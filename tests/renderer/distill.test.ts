@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { buildSelfDistillSpec, defaultSelfDistillForm, parseAlphas } from '../../renderer/src/components/distill/self-distill-form'
 import { buildKdSpec, defaultKdForm } from '../../renderer/src/components/distill/kd-form'
-import { studyBarsOption, type StudyArtifact } from '../../renderer/src/components/distill/options-kd'
-import { errorVsStepsOption, type SelfDistillArtifact } from '../../renderer/src/components/distill/options-self-distill'
+import { studyBarsOption } from '../../renderer/src/components/distill/options-kd'
+import { errorVsStepsOption } from '../../renderer/src/components/distill/options-self-distill'
+import type { DistillStudyReport, SelfDistillReport } from '../../shared/jobs/results'
 import { JobSpec } from '../../shared/index'
 
 describe('Distill forms', () => {
@@ -36,8 +37,8 @@ describe('Distill forms', () => {
 
 describe('Distill charts', () => {
   it('study bars: one bar per loss, error bars mean ± sd', () => {
-    const a: StudyArtifact = {
-      teacher: 't', teacherAccuracy: 0.95, klTemperature: 4,
+    const a: DistillStudyReport = {
+      teacher: 't', teacherAccuracy: 0.95, klTemperature: 4, ceWeight: 0, epochs: 5, seeds: 3,
       table: [
         { loss: 'ce', params: {}, runs: 3, accuracy: { mean: 0.9, sd: 0.01 }, agreement: { mean: 0.92, sd: 0.01 }, kl: { mean: 0.2, sd: 0.02 } },
         { loss: 'kd', params: { temperature: 4 }, runs: 3, accuracy: { mean: 0.91, sd: 0.005 }, agreement: { mean: 0.93, sd: 0.01 }, kl: { mean: 0.1, sd: 0.01 } },
@@ -55,7 +56,7 @@ describe('Distill charts', () => {
       curves: [{ alpha: 0.5, alphaPerStep: [1, 0.5], trainMse: [0.1, 0.2], testMse: [0.3, 0.25], trainAccuracy: [1, 0.9], testAccuracy: [0.8, 0.85], limitTestMse: 0.2, limitTestAccuracy: 0.9 }],
       shrinkage: { eigenvalues: [], lambda: 0.1, taus: [], byAlpha: [] },
       spectrum: { min: 0, max: 1, clippedNegative: 0 },
-    } as SelfDistillArtifact
+    } as SelfDistillReport
     const o = errorVsStepsOption(a, 'error', false) as { series: { name: string; data: number[][]; markLine?: { data: { yAxis: number }[] } }[] }
     const test = o.series.find((s) => s.name === 'α = 0.5 test')!
     expect(test.data.map((p) => p[1])).toEqual([1 - 0.8, 1 - 0.85])

@@ -3,11 +3,11 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createPinia, setActivePinia } from 'pinia'
 import type { DatasetSummary } from '../../shared/dataset'
 import { LIFETIME, MAX_VISIBLE, useToasts } from '../../renderer/src/stores/toasts'
-import { labRequirement } from '../../renderer/src/components/lab/requirements'
+import { labRequirement } from '../../renderer/src/forms/lab-requirements'
 import { robustRange, heatmapOption } from '../../renderer/src/components/lab/options-kernel'
 import { lossAxisMin } from '../../renderer/src/components/lab/options-spectrum'
 import { overlayOption, stepLabel } from '../../renderer/src/components/lab/options-overlay'
-import { describeArch } from '../../renderer/src/components/lab/spec-form'
+import { describeArch } from '../../renderer/src/forms/lab-form'
 
 beforeEach(() => setActivePinia(createPinia()))
 afterEach(() => vi.useRealTimers())

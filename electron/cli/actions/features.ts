@@ -4,7 +4,7 @@ import { UserError } from '../../../shared/errors'
 import { inputFile as input, int, number as num, oneOf, str } from '../flags'
 import { featuresArchFlags } from '../commands/features'
 import { DirArtifactSink } from '../../engine/jobs/dir-sink'
-import type { FeaturesJobResult } from '../../engine/jobs/kinds/features'
+import type { FeaturesJobResult } from '../../../shared/jobs/results'
 import type { CliArgs } from '../command'
 import { runJobForCli } from '../job-runner'
 

@@ -4,7 +4,7 @@ import { UserError } from '../../../shared/errors'
 import { inputFile, number as num, str } from '../flags'
 import { predictArchFlags } from '../commands/predict'
 import { DirArtifactSink } from '../../engine/jobs/dir-sink'
-import type { PredictJobResult } from '../../engine/jobs/kinds/predict'
+import type { PredictJobResult } from '../../../shared/jobs/results'
 import type { CliArgs } from '../command'
 import { runJobForCli } from '../job-runner'
 

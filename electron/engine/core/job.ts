@@ -1,4 +1,4 @@
-import type { DataRef, JobEvent, JobKind, JobSpecOf, ModelEvaluation, ModelLayerRow, ModelMeta, WeightHistogram } from '../../../shared/index'
+import type { DataRef, JobEvent, JobKind, JobResultOf, JobSpecOf, ModelEvaluation, ModelLayerRow, ModelMeta, WeightHistogram } from '../../../shared/index'
 import type { ArtifactSink } from './artifact-sink'
 import type { Matrix } from './matrix'
 
@@ -56,6 +56,7 @@ export interface JobContext {
   readonly models?: ModelSink
 }
 
-export type JobRunner<K extends JobKind> = (spec: JobSpecOf<K>, ctx: JobContext) => Promise<unknown>
+/** a job kind's runner: its spec in, its result as the contract (shared/jobs/results) defines it out */
+export type JobRunner<K extends JobKind> = (spec: JobSpecOf<K>, ctx: JobContext) => Promise<JobResultOf<K>>
 
 export type EmitFn = (event: JobEvent) => void

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core'
 import type { FcArch } from '../../../shared/arch'
 import { UserError } from '../../../shared/errors'
+import type { LowRankPoint, LowRankStudy } from '../../../shared/jobs/results'
 import { accuracy as accuracyOf } from '../core/metrics'
 import type { Matrix } from '../core/matrix'
 import { disposeLowRankMlp, initLowRankMlp, lowRankEmpiricalNtk, lowRankParameterCount } from '../nn/low-rank'
@@ -17,23 +18,6 @@ import { lowRankLimitNtk } from '../ntk/low-rank-limit'
 //   accuracy  of kernel regression with Θ̂_r itself (t = ∞, relative diag_reg, f₀ = 0 as in §3): what the
 //             linearised network predicts after training to convergence;
 //   params and the seconds its empirical kernel took.
-
-export interface LowRankPoint {
-  rank: number
-  params: number
-  distance: number
-  accuracy: number | null
-  seconds: number
-}
-
-export interface LowRankStudy {
-  width: number
-  points: LowRankPoint[]
-  /** the full-width network of the same architecture (rank = 'full') */
-  full: Omit<LowRankPoint, 'rank'>
-  /** ‖Θ_std − Θ_lim‖_F/‖Θ_lim‖_F: how far apart the two infinite limits are */
-  limitGap: number
-}
 
 export interface LowRankStudyRequest {
   arch: FcArch

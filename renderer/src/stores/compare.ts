@@ -2,8 +2,9 @@ import { defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
 import type { DatasetSummary } from '../../../shared/dataset'
 import type { Experiment, MetricSeries } from '../../../shared/project'
+import { resultOf } from '../../../shared/jobs/results'
 import { getApi } from '../api/index'
-import { describeArch } from '../components/lab/spec-form'
+import { describeArch } from '../forms/lab-form'
 import { formatNumber } from '../format'
 import { attempt } from './toasts'
 
@@ -118,31 +119,57 @@ export const useCompare = defineStore('compare', () => {
 
   /** The one or two numbers a reader compares runs by, per kind. */
   function keyMetrics(id: string, kind: string): string {
-    const r = info.value.get(id)?.result as Record<string, unknown> | null | undefined
-    if (!r) return '—'
-    const pct = (v: unknown): string => (typeof v === 'number' ? `${(100 * v).toFixed(1)} %` : '—')
+    const stored = info.value.get(id)
+    if (!stored?.result) return '—'
+    const run = { summary: { kind }, result: stored.result }
+    const pct = (v: number | null | undefined): string => (typeof v === 'number' ? `${(100 * v).toFixed(1)} %` : '—')
     const num = (v: unknown): string => (typeof v === 'number' ? formatNumber(v, 3) : '—')
     switch (kind) {
       case 'lab-kernel': {
-        const ntk = r.ntk as { testAccuracy?: number; testMse?: number } | undefined
-        const nngp = r.nngp as { testAccuracy?: number; testMse?: number } | undefined
-        return ntk?.testAccuracy !== undefined && ntk.testAccuracy !== null ? `acc NTK ${pct(ntk.testAccuracy)} · NNGP ${pct(nngp?.testAccuracy)}` : `MSE NTK ${num(ntk?.testMse)} · NNGP ${num(nngp?.testMse)}`
+        const r = resultOf(run, 'lab-kernel')
+        return typeof r?.ntk?.testAccuracy === 'number' ? `acc NTK ${pct(r.ntk.testAccuracy)} · NNGP ${pct(r.nngp?.testAccuracy)}` : `MSE NTK ${num(r?.ntk?.testMse)} · NNGP ${num(r?.nngp?.testMse)}`
       }
       case 'width-sweep': {
-        const fit = r.fit as { slope?: number; r2?: number } | undefined
+        const fit = resultOf(run, 'width-sweep')?.fit
         return `slope ${num(fit?.slope)} (r² ${num(fit?.r2)})`
       }
       case 'train-vs-theory': {
-        const w = (r.widths as { width: number; finalTrainLoss: number; finalTestLoss: number }[] | undefined)?.at(-1)
+        const w = resultOf(run, 'train-vs-theory')?.widths?.at(-1)
         return w ? `w=${w.width}: train ${num(w.finalTrainLoss)} · test ${num(w.finalTestLoss)}` : '—'
       }
-      case 'lab-spectrum':
-        return `t* ${num(r.tStar)} · test ${num(r.minTestLoss)}`
-      default: {
-        const parts: string[] = []
-        for (const k of ['testAccuracy', 'accuracy', 'testLoss', 'finalTestLoss', 'loss']) if (typeof r[k] === 'number') parts.push(`${k} ${num(r[k])}`)
-        return parts.slice(0, 2).join(' · ') || '—'
+      case 'lab-spectrum': {
+        const r = resultOf(run, 'lab-spectrum')
+        return `t* ${num(r?.tStar)} · test ${num(r?.minTestLoss)}`
       }
+      case 'lab-efficiency':
+        return `exact acc ${pct(resultOf(run, 'lab-efficiency')?.exactAccuracy)}`
+      case 'kip': {
+        const r = resultOf(run, 'kip')
+        return `acc ${pct(r?.finalAccuracy)} (from ${pct(r?.initialAccuracy)})`
+      }
+      case 'distill': {
+        const r = resultOf(run, 'distill')
+        return `student ${pct(r?.final?.studentAccuracy)} · teacher ${pct(r?.teacherAccuracy)}`
+      }
+      case 'self-distill':
+        return `test MSE ${num(resultOf(run, 'self-distill')?.finalTestMse?.optimal)}`
+      case 'train': {
+        const f = resultOf(run, 'train')?.final
+        if (!f) return '—'
+        return 'accuracy' in f ? `acc ${pct(f.accuracy)} · test ${num(f.testLoss)}` : `acc ${pct(f.testAccuracy ?? f.valAccuracy)} · loss ${num(f.testLoss ?? f.valLoss)}`
+      }
+      case 'model-evaluate': {
+        const r = resultOf(run, 'model-evaluate')
+        return `acc ${pct(r?.accuracy)} · loss ${num(r?.loss)}`
+      }
+      case 'predict': {
+        const m = resultOf(run, 'predict')?.metrics?.at(-1)
+        return m ? (m.testAccuracy !== undefined ? `acc ${pct(m.testAccuracy)}` : `test MSE ${num(m.testMse ?? m.trainMse)}`) : '—'
+      }
+      case 'quantize':
+        return `float acc ${pct(resultOf(run, 'quantize')?.float?.accuracy)}`
+      default:
+        return '—'
     }
   }
 

@@ -3,7 +3,7 @@ import type { FcArch } from '../../../shared/index'
 import { readArtifactJson } from '../../../electron/engine/store/artifacts'
 import { RunStore } from '../../../electron/engine/store/runs'
 import type { ProjectHandle } from '../../../electron/engine/store/project-db'
-import type { EfficiencyResult } from '../../../electron/engine/jobs/kinds/lab-efficiency'
+import type { EfficiencyReport } from '../../../shared/jobs/results'
 import { tempDir } from '../../helpers/tmp'
 import { metricSeries, moonsProject, runLab } from '../lab/lab-helpers'
 
@@ -32,7 +32,7 @@ describe('lab-efficiency', () => {
     })
     expect(outcome.state).toBe('succeeded')
     const art = new RunStore(project.db).artifacts(runId).find((a) => a.name === 'efficiency')!
-    const r = readArtifactJson(project.db, art.id) as EfficiencyResult
+    const r = readArtifactJson(project.db, art.id) as EfficiencyReport
     const rf = r.curves.find((c) => c.method === 'rf')!
     const ny = r.curves.find((c) => c.method === 'nystrom')!
     expect(rf.m).toEqual([16, 64, 256, 1024])
@@ -49,7 +49,7 @@ describe('lab-efficiency', () => {
   it('Nyström with every training point as a landmark has zero kernel error', async () => {
     const { runId } = await runLab(project, { kind: 'lab-efficiency', data: { datasetId, train: 40, test: 10 }, arch, methods: ['nystrom'], features: [40], timingSizes: [] })
     const art = new RunStore(project.db).artifacts(runId).find((a) => a.name === 'efficiency')!
-    const r = readArtifactJson(project.db, art.id) as EfficiencyResult
+    const r = readArtifactJson(project.db, art.id) as EfficiencyReport
     expect(r.curves[0]!.error[0]!).toBeLessThan(1e-3)
   })
 
@@ -65,7 +65,7 @@ describe('lab-efficiency', () => {
     })
     expect(outcome.state).toBe('succeeded')
     const art = new RunStore(project.db).artifacts(runId).find((a) => a.name === 'efficiency')!
-    const lr = (readArtifactJson(project.db, art.id) as EfficiencyResult).lowRank!
+    const lr = (readArtifactJson(project.db, art.id) as EfficiencyReport).lowRank!
     expect(lr.points.map((p) => p.rank)).toEqual([1, 16, 256])
     // moons: d = 2, 2 outputs; per hidden layer r·(n_in + 512) weights + 512 biases, then a full readout
     expect(lr.points.map((p) => p.params)).toEqual([1, 16, 256].map((r) => r * (2 + 512) + 512 + r * (512 + 512) + 512 + 512 * 2 + 2))
@@ -82,10 +82,10 @@ describe('lab-efficiency', () => {
 
   it('low-rank layers are compared with the NTK whichever kernel the experiment uses; standard parameterization is refused', async () => {
     const spec = { kind: 'lab-efficiency' as const, data: { datasetId, train: 40, test: 20 }, arch, methods: ['nystrom' as const], features: [8], timingSizes: [], lowRank: { width: 64, ranks: [4] } }
-    const read = async (kernel: 'ntk' | 'nngp'): Promise<NonNullable<EfficiencyResult['lowRank']>> => {
+    const read = async (kernel: 'ntk' | 'nngp'): Promise<NonNullable<EfficiencyReport['lowRank']>> => {
       const { runId } = await runLab(project, { ...spec, kernel })
       const art = new RunStore(project.db).artifacts(runId).find((a) => a.name === 'efficiency')!
-      return (readArtifactJson(project.db, art.id) as EfficiencyResult).lowRank!
+      return (readArtifactJson(project.db, art.id) as EfficiencyReport).lowRank!
     }
     const [withNtk, withNngp] = [await read('ntk'), await read('nngp')]
     expect(withNngp.full.distance).toBeCloseTo(withNtk.full.distance, 5)

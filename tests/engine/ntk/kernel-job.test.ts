@@ -7,7 +7,7 @@ import { readNpy, writeNpy } from '../../../electron/engine/io/npy'
 import { createDataResolver } from '../../../electron/engine/jobs/data-resolver'
 import { DirArtifactSink } from '../../../electron/engine/jobs/dir-sink'
 import { executeJob } from '../../../electron/engine/jobs/execute'
-import type { KernelJobResult } from '../../../electron/engine/jobs/kinds/kernel'
+import type { KernelJobResult } from '../../../shared/jobs/results'
 import { bruteKernels, gaussianRows, toMatrix } from './analytic-brute-force'
 
 function expectRel(got: number, want: number): void {

@@ -1,14 +1,10 @@
+import type { HeldOutMetrics } from '../../../../shared/jobs/results'
 import { logSoftmaxRow } from '../losses/batch'
+
+export type { HeldOutMetrics }
 
 // What a distilled student is judged by on held-out rows, in float64: its accuracy, the teacher's, top-1
 // agreement between them, and KL(teacher ‖ student) of the softened distributions at temperature T (batch mean).
-
-export interface HeldOutMetrics {
-  studentAccuracy: number
-  teacherAccuracy: number
-  agreement: number
-  kl: number
-}
 
 function argmax(z: ArrayLike<number>, off: number, k: number): number {
   let b = 0

@@ -10,7 +10,10 @@ import { ceTf } from '../losses/ce'
 import { lossTf, LOSS_DEFAULTS, USKD_DEFAULTS, withDefaults, type TeacherLossKind } from '../losses/index'
 import { ensureGradients } from '../losses/tf-gradients'
 import { uskdSoftLabels, uskdTf } from '../losses/uskd'
-import { heldOutMetrics, type HeldOutMetrics } from './held-out'
+import { heldOutMetrics } from './held-out'
+import type { DistillEpoch } from '../../../../shared/jobs/results'
+
+export type { DistillEpoch }
 
 // One student trained by distillation: loss = ceWeight·CE(z_s, y) + w(epoch)·L(z_s, z_t, y), where L is one
 // of the losses in ../losses (none for 'ce', the CE-only baseline) and w is DKD's warm-up min(epoch/warmup, 1)
@@ -18,14 +21,6 @@ import { heldOutMetrics, type HeldOutMetrics } from './held-out'
 // USKD needs no teacher: its weak head is a linear layer on the student's penultimate feature, trained on
 // 0.9·one-hot + 0.1/C (weight μ) — the gradient of μ·L_weak reaches the backbone inside the student's step,
 // and the head's own weights take an Adam step on the same batch's features right after it.
-
-export interface DistillEpoch extends HeldOutMetrics {
-  epoch: number
-  trainLoss: number
-  /** the DKD warm-up factor applied in this epoch (1 for other losses) */
-  weight: number
-  seconds: number
-}
 
 export interface DistillRunOptions {
   x: { data: Float32Array | Float64Array; rows: number; cols: number }

@@ -1,4 +1,5 @@
 import { UserError } from '../../../../shared/errors'
+import type { SelfDistillCurve, SelfDistillReport } from '../../../../shared/jobs/results'
 import type { Matrix } from '../../core/matrix'
 import { accuracy, argmaxRows, meanSquaredError } from '../../core/metrics'
 import { shuffle, uniformStream } from '../../core/random'
@@ -30,34 +31,7 @@ export interface SelfDistillInput {
   yieldNow?: () => Promise<void>
 }
 
-export interface SelfDistillCurve {
-  /** constant α, or null for the optimal schedule */
-  alpha: number | null
-  /** the α applied at each step (step 1: ridge regression, reported as 1) */
-  alphaPerStep: number[]
-  /** unclipped closed-form α* per step (optimal schedule only) */
-  alphaRaw?: number[]
-  trainMse: number[]
-  testMse: number[] | null
-  trainAccuracy: number[] | null
-  testAccuracy: number[] | null
-  /** test MSE / accuracy of ridge regression with λ/α, the τ → ∞ limit (constant α > 0 only) */
-  limitTestMse?: number | null
-  limitTestAccuracy?: number | null
-}
-
-export interface SelfDistillOutput {
-  n: number
-  m: number
-  k: number
-  validation: number
-  lambda: number
-  diagReg: number
-  kernel: KernelName
-  steps: number
-  curves: SelfDistillCurve[]
-  shrinkage: { eigenvalues: number[]; lambda: number; taus: (number | 'inf')[]; byAlpha: { alpha: number; curves: number[][] }[] }
-  spectrum: { min: number; max: number; clippedNegative: number }
+export interface SelfDistillOutput extends SelfDistillReport {
   /** test predictions (steps, m, k) of the first constant α */
   predictions: Float32Array
 }

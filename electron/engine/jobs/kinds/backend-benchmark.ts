@@ -1,11 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core'
+import type { BackendBenchmarkResult } from '../../../../shared/jobs/results'
 import type { JobRunner } from '../../core/job'
-
-export interface BackendBenchmarkResult {
-  backend: string
-  matmul: { n: number; ms: number; gflops: number }[]
-  elementwise: { op: string; size: number; ms: number; gelemPerS: number }[]
-}
 
 const ELEMENTWISE: { op: string; f: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor }[] = [
   { op: 'mul', f: (a, b) => tf.mul(a, b) },

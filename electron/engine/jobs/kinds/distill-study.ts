@@ -1,27 +1,13 @@
 import type { JobRunner } from '../../core/job'
+import type { DistillStudyReport, StudyRun, StudyRow } from '../../../../shared/jobs/results'
 import { CancelledError } from '../../core/cancel'
-import { distillStudent, effectiveParams, type DistillEpoch } from '../../distill/kd/train'
+import { distillStudent, effectiveParams } from '../../distill/kd/train'
 import { heldOutMetrics } from '../../distill/kd/held-out'
 import { prepareDistill } from './distill-common'
 
 // A distillation study: one teacher (computed once) and one student architecture, every loss × every seed;
 // per loss the mean ± sample sd of the final held-out accuracy, agreement and KL(teacher ‖ student), and the
 // per-epoch curves of every run. Students are not saved (a study compares losses; `distill` keeps a model).
-
-export interface StudyRun {
-  loss: string
-  seed: number
-  history: DistillEpoch[]
-}
-
-export interface StudyRow {
-  loss: string
-  params: Record<string, number>
-  runs: number
-  accuracy: { mean: number; sd: number }
-  agreement: { mean: number; sd: number }
-  kl: { mean: number; sd: number }
-}
 
 function meanSd(xs: number[]): { mean: number; sd: number } {
   const mean = xs.reduce((a, b) => a + b, 0) / xs.length
@@ -90,7 +76,8 @@ export const run: JobRunner<'distill-study'> = async (spec, ctx) => {
       kl: meanSd(finals.map((f) => f.kl)),
     }
   })
-  ctx.artifacts.saveJson('distill-study', { teacher: d.teacher.description, teacherAccuracy, klTemperature: spec.klTemperature, ceWeight: spec.ceWeight, epochs: spec.epochs, seeds: spec.seeds, table, runs })
+  const report: DistillStudyReport = { teacher: d.teacher.description, teacherAccuracy, klTemperature: spec.klTemperature, ceWeight: spec.ceWeight, epochs: spec.epochs, seeds: spec.seeds, table, runs }
+  ctx.artifacts.saveJson('distill-study', report)
   ctx.progress(1, 'done')
   return { teacherAccuracy, table, seconds: (performance.now() - started) / 1000 }
 }

@@ -1,3 +1,4 @@
+import type { DistillReport } from '../../../../shared/jobs/results'
 import { CancelledError } from '../../core/cancel'
 import type { JobRunner } from '../../core/job'
 import { toStoredModel } from '../../models/stored'
@@ -71,7 +72,7 @@ export const run: JobRunner<'distill'> = async (spec, ctx) => {
         ctx.log('info', `student saved as model ${modelId}`)
       } else ctx.log('warn', 'no model store for this run: the student was not kept')
     }
-    const summary = { loss: spec.loss, params, ceWeight: spec.ceWeight, teacher: d.teacher.description, teacherAccuracy: teacherOnly.teacherAccuracy, history: r.history, final: last, modelId }
+    const summary: DistillReport = { loss: spec.loss, params, ceWeight: spec.ceWeight, teacher: d.teacher.description, teacherAccuracy: teacherOnly.teacherAccuracy, history: r.history, final: last, modelId }
     ctx.artifacts.saveJson('distill', summary)
     ctx.progress(1, 'done')
     return { modelId, loss: spec.loss, final: last, teacherAccuracy: teacherOnly.teacherAccuracy, seconds: (performance.now() - started) / 1000 }

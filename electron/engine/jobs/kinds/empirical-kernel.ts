@@ -1,22 +1,12 @@
 import { createHash } from 'node:crypto'
+import type { EmpiricalKernelResult } from '../../../../shared/jobs/results'
 import * as tf from '@tensorflow/tfjs-core'
-import type { ArtifactInfo } from '../../../../shared/index'
 import { UserError } from '../../../../shared/errors'
 import { parameterCount } from '../../nn/mlp'
 import { empiricalKernel } from '../../ntk/empirical'
 import type { JobRunner } from '../../core/job'
 import type { Matrix } from '../../core/matrix'
 import { assertFiniteArray } from '../../core/finite'
-
-export interface EmpiricalKernelResult {
-  /** [n, n2] for 'trace', [K, n, n2] for 'per-output' */
-  shape: number[]
-  samples: number
-  width: number
-  parameters: number
-  seconds: number
-  artifact: ArtifactInfo
-}
 
 /** A job's input matrix as a float32 tensor, refusing NaN/Inf with the row it is on. */
 export function matrixTensor(m: Matrix, name: string): tf.Tensor2D {

@@ -1,20 +1,7 @@
-import type { ArtifactInfo } from '../../../../shared/index'
+import type { FeaturesJobResult } from '../../../../shared/jobs/results'
 import { assertFiniteArray } from '../../core/finite'
 import { buildFeatureMap } from '../../features/build'
 import type { JobRunner } from '../../core/job'
-
-export interface FeaturesJobResult {
-  n: number
-  inDim: number
-  /** the requested m and the feature dimension m′ written */
-  requested: number
-  dim: number
-  method: 'rf' | 'nystrom'
-  kernel: 'ntk' | 'nngp'
-  seed: number
-  seconds: number
-  artifacts: ArtifactInfo[]
-}
 
 // Φ (n × m′, float32) with ΦΦᵀ ≈ K (random features or Nyström), streamed to the 'features' artifact block
 // by block, so memory holds one block of features besides the map.

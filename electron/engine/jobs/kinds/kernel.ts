@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import type { KernelStats, KernelJobResult } from '../../../../shared/jobs/results'
 import type { ArtifactInfo } from '../../../../shared/index'
 import type { KernelName } from '../../ntk/analytic'
 import type { TileSummary } from '../../ntk/tile-finish'
@@ -13,27 +14,6 @@ import { eigh } from '../../linalg/eigh'
 import { onCpuCompanion } from '../../runtime/backend'
 import { HeatmapAccumulator, classBoundaries, classOrder, ranksOf } from '../../lab/heatmap'
 import { uniformStream, shuffle } from '../../core/random'
-
-export interface KernelStats {
-  min: number
-  max: number
-  mean: number
-  /** statistics of K(x_i, x_i); only for a kernel of x with itself */
-  diag: { min: number; max: number; mean: number } | null
-}
-
-export interface KernelJobResult {
-  rows: number
-  cols: number
-  kernels: Partial<Record<KernelName, KernelStats>>
-  seconds: number
-  workers: number
-  tileSize: number
-  /** seconds per phase: reading the inputs, the tiled run (compute summed over threads, storing on the
-   *  coordinating thread, waiting for the first tile), the views (heatmap, spectrum) */
-  phases: { loadS: number; tilesWallS: number; computeS: number; storeS: number; firstTileS: number; viewsS: number }
-  artifacts: ArtifactInfo[]
-}
 
 /** Running min / max / mean of every entry and of the diagonal, fed tile by tile. */
 class StatsAccumulator {

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core'
+import type { KipJobResult } from '../../../../shared/jobs/results'
 import { ImportOptions } from '../../../../shared/dataset'
 import { UserError } from '../../../../shared/errors'
 import type { DatasetSummary } from '../../../../shared/dataset'
@@ -13,19 +14,6 @@ import { openOrCreateProject } from '../../store/project-db'
 import { CancelledError } from '../../core/cancel'
 import type { JobContext, JobRunner } from '../../core/job'
 import type { Matrix } from '../../core/matrix'
-
-export interface KipJobResult {
-  stepsDone: number
-  stopped: boolean
-  supportSize: number
-  classes: number
-  initialAccuracy: number | null
-  finalAccuracy: number | null
-  finalLoss: number | null
-  secondsPerStep: number
-  dataset: DatasetSummary | null
-  transfer: { distilled: number; random: number; width: number; steps: number } | null
-}
 
 /**
  * Class indices from a label column, or from one-hot rows (what a project dataset's label encoding gives:

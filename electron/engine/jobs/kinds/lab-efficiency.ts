@@ -1,4 +1,5 @@
 import { accuracy as accuracyOf } from '../../core/metrics'
+import type { EfficiencyCurve, EfficiencyReport, LowRankStudy } from '../../../../shared/jobs/results'
 import type { JobRunner } from '../../core/job'
 import type { Matrix } from '../../core/matrix'
 import { buildFeatureMap } from '../../features/build'
@@ -8,42 +9,9 @@ import { loadLabData, toF64 } from '../../lab/data'
 import { checkLabSize, labKernels } from '../../lab/kernels'
 import { gpPosterior } from '../../ntk/gp'
 import { predictInfiniteWidth } from '../../ntk/predict'
-import { checkLowRankStudy, lowRankStudy, type LowRankStudy } from '../../lab/low-rank-study'
+import { checkLowRankStudy, lowRankStudy } from '../../lab/low-rank-study'
 
 const MAX_TRAIN = 4000
-
-export interface EfficiencyCurve {
-  method: 'rf' | 'nystrom'
-  /** requested m, the feature dimension m′, ‖Θ̃ − Θ‖_F/‖Θ‖_F, test accuracy (null: regression targets), seconds */
-  m: number[]
-  dim: number[]
-  error: number[]
-  accuracy: (number | null)[]
-  seconds: number[]
-}
-
-export interface EfficiencyResult {
-  n: number
-  nTest: number
-  kernel: 'ntk' | 'nngp'
-  diagReg: number
-  curves: EfficiencyCurve[]
-  exact: { accuracy: number | null; seconds: number }
-  timing: {
-    n: number[]
-    exactSeconds: number[]
-    approxSeconds: number[]
-    /** float32 bytes of the largest arrays each path holds: exact n² kernel + n² factor; approx m′² + block·m′ + n·m′ */
-    exactBytes: number[]
-    approxBytes: number[]
-    method: 'rf' | 'nystrom'
-    features: number
-    /** first n (interpolated on log n) where the approximate path is faster; null if none in range */
-    crossover: number | null
-  }
-  /** absent when the spec asked for no low-rank study */
-  lowRank?: LowRankStudy
-}
 
 function rows(m: Matrix, count: number): Matrix {
   return { data: m.data.subarray(0, count * m.cols), rows: count, cols: m.cols }
@@ -121,7 +89,7 @@ export const run: JobRunner<'lab-efficiency'> = async (spec, ctx) => {
   }
 
   const sizes = [...new Set(spec.timingSizes.map((s) => Math.min(s, n)))].sort((a, b) => a - b)
-  const timing: EfficiencyResult['timing'] = { n: [], exactSeconds: [], approxSeconds: [], exactBytes: [], approxBytes: [], method: spec.timingMethod, features: spec.timingFeatures, crossover: null }
+  const timing: EfficiencyReport['timing'] = { n: [], exactSeconds: [], approxSeconds: [], exactBytes: [], approxBytes: [], method: spec.timingMethod, features: spec.timingFeatures, crossover: null }
   for (const [i, s] of sizes.entries()) {
     ctx.progress(0.8 + (0.2 * i) / sizes.length, `timing n = ${s}`)
     const xs = rows(d.xTrain, s)
@@ -160,7 +128,7 @@ export const run: JobRunner<'lab-efficiency'> = async (spec, ctx) => {
     }
     break
   }
-  const result: EfficiencyResult = { n, nTest: nt, kernel: spec.kernel, diagReg: spec.diagReg, curves, exact, timing, ...(lowRank ? { lowRank } : {}) }
+  const result: EfficiencyReport = { n, nTest: nt, kernel: spec.kernel, diagReg: spec.diagReg, curves, exact, timing, ...(lowRank ? { lowRank } : {}) }
   ctx.artifacts.saveJson('efficiency', result)
   ctx.progress(1, 'done')
   return {

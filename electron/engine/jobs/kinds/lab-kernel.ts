@@ -1,3 +1,4 @@
+import type { LabKernelSide } from '../../../../shared/jobs/results'
 import { eigh } from '../../linalg/eigh'
 import { gpPosterior } from '../../ntk/gp'
 import { loadLabData, toF64 } from '../../lab/data'
@@ -8,18 +9,6 @@ import type { JobRunner } from '../../core/job'
 
 const MAX_TRAIN = 6000
 const MAX_SPECTRUM = 3000
-
-export interface LabKernelSide {
-  testAccuracy: number | null
-  testMse: number
-  trainMse: number
-  shift: number
-  relResidual: number
-  lambdaMax: number
-  lambdaMin: number
-  /** effective rank (Σλ)²/Σλ² */
-  effectiveRank: number
-}
 
 // Kernel experiment: NTK and NNGP of the same architecture, each used for kernel regression at t = ∞
 // (docs/math.md §3, f₀ = 0), with class-sorted heatmaps and spectra for the charts.
@@ -33,7 +22,7 @@ export const run: JobRunner<'lab-kernel'> = async (spec, ctx) => {
   const y = toF64(d.yTrain)
   const yTest = toF64(d.yTest)
   const order = classOrder(d.classTrain, n)
-  const result: Record<string, unknown> = { n, m, k: d.k, classes: d.classTrain ? Math.max(...d.classTrain) + 1 : null }
+  const sides: Partial<Record<(typeof names)[number], LabKernelSide>> = {}
   for (const [i, name] of names.entries()) {
     const base = 0.45 + i * 0.275
     const kTrain = train[name]!
@@ -78,11 +67,11 @@ export const run: JobRunner<'lab-kernel'> = async (spec, ctx) => {
       lambdaMin: desc[ns - 1]!,
       effectiveRank: s2 > 0 ? (s1 * s1) / s2 : 0,
     }
-    result[name] = side
+    sides[name] = side
     ctx.log('info', `${name}: test MSE ${testMse.toFixed(5)}${testAccuracy !== null ? `, accuracy ${(100 * testAccuracy).toFixed(1)} %` : ''}`)
   }
   ctx.progress(1, 'done')
-  return result
+  return { n, m, k: d.k, classes: d.classTrain ? Math.max(...d.classTrain) + 1 : null, ntk: sides.ntk!, nngp: sides.nngp! }
 }
 
 function leadingBlock(k: Float32Array, n: number, s: number): Float32Array {

@@ -1,3 +1,4 @@
+import type { SpectrumReport } from '../../../../shared/jobs/results'
 import { eigh } from '../../linalg/eigh'
 import { gradientFlowPredictions } from '../../ntk/dynamics'
 import { loadLabData, toF64 } from '../../lab/data'
@@ -69,7 +70,7 @@ export const run: JobRunner<'lab-spectrum'> = async (spec, ctx) => {
   })
   let best = 0
   for (let i = 1; i < times.length; i++) if (testLoss[i]! < testLoss[best]!) best = i
-  const result = {
+  const result: SpectrumReport = {
     n,
     m,
     k: K,
@@ -89,5 +90,5 @@ export const run: JobRunner<'lab-spectrum'> = async (spec, ctx) => {
   ctx.artifacts.saveJson('spectrum', result)
   ctx.log('info', `best stopping time t* = ${times[best]!.toPrecision(3)} (test loss ${testLoss[best]!.toPrecision(4)} vs ${testLoss.at(-1)!.toPrecision(4)} at the end)`)
   ctx.progress(1, 'done')
-  return { n, m, k: K, kernel: spec.kernel, learningRate: lr, tStar: result.tStar, minTestLoss: result.minTestLoss, finalTestLoss: result.finalTestLoss, lambdaMax: lambda[0], lambdaMin: lambda[n - 1] }
+  return { n, m, k: K, kernel: spec.kernel, learningRate: lr, tStar: result.tStar, minTestLoss: result.minTestLoss, finalTestLoss: result.finalTestLoss, lambdaMax: lambda[0]!, lambdaMin: lambda[n - 1]! }
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import type { ArtifactInfo } from '../../../../shared/index'
+import type { PredictMetrics, PredictJobResult } from '../../../../shared/jobs/results'
 import { predictInfiniteWidth, checkPredictInputs, type PredictOutput } from '../../ntk/predict'
 import { buildFeatureMap } from '../../features/build'
 import { featureRidge } from '../../features/ridge'
@@ -10,32 +10,6 @@ import { UserError } from '../../../../shared/errors'
 import type { JobRunner } from '../../core/job'
 import type { Matrix } from '../../core/matrix'
 import { accuracy as accuracyOf, argmaxRows, binaryAccuracy, meanSquaredError } from '../../core/metrics'
-
-export interface PredictMetrics {
-  /** training time, or null for t = ∞ */
-  t: number | null
-  trainMse: number
-  testMse?: number
-  testAccuracy?: number
-}
-
-export interface PredictJobResult {
-  nTrain: number
-  nTest: number
-  outputs: number
-  kernel: 'ntk' | 'nngp'
-  times: number[] | null
-  diagReg: number
-  solve?: { shift: number; relResidual: number; initialRelResidual: number; iterations: number; varianceClipped: number }
-  eigen?: { min: number; max: number; clippedNegative: number }
-  metrics: PredictMetrics[]
-  /** approximate kernel (spec.approx): the map and where the time went */
-  approx?: { method: 'rf' | 'nystrom'; requested: number; features: number; seed: number; solver: 'primal' | 'dual'; featureSeconds: number; solveSeconds: number }
-  /** approx.method auto: which path ran and why (estimated seconds and bytes of both) */
-  auto?: { use: 'exact' | 'rf'; reason: string; exactSeconds: number; rfSeconds: number; exactBytes: number; rfBytes: number }
-  seconds: number
-  artifacts: ArtifactInfo[]
-}
 
 function mse(pred: Float32Array, off: number, y: Matrix): number {
   return meanSquaredError(pred, y.data, y.rows * y.cols, off)

@@ -1,6 +1,7 @@
 import { analyticArchOf } from '../../ntk/kernel-arch'
 import { createHash } from 'node:crypto'
 import { UserError } from '../../../../shared/errors'
+import type { SelfDistillReport } from '../../../../shared/jobs/results'
 import { loadLabData } from '../../lab/data'
 import { checkLabSize } from '../../lab/kernels'
 import { runSelfDistill } from '../../distill/self-distill/run'
@@ -59,7 +60,7 @@ export const run: JobRunner<'self-distill'> = async (spec, ctx) => {
     c.testMse?.forEach((v, t) => ctx.metric(`test_mse ${tag}`, t + 1, v))
     c.testAccuracy?.forEach((v, t) => ctx.metric(`test_accuracy ${tag}`, t + 1, v))
   }
-  const { predictions, ...summary } = out
+  const { predictions, ...summary }: { predictions: Float32Array } & SelfDistillReport = out
   const artifacts = spec.saveSummary ? [ctx.artifacts.saveJson('self-distill', summary)] : []
   if (spec.savePredictions) artifacts.push(ctx.artifacts.saveArray('predictions', predictions, [out.steps, out.m, out.k], { kernel: spec.kernel, alpha: spec.alphas[0], diagReg: spec.diagReg, steps: spec.steps }))
   if (out.spectrum.clippedNegative > 0) ctx.log('warn', `${out.spectrum.clippedNegative} eigenvalue(s) of the kernel were negative (rounding) and were clipped at 0`)

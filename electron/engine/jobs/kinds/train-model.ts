@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core'
+import type { TrainModelResult } from '../../../../shared/jobs/results'
 import * as tfl from '@tensorflow/tfjs-layers'
 import type { DataRef, JobSpecOf, ModelEvaluation } from '../../../../shared/index'
 import { UserError } from '../../../../shared/errors'
@@ -15,19 +16,6 @@ import { toStoredModel } from '../../models/stored'
 import { trainModel, type OptimizerKind } from '../../models/train'
 
 type Spec = JobSpecOf<'train'>
-
-export interface TrainModelJobResult {
-  modelId: string | null
-  modelPath: string | null
-  epochs: number
-  bestEpoch: number
-  stoppedEarly: boolean
-  cancelled: boolean
-  params: number
-  final: { trainLoss: number | null; trainAccuracy: number | null; valLoss: number | null; valAccuracy: number | null; testAccuracy: number | null; testLoss: number | null }
-  samplesPerSecond: number
-  seconds: number
-}
 
 function rowsOf(m: Matrix, idx: Int32Array): Matrix {
   const out = new Float32Array(idx.length * m.cols)
@@ -55,7 +43,7 @@ function modelFromTopology(topology: Record<string, unknown>, seed: number): Pro
 }
 
 /** Trains a layers network (`network` ARCH or `topology`) by epochs and saves it as a model. */
-export async function runTrainModel(spec: Spec, ctx: JobContext): Promise<TrainModelJobResult> {
+export async function runTrainModel(spec: Spec, ctx: JobContext): Promise<TrainModelResult> {
   const started = performance.now()
   const load = (r: DataRef): Promise<Matrix> => ctx.data.load(r)
   const xm = await load(spec.xTrain)

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core'
 import { UserError } from '../../../../shared/errors'
+import type { TrainVsTheoryResult, TrainVsTheoryWidth } from '../../../../shared/jobs/results'
 import { eigh } from '../../linalg/eigh'
 import { gradientFlowPredictions } from '../../ntk/dynamics'
 import { trainMlp } from '../../nn/train'
@@ -61,7 +62,7 @@ export const run: JobRunner<'train-vs-theory'> = async (spec, ctx) => {
   const widths = [...spec.widths].sort((a, b) => a - b)
   const totalWork = widths.reduce((s, w) => s + w, 0)
   let workDone = 0
-  const perWidth: Record<string, unknown>[] = []
+  const perWidth: TrainVsTheoryWidth[] = []
   try {
     for (const w of widths) {
       const label = `w=${w}`
@@ -115,10 +116,10 @@ export const run: JobRunner<'train-vs-theory'> = async (spec, ctx) => {
         const drift = res.curves.kernel_drift
         perWidth.push({
           width: w,
-          finalTrainLoss: trainCurve.at(-1),
-          finalTestLoss: testCurve.at(-1),
-          theoryFinalTrainLoss: theory.train.at(-1),
-          theoryFinalTestLoss: theory.test.at(-1),
+          finalTrainLoss: trainCurve.at(-1)!,
+          finalTestLoss: testCurve.at(-1)!,
+          theoryFinalTrainLoss: theory.train.at(-1)!,
+          theoryFinalTestLoss: theory.test.at(-1)!,
           maxRelativeGap: gap,
           finalKernelDrift: drift?.at(-1)?.value ?? null,
         })
@@ -133,7 +134,7 @@ export const run: JobRunner<'train-vs-theory'> = async (spec, ctx) => {
     xTe.dispose()
     yTe.dispose()
   }
-  const result = { n, m, k: K, learningRate: lr, steps: spec.steps, evalSteps, widths: perWidth, infinite: { finalTrainLoss: infinite.train.at(-1), finalTestLoss: infinite.test.at(-1) } }
+  const result: TrainVsTheoryResult = { n, m, k: K, learningRate: lr, steps: spec.steps, evalSteps, widths: perWidth, infinite: { finalTrainLoss: infinite.train.at(-1)!, finalTestLoss: infinite.test.at(-1)! } }
   ctx.artifacts.saveJson('train_vs_theory', result)
   ctx.progress(1, 'done')
   return result

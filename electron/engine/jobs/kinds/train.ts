@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core'
+import type { TrainMlpResult } from '../../../../shared/jobs/results'
 import { UserError } from '../../../../shared/errors'
 import { forward } from '../../nn/forward'
 import { disposeMlp, parameterCount } from '../../nn/mlp'
-import { trainMlp, type TrainResult } from '../../nn/train'
+import { trainMlp } from '../../nn/train'
 import { empiricalNtk } from '../../ntk/empirical'
 import type { JobRunner } from '../../core/job'
 import type { Matrix } from '../../core/matrix'
@@ -10,17 +11,6 @@ import { matrixTensor } from './empirical-kernel'
 import { runTrainModel } from './train-model'
 import { mlpToLayersModel } from '../../models/ntk-export'
 import { toStoredModel } from '../../models/stored'
-
-export interface TrainJobResult {
-  final: TrainResult['final']
-  steps: number
-  outDim: number
-  classification: boolean
-  parameters: number
-  /** the saved model (saveModel) */
-  modelId: string | null
-  seconds: number
-}
 
 function isOneHotRows(m: Matrix): boolean {
   for (let i = 0; i < m.rows; i++) {
@@ -163,7 +153,7 @@ export const run: JobRunner<'train'> = async (spec, ctx) => {
     } finally {
       disposeMlp(r.net)
     }
-    const result: TrainJobResult = {
+    const result: TrainMlpResult = {
       final: r.final,
       steps: spec.steps,
       outDim: K,

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core'
 import { UserError } from '../../../../shared/errors'
+import type { WidthSweepResult } from '../../../../shared/jobs/results'
 import { computeAnalyticKernels } from '../../ntk/analytic'
 import { empiricalKernel } from '../../ntk/empirical'
 import { deriveSeed } from '../../core/random'
@@ -65,7 +66,7 @@ export const run: JobRunner<'width-sweep'> = async (spec, ctx) => {
   const stds = errors.map((r, i) => Math.sqrt(r.reduce((a, b) => a + (b - means[i]!) ** 2, 0) / Math.max(1, r.length - 1)))
   const allW = widths.flatMap((w, i) => errors[i]!.map(() => w))
   const fit = logLogFit(allW, errors.flat()) ?? { slope: NaN, intercept: NaN, r2: NaN }
-  const result = { points: x.rows, widths, errors, mean: means, std: stds, fit, idealSlope: -0.5 }
+  const result: WidthSweepResult = { points: x.rows, widths, errors, mean: means, std: stds, fit, idealSlope: -0.5 }
   ctx.artifacts.saveJson('width_sweep', result)
   ctx.log('info', `fitted slope ${fit.slope.toFixed(3)} (ideal −0.5), r² ${fit.r2.toFixed(3)}`)
   ctx.progress(1, 'done')

@@ -2,26 +2,10 @@ import type { EChartsOption } from '../../charts/echarts'
 import type { MetricSeries } from '../../../../shared/project'
 import { axisTooltip, grid, legend, xAxis, yAxis, zoom } from '../lab/chart-common'
 import { runColor } from '../lab/colors'
+import type { DistillStudyReport } from '../../../../shared/jobs/results'
 
 // Charts of knowledge-distillation runs: per-epoch held-out curves (live from the run's metrics), and a
 // study's mean ± sd per loss with error bars.
-
-export interface StudyRow {
-  loss: string
-  params: Record<string, number>
-  runs: number
-  accuracy: { mean: number; sd: number }
-  agreement: { mean: number; sd: number }
-  kl: { mean: number; sd: number }
-}
-
-export interface StudyArtifact {
-  teacher: string
-  teacherAccuracy: number
-  klTemperature: number
-  table: StudyRow[]
-  runs: { loss: string; seed: number; history: { epoch: number; studentAccuracy: number; agreement: number; kl: number }[] }[]
-}
 
 const LABEL: Record<string, string> = { student_accuracy: 'student accuracy', teacher_accuracy: 'teacher accuracy', agreement: 'top-1 agreement', kl_teacher_student: 'KL(teacher ‖ student)' }
 
@@ -49,7 +33,7 @@ export function kdCurvesOption(metrics: Record<string, MetricSeries>, dark: bool
 }
 
 /** Bars of the per-loss mean with ±1 sd error bars, for one measure. */
-export function studyBarsOption(a: StudyArtifact, measure: 'accuracy' | 'agreement' | 'kl', dark: boolean): EChartsOption {
+export function studyBarsOption(a: DistillStudyReport, measure: 'accuracy' | 'agreement' | 'kl', dark: boolean): EChartsOption {
   const cats = a.table.map((r) => r.loss)
   const mean = a.table.map((r) => r[measure].mean)
   const sd = a.table.map((r) => r[measure].sd)
@@ -94,7 +78,7 @@ export function studyBarsOption(a: StudyArtifact, measure: 'accuracy' | 'agreeme
 }
 
 /** Held-out accuracy per epoch, mean over seeds per loss, overlaid. */
-export function studyCurvesOption(a: StudyArtifact, measure: 'studentAccuracy' | 'agreement' | 'kl', dark: boolean): EChartsOption {
+export function studyCurvesOption(a: DistillStudyReport, measure: 'studentAccuracy' | 'agreement' | 'kl', dark: boolean): EChartsOption {
   const losses = a.table.map((r) => r.loss)
   const series = losses.map((loss, i) => {
     const runs = a.runs.filter((r) => r.loss === loss)

@@ -2,35 +2,10 @@ import type { EChartsOption } from '../../charts/echarts'
 import { formatNumber } from '../../format'
 import { axisTooltip, grid, legend, xAxis, yAxis, zoom } from '../lab/chart-common'
 import { runColor } from '../lab/colors'
+import type { SelfDistillCurve, SelfDistillReport } from '../../../../shared/jobs/results'
 
 // Charts of a self-distillation run: error against steps per α (and the optimal schedule), the optimal α per
 // step, and the per-eigenvalue shrinkage b^(τ)(d) (Borup & Andersen 2021).
-
-export interface SelfDistillCurve {
-  alpha: number | null
-  alphaPerStep: number[]
-  alphaRaw?: number[]
-  trainMse: number[]
-  testMse: number[] | null
-  trainAccuracy: number[] | null
-  testAccuracy: number[] | null
-  limitTestMse?: number | null
-  limitTestAccuracy?: number | null
-}
-
-export interface SelfDistillArtifact {
-  n: number
-  m: number
-  k: number
-  validation: number
-  lambda: number
-  diagReg: number
-  kernel: string
-  steps: number
-  curves: SelfDistillCurve[]
-  shrinkage: { eigenvalues: number[]; lambda: number; taus: (number | 'inf')[]; byAlpha: { alpha: number; curves: number[][] }[] }
-  spectrum: { min: number; max: number; clippedNegative: number }
-}
 
 export function curveLabel(c: SelfDistillCurve): string {
   return c.alpha === null ? 'optimal α' : `α = ${c.alpha}`
@@ -41,7 +16,7 @@ function colorOf(i: number, c: SelfDistillCurve, dark: boolean): string {
 }
 
 /** Train (dashed) and test (solid) error per step; metric 'mse' or 'error' (1 − accuracy). */
-export function errorVsStepsOption(a: SelfDistillArtifact, metric: 'mse' | 'error', dark: boolean): EChartsOption {
+export function errorVsStepsOption(a: SelfDistillReport, metric: 'mse' | 'error', dark: boolean): EChartsOption {
   const steps = Array.from({ length: a.steps }, (_, i) => i + 1)
   const pick = (c: SelfDistillCurve, part: 'train' | 'test'): number[] | null => {
     if (metric === 'mse') return part === 'train' ? c.trainMse : c.testMse
@@ -84,7 +59,7 @@ export function errorVsStepsOption(a: SelfDistillArtifact, metric: 'mse' | 'erro
 }
 
 /** The per-step optimal α (clipped to [0, 1]) and the unclipped closed-form value. */
-export function optimalAlphaOption(a: SelfDistillArtifact, dark: boolean): EChartsOption | null {
+export function optimalAlphaOption(a: SelfDistillReport, dark: boolean): EChartsOption | null {
   const opt = a.curves.find((c) => c.alpha === null)
   if (!opt || a.steps < 2) return null
   const steps = Array.from({ length: a.steps - 1 }, (_, i) => i + 2)
@@ -107,7 +82,7 @@ const TAU_LIGHT = ['#b2182b', '#e0742b', '#b59a16', '#1c9a6c', '#3366d6', '#7a5b
 const TAU_DARK = ['#ff6f6f', '#ff9a55', '#e3c441', '#43c98b', '#6b9bff', '#a88bff']
 
 /** b^(τ)(d) against the eigenvalue d (log x) for one α: how much of each label component step τ keeps. */
-export function shrinkageOption(a: SelfDistillArtifact, alphaIndex: number, dark: boolean): EChartsOption | null {
+export function shrinkageOption(a: SelfDistillReport, alphaIndex: number, dark: boolean): EChartsOption | null {
   const s = a.shrinkage
   const byA = s.byAlpha[alphaIndex]
   if (!byA) return null

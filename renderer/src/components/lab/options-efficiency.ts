@@ -1,32 +1,17 @@
 import type { EChartsOption } from '../../charts/echarts'
 import { formatNumber } from '../../format'
 import { axisTooltip, grid, legend, points, xAxis, yAxis } from './chart-common'
+import type { EfficiencyReport } from '../../../../shared/jobs/results'
 
 // Efficient NTK charts (docs/math.md §5): error and accuracy against the feature dimension m (log axis), one
 // line per method and the exact kernel as a reference; wall time and memory against n with the crossover.
-
-export interface EfficiencyArtifact {
-  n: number
-  nTest: number
-  kernel: string
-  diagReg: number
-  curves: { method: 'rf' | 'nystrom'; m: number[]; dim: number[]; error: number[]; accuracy: (number | null)[]; seconds: number[] }[]
-  exact: { accuracy: number | null; seconds: number }
-  timing: { n: number[]; exactSeconds: number[]; approxSeconds: number[]; exactBytes: number[]; approxBytes: number[]; method: string; features: number; crossover: number | null }
-  lowRank?: {
-    width: number
-    points: { rank: number; params: number; distance: number; accuracy: number | null; seconds: number }[]
-    full: { params: number; distance: number; accuracy: number | null; seconds: number }
-    limitGap: number
-  }
-}
 
 export const METHOD_LABEL: Record<string, string> = { rf: 'random features + TensorSRHT', nystrom: 'Nyström' }
 const COLORS = { rf: ['#3366d6', '#6b9bff'], nystrom: ['#1c9a6c', '#43c98b'], exact: ['#b2182b', '#ff6f6f'], lowRank: ['#8a3ab9', '#c48ef0'], full: ['#6b6b6b', '#b0b0b0'] }
 const color = (k: keyof typeof COLORS, dark: boolean): string => COLORS[k][dark ? 1 : 0]!
 
 /** ‖Θ̃ − Θ‖_F/‖Θ‖_F against m, log-log, with the m^(−½) guide through the first random-feature point. */
-export function errorOption(a: EfficiencyArtifact, dark: boolean): EChartsOption {
+export function errorOption(a: EfficiencyReport, dark: boolean): EChartsOption {
   const series: Record<string, unknown>[] = a.curves.map((c) => ({
     type: 'line',
     name: METHOD_LABEL[c.method] ?? c.method,
@@ -45,7 +30,7 @@ export function errorOption(a: EfficiencyArtifact, dark: boolean): EChartsOption
 }
 
 /** Test accuracy of kernel regression against m, and the exact kernel's as a horizontal line. */
-export function accuracyOption(a: EfficiencyArtifact, dark: boolean): EChartsOption {
+export function accuracyOption(a: EfficiencyReport, dark: boolean): EChartsOption {
   const series: Record<string, unknown>[] = a.curves.map((c) => ({
     type: 'line',
     name: METHOD_LABEL[c.method] ?? c.method,
@@ -66,7 +51,7 @@ export function accuracyOption(a: EfficiencyArtifact, dark: boolean): EChartsOpt
 }
 
 /** Wall time of exact and approximate regression against n (log-log), crossover marked. */
-export function timingOption(a: EfficiencyArtifact, dark: boolean): EChartsOption {
+export function timingOption(a: EfficiencyReport, dark: boolean): EChartsOption {
   const t = a.timing
   const approxName = `${METHOD_LABEL[t.method] ?? t.method}, m = ${t.features}`
   const series: Record<string, unknown>[] = [
@@ -99,7 +84,7 @@ export function timingOption(a: EfficiencyArtifact, dark: boolean): EChartsOptio
  * to its analytic limit (left, log) and the accuracy of regression with that kernel (right); the
  * full-width network's values as dashed reference lines. Parameters per rank in the tooltip.
  */
-export function lowRankOption(a: EfficiencyArtifact, dark: boolean): EChartsOption | null {
+export function lowRankOption(a: EfficiencyReport, dark: boolean): EChartsOption | null {
   const lr = a.lowRank
   if (!lr || !lr.points.length) return null
   const params = new Map(lr.points.map((p) => [p.rank, p.params]))

@@ -1,21 +1,7 @@
 import type { EChartsOption } from '../../charts/echarts'
 import { formatNumber } from '../../format'
 import { axisTooltip, downsample, grid, itemTooltip, legend, points, xAxis, yAxis, zoom } from './chart-common'
-
-export interface SpectrumArtifact {
-  kernel?: string
-  learningRate?: number
-  eigenvalues: number[]
-  labelEnergy: number[]
-  times: number[]
-  modes: { rank: number; lambda: number; energyFraction: number; residual: number[] }[]
-  trainLoss: number[]
-  testLoss: number[]
-  testAccuracy: number[] | null
-  tStar: number
-  minTestLoss: number
-  finalTestLoss?: number
-}
+import type { SpectrumReport } from '../../../../shared/jobs/results'
 
 /** Modes from the largest eigenvalue (learnt first) to the smallest: warm to cool. */
 const MODE_LIGHT = ['#b2182b', '#e0742b', '#b59a16', '#1c9a6c', '#2a9bb8', '#3366d6', '#7a5bd1', '#c23b7a']
@@ -27,7 +13,7 @@ export function modeColor(i: number, dark: boolean): string {
 }
 
 /** (Vᵀy)ᵢ² against λᵢ, log-log: which eigendirections carry the labels. */
-export function labelEnergyOption(a: SpectrumArtifact, dark: boolean): EChartsOption {
+export function labelEnergyOption(a: SpectrumReport, dark: boolean): EChartsOption {
   const total = a.labelEnergy.reduce((s, e) => s + e, 0) || 1
   const data = a.eigenvalues
     .map((l, i) => ({ value: [l, a.labelEnergy[i]!], rank: i + 1 }))
@@ -49,7 +35,7 @@ export function labelEnergyOption(a: SpectrumArtifact, dark: boolean): EChartsOp
 }
 
 /** Residual along selected eigendirections, relative to its start, vs time: e^(−ηλᵢt/(NK)). */
-export function modeDecayOption(a: SpectrumArtifact, dark: boolean): EChartsOption {
+export function modeDecayOption(a: SpectrumReport, dark: boolean): EChartsOption {
   const series = a.modes.map((m, i) => {
     const r0 = m.residual[0] || 1
     const color = modeColor(i, dark)
@@ -94,7 +80,7 @@ export function lossAxisMin(testLoss: readonly number[]): number | undefined {
 }
 
 /** Train and test loss of the kernel dynamics vs time, with the test-optimal stopping time t* marked. */
-export function stoppingOption(a: SpectrumArtifact, dark: boolean): EChartsOption {
+export function stoppingOption(a: SpectrumReport, dark: boolean): EChartsOption {
   const train = dark ? '#6b9bff' : '#3366d6'
   const test = dark ? '#ff9a55' : '#e0742b'
   const mark = dark ? '#43c98b' : '#1c8f5a'

@@ -1,4 +1,4 @@
-import type { DatasetSummary, RecipeInput } from '../../../../shared/dataset'
+import type { DatasetSummary, RecipeInput } from '../../../shared/dataset'
 
 // What an NTK Lab experiment needs from its dataset before Run is worth pressing: labels, and a recipe
 // whose split has a train part (≥ 2 rows) and a test part. Checked in the builder so Run is disabled with

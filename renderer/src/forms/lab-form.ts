@@ -1,6 +1,6 @@
-import type { ActivationSpec, FcArch } from '../../../../shared/arch'
-import { JobSpec, type JobSpecInput } from '../../../../shared/jobs/spec'
-import type { DatasetSummary } from '../../../../shared/dataset'
+import type { ActivationSpec, FcArch } from '../../../shared/arch'
+import { JobSpec, type JobSpecInput } from '../../../shared/jobs/spec'
+import type { DatasetSummary } from '../../../shared/dataset'
 
 // The experiment builder edits a flat, string-friendly form; buildSpec turns it into a JobSpec (validated by
 // the same zod schema the engine uses) and formFromSpec turns a saved spec back into the form.
@@ -169,14 +169,14 @@ export function autoName(f: LabForm, datasetName?: string): string {
   return `${KIND_LABEL[f.kind]} · ${datasetName ?? 'data'} · ${f.depth}×${act}`
 }
 
-export interface BuiltSpec {
+export interface SpecOrErrors {
   spec: JobSpecInput | null
   /** field → message; empty when the spec is valid */
   errors: Record<string, string>
 }
 
 /** The JobSpec the form describes, validated by the engine's own schema. */
-export function buildSpec(f: LabForm, datasetName?: string): BuiltSpec {
+export function buildSpec(f: LabForm, datasetName?: string): SpecOrErrors {
   const errors: Record<string, string> = {}
   if (!f.datasetId) errors.datasetId = 'Choose a dataset (import one on the Datasets page).'
   const name = f.name.trim() || autoName(f, datasetName)

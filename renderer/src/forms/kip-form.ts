@@ -1,5 +1,5 @@
-import type { DatasetSummary } from '../../../../shared/dataset'
-import type { JobSpecInput } from '../../../../shared/jobs/spec'
+import type { DatasetSummary } from '../../../shared/dataset'
+import type { JobSpecInput } from '../../../shared/jobs/spec'
 
 /** Activations whose kernel gradient the KIP engine has (electron/engine/kip/safe-dual.ts). */
 export const KIP_ACTIVATIONS = ['relu', 'leaky_relu', 'abs', 'erf', 'identity'] as const

@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia'
 import { reactive, ref } from 'vue'
-import { defaultKipForm } from './kip-form'
+import { defaultKipForm } from '../forms/kip-form'
 
 /** The KIP form and the run on screen, kept while the user visits other pages. */
 export const useKipStore = defineStore('kip', () => {
