@@ -8,3 +8,5 @@ export const BIAS_STD_SUGGESTED = 0.1
 export const DEFAULT_PARAMETERIZATION = 'ntk' as const
 /** hidden Dense+activation pairs of the FC form */
 export const DEFAULT_DEPTH = 2
+/** σ_w = √2 (He scaling), the critical value for ReLU: KIP's reference settings (Nguyen et al. 2021) start from it */
+export const HE_W_STD = Math.SQRT2

@@ -51,7 +51,13 @@ describe('models in Chromium via ntkw serve', () => {
     await page.locator('[data-testid=models-empty]').waitFor()
     await page.locator('[data-testid=train-dataset] option', { hasText: 'mnist' }).waitFor({ state: 'attached' })
 
-    await page.fill('[data-testid=train-layers]', '64')
+    // the architecture editor: a CNN preset fills the layer list; the FC preset, cut to one 64-unit layer, is trained
+    await page.selectOption('[data-testid=train-arch-preset]', 'cnn-gp-flatten')
+    await expect.poll(async () => page.locator('[data-testid=train-arch-layers] > li[data-type=conv2d]').count()).toBe(3)
+    await page.selectOption('[data-testid=train-arch-preset]', 'fc')
+    await page.click('[data-testid=train-arch-layer-1-remove]')
+    await page.fill('[data-testid=train-arch-layer-0-units]', '64')
+    await expect.poll(async () => page.locator('[data-testid=train-arch-layers] > li').count()).toBe(1)
     await page.fill('[data-testid=train-epochs]', String(EPOCHS))
     await page.fill('[data-testid=train-batch]', '32')
     await page.fill('[data-testid=train-name]', 'mnist mlp')

@@ -119,7 +119,7 @@ describe('the renderer declares no job type of its own', () => {
   })
 
   it('no renderer file declares a *Result, *Spec, *Artifact or *Report type', () => {
-    const decl = /^\s*(?:export\s+)?(?:interface|type)\s+(\w*(?:Result|Spec|Artifact|Report))\b/gm
+    const decl = /^\s*(?:export\s+)?(?:interface|type)\s+(\w*(?:Result|Spec|Artifact|Report))\b\s*(?:[={<]|extends)/gm
     const found = files.flatMap((f) => [...f.text.matchAll(decl)].map((m) => `${f.path}: ${m[1]}`))
     expect(found).toEqual([])
   })
@@ -132,8 +132,8 @@ describe('the renderer declares no job type of its own', () => {
   })
 
   it('the scans find what they look for', () => {
-    expect('export interface KipResult {'.match(/^\s*(?:export\s+)?(?:interface|type)\s+(\w*(?:Result|Spec|Artifact|Report))\b/m)?.[1]).toBe('KipResult')
-    expect('import { type KipJobResult } from'.match(/^\s*(?:export\s+)?(?:interface|type)\s+(\w*(?:Result|Spec|Artifact|Report))\b/m)).toBeNull()
+    expect('export interface KipResult {'.match(/^\s*(?:export\s+)?(?:interface|type)\s+(\w*(?:Result|Spec|Artifact|Report))\b\s*(?:[={<]|extends)/m)?.[1]).toBe('KipResult')
+    expect('import {\n  type KipJobResult,\n} from'.match(/^\s*(?:export\s+)?(?:interface|type)\s+(\w*(?:Result|Spec|Artifact|Report))\b\s*(?:[={<]|extends)/m)).toBeNull()
     expect(/(?:\.result\b|\bjson(?:\.value)?(?:\.\w+|\[[^\]]+\]))\)?\s*(?:\?\?\s*null\)?\s*)?as\s/.test('(detail.value?.result ?? null) as { n: number }')).toBe(true)
     expect(/(?:\.result\b|\bjson(?:\.value)?(?:\.\w+|\[[^\]]+\]))\)?\s*(?:\?\?\s*null\)?\s*)?as\s/.test("(json.value['self-distill'] as X | undefined)")).toBe(true)
   })

@@ -32,7 +32,8 @@ afterEach(() => vi.useRealTimers())
 
 describe('experiment form → JobSpec', () => {
   it('builds a width-sweep spec the engine schema accepts, with every architecture field from the form', () => {
-    const f = { ...defaultForm('width-sweep', 'ds-1'), depth: 3, activation: 'erf' as const, erfA: 2, erfB: 0.5, erfC: 0.1, wStd: 1.3, bias: false, widths: '64, 256 1024', seedsPerWidth: 4, train: 96, test: 40, seed: 7 }
+    const d = defaultForm('width-sweep', 'ds-1')
+    const f = { ...d, arch: { ...d.arch, depth: 3, activation: 'erf' as const, params: { ...d.arch.params, 'erf.a': 2, 'erf.b': 0.5, 'erf.c': 0.1 }, wStd: 1.3, bias: false }, widths: '64, 256 1024', seedsPerWidth: 4, train: 96, test: 40, seed: 7 }
     const { spec, errors } = buildSpec(f, 'mnist')
     expect(errors).toEqual({})
     const parsed = JobSpec.parse(spec)
@@ -50,7 +51,7 @@ describe('experiment form → JobSpec', () => {
   it('leaves the learning rate out when blank (automatic) and passes it when typed', () => {
     const f = defaultForm('train-vs-theory', 'ds')
     expect('learningRate' in (buildSpec(f).spec as object)).toBe(false)
-    const typed = buildSpec({ ...f, learningRate: '0.25', activation: 'leaky_relu', alpha: 0.2 }).spec as { learningRate: number; arch: { activation: unknown } }
+    const typed = buildSpec({ ...f, learningRate: '0.25', arch: { ...f.arch, activation: 'leaky_relu', params: { ...f.arch.params, 'leaky_relu.alpha': 0.2 } } }).spec as { learningRate: number; arch: { activation: unknown } }
     expect(typed.learningRate).toBe(0.25)
     expect(typed.arch.activation).toEqual({ name: 'leaky_relu', alpha: 0.2 })
     expect(buildSpec({ ...f, learningRate: 'fast' }).errors.learningRate).toMatch(/positive number/)
@@ -62,13 +63,14 @@ describe('experiment form → JobSpec', () => {
     expect(r.spec).toBeNull()
     expect(Object.keys(r.errors).sort()).toEqual(['datasetId', 'train', 'widths'])
     expect(buildSpec({ ...f, datasetId: 'd', widths: '128' }).errors.widths).toMatch(/two widths/)
-    expect(buildSpec({ ...f, datasetId: 'd', parameterization: 'standard' }).errors.parameterization).toMatch(/NTK parameterization/)
+    expect(buildSpec({ ...f, datasetId: 'd', arch: { ...f.arch, parameterization: 'standard' } }).errors.parameterization).toMatch(/NTK parameterization/)
     expect(parseWidths('8 16,32;64')).toEqual([8, 16, 32, 64])
     expect(parseWidths('8, 0')).toBeNull()
   })
 
   it('reads a saved spec back into the same form', () => {
-    const f = { ...defaultForm('lab-spectrum', 'ds'), activation: 'abrelu' as const, abA: -0.3, abB: 1.2, kernel: 'nngp' as const, tMax: 5000, name: 'mine' }
+    const d = defaultForm('lab-spectrum', 'ds')
+    const f = { ...d, arch: { ...d.arch, activation: 'abrelu' as const, params: { ...d.arch.params, 'abrelu.a': -0.3, 'abrelu.b': 1.2 } }, kernel: 'nngp' as const, tMax: 5000, name: 'mine' }
     const spec = buildSpec(f).spec!
     const back = formFromSpec(spec, 'mine')!
     expect(buildSpec(back).spec).toEqual(spec)
@@ -85,7 +87,7 @@ describe('experiment form → JobSpec', () => {
     expect(off.lowRank).toBeUndefined()
     expect(formFromSpec(off as never)!.lowRankRanks).toBe('')
     expect(buildSpec({ ...f, lowRankRanks: '4, x' }).errors.lowRankRanks).toMatch(/positive integers/)
-    expect(buildSpec({ ...f, parameterization: 'standard' }).errors.lowRankRanks).toMatch(/NTK parameterization/)
+    expect(buildSpec({ ...f, arch: { ...f.arch, parameterization: 'standard' } }).errors.lowRankRanks).toMatch(/NTK parameterization/)
     expect(buildSpec({ ...f, lowRankWidth: 2 }).errors.lowRankWidth).toMatch(/Low-rank width/)
   })
 })
@@ -256,7 +258,7 @@ describe('experiments store', () => {
     expect(exp.selectedId).toBe('e1')
     const dup = exp.duplicate('e1')
     // no await: the user changes the activation and the name right after the click
-    exp.form.activation = 'erf'
+    exp.form.arch.activation = 'erf'
     exp.form.name = 'fast dup erf'
     const run = exp.run()
     await Promise.all([dup, run])
@@ -271,7 +273,7 @@ describe('experiments store', () => {
     expect(stored.name).toBe('fast dup erf')
     expect(JobSpec.parse(stored.spec)).toEqual(JobSpec.parse(buildSpec(exp.form, undefined).spec))
     expect((stored.spec as { arch: { activation: { name: string } } }).arch.activation.name).toBe('erf')
-    expect(exp.form.activation).toBe('erf')
+    expect(exp.form.arch.activation).toBe('erf')
     expect(exp.dirty).toBe(false)
   })
 
@@ -290,7 +292,7 @@ describe('experiments store', () => {
     expect(exp.form.name).toBe('newest')
     expect(exp.shownRunId).toBe('r2')
     expect(exp.dirty).toBe(false)
-    exp.form.depth = 5
+    exp.form.arch.depth = 5
     expect(exp.dirty).toBe(true)
   })
 })

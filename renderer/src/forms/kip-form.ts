@@ -1,19 +1,17 @@
 import type { DatasetSummary } from '../../../shared/dataset'
 import type { JobSpecInput } from '../../../shared/jobs/spec'
+import { BIAS_STD_SUGGESTED, HE_W_STD, type ActivationEntry } from '../../../shared/arch'
+import { defaultFcArchForm, fcArchOf, type FcArchForm } from './arch-form'
 
-/** Activations whose kernel gradient the KIP engine has (electron/engine/kip/safe-dual.ts). */
-export const KIP_ACTIVATIONS = ['relu', 'leaky_relu', 'abs', 'erf', 'identity'] as const
+/** Activations whose kernel gradient the KIP engine has (the catalogue's `differentiable` ones). */
+export const kipActivation = (e: ActivationEntry): boolean => e.differentiable
 
 export interface KipForm {
   datasetId: string
   perClass: number
   kernel: 'ntk' | 'nngp'
-  depth: number
-  activation: (typeof KIP_ACTIVATIONS)[number]
-  alpha: number
-  wStd: number
-  bias: boolean
-  bStd: number
+  /** the kernel's network (FC: KIP's kernel takes an FcArch) */
+  arch: FcArchForm
   diagReg: number
   steps: number
   learningRate: number
@@ -34,12 +32,7 @@ export function defaultKipForm(datasetId = ''): KipForm {
     datasetId,
     perClass: 10,
     kernel: 'ntk',
-    depth: 3,
-    activation: 'relu',
-    alpha: 0.1,
-    wStd: 1.4142,
-    bias: true,
-    bStd: 0.1,
+    arch: defaultFcArchForm({ depth: 3, wStd: HE_W_STD, bias: true, bStd: BIAS_STD_SUGGESTED }),
     diagReg: 1e-6,
     steps: 1000,
     learningRate: 0.01,
@@ -71,9 +64,10 @@ export function kipErrors(f: KipForm, d: DatasetSummary | undefined): Record<str
   const int = (v: number, lo: number, hi: number): boolean => Number.isInteger(v) && v >= lo && v <= hi
   if (!d) e.datasetId = 'Pick a classification dataset'
   if (!int(f.perClass, 1, 1000)) e.perClass = '1 … 1000'
-  if (!int(f.depth, 0, 64)) e.depth = '0 … 64'
-  if (!(f.wStd > 0)) e.wStd = '> 0'
-  if (f.bias && !(f.bStd >= 0)) e.bStd = '≥ 0'
+  if (!int(f.arch.depth, 0, 64)) e.depth = '0 … 64'
+  if (!(f.arch.wStd > 0)) e.wStd = '> 0'
+  if (f.arch.bias && !(f.arch.bStd >= 0)) e.bStd = '≥ 0'
+  for (const v of Object.values(fcArchOf(f.arch).activation)) if (typeof v === 'number' && !Number.isFinite(v)) e.activation = 'a number'
   if (!(f.diagReg >= 0)) e.diagReg = '≥ 0'
   if (!int(f.steps, 0, 1_000_000)) e.steps = 'an integer ≥ 0'
   if (!(f.learningRate > 0)) e.learningRate = '> 0'
@@ -88,7 +82,6 @@ export function kipSpec(f: KipForm, d: DatasetSummary): JobSpecInput {
   const split = d.recipe.split ? 'train' : 'all'
   const ref = (part: 'all' | 'train' | 'test', field: 'x' | 'y') => ({ type: 'dataset' as const, datasetId: d.id, split: part, field })
   const test = hasTestSplit(d)
-  const activation = f.activation === 'leaky_relu' ? { name: 'leaky_relu' as const, alpha: f.alpha } : { name: f.activation }
   return {
     kind: 'kip',
     name: `KIP ${f.perClass}/class ${f.kernel.toUpperCase()} on ${d.name}`,
@@ -98,7 +91,7 @@ export function kipSpec(f: KipForm, d: DatasetSummary): JobSpecInput {
     ...(test ? { xTest: ref('test', 'x'), yTest: ref('test', 'y') } : {}),
     supportPerClass: f.perClass,
     kernel: f.kernel,
-    arch: { depth: f.depth, activation, wStd: f.wStd, bStd: f.bias ? f.bStd : null },
+    arch: fcArchOf(f.arch),
     diagReg: f.diagReg,
     steps: f.steps,
     learningRate: f.learningRate,

@@ -1,4 +1,6 @@
-import type { ActivationSpec, FcArch } from '../../../shared/arch'
+import type { FcArch } from '../../../shared/arch'
+import { BIAS_STD_SUGGESTED, formatActivation } from '../../../shared/arch'
+import { activationText, defaultFcArchForm, fcArchFormOf, fcArchOf, type FcArchForm } from './arch-form'
 import { JobSpec, type JobSpecInput } from '../../../shared/jobs/spec'
 import type { DatasetSummary } from '../../../shared/dataset'
 
@@ -24,9 +26,6 @@ export const KIND_BLURB: Record<LabKind, string> = {
   'lab-efficiency': 'Random features and Nyström against the exact kernel: kernel error and accuracy vs feature dimension m, time and memory vs n; low-rank layers vs rank.',
 }
 
-export const ACTIVATIONS = ['relu', 'erf', 'gelu', 'sin', 'identity', 'abs', 'leaky_relu', 'abrelu'] as const
-export type ActivationName = (typeof ACTIVATIONS)[number]
-
 export function isLabKind(k: string): k is LabKind {
   return (LAB_KINDS as readonly string[]).includes(k)
 }
@@ -38,18 +37,8 @@ export interface LabForm {
   train: number
   test: number
   seed: number
-  depth: number
-  activation: ActivationName
-  erfA: number
-  erfB: number
-  erfC: number
-  alpha: number
-  abA: number
-  abB: number
-  wStd: number
-  bias: boolean
-  bStd: number
-  parameterization: 'ntk' | 'standard'
+  /** the network (components/arch/ArchEditor.vue, FC mode) */
+  arch: FcArchForm
   /** comma/space separated widths (width sweep, training vs theory) */
   widths: string
   seedsPerWidth: number
@@ -99,19 +88,8 @@ export function defaultForm(kind: LabKind = 'width-sweep', datasetId = ''): LabF
     train: s.train,
     test: s.test,
     seed: 0,
-    depth: 2,
-    activation: 'relu',
-    erfA: 1,
-    erfB: 1,
-    erfC: 0,
-    alpha: 0.1,
-    abA: 1,
-    abB: 0.2,
-    // σ_w = 1 as in the CLI and neural-tangents' stax.Dense (W_std=1.0); √2 is the critical choice for ReLU.
-    wStd: 1,
-    bias: true,
-    bStd: 0.1,
-    parameterization: 'ntk',
+    // σ_w and the rest from shared/arch (σ_w = 1 as the CLI and neural-tangents); a small bias on, as before
+    arch: defaultFcArchForm({ bias: true, bStd: BIAS_STD_SUGGESTED }),
     widths: s.widths,
     seedsPerWidth: 3,
     steps: 150,
@@ -139,21 +117,8 @@ export function switchKind(form: LabForm, kind: LabKind): LabForm {
   return { ...form, kind, train: d.train, test: d.test, widths: d.widths || form.widths, diagReg: d.diagReg }
 }
 
-export function activationOf(f: LabForm): ActivationSpec {
-  switch (f.activation) {
-    case 'erf':
-      return { name: 'erf', a: f.erfA, b: f.erfB, c: f.erfC }
-    case 'leaky_relu':
-      return { name: 'leaky_relu', alpha: f.alpha }
-    case 'abrelu':
-      return { name: 'abrelu', a: f.abA, b: f.abB }
-    default:
-      return { name: f.activation }
-  }
-}
-
 export function archOf(f: LabForm): FcArch {
-  return { depth: f.depth, width: 'inf', activation: activationOf(f), wStd: f.wStd, bStd: f.bias ? f.bStd : null, parameterization: f.parameterization }
+  return fcArchOf(f.arch)
 }
 
 /** "64, 256 1024" → [64, 256, 1024]; null when a token is not a positive integer. */
@@ -165,8 +130,7 @@ export function parseWidths(text: string): number[] | null {
 }
 
 export function autoName(f: LabForm, datasetName?: string): string {
-  const act = f.activation === 'leaky_relu' ? `leaky_relu ${f.alpha}` : f.activation
-  return `${KIND_LABEL[f.kind]} · ${datasetName ?? 'data'} · ${f.depth}×${act}`
+  return `${KIND_LABEL[f.kind]} · ${datasetName ?? 'data'} · ${f.arch.depth}×${activationText(f.arch)}`
 }
 
 export interface SpecOrErrors {
@@ -198,7 +162,7 @@ export function buildSpec(f: LabForm, datasetName?: string): SpecOrErrors {
         if (lr && !(Number.isFinite(lrNum) && lrNum > 0)) errors.learningRate = 'Learning rate: a positive number, or blank for automatic.'
         spec = { kind: f.kind, ...base, widths: widths ?? [], steps: f.steps, evalPoints: f.evalPoints, driftPoints: f.driftPoints, diagReg: f.diagReg, ...(lr ? { learningRate: lrNum } : {}) }
       }
-      if ((f.kind === 'width-sweep' || f.kind === 'train-vs-theory') && f.parameterization !== 'ntk') {
+      if ((f.kind === 'width-sweep' || f.kind === 'train-vs-theory') && f.arch.parameterization !== 'ntk') {
         errors.parameterization = 'This experiment compares against the infinite-width limit, which needs NTK parameterization.'
       }
       break
@@ -218,8 +182,8 @@ export function buildSpec(f: LabForm, datasetName?: string): SpecOrErrors {
       if (!sizes) errors.timingSizes = 'Timing sizes: positive integers separated by commas, or blank for no timing chart.'
       const ranks = f.lowRankRanks.trim() ? parseWidths(f.lowRankRanks) : []
       if (!ranks) errors.lowRankRanks = 'Ranks: positive integers separated by commas, or blank for no low-rank study.'
-      else if (ranks.length && f.parameterization !== 'ntk') errors.lowRankRanks = 'Low-rank layers are implemented in the NTK parameterization; leave the ranks blank for standard.'
-      else if (ranks.length && f.depth < 1) errors.lowRankRanks = 'A network of depth 0 has no hidden layer to factorise; leave the ranks blank.'
+      else if (ranks.length && f.arch.parameterization !== 'ntk') errors.lowRankRanks = 'Low-rank layers are implemented in the NTK parameterization; leave the ranks blank for standard.'
+      else if (ranks.length && f.arch.depth < 1) errors.lowRankRanks = 'A network of depth 0 has no hidden layer to factorise; leave the ranks blank.'
       spec = {
         kind: f.kind,
         ...base,
@@ -271,20 +235,7 @@ export function formFromSpec(spec: JobSpecInput, name = ''): LabForm | null {
   f.datasetId = data?.datasetId ?? ''
   f.train = num(data?.train, f.train)
   f.test = num(data?.test, f.test)
-  if (arch) {
-    f.depth = num(arch.depth, f.depth)
-    f.wStd = num(arch.wStd, f.wStd)
-    f.bias = arch.bStd !== null && arch.bStd !== undefined
-    if (f.bias) f.bStd = num(arch.bStd, f.bStd)
-    f.parameterization = arch.parameterization ?? 'ntk'
-    const a = arch.activation
-    if (a) {
-      f.activation = a.name
-      if (a.name === 'erf') [f.erfA, f.erfB, f.erfC] = [a.a ?? 1, a.b ?? 1, a.c ?? 0]
-      if (a.name === 'leaky_relu') f.alpha = a.alpha
-      if (a.name === 'abrelu') [f.abA, f.abB] = [a.a, a.b]
-    }
-  }
+  f.arch = fcArchFormOf(arch ? { parameterization: 'ntk', ...arch } : undefined, f.arch)
   if (Array.isArray(s.widths)) f.widths = (s.widths as number[]).join(', ')
   f.seedsPerWidth = num(s.seedsPerWidth, f.seedsPerWidth)
   f.steps = num(s.steps, f.steps)
@@ -309,15 +260,18 @@ export function formFromSpec(spec: JobSpecInput, name = ''): LabForm | null {
   return f
 }
 
-/** "2×relu, σ_w 1.41, σ_b 0.1, ntk" for tables. */
 /** One line for an architecture; `widths` (sweeps, training vs theory) replaces the spec's own width. */
 export function describeArch(arch: unknown, widths?: unknown): string {
   const a = arch as Partial<FcArch> | undefined
   if (!a || typeof a.depth !== 'number' || !a.activation) return '—'
   const ws = Array.isArray(widths) ? (widths.filter((w) => typeof w === 'number') as number[]) : []
-  const act = a.activation
-  const actText =
-    act.name === 'leaky_relu' ? `leaky_relu(${act.alpha})` : act.name === 'abrelu' ? `abrelu(${act.a},${act.b})` : act.name === 'erf' && (act.a !== 1 || act.b !== 1 || act.c !== 0) ? `erf(${act.a},${act.b},${act.c})` : act.name
+  // the CLI syntax (leaky_relu:0.1, erf:2,1,0), parameters left out where they are the defaults
+  let actText: string = a.activation.name
+  try {
+    actText = formatActivation(a.activation)
+  } catch {
+    // a stored spec of another version: its name alone
+  }
   const width = ws.length ? (ws.length === 1 ? String(ws[0]) : `${Math.min(...ws)}–${Math.max(...ws)}`) : a.width === undefined || a.width === 'inf' ? '∞' : String(a.width)
   const bias = a.bStd === null || a.bStd === undefined ? 'no bias' : `σ_b ${a.bStd}`
   return `${a.depth}×${actText} · w ${width} · σ_w ${a.wStd ?? 1} · ${bias}${a.parameterization === 'standard' ? ' · standard' : ''}`

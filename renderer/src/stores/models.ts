@@ -3,6 +3,7 @@ import { computed, ref, shallowRef, watch } from 'vue'
 import type { DataRef } from '../../../shared/jobs/data-ref'
 import type { ModelDetail, ModelSummary } from '../../../shared/models'
 import type { ModelExportFormat } from '../../../shared/ipc'
+import { NetArch, type NetArchInput } from '../../../shared/arch'
 import type { MetricSeries } from '../../../shared/project'
 import { getApi } from '../api/index'
 import { useRuns } from './runs'
@@ -10,14 +11,20 @@ import { attempt, useToasts } from './toasts'
 
 export interface TrainForm {
   datasetId: string
-  /** hidden sizes, e.g. "256,256"; empty: a linear readout */
-  layers: string
-  activation: string
+  /** the network (ARCH.json layers, components/arch/ArchEditor.vue); a Dense readout per class is appended */
+  net: NetArchInput
   epochs: number
   batchSize: number
   learningRate: number
   optimizer: 'adam' | 'sgd' | 'momentum'
   name: string
+}
+
+/** "CNN conv32-conv32-flatten", "MLP 256-256": a run's automatic name (no hidden layer: "readout only") */
+export function describeNet(net: NetArch): string {
+  const conv = net.layers.some((l) => l.type === 'conv2d')
+  const parts = net.layers.map((l) => (l.type === 'dense' ? String(l.units) : l.type === 'conv2d' ? `conv${l.filters}` : l.type))
+  return `${conv ? 'CNN' : 'MLP'} ${parts.join('-') || 'readout only'}`
 }
 
 /** curves of a training run, refetched from the project as its per-epoch metrics arrive */
@@ -86,15 +93,16 @@ export const useModels = defineStore('models', () => {
   }
 
   async function train(f: TrainForm): Promise<string | undefined> {
-    const hidden = f.layers.split(',').map((s) => s.trim()).filter(Boolean).map(Number)
-    if (hidden.some((n) => !Number.isInteger(n) || n < 1)) {
-      useToasts().push('error', `Hidden layers "${f.layers}": give sizes like 256,256`)
+    const parsed = NetArch.safeParse(f.net)
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!
+      useToasts().push('error', `Architecture: ${issue.path.length ? `${issue.path.join('.')}: ` : ''}${issue.message}`)
       return undefined
     }
     const ref = (split: 'train' | 'validation' | 'test', field: 'x' | 'y'): DataRef => ({ type: 'dataset', datasetId: f.datasetId, split, field })
     const runId = await runs.submit({
       kind: 'train',
-      name: f.name || `MLP ${hidden.join('-') || 'linear'}`,
+      name: f.name || describeNet(parsed.data),
       ...(f.name ? { modelName: f.name } : {}),
       xTrain: ref('train', 'x'),
       yTrain: ref('train', 'y'),
@@ -102,7 +110,7 @@ export const useModels = defineStore('models', () => {
       yVal: ref('validation', 'y'),
       xTest: ref('test', 'x'),
       yTest: ref('test', 'y'),
-      network: { layers: hidden.map((units) => ({ type: 'dense' as const, units, activation: f.activation })) },
+      network: f.net,
       epochs: f.epochs,
       batchSize: f.batchSize,
       learningRate: f.learningRate,

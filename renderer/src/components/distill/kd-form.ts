@@ -1,5 +1,7 @@
 import type { JobSpecInput } from '../../../../shared/jobs/spec'
 import { DistillSpec, DistillStudySpec, DISTILL_LOSSES, type DistillLoss } from '../../../../shared/jobs/distill'
+import { BIAS_STD_SUGGESTED } from '../../../../shared/arch'
+import { defaultFcArchForm, fcArchOf, FIRST_ACTIVATION, type FcArchForm } from '../../forms/arch-form'
 
 // The knowledge-distillation form of the Distill page and the 'distill' / 'distill-study' specs it builds.
 
@@ -10,8 +12,8 @@ export interface KdForm {
   teacherType: 'model' | 'kernel'
   teacherModelId: string
   kernel: 'ntk' | 'nngp'
-  kernelDepth: number
-  kernelActivation: 'relu' | 'erf' | 'gelu'
+  /** the kernel teacher's network (FC) */
+  kernelArch: FcArchForm
   kernelDiagReg: number
   kernelTemperature: number
   /** hidden layer sizes of the student MLP, "32" or "64, 32" */
@@ -40,8 +42,8 @@ export { DISTILL_LOSSES }
 
 export function defaultKdForm(datasetId = ''): KdForm {
   return {
-    datasetId, train: 2000, test: 1000, teacherType: 'model', teacherModelId: '', kernel: 'ntk', kernelDepth: 2, kernelActivation: 'relu', kernelDiagReg: 1e-3, kernelTemperature: 0.1,
-    studentLayers: '32', studentActivation: 'relu', loss: 'kd', temperature: '', alpha: '', beta: '', gamma: '', k: '', lambda: '', ceWeight: 1, epochs: 10, batchSize: 128, learningRate: 1e-3, seed: 0,
+    datasetId, train: 2000, test: 1000, teacherType: 'model', teacherModelId: '', kernel: 'ntk', kernelArch: defaultFcArchForm({ bias: true, bStd: BIAS_STD_SUGGESTED }), kernelDiagReg: 1e-3, kernelTemperature: 0.1,
+    studentLayers: '32', studentActivation: FIRST_ACTIVATION, loss: 'kd', temperature: '', alpha: '', beta: '', gamma: '', k: '', lambda: '', ceWeight: 1, epochs: 10, batchSize: 128, learningRate: 1e-3, seed: 0,
     studyLosses: ['ce', 'kd', 'nkd', 'dkd', 'topkld', 'uskd'], seeds: 3, name: '',
   }
 }
@@ -69,7 +71,7 @@ export function buildKdSpec(f: KdForm, kind: 'distill' | 'distill-study', datase
   const teacher =
     f.teacherType === 'model'
       ? { type: 'model' as const, modelId: f.teacherModelId }
-      : { type: 'kernel' as const, arch: { depth: f.kernelDepth, width: 'inf' as const, activation: f.kernelActivation === 'erf' ? { name: 'erf' as const, a: 1, b: 1, c: 0 } : { name: f.kernelActivation }, wStd: 1.5, bStd: 0.1, parameterization: 'ntk' as const }, kernel: f.kernel, diagReg: f.kernelDiagReg, temperature: f.kernelTemperature }
+      : { type: 'kernel' as const, arch: fcArchOf(f.kernelArch), kernel: f.kernel, diagReg: f.kernelDiagReg, temperature: f.kernelTemperature }
   const student = { layers: (hidden ?? []).map((units) => ({ type: 'dense' as const, units, activation: f.studentActivation })) }
   const what = kind === 'distill' ? LOSS_LABEL[f.loss] : `study of ${f.studyLosses.length} losses × ${f.seeds} seeds`
   const name = f.name.trim() || `${what} · ${datasetName ?? 'data'} · student ${f.studentLayers.replace(/\s+/g, '')}`
@@ -79,7 +81,7 @@ export function buildKdSpec(f: KdForm, kind: 'distill' | 'distill-study', datase
   const parsed = (kind === 'distill' ? DistillSpec : DistillStudySpec).safeParse(spec)
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
-      const key = issue.path[0] === 'data' ? String(issue.path[1] ?? 'datasetId') : issue.path[0] === 'params' ? String(issue.path[1] ?? 'params') : String(issue.path[0] ?? 'form')
+      const key = issue.path[0] === 'data' ? String(issue.path[1] ?? 'datasetId') : issue.path[0] === 'params' ? String(issue.path[1] ?? 'params') : issue.path[0] === 'teacher' && issue.path[1] === 'arch' ? (issue.path[2] === 'activation' ? 'activation' : String(issue.path[2] ?? 'depth')) : String(issue.path[0] ?? 'form')
       if (!errors[key]) errors[key] = issue.message
     }
   }

@@ -1,4 +1,6 @@
-import type { ActivationSpec, FcArch } from '../../../../shared/arch'
+import type { FcArch } from '../../../../shared/arch'
+import { BIAS_STD_SUGGESTED } from '../../../../shared/arch'
+import { activationText, defaultFcArchForm, fcArchOf, type FcArchForm } from '../../forms/arch-form'
 import type { JobSpecInput } from '../../../../shared/jobs/spec'
 import { SelfDistillSpec } from '../../../../shared/jobs/distill'
 
@@ -8,11 +10,8 @@ export interface SelfDistillForm {
   datasetId: string
   train: number
   test: number
-  depth: number
-  activation: 'relu' | 'erf' | 'gelu' | 'identity' | 'abs' | 'sin'
-  wStd: number
-  bias: boolean
-  bStd: number
+  /** the kernel's network (FC, NTK parameterization) */
+  arch: FcArchForm
   kernel: 'ntk' | 'nngp'
   diagReg: number
   /** "0.2, 0.5, 0.8" */
@@ -26,10 +25,8 @@ export interface SelfDistillForm {
   name: string
 }
 
-export const SD_ACTIVATIONS = ['relu', 'erf', 'gelu', 'identity', 'abs', 'sin'] as const
-
 export function defaultSelfDistillForm(datasetId = ''): SelfDistillForm {
-  return { datasetId, train: 500, test: 500, depth: 2, activation: 'relu', wStd: 1.5, bias: true, bStd: 0.1, kernel: 'ntk', diagReg: 0.01, alphas: '0.2, 0.5, 0.8', steps: 10, optimal: true, validationFraction: 0.2, labelNoise: 0.3, seed: 0, name: '' }
+  return { datasetId, train: 500, test: 500, arch: defaultFcArchForm({ bias: true, bStd: BIAS_STD_SUGGESTED }), kernel: 'ntk', diagReg: 0.01, alphas: '0.2, 0.5, 0.8', steps: 10, optimal: true, validationFraction: 0.2, labelNoise: 0.3, seed: 0, name: '' }
 }
 
 /** "0.2, 0.5 0.8" → [0.2, 0.5, 0.8]; null when a token is not a number in [0, 1]. */
@@ -40,12 +37,8 @@ export function parseAlphas(text: string): number[] | null {
   return out.every((a) => Number.isFinite(a) && a >= 0 && a <= 1) ? out : null
 }
 
-function activationOf(f: SelfDistillForm): ActivationSpec {
-  return f.activation === 'erf' ? { name: 'erf', a: 1, b: 1, c: 0 } : { name: f.activation }
-}
-
 export function archOf(f: SelfDistillForm): FcArch {
-  return { depth: f.depth, width: 'inf', activation: activationOf(f), wStd: f.wStd, bStd: f.bias ? f.bStd : null, parameterization: 'ntk' }
+  return { ...fcArchOf(f.arch), parameterization: 'ntk' }
 }
 
 export function buildSelfDistillSpec(f: SelfDistillForm, datasetName?: string): { spec: JobSpecInput | null; errors: Record<string, string> } {
@@ -54,7 +47,7 @@ export function buildSelfDistillSpec(f: SelfDistillForm, datasetName?: string): 
   const alphas = parseAlphas(f.alphas)
   if (!alphas) errors.alphas = 'Weights α: numbers in [0, 1] separated by commas, e.g. 0.2, 0.5, 0.8.'
   else if (alphas.length > 8) errors.alphas = 'At most 8 values of α.'
-  const name = f.name.trim() || `Self-distillation · ${datasetName ?? 'data'} · ${f.kernel.toUpperCase()} ${f.depth}×${f.activation}`
+  const name = f.name.trim() || `Self-distillation · ${datasetName ?? 'data'} · ${f.kernel.toUpperCase()} ${f.arch.depth}×${activationText(f.arch)}`
   const spec = {
     kind: 'self-distill' as const,
     name,
@@ -72,7 +65,7 @@ export function buildSelfDistillSpec(f: SelfDistillForm, datasetName?: string): 
   const parsed = SelfDistillSpec.safeParse(spec)
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
-      const key = issue.path[0] === 'data' ? String(issue.path[1] ?? 'datasetId') : issue.path[0] === 'arch' ? String(issue.path[1] ?? 'depth') : String(issue.path[0] ?? 'form')
+      const key = issue.path[0] === 'data' ? String(issue.path[1] ?? 'datasetId') : issue.path[0] === 'arch' ? (issue.path[1] === 'activation' ? 'activation' : String(issue.path[1] ?? 'depth')) : String(issue.path[0] ?? 'form')
       if (!errors[key]) errors[key] = issue.message
     }
   }
