@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import { beforeEach, describe, expect, it } from 'vitest'
 import { mount } from '@vue/test-utils'
-import { nextTick } from 'vue'
+import { nextTick, reactive } from 'vue'
 import { createPinia, setActivePinia } from 'pinia'
 import { ACTIVATIONS, ARCH_PRESETS, DEFAULT_DEPTH, DEFAULT_W_STD, NetArch, type NetArchInput } from '../../shared/arch'
 import { JobSpec } from '../../shared/jobs/spec'
@@ -88,6 +88,15 @@ describe('ArchEditor component', () => {
     await input.setValue('0.37')
     const edited = w.emitted('update:form')!.at(-1)![0] as FcArchForm
     expect((fcArchOf(edited).activation as Record<string, unknown>)[key]).toBe(0.37)
+  })
+
+  it('emits plain objects a page can structuredClone, even when it holds its form in a reactive store', async () => {
+    const w = mount(ArchEditor, { props: { form: reactive(defaultFcArchForm()), testid: 't-' } })
+    const withParams = ACTIVATIONS.find((a) => a.params.length > 0)!
+    await w.find('[data-testid=t-activation]').setValue(withParams.name)
+    await w.setProps({ form: reactive(w.emitted('update:form')!.at(-1)![0] as FcArchForm) })
+    await w.find(`[data-testid=t-activation-${withParams.params[0]!.key}]`).setValue('0.5')
+    for (const [v] of w.emitted('update:form')! as [FcArchForm][]) expect(() => structuredClone(v)).not.toThrow()
   })
 
   it('layered mode adds, reorders and removes layers, applies presets, and shows per-layer errors', async () => {

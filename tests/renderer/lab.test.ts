@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { defineComponent, h, ref } from 'vue'
+import { defineComponent, h, reactive, ref, toRaw } from 'vue'
 import { mount } from '@vue/test-utils'
 import { createPinia, setActivePinia, type Pinia } from 'pinia'
 import { JobSpec } from '../../shared/jobs/spec'
@@ -10,7 +10,7 @@ import { setApi } from '../../renderer/src/api/index'
 import { useExperiments } from '../../renderer/src/stores/experiments'
 import { useCompare } from '../../renderer/src/stores/compare'
 import { useRuns } from '../../renderer/src/stores/runs'
-import { buildSpec, defaultForm, formFromSpec, parseWidths } from '../../renderer/src/forms/lab-form'
+import { buildSpec, defaultForm, formFromSpec, parseWidths, switchKind } from '../../renderer/src/forms/lab-form'
 import { widthColor } from '../../renderer/src/components/lab/colors'
 import { downsample, logLogFit, points } from '../../renderer/src/components/lab/chart-common'
 import { driftOption, lossOption, widthsOf } from '../../renderer/src/components/lab/options-theory'
@@ -46,6 +46,11 @@ describe('experiment form → JobSpec', () => {
       seedsPerWidth: 4,
     })
     expect(parsed.name).toContain('mnist')
+  })
+
+  it('switching the kind of a reactive form gives a plain form (structuredClone takes it)', () => {
+    const held = reactive(defaultForm('lab-kernel', 'ds'))
+    expect(() => structuredClone(toRaw(switchKind(held, 'width-sweep')))).not.toThrow()
   })
 
   it('leaves the learning rate out when blank (automatic) and passes it when typed', () => {

@@ -111,10 +111,18 @@ export function defaultForm(kind: LabKind = 'width-sweep', datasetId = ''): LabF
   }
 }
 
+/**
+ * A copy of the form that shares nothing with it, every level a plain object (also when `f` is a reactive
+ * proxy, whose nested objects a shallow spread would carry over as proxies that structuredClone refuses).
+ */
+export function copyForm(f: LabForm): LabForm {
+  return { ...f, arch: { ...f.arch, params: { ...f.arch.params } } }
+}
+
 /** Switching the experiment type keeps the architecture and data but takes the new type's sizes. */
 export function switchKind(form: LabForm, kind: LabKind): LabForm {
   const d = defaultForm(kind, form.datasetId)
-  return { ...form, kind, train: d.train, test: d.test, widths: d.widths || form.widths, diagReg: d.diagReg }
+  return { ...copyForm(form), kind, train: d.train, test: d.test, widths: d.widths || form.widths, diagReg: d.diagReg }
 }
 
 export function archOf(f: LabForm): FcArch {

@@ -1,10 +1,10 @@
 import { defineStore } from 'pinia'
-import { computed, ref, shallowRef, toRaw, watch } from 'vue'
+import { computed, ref, shallowRef, watch } from 'vue'
 import type { DatasetSummary } from '../../../shared/dataset'
 import type { Experiment, RunSummary } from '../../../shared/project'
 import { getApi } from '../api/index'
 import { labRequirement, type Requirement } from '../forms/lab-requirements'
-import { buildSpec, defaultDataset, defaultForm, formFromSpec, isLabKind, type LabForm } from '../forms/lab-form'
+import { buildSpec, copyForm, defaultDataset, defaultForm, formFromSpec, isLabKind, type LabForm } from '../forms/lab-form'
 import { useRuns } from './runs'
 import { attempt, useToasts } from './toasts'
 
@@ -77,7 +77,7 @@ export const useExperiments = defineStore('experiments', () => {
     loaded.value = true
     if (!form.value.datasetId || !datasets.value.some((d) => d.id === form.value.datasetId)) {
       const wasDirty = dirty.value
-      form.value = { ...form.value, datasetId: defaultDataset(datasets.value) }
+      form.value = { ...copyForm(form.value), datasetId: defaultDataset(datasets.value) }
       dirty.value = wasDirty
     }
     // Keep showing what was shown; otherwise open the most recent experiment and its latest run.
@@ -184,7 +184,7 @@ export const useExperiments = defineStore('experiments', () => {
     errors.value = {}
     selectedId.value = null
     shownRunId.value = null
-    form.value = { ...structuredClone(toRaw(base)), name: `${base.name || source.name} (copy)` }
+    form.value = { ...copyForm(base), name: `${base.name || source.name} (copy)` }
     const copy = await save()
     if (copy) useToasts().push('success', `Duplicated as ${copy.name}`)
   }
