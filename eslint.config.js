@@ -4,7 +4,7 @@ import vueParser from 'vue-eslint-parser'
 import { builtinModules } from 'node:module'
 import engineLayers from './scripts/eslint-engine-layers.js'
 
-// Layering (architecture.md): shared ← engine ← (services, cli, main); renderer talks only through shared.
+// Layering (architecture.md): shared ← engine ← (services, cli, cluster, main); renderer talks only through shared.
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)]
 const layer = (message, patterns, paths = []) => ({
   'no-restricted-imports': ['error', { paths: paths.map((name) => ({ name, message })), patterns: [{ group: patterns, message }] }],
@@ -47,7 +47,7 @@ export default tseslint.config(
   },
   {
     files: ['electron/engine/**/*.ts'],
-    rules: layer('electron/engine must not import Electron, main, services, cli or renderer', ['**/main/**', '**/services/**', '**/cli/**', '**/renderer/**', 'electron/*'], ['electron']),
+    rules: layer('electron/engine must not import Electron, main, services, cli, cluster or renderer', ['**/main/**', '**/services/**', '**/cli/**', '**/cluster/**', '**/renderer/**', 'electron/*'], ['electron']),
   },
   {
     files: ['electron/engine/**/*.ts'],
@@ -55,8 +55,8 @@ export default tseslint.config(
     rules: { 'ntkw/engine-layers': 'error' },
   },
   {
-    files: ['electron/services/**/*.ts', 'electron/cli/**/*.ts'],
-    rules: layer('services and cli run without Electron: no electron, main or renderer imports', ['**/main/**', '**/renderer/**', 'electron/*'], ['electron']),
+    files: ['electron/services/**/*.ts', 'electron/cli/**/*.ts', 'electron/cluster/**/*.ts'],
+    rules: layer('services, cli and cluster run without Electron: no electron, main or renderer imports', ['**/main/**', '**/renderer/**', 'electron/*'], ['electron']),
   },
   {
     files: ['renderer/**/*.ts', 'renderer/**/*.vue'],

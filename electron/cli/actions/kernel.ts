@@ -15,6 +15,13 @@ export async function run({ values, io }: CliArgs): Promise<number> {
   const { arch, kind, plan } = await kernelArchFlags.parseKernelArch(values, x)
   const workers = num('workers', str(values.workers), int(0, 64), 'an integer 0..64', '1') ?? 0
   const out = path.resolve(str(values.out) ?? 'kernel.npy')
+  const tileSize = num('tile-size', str(values['tile-size']), int(64, 8192), 'an integer 64..8192', '512')
+  if (str(values.redis) !== undefined) {
+    if (plan) throw new UserError('usage', '--redis computes fully-connected kernels only (workers have no convolutional tile kind yet)', 'Drop --arch (use --depth/--activation), or compute the ARCH.json kernel on this machine without --redis.')
+    const { runKernelOnRedis } = await import('./kernel-redis')
+    return runKernelOnRedis({ values, io, x, x2, arch, kind, tileSize, out })
+  }
+  if (str(values.resume) !== undefined) throw new UserError('usage', '--resume needs --redis URL', 'Give the Redis URL of the run you resume.')
   if (values['dry-run']) {
     if (!plan) throw new UserError('usage', '--dry-run estimates ARCH.json kernels', 'Add --arch ARCH.json, or drop --dry-run.')
     const { dryRunReport } = await import('../dry-run')
@@ -38,6 +45,7 @@ export async function run({ values, io }: CliArgs): Promise<number> {
     arch,
     kernels: [kind],
     workers,
+    ...(tileSize !== undefined ? { tileSize } : {}),
     // the command writes exactly the one file the user names
     heatmapSize: 0,
     spectrumPoints: 0,

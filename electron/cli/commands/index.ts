@@ -15,6 +15,8 @@ import { runCommand } from './run'
 import { schemaCommand } from './schema'
 import { selfDistillCommand } from './self-distill'
 import { serveCommand } from './serve'
+import { workerCommand } from './worker'
+import { workersCommand } from './workers'
 
 // Every `ntkw` subcommand, in the order `ntkw --help` lists them.
-export const commands: CliCommand[] = [infoCommand, runCommand, schemaCommand, serveCommand, kernelCommand, empiricalCommand, predictCommand, featuresCommand, dataCommand, trainCommand, evalCommand, modelCommand, lossCommand, selfDistillCommand, kipCommand, quantizeCommand]
+export const commands: CliCommand[] = [infoCommand, runCommand, schemaCommand, serveCommand, kernelCommand, empiricalCommand, predictCommand, featuresCommand, dataCommand, trainCommand, evalCommand, modelCommand, lossCommand, selfDistillCommand, kipCommand, quantizeCommand, workerCommand, workersCommand]

@@ -8,7 +8,8 @@ export const kernelCommand: CliCommand = {
   summary: 'analytic infinite-width NTK or NNGP of a fully-connected or convolutional network, NPY in, NPY out',
   usage: `Usage: ntkw kernel --x X.npy [--x2 X2.npy] --depth L --activation A [--w-std S] [--b-std B]
                    [--parameterization ntk|standard] [--kind ntk|nngp] [--out K.npy]
-                   [--workers N] [--backend B] [--quiet]
+                   [--workers N] [--backend B] [--tile-size T] [--redis URL [--resume RUNID] [--insecure]]
+                   [--quiet]
        ntkw kernel --x X.npy [--x2 X2.npy] --arch ARCH.json [--w-std S] [--b-std B] [--kind ntk|nngp]
                    [--out K.npy] [--dry-run]
 
@@ -33,6 +34,13 @@ ${kernelArchFlags.help(24)}
   --backend B             auto (default) | tensorflow-gpu | tensorflow | webgpu | wasm | cpu; the backend
                           that ran is named on stderr (see ntkw info). On webgpu the tiles run on this
                           thread only: one GPU device per process (--workers is ignored)
+  --tile-size T           tile edge (64..8192; default 512, 1024 from 8192 points; with several threads
+                          halved down to 256 until each has several tiles)
+  --redis URL             fully-connected kernels: compute the tiles on \`ntkw worker\` processes through this Redis
+                          (redis://:PASSWORD@HOST:PORT/DB); the file is byte for byte the local one of the
+                          same tile size. Prints the run id on stderr; Ctrl-C removes the run's jobs
+  --resume RUNID          with --redis: continue that run (same inputs and flags), reusing its published tiles
+  --insecure              with --redis: allow a Redis on another machine without a password
   --quiet                 no progress on stderr
 
 Prints the path of the written file on stdout.
@@ -44,6 +52,10 @@ Prints the path of the written file on stdout.
     out: { type: 'string' },
     workers: { type: 'string' },
     backend: { type: 'string' },
+    'tile-size': { type: 'string' },
+    redis: { type: 'string' },
+    resume: { type: 'string' },
+    insecure: { type: 'boolean' },
     quiet: { type: 'boolean' },
     'dry-run': { type: 'boolean' },
   },

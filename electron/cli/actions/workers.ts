@@ -1,0 +1,21 @@
+import { UserError } from '../../../shared/errors'
+import type { CliArgs } from '../command'
+import { str } from '../flags'
+import { checkRedisUrl } from '../../cluster/connection'
+import { clusterStatus } from '../../cluster/status'
+
+export async function run({ values, io }: CliArgs): Promise<number> {
+  const raw = str(values.redis)
+  if (!raw) throw new UserError('usage', '--redis is required', 'Usage: ntkw workers --redis redis://:PASSWORD@HOST:6379/0')
+  const s = await clusterStatus(checkRedisUrl(raw, Boolean(values.insecure)))
+  if (values.json) {
+    io.out(`${JSON.stringify(s, null, 2)}\n`)
+    return 0
+  }
+  const c = s.counts
+  io.out(`queue ${s.queue}: ${c.waiting} waiting, ${c.active} active, ${c.delayed} delayed, ${c.failed} failed\n`)
+  io.out(`${s.workers.length} worker connection(s)\n`)
+  for (const w of s.workers) io.out(`  ${w.name.padEnd(32)} ${w.addr.padEnd(22)} up ${w.age} s, idle ${w.idle} s\n`)
+  for (const f of s.recentFailures) io.out(`  failed ${f.id}: ${f.reason}\n`)
+  return 0
+}
