@@ -36,7 +36,8 @@ export interface DistributedKernelResult {
   /** results workers offered for this run (published + discarded); tiles − reused + duplicates when nothing was lost */
   computed: number
   seconds: number
-  stalled: { tile: string; detectedS: number | null; publishedAfterStallS: number | null }[]
+  /** tiles whose worker stopped renewing its lock: seconds from the stall's detection to publication */
+  stalled: { tile: string; publishedAfterStallS: number | null }[]
 }
 
 /** The upper triangle of tiles of a symmetric kernel (all tiles otherwise), row by row: the local path's plan. */
@@ -109,19 +110,15 @@ export async function runDistributedKernel(o: DistributedKernelOptions): Promise
     const missing = plan.filter((t) => !published.has(tileKey(t)))
     for (let i = 0; i < missing.length; i += 500) await queue.addBulk(missing.slice(i, i + 500).map(jobFor))
 
-    // stalled tiles: when the dead worker started them, when the stall was seen, when they were published
-    const stalls = new Map<string, { startedAt: number | null; seenAt: number; publishedAt: number | null }>()
+    // stalled tiles: when the stall was seen, when they were published
+    const stalls = new Map<string, { seenAt: number; publishedAt: number | null }>()
     const prefix = `${runId}-`
     events.on('stalled', ({ jobId }) => {
       if (!jobId.startsWith(prefix)) return
       const tile = jobId.slice(prefix.length).replace('-', '_')
       const seenAt = Date.now()
-      stalls.set(tile, { startedAt: null, seenAt, publishedAt: null })
+      stalls.set(tile, { seenAt, publishedAt: null })
       o.log(`tile ${tile}: its worker stopped renewing the lock; back in the queue`)
-      void queue.getJob(jobId).then((j) => {
-        const s = stalls.get(tile)
-        if (s && j?.processedOn) s.startedAt = j.processedOn
-      }, () => {})
     })
 
     const byKey = new Map(plan.map((t) => [tileKey(t), t]))
@@ -173,7 +170,6 @@ export async function runDistributedKernel(o: DistributedKernelOptions): Promise
       seconds: (performance.now() - started) / 1000,
       stalled: [...stalls.entries()].map(([tile, s]) => ({
         tile,
-        detectedS: s.startedAt !== null ? (s.seenAt - s.startedAt) / 1000 : null,
         publishedAfterStallS: s.publishedAt !== null ? (s.publishedAt - s.seenAt) / 1000 : null,
       })),
     }

@@ -67,7 +67,10 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
       // a payload we cannot run never will be: fail it now, no retries
       throw new UnrecoverableError((e as Error).message)
     }
-    if (await redis.exists(keys.cancelled(spec.runId))) return { outcome: 'cancelled', ms: 0 }
+    if (await redis.exists(keys.cancelled(spec.runId))) {
+      opts.log(`job ${job.id} dropped: its run was cancelled`)
+      return { outcome: 'cancelled', ms: 0 }
+    }
     let run: RunInputs
     try {
       run = await inputs.get(spec)
@@ -78,7 +81,10 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     // only the upper tile travels; the coordinator mirrors it with the same finishTile code
     const payload = encodeTile({ ...spec.tile, ...(out.ntk ? { ntk: out.ntk } : {}), ...(out.nngp ? { nngp: out.nngp } : {}) })
     const outcome = await publishTile(redis, spec.runId, spec.tile, payload)
-    return { outcome, ms: performance.now() - t0 }
+    const ms = performance.now() - t0
+    // logged here, not on 'completed': a worker that woke up after losing its lock fails moveToCompleted
+    opts.log(`job ${job.id} tile (${spec.tile.row0}, ${spec.tile.col0}) ${outcome} in ${ms.toFixed(0)} ms${outcome === 'duplicate' ? ' (already published by another worker: discarded)' : ''}`)
+    return { outcome, ms }
   }
 
   const worker = new Worker(TILE_QUEUE, processJob, {
@@ -90,10 +96,6 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     maxStalledCount: MAX_STALLED,
     removeOnComplete: { count: 0 },
     removeOnFail: { count: 1000 },
-  })
-  worker.on('completed', (job, r: { outcome: string; ms: number }) => {
-    const t = (job.data as { tile?: { row0: number; col0: number } }).tile
-    opts.log(`job ${job.id} tile (${t?.row0}, ${t?.col0}) ${r.outcome} in ${r.ms.toFixed(0)} ms${r.outcome === 'duplicate' ? ' (already published by another worker: discarded)' : ''}`)
   })
   worker.on('failed', (job, e) => {
     const info = errorInfo(e)

@@ -59,7 +59,7 @@ export async function runKernelOnRedis(a: {
     if (r.reused) notes.push(`${r.reused} reused from the interrupted run`)
     notes.push(`${r.computed} results offered by workers, ${r.duplicates} late duplicate(s) discarded`)
     for (const s of r.stalled) {
-      notes.push(`tile ${s.tile} recovered after a stalled worker: stall seen ${s.detectedS?.toFixed(1) ?? '?'} s after its start, published ${s.publishedAfterStallS?.toFixed(1) ?? '?'} s later`)
+      notes.push(`tile ${s.tile} recovered from a lost worker: published ${s.publishedAfterStallS?.toFixed(1) ?? '?'} s after its stall was detected`)
     }
     io.err(`${label}: run ${r.runId} done: ${notes.join('; ')}\n`)
     io.out(`${a.out}\n`)
