@@ -1,30 +1,12 @@
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import path from 'node:path'
 import { writeFileSync } from 'node:fs'
-import { Services } from '../../electron/services/services'
-import { forkLauncher } from '../../electron/services/engine-client'
 import { openStartupProject } from '../../electron/services/startup-project'
-import type { DatasetPreview, DatasetSummary, Experiment, RunSummary } from '../../shared/index'
-import { tempDir, waitFor } from '../helpers/tmp'
+import type { DatasetPreview, DatasetSummary, Experiment } from '../../shared/index'
+import { servicesForTest } from '../helpers/services-api'
 
-const tmp = tempDir()
-const services = new Services({ mode: 'serve', configDir: path.join(tmp.dir, 'cfg'), launcher: forkLauncher })
-afterAll(async () => {
-  await services.dispose()
-  tmp.cleanup()
-})
-
-async function call<T>(method: string, params: unknown = {}): Promise<T> {
-  const r = await services.call(method, params)
-  if ('error' in r) throw Object.assign(new Error(`${method}: ${r.error.message}`), r.error)
-  return r.result as T
-}
-async function settle(runId: string): Promise<RunSummary> {
-  return waitFor(() => {
-    const r = services.project.current?.runs.get(runId)
-    return r && ['succeeded', 'failed', 'cancelled'].includes(r.state) ? r : null
-  }, 120_000)
-}
+const { tmp, services, call, settle: settleIn } = servicesForTest()
+const settle = (runId: string) => settleIn(runId, 120_000)
 
 describe('datasets and experiments through the API', () => {
   it('opens the example project at first start, holding the bundled datasets', async () => {

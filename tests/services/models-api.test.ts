@@ -1,32 +1,14 @@
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import path from 'node:path'
 import { existsSync, readFileSync } from 'node:fs'
-import { Services } from '../../electron/services/services'
-import { forkLauncher } from '../../electron/services/engine-client'
-import type { DatasetSummary, ModelDetail, ModelSummary, RunSummary } from '../../shared/index'
-import { tempDir, waitFor } from '../helpers/tmp'
+import type { DatasetSummary, ModelDetail, ModelSummary } from '../../shared/index'
+import { servicesForTest } from '../helpers/services-api'
 
 // Models through the API with the real engine process and a real project: train a network on a project
 // dataset (saved as a model), list/get it, evaluate it as a job, export it, import it back, delete it.
 
-const tmp = tempDir()
-const services = new Services({ mode: 'serve', configDir: path.join(tmp.dir, 'cfg'), launcher: forkLauncher })
-afterAll(async () => {
-  await services.dispose()
-  tmp.cleanup()
-})
-
-async function call<T>(method: string, params: unknown = {}): Promise<T> {
-  const r = await services.call(method, params)
-  if ('error' in r) throw Object.assign(new Error(`${method}: ${r.error.message}`), r.error)
-  return r.result as T
-}
-async function settle(runId: string): Promise<RunSummary> {
-  return waitFor(() => {
-    const r = services.project.current?.runs.get(runId)
-    return r && ['succeeded', 'failed', 'cancelled'].includes(r.state) ? r : null
-  }, 240_000)
-}
+const { tmp, services, call, settle: settleIn } = servicesForTest()
+const settle = (runId: string) => settleIn(runId, 240_000)
 
 describe('models through the API', () => {
   it('train → list/get → evaluate → export → import → delete', async () => {

@@ -2,13 +2,11 @@ import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import * as ort from 'onnxruntime-node'
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { readNpy } from '../../electron/engine/io/npy'
 import { permute } from '../../electron/engine/onnx/export'
-import { forkLauncher } from '../../electron/services/engine-client'
-import { Services } from '../../electron/services/services'
-import type { ModelDetail, ModelSummary, RunSummary } from '../../shared/index'
-import { tempDir, waitFor } from '../helpers/tmp'
+import type { ModelDetail, ModelSummary } from '../../shared/index'
+import { servicesForTest } from '../helpers/services-api'
 
 // ONNX through the API the Models page uses, with the real engine process and project: a PyTorch-layout CNN
 // imported as a job (the path a drop of a .onnx file on Models takes), exported back to ONNX (folder and
@@ -16,24 +14,8 @@ import { tempDir, waitFor } from '../helpers/tmp'
 // file fails its job naming the op, and nothing is stored.
 
 const fixtures = fileURLToPath(new URL('../fixtures/onnx/', import.meta.url))
-const tmp = tempDir('ntkw-onnx-api-')
-const services = new Services({ mode: 'serve', configDir: path.join(tmp.dir, 'cfg'), launcher: forkLauncher })
-afterAll(async () => {
-  await services.dispose()
-  tmp.cleanup()
-})
-
-async function call<T>(method: string, params: unknown = {}): Promise<T> {
-  const r = await services.call(method, params)
-  if ('error' in r) throw Object.assign(new Error(`${method}: ${r.error.message}`), r.error)
-  return r.result as T
-}
-async function settle(runId: string): Promise<RunSummary> {
-  return waitFor(() => {
-    const r = services.project.current?.runs.get(runId)
-    return r && ['succeeded', 'failed', 'cancelled'].includes(r.state) ? r : null
-  }, 240_000)
-}
+const { tmp, call, settle: settleIn } = servicesForTest('ntkw-onnx-api-')
+const settle = (runId: string) => settleIn(runId, 240_000)
 
 describe('ONNX models through the API', () => {
   it('import .onnx as a job → export to ONNX (folder and download) → ONNX Runtime gives the original outputs; an LSTM is refused', async () => {
