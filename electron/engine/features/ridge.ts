@@ -195,7 +195,7 @@ async function factorShifted(g: Float32Array, m: number, shift: number, diagReg:
     throw new UserError(
       'kernel_singular',
       `ΦᵀΦ + εI of the ${kind.toUpperCase()} features is singular in float32 (pivot ${e.index} of ${m} is ${e.pivot.toPrecision(3)}) with diag_reg = ${diagReg}`,
-      `Add or raise the ridge: --diag-reg ${diagReg > 0 ? Math.min(10, diagReg * 10) : 1e-6} (ε = diag_reg · trace/n). With more features than independent training points ΦᵀΦ is rank-deficient.`,
+      `Add or raise the ridge: --diag-reg ${diagReg > 0 ? Number(Math.min(10, diagReg * 10).toPrecision(3)) : 1e-6} (ε = diag_reg · trace/n). With more features than independent training points ΦᵀΦ is rank-deficient.`,
     )
   }
 }

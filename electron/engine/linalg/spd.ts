@@ -21,8 +21,8 @@ export function checkFiniteMatrix(a: Float32Array | Float64Array, rows: number, 
 /** 1, 2, 5 × 10^k at or above v, so the suggested flag value is short and sufficient. */
 function niceCeil(v: number): number {
   const e = Math.floor(Math.log10(v))
-  for (const m of [1, 2, 5, 10]) if (m * 10 ** e >= v * (1 - 1e-12)) return m * 10 ** e
-  return 10 ** (e + 1)
+  for (const m of [1, 2, 5, 10]) if (m * 10 ** e >= v * (1 - 1e-12)) return Number((m * 10 ** e).toPrecision(3))
+  return Number((10 ** (e + 1)).toPrecision(3))
 }
 
 export interface SpdFactorOptions extends Omit<CholeskyOptions, 'shift'> {
@@ -59,7 +59,7 @@ export async function factorSpd(a: Float32Array, n: number, diagReg: number, opt
         break
       } catch (e2) {
         if (!(e2 instanceof PivotError)) throw e2
-        reg *= 10
+        reg = Number((reg * 10).toPrecision(3)) // 1e-6 · 10 would print as 0.000009999999999999999
       }
     }
     const kind = e.pivot <= 0 ? 'is not positive definite' : 'is numerically singular in float32'

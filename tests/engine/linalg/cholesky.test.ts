@@ -103,6 +103,8 @@ describe('non-PSD and singular kernels', () => {
     expect(ue.message).toMatch(/not positive definite/)
     const m = /--diag-reg ([0-9.e+-]+)/.exec(ue.hint ?? '')
     expect(m).not.toBeNull()
+    // a number a user can type: at most 3 significant digits, no float noise like 0.000009999999999999999
+    expect(m![1].replace(/e.*$/, '').replace(/^0\.0*/, '').replace('.', '').length).toBeLessThanOrEqual(3)
     const reg = Number(m![1])
     let mean = 0
     for (let i = 0; i < n; i++) mean += a[i * n + i]! / n
@@ -116,7 +118,9 @@ describe('non-PSD and singular kernels', () => {
     const a = Float32Array.from(a64)
     const err = (await factorSpd(a, n, 0).catch((e: unknown) => e)) as UserError
     expect(err).toBeInstanceOf(UserError)
-    const reg = Number(/--diag-reg ([0-9.e+-]+)/.exec(err.hint ?? '')![1])
+    const text = /--diag-reg ([0-9.e+-]+)/.exec(err.hint ?? '')![1]!
+    expect(text.replace(/e.*$/, '').replace(/^0\.0*/, '').replace('.', '').length).toBeLessThanOrEqual(3)
+    const reg = Number(text)
     expect(reg).toBeGreaterThan(0)
     expect(reg).toBeLessThan(1e-2)
     const f = await factorSpd(a, n, reg)
