@@ -56,6 +56,11 @@ describe('Distill page in Chromium via ntkw serve', () => {
     await results.waitFor()
     await expect.poll(async () => results.getAttribute('data-state'), { timeout: 180_000, interval: 500 }).toBe('succeeded')
 
+    // the page opens on classification error; the checks below are on the MSE, exact in every step
+    await page.click('[data-testid=sd-metric-mse]')
+    await expect
+      .poll(async () => page.locator('[data-testid=self-distill-results] [data-kind=sd-error] [data-chart]').evaluate((el) => ((el as unknown as { ntkwChart: { getOption(): { yAxis: { name: string }[] } } }).ntkwChart.getOption().yAxis[0]!.name)), { timeout: 10_000 })
+      .toBe('mean squared error')
     const err = await chartSeries('sd-error')
     const names = err.map((s) => s.name)
     for (const n of ['α = 0.2 test', 'α = 0.2 train', 'α = 0.6 test', 'optimal α test']) expect(names).toContain(n)

@@ -14,7 +14,7 @@ describe('Distill forms', () => {
     const ok = buildSelfDistillSpec({ ...defaultSelfDistillForm('ds1'), alphas: '0.3, 0.6' }, 'mnist')
     expect(ok.errors).toEqual({})
     const spec = JobSpec.parse(ok.spec)
-    expect(spec).toMatchObject({ kind: 'self-distill', alphas: [0.3, 0.6], labelNoise: 0.3, data: { datasetId: 'ds1' } })
+    expect(spec).toMatchObject({ kind: 'self-distill', alphas: [0.3, 0.6], labelNoise: 0.5, diagReg: 0.03, data: { datasetId: 'ds1' } })
     const bad = buildSelfDistillSpec({ ...defaultSelfDistillForm(''), alphas: 'x', steps: 0 })
     expect(bad.spec).toBeNull()
     expect(Object.keys(bad.errors).sort()).toEqual(['alphas', 'datasetId', 'steps'])

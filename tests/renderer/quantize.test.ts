@@ -50,7 +50,10 @@ describe('Quantize page charts', () => {
     const o = accuracyBitsOption(result([cell(8, 'tensor', 0.95, 0.25), cell(2, 'tensor', 0.4, 0.06), cell(2, 'channel', 0.7, 0.07), cell(4, 'tensor', null, null)])) as {
       series: { name: string; data: [number, number][]; markLine?: { data: { yAxis: number }[] } }[]
     }
-    expect(o.series.map((s) => s.name)).toEqual(['uniform tensor minmax', 'uniform channel minmax', 'float'])
+    // legend names keep only what differs between the schemes; the tooltip names them in full
+    expect(o.series.map((s) => s.name)).toEqual(['tensor', 'channel', 'float'])
+    const tip = (o as unknown as { tooltip: { formatter(items: unknown[]): string } }).tooltip.formatter([{ axisValue: 2, marker: '', seriesName: 'channel', value: [2, 70] }])
+    expect(tip).toContain('uniform channel minmax')
     expect(o.series[0]!.data).toEqual([
       [2, 40],
       [8, 95],

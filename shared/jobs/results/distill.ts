@@ -20,7 +20,15 @@ export interface DistillEpoch extends HeldOutMetrics {
   seconds: number
 }
 
+/** the points a run really used: the dataset's split can hold fewer than the spec asked for */
+export interface SizesUsed {
+  train: number
+  test: number
+}
+
 export interface DistillJobResult {
+  /** absent on runs recorded before it was reported */
+  used?: SizesUsed
   modelId: string | null
   loss: string
   final: DistillEpoch
@@ -56,6 +64,8 @@ export interface StudyRow {
 }
 
 export interface DistillStudyResult {
+  /** absent on runs recorded before it was reported */
+  used?: SizesUsed
   teacherAccuracy: number
   table: StudyRow[]
   seconds: number

@@ -79,5 +79,5 @@ export const run: JobRunner<'distill-study'> = async (spec, ctx) => {
   const report: DistillStudyReport = { teacher: d.teacher.description, teacherAccuracy, klTemperature: spec.klTemperature, ceWeight: spec.ceWeight, epochs: spec.epochs, seeds: spec.seeds, table, runs }
   ctx.artifacts.saveJson('distill-study', report)
   ctx.progress(1, 'done')
-  return { teacherAccuracy, table, seconds: (performance.now() - started) / 1000 }
+  return { used: { train: d.labels.length, test: d.labelsHeldOut.length }, teacherAccuracy, table, seconds: (performance.now() - started) / 1000 }
 }

@@ -75,7 +75,7 @@ export const run: JobRunner<'distill'> = async (spec, ctx) => {
     const summary: DistillReport = { loss: spec.loss, params, ceWeight: spec.ceWeight, teacher: d.teacher.description, teacherAccuracy: teacherOnly.teacherAccuracy, history: r.history, final: last, modelId }
     ctx.artifacts.saveJson('distill', summary)
     ctx.progress(1, 'done')
-    return { modelId, loss: spec.loss, final: last, teacherAccuracy: teacherOnly.teacherAccuracy, seconds: (performance.now() - started) / 1000 }
+    return { used: { train: d.labels.length, test: d.labelsHeldOut.length }, modelId, loss: spec.loss, final: last, teacherAccuracy: teacherOnly.teacherAccuracy, seconds: (performance.now() - started) / 1000 }
   } finally {
     r.model.dispose()
   }

@@ -40,10 +40,14 @@ export interface KdForm {
 export const LOSS_LABEL: Record<DistillLoss, string> = { ce: 'CE only', kd: 'KD (Hinton)', nkd: 'NKD', dkd: 'DKD', topkld: 'TopKLD', uskd: 'USKD (no teacher)' }
 export { DISTILL_LOSSES }
 
+/**
+ * Defaults that converge: 40 epochs of Adam at 3e-3 (10 at 1e-3 stopped students at 67 % on digits while they
+ * still improved by points per epoch; at these they level off by epoch 20–30, KD at KL 0.04 vs CE at 0.15).
+ */
 export function defaultKdForm(datasetId = ''): KdForm {
   return {
     datasetId, train: 2000, test: 1000, teacherType: 'model', teacherModelId: '', kernel: 'ntk', kernelArch: defaultFcArchForm({ bias: true, bStd: BIAS_STD_SUGGESTED }), kernelDiagReg: 1e-3, kernelTemperature: 0.1,
-    studentLayers: '32', studentActivation: FIRST_ACTIVATION, loss: 'kd', temperature: '', alpha: '', beta: '', gamma: '', k: '', lambda: '', ceWeight: 1, epochs: 10, batchSize: 128, learningRate: 1e-3, seed: 0,
+    studentLayers: '32', studentActivation: FIRST_ACTIVATION, loss: 'kd', temperature: '', alpha: '', beta: '', gamma: '', k: '', lambda: '', ceWeight: 1, epochs: 40, batchSize: 128, learningRate: 3e-3, seed: 0,
     studyLosses: ['ce', 'kd', 'nkd', 'dkd', 'topkld', 'uskd'], seeds: 3, name: '',
   }
 }

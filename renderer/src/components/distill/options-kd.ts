@@ -1,4 +1,5 @@
 import type { EChartsOption } from '../../charts/echarts'
+import { niceRange, withLegendRoom } from '../../charts/layout'
 import type { MetricSeries } from '../../../../shared/project'
 import { axisTooltip, grid, legend, xAxis, yAxis, zoom } from '../lab/chart-common'
 import { runColor } from '../lab/colors'
@@ -12,7 +13,7 @@ const LABEL: Record<string, string> = { student_accuracy: 'student accuracy', te
 /** One distill run: accuracy/agreement on the left axis, KL on the right, against epochs. */
 export function kdCurvesOption(metrics: Record<string, MetricSeries>, dark: boolean): EChartsOption {
   const names = ['student_accuracy', 'teacher_accuracy', 'agreement', 'kl_teacher_student'].filter((n) => metrics[n])
-  return {
+  return withLegendRoom({
     animation: false,
     grid: grid({ right: 70 }),
     legend: legend(),
@@ -29,7 +30,7 @@ export function kdCurvesOption(metrics: Record<string, MetricSeries>, dark: bool
       lineStyle: { width: 2, type: n === 'teacher_accuracy' ? 'dashed' : 'solid', color: runColor(i, dark) },
       itemStyle: { color: runColor(i, dark) },
     })),
-  } as EChartsOption
+  } as EChartsOption)
 }
 
 /** Bars of the per-loss mean with ±1 sd error bars, for one measure. */
@@ -39,15 +40,16 @@ export function studyBarsOption(a: DistillStudyReport, measure: 'accuracy' | 'ag
   const sd = a.table.map((r) => r[measure].sd)
   const lo = Math.min(...mean.map((m, i) => m - sd[i]!))
   const hi = Math.max(...mean.map((m, i) => m + sd[i]!))
-  const pad = (hi - lo) * 0.3 || Math.abs(hi) * 0.05 || 0.01
+  // nice bounds and step: every label is a tick (no "0.7928" beside "0.8"); KL bars start at 0
+  const range = measure === 'kl' ? niceRange(0, hi) : niceRange(lo, hi, { pad: 0.15, clamp: [0, 1] })
   const ink = dark ? '#f5f5f5' : '#1a1a1a'
-  return {
+  return withLegendRoom({
     animation: false,
     grid: grid({ bottom: 40 }),
     legend: legend(),
     tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
     xAxis: { type: 'category', data: cats, name: 'loss', nameLocation: 'middle', nameGap: 26 },
-    yAxis: yAxis('value', measure === 'kl' ? `KL(teacher ‖ student) at T = ${a.klTemperature}` : `held-out ${measure}`, { min: measure === 'kl' ? 0 : Math.max(0, lo - pad), max: measure === 'kl' ? undefined : Math.min(1, hi + pad), scale: false }),
+    yAxis: yAxis('value', measure === 'kl' ? `KL(teacher ‖ student) at T = ${a.klTemperature}` : `held-out ${measure}`, { ...range, scale: false }),
     series: [
       { type: 'bar', name: 'mean over seeds', data: mean.map((v, i) => ({ value: v, itemStyle: { color: runColor(i, dark) } })), barMaxWidth: 48 },
       {
@@ -74,7 +76,7 @@ export function studyBarsOption(a: DistillStudyReport, measure: 'accuracy' | 'ag
         z: 10,
       },
     ],
-  } as EChartsOption
+  } as EChartsOption)
 }
 
 /** Held-out accuracy per epoch, mean over seeds per loss, overlaid. */
@@ -86,7 +88,7 @@ export function studyCurvesOption(a: DistillStudyReport, measure: 'studentAccura
     const data = epochs.map((e, j) => [e, runs.reduce((s, r) => s + r.history[j]![measure], 0) / runs.length])
     return { type: 'line', name: loss, data, showSymbol: false, lineStyle: { width: 2, color: runColor(i, dark) }, itemStyle: { color: runColor(i, dark) } }
   })
-  return {
+  return withLegendRoom({
     animation: false,
     grid: grid(),
     legend: legend(),
@@ -95,5 +97,20 @@ export function studyCurvesOption(a: DistillStudyReport, measure: 'studentAccura
     xAxis: xAxis('value', 'epoch', { minInterval: 1, scale: false, min: 1 }),
     yAxis: yAxis('value', measure === 'studentAccuracy' ? 'held-out accuracy (mean over seeds)' : measure === 'agreement' ? 'top-1 agreement (mean over seeds)' : 'KL(teacher ‖ student) (mean over seeds)'),
     series,
-  } as EChartsOption
+  } as EChartsOption)
+}
+
+/** While a study runs: each student's held-out accuracy per epoch so far, from the live metrics. */
+export function liveStudyOption(metrics: Record<string, MetricSeries>, dark: boolean): EChartsOption | null {
+  const entries = Object.entries(metrics)
+  if (!entries.length) return null
+  return withLegendRoom({
+    animation: false,
+    grid: grid(),
+    legend: legend(),
+    tooltip: axisTooltip('epoch'),
+    xAxis: xAxis('value', 'epoch', { minInterval: 1, scale: false, min: 1 }),
+    yAxis: yAxis('value', 'held-out student accuracy'),
+    series: entries.map(([name, s], i) => ({ type: 'line', name: name.replace('student_accuracy/', ''), data: s.steps.map((x, j) => [x, s.values[j]!]), showSymbol: false, lineStyle: { color: runColor(i, dark) }, itemStyle: { color: runColor(i, dark) } })),
+  } as EChartsOption)
 }

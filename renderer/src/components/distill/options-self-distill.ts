@@ -1,4 +1,5 @@
 import type { EChartsOption } from '../../charts/echarts'
+import { withLegendRoom } from '../../charts/layout'
 import { formatNumber } from '../../format'
 import { axisTooltip, grid, legend, xAxis, yAxis, zoom } from '../lab/chart-common'
 import { runColor } from '../lab/colors'
@@ -40,22 +41,22 @@ export function errorVsStepsOption(a: SelfDistillReport, metric: 'mse' | 'error'
         ...(part === 'test' && c.alpha !== null && c.alpha > 0
           ? (() => {
               const lim = metric === 'mse' ? c.limitTestMse : c.limitTestAccuracy !== null && c.limitTestAccuracy !== undefined ? 1 - c.limitTestAccuracy : null
-              return lim !== null && lim !== undefined ? { markLine: { silent: true, symbol: 'none', lineStyle: { type: 'dotted', color, width: 1.2 }, label: { formatter: `τ→∞ (λ/${c.alpha})`, fontSize: 10, color }, data: [{ yAxis: lim }] } } : {}
+              return lim !== null && lim !== undefined ? { markLine: { silent: true, symbol: 'none', lineStyle: { type: 'dotted', color, width: 1.2 }, label: { formatter: `τ→∞ (λ/${c.alpha})`, position: 'insideEndTop', fontSize: 10, color }, data: [{ yAxis: lim }] } } : {}
             })()
           : {}),
       })
     }
   })
-  return {
+  return withLegendRoom({
     animation: false,
     grid: grid({ top: 56 }),
-    legend: legend({ type: 'scroll' }),
+    legend: legend(),
     tooltip: axisTooltip('step'),
     dataZoom: zoom(false),
     xAxis: xAxis('value', 'distillation step τ', { minInterval: 1, scale: false, min: 1, max: a.steps }),
     yAxis: yAxis('value', metric === 'mse' ? 'mean squared error' : 'classification error (1 − accuracy)'),
     series,
-  } as EChartsOption
+  } as EChartsOption)
 }
 
 /** The per-step optimal α (clipped to [0, 1]) and the unclipped closed-form value. */
@@ -64,7 +65,7 @@ export function optimalAlphaOption(a: SelfDistillReport, dark: boolean): ECharts
   if (!opt || a.steps < 2) return null
   const steps = Array.from({ length: a.steps - 1 }, (_, i) => i + 2)
   const color = dark ? '#f5f5f5' : '#1a1a1a'
-  return {
+  return withLegendRoom({
     animation: false,
     grid: grid(),
     legend: legend(),
@@ -75,7 +76,7 @@ export function optimalAlphaOption(a: SelfDistillReport, dark: boolean): ECharts
       { type: 'line', name: 'optimal α (applied, in [0, 1])', data: steps.map((s) => [s, opt.alphaPerStep[s - 1]!]), lineStyle: { color, width: 2 }, itemStyle: { color }, symbolSize: 6 },
       ...(opt.alphaRaw ? [{ type: 'line', name: 'closed-form α* (unclipped)', data: steps.map((s) => [s, opt.alphaRaw![s - 1]!]), lineStyle: { color, width: 1.2, type: 'dashed' }, itemStyle: { color }, symbolSize: 4 }] : []),
     ],
-  } as EChartsOption
+  } as EChartsOption)
 }
 
 const TAU_LIGHT = ['#b2182b', '#e0742b', '#b59a16', '#1c9a6c', '#3366d6', '#7a5bd1']
@@ -96,17 +97,17 @@ export function shrinkageOption(a: SelfDistillReport, alphaIndex: number, dark: 
     itemStyle: { color: t === 'inf' ? (dark ? '#f5f5f5' : '#1a1a1a') : pal[i % pal.length] },
   }))
   const lam = s.lambda
-  return {
+  return withLegendRoom({
     animation: false,
     grid: grid({ top: 56 }),
-    legend: legend({ type: 'scroll' }),
+    legend: legend(),
     tooltip: axisTooltip('eigenvalue d'),
     dataZoom: zoom(false),
     xAxis: xAxis('log', `eigenvalue d of the ${a.kernel.toUpperCase()} (ridge λ = ${formatNumber(lam, 3)})`),
     yAxis: yAxis('value', 'shrinkage b^(τ)(d)', { min: 0, max: 1, scale: false }),
     series: [
       ...series,
-      { type: 'line', name: 'd = λ', data: [], markLine: { silent: true, symbol: 'none', lineStyle: { type: 'dotted', color: dark ? '#aaa' : '#666' }, label: { formatter: 'd = λ', fontSize: 10 }, data: [{ xAxis: lam }] } },
+      { type: 'line', name: 'd = λ', data: [], markLine: { silent: true, symbol: 'none', lineStyle: { type: 'dotted', color: dark ? '#aaa' : '#666' }, label: { formatter: 'd = λ', position: 'insideEndTop', fontSize: 10 }, data: [{ xAxis: lam }] } },
     ],
-  } as EChartsOption
+  } as EChartsOption)
 }

@@ -43,10 +43,11 @@ export function labelsOption(y: { shape: number[]; data: ArrayLike<number> } | n
   const m = Math.max(Math.abs(lo), Math.abs(hi), 1e-6)
   return {
     animation: false,
-    grid: { left: 64, right: 70, top: 12, bottom: 40 },
+    grid: { left: 72, right: 70, top: 12, bottom: 40 },
     tooltip: { formatter: (p: unknown) => { const v = (p as { value: number[] }).value; return `support ${v[1]} (class ${Math.floor(v[1]! / Math.max(1, perClass))}) · label ${v[0]}: ${v[2]!.toFixed(4)}` } },
     xAxis: { type: 'category', name: 'label', nameLocation: 'middle', nameGap: 26, data: Array.from({ length: cols }, (_, c) => String(c)) },
-    yAxis: { type: 'category', name: 'support point', inverse: true, data: Array.from({ length: rows }, (_, i) => String(i)), axisLabel: { interval: Math.max(0, perClass - 1) } },
+    // the name beside the axis, clear of its tick labels (at most 4 digits)
+    yAxis: { type: 'category', name: 'support point', nameLocation: 'middle', nameGap: 44, inverse: true, data: Array.from({ length: rows }, (_, i) => String(i)), axisLabel: { interval: Math.max(0, perClass - 1) } },
     visualMap: { min: -m, max: m, calculable: true, orient: 'vertical', right: 4, top: 'middle', inRange: { color: ['#2166ac', '#f7f7f7', '#b2182b'] } },
     series: [{ type: 'heatmap', name: 'labels', data }],
   }

@@ -1,5 +1,6 @@
 import { lttb } from '../../../../shared/lttb'
 import { formatNumber } from '../../format'
+import { logExtent } from '../../charts/layout'
 
 // Pieces every lab chart shares: point lists fit for log axes, LTTB before anything reaches ECharts,
 // axes named with their quantity and unit, and the interactions scientists expect (zoom, legend toggles).
@@ -78,7 +79,7 @@ export function axis(type: 'value' | 'log', name: string, extra: Record<string, 
     type,
     name,
     nameLocation: 'middle',
-    ...(type === 'log' ? { logBase: 10 } : { scale: true }),
+    ...(type === 'log' ? { logBase: 10, ...logExtent } : { scale: true }),
     axisLabel: { formatter: tick, hideOverlap: true },
     splitLine: { show: true },
     ...extra,
@@ -107,12 +108,16 @@ export function zoom(slider = true): Record<string, unknown>[] {
   return slider ? [inside, { type: 'slider', xAxisIndex: 0, filterMode: 'none', height: 14, bottom: 6, showDetail: false, showDataShadow: false }] : [inside]
 }
 
-/** Legend on top; entries toggle their series. 'scroll' only where many entries are expected. */
+/**
+ * Legend on top; entries toggle their series. Always plain: it wraps into rows where a scroll legend would
+ * page ("1/2") and hide entries; withLegendRoom (charts/layout) moves the plot below the rows.
+ */
 export function legend(extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { type: 'plain', top: 0, left: 'center', itemWidth: 18, itemHeight: 10, itemGap: 12, textStyle: { fontSize: 11.5 }, ...extra }
+  return { top: 0, left: 'center', itemWidth: 18, itemHeight: 10, itemGap: 12, textStyle: { fontSize: 11.5 }, ...extra, type: 'plain' }
 }
 
-export function axisTooltip(xName: string): Record<string, unknown> {
+/** `full`: the long name of a series whose legend entry is short (shown in the tooltip instead). */
+export function axisTooltip(xName: string, full?: ReadonlyMap<string, string>): Record<string, unknown> {
   return {
     trigger: 'axis',
     axisPointer: { type: 'line', snap: false },
@@ -122,7 +127,7 @@ export function axisTooltip(xName: string): Record<string, unknown> {
       const list = Array.isArray(items) ? items : [items]
       if (!list.length) return ''
       const head = `${xName} ${formatNumber(Number(list[0]!.axisValue), 4)}`
-      const rows = list.map((p) => `${p.marker}${p.seriesName}: <b>${formatNumber(Array.isArray(p.value) ? p.value[1] : Number(p.value), 4)}</b>`)
+      const rows = list.map((p) => `${p.marker}${full?.get(p.seriesName) ?? p.seriesName}: <b>${formatNumber(Array.isArray(p.value) ? p.value[1] : Number(p.value), 4)}</b>`)
       return [head, ...rows].join('<br/>')
     },
   }

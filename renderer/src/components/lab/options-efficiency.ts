@@ -1,6 +1,7 @@
 import type { EChartsOption } from '../../charts/echarts'
 import { formatNumber } from '../../format'
 import { axisTooltip, grid, legend, points, xAxis, yAxis } from './chart-common'
+import { withLegendRoom } from '../../charts/layout'
 import type { EfficiencyReport } from '../../../../shared/jobs/results'
 
 // Efficient NTK charts (docs/math.md §5): error and accuracy against the feature dimension m (log axis), one
@@ -26,7 +27,7 @@ export function errorOption(a: EfficiencyReport, dark: boolean): EChartsOption {
     const e0 = rf.error[0]!
     series.push({ type: 'line', name: 'm^(−½)', showSymbol: false, lineStyle: { width: 1, type: 'dashed', color: dark ? '#888' : '#999' }, data: rf.m.map((m) => [m, e0 * Math.sqrt(m0 / m)]) })
   }
-  return { animation: false, grid: grid({ bottom: 44 }), legend: legend(), tooltip: axisTooltip('m'), xAxis: xAxis('log', 'feature dimension m'), yAxis: yAxis('log', `‖Θ̃ − Θ‖/‖Θ‖ (${a.kernel.toUpperCase()})`), series } as EChartsOption
+  return withLegendRoom({ animation: false, grid: grid({ bottom: 44 }), legend: legend(), tooltip: axisTooltip('m'), xAxis: xAxis('log', 'feature dimension m'), yAxis: yAxis('log', `‖Θ̃ − Θ‖/‖Θ‖ (${a.kernel.toUpperCase()})`), series } as EChartsOption)
 }
 
 /** Test accuracy of kernel regression against m, and the exact kernel's as a horizontal line. */
@@ -47,7 +48,7 @@ export function accuracyOption(a: EfficiencyReport, dark: boolean): EChartsOptio
       data: [{ yAxis: 100 * a.exact.accuracy, name: 'exact' }],
     }
   }
-  return { animation: false, grid: grid({ bottom: 44 }), legend: legend(), tooltip: axisTooltip('m'), xAxis: xAxis('log', 'feature dimension m'), yAxis: yAxis('value', 'test accuracy (%)', { scale: true }), series } as EChartsOption
+  return withLegendRoom({ animation: false, grid: grid({ bottom: 44 }), legend: legend(), tooltip: axisTooltip('m'), xAxis: xAxis('log', 'feature dimension m'), yAxis: yAxis('value', 'test accuracy (%)', { scale: true }), series } as EChartsOption)
 }
 
 /** Wall time of exact and approximate regression against n (log-log), crossover marked. */
@@ -68,7 +69,7 @@ export function timingOption(a: EfficiencyReport, dark: boolean): EChartsOption 
       data: [{ xAxis: t.crossover, name: 'crossover' }],
     }
   }
-  return {
+  return withLegendRoom({
     animation: false,
     grid: grid({ bottom: 44, right: 70 }),
     legend: legend(),
@@ -76,7 +77,7 @@ export function timingOption(a: EfficiencyReport, dark: boolean): EChartsOption 
     xAxis: xAxis('log', 'training points n'),
     yAxis: [yAxis('log', 'wall time (s)'), yAxis('log', 'largest arrays (MB)', { position: 'right' })],
     series,
-  } as EChartsOption
+  } as EChartsOption)
 }
 
 /**
@@ -130,7 +131,7 @@ export function lowRankOption(a: EfficiencyReport, dark: boolean): EChartsOption
       return [head, ...list.map((p) => `${p.marker}${p.seriesName}: <b>${formatNumber(p.value[1], 3)}</b>`)].join('<br/>')
     },
   }
-  return {
+  return withLegendRoom({
     animation: false,
     grid: grid({ bottom: 44, right: hasAcc ? 70 : 30 }),
     legend: legend(),
@@ -138,5 +139,5 @@ export function lowRankOption(a: EfficiencyReport, dark: boolean): EChartsOption
     xAxis: xAxis('log', `rank r of the hidden layers (width ${lr.width})`),
     yAxis: [yAxis('log', '‖Θ̂_r − Θ_lim‖/‖Θ_lim‖'), ...(hasAcc ? [yAxis('value', 'test accuracy (%)', { position: 'right', scale: true })] : [])],
     series,
-  } as EChartsOption
+  } as EChartsOption)
 }

@@ -1,4 +1,5 @@
 import type { EChartsOption } from '../../charts/echarts'
+import { withLegendRoom } from '../../charts/layout'
 import { formatNumber } from '../../format'
 import { axisTooltip, downsample, grid, legend, points, xAxis, yAxis, zoom } from './chart-common'
 import { kernelColor } from './colors'
@@ -114,7 +115,8 @@ export function heatmapOption(h: Heatmap, label: string, dark: boolean, classNam
       type: 'continuous',
       min: lo,
       max: hi,
-      calculable: true,
+      // the range once: the end texts below (≥ hi / ≤ lo); draggable handles would print it a second time
+      calculable: false,
       orient: 'horizontal',
       left: 'center',
       bottom: 0,
@@ -176,7 +178,7 @@ export function spectrumOption(spectra: { ntk?: ArrayLike<number>; nngp?: ArrayL
         ),
       }
     })
-  return {
+  return withLegendRoom({
     animation: false,
     grid: grid(),
     legend: legend(),
@@ -185,5 +187,5 @@ export function spectrumOption(spectra: { ntk?: ArrayLike<number>; nngp?: ArrayL
     xAxis: xAxis('log', 'eigenvalue rank i'),
     yAxis: yAxis('log', 'eigenvalue λᵢ'),
     series,
-  }
+  })
 }

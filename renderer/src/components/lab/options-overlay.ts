@@ -1,4 +1,5 @@
 import type { EChartsOption } from '../../charts/echarts'
+import { withLegendRoom } from '../../charts/layout'
 import { axisTooltip, downsample, grid, legend, points, xAxis, yAxis, zoom } from './chart-common'
 import { infinityColor, runColor } from './colors'
 
@@ -65,16 +66,16 @@ export function overlayOption(curves: OverlayCurve[], metric: string, dark: bool
       data,
     }
   })
-  return {
+  return withLegendRoom({
     animation: false,
     grid: grid({ bottom: 44 }),
-    legend: legend({ type: 'scroll' }),
+    legend: legend(),
     tooltip: axisTooltip('step'),
     dataZoom: zoom(false),
     xAxis: xAxis(logX ? 'log' : 'value', stepLabel(metric)),
     yAxis: yAxis(logY ? 'log' : 'value', metric),
     series,
-  }
+  })
 }
 
 /** Metrics of several runs as CSV: one row per point, so any tool can pivot it. */

@@ -1,4 +1,5 @@
 import type { EChartsOption } from '../../charts/echarts'
+import { withLegendRoom } from '../../charts/layout'
 import { formatNumber } from '../../format'
 import { axisTooltip, downsample, grid, itemTooltip, legend, points, xAxis, yAxis, zoom } from './chart-common'
 import type { SpectrumReport } from '../../../../shared/jobs/results'
@@ -19,7 +20,7 @@ export function labelEnergyOption(a: SpectrumReport, dark: boolean): EChartsOpti
     .map((l, i) => ({ value: [l, a.labelEnergy[i]!], rank: i + 1 }))
     .filter((d) => d.value[0]! > 0 && d.value[1]! > 0)
   const color = dark ? '#6b9bff' : '#3366d6'
-  return {
+  return withLegendRoom({
     animation: false,
     grid: grid({ bottom: 44 }),
     legend: legend(),
@@ -31,7 +32,7 @@ export function labelEnergyOption(a: SpectrumReport, dark: boolean): EChartsOpti
     xAxis: xAxis('log', `eigenvalue λᵢ of the ${(a.kernel ?? 'ntk').toUpperCase()}`),
     yAxis: yAxis('log', 'label energy (Vᵀy)ᵢ²'),
     series: [{ type: 'scatter', name: 'eigendirections', symbolSize: 5, itemStyle: { color, opacity: 0.7 }, data, large: data.length > 2000 }],
-  }
+  })
 }
 
 /** Residual along selected eigendirections, relative to its start, vs time: e^(−ηλᵢt/(NK)). */
@@ -41,7 +42,7 @@ export function modeDecayOption(a: SpectrumReport, dark: boolean): EChartsOption
     const color = modeColor(i, dark)
     return {
       type: 'line',
-      name: `mode ${m.rank} (λ ${formatNumber(m.lambda, 3)}, ${(100 * m.energyFraction).toFixed(1)} % of labels)`,
+      name: `mode ${m.rank}`,
       showSymbol: false,
       lineStyle: { width: 2, color },
       itemStyle: { color },
@@ -56,16 +57,17 @@ export function modeDecayOption(a: SpectrumReport, dark: boolean): EChartsOption
       ),
     }
   })
-  return {
+  return withLegendRoom({
     animation: false,
     grid: grid(),
     legend: legend(),
-    tooltip: axisTooltip('t'),
+    // short legend entries, λ and the share of the labels in the tooltip
+    tooltip: axisTooltip('t', new Map(a.modes.map((m) => [`mode ${m.rank}`, `mode ${m.rank} (λ ${formatNumber(m.lambda, 3)}, ${(100 * m.energyFraction).toFixed(1)} % of labels)`]))),
     dataZoom: zoom(),
     xAxis: xAxis('log', 'time t (gradient-descent steps)'),
     yAxis: yAxis('value', 'residual / initial residual', { min: 0, max: 1 }),
     series,
-  }
+  })
 }
 
 /**
@@ -84,7 +86,7 @@ export function stoppingOption(a: SpectrumReport, dark: boolean): EChartsOption 
   const train = dark ? '#6b9bff' : '#3366d6'
   const test = dark ? '#ff9a55' : '#e0742b'
   const mark = dark ? '#43c98b' : '#1c8f5a'
-  return {
+  return withLegendRoom({
     animation: false,
     grid: grid(),
     legend: legend(),
@@ -117,5 +119,5 @@ export function stoppingOption(a: SpectrumReport, dark: boolean): EChartsOption 
         },
       },
     ],
-  }
+  })
 }

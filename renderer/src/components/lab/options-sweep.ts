@@ -1,4 +1,5 @@
 import type { EChartsOption } from '../../charts/echarts'
+import { withLegendRoom } from '../../charts/layout'
 import { formatNumber } from '../../format'
 import { geoMean, grid, itemTooltip, legend, logLogFit, xAxis, yAxis } from './chart-common'
 import { infinityColor, widthColor } from './colors'
@@ -87,7 +88,7 @@ export function widthSweepOption(d: SweepData, dark: boolean): EChartsOption {
       z: 1,
     })
   }
-  return {
+  return withLegendRoom({
     animation: false,
     grid: grid({ right: 80, bottom: 44 }),
     legend: legend(),
@@ -107,5 +108,5 @@ export function widthSweepOption(d: SweepData, dark: boolean): EChartsOption {
     }),
     yAxis: yAxis('log', '‖Θ̂ − Θ∞‖F / ‖Θ∞‖F'),
     series,
-  }
+  })
 }

@@ -1,4 +1,5 @@
 import type { EChartsOption } from '../../charts/echarts'
+import { withLegendRoom } from '../../charts/layout'
 import { axisTooltip, downsample, grid, legend, points, xAxis, yAxis, zoom } from './chart-common'
 import { infinityColor, widthColor } from './colors'
 
@@ -63,7 +64,7 @@ export function lossOption(part: 'train' | 'test', curves: Curves, widths: numbe
       data: curveSeries(inf, logX, logY),
     })
   }
-  return {
+  return withLegendRoom({
     animation: false,
     grid: grid({ bottom: 44 }),
     legend: legend(),
@@ -72,7 +73,7 @@ export function lossOption(part: 'train' | 'test', curves: Curves, widths: numbe
     xAxis: xAxis(logX ? 'log' : 'value', 'gradient-descent step'),
     yAxis: yAxis(logY ? 'log' : 'value', `${part} loss (½·MSE)`),
     series,
-  }
+  })
 }
 
 /** Relative kernel drift ‖Θ_t − Θ_0‖_F/‖Θ_0‖_F vs step per width: shrinks with width (lazy training). */
@@ -90,7 +91,7 @@ export function driftOption(curves: Curves, widths: number[], dark: boolean, opt
       data: curveSeries(curves[`kernel_drift/w=${w}`], logX, true),
     }
   })
-  return {
+  return withLegendRoom({
     animation: false,
     grid: grid({ bottom: 44 }),
     legend: legend(),
@@ -99,5 +100,5 @@ export function driftOption(curves: Curves, widths: number[], dark: boolean, opt
     xAxis: xAxis(logX ? 'log' : 'value', 'gradient-descent step'),
     yAxis: yAxis('log', '‖Θₜ − Θ₀‖F / ‖Θ₀‖F'),
     series,
-  }
+  })
 }

@@ -1,6 +1,7 @@
 import type { EpochRecord, ModelEvaluation, WeightHistogram } from '../../../../shared/models'
 import type { MetricSeries } from '../../../../shared/project'
 import type { EChartsOption } from '../../charts/echarts'
+import { withLegendRoom } from '../../charts/layout'
 import { formatNumber, formatTick } from '../../format'
 
 // ECharts options for the Models page. Pure functions of the data, so the charts' contents are what the
@@ -14,7 +15,7 @@ function line(name: string, data: Pts, dashed = false): Record<string, unknown> 
 
 /** loss (left) or accuracy curves per epoch, train solid and validation dashed */
 export function curvesOption(kind: 'loss' | 'accuracy', train: Pts, val: Pts): EChartsOption {
-  return {
+  return withLegendRoom({
     animation: false,
     grid: { left: 52, right: 16, top: 28, bottom: 36 },
     legend: { top: 0, data: ['train', 'validation'] },
@@ -22,7 +23,7 @@ export function curvesOption(kind: 'loss' | 'accuracy', train: Pts, val: Pts): E
     xAxis: { type: 'value', name: 'epoch', nameLocation: 'middle', nameGap: 22, minInterval: 1, axisLabel: { formatter: formatTick } },
     yAxis: { type: 'value', scale: true, ...(kind === 'accuracy' ? { max: 1 } : {}), axisLabel: { formatter: formatTick } },
     series: [line('train', train), line('validation', val, true)],
-  } as EChartsOption
+  } as EChartsOption)
 }
 
 export function historyPoints(h: EpochRecord[], key: 'trainLoss' | 'valLoss' | 'trainAccuracy' | 'valAccuracy'): Pts {
@@ -46,17 +47,19 @@ export function confusionOption(ev: ModelEvaluation, classNames?: string[]): ECh
     }),
   )
   const diagMax = Math.max(1, ...ev.confusion.map((r, i) => r[i]!))
+  const yGap = Math.max(30, 12 + 7 * Math.max(...names.map((n) => n.length)))
   return {
     animation: false,
-    grid: { left: 48, right: 16, top: 12, bottom: 64 },
+    grid: { left: yGap + 18, right: 72, top: 12, bottom: 40 },
     tooltip: { formatter: (p: unknown) => {
       const v = (p as { value: [number, number, number] }).value
       return `true ${names[v[1]]}, predicted ${names[v[0]]}: ${v[2]}`
     } },
     xAxis: { type: 'category', data: names, name: 'predicted', nameLocation: 'middle', nameGap: 24, splitArea: { show: true } },
-    yAxis: { type: 'category', data: names, name: 'true', nameLocation: 'middle', nameGap: 30, inverse: true, splitArea: { show: true } },
-    // the colour scale saturates at the largest off-diagonal count so mistakes stay visible next to the diagonal
-    visualMap: { min: 0, max: Math.max(max, Math.round(diagMax / 10)), calculable: false, orient: 'horizontal', left: 'center', bottom: 0, itemHeight: 120, inRange: { color: ['#f7fbff', '#6baed6', '#08306b'] } },
+    yAxis: { type: 'category', data: names, name: 'true', nameLocation: 'middle', nameGap: yGap, inverse: true, splitArea: { show: true } },
+    // the colour scale saturates at the largest off-diagonal count so mistakes stay visible next to the diagonal;
+    // it stands in the right margin, clear of the "predicted" axis name under the plot
+    visualMap: { min: 0, max: Math.max(max, Math.round(diagMax / 10)), calculable: false, orient: 'vertical', right: 0, top: 'middle', itemHeight: 120, inRange: { color: ['#f7fbff', '#6baed6', '#08306b'] } },
     series: [{ type: 'heatmap', name: 'confusion', data, label: { show: k <= 12, fontSize: 10 } }],
   } as EChartsOption
 }
@@ -64,7 +67,7 @@ export function confusionOption(ev: ModelEvaluation, classNames?: string[]): ECh
 /** reliability diagram: accuracy per confidence bin against the diagonal; bar widths follow the bins */
 export function reliabilityOption(ev: ModelEvaluation): EChartsOption {
   const bins = ev.reliability.filter((b) => b.count > 0)
-  return {
+  return withLegendRoom({
     animation: false,
     grid: { left: 48, right: 16, top: 28, bottom: 36 },
     legend: { top: 0, data: ['accuracy', 'confidence', 'ideal'] },
@@ -76,7 +79,7 @@ export function reliabilityOption(ev: ModelEvaluation): EChartsOption {
       { type: 'scatter', name: 'confidence', data: bins.map((b) => [(b.lo + b.hi) / 2, b.confidence]), symbolSize: 6 },
       { type: 'line', name: 'ideal', data: [[0, 0], [1, 1]], showSymbol: false, lineStyle: { type: 'dashed', width: 1 } },
     ],
-  } as EChartsOption
+  } as EChartsOption)
 }
 
 /** a weight tensor's histogram (bin centres, counts) */
