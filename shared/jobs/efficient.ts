@@ -52,6 +52,11 @@ export const LabEfficiencySpec = z.object({
   /** feature dimensions m (rf) / landmark counts (nystrom; those above n are skipped) */
   features: z.array(z.number().int().min(4).max(1 << 15)).min(1).max(12).default([64, 128, 256, 512, 1024]),
   diagReg: z.number().min(0).max(10).default(1e-4),
+  /**
+   * ridge of the feature regressions: 'auto' picks it per m by generalised cross-validation on the training
+   * rows (it grows where m ≈ n, removing the interpolation peak); 'same' uses diagReg, as the exact kernel
+   */
+  featureRidge: z.enum(['auto', 'same']).default('auto'),
   /** training-set sizes (first rows of the train part) timed exact vs approximate; empty: no timing chart */
   timingSizes: z.array(z.number().int().min(8).max(20_000)).max(8).default([64, 128, 256, 512]),
   /** method and m of the approximate side of the timing chart */

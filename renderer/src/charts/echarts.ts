@@ -1,10 +1,10 @@
 import * as echarts from 'echarts/core'
 import { BarChart, CustomChart, HeatmapChart, LineChart, ScatterChart } from 'echarts/charts'
-import { DataZoomComponent, GridComponent, LegendComponent, MarkLineComponent, MarkPointComponent, TitleComponent, TooltipComponent, VisualMapComponent } from 'echarts/components'
+import { DataZoomComponent, GridComponent, LegendComponent, MarkAreaComponent, MarkLineComponent, MarkPointComponent, TitleComponent, TooltipComponent, VisualMapComponent } from 'echarts/components'
 import { CanvasRenderer, SVGRenderer } from 'echarts/renderers'
 
 // Only what the app draws: smaller bundle, and one place to add a chart type.
-echarts.use([BarChart, CustomChart, LineChart, ScatterChart, HeatmapChart, GridComponent, TooltipComponent, LegendComponent, TitleComponent, DataZoomComponent, VisualMapComponent, MarkLineComponent, MarkPointComponent, CanvasRenderer, SVGRenderer])
+echarts.use([BarChart, CustomChart, LineChart, ScatterChart, HeatmapChart, GridComponent, TooltipComponent, LegendComponent, TitleComponent, DataZoomComponent, VisualMapComponent, MarkAreaComponent, MarkLineComponent, MarkPointComponent, CanvasRenderer, SVGRenderer])
 
 const PALETTE_LIGHT = ['#3366d6', '#e0742b', '#1c9a6c', '#c23b7a', '#7a5bd1', '#b59a16', '#2a9bb8', '#7d8696']
 const PALETTE_DARK = ['#6b9bff', '#ff9a55', '#43c98b', '#f06bab', '#a88bff', '#e3c441', '#4cc3e0', '#a0a8b8']

@@ -100,6 +100,8 @@ export interface EfficiencyCurve {
   error: number[]
   accuracy: (number | null)[]
   seconds: number[]
+  /** relative ridge of each regression (auto: chosen by GCV); absent on runs recorded before it was */
+  ridge?: number[]
 }
 
 export interface LowRankPoint {

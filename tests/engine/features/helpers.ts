@@ -1,3 +1,4 @@
+import { mnistSplit } from '../kip/mnist-fixture'
 import type { FeatureMap } from '../../../electron/engine/features/types'
 import type { Vec } from '../ntk/analytic-brute-force'
 
@@ -35,4 +36,23 @@ export function relFro(a: ArrayLike<number>, b: ArrayLike<number>): number {
     den += b[i]! ** 2
   }
   return Math.sqrt(num / den)
+}
+
+/** MNIST as a 10-class regression problem: train/test points, one-hot train targets, test labels, accuracy. */
+export async function mnistRegression(n: number, nt: number) {
+  const { x, y, xt, yt, d } = await mnistSplit(n, nt)
+  const k = 10
+  const oneHot = new Float32Array(n * k)
+  for (let i = 0; i < n; i++) oneHot[i * k + y[i]!] = 1
+  /** share of test rows whose largest output is their class */
+  const accuracy = (pred: Float32Array): number => {
+    let ok = 0
+    for (let i = 0; i < nt; i++) {
+      let best = 0
+      for (let c = 1; c < k; c++) if (pred[i * k + c]! > pred[i * k + best]!) best = c
+      if (best === yt[i]) ok++
+    }
+    return ok / nt
+  }
+  return { d, k, oneHot, xTrain: { data: x, rows: n, cols: d }, xTest: { data: xt, rows: nt, cols: d }, yTrain: { data: oneHot, rows: n, cols: k }, accuracy }
 }

@@ -1,3 +1,4 @@
+import { AUTO_RIDGE_GRID } from '../../../electron/engine/features/ridge-choice'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { FcArch } from '../../../shared/index'
 import { readArtifactJson } from '../../../electron/engine/store/artifacts'
@@ -44,13 +45,17 @@ describe('lab-efficiency', () => {
     expect(r.timing.n).toEqual([30, 120])
     expect(r.timing.exactBytes).toEqual([8 * 30 * 30, 8 * 120 * 120])
     expect(r.timing.approxSeconds.every((s) => s > 0)).toBe(true)
+    // the default auto ridge is recorded per m, one of the grid's values
+    expect(rf.ridge).toHaveLength(4)
+    for (const v of rf.ridge!) expect(AUTO_RIDGE_GRID).toContain(v)
   })
 
   it('Nyström with every training point as a landmark has zero kernel error', async () => {
-    const { runId } = await runLab(project, { kind: 'lab-efficiency', data: { datasetId, train: 40, test: 10 }, arch, methods: ['nystrom'], features: [40], timingSizes: [] })
+    const { runId } = await runLab(project, { kind: 'lab-efficiency', data: { datasetId, train: 40, test: 10 }, arch, methods: ['nystrom'], features: [40], timingSizes: [], featureRidge: 'same', diagReg: 1e-3 })
     const art = new RunStore(project.db).artifacts(runId).find((a) => a.name === 'efficiency')!
     const r = readArtifactJson(project.db, art.id) as EfficiencyReport
     expect(r.curves[0]!.error[0]!).toBeLessThan(1e-3)
+    expect(r.curves[0]!.ridge).toEqual([1e-3]) // 'same': the exact kernel's ridge
   })
 
   it('low-rank layers: the empirical NTK nears its limit as the rank grows, with the parameter count and accuracy per rank', async () => {

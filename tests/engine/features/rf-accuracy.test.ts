@@ -5,21 +5,11 @@ import { randomFeatureMap } from '../../../electron/engine/features/random-featu
 import { featureRidge } from '../../../electron/engine/features/ridge'
 import { predictInfiniteWidth } from '../../../electron/engine/ntk/predict'
 import { FcArch } from '../../../shared/arch'
-import { mnistSplit } from '../kip/mnist-fixture'
+import { mnistRegression } from './helpers'
 
 beforeAll(async () => {
   await initBackend()
 })
-
-function accuracy(pred: Float32Array, labels: Float64Array, k: number): number {
-  let ok = 0
-  for (let i = 0; i < labels.length; i++) {
-    let best = 0
-    for (let c = 1; c < k; c++) if (pred[i * k + c]! > pred[i * k + best]!) best = c
-    if (best === labels[i]) ok++
-  }
-  return ok / labels.length
-}
 
 // Issue 22 item 3: random-feature regression lost accuracy that its kernel error did not explain. Measured
 // (docs/performance.md, "Random features: where the accuracy goes"): neither the float32 ΦΦᵀ nor the solve
@@ -31,23 +21,17 @@ describe('random-feature regression on MNIST (1 000 / 500, depth 3, m = 2 048 = 
   it('spends the features where the regression sees them: mean accuracy over 3 seeds well above the half/half map', async () => {
     const n = 1000
     const nt = 500
-    const { x, y, xt, yt, d } = await mnistSplit(n, nt)
-    const k = 10
-    const oneHot = new Float32Array(n * k)
-    for (let i = 0; i < n; i++) oneHot[i * k + y[i]!] = 1
+    const { d, xTrain, xTest, yTrain, accuracy } = await mnistRegression(n, nt)
     const arch = FcArch.parse({ depth: 3, activation: { name: 'relu' }, wStd: Math.SQRT2, bStd: 0.1 })
-    const xTrain = { data: x, rows: n, cols: d }
-    const xTest = { data: xt, rows: nt, cols: d }
-    const yTrain = { data: oneHot, rows: n, cols: k }
     const exact = await predictInfiniteWidth({ xTrain, yTrain, xTest, arch, kernel: 'ntk', learningRate: 1, diagReg: 1e-4, variance: false, workers: 1 })
-    const exactAcc = accuracy(exact.test, yt, k)
+    const exactAcc = accuracy(exact.test)
     const before = tf.memory().numTensors
     const accs: number[] = []
     for (const seed of [0, 1, 2]) {
       const map = randomFeatureMap({ arch, kind: 'ntk', inDim: d, features: 2 * n, seed })
       try {
         const r = await featureRidge({ map, xTrain, yTrain, xTest, diagReg: 1e-4, learningRate: 1, variance: false })
-        accs.push(accuracy(r.test, yt, k))
+        accs.push(accuracy(r.test))
       } finally {
         map.dispose()
       }

@@ -5,6 +5,7 @@ import type { Matrix } from '../../core/matrix'
 import { buildFeatureMap } from '../../features/build'
 import { featuresOfAll, relativeKernelError } from '../../features/error'
 import { featureRidge } from '../../features/ridge'
+import { chooseRidge } from '../../features/ridge-choice'
 import { loadLabData, toF64 } from '../../lab/data'
 import { checkLabSize, labKernels } from '../../lab/kernels'
 import { gpPosterior } from '../../ntk/gp'
@@ -42,7 +43,7 @@ export const run: JobRunner<'lab-efficiency'> = async (spec, ctx) => {
   const jobs = spec.methods.flatMap((method) => spec.features.filter((m) => method === 'rf' || m <= n).map((m) => ({ method, m })))
   let done = 0
   for (const method of spec.methods) {
-    const curve: EfficiencyCurve = { method, m: [], dim: [], error: [], accuracy: [], seconds: [] }
+    const curve: EfficiencyCurve = { method, m: [], dim: [], error: [], accuracy: [], seconds: [], ridge: [] }
     for (const m of spec.features) {
       if (method === 'nystrom' && m > n) continue
       ctx.progress(0.2 + ((spec.lowRank ? 0.5 : 0.6) * done) / jobs.length, `${method}, m = ${m}`)
@@ -51,13 +52,15 @@ export const run: JobRunner<'lab-efficiency'> = async (spec, ctx) => {
       try {
         const phi = await featuresOfAll(map, d.xTrain, yieldNow)
         const err = relativeKernelError(phi, n, map.dim, kTrain)
-        const r = await featureRidge({ map, xTrain: d.xTrain, yTrain: d.yTrain, xTest: d.xTest, diagReg: spec.diagReg, learningRate: 1, variance: false, yieldNow })
+        const ridge = spec.featureRidge === 'auto' ? (await chooseRidge(phi, n, map.dim, d.yTrain.data, K, { onStep: yieldNow })).diagReg : spec.diagReg
+        const r = await featureRidge({ map, xTrain: d.xTrain, yTrain: d.yTrain, xTest: d.xTest, diagReg: ridge, learningRate: 1, variance: false, yieldNow })
         const acc = d.classTest ? accuracyOf(r.test, d.classTest, K) : null
         curve.m.push(m)
         curve.dim.push(map.dim)
         curve.error.push(err)
         curve.accuracy.push(acc)
         curve.seconds.push((performance.now() - t0) / 1000)
+        curve.ridge!.push(ridge)
         ctx.metric(`error_${method}`, m, err)
         if (acc !== null) ctx.metric(`accuracy_${method}`, m, acc)
       } finally {

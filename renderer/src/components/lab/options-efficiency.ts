@@ -30,7 +30,17 @@ export function errorOption(a: EfficiencyReport, dark: boolean): EChartsOption {
   return withLegendRoom({ animation: false, grid: grid({ bottom: 44 }), legend: legend(), tooltip: axisTooltip('m'), xAxis: xAxis('log', 'feature dimension m'), yAxis: yAxis('log', `‖Θ̃ − Θ‖/‖Θ‖ (${a.kernel.toUpperCase()})`), series } as EChartsOption)
 }
 
-/** Test accuracy of kernel regression against m, and the exact kernel's as a horizontal line. */
+/** the band around m = n where regression on m features can interpolate the n training labels */
+export const PEAK_BAND = Math.SQRT2
+
+export const PEAK_NOTE =
+  'm ≈ n: with about as many features as training points the regression can fit the training labels exactly, noise included, and test accuracy dips (the interpolation peak of double descent). A larger ridge removes it: the Auto ridge (chosen per m by cross-validation) does.'
+
+/**
+ * Test accuracy of kernel regression against m, and the exact kernel's as a horizontal line; the m ≈ n band
+ * shaded and explained (label on the chart, the full note in the tooltip there), the ridge of each point
+ * in the tooltip.
+ */
 export function accuracyOption(a: EfficiencyReport, dark: boolean): EChartsOption {
   const series: Record<string, unknown>[] = a.curves.map((c) => ({
     type: 'line',
@@ -48,7 +58,32 @@ export function accuracyOption(a: EfficiencyReport, dark: boolean): EChartsOptio
       data: [{ yAxis: 100 * a.exact.accuracy, name: 'exact' }],
     }
   }
-  return withLegendRoom({ animation: false, grid: grid({ bottom: 44 }), legend: legend(), tooltip: axisTooltip('m'), xAxis: xAxis('log', 'feature dimension m'), yAxis: yAxis('value', 'test accuracy (%)', { scale: true }), series } as EChartsOption)
+  const ms = a.curves.flatMap((c) => c.m)
+  const band: [number, number] | null = ms.length && Math.min(...ms) < a.n * PEAK_BAND && Math.max(...ms) > a.n / PEAK_BAND ? [a.n / PEAK_BAND, a.n * PEAK_BAND] : null
+  if (band && series.length) {
+    series[0]!.markArea = {
+      silent: true,
+      itemStyle: { color: dark ? 'rgba(227,196,65,0.12)' : 'rgba(181,154,22,0.12)' },
+      label: { formatter: 'm ≈ n: interpolation peak', position: 'insideTop', fontSize: 10.5, color: dark ? '#e3c441' : '#8a7410' },
+      data: [[{ xAxis: band[0] }, { xAxis: band[1] }]],
+    }
+  }
+  const ridgeAt = new Map(a.curves.flatMap((c) => c.m.map((m, i): [string, number | undefined] => [`${METHOD_LABEL[c.method] ?? c.method}@${m}`, c.ridge?.[i]])))
+  const base = axisTooltip('m') as { formatter: (items: { axisValue: number; marker: string; seriesName: string; value: [number, number] }[]) => string }
+  const tooltip = {
+    ...base,
+    formatter: (items: { axisValue: number; marker: string; seriesName: string; value: [number, number] }[]) => {
+      const list = Array.isArray(items) ? items : [items]
+      const rows = list.map((p) => {
+        const r = ridgeAt.get(`${p.seriesName}@${p.value[0]}`)
+        return `${p.marker}${p.seriesName}: <b>${formatNumber(p.value[1], 4)}</b>${r !== undefined ? ` (ridge ${formatNumber(r, 2)})` : ''}`
+      })
+      const m = Number(list[0]?.axisValue)
+      const note = band && m >= band[0] && m <= band[1] ? `<div style="max-width:300px;white-space:normal">${PEAK_NOTE}</div>` : ''
+      return [`m ${formatNumber(m, 4)}`, ...rows].join('<br/>') + note
+    },
+  }
+  return withLegendRoom({ animation: false, grid: grid({ bottom: 44 }), legend: legend(), tooltip, xAxis: xAxis('log', 'feature dimension m'), yAxis: yAxis('value', 'test accuracy (%)', { scale: true }), series } as EChartsOption)
 }
 
 /** Wall time of exact and approximate regression against n (log-log), crossover marked. */
