@@ -119,11 +119,13 @@ export function sensitivityOption(r: QuantizeJobResult): EChartsOption {
   const rows = r.sensitivity ?? []
   const layers = [...new Set(rows.map((x) => x.layer))]
   const bits = [...new Set(rows.map((x) => x.bits))].sort((a, b) => a - b)
+  // the axis name under the rotated layer names: their height is sin 20° of their length
+  const gap = Math.round(24 + Math.sin(Math.PI / 9) * 7 * Math.max(0, ...layers.map((l) => l.length)))
   return withLegendRoom({
     tooltip: { trigger: 'axis' },
     legend: legend(),
-    grid: grid({ right: 24, bottom: 70 }),
-    xAxis: { type: 'category', data: layers, name: 'layer', nameLocation: 'middle', nameGap: 52, axisLabel: { interval: 0, rotate: 20 } },
+    grid: grid({ right: 24, bottom: gap + 18 }),
+    xAxis: { type: 'category', data: layers, name: 'layer', nameLocation: 'middle', nameGap: gap, axisLabel: { interval: 0, rotate: 20 } },
     yAxis: yAxis('value', 'accuracy drop (points)', { scale: false }),
     series: bits.map((b) => ({ name: `${b} bits`, type: 'bar' as const, data: layers.map((l) => pct(rows.find((x) => x.layer === l && x.bits === b)?.drop ?? 0)) })),
   })
