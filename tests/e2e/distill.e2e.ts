@@ -4,7 +4,7 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { BrowserContext, Page } from 'playwright-core'
 import { launchBrowser, screenshot, startServe, type Served } from './harness'
-import { apiCall as callApi, panelChart, xy, type ChartHost, type ChartSeries } from './page-helpers'
+import { apiCall as callApi, checkChartLayouts, checkWheel, panelChart, xy, type ChartHost, type ChartSeries } from './page-helpers'
 
 // The Distill page in Chromium through `ntkw serve`, on the example project: the self-distillation tab runs
 // a kernel self-distillation on MNIST and its charts' data (read from the ECharts instances) obeys the theory.
@@ -86,6 +86,11 @@ describe('Distill page in Chromium via ntkw serve', () => {
     expect(applied).toHaveLength(5)
     for (const [, a] of applied) expect(a >= 0 && a <= 1).toBe(true)
 
+    // the plain wheel over the chart scrolls the page, ctrl + wheel zooms the chart
+    const wheel = await checkWheel(page, '[data-testid=self-distill-results] [data-kind=sd-error] [data-chart]')
+    expect(wheel.scrolled).toBeGreaterThan(0)
+    expect(wheel.zoom.end - wheel.zoom.start).toBeLessThan(100)
+    expect((await checkChartLayouts(page, '[data-testid=self-distill-results]', 'layout-distill-self', screenshot)).length).toBe(3)
     await page.locator('[data-testid=self-distill-results] [data-kind=sd-error]').scrollIntoViewIfNeeded()
     await screenshot(page, 'distill-self-distillation')
     await page.locator('[data-testid=self-distill-results] [data-kind=sd-shrinkage]').scrollIntoViewIfNeeded()
@@ -161,6 +166,7 @@ describe('Distill page in Chromium via ntkw serve', () => {
     const err = bars.find((s) => s.name === '±1 sd')!.data as number[][]
     const means = (bars.find((s) => s.name === 'mean over seeds')!.data as { value: number }[]).map((d) => d.value)
     err.forEach(([, lo, hi], i) => expect(lo! <= means[i]! && means[i]! <= hi!).toBe(true))
+    expect((await checkChartLayouts(page, '[data-testid=kd-results]', 'layout-distill-study', screenshot)).length).toBe(2)
     await page.locator('[data-testid=kd-study-table]').scrollIntoViewIfNeeded()
     await screenshot(page, 'distill-kd-study')
     expect(pageErrors).toEqual([])

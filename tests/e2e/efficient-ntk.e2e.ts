@@ -4,7 +4,7 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { BrowserContext, Page } from 'playwright-core'
 import { launchBrowser, screenshot, startServe, type Served } from './harness'
-import { apiCall as callApi, labPage, panelChart, xy, type ChartSeries } from './page-helpers'
+import { apiCall as callApi, checkChartLayouts, labPage, panelChart, xy, type ChartSeries } from './page-helpers'
 
 // Efficient NTK experiment in Chromium through `ntkw serve`, on the example project's MNIST: built and run
 // through the NTK Lab form; the error-vs-m, accuracy-vs-m and time-vs-n chart data is read from the ECharts
@@ -128,6 +128,7 @@ describe('Efficient NTK experiment in Chromium via ntkw serve', () => {
     await page.locator('[data-testid=lab-results] [data-kind=low-rank-vs-r]').scrollIntoViewIfNeeded()
     await screenshot(page, 'efficient-ntk-low-rank')
 
+    expect((await checkChartLayouts(page, '[data-testid=lab-results]', 'layout-efficient-ntk', screenshot)).length).toBeGreaterThanOrEqual(4)
     await page.locator('[data-testid=lab-results] [data-kind=error-vs-m]').scrollIntoViewIfNeeded()
     await screenshot(page, 'efficient-ntk-lab')
     expect(pageErrors).toEqual([])

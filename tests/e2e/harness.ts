@@ -72,7 +72,7 @@ export async function launchBrowser(profileDir: string, opts: { colorScheme?: 'l
     executablePath: CHROMIUM,
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-    viewport: { width: 1400, height: 900 },
+    viewport: { width: 1440, height: 900 },
     deviceScaleFactor: 1,
     colorScheme: opts.colorScheme ?? 'light',
     acceptDownloads: true,

@@ -118,3 +118,101 @@ export function labPage(page: Page, onPhase?: (kind: string) => void) {
 
   return { setField, nextRunId, shownRunId, runExperiment, waitDone }
 }
+
+interface Rect {
+  x: number
+  y: number
+  width: number
+  height: number
+}
+interface LaidOut {
+  name: string
+  legendType: string | null
+  paged: boolean
+  legend: Rect | null
+  grids: Rect[]
+}
+type El = { getAttribute(n: string): string | null; parentElement: El | null; scrollHeight: number; clientHeight: number; scrollTop: number; scrollBy(x: number, y: number): void }
+declare function getComputedStyle(e: El): { overflowY: string }
+type ScopeDoc = { querySelector(s: string): El | null; scrollingElement: El }
+
+/** In the page: the element that scrolls `selector`'s element (the app's main pane, or the document). */
+function scrollerOf(selector: string): El {
+  const doc = (window as unknown as { document: ScopeDoc }).document
+  let e = doc.querySelector(selector)
+  while (e) {
+    if (e.scrollHeight > e.clientHeight + 1 && /auto|scroll/.test(getComputedStyle(e).overflowY)) return e
+    e = e.parentElement
+  }
+  return doc.scrollingElement
+}
+
+/**
+ * Every chart inside `scope`, scrolled into view step by step (charts mount only on screen): no legend pages
+ * ("1/2", read from the drawn legend component), the legend ends above every plot. Then a screenshot of the
+ * scope's top into the test artifacts. Returns the charts checked.
+ */
+export async function checkChartLayouts(page: Page, scope: string, shot: string, screenshotFn: (page: Page, name: string) => Promise<unknown>): Promise<LaidOut[]> {
+  await page.locator(scope).first().waitFor()
+  const seen = new Map<string, LaidOut>()
+  await page.evaluate(`(${scrollerOf.toString()})(${JSON.stringify(scope)}).scrollTop = 0`)
+  for (let step = 0; step < 60; step++) {
+    await page.waitForTimeout(300)
+    const hosts = page.locator(`${scope} [data-chart]`)
+    for (let i = 0; i < (await hosts.count()); i++) {
+      const got = (await hosts.nth(i).evaluate((el) => {
+        const c = (el as unknown as { ntkwChart: { getOption(): { legend?: { type?: string }[] }; layout(): Omit<LaidOut, 'name' | 'legendType'> } }).ntkwChart
+        const o = c.getOption()
+        return { name: (el as unknown as El).getAttribute('data-chart') ?? '', legendType: o.legend?.[0]?.type ?? null, ...c.layout() }
+      })) as LaidOut
+      seen.set(got.name, got)
+    }
+    const more = (await page.evaluate(`(() => { const s = (${scrollerOf.toString()})(${JSON.stringify(scope)}); const before = s.scrollTop; s.scrollBy(0, 450); return s.scrollTop > before })()`)) as boolean
+    if (!more) break
+  }
+  for (const c of seen.values()) {
+    expect(c.legendType, `${shot}: chart ${c.name} legend type`).not.toBe('scroll')
+    expect(c.paged, `${shot}: chart ${c.name} pages its legend`).toBe(false)
+    if (c.legend && c.legend.height > 0) for (const g of c.grids) expect(c.legend.y + c.legend.height, `${shot}: chart ${c.name}: legend ${JSON.stringify(c.legend)} over the plot ${JSON.stringify(g)}`).toBeLessThanOrEqual(g.y + 1)
+  }
+  await page.evaluate(`(${scrollerOf.toString()})(${JSON.stringify(scope)}).scrollTop = 0`)
+  await screenshotFn(page, shot)
+  return [...seen.values()]
+}
+
+/**
+ * The plain wheel over a chart scrolls the page and leaves the chart's zoom alone; ctrl + wheel zooms it
+ * and does not scroll. `chart`: a drawn chart (an element with data-chart) that has an inside dataZoom.
+ */
+export async function checkWheel(page: Page, chart: string): Promise<{ scrolled: number; zoom: { start: number; end: number } }> {
+  const host = page.locator(chart).first()
+  await host.scrollIntoViewIfNeeded()
+  const zoomOf = async (): Promise<{ start: number; end: number }> =>
+    (await host.evaluate((el) => {
+      const z = (el as unknown as { ntkwChart: { getOption(): { dataZoom?: { start?: number; end?: number }[] } } }).ntkwChart.getOption().dataZoom?.[0]
+      return { start: z?.start ?? 0, end: z?.end ?? 100 }
+    })) as { start: number; end: number }
+  const top = async (): Promise<number> => (await page.evaluate(`(${scrollerOf.toString()})(${JSON.stringify(chart)}).scrollTop`)) as number
+  const aim = async (): Promise<void> => {
+    const b = (await host.boundingBox())!
+    await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2)
+  }
+  // ctrl + wheel zooms the chart and does not scroll
+  await aim()
+  const zoom0 = await zoomOf()
+  const top0 = await top()
+  await page.keyboard.down('Control')
+  await page.mouse.wheel(0, -240)
+  await page.keyboard.up('Control')
+  await expect.poll(async () => JSON.stringify(await zoomOf()), { timeout: 5000 }).not.toBe(JSON.stringify(zoom0))
+  const zoom = await zoomOf()
+  expect(await top(), 'ctrl + wheel does not scroll the page').toBe(top0)
+  // the plain wheel scrolls the page and leaves the zoom alone
+  await aim()
+  await page.mouse.wheel(0, 240)
+  await expect.poll(top, { timeout: 5000 }).not.toBe(top0)
+  let last = -1
+  await expect.poll(async () => { const t = await top(); const still = t === last; last = t; return still }, { timeout: 5000, interval: 200 }).toBe(true)
+  expect(await zoomOf(), 'the plain wheel does not zoom').toEqual(zoom)
+  return { scrolled: (await top()) - top0, zoom }
+}

@@ -11,6 +11,7 @@ import { modelToFiles } from '../../electron/engine/models/io'
 import { initBackend } from '../../electron/engine/runtime/backend'
 import { readModelFiles } from '../../electron/engine/quantize/read-model'
 import { launchBrowser, screenshot, startServe, type Served } from './harness'
+import { checkChartLayouts } from './page-helpers'
 
 // The Quantize page in Chromium against `ntkw serve`: sweep bits × granularity × calibration on a seeded MLP
 // (labelled by its own argmax, so the float model is exactly right), read the accuracy-vs-bits and Pareto
@@ -71,8 +72,8 @@ describe('Quantize page', () => {
 
     const acc = await chart('q-acc-bits')
     const lines = acc.series.filter((s) => s.name !== 'float')
-    // tensor|channel × minmax|mse
-    expect(lines.map((s) => s.name).sort()).toEqual(['uniform channel minmax', 'uniform channel mse', 'uniform tensor minmax', 'uniform tensor mse'])
+    // tensor|channel × minmax|mse, named by what differs (every scheme is uniform)
+    expect(lines.map((s) => s.name).sort()).toEqual(['channel minmax', 'channel mse', 'tensor minmax', 'tensor mse'])
     for (const s of lines) {
       const pts = s.data as [number, number][]
       expect(pts.map((p) => p[0])).toEqual([2, 3, 4, 6, 8])
@@ -88,6 +89,8 @@ describe('Quantize page', () => {
     const sens = await chart('q-sensitivity')
     expect(sens.series.map((s) => s.name)).toEqual(['2 bits', '4 bits', '8 bits'])
     await screenshot(page, 'quantize-sweep')
+    const laidOut = await checkChartLayouts(page, '[data-testid=quantize-results]', 'layout-quantize', screenshot)
+    expect(laidOut.length).toBeGreaterThanOrEqual(5)
 
     const out = path.join(tmp, 'export-int8')
     await page.fill('[data-testid=q-export-dir]', out)

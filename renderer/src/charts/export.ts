@@ -1,13 +1,5 @@
+import { downloadUrl as download } from '../download'
 import { echarts, pageBackground, themeName, type EChartsOption } from './echarts'
-
-function download(url: string, filename: string): void {
-  const a = document.createElement('a')
-  a.href = url
-  a.download = filename
-  document.body.appendChild(a)
-  a.click()
-  a.remove()
-}
 
 /** PNG of what is on screen, at 2× for print, with the page background (not transparent). */
 export function exportPng(chart: echarts.ECharts, filename: string, dark: boolean): string {

@@ -8,6 +8,7 @@ import type { MetricSeries } from '../../../shared/project'
 import { getApi } from '../api/index'
 import { useRuns } from './runs'
 import { attempt, useToasts } from './toasts'
+import { downloadBlob } from '../download'
 
 export interface TrainForm {
   datasetId: string
@@ -188,11 +189,11 @@ export const useModels = defineStore('models', () => {
     const f = await attempt(() => getApi().invoke('models.files', { modelId: id, format }), 'Could not export the model')
     if (!f) return null
     if (format === 'onnx') {
-      download(new Blob([f.weights as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }), f.weightsFile)
+      downloadBlob(new Blob([f.weights as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }), f.weightsFile)
       return f.weightsFile
     }
-    download(new Blob([f.modelJson], { type: 'application/json' }), 'model.json')
-    download(new Blob([f.weights as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }), f.weightsFile)
+    downloadBlob(new Blob([f.modelJson], { type: 'application/json' }), 'model.json')
+    downloadBlob(new Blob([f.weights as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }), f.weightsFile)
     return 'model.json'
   }
 
@@ -234,14 +235,3 @@ export const useModels = defineStore('models', () => {
 
   return { list, loaded, selectedIds, details, trainingRunId, training, curves, load, reset, select, unselect, fetchDetail, train, remove, exportModel, importPath, evaluate }
 })
-
-function download(blob: Blob, filename: string): void {
-  const url = URL.createObjectURL(blob)
-  const a = document.createElement('a')
-  a.href = url
-  a.download = filename
-  document.body.appendChild(a)
-  a.click()
-  a.remove()
-  setTimeout(() => URL.revokeObjectURL(url), 10_000)
-}

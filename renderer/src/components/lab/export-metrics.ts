@@ -1,6 +1,7 @@
 import type { MetricSeries } from '../../../../shared/project'
 import { getApi } from '../../api/index'
 import { attempt } from '../../stores/toasts'
+import { downloadBlob } from '../../download'
 import { metricsCsv } from './options-overlay'
 
 export interface MetricRows {
@@ -14,14 +15,7 @@ export interface MetricRows {
 
 /** Offers text as a file download (browser and Electron alike). */
 export function saveText(text: string, type: string, filename: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type }))
-  const a = document.createElement('a')
-  a.href = url
-  a.download = filename
-  document.body.appendChild(a)
-  a.click()
-  a.remove()
-  setTimeout(() => URL.revokeObjectURL(url), 1000)
+  downloadBlob(new Blob([text], { type }), filename)
 }
 
 export function safeFileName(s: string): string {
