@@ -1,6 +1,7 @@
 import { lttb } from '../../../../shared/lttb'
 import { formatNumber } from '../../format'
-import { logExtent } from '../../charts/layout'
+import type { EChartsOption } from '../../charts/echarts'
+import { logExtent, withLegendRoom } from '../../charts/layout'
 
 // Pieces every lab chart shares: point lists fit for log axes, LTTB before anything reaches ECharts,
 // axes named with their quantity and unit, and the interactions scientists expect (zoom, legend toggles).
@@ -144,3 +145,20 @@ export function geoMean(xs: number[]): number {
 }
 
 export { logLogFit } from '../../../../shared/fit'
+
+/**
+ * The frame most line charts share: no animation, a plain legend on top with the plot below its rows, an
+ * axis tooltip headed by the x quantity, optional zoom (inside only, or with a slider).
+ */
+export function lineChart(o: { along: string; x: Record<string, unknown>; y: Record<string, unknown> | Record<string, unknown>[]; series: Record<string, unknown>[]; grid?: Record<string, unknown>; zoom?: 'inside' | 'slider'; tooltip?: Record<string, unknown> }): EChartsOption {
+  return withLegendRoom({
+    animation: false,
+    grid: grid(o.grid),
+    legend: legend(),
+    tooltip: o.tooltip ?? axisTooltip(o.along),
+    ...(o.zoom ? { dataZoom: zoom(o.zoom === 'slider') } : {}),
+    xAxis: o.x,
+    yAxis: o.y,
+    series: o.series,
+  })
+}

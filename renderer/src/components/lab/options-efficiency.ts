@@ -1,6 +1,6 @@
 import type { EChartsOption } from '../../charts/echarts'
 import { formatNumber } from '../../format'
-import { axisTooltip, grid, legend, points, xAxis, yAxis } from './chart-common'
+import { axisTooltip, grid, legend, lineChart, points, xAxis, yAxis } from './chart-common'
 import { withLegendRoom } from '../../charts/layout'
 import type { EfficiencyReport } from '../../../../shared/jobs/results'
 
@@ -12,22 +12,20 @@ const COLORS = { rf: ['#3366d6', '#6b9bff'], nystrom: ['#1c9a6c', '#43c98b'], ex
 const color = (k: keyof typeof COLORS, dark: boolean): string => COLORS[k][dark ? 1 : 0]!
 
 /** ‖Θ̃ − Θ‖_F/‖Θ‖_F against m, log-log, with the m^(−½) guide through the first random-feature point. */
+/** one line per feature method, in the method's colour */
+function methodLine(c: EfficiencyReport['curves'][number], data: unknown[], dark: boolean): Record<string, unknown> {
+  return { type: 'line', name: METHOD_LABEL[c.method] ?? c.method, symbolSize: 7, lineStyle: { width: 2, color: color(c.method, dark) }, itemStyle: { color: color(c.method, dark) }, data }
+}
+
 export function errorOption(a: EfficiencyReport, dark: boolean): EChartsOption {
-  const series: Record<string, unknown>[] = a.curves.map((c) => ({
-    type: 'line',
-    name: METHOD_LABEL[c.method] ?? c.method,
-    symbolSize: 7,
-    lineStyle: { width: 2, color: color(c.method, dark) },
-    itemStyle: { color: color(c.method, dark) },
-    data: points(c.m, c.error, { logX: true, logY: true }),
-  }))
+  const series = a.curves.map((c) => methodLine(c, points(c.m, c.error, { logX: true, logY: true }), dark))
   const rf = a.curves.find((c) => c.method === 'rf')
   if (rf && rf.m.length > 1) {
     const m0 = rf.m[0]!
     const e0 = rf.error[0]!
     series.push({ type: 'line', name: 'm^(−½)', showSymbol: false, lineStyle: { width: 1, type: 'dashed', color: dark ? '#888' : '#999' }, data: rf.m.map((m) => [m, e0 * Math.sqrt(m0 / m)]) })
   }
-  return withLegendRoom({ animation: false, grid: grid({ bottom: 44 }), legend: legend(), tooltip: axisTooltip('m'), xAxis: xAxis('log', 'feature dimension m'), yAxis: yAxis('log', `‖Θ̃ − Θ‖/‖Θ‖ (${a.kernel.toUpperCase()})`), series } as EChartsOption)
+  return lineChart({ along: 'm', grid: { bottom: 44 }, x: xAxis('log', 'feature dimension m'), y: yAxis('log', `‖Θ̃ − Θ‖/‖Θ‖ (${a.kernel.toUpperCase()})`), series })
 }
 
 /** the band around m = n where regression on m features can interpolate the n training labels */
@@ -42,14 +40,7 @@ export const PEAK_NOTE =
  * in the tooltip.
  */
 export function accuracyOption(a: EfficiencyReport, dark: boolean): EChartsOption {
-  const series: Record<string, unknown>[] = a.curves.map((c) => ({
-    type: 'line',
-    name: METHOD_LABEL[c.method] ?? c.method,
-    symbolSize: 7,
-    lineStyle: { width: 2, color: color(c.method, dark) },
-    itemStyle: { color: color(c.method, dark) },
-    data: c.m.flatMap((m, i) => (c.accuracy[i] === null ? [] : [[m, 100 * c.accuracy[i]!]])),
-  }))
+  const series = a.curves.map((c) => methodLine(c, c.m.flatMap((m, i) => (c.accuracy[i] === null ? [] : [[m, 100 * c.accuracy[i]!]])), dark))
   if (a.exact.accuracy !== null && series.length) {
     series[0]!.markLine = {
       symbol: 'none',
@@ -83,7 +74,7 @@ export function accuracyOption(a: EfficiencyReport, dark: boolean): EChartsOptio
       return [`m ${formatNumber(m, 4)}`, ...rows].join('<br/>') + note
     },
   }
-  return withLegendRoom({ animation: false, grid: grid({ bottom: 44 }), legend: legend(), tooltip, xAxis: xAxis('log', 'feature dimension m'), yAxis: yAxis('value', 'test accuracy (%)', { scale: true }), series } as EChartsOption)
+  return lineChart({ along: 'm', grid: { bottom: 44 }, tooltip, x: xAxis('log', 'feature dimension m'), y: yAxis('value', 'test accuracy (%)', { scale: true }), series })
 }
 
 /** Wall time of exact and approximate regression against n (log-log), crossover marked. */

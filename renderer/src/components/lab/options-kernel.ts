@@ -1,7 +1,6 @@
 import type { EChartsOption } from '../../charts/echarts'
-import { withLegendRoom } from '../../charts/layout'
 import { formatNumber } from '../../format'
-import { axisTooltip, downsample, grid, legend, points, xAxis, yAxis, zoom } from './chart-common'
+import { downsample, grid, lineChart, points, xAxis, yAxis } from './chart-common'
 import { kernelColor } from './colors'
 
 export interface Heatmap {
@@ -178,14 +177,5 @@ export function spectrumOption(spectra: { ntk?: ArrayLike<number>; nngp?: ArrayL
         ),
       }
     })
-  return withLegendRoom({
-    animation: false,
-    grid: grid(),
-    legend: legend(),
-    tooltip: axisTooltip('rank'),
-    dataZoom: zoom(),
-    xAxis: xAxis('log', 'eigenvalue rank i'),
-    yAxis: yAxis('log', 'eigenvalue λᵢ'),
-    series,
-  })
+  return lineChart({ along: 'rank', zoom: 'slider', x: xAxis('log', 'eigenvalue rank i'), y: yAxis('log', 'eigenvalue λᵢ'), series })
 }

@@ -1,6 +1,5 @@
 import type { EChartsOption } from '../../charts/echarts'
-import { withLegendRoom } from '../../charts/layout'
-import { axisTooltip, downsample, grid, legend, points, xAxis, yAxis, zoom } from './chart-common'
+import { downsample, grid, lineChart, points, xAxis, yAxis } from './chart-common'
 import { infinityColor, runColor } from './colors'
 
 export interface OverlayCurve {
@@ -66,16 +65,7 @@ export function overlayOption(curves: OverlayCurve[], metric: string, dark: bool
       data,
     }
   })
-  return withLegendRoom({
-    animation: false,
-    grid: grid({ bottom: 44 }),
-    legend: legend(),
-    tooltip: axisTooltip('step'),
-    dataZoom: zoom(false),
-    xAxis: xAxis(logX ? 'log' : 'value', stepLabel(metric)),
-    yAxis: yAxis(logY ? 'log' : 'value', metric),
-    series,
-  })
+  return lineChart({ along: 'step', grid: { bottom: 44 }, zoom: 'inside', x: xAxis(logX ? 'log' : 'value', stepLabel(metric)), y: yAxis(logY ? 'log' : 'value', metric), series })
 }
 
 /** Metrics of several runs as CSV: one row per point, so any tool can pivot it. */

@@ -1,7 +1,7 @@
 import type { EChartsOption } from '../../charts/echarts'
 import { withLegendRoom } from '../../charts/layout'
 import { formatNumber } from '../../format'
-import { axisTooltip, downsample, grid, itemTooltip, legend, points, xAxis, yAxis, zoom } from './chart-common'
+import { axisTooltip, downsample, grid, itemTooltip, legend, lineChart, points, xAxis, yAxis, zoom } from './chart-common'
 import type { SpectrumReport } from '../../../../shared/jobs/results'
 
 /** Modes from the largest eigenvalue (learnt first) to the smallest: warm to cool. */
@@ -57,15 +57,13 @@ export function modeDecayOption(a: SpectrumReport, dark: boolean): EChartsOption
       ),
     }
   })
-  return withLegendRoom({
-    animation: false,
-    grid: grid(),
-    legend: legend(),
+  return lineChart({
+    along: 't',
     // short legend entries, λ and the share of the labels in the tooltip
     tooltip: axisTooltip('t', new Map(a.modes.map((m) => [`mode ${m.rank}`, `mode ${m.rank} (λ ${formatNumber(m.lambda, 3)}, ${(100 * m.energyFraction).toFixed(1)} % of labels)`]))),
-    dataZoom: zoom(),
-    xAxis: xAxis('log', 'time t (gradient-descent steps)'),
-    yAxis: yAxis('value', 'residual / initial residual', { min: 0, max: 1 }),
+    zoom: 'slider',
+    x: xAxis('log', 'time t (gradient-descent steps)'),
+    y: yAxis('value', 'residual / initial residual', { min: 0, max: 1 }),
     series,
   })
 }

@@ -1,6 +1,5 @@
 import type { EChartsOption } from '../../charts/echarts'
-import { withLegendRoom } from '../../charts/layout'
-import { axisTooltip, downsample, grid, legend, points, xAxis, yAxis, zoom } from './chart-common'
+import { downsample, lineChart, points, xAxis, yAxis } from './chart-common'
 import { infinityColor, widthColor } from './colors'
 
 export interface Curve {
@@ -64,16 +63,7 @@ export function lossOption(part: 'train' | 'test', curves: Curves, widths: numbe
       data: curveSeries(inf, logX, logY),
     })
   }
-  return withLegendRoom({
-    animation: false,
-    grid: grid({ bottom: 44 }),
-    legend: legend(),
-    tooltip: axisTooltip('step'),
-    dataZoom: zoom(false),
-    xAxis: xAxis(logX ? 'log' : 'value', 'gradient-descent step'),
-    yAxis: yAxis(logY ? 'log' : 'value', `${part} loss (½·MSE)`),
-    series,
-  })
+  return lineChart({ along: 'step', grid: { bottom: 44 }, zoom: 'inside', x: xAxis(logX ? 'log' : 'value', 'gradient-descent step'), y: yAxis(logY ? 'log' : 'value', `${part} loss (½·MSE)`), series })
 }
 
 /** Relative kernel drift ‖Θ_t − Θ_0‖_F/‖Θ_0‖_F vs step per width: shrinks with width (lazy training). */
@@ -91,14 +81,5 @@ export function driftOption(curves: Curves, widths: number[], dark: boolean, opt
       data: curveSeries(curves[`kernel_drift/w=${w}`], logX, true),
     }
   })
-  return withLegendRoom({
-    animation: false,
-    grid: grid({ bottom: 44 }),
-    legend: legend(),
-    tooltip: axisTooltip('step'),
-    dataZoom: zoom(false),
-    xAxis: xAxis(logX ? 'log' : 'value', 'gradient-descent step'),
-    yAxis: yAxis('log', '‖Θₜ − Θ₀‖F / ‖Θ₀‖F'),
-    series,
-  })
+  return lineChart({ along: 'step', grid: { bottom: 44 }, zoom: 'inside', x: xAxis(logX ? 'log' : 'value', 'gradient-descent step'), y: yAxis('log', '‖Θₜ − Θ₀‖F / ‖Θ₀‖F'), series })
 }
