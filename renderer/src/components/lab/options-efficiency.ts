@@ -55,7 +55,8 @@ export function accuracyOption(a: EfficiencyReport, dark: boolean): EChartsOptio
     series[0]!.markArea = {
       silent: true,
       itemStyle: { color: dark ? 'rgba(227,196,65,0.12)' : 'rgba(181,154,22,0.12)' },
-      label: { formatter: 'm ≈ n: interpolation peak', position: 'insideTop', fontSize: 10.5, color: dark ? '#e3c441' : '#8a7410' },
+      // at the band's foot: the exact kernel's line usually runs along the top
+      label: { formatter: 'm ≈ n: interpolation peak', position: 'insideBottom', fontSize: 10.5, color: dark ? '#e3c441' : '#8a7410', backgroundColor: dark ? 'rgba(28,32,41,0.8)' : 'rgba(255,255,255,0.8)', padding: [2, 4] },
       data: [[{ xAxis: band[0] }, { xAxis: band[1] }]],
     }
   }
