@@ -4,7 +4,7 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { BrowserContext, Page } from 'playwright-core'
 import { launchBrowser, screenshot, startServe, type Served } from './harness'
-import { apiCall as callApi } from './page-helpers'
+import { apiCall as callApi, checkChartLayouts } from './page-helpers'
 
 // KIP (dataset distillation) in Chromium through `ntkw serve`, on the example project's MNIST: start a run
 // from the Distill page, watch the support images and the test accuracy change, stop it, find the
@@ -174,6 +174,7 @@ describe('KIP in Chromium via ntkw serve', () => {
     for (const b of bars) expect(b).toBeGreaterThan(0.1)
     report.transfer = bars
     report.krr = [await page.locator('[data-testid=kip-acc-first]').textContent(), await page.locator('[data-testid=kip-acc-last]').textContent()]
+    expect((await checkChartLayouts(page, '[data-testid=kip-panel]', 'layout-kip', screenshot)).length).toBeGreaterThanOrEqual(4)
     await page.locator('[data-chart=kip-transfer]').scrollIntoViewIfNeeded()
     await screenshot(page, 'kip-transfer')
     expect(pageErrors).toEqual([])

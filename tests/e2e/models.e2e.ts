@@ -5,6 +5,7 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { BrowserContext, Page } from 'playwright-core'
 import { launchBrowser, ROOT, screenshot, startServe, type Served } from './harness'
+import { checkChartLayouts } from './page-helpers'
 
 // Models in Chromium against `ntkw serve`: train an MLP on MNIST from the Models page and watch its curves
 // grow epoch by epoch, open the model (confusion matrix and weight histograms read from the charts' data),
@@ -107,6 +108,8 @@ describe('models in Chromium via ntkw serve', () => {
     expect((k.series[0]!.data as number[]).reduce((a, b) => a + b, 0)).toBe(784 * 64)
     expect(await page.locator('[data-testid=layer-row]').count()).toBe(4) // input, dense, relu activation, dense readout
     await detail.locator('[data-chart=reliability]').waitFor()
+    expect((await checkChartLayouts(page, '[data-testid=model-detail]', 'layout-models-detail', screenshot)).length).toBeGreaterThanOrEqual(3)
+    await detail.locator('[data-chart=reliability]').scrollIntoViewIfNeeded()
     await screenshot(page, 'models-detail')
 
     // export: the browser downloads model.json and weights.bin

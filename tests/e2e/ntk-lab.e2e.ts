@@ -4,7 +4,7 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { BrowserContext, Page } from 'playwright-core'
 import { launchBrowser, RESULTS, screenshot, startServe, type Served } from './harness'
-import { apiCall as callApi, labPage, panelChart, xy, type ChartHost, type ChartSeries } from './page-helpers'
+import { apiCall as callApi, checkChartLayouts, labPage, panelChart, xy, type ChartHost, type ChartSeries } from './page-helpers'
 
 // NTK Lab in Chromium through `ntkw serve`, on the example project's MNIST: a width sweep, training vs
 // theory, a kernel and a spectrum experiment built and run through the UI; the charts' data is read from
@@ -109,6 +109,7 @@ describe('NTK Lab in Chromium via ntkw serve', () => {
     const ideal = xy(sweepSeries.find((s) => s.name === 'ideal slope −½')!.data)
     expect((Math.log(ideal[1]![1]) - Math.log(ideal[0]![1])) / (Math.log(ideal[1]![0]) - Math.log(ideal[0]![0]))).toBeCloseTo(-0.5, 6)
     report.widthSweepSlope = slope
+    expect((await checkChartLayouts(page, '[data-testid=lab-results]', 'layout-ntk-lab-width-sweep', screenshot)).length).toBeGreaterThanOrEqual(1)
     await page.locator('[data-testid=lab-results] [data-kind=width-sweep]').scrollIntoViewIfNeeded()
     await screenshot(page, 'ntk-lab-width-sweep')
 
@@ -187,6 +188,7 @@ describe('NTK Lab in Chromium via ntkw serve', () => {
     // lazy training: the widest network's kernel moves least by the end
     const lastDrift = drift.map((s) => xy(s.data).at(-1)![1])
     expect(lastDrift[2]!).toBeLessThan(lastDrift[0]!)
+    expect((await checkChartLayouts(page, '[data-testid=lab-results]', 'layout-ntk-lab-train-vs-theory', screenshot)).length).toBeGreaterThanOrEqual(3)
     await page.locator('[data-testid=lab-results] [data-kind=train-loss]').scrollIntoViewIfNeeded()
     await screenshot(page, 'ntk-lab-train-vs-theory')
     await page.locator('[data-testid=lab-results] [data-kind=kernel-drift]').scrollIntoViewIfNeeded()
@@ -218,6 +220,7 @@ describe('NTK Lab in Chromium via ntkw serve', () => {
       for (let i = 1; i < ev.length; i++) expect(ev[i]!).toBeLessThanOrEqual(ev[i - 1]! * (1 + 1e-6))
     }
     expect(await page.locator('[data-testid=kernel-metrics]').textContent()).toMatch(/Test accuracy/)
+    expect((await checkChartLayouts(page, '[data-testid=lab-results]', 'layout-ntk-lab-kernel', screenshot)).length).toBeGreaterThanOrEqual(3)
     await page.locator('[data-testid=lab-results] [data-kind=heatmap]').first().scrollIntoViewIfNeeded()
     await screenshot(page, 'ntk-lab-kernel')
 
@@ -235,6 +238,7 @@ describe('NTK Lab in Chromium via ntkw serve', () => {
     // the top mode (largest λ) decays first
     const half = (s: ChartSeries): number => xy(s.data).find((p) => p[1] < 0.5)?.[0] ?? Infinity
     expect(half(modes[0]!)).toBeLessThan(half(modes.at(-1)!))
+    expect((await checkChartLayouts(page, '[data-testid=lab-results]', 'layout-ntk-lab-spectrum', screenshot)).length).toBeGreaterThanOrEqual(3)
     await page.locator('[data-testid=lab-results] [data-kind=label-energy]').scrollIntoViewIfNeeded()
     await screenshot(page, 'ntk-lab-spectrum')
     // Duplicate, then change the activation with no delay at all: the copy's run must compute the form.
