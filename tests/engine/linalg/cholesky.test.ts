@@ -104,7 +104,7 @@ describe('non-PSD and singular kernels', () => {
     const m = /--diag-reg ([0-9.e+-]+)/.exec(ue.hint ?? '')
     expect(m).not.toBeNull()
     // a number a user can type: at most 3 significant digits, no float noise like 0.000009999999999999999
-    expect(m![1].replace(/e.*$/, '').replace(/^0\.0*/, '').replace('.', '').length).toBeLessThanOrEqual(3)
+    expect(m![1]!.replace(/e.*$/, '').replace(/^0\.0*/, '').replace('.', '').length).toBeLessThanOrEqual(3)
     const reg = Number(m![1])
     let mean = 0
     for (let i = 0; i < n; i++) mean += a[i * n + i]! / n

@@ -28,8 +28,8 @@ export function errorOption(a: EfficiencyReport, dark: boolean): EChartsOption {
   return lineChart({ along: 'm', grid: { bottom: 44 }, x: xAxis('log', 'feature dimension m'), y: yAxis('log', `‖Θ̃ − Θ‖/‖Θ‖ (${a.kernel.toUpperCase()})`), series })
 }
 
-/** the band around m = n where regression on m features can interpolate the n training labels */
-export const PEAK_BAND = Math.SQRT2
+/** the band around m = n (a factor 1.5 either side) where regression on m features can interpolate the n training labels */
+export const PEAK_BAND = 1.5
 
 export const PEAK_NOTE =
   'm ≈ n: with about as many features as training points the regression can fit the training labels exactly, noise included, and test accuracy dips (the interpolation peak of double descent). A larger ridge removes it: the Auto ridge (chosen per m by cross-validation) does.'
