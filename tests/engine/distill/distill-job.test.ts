@@ -64,6 +64,7 @@ describe('distill job', () => {
     for (const name of ['student_accuracy', 'teacher_accuracy', 'agreement', 'kl_teacher_student']) {
       expect(r.events.filter((e) => e.type === 'metric' && e.name === name)).toHaveLength(4)
     }
+    expect((r.result as { used: unknown }).used).toEqual({ train: 1500, test: 500 }) // the points used, shown in the result
     expect(res.final.teacherAccuracy).toBeGreaterThan(0.85)
     expect(res.final.studentAccuracy).toBeGreaterThan(0.6)
     expect(res.final.agreement).toBeGreaterThan(0.6)
