@@ -96,6 +96,8 @@ export interface ArchFlagConfig {
   activations?: string
   /** offer --arch ARCH.json (an infinite-width reading of a conv/dense network) instead of --depth/--activation */
   archFile?: boolean
+  /** the help line of --arch when the command reads the file otherwise (the empirical kernel's finite networks) */
+  archHelp?: string
 }
 
 /**
@@ -113,7 +115,7 @@ export class ArchFlagSet {
     const { width, parameterization, kindFlag } = cfg
     this.lines = [
       ...(cfg.archFile
-        ? [['--arch ARCH.json', 'the network as ARCH.json (conv2d stride 1 same|valid, avgpool2d, globalavgpool, flatten, dense, activation, readout), read with infinite-width semantics; replaces --depth/--activation. Flat rows are reshaped by its "input" [h, w, c]; (n, h, w, c) NPY is read as is'] as [string, string]]
+        ? [['--arch ARCH.json', cfg.archHelp ?? 'the network as ARCH.json (conv2d stride 1 same|valid, avgpool2d, globalavgpool, flatten, dense, activation, readout), read with infinite-width semantics; replaces --depth/--activation. Flat rows are reshaped by its "input" [h, w, c]; (n, h, w, c) NPY is read as is'] as [string, string]]
         : []),
       ['--depth L', cfg.archFile ? 'number of hidden Dense+activation pairs of an FC network (0 = linear model)' : 'number of hidden Dense+activation pairs (0 = linear model)'],
       ...(width ? [['--width W', width === 'required' ? 'hidden width (number of units per hidden layer)' : 'hidden width, needed only by the standard-parameterization NTK'] as [string, string]] : []),

@@ -79,3 +79,14 @@ export type NetArchInput = z.input<typeof NetArch>
 export function layerName(index: number, layer: { type: string }): string {
   return `layer ${index + 1} (${layer.type})`
 }
+
+/**
+ * The network with every conv2d's filters and every dense layer's units set to `channels` (the finite
+ * networks of a width sweep, channels → ∞); the readout keeps its outputs.
+ */
+export function withChannels(net: NetArch, channels: number): NetArch {
+  return {
+    ...net,
+    layers: net.layers.map((l) => (l.type === 'conv2d' ? { ...l, filters: channels } : l.type === 'dense' ? { ...l, units: channels } : l)),
+  }
+}

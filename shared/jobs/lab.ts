@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { FcArch } from '../arch'
+import { FcArch, KernelArch } from '../arch'
 
 // NTK Lab experiments: each is a JobSpec over a project dataset's recorded split (train / test parts,
 // first N rows of each part in the dataset's seeded order).
@@ -29,12 +29,15 @@ export const LabKernelSpec = z.object({
   heatmapSize: z.number().int().min(8).max(256).default(128),
 })
 
-/** Width sweep: relative error of the empirical NTK against the analytic one, vs width (docs/math.md §2). */
+/**
+ * Width sweep: relative error of the empirical NTK against the analytic one, vs width (docs/math.md §2). With
+ * an ARCH.json network the widths are channel counts: every conv2d's filters and dense layer's units.
+ */
 export const WidthSweepSpec = z.object({
   kind: z.literal('width-sweep'),
   ...Common,
   data: LabData,
-  arch: FcArch,
+  arch: KernelArch,
   widths: z.array(z.number().int().min(1).max(1 << 14)).min(2).max(16).default([64, 128, 256, 512, 1024]),
   seedsPerWidth: z.number().int().min(1).max(50).default(3),
 })

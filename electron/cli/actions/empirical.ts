@@ -11,7 +11,7 @@ const USAGE_LINE = 'Usage: ntkw empirical --x X.npy --depth L --width W --activa
 export async function run({ values, io }: CliArgs): Promise<number> {
   const x = input('x', str(values.x), USAGE_LINE)
   const x2 = str(values.x2) !== undefined ? input('x2', str(values.x2), USAGE_LINE) : undefined
-  const { arch } = await empiricalArchFlags.parse(values)
+  const { arch } = await empiricalArchFlags.parseKernelArch(values, x)
   const seed = number('seed', str(values.seed), int(0, 2 ** 31 - 1), 'an integer 0..2147483647', '0') ?? 0
   const samples = number('samples', str(values.samples), int(1, 1000), 'an integer 1..1000', '8') ?? 1
   const outDim = number('out-dim', str(values['out-dim']), int(1, 4096), 'an integer 1..4096', '10') ?? 1
@@ -22,7 +22,7 @@ export async function run({ values, io }: CliArgs): Promise<number> {
     seed,
     x: { type: 'npy', path: x },
     ...(x2 ? { x2: { type: 'npy' as const, path: x2 } } : {}),
-    arch: { ...arch, width: arch.width as number },
+    arch: 'net' in arch ? arch : { ...arch, width: arch.width as number },
     samples,
     outDim,
     outputs: 'trace',

@@ -1,17 +1,27 @@
 import type { CliCommand } from '../command'
 import { ArchFlagSet } from '../flags'
 
-export const empiricalArchFlags = new ArchFlagSet({ width: 'required', parameterization: true })
+export const empiricalArchFlags = new ArchFlagSet({
+  width: 'required',
+  parameterization: true,
+  archFile: true,
+  archHelp: 'the network as ARCH.json (conv2d stride 1 same|valid, avgpool2d, globalavgpool, flatten, dense, activation, readout) with its filters and units as the finite widths, NTK parameterization; replaces --depth/--width/--activation. Flat rows are reshaped by its "input" [h, w, c]; (n, h, w, c) NPY is read as is',
+})
 
 export const empiricalCommand: CliCommand = {
   name: 'empirical',
   summary: 'empirical (finite-width) NTK of randomly initialised networks, NPY in, NPY out',
   usage: `Usage: ntkw empirical --x X.npy [--x2 X2.npy] --depth L --width W --activation A [--w-std S] [--b-std B]
                       [--seed N] [--samples M] [--out K.npy]
+       ntkw empirical --x X.npy [--x2 X2.npy] --arch ARCH.json [--w-std S] [--b-std B] [--seed N]
+                      [--samples M] [--out-dim K] [--out K.npy]
 
-Computes Θ̂(x, x2) = Σ_p ∂f(x)/∂p ∂f(x2)/∂p of finite networks L × (Dense → activation) → Dense readout
-in the NTK parameterization (weights N(0, 1), scaled by σ_w/√fan-in), by the layerwise identity
-(no per-example Jacobians), averaged over M independently initialised networks.
+Computes Θ̂(x, x2) = Σ_p ∂f(x)/∂p ∂f(x2)/∂p of finite networks L × (Dense → activation) → Dense readout,
+or of the network in ARCH.json (convolutions with the file's filters, pooling, dense layers with its
+units), in the NTK parameterization (weights N(0, 1), scaled by σ_w/√fan-in), averaged over M
+independently initialised networks. FC networks by the layerwise identity (no per-example Jacobians);
+ARCH.json networks layer by layer (a conv layer's per-example weight Jacobian is built a chunk of filters
+at a time). As the channels grow the kernel converges to \`ntkw kernel --arch\` of the same file.
 
 Options:
   --x X.npy               points, float32 or float64, shape [n, d]

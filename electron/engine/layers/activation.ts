@@ -1,4 +1,4 @@
-import type * as tf from '@tensorflow/tfjs-core'
+import * as tf from '@tensorflow/tfjs-core'
 import type { ActivationKernel } from '../activations/types'
 import type { PairRule, PairState, PairVariances } from './types'
 
@@ -51,7 +51,16 @@ export function activationKernel(act: ActivationKernel): PairRule {
   }
 }
 
-/** Finite forward: φ entry-wise. */
+/**
+ * Finite forward: φ entry-wise, whose VJP is the module's own φ′ (dy ⊙ φ′(x), a.e. at kinks as the FC
+ * networks take it) rather than whatever tfjs derives from φ's ops, so the empirical kernels of both network
+ * kinds differentiate the same function.
+ */
 export function activationForward(act: ActivationKernel, x: tf.Tensor): tf.Tensor {
-  return act.phi(x)
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const z = args[0] as tf.Tensor
+    ;(args[1] as tf.GradSaveFunc)([z])
+    return { value: act.phi(z), gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(dy, act.dphi(saved[0]!)) }
+  })
+  return f(x)
 }

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core'
+import { gramAB, type Blocks } from './blocks'
 import { type LayerParams, type PairRule, type PairState, swapNngp, swapNtk } from './types'
 
 // Conv2d(F×F, stride 1, padding same | valid), NTK parameterization
@@ -160,4 +161,74 @@ export function conv2dForward(o: ConvOptions, p: LayerParams, x: tf.Tensor4D): t
 /** Parameter shapes of the finite layer. */
 export function conv2dParamShapes(o: ConvOptions, inChannels: number, filters: number): { w: number[]; b: number[] | null } {
   return { w: [o.size[0], o.size[1], inChannels, filters], b: o.bStd === null ? null : [filters] }
+}
+
+/**
+ * im2col: x [N, h, w, c] → [N, h′·w′, F·F·c], each output position's receptive field in the order of W's
+ * [F, F, c, ·] entries (offset row, offset column, channel), zero padding as the forward pads ('same':
+ * floor((F − 1)/2) before).
+ */
+export function conv2dPatches(o: Pick<ConvOptions, 'size' | 'padding'>, x: tf.Tensor4D): tf.Tensor3D {
+  return tf.tidy(() => {
+    const [n, h, w, c] = x.shape
+    const [fh, fw] = o.size
+    const ay = convAxis(h, fh, o.padding)
+    const ax = convAxis(w, fw, o.padding)
+    const padded = o.padding === 'same' ? tf.pad(x, [[0, 0], [ay.pad, fh - 1 - ay.pad], [ax.pad, fw - 1 - ax.pad], [0, 0]]) : x
+    const parts: tf.Tensor4D[] = []
+    for (let dy = 0; dy < fh; dy++) for (let dx = 0; dx < fw; dx++) parts.push(tf.slice(padded, [0, dy, dx, 0], [n, ay.out, ax.out, c]))
+    return tf.reshape(parts.length === 1 ? parts[0]! : tf.concat(parts, 3), [n, ay.out * ax.out, fh * fw * c]) as tf.Tensor3D
+  })
+}
+
+/** Per-example Jacobian entries held at once by conv2dEmpirical (filters are taken in chunks below it). */
+const JACOBIAN_FLOATS = 1 << 23
+
+/**
+ * Empirical NTK term of the layer's parameters for one output unit (Jacot et al. 2018; Arora et al. 2019,
+ * §3): with the layer input h [N, h, w, c] and G = ∂f/∂z [N, h′, w′, filters] per example,
+ *   ∂f/∂W_{δ,c,f} = wScale Σ_i G_{i,f} h_{i+δ,c}   (wScale = σ_w/√(F²c)),   ∂f/∂b_f = σ_b Σ_i G_{i,f},
+ *   Θ̂_W+b(x, x′) = ⟨∂f(x)/∂W, ∂f(x′)/∂W⟩ + ⟨∂f(x)/∂b, ∂f(x′)/∂b⟩.
+ * The per-example weight Jacobian is patchesᵀ·G (im2col), built and contracted a chunk of filters at a time.
+ */
+export function conv2dEmpirical(o: ConvOptions, h: tf.Tensor4D, g: tf.Tensor4D, bl: Blocks): tf.Tensor2D {
+  const [n, , , c] = h.shape
+  const filters = g.shape[3]
+  const positions = g.shape[1] * g.shape[2]
+  const fan = o.size[0] * o.size[1] * c
+  const patchesT = tf.tidy(() => tf.transpose(conv2dPatches(o, h), [0, 2, 1]) as tf.Tensor3D) // [N, F²c, P]
+  const g3 = tf.reshape(g, [n, positions, filters]) as tf.Tensor3D
+  let acc: tf.Tensor2D | null = null
+  const add = (t: tf.Tensor2D): void => {
+    if (!acc) acc = t
+    else {
+      const next: tf.Tensor2D = tf.add(acc, t)
+      acc.dispose()
+      t.dispose()
+      acc = next
+    }
+  }
+  try {
+    const step = Math.max(1, Math.floor(JACOBIAN_FLOATS / (n * fan)))
+    for (let f0 = 0; f0 < filters; f0 += step) {
+      const m = Math.min(step, filters - f0)
+      add(
+        tf.tidy(() => {
+          const gc = m === filters ? g3 : tf.slice(g3, [0, 0, f0], [n, positions, m])
+          const j = tf.reshape(tf.matMul(patchesT, gc), [n, fan * m]) as tf.Tensor2D
+          return tf.mul(gramAB(j, bl), (o.wStd * o.wStd) / fan) as tf.Tensor2D
+        }),
+      )
+    }
+    if (o.bStd !== null) add(tf.tidy(() => tf.mul(gramAB(tf.sum(g3, 1) as tf.Tensor2D, bl), o.bStd! * o.bStd!) as tf.Tensor2D))
+    const out = acc as tf.Tensor2D | null
+    acc = null
+    return out!
+  } catch (e) {
+    ;(acc as tf.Tensor2D | null)?.dispose()
+    throw e
+  } finally {
+    patchesT.dispose()
+    g3.dispose()
+  }
 }

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core'
+import { gramAB, type Blocks } from './blocks'
 import type { LayerParams, PairRule, PairState } from './types'
 
 // Dense(σ_w, σ_b), NTK parameterization: z = σ_w/√n_in · h W + σ_b b (Jacot et al. 2018; docs/math.md §1):
@@ -29,5 +30,19 @@ export function denseForward(o: DenseOptions, p: LayerParams, x: tf.Tensor2D): t
     const w = p.w as tf.Tensor2D
     const z = tf.mul(tf.matMul(x, w), o.wStd / Math.sqrt(w.shape[0])) as tf.Tensor2D
     return o.bStd === null || !p.b ? z : (tf.add(z, tf.mul(p.b, o.bStd)) as tf.Tensor2D)
+  })
+}
+
+/**
+ * Empirical NTK term of the layer's parameters for one output unit (Jacot et al. 2018; docs/math.md §2): with
+ * the layer input h [N, n_in] and G = ∂f/∂z [N, units] per example, ∂f/∂W = wScale · h ⊗ G, ∂f/∂b = σ_b G, so
+ *   Θ̂_W+b(x, x′) = wScale² (h hᵀ)⊙(G Gᵀ) + σ_b² G Gᵀ   (no per-example Jacobian is formed).
+ */
+export function denseEmpirical(o: DenseOptions, h: tf.Tensor2D, g: tf.Tensor2D, bl: Blocks): tf.Tensor2D {
+  return tf.tidy(() => {
+    const w2 = (o.wStd * o.wStd) / h.shape[1]
+    const gg = gramAB(g, bl)
+    const t = tf.mul(tf.mul(gramAB(h, bl), gg), w2) as tf.Tensor2D
+    return o.bStd === null ? t : (tf.add(t, tf.mul(gg, o.bStd * o.bStd)) as tf.Tensor2D)
   })
 }

@@ -4,41 +4,13 @@ import { disposeCache, forwardWithCache, type ForwardCache } from '../nn/forward
 import { disposeMlp, initMlp, type FiniteFcArch, type Mlp } from '../nn/mlp'
 import { deriveSeed } from '../core/random'
 import { forEachSensitivity } from '../nn/sensitivities'
+import { gram, rowsA, rowsB, type Blocks } from '../layers/blocks'
 
 export type EmpiricalOutputs = 'trace' | 'per-output'
 
 export interface EmpiricalNtkOptions {
   /** 'trace' (default): average over the K output units, n × n2; 'per-output': K × n × n2 */
   outputs?: EmpiricalOutputs
-}
-
-/** A row block of the cached forward pass over [x; x2]: rows of x (a) against rows of x2 (b). */
-interface Blocks {
-  n: number
-  n2: number
-  /** x2 absent: the kernel of x with itself (b = a) */
-  same: boolean
-}
-
-function rowsA<T extends tf.Tensor>(t: T, bl: Blocks, axis = 0): T {
-  if (bl.same) return t
-  const begin = t.shape.map(() => 0)
-  const size = t.shape.map((s) => s)
-  size[axis] = bl.n
-  return tf.slice(t, begin, size) as T
-}
-function rowsB<T extends tf.Tensor>(t: T, bl: Blocks, axis = 0): T {
-  if (bl.same) return t
-  const begin = t.shape.map(() => 0)
-  begin[axis] = bl.n
-  const size = t.shape.map((s) => s)
-  size[axis] = bl.n2
-  return tf.slice(t, begin, size) as T
-}
-
-/** A Bᵀ with an explicit transpose (the transposed-operand matMul is ~11× slower on wasm). */
-function gram(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
-  return tf.matMul(a, tf.transpose(b))
 }
 
 // Empirical NTK by the layerwise identity (docs/math.md §2): for each Dense layer z = wScale·h W + bScale·b,
@@ -142,23 +114,30 @@ export interface EmpiricalKernelOptions extends EmpiricalNtkOptions {
 
 /** E over seeds of Θ̂(x, x2) for networks of `arch` (mean of `samples` empirical NTKs). */
 export async function empiricalKernel(arch: FiniteFcArch, x: tf.Tensor2D, x2: tf.Tensor2D | undefined, opts: EmpiricalKernelOptions): Promise<tf.Tensor> {
-  const samples = opts.samples ?? 1
   const method = opts.method ?? empiricalNtk
+  return meanOverSamples(opts, (seed) => {
+    const net = initMlp(arch, x.shape[1], opts.outDim ?? 1, seed)
+    try {
+      return method(net, x, x2, { outputs: opts.outputs ?? 'trace' })
+    } finally {
+      disposeMlp(net)
+    }
+  })
+}
+
+/** The mean of `samples` kernels, the s-th from `one(sampleSeed(seed, s))`; refuses NaN/Inf. */
+export async function meanOverSamples(opts: Pick<EmpiricalKernelOptions, 'seed' | 'samples' | 'onSample'>, one: (seed: number) => tf.Tensor): Promise<tf.Tensor> {
+  const samples = opts.samples ?? 1
   let acc: tf.Tensor | null = null
   try {
     for (let s = 0; s < samples; s++) {
-      const net = initMlp(arch, x.shape[1], opts.outDim ?? 1, sampleSeed(opts.seed, s))
-      try {
-        const k = method(net, x, x2, { outputs: opts.outputs ?? 'trace' })
-        if (acc) {
-          const next: tf.Tensor = tf.add(acc, k)
-          acc.dispose()
-          k.dispose()
-          acc = next
-        } else acc = k
-      } finally {
-        disposeMlp(net)
-      }
+      const k = one(sampleSeed(opts.seed, s))
+      if (acc) {
+        const next: tf.Tensor = tf.add(acc, k)
+        acc.dispose()
+        k.dispose()
+        acc = next
+      } else acc = k
       await opts.onSample?.(s + 1, samples)
     }
     const sum = acc as tf.Tensor | null

@@ -36,7 +36,10 @@ export interface EmpiricalKernelResult {
   /** [n, n2] for 'trace', [K, n, n2] for 'per-output' */
   shape: number[]
   samples: number
-  width: number
+  /** hidden width of an FC network; null for an ARCH.json network (see channels) */
+  width: number | null
+  /** ARCH.json networks: filters/units of each conv and dense layer, readout last */
+  channels?: number[]
   parameters: number
   seconds: number
   artifact: ArtifactInfo

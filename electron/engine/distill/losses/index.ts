@@ -5,7 +5,7 @@ import { dkd64, dkdTf, type DkdParams } from './dkd'
 import { kd64, kdTf, type KdParams } from './kd'
 import { nkd64, nkdTf, type NkdParams } from './nkd'
 import { topkld64, topkldTf, type TopkldParams } from './topkld'
-import { ensureGradients } from './tf-gradients'
+import { ensureGradients } from '../../core/tf-gradients'
 
 export type { LogitBatch, LossResult } from './batch'
 

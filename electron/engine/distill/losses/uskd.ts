@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core'
 import { UserError } from '../../../../shared/errors'
 import { checkBatch, logSoftmaxRow, type LogitBatch, type LossResult } from './batch'
 import { maskTarget } from './nkd'
-import { ensureGradients } from './tf-gradients'
+import { ensureGradients } from '../../core/tf-gradients'
 
 export interface UskdParams {
   alpha: number

@@ -4,6 +4,9 @@ import * as tf from '@tensorflow/tfjs-core'
 import { UserError } from '../../../../shared/errors'
 import { parameterCount } from '../../nn/mlp'
 import { empiricalKernel } from '../../ntk/empirical'
+import { empiricalNetKernel } from '../../ntk/empirical-net'
+import { disposeFiniteNet, finiteParamCount, initFiniteNet } from '../../layers/finite-net'
+import { isNetKernelArch, planKernel } from '../../../../shared/arch'
 import type { JobRunner } from '../../core/job'
 import type { Matrix } from '../../core/matrix'
 import { assertFiniteArray } from '../../core/finite'
@@ -28,17 +31,21 @@ export const run: JobRunner<'empirical-kernel'> = async (spec, ctx) => {
   if (x2m && x2m.cols !== xm.cols) {
     throw new UserError('shape_mismatch', `x has ${xm.cols} features but x2 has ${x2m.cols}`, 'x and x2 must have the same number of columns.')
   }
+  const arch = spec.arch
+  // an ARCH.json network is planned against the rows' shape before any work (errors name the layer)
+  const plan = isNetKernelArch(arch) ? planKernel(arch.net, { wStd: arch.wStd, bStd: arch.bStd }, xm.shape ?? [xm.cols]) : null
   const x = matrixTensor(xm, 'x')
   const x2 = x2m ? matrixTensor(x2m, 'x2') : undefined
   try {
-    ctx.progress(0, `${spec.samples} network(s) of width ${spec.arch.width}`)
+    const channels = plan ? plan.steps.flatMap((s, i) => (s.channels === undefined ? [] : [i === plan.steps.length - 1 ? spec.outDim : s.channels])) : null
+    ctx.progress(0, `${spec.samples} network(s) of ${channels ? `channels ${channels.join('-')}` : `width ${(arch as { width: number }).width}`}`)
     let lastYield = performance.now()
-    const k = await empiricalKernel(spec.arch, x, x2, {
+    const opts = {
       seed: spec.seed,
       samples: spec.samples,
       outDim: spec.outDim,
       outputs: spec.outputs,
-      onSample: async (done, total) => {
+      onSample: async (done: number, total: number) => {
         ctx.progress(done / total, `network ${done}/${total}`)
         ctx.throwIfCancelled()
         if (performance.now() - lastYield > 50) {
@@ -46,16 +53,24 @@ export const run: JobRunner<'empirical-kernel'> = async (spec, ctx) => {
           lastYield = performance.now()
         }
       },
-    })
+    }
+    const k = plan ? await empiricalNetKernel(plan, x, x2, opts) : await empiricalKernel(arch as Exclude<typeof arch, { net: unknown }>, x, x2, opts)
     const shape = k.shape
     const data = k.dataSync() as Float32Array
     k.dispose()
     const artifact = ctx.artifacts.saveArray('kernel', data, shape, { arch: spec.arch, samples: spec.samples, outputs: spec.outputs, seed: spec.seed })
+    let parameters: number
+    if (plan) {
+      const net = initFiniteNet(plan, spec.seed, spec.outDim)
+      parameters = finiteParamCount(net)
+      disposeFiniteNet(net)
+    } else parameters = parameterCount(arch as Exclude<typeof arch, { net: unknown }>, xm.cols, spec.outDim)
     const result: EmpiricalKernelResult = {
       shape,
       samples: spec.samples,
-      width: spec.arch.width,
-      parameters: parameterCount(spec.arch, xm.cols, spec.outDim),
+      width: plan ? null : (arch as { width: number }).width,
+      ...(channels ? { channels } : {}),
+      parameters,
       seconds: (performance.now() - started) / 1000,
       artifact,
     }

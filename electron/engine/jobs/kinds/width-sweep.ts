@@ -3,6 +3,9 @@ import { UserError } from '../../../../shared/errors'
 import type { WidthSweepResult } from '../../../../shared/jobs/results'
 import { computeAnalyticKernels } from '../../ntk/analytic'
 import { empiricalKernel } from '../../ntk/empirical'
+import { empiricalNetKernel } from '../../ntk/empirical-net'
+import { analyticArchOf } from '../../ntk/kernel-arch'
+import { isNetKernelArch, planKernel, withChannels } from '../../../../shared/arch'
 import { deriveSeed } from '../../core/random'
 import { loadLabData } from '../../lab/data'
 import { checkLabSize } from '../../lab/kernels'
@@ -24,16 +27,20 @@ function relFrobenius(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 // Width sweep (docs/math.md §2): err(w) = ‖Θ̂_w − Θ_∞‖_F / ‖Θ_∞‖_F for several seeds per width, and the
-// least-squares slope of log err against log w (theory: −½).
+// least-squares slope of log err against log w (theory: −½). An ARCH.json network (always NTK
+// parameterization) is swept over channel counts: w filters in every conv2d and w units in every dense layer.
 export const run: JobRunner<'width-sweep'> = async (spec, ctx) => {
-  if (spec.arch.parameterization !== 'ntk') {
+  const arch = spec.arch
+  if (!isNetKernelArch(arch) && arch.parameterization !== 'ntk') {
     throw new UserError('needs_ntk_parameterization', 'a width sweep compares against the infinite-width limit, which exists in NTK parameterization', 'Set the parameterization to ntk.')
   }
   const d = await loadLabData(ctx, spec.data)
   const x = d.xTrain
   checkLabSize(x.rows, MAX_POINTS, 'the width sweep')
+  const defaults = isNetKernelArch(arch) ? { wStd: arch.wStd, bStd: arch.bStd } : null
+  const analytic = isNetKernelArch(arch) ? analyticArchOf(arch, x) : { ...arch, width: 'inf' as const }
   ctx.progress(0.02, 'analytic NTK')
-  const inf = await computeAnalyticKernels(x, null, { ...spec.arch, width: 'inf' }, { kernels: ['ntk'], workers: 1, signal: ctx.signal })
+  const inf = await computeAnalyticKernels(x, null, analytic, { kernels: ['ntk'], workers: 1, signal: ctx.signal })
   const thetaInf = inf.ntk!
   const widths = [...spec.widths].sort((a, b) => a - b)
   // Cost of one sample grows with the width: weight progress by it.
@@ -47,7 +54,10 @@ export const run: JobRunner<'width-sweep'> = async (spec, ctx) => {
       for (let s = 0; s < spec.seedsPerWidth; s++) {
         ctx.throwIfCancelled()
         ctx.progress(0.05 + (0.95 * done) / total, `width ${w}, seed ${s + 1}/${spec.seedsPerWidth}`)
-        const k = await empiricalKernel({ ...spec.arch, width: w }, xt, undefined, { seed: deriveSeed(spec.seed, w * 1000 + s), samples: 1, outDim: 1 })
+        const opts = { seed: deriveSeed(spec.seed, w * 1000 + s), samples: 1, outDim: 1 }
+        const k = isNetKernelArch(arch)
+          ? await empiricalNetKernel(planKernel(withChannels(arch.net, w), defaults!, x.shape ?? [x.cols]), xt, undefined, opts)
+          : await empiricalKernel({ ...arch, width: w }, xt, undefined, opts)
         const err = relFrobenius(k.dataSync(), thetaInf)
         k.dispose()
         row.push(err)
