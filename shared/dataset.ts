@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { IMPORT_DEFAULTS } from './import-defaults'
 
 // Datasets stored in a project: how a file is read (ImportOptions), what was stored (DatasetSchema, kept
 // in datasets.schema_json), and how every job sees it (Recipe, kept in datasets.recipe_json).
@@ -14,24 +15,24 @@ export const ImportOptions = z
     /** label column for tabular data: a name or 0-based index; 'none' = no labels. Default: auto-suggest */
     label: z.union([z.string().min(1), z.number().int().min(0)]).optional(),
     /** classification or regression; auto = text or few integer labels are classes */
-    task: z.enum(['auto', 'classification', 'regression']).default('auto'),
+    task: z.enum(['auto', 'classification', 'regression']).default(IMPORT_DEFAULTS.task),
     /** CSV: field delimiter (default: sniffed among , \t ; |) */
     delimiter: z.string().length(1).optional(),
     /** CSV: whether the first row names the columns (default: sniffed) */
     header: z.boolean().optional(),
     /** tabular: how categorical feature columns become numbers */
-    categorical: z.enum(['one-hot', 'index']).default('one-hot'),
+    categorical: z.enum(['one-hot', 'index']).default(IMPORT_DEFAULTS.categorical),
     /** tabular: columns forced to be categorical, and columns left out */
     categoricalColumns: z.array(z.string()).default([]),
     drop: z.array(z.string()).default([]),
     /** tabular: what to do with rows that miss values: refuse (and say where), drop those rows, impute the column mean */
-    missing: z.enum(['error', 'drop', 'mean']).default('error'),
+    missing: z.enum(['error', 'drop', 'mean']).default(IMPORT_DEFAULTS.missing),
     /** NPZ / JSON {x, y}: which arrays are the features and targets (default: x/y-like names) */
     xKey: z.string().min(1).optional(),
     yKey: z.string().min(1).optional(),
     /** image folders: output size [height, width] (default: the images' own size, which must agree) */
     size: z.tuple([z.number().int().min(1).max(1024), z.number().int().min(1).max(1024)]).optional(),
-    color: z.enum(['auto', 'grayscale', 'rgb']).default('auto'),
+    color: z.enum(['auto', 'grayscale', 'rgb']).default(IMPORT_DEFAULTS.color),
     /** refuse inputs needing more memory than this many bytes (default: half the machine's memory, ≤ 8 GiB) */
     maxBytes: z.number().int().positive().optional(),
   })

@@ -15,6 +15,7 @@ import { kipArchFlags } from '../../electron/cli/commands/kip'
 import { ArchFlagSet, BACKEND_CHOICES } from '../../electron/cli/flags'
 import { BackendChoice } from '../../shared/backend'
 import { DATA_FORMATS, ImportOptions, Recipe } from '../../shared/dataset'
+import { importDefaults } from '../../shared/import-defaults'
 import { EXAMPLES } from '../../electron/engine/data/examples'
 import { LOSS_DEFAULTS } from '../../electron/engine/distill/losses/index'
 import { MODEL_ACTIVATIONS } from '../../electron/engine/models/activations'
@@ -59,10 +60,25 @@ describe('ntkw start-up loads only what the command needs', () => {
     expect(packages(r.modules)).toEqual([])
   })
 
+  it('ntkw data inspect of a plain CSV loads no npm package (zod, csv-parse, image codecs, SQLite)', () => {
+    const r = loaded(['data', 'inspect', csv])
+    expect(r.code).toBe(0)
+    expect(r.out).toContain('rows:     4')
+    expect(packages(r.modules)).toEqual([])
+  })
+
+  it('with an option to validate it loads zod, and a quoted CSV csv-parse', () => {
+    const quoted = path.join(tmp.dir, 'quoted.csv')
+    writeFileSync(quoted, 'a,b,label\n"1",2,0\n3,4,1\n5,6,0\n7,8,1\n')
+    const r = loaded(['data', 'inspect', quoted, '--label', 'b'])
+    expect(r.code).toBe(0)
+    expect(r.out).toContain('labels:   b')
+    expect(packages(r.modules).sort()).toEqual(['csv-parse', 'zod'])
+  })
+
   it.each([
     [['schema'], 0],
     [['schema', 'kernel'], 0],
-    [['data', 'inspect', csv], 0],
     [['kernel', '--x', 'missing.npy', '--depth', '1', '--activation', 'relu'], 1],
     [['kernel', '--kind', 'rbf'], 1],
   ])('ntkw %j never loads tfjs or SQLite', (args, code) => {
@@ -91,6 +107,9 @@ describe('descriptors copy vocabularies as plain data, equal to their definition
     expect(DATA_VOCAB.scale).toEqual(Recipe.shape.scale.unwrap().options)
     expect(DATA_VOCAB.labels).toEqual(Recipe.shape.labels.unwrap().options)
     expect(DATA_VOCAB.examples).toEqual(EXAMPLES)
+    // the defaults a file without options is read with, without zod
+    expect(importDefaults()).toEqual(ImportOptions.parse({}))
+    expect(importDefaults().drop).not.toBe(importDefaults().drop)
   })
   it('backends, loss defaults, model activations', () => {
     expect([...BACKEND_CHOICES]).toEqual(BackendChoice.options)

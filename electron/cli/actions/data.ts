@@ -1,7 +1,7 @@
 import path from 'node:path'
 import { randomUUID } from 'node:crypto'
 import type { CliArgs } from '../command'
-import { DATA_FORMATS, type DataFormat, type DatasetSummary, type ImportOptionsInput, type RecipeInput } from '../../../shared/dataset'
+import type { DataFormat, DatasetSummary, ImportOptionsInput, RecipeInput } from '../../../shared/dataset'
 import type { JobSpecInput } from '../../../shared/index'
 import { UserError } from '../../../shared/errors'
 import { formatInspect, inspectFile } from '../../engine/data/inspect'
@@ -68,7 +68,7 @@ function recipeOptions(v: Values): RecipeInput | undefined {
 
 function formatOf(v: Values): DataFormat | 'auto' {
   const f = str(v.format) ?? 'auto'
-  if (f !== 'auto' && !(DATA_FORMATS as readonly string[]).includes(f)) throw new UserError('usage', `--format ${f}: unknown format`, `Formats: ${DATA_FORMATS.join(', ')}.`)
+  if (f !== 'auto' && !(DATA_VOCAB.formats as readonly string[]).includes(f)) throw new UserError('usage', `--format ${f}: unknown format`, `Formats: ${DATA_VOCAB.formats.join(', ')}.`)
   return f as DataFormat | 'auto'
 }
 

@@ -2,13 +2,11 @@ import { existsSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Database } from 'better-sqlite3'
-import { ImportOptions, type DatasetSummary, type RecipeInput } from '../../../shared/dataset'
+import type { DatasetSummary, RecipeInput } from '../../../shared/dataset'
 import { UserError } from '../../../shared/errors'
+import { importDefaults } from '../../../shared/import-defaults'
 import { twoMoons, twoSpirals } from './generators'
 import { prepareDataset } from './prepare'
-import { readCsv } from './readers/csv'
-import { readIdxFile } from './readers/idx'
-import { saveDataset } from './dataset-store'
 import type { ParsedDataset, ReadContext } from './types'
 
 // Bundled examples, addressed as 'example:NAME' wherever a file path is accepted.
@@ -41,16 +39,18 @@ export function examplesDir(): string {
 }
 
 function ctxFor(name: string): ReadContext {
-  return { name, options: ImportOptions.parse({}), budget: 1 << 30, progress: () => {}, yield: () => Promise.resolve() }
+  return { name, options: importDefaults(), budget: 1 << 30, progress: () => {}, yield: () => Promise.resolve() }
 }
 
 export async function exampleDataset(path: string): Promise<ParsedDataset> {
   const name = path.slice('example:'.length)
   switch (name) {
-    case 'mnist':
+    case 'mnist': {
+      const { readIdxFile } = await import('./readers/idx')
       return { ...(await readIdxFile(join(examplesDir(), 'mnist/t10k-images-idx3-ubyte.gz'), ctxFor('mnist'))) }
+    }
     case 'iris':
-      return readCsv(join(examplesDir(), 'iris.csv'), ctxFor('iris.csv'), false)
+      return (await import('./readers/csv')).readCsv(join(examplesDir(), 'iris.csv'), ctxFor('iris.csv'), false)
     case 'moons':
     case 'spirals': {
       const p = name === 'moons' ? twoMoons(400, 0.1, 0) : twoSpirals(400, 0.1, 0)
@@ -72,10 +72,11 @@ const EXAMPLE_RECIPES: Record<ExampleName, RecipeInput> = {
 
 /** Fills a (new) project with the bundled examples, each with a sensible starting recipe. */
 export async function createExampleProject(db: Database): Promise<DatasetSummary[]> {
+  const { saveDataset } = await import('./dataset-store')
   const out: DatasetSummary[] = []
   for (const name of Object.keys(EXAMPLES) as ExampleName[]) {
     const parsed = await exampleDataset(`example:${name}`)
-    const prepared = prepareDataset(parsed, ImportOptions.parse({}), name)
+    const prepared = prepareDataset(parsed, importDefaults(), name)
     out.push(saveDataset(db, prepared, { name, source: `example:${name}`, recipe: EXAMPLE_RECIPES[name] }))
   }
   return out

