@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core'
 import { UserError } from '../../../../shared/errors'
 import { parameterCount } from '../../nn/mlp'
 import { empiricalKernel } from '../../ntk/empirical'
-import type { JobRunner } from '../../core/job'
+import { yieldEvery, type JobRunner } from '../../core/job'
 import type { Matrix } from '../../core/matrix'
 import { assertFiniteArray } from '../../core/finite'
 
@@ -32,7 +32,7 @@ export const run: JobRunner<'empirical-kernel'> = async (spec, ctx) => {
   const x2 = x2m ? matrixTensor(x2m, 'x2') : undefined
   try {
     ctx.progress(0, `${spec.samples} network(s) of width ${spec.arch.width}`)
-    let lastYield = performance.now()
+    const maybeYield = yieldEvery(ctx)
     const k = await empiricalKernel(spec.arch, x, x2, {
       seed: spec.seed,
       samples: spec.samples,
@@ -41,10 +41,7 @@ export const run: JobRunner<'empirical-kernel'> = async (spec, ctx) => {
       onSample: async (done, total) => {
         ctx.progress(done / total, `network ${done}/${total}`)
         ctx.throwIfCancelled()
-        if (performance.now() - lastYield > 50) {
-          await ctx.yield()
-          lastYield = performance.now()
-        }
+        await maybeYield()
       },
     })
     const shape = k.shape
