@@ -56,6 +56,19 @@ export interface JobContext {
   readonly models?: ModelSink
 }
 
+/**
+ * `ctx.yield()` at most once per `ms` of compute: a yield per batch would cost a macrotask each, and ~50 ms
+ * keeps cancel prompt. Call the returned function between steps.
+ */
+export function yieldEvery(ctx: Pick<JobContext, 'yield'>, ms = 50): () => Promise<void> {
+  let last = performance.now()
+  return async () => {
+    if (performance.now() - last <= ms) return
+    await ctx.yield()
+    last = performance.now()
+  }
+}
+
 /** a job kind's runner: its spec in, its result as the contract (shared/jobs/results) defines it out */
 export type JobRunner<K extends JobKind> = (spec: JobSpecOf<K>, ctx: JobContext) => Promise<JobResultOf<K>>
 

@@ -14,7 +14,17 @@ export interface LabArrays {
   classTest: Int32Array | null
   /** outputs per point (K) */
   k: number
+  /** train and test rows */
+  n: number
+  m: number
 }
+
+/** An in-memory experiment's bound on its train size, and its name for the error. */
+export interface LabLimit {
+  maxTrain: number
+  what: string
+}
+
 
 function ref(data: LabData, split: 'all' | 'train' | 'test', field: 'x' | 'y', limit: number): DataRef {
   return { type: 'dataset', datasetId: data.datasetId, split, field, limit }
@@ -26,7 +36,7 @@ function classesOf(y: Matrix): Int32Array | null {
 }
 
 /** The train and test parts of a project dataset (recipe and split applied), recorded by hash on the run. */
-export async function loadLabData(ctx: JobContext, data: LabData): Promise<LabArrays> {
+export async function loadLabData(ctx: JobContext, data: LabData, limit?: LabLimit): Promise<LabArrays> {
   const xTrain = await ctx.data.load(ref(data, 'train', 'x', data.train))
   const yTrain = await ctx.data.load(ref(data, 'train', 'y', data.train))
   const xTest = await ctx.data.load(ref(data, 'test', 'x', data.test))
@@ -37,8 +47,16 @@ export async function loadLabData(ctx: JobContext, data: LabData): Promise<LabAr
   if (xTrain.rows < data.train || xTest.rows < data.test) {
     ctx.log('info', `using ${xTrain.rows} train / ${xTest.rows} test points: the dataset's split holds fewer than the ${data.train} / ${data.test} asked for`)
   }
-  return { xTrain, yTrain, xTest, yTest, classTrain: classesOf(yTrain), classTest: classesOf(yTest), k: yTrain.cols }
+  if (limit) checkLabSize(xTrain.rows, limit.maxTrain, limit.what)
+  return { xTrain, yTrain, xTest, yTest, classTrain: classesOf(yTrain), classTest: classesOf(yTest), k: yTrain.cols, n: xTrain.rows, m: xTest.rows }
 }
+
+export function checkLabSize(n: number, max: number, what: string): void {
+  if (n > max) {
+    throw new UserError('too_many_points', `${what} uses at most ${max} training points in memory; this run asks for ${n}`, `Lower the train size to ≤ ${max}, or use a 'kernel' job, which streams tiles to disk.`)
+  }
+}
+
 
 export function toF64(m: Matrix): Float64Array {
   return Float64Array.from(m.data.subarray(0, m.rows * m.cols))

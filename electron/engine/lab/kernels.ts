@@ -1,5 +1,4 @@
 import type { FcArch } from '../../../shared/index'
-import { UserError } from '../../../shared/errors'
 import { computeAnalyticKernels } from '../ntk/analytic'
 import type { KernelName } from '../ntk/analytic'
 import type { JobContext } from '../core/job'
@@ -34,12 +33,6 @@ export async function labKernels(
 }
 
 /** Limits of an in-memory experiment (bigger kernels go through the streamed 'kernel' job). */
-export function checkLabSize(n: number, max: number, what: string): void {
-  if (n > max) {
-    throw new UserError('too_many_points', `${what} uses at most ${max} training points in memory; this run asks for ${n}`, `Lower the train size to ≤ ${max}, or use a 'kernel' job, which streams tiles to disk.`)
-  }
-}
-
 /** The largest learning rate for which discrete GD follows gradient flow closely: half the stability limit. */
 export function autoLearningRate(lambdaMax: number, n: number, k: number): number {
   // GD on ‖f − y‖²/(2NK) is stable for η < 2NK/λ_max; half of that keeps discretisation error small.

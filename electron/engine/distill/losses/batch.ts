@@ -70,6 +70,41 @@ export function logSoftmaxRow(z: ArrayLike<number>, row: number, classes: number
   return out
 }
 
+/** One row of a teacher loss: its label and log-probabilities (student ls, teacher lt; over the non-target classes qs, qt). */
+export interface TeacherRow {
+  y: number
+  ls: Float64Array
+  lt: Float64Array
+  /** filled only when asked for (`nonTarget`); −∞ at the target */
+  qs: Float64Array
+  qt: Float64Array
+}
+
+/**
+ * The frame every teacher loss's float64 form shares: checks the batch and T, then visits each row with the
+ * student's and teacher's log-softmax at `full` (default T) and, with `nonTarget`, over the non-target classes
+ * at T; returns the [batch, classes] gradient the visitor fills.
+ */
+export function eachTeacherRow(b: LogitBatch, t: number, opts: { full?: number; nonTarget?: boolean }, visit: (i: number, r: TeacherRow, grad: Float64Array) => void): Float64Array {
+  checkBatch(b, true)
+  checkTemperature(t)
+  const { batch: B, classes: C } = b
+  const grad = new Float64Array(B * C)
+  const r: TeacherRow = { y: 0, ls: new Float64Array(C), lt: new Float64Array(C), qs: new Float64Array(C), qt: new Float64Array(C) }
+  for (let i = 0; i < B; i++) {
+    const y = (r.y = b.labels[i]!)
+    logSoftmaxRow(b.student, i, C, opts.full ?? t, r.ls)
+    logSoftmaxRow(b.teacher!, i, C, opts.full ?? t, r.lt)
+    if (opts.nonTarget) {
+      const notY = (c: number) => c !== y
+      logSoftmaxRow(b.student, i, C, t, r.qs, notY)
+      logSoftmaxRow(b.teacher!, i, C, t, r.qt, notY)
+    }
+    visit(i, r, grad)
+  }
+  return grad
+}
+
 /** Backprop through softmax(u): given g = ∂L/∂p and p, writes ∂L/∂u_j = p_j (g_j − Σ_c p_c g_c), scaled, into out[off..]. */
 export function softmaxBackward(p: Float64Array, g: Float64Array, classes: number, scale: number, out: Float64Array, off: number): void {
   let dot = 0

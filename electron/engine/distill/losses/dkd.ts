@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core'
-import { checkBatch, checkTemperature, logSoftmaxRow, type LogitBatch, type LossResult } from './batch'
+import { checkTemperature, eachTeacherRow, type LogitBatch, type LossResult } from './batch'
 import { maskTarget } from './nkd'
 
 export interface DkdParams {
@@ -16,24 +16,11 @@ export interface DkdParams {
 // Gradient (u = z/T): ∂TCKD/∂u_y = b_s1 − b_t1, ∂TCKD/∂u_j = q_s(j)(b_t1 − b_s1) for j ≠ y;
 // ∂NCKD/∂u_j = q_s(j) − q_t(j) for j ≠ y, 0 at y; ∂L/∂z = T (α ∂TCKD + β ∂NCKD)/B.
 export function dkd64(b: LogitBatch, p: DkdParams): LossResult {
-  checkBatch(b, true)
-  checkTemperature(p.temperature)
   const { batch: B, classes: C } = b
   const T = p.temperature
-  const grad = new Float64Array(B * C)
-  const ls = new Float64Array(C)
-  const lt = new Float64Array(C)
-  const qs = new Float64Array(C)
-  const qt = new Float64Array(C)
   let tckd = 0
   let nckd = 0
-  for (let i = 0; i < B; i++) {
-    const y = b.labels[i]!
-    logSoftmaxRow(b.student, i, C, T, ls)
-    logSoftmaxRow(b.teacher!, i, C, T, lt)
-    const notY = (c: number) => c !== y
-    logSoftmaxRow(b.student, i, C, T, qs, notY)
-    logSoftmaxRow(b.teacher!, i, C, T, qt, notY)
+  const grad = eachTeacherRow(b, T, { nonTarget: true }, (i, { y, ls, lt, qs, qt }, g) => {
     // log of the "rest" mass 1 − p(y), from the non-target log-sum-exp (no cancellation when p(y) ≈ 1)
     const lsRest = ls[(y + 1) % C]! - qs[(y + 1) % C]!
     const ltRest = lt[(y + 1) % C]! - qt[(y + 1) % C]!
@@ -44,15 +31,15 @@ export function dkd64(b: LogitBatch, p: DkdParams): LossResult {
     if (bt2 > 0) tckd += bt2 * (ltRest - lsRest)
     for (let c = 0; c < C; c++) {
       if (c === y) {
-        grad[i * C + c] = (T * p.alpha * (bs1 - bt1)) / B
+        g[i * C + c] = (T * p.alpha * (bs1 - bt1)) / B
         continue
       }
       const q = Math.exp(qt[c]!)
       if (q > 0) nckd += q * (qt[c]! - qs[c]!)
       const qsc = Math.exp(qs[c]!)
-      grad[i * C + c] = (T * (p.alpha * qsc * (bt1 - bs1) + p.beta * (qsc - q))) / B
+      g[i * C + c] = (T * (p.alpha * qsc * (bt1 - bs1) + p.beta * (qsc - q))) / B
     }
-  }
+  })
   return { loss: (T * T * (p.alpha * tckd + p.beta * nckd)) / B, grad }
 }
 

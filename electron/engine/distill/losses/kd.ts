@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core'
-import { checkBatch, checkTemperature, logSoftmaxRow, type LogitBatch, type LossResult } from './batch'
+import { checkTemperature, eachTeacherRow, type LogitBatch, type LossResult } from './batch'
 
 export interface KdParams {
   temperature: number
@@ -10,23 +10,16 @@ export interface KdParams {
 // only (the trainer adds CE with its own weight):
 //   L = α T² (1/B) Σ_i KL(softmax(z_t,i/T) ‖ softmax(z_s,i/T));   ∂L/∂z_s = α T (p_s − p_t)/B.
 export function kd64(b: LogitBatch, p: KdParams): LossResult {
-  checkBatch(b, true)
-  checkTemperature(p.temperature)
   const { batch: B, classes: C } = b
   const T = p.temperature
-  const grad = new Float64Array(B * C)
-  const ls = new Float64Array(C)
-  const lt = new Float64Array(C)
   let sum = 0
-  for (let i = 0; i < B; i++) {
-    logSoftmaxRow(b.student, i, C, T, ls)
-    logSoftmaxRow(b.teacher!, i, C, T, lt)
+  const grad = eachTeacherRow(b, T, {}, (i, { ls, lt }, g) => {
     for (let c = 0; c < C; c++) {
       const pt = Math.exp(lt[c]!)
       if (pt > 0) sum += pt * (lt[c]! - ls[c]!)
-      grad[i * C + c] = (p.alpha * T * (Math.exp(ls[c]!) - pt)) / B
+      g[i * C + c] = (p.alpha * T * (Math.exp(ls[c]!) - pt)) / B
     }
-  }
+  })
   return { loss: (p.alpha * T * T * sum) / B, grad }
 }
 

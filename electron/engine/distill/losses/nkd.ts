@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core'
-import { checkBatch, checkTemperature, logSoftmaxRow, type LogitBatch, type LossResult } from './batch'
+import { checkTemperature, eachTeacherRow, type LogitBatch, type LossResult } from './batch'
 
 export interface NkdParams {
   temperature: number
@@ -12,36 +12,23 @@ export interface NkdParams {
 //       − γ T² (1/B) Σ_i Σ_{k≠y_i} q_t(k)·log q_s(k),         q = softmax(z/T) over the non-target logits only.
 // ∂/∂z_s,j = −p_t(y)(δ_jy − p_s(j))/B  +  [j ≠ y] γ T (q_s(j) − q_t(j))/B.
 export function nkd64(b: LogitBatch, p: NkdParams): LossResult {
-  checkBatch(b, true)
-  checkTemperature(p.temperature)
   const { batch: B, classes: C } = b
   const T = p.temperature
-  const grad = new Float64Array(B * C)
-  const ls = new Float64Array(C)
-  const lt = new Float64Array(C)
-  const qs = new Float64Array(C)
-  const qt = new Float64Array(C)
   let target = 0
   let non = 0
-  for (let i = 0; i < B; i++) {
-    const y = b.labels[i]!
-    logSoftmaxRow(b.student, i, C, 1, ls)
-    logSoftmaxRow(b.teacher!, i, C, 1, lt)
+  const grad = eachTeacherRow(b, T, { full: 1, nonTarget: true }, (i, { y, ls, lt, qs, qt }, g) => {
     const pty = Math.exp(lt[y]!)
     target -= pty * ls[y]!
-    const notY = (c: number) => c !== y
-    logSoftmaxRow(b.student, i, C, T, qs, notY)
-    logSoftmaxRow(b.teacher!, i, C, T, qt, notY)
     for (let c = 0; c < C; c++) {
-      let g = -pty * ((c === y ? 1 : 0) - Math.exp(ls[c]!))
+      let gc = -pty * ((c === y ? 1 : 0) - Math.exp(ls[c]!))
       if (c !== y) {
         const q = Math.exp(qt[c]!)
         if (q > 0) non -= q * qs[c]!
-        g += p.gamma * T * (Math.exp(qs[c]!) - q)
+        gc += p.gamma * T * (Math.exp(qs[c]!) - q)
       }
-      grad[i * C + c] = g / B
+      g[i * C + c] = gc / B
     }
-  }
+  })
   return { loss: (target + p.gamma * T * T * non) / B, grad }
 }
 

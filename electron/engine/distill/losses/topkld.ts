@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core'
 import { UserError } from '../../../../shared/errors'
-import { checkBatch, checkTemperature, logSoftmaxRow, type LogitBatch, type LossResult } from './batch'
+import { checkTemperature, eachTeacherRow, type LogitBatch, type LossResult } from './batch'
 
 export interface TopkldParams {
   temperature: number
@@ -32,18 +32,11 @@ export function topkRow(z: ArrayLike<number>, row: number, classes: number, k: n
 }
 
 export function topkld64(b: LogitBatch, p: TopkldParams): LossResult {
-  checkBatch(b, true)
-  checkTemperature(p.temperature)
   checkTopk(p)
   const { batch: B, classes: C } = b
   const T = p.temperature
-  const grad = new Float64Array(B * C)
-  const ls = new Float64Array(C)
-  const lt = new Float64Array(C)
   let sum = 0
-  for (let i = 0; i < B; i++) {
-    logSoftmaxRow(b.student, i, C, T, ls)
-    logSoftmaxRow(b.teacher!, i, C, T, lt)
+  const grad = eachTeacherRow(b, T, {}, (i, { ls, lt }, g) => {
     const head = topkRow(b.teacher!, i, C, p.k)
     let d = 0
     for (let c = 0; c < C; c++) {
@@ -60,9 +53,9 @@ export function topkld64(b: LogitBatch, p: TopkldParams): LossResult {
     for (let c = 0; c < C; c++) {
       const ps = Math.exp(ls[c]!)
       const own = head[c] ? ps - Math.exp(lt[c]!) : p.lambda > 0 && ps > 0 ? p.lambda * ps * (ls[c]! - lt[c]!) : 0
-      grad[i * C + c] = (T * (own - ps * d)) / B
+      g[i * C + c] = (T * (own - ps * d)) / B
     }
-  }
+  })
   return { loss: (T * T * sum) / B, grad }
 }
 

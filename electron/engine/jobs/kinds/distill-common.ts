@@ -1,10 +1,11 @@
 import type { JobSpecOf } from '../../../../shared/index'
 import { UserError } from '../../../../shared/errors'
-import type { JobContext } from '../../core/job'
+import { yieldEvery, type JobContext } from '../../core/job'
 import type { Matrix } from '../../core/matrix'
 import { argmaxRows } from '../../core/metrics'
 import { loadLabData } from '../../lab/data'
 import { teacherLogits, type TeacherLogits } from '../../distill/kd/teacher'
+import type { DistillRunOptions } from '../../distill/kd/train'
 
 // Data and teacher shared by the 'distill' and 'distill-study' jobs: the dataset's train part is what the
 // student learns from, its test part is the held-out set every per-epoch metric is measured on.
@@ -38,4 +39,46 @@ export async function prepareDistill(spec: JobSpecOf<'distill'> | JobSpecOf<'dis
   })
   ctx.log('info', `teacher: ${teacher.description}`)
   return { xTrain: d.xTrain, labels, xHeldOut: d.xTest, labelsHeldOut, k: d.k, rowShape, teacher }
+}
+
+type DistillSpec = JobSpecOf<'distill'> | JobSpecOf<'distill-study'>
+
+/**
+ * One student's training options, the same for both jobs but for the loss, the seed, what is recorded per
+ * epoch and how progress reads; yields to the engine's messages every ~50 ms, stops on cancel.
+ */
+export function studentOptions(
+  d: DistillData,
+  spec: DistillSpec,
+  ctx: JobContext,
+  run: Pick<DistillRunOptions, 'loss' | 'seed' | 'onEpoch'> & { progress: (batch: number, total: number, epoch: number) => void },
+): DistillRunOptions {
+  const maybeYield = yieldEvery(ctx)
+  return {
+    x: d.xTrain,
+    labels: d.labels,
+    teacherTrain: d.teacher.train,
+    xHeldOut: d.xHeldOut,
+    labelsHeldOut: d.labelsHeldOut,
+    teacherHeldOut: d.teacher.heldOut,
+    k: d.k,
+    rowShape: d.rowShape,
+    student: spec.student,
+    loss: run.loss,
+    params: spec.params,
+    ceWeight: spec.ceWeight,
+    warmupEpochs: spec.warmupEpochs,
+    klTemperature: spec.klTemperature,
+    epochs: spec.epochs,
+    batchSize: spec.batchSize,
+    optimizer: spec.optimizer,
+    learningRate: spec.learningRate,
+    seed: run.seed,
+    ...(run.onEpoch ? { onEpoch: run.onEpoch } : {}),
+    onBatch: async (b, total, epoch) => {
+      run.progress(b, total, epoch)
+      await maybeYield()
+    },
+    isCancelled: () => ctx.signal.aborted,
+  }
 }

@@ -3,7 +3,7 @@ import type { DistillStudyReport, StudyRun, StudyRow } from '../../../../shared/
 import { CancelledError } from '../../core/cancel'
 import { distillStudent, effectiveParams } from '../../distill/kd/train'
 import { heldOutMetrics } from '../../distill/kd/held-out'
-import { prepareDistill } from './distill-common'
+import { prepareDistill, studentOptions } from './distill-common'
 
 // A distillation study: one teacher (computed once) and one student architecture, every loss × every seed;
 // per loss the mean ± sample sd of the final held-out accuracy, agreement and KL(teacher ‖ student), and the
@@ -21,44 +21,21 @@ export const run: JobRunner<'distill-study'> = async (spec, ctx) => {
   const teacherAccuracy = heldOutMetrics(d.teacher.heldOut, d.teacher.heldOut, d.labelsHeldOut, d.k, spec.klTemperature).teacherAccuracy
   const jobs = spec.losses.flatMap((loss) => Array.from({ length: spec.seeds }, (_, i) => ({ loss, seed: spec.seed + i })))
   const runs: StudyRun[] = []
-  let lastYield = performance.now()
   for (const [j, job] of jobs.entries()) {
     ctx.throwIfCancelled()
     const tag = `${job.loss} seed ${job.seed}`
-    const r = await distillStudent({
-      x: d.xTrain,
-      labels: d.labels,
-      teacherTrain: d.teacher.train,
-      xHeldOut: d.xHeldOut,
-      labelsHeldOut: d.labelsHeldOut,
-      teacherHeldOut: d.teacher.heldOut,
-      k: d.k,
-      rowShape: d.rowShape,
-      student: spec.student,
-      loss: job.loss,
-      params: spec.params,
-      ceWeight: spec.ceWeight,
-      warmupEpochs: spec.warmupEpochs,
-      klTemperature: spec.klTemperature,
-      epochs: spec.epochs,
-      batchSize: spec.batchSize,
-      optimizer: spec.optimizer,
-      learningRate: spec.learningRate,
-      seed: job.seed,
-      onEpoch: (e) => {
-        ctx.metric(`student_accuracy/${tag}`, e.epoch, e.studentAccuracy)
-        ctx.metric(`agreement/${tag}`, e.epoch, e.agreement)
-        ctx.metric(`kl_teacher_student/${tag}`, e.epoch, e.kl)
-      },
-      onBatch: async (b, total, epoch) => {
-        ctx.progress(0.05 + (0.94 * (j + (epoch + b / total) / spec.epochs)) / jobs.length, `${tag}: epoch ${epoch + 1}/${spec.epochs}`)
-        if (performance.now() - lastYield > 50) {
-          await ctx.yield()
-          lastYield = performance.now()
-        }
-      },
-      isCancelled: () => ctx.signal.aborted,
-    })
+    const r = await distillStudent(
+      studentOptions(d, spec, ctx, {
+        loss: job.loss,
+        seed: job.seed,
+        onEpoch: (e) => {
+          ctx.metric(`student_accuracy/${tag}`, e.epoch, e.studentAccuracy)
+          ctx.metric(`agreement/${tag}`, e.epoch, e.agreement)
+          ctx.metric(`kl_teacher_student/${tag}`, e.epoch, e.kl)
+        },
+        progress: (b, total, epoch) => ctx.progress(0.05 + (0.94 * (j + (epoch + b / total) / spec.epochs)) / jobs.length, `${tag}: epoch ${epoch + 1}/${spec.epochs}`),
+      }),
+    )
     r.model.dispose()
     if (r.cancelled) throw new CancelledError()
     runs.push({ loss: job.loss, seed: job.seed, history: r.history })

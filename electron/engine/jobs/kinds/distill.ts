@@ -4,7 +4,7 @@ import type { JobRunner } from '../../core/job'
 import { toStoredModel } from '../../models/stored'
 import { distillStudent, effectiveParams } from '../../distill/kd/train'
 import { heldOutMetrics } from '../../distill/kd/held-out'
-import { prepareDistill } from './distill-common'
+import { prepareDistill, studentOptions } from './distill-common'
 
 // Knowledge distillation of one student (docs/distillation.md): per epoch the student's held-out accuracy,
 // the teacher's, their top-1 agreement and KL(teacher ‖ student) at klTemperature; the student is saved as a
@@ -14,43 +14,20 @@ export const run: JobRunner<'distill'> = async (spec, ctx) => {
   const d = await prepareDistill(spec, ctx, 0.1)
   const teacherOnly = heldOutMetrics(d.teacher.heldOut, d.teacher.heldOut, d.labelsHeldOut, d.k, spec.klTemperature)
   ctx.log('info', `teacher held-out accuracy ${(100 * teacherOnly.teacherAccuracy).toFixed(2)} %`)
-  let lastYield = performance.now()
-  const r = await distillStudent({
-    x: d.xTrain,
-    labels: d.labels,
-    teacherTrain: d.teacher.train,
-    xHeldOut: d.xHeldOut,
-    labelsHeldOut: d.labelsHeldOut,
-    teacherHeldOut: d.teacher.heldOut,
-    k: d.k,
-    rowShape: d.rowShape,
-    student: spec.student,
-    loss: spec.loss,
-    params: spec.params,
-    ceWeight: spec.ceWeight,
-    warmupEpochs: spec.warmupEpochs,
-    klTemperature: spec.klTemperature,
-    epochs: spec.epochs,
-    batchSize: spec.batchSize,
-    optimizer: spec.optimizer,
-    learningRate: spec.learningRate,
-    seed: spec.seed,
-    onEpoch: (e) => {
-      ctx.metric('student_accuracy', e.epoch, e.studentAccuracy)
-      ctx.metric('teacher_accuracy', e.epoch, e.teacherAccuracy)
-      ctx.metric('agreement', e.epoch, e.agreement)
-      ctx.metric('kl_teacher_student', e.epoch, e.kl)
-      ctx.metric('train_loss', e.epoch, e.trainLoss)
-    },
-    onBatch: async (b, total, epoch) => {
-      ctx.progress(0.1 + (0.88 * (epoch + b / total)) / spec.epochs, `epoch ${epoch + 1}/${spec.epochs}`)
-      if (performance.now() - lastYield > 50) {
-        await ctx.yield()
-        lastYield = performance.now()
-      }
-    },
-    isCancelled: () => ctx.signal.aborted,
-  })
+  const r = await distillStudent(
+    studentOptions(d, spec, ctx, {
+      loss: spec.loss,
+      seed: spec.seed,
+      onEpoch: (e) => {
+        ctx.metric('student_accuracy', e.epoch, e.studentAccuracy)
+        ctx.metric('teacher_accuracy', e.epoch, e.teacherAccuracy)
+        ctx.metric('agreement', e.epoch, e.agreement)
+        ctx.metric('kl_teacher_student', e.epoch, e.kl)
+        ctx.metric('train_loss', e.epoch, e.trainLoss)
+      },
+      progress: (b, total, epoch) => ctx.progress(0.1 + (0.88 * (epoch + b / total)) / spec.epochs, `epoch ${epoch + 1}/${spec.epochs}`),
+    }),
+  )
   try {
     if (r.cancelled) throw new CancelledError()
     const last = r.history.at(-1)!

@@ -7,7 +7,7 @@ import { empiricalKernel } from '../../ntk/empirical'
 import { empiricalNetKernel } from '../../ntk/empirical-net'
 import { disposeFiniteNet, finiteParamCount, initFiniteNet } from '../../layers/finite-net'
 import { isNetKernelArch, planKernel } from '../../../../shared/arch'
-import type { JobRunner } from '../../core/job'
+import { yieldEvery, type JobRunner } from '../../core/job'
 import type { Matrix } from '../../core/matrix'
 import { assertFiniteArray } from '../../core/finite'
 
@@ -39,7 +39,7 @@ export const run: JobRunner<'empirical-kernel'> = async (spec, ctx) => {
   try {
     const channels = plan ? plan.steps.flatMap((s, i) => (s.channels === undefined ? [] : [i === plan.steps.length - 1 ? spec.outDim : s.channels])) : null
     ctx.progress(0, `${spec.samples} network(s) of ${channels ? `channels ${channels.join('-')}` : `width ${(arch as { width: number }).width}`}`)
-    let lastYield = performance.now()
+    const maybeYield = yieldEvery(ctx)
     const opts = {
       seed: spec.seed,
       samples: spec.samples,
@@ -48,10 +48,7 @@ export const run: JobRunner<'empirical-kernel'> = async (spec, ctx) => {
       onSample: async (done: number, total: number) => {
         ctx.progress(done / total, `network ${done}/${total}`)
         ctx.throwIfCancelled()
-        if (performance.now() - lastYield > 50) {
-          await ctx.yield()
-          lastYield = performance.now()
-        }
+        await maybeYield()
       },
     }
     const k = plan ? await empiricalNetKernel(plan, x, x2, opts) : await empiricalKernel(arch as Exclude<typeof arch, { net: unknown }>, x, x2, opts)

@@ -7,7 +7,7 @@ import { featuresOfAll, relativeKernelError } from '../../features/error'
 import { featureRidge } from '../../features/ridge'
 import { chooseRidge } from '../../features/ridge-choice'
 import { loadLabData, toF64 } from '../../lab/data'
-import { checkLabSize, labKernels } from '../../lab/kernels'
+import { labKernels } from '../../lab/kernels'
 import { gpPosterior } from '../../ntk/gp'
 import { predictInfiniteWidth } from '../../ntk/predict'
 import { checkLowRankStudy, lowRankStudy } from '../../lab/low-rank-study'
@@ -21,11 +21,8 @@ function rows(m: Matrix, count: number): Matrix {
 // Efficiency experiment (docs/math.md §5): error of the feature maps against the exact kernel and kernel
 // regression accuracy against m, per method; then exact vs approximate regression time over n.
 export const run: JobRunner<'lab-efficiency'> = async (spec, ctx) => {
-  const d = await loadLabData(ctx, spec.data)
-  const n = d.xTrain.rows
-  const nt = d.xTest.rows
-  const K = d.k
-  checkLabSize(n, MAX_TRAIN, 'the efficiency experiment')
+  const d = await loadLabData(ctx, spec.data, { maxTrain: MAX_TRAIN, what: 'the efficiency experiment' })
+  const { n, m: nt, k: K } = d
   if (spec.lowRank) checkLowRankStudy(spec.arch)
   const arch = { ...spec.arch, width: 'inf' as const }
   const yieldNow = async (): Promise<void> => {

@@ -4,7 +4,7 @@ import { gpPosterior } from '../../ntk/gp'
 import { loadLabData, toF64 } from '../../lab/data'
 import { accuracy as accuracyOf, meanSquaredError } from '../../core/metrics'
 import { blockAverage, classBoundaries, classOrder } from '../../lab/heatmap'
-import { checkLabSize, labKernels } from '../../lab/kernels'
+import { labKernels } from '../../lab/kernels'
 import type { JobRunner } from '../../core/job'
 
 const MAX_TRAIN = 6000
@@ -13,10 +13,8 @@ const MAX_SPECTRUM = 3000
 // Kernel experiment: NTK and NNGP of the same architecture, each used for kernel regression at t = ∞
 // (docs/math.md §3, f₀ = 0), with class-sorted heatmaps and spectra for the charts.
 export const run: JobRunner<'lab-kernel'> = async (spec, ctx) => {
-  const d = await loadLabData(ctx, spec.data)
-  const n = d.xTrain.rows
-  const m = d.xTest.rows
-  checkLabSize(n, MAX_TRAIN, 'the kernel experiment')
+  const d = await loadLabData(ctx, spec.data, { maxTrain: MAX_TRAIN, what: 'the kernel experiment' })
+  const { n, m } = d
   const names = ['ntk', 'nngp'] as const
   const { train, cross } = await labKernels(ctx, d.xTrain, d.xTest, spec.arch, [...names], 0, 0.45)
   const y = toF64(d.yTrain)

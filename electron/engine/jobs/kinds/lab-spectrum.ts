@@ -3,7 +3,7 @@ import { eigh } from '../../linalg/eigh'
 import { gradientFlowPredictions } from '../../ntk/dynamics'
 import { loadLabData, toF64 } from '../../lab/data'
 import { accuracy as accuracyOf, mseObjective } from '../../core/metrics'
-import { autoLearningRate, checkLabSize, labKernels } from '../../lab/kernels'
+import { autoLearningRate, labKernels } from '../../lab/kernels'
 import { logSpace } from '../../lab/fit'
 import type { JobRunner } from '../../core/job'
 
@@ -13,11 +13,8 @@ const MAX_TRAIN = 3000
 // decays as e^{−η λᵢ t/(N K)} |(Vᵀy)ᵢ|: large-λ modes are learnt first. Label energy (Vᵀy)ᵢ² against λᵢ
 // shows which modes carry the labels; the test loss over t (f₀ = 0) marks the best stopping time.
 export const run: JobRunner<'lab-spectrum'> = async (spec, ctx) => {
-  const d = await loadLabData(ctx, spec.data)
-  const n = d.xTrain.rows
-  const m = d.xTest.rows
-  const K = d.k
-  checkLabSize(n, MAX_TRAIN, 'the spectrum experiment')
+  const d = await loadLabData(ctx, spec.data, { maxTrain: MAX_TRAIN, what: 'the spectrum experiment' })
+  const { n, m, k: K } = d
   const { train, cross } = await labKernels(ctx, d.xTrain, d.xTest, spec.arch, [spec.kernel], 0, 0.3)
   ctx.progress(0.3, 'eigendecomposition')
   const eig = await eigh(Float32Array.from(train[spec.kernel]!), n, { onStep: (f) => { ctx.progress(0.3 + 0.5 * f, 'eigendecomposition'); return ctx.yield() } })

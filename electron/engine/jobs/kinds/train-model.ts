@@ -4,7 +4,7 @@ import * as tfl from '@tensorflow/tfjs-layers'
 import type { DataRef, JobSpecOf, ModelEvaluation } from '../../../../shared/index'
 import { UserError } from '../../../../shared/errors'
 import { CancelledError } from '../../core/cancel'
-import type { JobContext } from '../../core/job'
+import { yieldEvery, type JobContext } from '../../core/job'
 import type { Matrix } from '../../core/matrix'
 import { Xoshiro128, deriveSeed } from '../../core/random'
 import { buildModel, initWeights, resolveInputShape } from '../../models/build'
@@ -99,7 +99,7 @@ export async function runTrainModel(spec: Spec, ctx: JobContext): Promise<TrainM
     const optimizer: OptimizerKind = spec.optimizer === undefined ? 'adam' : spec.optimizer === 'gd' ? 'sgd' : spec.optimizer
     const batchSize = spec.optimizer === 'gd' ? labels.length : (spec.batchSize ?? 128)
     const learningRate = spec.learningRate ?? (optimizer === 'adam' ? 1e-3 : 0.01)
-    let lastYield = performance.now()
+    const maybeYield = yieldEvery(ctx)
     const perEpoch = Math.ceil(labels.length / Math.min(batchSize, labels.length))
     ctx.log('info', `training ${model.countParams()} parameters on ${labels.length} rows (${K} classes), ${spec.epochs} epochs of ${perEpoch} batches, ${optimizer} η=${learningRate}, backend ${ctx.backend}`)
     const r = await trainModel({
@@ -127,10 +127,7 @@ export async function runTrainModel(spec: Spec, ctx: JobContext): Promise<TrainM
       },
       onBatch: async (b, total, epoch) => {
         ctx.progress((epoch + b / total) / spec.epochs, `epoch ${epoch + 1}/${spec.epochs}, batch ${b}/${total}`)
-        if (performance.now() - lastYield > 50) {
-          await ctx.yield()
-          lastYield = performance.now()
-        }
+        await maybeYield()
       },
       isCancelled: () => ctx.signal.aborted,
     })

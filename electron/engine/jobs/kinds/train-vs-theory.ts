@@ -8,7 +8,7 @@ import { empiricalNtk } from '../../ntk/empirical'
 import { disposeMlp } from '../../nn/mlp'
 import { loadLabData, toF64 } from '../../lab/data'
 import { accuracy as accuracyOf, mseObjective } from '../../core/metrics'
-import { autoLearningRate, checkLabSize, labKernels } from '../../lab/kernels'
+import { autoLearningRate, labKernels } from '../../lab/kernels'
 import { logSteps } from '../../lab/fit'
 import type { JobRunner } from '../../core/job'
 
@@ -21,11 +21,8 @@ export const run: JobRunner<'train-vs-theory'> = async (spec, ctx) => {
   if (spec.arch.parameterization !== 'ntk') {
     throw new UserError('needs_ntk_parameterization', 'the closed-form dynamics use the infinite-width NTK, which exists in NTK parameterization', 'Set the parameterization to ntk.')
   }
-  const d = await loadLabData(ctx, spec.data)
-  const n = d.xTrain.rows
-  const m = d.xTest.rows
-  const K = d.k
-  checkLabSize(n, MAX_TRAIN, 'training vs theory')
+  const d = await loadLabData(ctx, spec.data, { maxTrain: MAX_TRAIN, what: 'training vs theory' })
+  const { n, m, k: K } = d
   const { train, cross } = await labKernels(ctx, d.xTrain, d.xTest, spec.arch, ['ntk'], 0, 0.1)
   ctx.progress(0.1, 'eigendecomposition of the NTK')
   const eig = await eigh(Float32Array.from(train.ntk!), n, { onStep: () => ctx.yield() })

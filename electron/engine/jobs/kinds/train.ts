@@ -5,7 +5,7 @@ import { forward } from '../../nn/forward'
 import { disposeMlp, parameterCount } from '../../nn/mlp'
 import { trainMlp } from '../../nn/train'
 import { empiricalNtk } from '../../ntk/empirical'
-import type { JobRunner } from '../../core/job'
+import { yieldEvery, type JobRunner } from '../../core/job'
 import type { Matrix } from '../../core/matrix'
 import { matrixTensor } from './empirical-kernel'
 import { runTrainModel } from './train-model'
@@ -93,7 +93,7 @@ export const run: JobRunner<'train'> = async (spec, ctx) => {
         throw new UserError('bad_targets', 'cross-entropy needs at least two classes', 'Give y as integer class labels (one column) or one-hot rows with ≥ 2 columns.')
       }
     }
-    let lastYield = performance.now()
+    const maybeYield = yieldEvery(ctx)
     const r = await trainMlp({
       arch,
       xTrain,
@@ -114,12 +114,9 @@ export const run: JobRunner<'train'> = async (spec, ctx) => {
       onMetric: (name, step, value) => ctx.metric(name, step, value),
       onStep: async (done, total) => {
         ctx.progress(done / total, `step ${done}/${total}`)
-        if (performance.now() - lastYield > 50) {
-          ctx.throwIfCancelled()
-          await ctx.yield()
-          ctx.throwIfCancelled()
-          lastYield = performance.now()
-        }
+        ctx.throwIfCancelled()
+        await maybeYield()
+        ctx.throwIfCancelled()
       },
     })
     let modelId: string | null = null
