@@ -7,6 +7,7 @@ import { DatasetPreview, DatasetSummary, DataFormat, ImportOptions, Recipe } fro
 import { Settings } from './settings'
 import { ModelDetail, ModelSummary } from './models'
 import { DataRef } from './jobs/data-ref'
+import { UploadBegin, UploadChunk, UploadFinish } from './uploads'
 
 // One request/response contract for every transport: Electron IPC (preload bridge) and the WebSocket
 // of `ntkw serve`. The server validates every `params` with these schemas before acting on it.
@@ -125,6 +126,12 @@ export const methods = {
   'models.evaluate': method(z.object({ modelId: Id, x: DataRef, y: DataRef }).strict(), z.object({ runId: z.string() })),
   /** a folder (model export target, or a TF.js model folder to import); desktop app only */
   'dialog.openFolder': method(z.object({ title: z.string().max(200).optional() }).strict().default({}), FilePath.nullable()),
+  /** files dropped in a browser: their bytes reach the server in chunks (shared/uploads.ts) */
+  'uploads.begin': method(UploadBegin, z.object({ uploadId: z.string(), chunkBytes: z.number().int() })),
+  'uploads.chunk': method(UploadChunk, z.object({ received: z.number().int() })),
+  /** imports what was uploaded as a job, exactly as datasets.import / models.import of its path would */
+  'uploads.finish': method(UploadFinish, z.object({ runId: z.string(), purpose: z.enum(['dataset', 'model']) })),
+  'uploads.cancel': method(z.object({ uploadId: z.string().min(1).max(64) }).strict(), z.null()),
 } as const
 
 export type Methods = typeof methods

@@ -7,7 +7,7 @@ import type { Duplex } from 'node:stream'
 import sirv from 'sirv'
 import { WebSocketServer, type RawData, type WebSocket } from 'ws'
 import { RpcRequest, type RpcResponse } from '../../shared/ipc'
-import { encodeMessage } from '../../shared/wire'
+import { decodeMessage, encodeMessage } from '../../shared/wire'
 import type { Services } from './services'
 
 // `ntkw serve`: the built renderer over HTTP and the contract over one WebSocket, for a browser on this
@@ -192,11 +192,15 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       let msg: RpcRequest
       let text = ''
       try {
-        if (isBinary) throw new Error('binary')
-        text = Array.isArray(raw) ? Buffer.concat(raw).toString('utf8') : Buffer.from(raw as ArrayBuffer).toString('utf8')
-        msg = RpcRequest.parse(JSON.parse(text))
+        const bytes = Array.isArray(raw) ? Buffer.concat(raw) : Buffer.from(raw as ArrayBuffer)
+        // a binary frame is a request carrying bytes (an upload chunk), in shared/wire.ts's format
+        if (isBinary) msg = RpcRequest.parse(decodeMessage(bytes))
+        else {
+          text = bytes.toString('utf8')
+          msg = RpcRequest.parse(JSON.parse(text))
+        }
       } catch {
-        send({ id: salvageId(text), error: { message: 'malformed request: expected JSON {id, method, params} as a text frame', code: 'bad_request' } })
+        send({ id: salvageId(text), error: { message: 'malformed request: expected JSON {id, method, params} as a text frame (or a binary frame in the wire format)', code: 'bad_request' } })
         return
       }
       if (inFlight >= MAX_IN_FLIGHT) {

@@ -1,7 +1,7 @@
 import os from 'node:os'
 import path from 'node:path'
 import { EventEmitter } from 'node:events'
-import { JobSpec, methods, type AppInfo, type EventName, type EventPayload, type MethodName, type ParsedParamsOf, type ResultOf, type RpcError } from '../../shared/index'
+import { JobSpec, UPLOAD_CHUNK_BYTES, methods, type AppInfo, type EventName, type EventPayload, type MethodName, type ParsedParamsOf, type ResultOf, type RpcError } from '../../shared/index'
 import { UserError, errorInfo } from '../../shared/errors'
 import { APP_NAME, APP_VERSION } from '../engine/runtime/version'
 import { lttb } from '../../shared/lttb'
@@ -17,6 +17,13 @@ import { ModelStore } from '../engine/store/models'
 import { writeModelFolder, WEIGHTS_FILE, type ModelFiles } from '../engine/models/format'
 import { exportOnnx } from '../engine/onnx/export'
 import { ONNX_FILE, writeOnnxFolder } from '../engine/onnx/write'
+import { UploadStore } from './uploads'
+
+/** an uploaded model's name: its folder's when one was dropped, else its file's without the extension */
+function modelNameOf(file: string, uploadDir: string): string {
+  const rel = path.relative(uploadDir, file).split(path.sep)
+  return rel.length > 1 ? rel[0]! : path.basename(file).replace(/\.[^.]+$/, '')
+}
 
 /** arrays larger than this never cross IPC (a 512×512 heatmap is 262 144) */
 const MAX_ARRAY_OVER_IPC = 1 << 20
@@ -50,6 +57,9 @@ export class Services {
   readonly jobs: JobQueue
   private readonly pushes = new EventEmitter()
   private readonly handlers: Handlers
+  private readonly uploads = new UploadStore()
+  /** import run → the upload folder it reads, removed when the run ends */
+  private readonly uploadRuns = new Map<string, string>()
 
   constructor(private readonly opts: ServicesOptions) {
     this.settings = new SettingsStore(opts.configDir)
@@ -63,7 +73,15 @@ export class Services {
       },
       () => ({ app: APP_VERSION, ...(opts.extraVersions ?? {}) }),
     )
-    this.jobs.on('job', (p) => this.push('job', p))
+    this.jobs.on('job', (p) => {
+      const t = p.event.type
+      const dir = this.uploadRuns.get(p.runId)
+      if (dir && (t === 'done' || t === 'failed' || t === 'cancelled')) {
+        this.uploadRuns.delete(p.runId)
+        this.uploads.remove(dir)
+      }
+      this.push('job', p)
+    })
     this.project.onChange = (p) => this.push('project', { project: p })
     this.handlers = this.buildHandlers()
   }
@@ -216,19 +234,7 @@ export class Services {
       },
       'datasets.list': () => listDatasets(this.requireProject().handle.db),
       'datasets.preview': (p) => getDatasetPreview(this.requireProject().handle.db, p.datasetId, p),
-      'datasets.import': (p) => {
-        const { handle } = this.requireProject()
-        const spec = JobSpec.parse({
-          kind: 'dataset-import',
-          name: `import ${path.basename(p.path)}`,
-          path: p.path,
-          format: p.format,
-          options: { ...p.options, ...(p.name ? { name: p.name } : {}) },
-          ...(p.recipe ? { recipe: p.recipe } : {}),
-          project: handle.path,
-        })
-        return { runId: this.jobs.submit(spec) }
-      },
+      'datasets.import': (p) => ({ runId: this.importDataset(p) }),
       'datasets.setRecipe': (p) => setRecipe(this.requireProject().handle.db, p.datasetId, p.recipe),
       'datasets.delete': (p) => {
         deleteDataset(this.requireProject().handle.db, p.datasetId)
@@ -257,11 +263,7 @@ export class Services {
         this.models().rename(p.modelId, p.name)
         return this.models().summary(p.modelId)
       },
-      'models.import': (p) => {
-        this.requireProject()
-        const spec = JobSpec.parse({ kind: 'model-import', name: `import ${path.basename(p.path)}`, path: p.path, ...(p.name ? { modelName: p.name } : {}) })
-        return { runId: this.jobs.submit(spec) }
-      },
+      'models.import': (p) => ({ runId: this.importModel(p.path, p.name) }),
       'models.export': (p) => {
         const files = this.models().files(p.modelId) as unknown as ModelFiles
         if (p.format === 'onnx') return { path: writeOnnxFolder(p.dir, files, { name: this.models().summary(p.modelId).name }).file }
@@ -292,6 +294,28 @@ export class Services {
         if (!this.opts.dialogs?.openFolder) throw new UserError('no_dialogs', 'folder dialogs are only available in the desktop app', 'Type the folder path instead.')
         return this.opts.dialogs.openFolder(p.title)
       },
+      'uploads.begin': (p) => {
+        this.requireProject()
+        return { ...this.uploads.begin(p), chunkBytes: UPLOAD_CHUNK_BYTES }
+      },
+      'uploads.chunk': (p) => this.uploads.chunk(p.uploadId, p.file, p.offset, p.data),
+      'uploads.finish': (p) => {
+        this.requireProject()
+        const u = this.uploads.finish(p.uploadId)
+        try {
+          // the very job a path import of these files starts; only the folder they sit in differs
+          const runId = u.purpose === 'model' ? this.importModel(u.path, p.name ?? modelNameOf(u.path, u.dir)) : this.importDataset({ path: u.path, format: 'auto', options: {}, ...(p.name ? { name: p.name } : {}) })
+          this.uploadRuns.set(runId, u.dir)
+          return { runId, purpose: u.purpose }
+        } catch (e) {
+          this.uploads.remove(u.dir)
+          throw e
+        }
+      },
+      'uploads.cancel': (p) => {
+        this.uploads.cancel(p.uploadId)
+        return null
+      },
       'runs.delete': (p) => {
         const { runs } = this.requireProject()
         if (this.jobs.activeRunId() === p.runId || this.jobs.queuedRunIds().includes(p.runId)) {
@@ -303,7 +327,28 @@ export class Services {
     }
   }
 
+  private importDataset(p: ParsedParamsOf<'datasets.import'>): string {
+    const { handle } = this.requireProject()
+    const spec = JobSpec.parse({
+      kind: 'dataset-import',
+      name: `import ${path.basename(p.path)}`,
+      path: p.path,
+      format: p.format,
+      options: { ...p.options, ...(p.name ? { name: p.name } : {}) },
+      ...(p.recipe ? { recipe: p.recipe } : {}),
+      project: handle.path,
+    })
+    return this.jobs.submit(spec)
+  }
+
+  private importModel(file: string, name?: string): string {
+    this.requireProject()
+    const spec = JobSpec.parse({ kind: 'model-import', name: `import ${name ?? path.basename(file)}`, path: file, ...(name ? { modelName: name } : {}) })
+    return this.jobs.submit(spec)
+  }
+
   async dispose(): Promise<void> {
+    this.uploads.dispose()
     await this.jobs.cancelAll().catch(() => undefined)
     this.engine.kill()
     this.project.close()

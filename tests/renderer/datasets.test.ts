@@ -1,5 +1,5 @@
 // @vitest-environment happy-dom
-import { beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { mount } from '@vue/test-utils'
 import { createPinia, setActivePinia, type Pinia } from 'pinia'
 import { setApi } from '../../renderer/src/api/index'
@@ -14,6 +14,7 @@ import { rowToRgba } from '../../renderer/src/components/datasets/image-pixels'
 import { Recipe, type DatasetPreview, type DatasetSchema, type DatasetSummary } from '../../shared/dataset'
 import type { ParamsOf } from '../../shared/ipc'
 import { fakeApi, flush, summary as runSummary } from './fake-api'
+import { UPLOAD_CHUNK_BYTES } from '../../shared/uploads'
 
 let pinia: Pinia
 beforeEach(() => {
@@ -344,35 +345,88 @@ describe('Datasets page', () => {
 
 describe('drop overlay', () => {
   function drag(type: string, names: string[]): Event {
-    const files = names.map((n) => new File(['a,b\n'], n))
+    return dragFiles(type, names.map((n) => new File(['a,b\n'], n)))
+  }
+  function dragFiles(type: string, files: File[]): Event {
     const e = new Event(type, { bubbles: true, cancelable: true })
     Object.defineProperty(e, 'dataTransfer', { value: { types: ['Files'], files, items: files, dropEffect: 'none' } })
     window.dispatchEvent(e)
     return e
   }
 
-  it('in a browser: says the path cannot be read, then asks for it and imports what is typed', async () => {
+  it('in a browser: sends the dropped bytes in ordered chunks with progress, then imports them as a path import would', async () => {
+    const received: Uint8Array[] = []
     const f = server([])
+    f.handlers['uploads.begin'] = () => ({ uploadId: 'u1', chunkBytes: UPLOAD_CHUNK_BYTES })
+    f.handlers['uploads.chunk'] = (p) => {
+      received.push(new Uint8Array(p.data))
+      return { received: p.offset + p.data.byteLength }
+    }
+    f.handlers['uploads.finish'] = () => ({ runId: 'imp-1', purpose: 'dataset' as const })
     openProject()
     const w = mount(DropOverlay, { global: { plugins: [pinia] }, attachTo: document.body })
     drag('dragenter', ['pets.csv'])
     await flush()
     const overlay = w.get('[data-testid=drop-overlay]')
-    expect(overlay.attributes('data-mode')).toBe('path')
-    expect(overlay.text()).toContain('never tells the page where a dropped file is stored')
-    const drop = drag('drop', ['pets.csv'])
+    expect(overlay.attributes('data-mode')).toBe('upload')
+    expect(overlay.text()).toContain("sends the files' bytes to the server")
+    // 1.25 chunks' worth of bytes with a pattern, so order and content are checked
+    const bytes = new Uint8Array(Math.floor(UPLOAD_CHUNK_BYTES * 1.25)).map((_, i) => (i * 7) % 251)
+    const drop = dragFiles('drop', [new File([bytes], 'pets.csv')])
     await flush()
+    await vi.waitFor(() => expect(f.callsOf('uploads.finish')).toHaveLength(1))
     expect(drop.defaultPrevented).toBe(true)
-    expect(w.find('[data-testid=drop-overlay]').exists()).toBe(false)
     expect(useUi().page).toBe('datasets')
+    expect(f.callsOf('uploads.begin').map((c) => c.params)).toEqual([{ purpose: 'dataset', files: [{ path: 'pets.csv', size: bytes.length }] }])
+    expect(f.callsOf('uploads.chunk').map((c) => (c.params as { offset: number }).offset)).toEqual([0, UPLOAD_CHUNK_BYTES])
+    const joined = new Uint8Array(received.reduce((s, r) => s + r.length, 0))
+    let o = 0
+    for (const r of received) {
+      joined.set(r, o)
+      o += r.length
+    }
+    expect(joined).toEqual(bytes)
     expect(f.callsOf('datasets.import')).toHaveLength(0)
-    const dialog = document.querySelector('[data-testid=drop-path-dialog]')!
-    expect(dialog.textContent).toContain('pets.csv')
-    await w.get('[data-testid=drop-path-input]').setValue('/srv/data/pets.csv')
-    await w.get('[data-testid=drop-path-input]').trigger('submit')
+    expect(useDatasets().pending).toEqual([{ runId: 'imp-1', path: 'pets.csv' }])
+    w.unmount()
+  })
+
+  it('in a browser: Cancel stops sending between chunks and tells the server to drop what it has', async () => {
+    let release: () => void = () => undefined
+    const f = server([])
+    f.handlers['uploads.begin'] = () => ({ uploadId: 'u2', chunkBytes: UPLOAD_CHUNK_BYTES })
+    f.handlers['uploads.chunk'] = (p) => new Promise((r) => (release = () => r({ received: p.offset + p.data.byteLength })))
+    f.handlers['uploads.cancel'] = () => null
+    openProject()
+    const w = mount(DropOverlay, { global: { plugins: [pinia] }, attachTo: document.body })
+    dragFiles('drop', [new File([new Uint8Array(3 * UPLOAD_CHUNK_BYTES)], 'big.npy')])
+    await vi.waitFor(() => expect(f.callsOf('uploads.chunk')).toHaveLength(1))
+    const bar = w.get('[data-testid=upload-progress]')
+    expect(bar.attributes('data-total')).toBe(String(3 * UPLOAD_CHUNK_BYTES))
+    await w.get('[data-testid=upload-cancel]').trigger('click')
+    release()
+    await vi.waitFor(() => expect(f.callsOf('uploads.cancel').map((c) => c.params)).toEqual([{ uploadId: 'u2' }]))
+    expect(f.callsOf('uploads.chunk')).toHaveLength(1)
+    expect(f.callsOf('uploads.finish')).toHaveLength(0)
     await flush()
-    expect(f.callsOf('datasets.import').map((c) => c.params)).toEqual([{ path: '/srv/data/pets.csv' }])
-    expect(useDatasets().pathPrompt).toBeNull()
+    expect(w.find('[data-testid=upload-progress]').exists()).toBe(false)
+    expect(useToasts().toasts.at(-1)!.message).toMatch(/Cancelled sending big\.npy/)
+    w.unmount()
+  })
+
+  it('in a browser: model.json + weights.bin dropped together are one model upload, imported on the Models page', async () => {
+    const f = server([])
+    f.handlers['uploads.begin'] = () => ({ uploadId: 'u3', chunkBytes: UPLOAD_CHUNK_BYTES })
+    f.handlers['uploads.chunk'] = (p) => ({ received: p.offset + p.data.byteLength })
+    f.handlers['uploads.finish'] = () => ({ runId: 'imp-2', purpose: 'model' as const })
+    openProject()
+    const w = mount(DropOverlay, { global: { plugins: [pinia] }, attachTo: document.body })
+    dragFiles('drop', [new File(['{}'], 'model.json'), new File([new Uint8Array(16)], 'weights.bin')])
+    await vi.waitFor(() => expect(f.callsOf('uploads.finish')).toHaveLength(1))
+    expect(f.callsOf('uploads.begin').map((c) => c.params)).toEqual([{ purpose: 'model', files: [{ path: 'model.json', size: 2 }, { path: 'weights.bin', size: 16 }] }])
+    expect(useUi().page).toBe('models')
+    useUi().go('datasets')
+    await flush()
     w.unmount()
   })
 
@@ -388,7 +442,6 @@ describe('drop overlay', () => {
     drag('drop', ['a.npy', 'b.csv'])
     await flush()
     expect(f.callsOf('datasets.import').map((c) => c.params)).toEqual([{ path: '/home/me/a.npy' }, { path: '/home/me/b.csv' }])
-    expect(useDatasets().pathPrompt).toBeNull()
     w.unmount()
   })
 

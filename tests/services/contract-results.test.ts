@@ -101,6 +101,14 @@ describe('every contract method answers what its result schema says', () => {
     await call('models.files', { modelId: model!.id })
     const mi = (await call('models.import', { path: dir })) as { runId: string }
     await settle(mi.runId)
+    // a dropped file's bytes, uploaded and imported as its path would be; a second upload cancelled
+    const dropped = new TextEncoder().encode('u,v,label\n' + Array.from({ length: 12 }, (_, i) => `${i},${i % 3},${i % 2}`).join('\n') + '\n')
+    const up = (await call('uploads.begin', { purpose: 'dataset', files: [{ path: 'dropped.csv', size: dropped.length }] })) as { uploadId: string }
+    await call('uploads.chunk', { uploadId: up.uploadId, file: 0, offset: 0, data: dropped })
+    const upRun = (await call('uploads.finish', { uploadId: up.uploadId })) as { runId: string }
+    await settle(upRun.runId)
+    const gone = (await call('uploads.begin', { purpose: 'dataset', files: [{ path: 'gone.csv', size: 3 }] })) as { uploadId: string }
+    await call('uploads.cancel', { uploadId: gone.uploadId })
     await call('models.delete', { modelId: model!.id })
     await call('datasets.delete', { datasetId: ds!.id })
     await call('project.saveAs', { path: path.join(tmp.dir, 'c2.ntkw') })

@@ -1,5 +1,5 @@
 import type { EventName, EventPayload, MethodName, ParamsOf, ResultOf, RpcError, WorkbenchApi } from '../../../shared/ipc'
-import { decodeMessage } from '../../../shared/wire'
+import { decodeMessage, encodeMessage } from '../../../shared/wire'
 import { ApiError } from './errors'
 
 export type ConnectionState = 'connecting' | 'open' | 'closed'
@@ -25,7 +25,7 @@ export interface SocketLike {
   readonly readyState: number
   /** 'arraybuffer' so binary frames (artifact arrays) arrive as bytes, not Blobs */
   binaryType?: string
-  send(data: string): void
+  send(data: string | Uint8Array): void
   close(): void
   onopen: ((ev: unknown) => void) | null
   onclose: ((ev: { code: number; reason: string }) => void) | null
@@ -209,7 +209,8 @@ export class WsBridge implements WorkbenchApi {
     const id = this.nextId++
     return new Promise<ResultOf<M>>((resolve, reject) => {
       this.pending.set(id, { method, resolve: resolve as (v: unknown) => void, reject })
-      socket.send(JSON.stringify({ id, method, params: params ?? {} }))
+      // params holding bytes (upload chunks) travel as one binary frame, never as JSON digits
+      socket.send(encodeMessage({ id, method, params: params ?? {} }))
     })
   }
 

@@ -13,11 +13,6 @@ export interface PendingImport {
   path: string
 }
 
-/** a file dropped in a browser, whose path the page cannot know: the user types it */
-export interface PathPrompt {
-  names: string[]
-}
-
 /** Rows fetched per preview page: small enough to stay fast on million-row datasets. */
 export const PAGE_ROWS = 100
 /** Image datasets show a grid of thumbnails per page instead. */
@@ -34,7 +29,6 @@ export const useDatasets = defineStore('datasets', () => {
   const preview = shallowRef<DatasetPreview | null>(null)
   const previewLoading = ref(false)
   const pending = ref<PendingImport[]>([])
-  const pathPrompt = ref<PathPrompt | null>(null)
   let previewSeq = 0
 
   const selected = computed(() => list.value.find((d) => d.id === selectedId.value) ?? null)
@@ -58,7 +52,6 @@ export const useDatasets = defineStore('datasets', () => {
     selectedId.value = null
     preview.value = null
     pending.value = []
-    pathPrompt.value = null
   }
 
   function pageSize(d: DatasetSummary | null = selected.value): number {
@@ -93,8 +86,13 @@ export const useDatasets = defineStore('datasets', () => {
     const params = options && Object.keys(options).length > 0 ? { path: p, options } : { path: p }
     const got = await attempt(() => getApi().invoke('datasets.import', params), `Could not import ${p}`)
     if (!got) return undefined
-    pending.value = [...pending.value, { runId: got.runId, path: p }]
+    trackImport(got.runId, p)
     return got.runId
+  }
+
+  /** An import started elsewhere (a browser drop's upload): the list refreshes and selects it when it lands. */
+  function trackImport(runId: string, what: string): void {
+    pending.value = [...pending.value, { runId, path: what }]
   }
 
   function onJob(p: EventPayload<'job'>): void {
@@ -155,5 +153,5 @@ export const useDatasets = defineStore('datasets', () => {
     },
   )
 
-  return { list, loaded, selectedId, selected, preview, previewLoading, pending, pathPrompt, load, reset, pageSize, loadPage, select, importPath, onJob, applyRecipe, remove }
+  return { list, loaded, selectedId, selected, preview, previewLoading, pending, load, reset, pageSize, loadPage, select, importPath, trackImport, onJob, applyRecipe, remove }
 })

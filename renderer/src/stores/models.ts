@@ -200,12 +200,18 @@ export const useModels = defineStore('models', () => {
   async function importPath(path: string, name?: string): Promise<string | undefined> {
     const got = await attempt(() => getApi().invoke('models.import', { path, ...(name ? { name } : {}) }), 'Could not import the model')
     if (!got) return undefined
+    trackImport(got.runId)
+    return got.runId
+  }
+
+  /** Refreshes the list when an import run ends and shows the model it made. */
+  function trackImport(runId: string): void {
     const stop = watch(
-      () => runs.finishTicks[got.runId],
+      () => runs.finishTicks[runId],
       async (t) => {
         if (t === undefined) return
         stop()
-        const r = runs.byId.get(got.runId)
+        const r = runs.byId.get(runId)
         await load()
         if (r?.state === 'succeeded') {
           // the newest import (the list is newest first)
@@ -215,7 +221,6 @@ export const useModels = defineStore('models', () => {
         }
       },
     )
-    return got.runId
   }
 
   async function evaluate(id: string, datasetId: string): Promise<void> {
@@ -233,5 +238,5 @@ export const useModels = defineStore('models', () => {
     )
   }
 
-  return { list, loaded, selectedIds, details, trainingRunId, training, curves, load, reset, select, unselect, fetchDetail, train, remove, exportModel, importPath, evaluate }
+  return { list, loaded, selectedIds, details, trainingRunId, training, curves, load, reset, select, unselect, fetchDetail, train, remove, exportModel, importPath, trackImport, evaluate }
 })
