@@ -6,7 +6,7 @@ import type { BrowserContext, Page } from 'playwright-core'
 import { launchBrowser, screenshot, startServe, type Served } from './harness'
 
 // Datasets in Chromium against `ntkw serve`: import an NPY file (typed path) and a labelled CSV (dropped on
-// the window: the browser overlay explains it cannot read the path and asks for it), see shape, values and
+// the window: a real drop event carrying the file's bytes, uploaded in chunks and imported), see shape, values and
 // class counts, apply a split and see its counts, and find everything again after a reload and a reopen.
 
 // Functions passed to page.evaluate run in the page; this file is type-checked without the DOM lib.
@@ -177,7 +177,9 @@ describe('datasets in Chromium via ntkw serve', () => {
     await expect.poll(() => page.inputValue('[data-testid=import-path]')).toBe('')
     await checkNpy()
 
-    // --- CSV by drag and drop: the overlay appears; in a browser it asks for the path
+    // --- CSV by drag and drop: the overlay appears; the drop carries the file's bytes, which the page streams
+    // to the server and imports exactly as a typed path would
+    const petsCsv = csvText()
     await page.evaluate(() => {
       const dt = new DataTransfer()
       dt.items.add(new File(['width,height,label\n'], 'pets.csv', { type: 'text/csv' }))
@@ -186,23 +188,18 @@ describe('datasets in Chromium via ntkw serve', () => {
     })
     const overlay = page.locator('[data-testid=drop-overlay]')
     await overlay.waitFor()
-    expect(await overlay.getAttribute('data-mode')).toBe('path')
-    expect(await overlay.textContent()).toContain('ntkw serve')
+    expect(await overlay.getAttribute('data-mode')).toBe('upload')
     await page.waitForTimeout(250) // let the fade-in finish
     await screenshot(page, 'datasets-drop-overlay-light')
-    const dropPrevented = await page.evaluate(() => {
+    const dropPrevented = await page.evaluate((text) => {
       const dt = new DataTransfer()
-      dt.items.add(new File(['width,height,label\n'], 'pets.csv', { type: 'text/csv' }))
+      dt.items.add(new File([text], 'pets.csv', { type: 'text/csv' }))
       const e = new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true })
       window.dispatchEvent(e)
       return e.defaultPrevented
-    })
+    }, petsCsv)
     expect(dropPrevented).toBe(true) // the browser must not navigate away to the dropped file
     await overlay.waitFor({ state: 'detached' })
-    await page.locator('[data-testid=drop-path-dialog]').filter({ hasText: 'pets.csv' }).waitFor()
-    await page.fill('[data-testid=drop-path-input]', path.join(tmp, 'data', 'pets.csv'))
-    await page.click('[data-testid=drop-path-submit]')
-    await page.locator('[data-testid=drop-path-dialog]').waitFor({ state: 'detached' })
     await page.locator(row('pets.csv')).waitFor({ timeout: 60_000 })
     // the new dataset is selected once its import succeeds
     await page.locator('[data-testid=detail-name]').filter({ hasText: /^pets\.csv$/ }).waitFor()
