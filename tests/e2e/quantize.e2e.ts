@@ -11,7 +11,7 @@ import { modelToFiles } from '../../electron/engine/models/io'
 import { initBackend } from '../../electron/engine/runtime/backend'
 import { readModelFiles } from '../../electron/engine/quantize/read-model'
 import { launchBrowser, screenshot, startServe, type Served } from './harness'
-import { checkChartLayouts } from './page-helpers'
+import { apiCall, checkChartLayouts } from './page-helpers'
 
 // The Quantize page in Chromium against `ntkw serve`: sweep bits × granularity × calibration on a seeded MLP
 // (labelled by its own argmax, so the float model is exactly right), read the accuracy-vs-bits and Pareto
@@ -59,7 +59,15 @@ describe('Quantize page', () => {
     await page.goto(served.url)
     await page.click('[data-page=quantize]')
     await page.locator('[data-testid=page-quantize]').waitFor()
-    await page.fill('[data-testid=q-model]', modelJson)
+    // the model is one of the project's (imported here), picked from the list rather than typed as a path
+    await apiCall(served, 'models.import', { path: modelJson, name: 'seeded mlp' })
+    await expect.poll(async () => (await apiCall<{ name: string }[]>(served, 'models.list', {})).map((m) => m.name), { timeout: 60_000 }).toEqual(['seeded mlp'])
+    await page.click('[data-page=models]')
+    await page.click('[data-page=quantize]')
+    await page.locator('[data-testid=page-quantize]').waitFor()
+    expect(await page.inputValue('[data-testid=q-model-from]')).toBe('project')
+    await page.locator('[data-testid=q-model-id] option', { hasText: 'seeded mlp' }).waitFor({ state: 'attached' })
+    expect(await page.locator('[data-testid=q-model-id] option:checked').textContent()).toMatch(/^seeded mlp \(/)
     await page.selectOption('[data-testid=q-source]', 'npy')
     await page.fill('[data-testid=q-xeval]', path.join(tmp, 'data', 'x.npy'))
     await page.fill('[data-testid=q-yeval]', path.join(tmp, 'data', 'y.npy'))
@@ -68,6 +76,8 @@ describe('Quantize page', () => {
     await page.click('[data-testid=q-bits][data-bits="6"]')
     await page.click('[data-testid=q-run]')
     await page.locator('[data-testid=quantize-results]').waitFor({ timeout: 240_000 })
+    // the run is named after the model it quantizes, not a folder
+    expect((await apiCall<{ kind: string; name: string }[]>(served, 'runs.list', {})).filter((r) => r.kind === 'quantize').map((r) => r.name)).toEqual(['quantize seeded mlp'])
     expect(await page.textContent('[data-testid=q-float-acc]')).toBe('100.00 %')
 
     const acc = await chart('q-acc-bits')
