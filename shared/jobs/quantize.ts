@@ -93,6 +93,17 @@ export interface QuantizeJobResult {
   histograms: { layer: string; min: number; max: number; counts: number[] }[]
   sensitivity: { layer: string; bits: number; accuracy: number; drop: number; bytes: number }[] | null
   mixed: { budgetBytes: number; bits: Record<string, number>; bytes: number; predictedAccuracy: number; measuredAccuracy: number } | null
-  export: { format: 'tfjs' | 'ntkw'; dir: string | null; modelId: string | null; weightBytes: number; accuracy: number } | null
+  export: {
+    format: 'tfjs' | 'ntkw'
+    /** the written model.json (null: not written to disk) */
+    dir: string | null
+    /** every written file with its size on disk (model.json's is its own, not the weights') */
+    files: { name: string; bytes: number }[]
+    /** stock @tensorflow/tfjs loads it (int8/float16 tfjs); the packed format needs the bundled loader */
+    stockLoadable: boolean
+    modelId: string | null
+    weightBytes: number
+    accuracy: number
+  } | null
   qat?: { bits: number; granularity: string; ptqAccuracy: number; accuracy: number; weightBytes: number; history: { epoch: number; trainLoss: number; trainAccuracy: number }[] } | null
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core'
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -12,6 +12,7 @@ import { initBackend } from '../../electron/engine/runtime/backend'
 import { readModelFiles } from '../../electron/engine/quantize/read-model'
 import { launchBrowser, screenshot, startServe, type Served } from './harness'
 import { apiCall, checkChartLayouts } from './page-helpers'
+import { formatBytes } from '../../renderer/src/format'
 
 // The Quantize page in Chromium against `ntkw serve`: sweep bits × granularity × calibration on a seeded MLP
 // (labelled by its own argmax, so the float model is exactly right), read the accuracy-vs-bits and Pareto
@@ -125,6 +126,20 @@ describe('Quantize page', () => {
     expect(Number(m[2])).toBeCloseTo(hi, 3)
     await stock.scrollIntoViewIfNeeded()
     await screenshot(page, 'quantize-export')
+    // model.json's size is its own file's, shown beside the weights'
+    const exportedText = (await page.textContent('[data-testid=q-exported]')) ?? ''
+    expect(exportedText).toContain(`model.json ${formatBytes(statSync(path.join(out, 'model.json')).size)}`)
+
+    // int4 packed after int8: the stock-loading claim goes, the packed format says how it loads
+    await page.fill('[data-testid=q-export-dir]', path.join(tmp, 'export-int4'))
+    await page.click('[data-testid=q-export-int4]')
+    await page.locator('[data-testid=q-packed]').waitFor({ timeout: 120_000 })
+    expect(await stock.count()).toBe(0)
+    expect(await page.textContent('[data-testid=q-exported]')).toContain('weights.ntkwq')
+    const names = (await apiCall<{ kind: string; name: string }[]>(served, 'runs.list', {})).filter((r) => r.kind === 'quantize').map((r) => r.name)
+    expect(new Set(names).size).toBe(3)
+    expect(names.filter((n) => /int8/.test(n) && /stock/.test(n))).toHaveLength(1)
+    expect(names.filter((n) => /int4/.test(n) && /packed/.test(n))).toHaveLength(1)
     expect(pageErrors).toEqual([])
   })
 })

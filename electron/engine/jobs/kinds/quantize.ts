@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core'
 import type * as tfl from '@tensorflow/tfjs-layers'
-import { existsSync } from 'node:fs'
+import { existsSync, statSync } from 'node:fs'
+import path from 'node:path'
 import type { DataRef, JobSpecOf, QuantizeCell, QuantizeJobResult } from '../../../../shared/index'
 import { UserError } from '../../../../shared/errors'
 import type { JobContext } from '../../core/job'
@@ -134,7 +135,12 @@ export async function run(spec: Spec, ctx: JobContext): Promise<QuantizeJobResul
       const r = await quantizePtq(model, { spec: qspec, ...(calibX ? { calibX } : {}), biasCorrection: spec.biasCorrection && Boolean(calibX) })
       const acc = evaluateForward(r.forward, xEval, labels, k).accuracy
       let dir: string | null = null
-      if (x.dir) dir = writeQuantizedExport(x.dir, files.modelJson.modelTopology, r.qm, `NTK Workbench ${APP_VERSION}`).modelJson
+      let written: { name: string; bytes: number }[] = []
+      if (x.dir) {
+        const w = writeQuantizedExport(x.dir, files.modelJson.modelTopology, r.qm, `NTK Workbench ${APP_VERSION}`)
+        dir = w.modelJson
+        written = w.files.map((f) => ({ name: path.basename(f), bytes: statSync(f).size }))
+      }
       let modelId: string | null = null
       if (x.format === 'tfjs' && r.qm.tfjs) {
         // the stock model as one small JSON artifact, so the app can load it with stock TF.js in the page
@@ -176,7 +182,7 @@ export async function run(spec: Spec, ctx: JobContext): Promise<QuantizeJobResul
         }
         modelId = ctx.models.save(stored as never).id
       }
-      exported = { format: x.format, dir, modelId, weightBytes: r.qm.bytes, accuracy: acc }
+      exported = { format: x.format, dir, files: written, stockLoadable: x.format === 'tfjs', modelId, weightBytes: r.qm.bytes, accuracy: acc }
       r.model.dispose()
     }
 
