@@ -32,6 +32,12 @@ describe('Distill forms', () => {
     expect(buildKdSpec({ ...f, studentLayers: '32, x' }, 'distill').errors.studentLayers).toBeTruthy()
     const kernel = buildKdSpec({ ...f, teacherType: 'kernel', teacherModelId: '' }, 'distill')
     expect(JobSpec.parse(kernel.spec)).toMatchObject({ teacher: { type: 'kernel', kernel: 'ntk', temperature: 0.1 } })
+    // a model teacher and a kernel teacher give runs different names, each naming its teacher
+    const byModel = (buildKdSpec(f, 'distill', 'digits', 'mlp 256').spec as { name: string }).name
+    const byKernel = (kernel.spec as { name: string }).name
+    expect(byModel).not.toBe(byKernel)
+    expect(byModel).toContain('teacher mlp 256')
+    expect(byKernel).toContain('NTK kernel teacher')
   })
 })
 

@@ -63,10 +63,10 @@ function optional(v: string): number | undefined {
   return v.trim() === '' ? undefined : Number(v)
 }
 
-export function buildKdSpec(f: KdForm, kind: 'distill' | 'distill-study', datasetName?: string): { spec: JobSpecInput | null; errors: Record<string, string> } {
+export function buildKdSpec(f: KdForm, kind: 'distill' | 'distill-study', datasetName?: string, teacherName?: string): { spec: JobSpecInput | null; errors: Record<string, string> } {
   const errors: Record<string, string> = {}
   if (!f.datasetId) errors.datasetId = 'Choose a dataset (import one on the Datasets page).'
-  if (f.teacherType === 'model' && !f.teacherModelId) errors.teacherModelId = 'Choose a teacher model (train one with ntkw train or on the Models page), or use a kernel machine.'
+  if (f.teacherType === 'model' && !f.teacherModelId) errors.teacherModelId = 'Choose a teacher model (train or import one on the Models page), or use a kernel machine.'
   const hidden = layers(f.studentLayers)
   if (!hidden) errors.studentLayers = 'Hidden layer sizes: positive integers, e.g. 32 or 64, 32.'
   const params: Record<string, number | undefined> = { temperature: optional(f.temperature), alpha: optional(f.alpha), beta: optional(f.beta), gamma: optional(f.gamma), k: optional(f.k), lambda: optional(f.lambda) }
@@ -78,7 +78,9 @@ export function buildKdSpec(f: KdForm, kind: 'distill' | 'distill-study', datase
       : { type: 'kernel' as const, arch: fcArchOf(f.kernelArch), kernel: f.kernel, diagReg: f.kernelDiagReg, temperature: f.kernelTemperature }
   const student = { layers: (hidden ?? []).map((units) => ({ type: 'dense' as const, units, activation: f.studentActivation })) }
   const what = kind === 'distill' ? LOSS_LABEL[f.loss] : `study of ${f.studyLosses.length} losses × ${f.seeds} seeds`
-  const name = f.name.trim() || `${what} · ${datasetName ?? 'data'} · student ${f.studentLayers.replace(/\s+/g, '')}`
+  // runs with different teachers must not share a name
+  const teacherLabel = f.teacherType === 'model' ? `teacher ${teacherName ?? 'model'}` : `${f.kernel.toUpperCase()} kernel teacher`
+  const name = f.name.trim() || `${what} · ${datasetName ?? 'data'} · ${teacherLabel} · student ${f.studentLayers.replace(/\s+/g, '')}`
   const common = { name, seed: f.seed, data: { datasetId: f.datasetId, train: f.train, test: f.test }, teacher, student, ceWeight: f.ceWeight, params: cleanParams, epochs: f.epochs, batchSize: f.batchSize, learningRate: f.learningRate }
   const spec = kind === 'distill' ? { kind, ...common, loss: f.loss } : { kind, ...common, losses: f.studyLosses, seeds: f.seeds }
   if (kind === 'distill-study' && !f.studyLosses.length) errors.studyLosses = 'Pick at least one loss.'
