@@ -29,6 +29,8 @@ beforeAll(async () => {
   mkdirSync(path.join(tmp, 'dl'))
   const project = path.join(tmp, 'models.ntkw')
   execFileSync(process.execPath, [path.join(ROOT, 'bin/ntkw.js'), 'data', 'import', 'example:mnist', '--project', project, '--subset', '200', '--split', '0.8,0.1'], { stdio: 'pipe' })
+  // a second dataset, so the page's choice between them can be lost (issue 21: it reset to mnist)
+  execFileSync(process.execPath, [path.join(ROOT, 'bin/ntkw.js'), 'data', 'import', 'example:iris', '--project', project], { stdio: 'pipe' })
   served = await startServe(['--project', project], { NTKW_CONFIG_DIR: path.join(tmp, 'config') })
   ;({ context, page } = await launchBrowser(path.join(tmp, 'profile')))
   page.on('pageerror', (e) => pageErrors.push(e.message))
@@ -51,6 +53,20 @@ describe('models in Chromium via ntkw serve', () => {
     await page.locator('[data-testid=page-models]').waitFor()
     await page.locator('[data-testid=models-empty]').waitFor()
     await page.locator('[data-testid=train-dataset] option', { hasText: 'mnist' }).waitFor({ state: 'attached' })
+    // the chosen dataset survives two other pages and a reload
+    const datasetShown = async () => (await page.locator('[data-testid=train-dataset] option:checked').textContent()) ?? ''
+    await page.locator('[data-testid=train-dataset] option', { hasText: 'iris' }).waitFor({ state: 'attached' })
+    await page.selectOption('[data-testid=train-dataset]', { label: (await page.locator('[data-testid=train-dataset] option', { hasText: 'iris' }).textContent())! })
+    await page.click('[data-page=datasets]')
+    await page.click('[data-page=quantize]')
+    await page.click('[data-page=models]')
+    await page.locator('[data-testid=train-dataset] option', { hasText: 'iris' }).waitFor({ state: 'attached' })
+    expect(await datasetShown()).toMatch(/^iris/)
+    await page.reload()
+    await page.click('[data-page=models]')
+    await page.locator('[data-testid=train-dataset] option', { hasText: 'iris' }).waitFor({ state: 'attached' })
+    expect(await datasetShown()).toMatch(/^iris/)
+    await page.selectOption('[data-testid=train-dataset]', { label: (await page.locator('[data-testid=train-dataset] option', { hasText: 'mnist' }).textContent())! })
 
     // the architecture editor: a CNN preset fills the layer list; the FC preset, cut to one 64-unit layer, is trained
     await page.selectOption('[data-testid=train-arch-preset]', 'cnn-gp-flatten')

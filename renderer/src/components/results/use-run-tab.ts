@@ -25,7 +25,8 @@ export function useRunTab(kinds: readonly string[], form: Ref<{ datasetId: strin
   watch(
     () => datasets.list,
     (list) => {
-      if (!list.some((d) => d.id === form.value.datasetId)) form.value.datasetId = defaultDataset(list)
+      // an empty list is a project still loading, not a reason to drop the choice
+      if (list.length && !list.some((d) => d.id === form.value.datasetId)) form.value.datasetId = defaultDataset(list)
     },
     { immediate: true },
   )
