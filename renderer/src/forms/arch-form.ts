@@ -23,6 +23,7 @@ import {
   type NetLayerType,
   type Parameterization,
 } from '../../../shared/arch'
+import { issueText } from './issue-text'
 
 // The architecture editor's model (components/arch/ArchEditor.vue): an FC form (depth, activation with its
 // parameters, σ_w, σ_b, parameterization) and a layered one (ARCH.json layers). Every name, parameter and
@@ -175,7 +176,7 @@ export function checkLayers(net: NetArchInput, opts: { kernel: boolean; defaults
     for (const issue of parsed.error.issues) {
       const i = issue.path[0] === 'layers' && typeof issue.path[1] === 'number' ? issue.path[1] : null
       const field = i !== null ? issue.path.slice(2).join('.') : issue.path.join('.')
-      const msg = `${field ? `${field}: ` : ''}${issue.message}`
+      const msg = `${field ? `${field}: ` : ''}${issueText(issue)}`
       if (i !== null) out.layerErrors[i] ??= msg
       else out.error ??= msg
     }

@@ -3,6 +3,7 @@ import { BIAS_STD_SUGGESTED, formatActivation } from '../../../shared/arch'
 import { activationText, defaultFcArchForm, fcArchFormOf, fcArchOf, type FcArchForm } from './arch-form'
 import { JobSpec, type JobSpecInput } from '../../../shared/jobs/spec'
 import type { DatasetSummary } from '../../../shared/dataset'
+import { issueText } from './issue-text'
 
 // The experiment builder edits a flat, string-friendly form; buildSpec turns it into a JobSpec (validated by
 // the same zod schema the engine uses) and formFromSpec turns a saved spec back into the form.
@@ -209,7 +210,7 @@ export function buildSpec(f: LabForm, datasetName?: string): SpecOrErrors {
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const key = fieldOf(issue.path)
-      if (!errors[key]) errors[key] = `${labelOf(key)}: ${issue.message}`
+      if (!errors[key]) errors[key] = `${labelOf(key)}: ${issueText(issue)}`
     }
   }
   return Object.keys(errors).length ? { spec: null, errors } : { spec: spec as JobSpecInput, errors }

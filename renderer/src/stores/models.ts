@@ -9,6 +9,7 @@ import { getApi } from '../api/index'
 import { useRuns } from './runs'
 import { attempt, useToasts } from './toasts'
 import { downloadBlob } from '../download'
+import { issueText } from '../forms/issue-text'
 
 export interface TrainForm {
   datasetId: string
@@ -97,7 +98,7 @@ export const useModels = defineStore('models', () => {
     const parsed = NetArch.safeParse(f.net)
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!
-      useToasts().push('error', `Architecture: ${issue.path.length ? `${issue.path.join('.')}: ` : ''}${issue.message}`)
+      useToasts().push('error', `Architecture: ${issue.path.length ? `${issue.path.join('.')}: ` : ''}${issueText(issue)}`)
       return undefined
     }
     const ref = (split: 'train' | 'validation' | 'test', field: 'x' | 'y'): DataRef => ({ type: 'dataset', datasetId: f.datasetId, split, field })

@@ -1,4 +1,5 @@
 import { Recipe } from '../../../../shared/dataset'
+import { issueText } from '../../forms/issue-text'
 
 /** The recipe editor's fields as the user edits them (percentages, toggles), before validation. */
 export interface RecipeForm {
@@ -73,7 +74,7 @@ export function recipeFromForm(f: RecipeForm, ctx: { classification: boolean }):
     labels: f.labels,
   }
   const parsed = Recipe.safeParse(candidate)
-  if (!parsed.success) return { recipe: null, errors: { form: parsed.error.issues.map((i) => `${i.path.join('.') || 'recipe'}: ${i.message}`).join('; ') } }
+  if (!parsed.success) return { recipe: null, errors: { form: parsed.error.issues.map((i) => `${i.path.join('.') || 'recipe'}: ${issueText(i)}`).join('; ') } }
   return { recipe: parsed.data, errors: null }
 }
 

@@ -2,6 +2,7 @@ import type { JobSpecInput } from '../../../../shared/jobs/spec'
 import { DistillSpec, DistillStudySpec, DISTILL_LOSSES, type DistillLoss } from '../../../../shared/jobs/distill'
 import { BIAS_STD_SUGGESTED } from '../../../../shared/arch'
 import { defaultFcArchForm, fcArchOf, FIRST_ACTIVATION, type FcArchForm } from '../../forms/arch-form'
+import { issueText } from '../../forms/issue-text'
 
 // The knowledge-distillation form of the Distill page and the 'distill' / 'distill-study' specs it builds.
 
@@ -88,7 +89,7 @@ export function buildKdSpec(f: KdForm, kind: 'distill' | 'distill-study', datase
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const key = issue.path[0] === 'data' ? String(issue.path[1] ?? 'datasetId') : issue.path[0] === 'params' ? String(issue.path[1] ?? 'params') : issue.path[0] === 'teacher' && issue.path[1] === 'arch' ? (issue.path[2] === 'activation' ? 'activation' : String(issue.path[2] ?? 'depth')) : String(issue.path[0] ?? 'form')
-      if (!errors[key]) errors[key] = issue.message
+      if (!errors[key]) errors[key] = issueText(issue)
     }
   }
   return { spec: Object.keys(errors).length ? null : (spec as JobSpecInput), errors }

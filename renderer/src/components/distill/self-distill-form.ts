@@ -3,6 +3,7 @@ import { BIAS_STD_SUGGESTED } from '../../../../shared/arch'
 import { activationText, defaultFcArchForm, fcArchOf, type FcArchForm } from '../../forms/arch-form'
 import type { JobSpecInput } from '../../../../shared/jobs/spec'
 import { SelfDistillSpec } from '../../../../shared/jobs/distill'
+import { issueText } from '../../forms/issue-text'
 
 // The self-distillation form of the Distill page and the JobSpec it describes (validated by the engine's schema).
 
@@ -72,7 +73,7 @@ export function buildSelfDistillSpec(f: SelfDistillForm, datasetName?: string): 
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const key = issue.path[0] === 'data' ? String(issue.path[1] ?? 'datasetId') : issue.path[0] === 'arch' ? (issue.path[1] === 'activation' ? 'activation' : String(issue.path[1] ?? 'depth')) : String(issue.path[0] ?? 'form')
-      if (!errors[key]) errors[key] = issue.message
+      if (!errors[key]) errors[key] = issueText(issue)
     }
   }
   return { spec: Object.keys(errors).length ? null : spec, errors }
