@@ -19,11 +19,11 @@ export function formatEta(seconds: number | null | undefined): string {
 
 export function formatTime(t: number | null | undefined): string {
   if (!t) return '—'
+  // always with its date: a list read next week must not show today's-looking times
   const d = new Date(t)
-  const today = new Date()
-  const sameDay = d.toDateString() === today.toDateString()
   const time = d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' })
-  return sameDay ? time : `${d.toLocaleDateString(undefined, { month: 'short', day: 'numeric' })} ${time}`
+  const sameYear = d.getFullYear() === new Date().getFullYear()
+  return `${d.toLocaleDateString(undefined, { month: 'short', day: 'numeric', ...(sameYear ? {} : { year: 'numeric' }) })} ${time}`
 }
 
 export function formatPercent(f: number): string {
