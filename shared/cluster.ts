@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { FcArch } from './arch'
+import { FcArch, NetKernelArch } from './arch'
 
 // The contract between an `ntkw kernel --redis` coordinator and `ntkw worker` processes (issue 20). Everything
 // read from the queue or from Redis is data checked against these schemas: nothing is ever executed as code,
@@ -36,12 +36,21 @@ const TileCoords = z.object({
 })
 export type TileCoords = z.infer<typeof TileCoords>
 
-/** The part of a KernelSpec a worker needs: architecture, kernels, tile edge. */
-export const ClusterKernelSpec = z.object({
-  arch: FcArch,
-  kernels: z.array(z.enum(['ntk', 'nngp'])).min(1).max(2),
-  tileSize: z.number().int().min(16).max(8192),
-})
+/** An ARCH.json kernel as workers receive it: they plan it again (shared/arch planKernel) for this input shape. */
+export const ClusterNetArch = NetKernelArch.extend({
+  input: z.array(z.number().int().min(1).max(1 << 16)).min(1).max(3),
+}).strict()
+export type ClusterNetArch = z.infer<typeof ClusterNetArch>
+
+/** The part of a KernelSpec a worker needs: the FC network (arch) or the ARCH.json (net), kernels, tile edge. */
+export const ClusterKernelSpec = z
+  .object({
+    arch: FcArch.optional(),
+    net: ClusterNetArch.optional(),
+    kernels: z.array(z.enum(['ntk', 'nngp'])).min(1).max(2),
+    tileSize: z.number().int().min(1).max(8192),
+  })
+  .refine((s) => (s.arch === undefined) !== (s.net === undefined), { message: 'give exactly one of arch (an FC network) and net (an ARCH.json kernel)' })
 export type ClusterKernelSpec = z.infer<typeof ClusterKernelSpec>
 
 /** One upper-triangle tile of a kernel (x2 null: x with itself). */
@@ -60,6 +69,7 @@ export const TileJob = z
     const cols = j.x2 ? j.x2.rows : j.x.rows
     const t = j.tile
     if (j.x2 && j.x2.cols !== j.x.cols) ctx.addIssue({ code: 'custom', message: `x has ${j.x.cols} features but x2 has ${j.x2.cols}` })
+    if (j.spec.net && j.spec.net.input.reduce((a, b) => a * b, 1) !== j.x.cols) ctx.addIssue({ code: 'custom', message: `the architecture's input [${j.spec.net.input.join(', ')}] does not hold the ${j.x.cols} features of x` })
     if (t.row0 + t.rows > j.x.rows || t.col0 + t.cols > cols) ctx.addIssue({ code: 'custom', message: `tile ${t.row0}+${t.rows} × ${t.col0}+${t.cols} lies outside the ${j.x.rows} × ${cols} kernel` })
     if (t.rows > j.spec.tileSize || t.cols > j.spec.tileSize) ctx.addIssue({ code: 'custom', message: `tile ${t.rows} × ${t.cols} exceeds the run's tile size ${j.spec.tileSize}` })
     if (t.row0 % j.spec.tileSize !== 0 || t.col0 % j.spec.tileSize !== 0) ctx.addIssue({ code: 'custom', message: 'tile origin is not on the run\'s tile grid' })

@@ -196,3 +196,13 @@ async function activationFlag(v: string | undefined): Promise<ActivationSpec> {
     throw new UserError('bad_activation', (e as Error).message, 'e.g. --activation relu, --activation leaky_relu:0.1 or --activation erf:1,1,0')
   }
 }
+
+/** `--redis URL [--insecure]` of the job commands whose work can go to `ntkw worker` processes (issue 20) */
+export const REDIS_JOB_OPTIONS = { redis: { type: 'string' }, insecure: { type: 'boolean' } } as const
+export const REDIS_JOB_HELP = (col: number, what: string): string =>
+  [
+    `  ${'--redis URL'.padEnd(col - 2)}${what} on \`ntkw worker\``,
+    `  ${''.padEnd(col - 2)}processes through this Redis (redis://:PASSWORD@HOST:PORT/DB, rediss:// for TLS):`,
+    `  ${''.padEnd(col - 2)}the same numbers as on this machine`,
+    `  ${'--insecure'.padEnd(col - 2)}with --redis: allow a Redis on another machine without a password`,
+  ].join('\n')

@@ -4,6 +4,7 @@ import { UserError } from '../../shared/errors'
 import { adapterLabel, type BackendInfo } from '../../shared/backend'
 import type { ArtifactSink } from '../engine/core/artifact-sink'
 import type { DataResolver, ModelSink } from '../engine/core/job'
+import type { RemoteTiles } from '../engine/core/remote-tiles'
 import type { CliIo } from './command'
 import { progressReporter } from './progress'
 
@@ -23,7 +24,7 @@ function describeBackend(active: string, info: BackendInfo | null): string {
 export async function runJobForCli(
   io: CliIo,
   spec: JobSpecInput,
-  opts: { label: string; quiet?: boolean; artifacts: ArtifactSink; data?: DataResolver; runId?: string; onEvent?: (e: JobEvent) => void; onDatasetHash?: (h: string) => void; models?: ModelSink },
+  opts: { label: string; quiet?: boolean; artifacts: ArtifactSink; data?: DataResolver; runId?: string; onEvent?: (e: JobEvent) => void; onDatasetHash?: (h: string) => void; models?: ModelSink; remote?: RemoteTiles },
 ): Promise<{ result: unknown } | null> {
   // The engine loads here, after every flag and file has been checked: a usage error never pays for it.
   const [{ executeJob }, { createDataResolver }, { backendInfo }] = await Promise.all([
@@ -53,6 +54,7 @@ export async function runJobForCli(
       data: opts.data ?? createDataResolver(),
       onDatasetHash: opts.onDatasetHash,
       models: opts.models,
+      ...(opts.remote ? { remote: opts.remote } : {}),
     })
     bar.end()
     if (outcome.state === 'cancelled') {

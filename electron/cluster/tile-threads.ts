@@ -1,6 +1,7 @@
 import { Worker as Thread } from 'node:worker_threads'
 import type { BackendChoice } from '../../shared/backend'
 import type { FcArch } from '../../shared/arch'
+import type { SpatialArch } from '../engine/ntk/spatial'
 import { kernelWorkerUrl } from '../engine/ntk/worker-path'
 import type { InitMessage, TileRequest, WorkerReply } from '../engine/ntk/protocol'
 import type { KernelName, TileTask } from '../engine/ntk/tile'
@@ -12,7 +13,8 @@ export interface RunInputs {
   x: Float32Array
   x2: Float32Array | null
   d: number
-  arch: FcArch
+  /** an FC network, or an ARCH.json planned on this worker */
+  arch: FcArch | SpatialArch
   kernels: KernelName[]
 }
 

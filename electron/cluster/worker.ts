@@ -2,6 +2,7 @@ import { hostname } from 'node:os'
 import { UnrecoverableError, Worker, type Job } from 'bullmq'
 import type { Redis } from 'ioredis'
 import { TILE_QUEUE, parseTileJob, type TileJob } from '../../shared/cluster'
+import { planKernel } from '../../shared/arch'
 import type { BackendChoice } from '../../shared/backend'
 import { errorInfo } from '../../shared/errors'
 import { connect, redactUrl } from './connection'
@@ -31,6 +32,16 @@ export interface RunningWorker {
   closed: Promise<void>
 }
 
+/**
+ * The tile threads' architecture: the FC network as sent, or the ARCH.json planned here by the same shared
+ * planKernel the coordinator ran (a plan is never taken from the queue; a net it refuses fails the job).
+ */
+function archOf(job: TileJob): RunInputs['arch'] {
+  if (job.spec.arch) return job.spec.arch
+  const n = job.spec.net!
+  return { plan: planKernel(n.net, { wStd: n.wStd, bStd: n.bStd }, n.input) }
+}
+
 /** Caches a run's inputs, fetched once from Redis by content hash. */
 class InputCache {
   private readonly runs = new Map<string, Promise<RunInputs>>()
@@ -42,7 +53,7 @@ class InputCache {
       p = (async () => {
         const x = await getInput(this.redis, job.x)
         const x2 = job.x2 ? await getInput(this.redis, job.x2) : null
-        return { runId: key, x, x2, d: job.x.cols, arch: job.spec.arch, kernels: job.spec.kernels }
+        return { runId: key, x, x2, d: job.x.cols, arch: archOf(job), kernels: job.spec.kernels }
       })()
       p.catch(() => this.runs.delete(key))
       // keep the two most recent runs: a worker serves one run at a time in practice

@@ -69,6 +69,12 @@ describe('ntkw CLI', () => {
     expect(r.err).toMatch(/ntkw schema/)
     writeFileSync(spec, '{ not json')
     expect(ntkw(['run', spec]).err).toMatch(/not valid JSON/)
+    // a kind that cannot run on workers is refused with --redis, not run here behind the user's back
+    writeFileSync(spec, JSON.stringify({ kind: 'backend-benchmark', matmulSizes: [16], elementwiseSizes: [1024], repeats: 1 }))
+    const remote = ntkw(['run', spec, '--redis', 'redis://:pw@127.0.0.1:1/0'])
+    expect(remote.code).not.toBe(0)
+    expect(remote.err).toMatch(/kernel and predict specs/)
+    expect(remote.err).toMatch(/Drop --redis/)
     const u = ntkw(['frobnicate'])
     expect(u.code).toBe(2)
     expect(u.err).toMatch(/unknown command 'frobnicate'/)

@@ -1,7 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Queue, QueueEvents } from 'bullmq'
@@ -10,6 +9,7 @@ import { encodeNpy } from '../../electron/engine/io/npy'
 import { TILE_QUEUE } from '../../shared/cluster'
 import { mnistRows } from '../helpers/mnist'
 import { tempDir, waitFor } from '../helpers/tmp'
+import { hasRedis, redisServer, startNtkw, stopNtkw, warnIfNoRedis, type NtkwProc, type RedisServer } from '../helpers/redis'
 
 // Issue 20 under real faults: a real redis-server (password, appendonly) on a free loopback port, real
 // `ntkw worker` processes, the coordinator as `ntkw kernel --redis`. Every run must give the bytes of the
@@ -17,80 +17,28 @@ import { tempDir, waitFor } from '../helpers/tmp'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const ntkwJs = path.join(root, 'bin/ntkw.js')
-const hasRedis = spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).status === 0
-if (!hasRedis) console.warn('\n*** tests/cluster SKIPPED: no redis-server on PATH (apt-get install redis-server) ***\n')
+warnIfNoRedis('tests/cluster')
 const itR = hasRedis ? it : it.skip
 
 const PASS = 'cluster-test-pw'
 const ARCH = ['--depth', '3', '--activation', 'relu']
 
-interface Proc {
-  child: ChildProcess
-  err: string
-  out: string
-  exited: Promise<number | null>
-}
-
-function start(args: string[]): Proc {
-  const child = spawn(process.execPath, [ntkwJs, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
-  const p: Proc = { child, err: '', out: '', exited: new Promise((r) => child.on('exit', (code) => r(code))) }
-  child.stderr!.on('data', (d: Buffer) => (p.err += d.toString()))
-  child.stdout!.on('data', (d: Buffer) => (p.out += d.toString()))
-  return p
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port
-      s.close(() => resolve(port))
-    })
-  })
-}
+type Proc = NtkwProc
+const start = (args: string[]): Proc => startNtkw(ntkwJs, root, args)
+const stop = stopNtkw
 
 const tmp = tempDir('ntkw-cluster-')
-let port = 0
 let url = ''
-let redisProc: ChildProcess | null = null
+let server: RedisServer
 let redis: Redis
 const procs: Proc[] = []
-
-async function startRedis(): Promise<void> {
-  redisProc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--requirepass', PASS, '--appendonly', 'yes', '--dir', tmp.dir, '--save', ''], { stdio: 'ignore' })
-  const probe = new Redis({ port, host: '127.0.0.1', password: PASS, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null })
-  probe.on('error', () => {})
-  await waitFor(() => true, 10)
-  for (let i = 0; i < 100; i++) {
-    try {
-      await probe.connect()
-      await probe.ping()
-      break
-    } catch {
-      await new Promise((r) => setTimeout(r, 100))
-    }
-  }
-  probe.disconnect()
-}
-
-async function stopRedis(): Promise<void> {
-  const p = redisProc!
-  const gone = new Promise((r) => p.on('exit', r))
-  p.kill('SIGTERM') // a graceful shutdown: the append-only file is flushed
-  await gone
-}
+const startRedis = (): Promise<void> => server.start()
+const stopRedis = (): Promise<void> => server.stop()
 
 function worker(name: string, extra: string[] = []): Proc {
   const w = start(['worker', '--redis', url, '--name', name, ...extra])
   procs.push(w)
   return w
-}
-
-async function stop(p: Proc, sig: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  if (p.child.exitCode === null && p.child.signalCode === null) {
-    p.child.kill('SIGCONT') // a stopped worker cannot handle SIGTERM
-    p.child.kill(sig)
-  }
-  await p.exited
 }
 
 function localKernel(x: string, tile: number, out: string): Buffer {
@@ -116,8 +64,8 @@ let local1500: Buffer
 describe('distributed kernels through BullMQ on Redis', () => {
   beforeAll(async () => {
     if (!hasRedis) return
-    port = await freePort()
-    url = `redis://:${PASS}@127.0.0.1:${port}/0`
+    server = await redisServer(tmp.dir, PASS)
+    url = server.url
     await startRedis()
     redis = new Redis(url, { maxRetriesPerRequest: null })
     redis.on('error', () => {})
@@ -137,7 +85,7 @@ describe('distributed kernels through BullMQ on Redis', () => {
 
   afterAll(async () => {
     redis?.disconnect()
-    if (redisProc) await stopRedis()
+    if (server) await stopRedis()
     tmp.cleanup()
   }, 60_000)
 

@@ -6,6 +6,7 @@ import { kernelArchFlags } from '../commands/kernel'
 import { DirArtifactSink } from '../../engine/jobs/dir-sink'
 import type { CliArgs } from '../command'
 import { runJobForCli } from '../job-runner'
+import { remoteTilesFlag } from '../remote-flag'
 
 const USAGE_LINE = 'Usage: ntkw kernel --x X.npy --depth L --activation A [...]'
 
@@ -16,12 +17,17 @@ export async function run({ values, io }: CliArgs): Promise<number> {
   const workers = num('workers', str(values.workers), int(0, 64), 'an integer 0..64', '1') ?? 0
   const out = path.resolve(str(values.out) ?? 'kernel.npy')
   const tileSize = num('tile-size', str(values['tile-size']), int(64, 8192), 'an integer 64..8192', '512')
-  if (str(values.redis) !== undefined) {
-    if (plan) throw new UserError('usage', '--redis computes fully-connected kernels only (workers have no convolutional tile kind yet)', 'Drop --arch (use --depth/--activation), or compute the ARCH.json kernel on this machine without --redis.')
+  if (str(values.redis) !== undefined && !plan) {
     const { runKernelOnRedis } = await import('./kernel-redis')
     return runKernelOnRedis({ values, io, x, x2, arch, kind, tileSize, out })
   }
-  if (str(values.resume) !== undefined) throw new UserError('usage', '--resume needs --redis URL', 'Give the Redis URL of the run you resume.')
+  if (str(values.resume) !== undefined) {
+    throw plan
+      ? new UserError('usage', '--resume continues fully-connected kernels only (an ARCH.json run through --redis is one job: run it again)', 'Drop --resume.')
+      : new UserError('usage', '--resume needs --redis URL', 'Give the Redis URL of the run you resume.')
+  }
+  // an ARCH.json kernel through --redis is the local job with its tiles computed by `ntkw worker` processes
+  const remote = await remoteTilesFlag(values, io, `kernel ${kind}`)
   if (values['dry-run']) {
     if (!plan) throw new UserError('usage', '--dry-run estimates ARCH.json kernels', 'Add --arch ARCH.json, or drop --dry-run.')
     const { dryRunReport } = await import('../dry-run')
@@ -51,7 +57,7 @@ export async function run({ values, io }: CliArgs): Promise<number> {
     spectrumPoints: 0,
   }
   const sink = new DirArtifactSink(path.dirname(out), { [kind]: out })
-  const done = await runJobForCli(io, spec, { label: `kernel ${kind}`, quiet: Boolean(values.quiet), artifacts: sink })
+  const done = await runJobForCli(io, spec, { label: `kernel ${kind}`, quiet: Boolean(values.quiet), artifacts: sink, ...(remote ? { remote } : {}) })
   if (!done) return 130
   io.out(`${sink.written.find((a) => a.name === kind)?.path ?? out}\n`)
   return 0

@@ -7,6 +7,7 @@ import { DirArtifactSink } from '../../engine/jobs/dir-sink'
 import type { PredictJobResult } from '../../../shared/jobs/results'
 import type { CliArgs } from '../command'
 import { runJobForCli } from '../job-runner'
+import { remoteTilesFlag } from '../remote-flag'
 
 const USAGE_LINE = 'Usage: ntkw predict --x-train A.npy --y-train Y.npy --x-test B.npy --depth L --activation A [...]'
 const INPUTS = 'inputs are .npy arrays saved with numpy.save (float32 or float64): points [n, d], labels [n] or [n, K]'
@@ -55,7 +56,9 @@ export async function run({ values, io }: CliArgs): Promise<number> {
     ...(approxText ? { approx: { method: approxText as 'rf' | 'nystrom' | 'auto', features: features!, seed: seed ?? 0 } } : {}),
   }
   const sink = new DirArtifactSink(path.dirname(out), { predictions: out, ...(varPath ? { variance: varPath } : {}) })
-  const done = await runJobForCli(io, spec, { label: `predict ${kind}${approxText ? ` (${approxText} ${features})` : ''}`, quiet: Boolean(values.quiet), artifacts: sink })
+  const label = `predict ${kind}${approxText ? ` (${approxText} ${features})` : ''}`
+  const remote = await remoteTilesFlag(values, io, label)
+  const done = await runJobForCli(io, spec, { label, quiet: Boolean(values.quiet), artifacts: sink, ...(remote ? { remote } : {}) })
   if (!done) return 130
   const result = done.result as PredictJobResult
   for (const m of result.metrics) {

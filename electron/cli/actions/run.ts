@@ -15,6 +15,7 @@ import { DirModelSink } from '../../engine/jobs/dir-model-sink'
 import { RunStore } from '../../engine/store/runs'
 import { APP_VERSION } from '../../engine/runtime/version'
 import { runJobForCli } from '../job-runner'
+import { remoteTilesFlag } from '../remote-flag'
 
 function readSpec(file: string): JobSpec {
   let text: string
@@ -77,6 +78,11 @@ export async function run({ values, positionals, io }: CliArgs): Promise<number>
   }
 
   let ranOn = backend.active
+  // only these kinds hand their kernel tiles to workers; any other spec would silently run here
+  if (values.redis !== undefined && spec.kind !== 'kernel' && spec.kind !== 'predict') {
+    throw new UserError('usage', `--redis sends the kernel tiles of kernel and predict specs to workers; a ${spec.kind} spec cannot run there yet`, 'Drop --redis to run this spec on this machine.')
+  }
+  const remote = await remoteTilesFlag(values, io, spec.kind)
   try {
     const done = await runJobForCli(io, spec, {
       label: spec.kind,
@@ -91,6 +97,7 @@ export async function run({ values, positionals, io }: CliArgs): Promise<number>
       },
       onDatasetHash: (h) => runs?.setDatasetHash(runId, h),
       models: project ? new ProjectModelSink(project.db) : outDir ? new DirModelSink(path.join(outDir, 'model')) : undefined,
+      ...(remote ? { remote } : {}),
     })
     if (!done) return 130
     io.out(JSON.stringify({ runId, backend: ranOn, result: done.result, artifacts: written }, null, 2) + '\n')

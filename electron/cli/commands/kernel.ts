@@ -36,10 +36,12 @@ ${kernelArchFlags.help(24)}
                           thread only: one GPU device per process (--workers is ignored)
   --tile-size T           tile edge (64..8192; default 512, 1024 from 8192 points; with several threads
                           halved down to 256 until each has several tiles)
-  --redis URL             fully-connected kernels: compute the tiles on \`ntkw worker\` processes through this Redis
-                          (redis://:PASSWORD@HOST:PORT/DB); the file is byte for byte the local one of the
-                          same tile size. Prints the run id on stderr; Ctrl-C removes the run's jobs
-  --resume RUNID          with --redis: continue that run (same inputs and flags), reusing its published tiles
+  --redis URL             compute the tiles on \`ntkw worker\` processes through this Redis
+                          (redis://:PASSWORD@HOST:PORT/DB), FC and ARCH.json kernels alike; the file is byte
+                          for byte the local one of the same tile size. Prints the run id on stderr; Ctrl-C
+                          removes the run's jobs
+  --resume RUNID          with --redis, FC kernels: continue that run (same inputs and flags), reusing its
+                          published tiles
   --insecure              with --redis: allow a Redis on another machine without a password
   --quiet                 no progress on stderr
 

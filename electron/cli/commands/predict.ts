@@ -1,5 +1,5 @@
 import type { CliCommand } from '../command'
-import { ArchFlagSet } from '../flags'
+import { ArchFlagSet, REDIS_JOB_HELP, REDIS_JOB_OPTIONS } from '../flags'
 
 export const predictArchFlags = new ArchFlagSet({ kindFlag: 'kind', archFile: true })
 
@@ -9,6 +9,7 @@ export const predictCommand: CliCommand = {
   usage: `Usage: ntkw predict --x-train A.npy --y-train Y.npy --x-test B.npy --depth L --activation A [--w-std S]
                     [--b-std B] [--kind ntk|nngp] [--t T[,T2,...]] [--lr ETA] [--diag-reg R]
                     [--out P.npy] [--var V.npy] [--approx rf|nystrom|auto --features M [--seed N]]
+                    [--redis URL [--insecure]]
        ntkw predict --x-train A.npy --y-train Y.npy --x-test B.npy --arch ARCH.json [--w-std S] [--b-std B] [...]
 
 Predicts the outputs on B of the infinite-width network L × (Dense → activation) → Dense (or the
@@ -35,6 +36,7 @@ ${predictArchFlags.help(20)}
                       first; prints which and why; the crossover is in docs/performance.md)
   --features M        feature dimension (rf) or landmarks (nystrom); needed with --approx
   --seed N            seed of the approximate map (default 0)
+${REDIS_JOB_HELP(22, 'compute the train and test×train kernel tiles')}
   --quiet             no progress on stderr
 
 Prints the paths of the written files on stdout.
@@ -53,6 +55,7 @@ Prints the paths of the written files on stdout.
     approx: { type: 'string' },
     features: { type: 'string' },
     seed: { type: 'string' },
+    ...REDIS_JOB_OPTIONS,
     quiet: { type: 'boolean' },
   },
   choices: predictArchFlags.choices,

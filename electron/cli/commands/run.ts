@@ -1,10 +1,10 @@
 import type { CliCommand } from '../command'
-import { BACKEND_CHOICES } from '../flags'
+import { BACKEND_CHOICES, REDIS_JOB_HELP, REDIS_JOB_OPTIONS } from '../flags'
 
 export const runCommand: CliCommand = {
   name: 'run',
   summary: 'run any job spec (JSON) headless, with progress on stderr and the result on stdout',
-  usage: `Usage: ntkw run SPEC.json [--project FILE] [--out DIR] [--backend B] [--quiet]
+  usage: `Usage: ntkw run SPEC.json [--project FILE] [--out DIR] [--backend B] [--redis URL [--insecure]] [--quiet]
 
 Runs one JobSpec (see 'ntkw schema') in this process. SPEC.json may be '-' for standard input.
 
@@ -14,11 +14,12 @@ Options:
   --out DIR       write artifacts as .npy/.json files into DIR (default: the current directory when
                   no --project is given)
   --backend B     auto (default) | tensorflow-gpu | tensorflow | webgpu | wasm | cpu
+${REDIS_JOB_HELP(18, 'compute the kernel tiles of kernel and predict specs (other kinds are refused)')}
   --quiet         no progress output
 
 Output: the job's result as JSON on stdout. Exit code 0 on success, 1 on failure, 130 when cancelled (Ctrl-C).
 `,
-  options: { project: { type: 'string' }, out: { type: 'string' }, backend: { type: 'string' }, quiet: { type: 'boolean' } },
+  options: { project: { type: 'string' }, out: { type: 'string' }, backend: { type: 'string' }, ...REDIS_JOB_OPTIONS, quiet: { type: 'boolean' } },
   choices: { backend: BACKEND_CHOICES },
   positionals: true,
   load: () => import('../actions/run'),

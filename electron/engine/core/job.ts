@@ -1,6 +1,7 @@
 import type { DataRef, JobEvent, JobKind, JobResultOf, JobSpecOf, ModelEvaluation, ModelLayerRow, ModelMeta, WeightHistogram } from '../../../shared/index'
 import type { ArtifactSink } from './artifact-sink'
 import type { Matrix } from './matrix'
+import type { RemoteTiles } from './remote-tiles'
 
 /** Loads a DataRef (NPY file or project dataset) as a matrix. */
 export interface DataResolver {
@@ -54,6 +55,8 @@ export interface JobContext {
   recordDatasetHash(hash: string): void
   /** where trained/imported models go; absent when the caller keeps none */
   readonly models?: ModelSink
+  /** kernel tiles go to `ntkw worker` processes through this (Settings ▸ Compute, `--redis URL`) */
+  readonly remote?: RemoteTiles
 }
 
 /**

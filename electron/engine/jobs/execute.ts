@@ -6,6 +6,7 @@ import { runsOnWebgpu } from './webgpu-ready'
 import { CancelledError } from '../core/cancel'
 import { type ArtifactSink } from '../core/artifact-sink'
 import { type DataResolver, type ModelSink } from '../core/job'
+import type { RemoteTiles } from '../core/remote-tiles'
 import { createJobContext } from './job-context'
 import { runnerFor } from './registry'
 
@@ -17,6 +18,8 @@ export interface ExecuteOptions {
   data: DataResolver
   onDatasetHash?: (hash: string) => void
   models?: ModelSink
+  /** kernel tiles computed by `ntkw worker` processes (issue 20) */
+  remote?: RemoteTiles
 }
 
 export type ExecuteOutcome =
@@ -58,6 +61,7 @@ export async function executeJob(input: JobSpecInput | JobSpec, opts: ExecuteOpt
       backend: active,
       onDatasetHash: opts.onDatasetHash,
       models: opts.models,
+      remote: opts.remote,
     })
     ctx.throwIfCancelled()
     const result = await runner(spec, ctx)

@@ -2,6 +2,7 @@ import type { JobEvent } from '../../../shared/index'
 import { CancelledError } from '../core/cancel'
 import { type ArtifactSink } from '../core/artifact-sink'
 import { type DataResolver, type EmitFn, type JobContext, type ModelSink } from '../core/job'
+import type { RemoteTiles } from '../core/remote-tiles'
 
 const PROGRESS_INTERVAL_MS = 50 // ≤ 20 progress events per second per job
 
@@ -16,6 +17,7 @@ export function createJobContext(opts: {
   backend: string
   onDatasetHash?: (hash: string) => void
   models?: ModelSink
+  remote?: RemoteTiles
 }): JobContext & { flush(): void } {
   const started = Date.now()
   let lastSent = 0
@@ -44,6 +46,7 @@ export function createJobContext(opts: {
     backend: opts.backend,
     artifacts: opts.artifacts,
     ...(opts.models ? { models: opts.models } : {}),
+    ...(opts.remote ? { remote: opts.remote } : {}),
     data: opts.data,
     throwIfCancelled() {
       if (opts.signal.aborted) throw new CancelledError()

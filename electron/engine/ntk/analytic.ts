@@ -17,6 +17,7 @@ import { kernelWorkerUrl } from './worker-path'
 import { SpatialTiler, type SpatialArch } from './spatial'
 import { estimateKernelCost } from '../../../shared/arch/kernel-cost'
 import { assertFiniteArray } from '../core/finite'
+import type { RemoteArch, RemoteTiles } from '../core/remote-tiles'
 
 export type { KernelName } from './tile'
 export type { SpatialArch } from './spatial'
@@ -47,6 +48,8 @@ export interface AnalyticOptions {
   onTile?: (tile: KernelTile) => void
   signal?: AbortSignal
   progress?: (fraction: number) => void
+  /** compute the tiles elsewhere (`ntkw worker` processes); they are finished here as local tiles are */
+  remote?: RemoteTiles
 }
 
 export interface AnalyticKernels {
@@ -126,6 +129,18 @@ export function validateKernelInputs(x: Matrix, x2: Matrix | null, arch: Analyti
   return kernels
 }
 
+/** what a tile's overflow error names for an ARCH.json kernel */
+function describedSpatial(arch: SpatialArch): { depth: number; wStd: number } {
+  return { depth: arch.plan.steps.length, wStd: arch.plan.steps.find((s) => 'wStd' in s)?.wStd ?? 1 }
+}
+
+/** The architecture as workers receive it: they plan an ARCH.json again for the same input shape. */
+function remoteArchOf(arch: AnalyticArch): RemoteArch {
+  if (!isSpatialArch(arch)) return { fc: arch }
+  if (!arch.source) throw new Error('this kernel plan has no ARCH.json source: it cannot be sent to workers')
+  return { net: arch.source.net, wStd: arch.source.wStd, bStd: arch.source.bStd, input: arch.plan.input }
+}
+
 function planTiles(rows: number, cols: number, tile: number, symmetric: boolean): TileTask[] {
   const tasks: TileTask[] = []
   for (let r = 0; r < rows; r += tile) {
@@ -172,6 +187,7 @@ export async function forEachKernelTile(
   const cores = Math.max(1, availableParallelism())
   const wantWorkers = requested === 0 ? cores : requested
   const spatial = isSpatialArch(arch)
+  const described = isSpatialArch(arch) ? describedSpatial(arch) : arch
   let tileSize = Math.max(1, Math.floor(opts.tileSize ?? (spatial ? SPATIAL_TILE : defaultTileSize(rows, cols))))
   // With several workers, halve the tile until each worker gets several tiles, so none idles at the end.
   const minTile = spatial ? MIN_SPATIAL_TILE : MIN_BALANCED_TILE
@@ -203,6 +219,30 @@ export async function forEachKernelTile(
     opts.progress?.(done / total)
   }
 
+  if (opts.remote) {
+    const xs = toFloat32(x, false)
+    await opts.remote.run({
+      x: xs,
+      xRows: rows,
+      x2: x2 ? toFloat32(x2, false) : null,
+      x2Rows: cols,
+      d,
+      arch: remoteArchOf(arch),
+      kernels,
+      tileSize,
+      tiles: tasks,
+      ...(signal ? { signal } : {}),
+      onTile: (t, out) => {
+        const c0 = performance.now()
+        const fin = finishTile(t, out, described, symmetric)
+        fin.computeMs = performance.now() - c0
+        consume(t, fin)
+      },
+    })
+    if (signal?.aborted) throw new CancelledError()
+    return { rows, cols, workers: 1, tileSize, phases: { ...phases, wallMs: performance.now() - began }, backends: [`workers via ${opts.remote.where}`] }
+  }
+
   // This thread computes tiles in both cases: alone, or beside workers − 1 worker threads.
   const chosen = backendInfo() ?? (await initBackend())
   // WebGPU: one device per process, tiles on this thread only. A device per worker thread would compete
@@ -220,7 +260,6 @@ export async function forEachKernelTile(
   const x2s = x2 ? toFloat32(x2, url !== null) : xs
   const cache = new TileInputCache()
   const tiler = spatial ? new SpatialTiler(arch.plan, xs, x2s, d, kernels) : null
-  const described = spatial ? { depth: arch.plan.steps.length, wStd: arch.plan.steps.find((s) => 'wStd' in s)?.wStd ?? 1 } : arch
   const localTile = (t: TileTask): FinishedTile => {
     if (tiler) {
       const c0 = performance.now()

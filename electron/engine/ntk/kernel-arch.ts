@@ -9,5 +9,5 @@ import type { AnalyticArch } from './analytic'
  */
 export function analyticArchOf(arch: KernelArch, x: Pick<Matrix, 'cols' | 'shape'>): AnalyticArch {
   if (!isNetKernelArch(arch)) return arch
-  return { plan: planKernel(arch.net, { wStd: arch.wStd, bStd: arch.bStd }, x.shape ?? [x.cols]) }
+  return { plan: planKernel(arch.net, { wStd: arch.wStd, bStd: arch.bStd }, x.shape ?? [x.cols]), source: arch }
 }

@@ -7,6 +7,7 @@ import { computeAnalyticKernels, type KernelName } from './analytic'
 import { gradientFlowPredictions } from './dynamics'
 import { gpPosterior } from './gp'
 import { assertFiniteArray } from '../core/finite'
+import type { RemoteTiles } from '../core/remote-tiles'
 
 // Infinite-width predictions from the analytic kernels: t = ∞ (GP / kernel regression, Cholesky) or
 // gradient flow at given times (eigendecomposition), f₀ = 0 (the infinite ensemble mean).
@@ -27,6 +28,8 @@ export interface PredictRequest {
   signal?: AbortSignal
   progress?: (fraction: number, message: string) => void
   yieldNow?: () => Promise<void>
+  /** the train×train and test×train tiles go to `ntkw worker` processes */
+  remote?: RemoteTiles
 }
 
 export interface PredictOutput {
@@ -89,7 +92,7 @@ export async function predictInfiniteWidth(req: PredictRequest): Promise<Predict
   const m = xTest.rows
   const k = yTrain.cols
   const progress = req.progress ?? (() => {})
-  const kopts = { kernels: [req.kernel], tileSize: req.tileSize, workers: req.workers, signal: req.signal }
+  const kopts = { kernels: [req.kernel], tileSize: req.tileSize, workers: req.workers, signal: req.signal, ...(req.remote ? { remote: req.remote } : {}) }
   progress(0, 'kernel train×train')
   const kt = await computeAnalyticKernels(xTrain, null, req.arch, { ...kopts, progress: (f) => progress(0.35 * f, 'kernel train×train') })
   const kc = await computeAnalyticKernels(xTest, xTrain, req.arch, { ...kopts, progress: (f) => progress(0.35 + 0.25 * f, 'kernel test×train') })

@@ -1,4 +1,4 @@
-import type { KernelPlan } from '../../../shared/arch'
+import type { KernelPlan, NetKernelArch } from '../../../shared/arch'
 import { compilePlan, newPairState, pairPass, selfPass, type CompiledPlan } from '../layers/plan'
 import type { PairState } from '../layers/types'
 import type { KernelName, TileKernels, TileTask } from './tile'
@@ -12,6 +12,8 @@ import type { KernelName, TileKernels, TileTask } from './tile'
 /** The architecture of a kernel job that is not a plain FC network: an ARCH.json read as a kernel plan. */
 export interface SpatialArch {
   plan: KernelPlan
+  /** the ARCH.json it was planned from: what travels to `ntkw worker` processes, which plan it again */
+  source?: NetKernelArch
 }
 
 /**

@@ -85,6 +85,7 @@ export const run: JobRunner<'kernel'> = async (spec, ctx) => {
       tileSize: spec.tileSize,
       workers: spec.workers,
       signal: ctx.signal,
+      ...(ctx.remote ? { remote: ctx.remote } : {}),
       progress: (f) => ctx.progress(f * (1 - spectrumShare), `tile ${++tiles}`),
       onTile: (t) => {
         for (const k of kernels) {

@@ -84,6 +84,7 @@ export const run: JobRunner<'predict'> = async (spec, ctx) => {
     tileSize: spec.tileSize,
     workers: spec.workers,
     signal: ctx.signal,
+    ...(ctx.remote ? { remote: ctx.remote } : {}),
     progress: (f, msg) => ctx.progress(f, msg),
     yieldNow,
   })

@@ -1,0 +1,115 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { spawnSync } from 'node:child_process'
+import { readFileSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { encodeNpy } from '../../electron/engine/io/npy'
+import { mnistRows } from '../helpers/mnist'
+import { tempDir } from '../helpers/tmp'
+import { hasRedis, redisServer, startNtkw, stopNtkw, warnIfNoRedis, type NtkwProc, type RedisServer } from '../helpers/redis'
+
+// Issue 20 beyond FC kernels: jobs whose kernel tiles (ARCH.json kernels, predict's kernel blocks) or
+// per-(width, seed) samples (width sweeps) go to real `ntkw worker` processes through a real redis-server,
+// compared with the same command run on this machine: the same bytes, the same numbers.
+
+const root = fileURLToPath(new URL('../..', import.meta.url))
+const ntkwJs = path.join(root, 'bin/ntkw.js')
+warnIfNoRedis('tests/cluster (jobs)')
+const itR = hasRedis ? it : it.skip
+
+const tmp = tempDir('ntkw-cluster-jobs-')
+let server: RedisServer
+const procs: NtkwProc[] = []
+const start = (args: string[]): NtkwProc => startNtkw(ntkwJs, root, args)
+
+function worker(name: string): NtkwProc {
+  const w = start(['worker', '--redis', server.url, '--name', name])
+  procs.push(w)
+  return w
+}
+
+function local(args: string[]): string {
+  const r = spawnSync(process.execPath, [ntkwJs, ...args, '--quiet'], { cwd: tmp.dir, encoding: 'utf8', timeout: 300_000 })
+  expect(r.status, r.stderr).toBe(0)
+  return r.stdout
+}
+
+async function remote(args: string[]): Promise<NtkwProc> {
+  const c = startNtkw(ntkwJs, tmp.dir, [...args, '--redis', server.url])
+  expect(await c.exited, c.err).toBe(0)
+  return c
+}
+
+const file = (name: string): string => path.join(tmp.dir, name)
+
+// A small CNN on 8×8 images: same-padded conv, average pooling (the full P×P covariance), a valid conv
+const CNN = {
+  input: [8, 8, 1],
+  layers: [
+    { type: 'conv2d', filters: 4, kernel: 3, padding: 'same', activation: 'relu' },
+    { type: 'avgpool2d', pool: 2 },
+    { type: 'conv2d', filters: 4, kernel: 3, padding: 'valid', activation: 'erf' },
+    { type: 'flatten' },
+  ],
+}
+
+describe('jobs on workers through BullMQ on Redis', () => {
+  beforeAll(async () => {
+    if (!hasRedis) return
+    server = await redisServer(tmp.dir, 'cluster-jobs-pw')
+    await server.start()
+    // 8×8 images: MNIST digits averaged over 3×3 blocks of their central 24×24
+    const m = await mnistRows(300)
+    const small = new Float32Array(300 * 64)
+    for (let i = 0; i < 300; i++) {
+      for (let r = 0; r < 8; r++) for (let c = 0; c < 8; c++) {
+        let s = 0
+        for (let a = 0; a < 3; a++) for (let b = 0; b < 3; b++) s += m.x[i * 784 + (2 + 3 * r + a) * 28 + 2 + 3 * c + b]!
+        small[i * 64 + r * 8 + c] = s / 9
+      }
+    }
+    writeFileSync(file('img.npy'), encodeNpy(small.subarray(0, 48 * 64), [48, 8, 8, 1]))
+    writeFileSync(file('cnn.json'), JSON.stringify(CNN))
+    writeFileSync(file('xtr.npy'), encodeNpy(m.x.subarray(0, 200 * 784), [200, 784]))
+    const onehot = new Float32Array(200 * 10)
+    for (let i = 0; i < 200; i++) onehot[i * 10 + m.y[i]!] = 1
+    writeFileSync(file('ytr.npy'), encodeNpy(onehot, [200, 10]))
+    writeFileSync(file('xte.npy'), encodeNpy(m.x.subarray(200 * 784, 300 * 784), [100, 784]))
+  }, 120_000)
+
+  afterEach(async () => {
+    for (const p of procs.splice(0)) await stopNtkw(p, 'SIGKILL')
+  }, 60_000)
+
+  afterAll(async () => {
+    if (server) await server.stop()
+    tmp.cleanup()
+  }, 60_000)
+
+  itR('a convolutional kernel (ARCH.json with pooling) on 2 workers: the bytes of the local ntkw kernel --arch', async () => {
+    const [a, b] = [worker('cnn1'), worker('cnn2')]
+    local(['kernel', '--x', 'img.npy', '--arch', 'cnn.json', '--out', 'cnn-local.npy'])
+    const c = await remote(['kernel', '--x', 'img.npy', '--arch', 'cnn.json', '--out', 'cnn-remote.npy'])
+    expect(readFileSync(file('cnn-remote.npy')).equals(readFileSync(file('cnn-local.npy')))).toBe(true)
+    const tiles = Number(/run \S+: (\d+) tiles/.exec(c.err)?.[1])
+    expect(tiles).toBeGreaterThan(2)
+    // both workers computed tiles of it
+    for (const w of [a, b]) expect(w.err).toMatch(/tile \(\d+, \d+\) published/)
+    // a convolutional kernel cannot be resumed (it is one job): said, not ignored
+    const r = spawnSync(process.execPath, [ntkwJs, 'kernel', '--x', 'img.npy', '--arch', 'cnn.json', '--redis', server.url, '--resume', 'abc'], { cwd: tmp.dir, encoding: 'utf8' })
+    expect(r.status).not.toBe(0)
+    expect(r.stderr).toMatch(/--resume continues fully-connected kernels only/)
+  }, 300_000)
+
+  itR('ntkw predict --redis: its train and test×train kernel tiles on 2 workers give the local predictions, byte for byte', async () => {
+    worker('p1')
+    worker('p2')
+    const args = ['predict', '--x-train', 'xtr.npy', '--y-train', 'ytr.npy', '--x-test', 'xte.npy', '--depth', '2', '--activation', 'relu', '--diag-reg', '1e-4']
+    local([...args, '--out', 'pred-local.npy', '--var', 'var-local.npy'])
+    const c = await remote([...args, '--out', 'pred-remote.npy', '--var', 'var-remote.npy'])
+    // two runs on the queue: train × train, then test × train
+    expect([...c.err.matchAll(/run \S+: \d+ tiles/g)].length).toBe(2)
+    expect(readFileSync(file('pred-remote.npy')).equals(readFileSync(file('pred-local.npy')))).toBe(true)
+    expect(readFileSync(file('var-remote.npy')).equals(readFileSync(file('var-local.npy')))).toBe(true)
+  }, 300_000)
+})

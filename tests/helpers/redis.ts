@@ -1,0 +1,89 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { createServer } from 'node:net'
+import { Redis } from 'ioredis'
+
+// A real redis-server for the cluster tests and the cluster E2E (issue 20): a free loopback port, a
+// password, appendonly in a temp folder. Files that need it skip loudly when none is on PATH.
+
+export const hasRedis = spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).status === 0
+
+/** prints the loud skip note once per file that needs redis-server */
+export function warnIfNoRedis(what: string): void {
+  if (!hasRedis) console.warn(`\n*** ${what} SKIPPED: no redis-server on PATH (apt-get install redis-server) ***\n`)
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port
+      s.close(() => resolve(port))
+    })
+  })
+}
+
+export interface RedisServer {
+  port: number
+  password: string
+  url: string
+  /** (re)starts the server on the same port and folder; resolves once it answers PING */
+  start(): Promise<void>
+  /** a graceful shutdown: the append-only file is flushed */
+  stop(): Promise<void>
+}
+
+export async function redisServer(dir: string, password: string): Promise<RedisServer> {
+  const port = await freePort()
+  let proc: ChildProcess | null = null
+  const server: RedisServer = {
+    port,
+    password,
+    url: `redis://:${password}@127.0.0.1:${port}/0`,
+    async start() {
+      proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--requirepass', password, '--appendonly', 'yes', '--dir', dir, '--save', ''], { stdio: 'ignore' })
+      const probe = new Redis({ port, host: '127.0.0.1', password, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null })
+      probe.on('error', () => {})
+      for (let i = 0; i < 100; i++) {
+        try {
+          await probe.connect()
+          await probe.ping()
+          break
+        } catch {
+          await new Promise((r) => setTimeout(r, 100))
+        }
+      }
+      probe.disconnect()
+    },
+    async stop() {
+      const p = proc
+      if (!p || p.exitCode !== null) return
+      const gone = new Promise((r) => p.on('exit', r))
+      p.kill('SIGTERM')
+      await gone
+    },
+  }
+  return server
+}
+
+/** A running `ntkw` process with its output so far. */
+export interface NtkwProc {
+  child: ChildProcess
+  err: string
+  out: string
+  exited: Promise<number | null>
+}
+
+export function startNtkw(ntkwJs: string, cwd: string, args: string[]): NtkwProc {
+  const child = spawn(process.execPath, [ntkwJs, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] })
+  const p: NtkwProc = { child, err: '', out: '', exited: new Promise((r) => child.on('exit', (code) => r(code))) }
+  child.stderr!.on('data', (d: Buffer) => (p.err += d.toString()))
+  child.stdout!.on('data', (d: Buffer) => (p.out += d.toString()))
+  return p
+}
+
+export async function stopNtkw(p: NtkwProc, sig: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (p.child.exitCode === null && p.child.signalCode === null) {
+    p.child.kill('SIGCONT') // a stopped worker cannot handle SIGTERM
+    p.child.kill(sig)
+  }
+  await p.exited
+}
