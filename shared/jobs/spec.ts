@@ -194,7 +194,8 @@ export const KipSpec = z.object({
   yTest: DataRef.optional(),
   supportPerClass: z.number().int().min(1).max(1000).default(10),
   kernel: KernelKind.default('ntk'),
-  arch: FcArch,
+  /** an FC network, or {net: ARCH.json, wStd, bStd}: a convolutional kernel (flatten readout) from the layer modules */
+  arch: KernelArch,
   /** relative diagonal regularisation of K_ss: ε = diagReg · trace(K_ss)/|s| */
   diagReg: z.number().min(0).finite().default(1e-6),
   steps: z.number().int().min(0).max(1_000_000).default(1000),

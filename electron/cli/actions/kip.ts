@@ -46,7 +46,7 @@ export async function run({ values, io }: CliArgs): Promise<number> {
   const yTest = yTestText !== undefined ? inputFile('y-test', yTestText, USAGE_LINE, INPUTS) : undefined
   const perClass = num('per-class', str(values['per-class']), int(1, 1000), 'an integer 1..1000', '10')
   if (perClass === undefined) throw new UserError('usage', '--per-class is required', 'e.g. --per-class 10 (ten support points per class)')
-  const { arch, kind: kernel } = await kipArchFlags.parse(values)
+  const { arch, kind: kernel } = await kipArchFlags.parseKernelArch(values, x)
   const diagReg = num('diag-reg', str(values['diag-reg']), (n) => n >= 0, 'a number ≥ 0', '1e-6') ?? 1e-6
   const steps = num('steps', str(values.steps), int(0, 1_000_000), 'an integer 0..1000000', '1000') ?? 1000
   const lr = num('lr', str(values.lr), (n) => n > 0, 'a positive number', '0.01') ?? 0.01

@@ -2,13 +2,18 @@ import type { CliCommand } from '../command'
 import { ArchFlagSet } from '../flags'
 import { activationUsage, KIP_ACTIVATION_NAMES } from '../../../shared/arch/activation-names'
 
-export const kipArchFlags = new ArchFlagSet({ kindFlag: 'kernel', activations: activationUsage(KIP_ACTIVATION_NAMES) })
+export const kipArchFlags = new ArchFlagSet({
+  kindFlag: 'kernel',
+  activations: activationUsage(KIP_ACTIVATION_NAMES),
+  archFile: true,
+  archHelp: `a convolutional kernel from ARCH.json (conv2d stride 1 same|valid, flatten, dense, activation, readout; activations ${activationUsage(KIP_ACTIVATION_NAMES)}), read with infinite-width semantics; replaces --depth/--activation. The support points are images of its "input" [h, w, c] (or of the (n, h, w, c) NPY's shape), learned in image space`,
+})
 
 export const kipCommand: CliCommand = {
   name: 'kip',
   summary: 'dataset distillation: learn K images per class by Kernel Inducing Points (KIP) with the NTK or NNGP',
   usage: `Usage: ntkw kip --x X.npy --y Y.npy [--x-test XT.npy --y-test YT.npy] --per-class K
-                [--kernel ntk|nngp] --depth L --activation ACT [--w-std S] [--b-std B] [--diag-reg R]
+                [--kernel ntk|nngp] (--depth L --activation ACT | --arch ARCH.json) [--w-std S] [--b-std B] [--diag-reg R]
                 [--steps N] [--lr ETA] [--batch B] [--learn-labels] [--init real|noise] [--seed N]
                 --out SUPPORT.npz
 
@@ -16,7 +21,9 @@ Distils (X, Y) into K points per class with Kernel Inducing Points (Nguyen, Chen
 Meta-Learning from Kernel Ridge-Regression", ICLR 2021): Adam on the support points (and, with
 --learn-labels, their labels) minimising ½·mean‖y_t − K_ts (K_ss + εI)⁻¹ y_s‖² over class-balanced target
 batches (X_t, y_t) drawn from X, where K is the analytic NTK or NNGP of the infinite-width network
-L × (Dense → activation) → Dense, ε = R · trace(K_ss)/|s| and labels are one-hot − 1/C.
+L × (Dense → activation) → Dense or of the convolutional network in ARCH.json (its kernel and its
+gradient in the support images come from the same layer modules as \`ntkw kernel --arch\`), ε = R ·
+trace(K_ss)/|s| and labels are one-hot − 1/C.
 
 Options:
   --x X.npy           training points [n, d], float32 or float64 (standardise them first)

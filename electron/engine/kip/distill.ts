@@ -1,12 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core'
-import type { FcArch } from '../../../shared/arch'
 import { UserError } from '../../../shared/errors'
 import { assertFiniteArray } from '../core/finite'
 import type { Matrix } from '../core/matrix'
 import { adam } from '../nn/optimizers'
 import { deriveSeed, Xoshiro128 } from '../core/random'
 import { krrAccuracy } from './evaluate'
-import { checkKipArch, type KipKernel } from './kernel'
+import { checkKipArch, type KipArch, type KipKernel } from './kernel'
 import { kipValueAndGrad, rowVariances } from './objective'
 import { balancedBatch, centredOneHot, indexClasses, realSupport } from './sampling'
 
@@ -17,7 +16,7 @@ export interface KipOptions {
   test?: { x: Matrix; labels: ArrayLike<number> }
   perClass: number
   kernel: KipKernel
-  arch: FcArch
+  arch: KipArch
   diagReg: number
   steps: number
   learningRate: number

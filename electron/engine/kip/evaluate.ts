@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core'
-import type { FcArch } from '../../../shared/arch'
-import type { KipKernel } from './kernel'
+import type { KipArch, KipKernel } from './kernel'
 import { factorSupport, solveSupport } from './krr-adjoint'
 import { kipKernel } from './objective'
 
@@ -13,7 +12,7 @@ export function krrAccuracy(
   ys: ArrayLike<number>,
   classes: number,
   test: { x: tf.Tensor2D; labels: ArrayLike<number> },
-  cfg: { arch: FcArch; kernel: KipKernel; diagReg: number },
+  cfg: { arch: KipArch; kernel: KipKernel; diagReg: number },
   block = 2048,
 ): number {
   const d = test.x.shape[1]

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core'
-import type { FcArch } from '../../../shared/arch'
+import type { FcArch, KernelPlan } from '../../../shared/arch'
 import { UserError } from '../../../shared/errors'
-import { differentiableActivation } from './safe-dual'
+import { differentiableActivation } from '../activations/differentiable'
+import { checkTensorPlan } from '../layers/plan-tensor'
 
 export type KipKernel = 'ntk' | 'nngp'
 
@@ -19,7 +20,18 @@ export interface KernelInputs {
   d: number
 }
 
-export function checkKipArch(arch: FcArch, kernel: KipKernel): void {
+/**
+ * KIP's kernel: an FC network (the recursion below with its hand-written backward pass), or an ARCH.json
+ * read as a kernel plan, whose kernel and gradient come from the layer modules (layers/plan-tensor.ts).
+ */
+export type KipArch = FcArch | { plan: KernelPlan }
+
+export function isPlanArch(arch: KipArch): arch is { plan: KernelPlan } {
+  return 'plan' in arch
+}
+
+export function checkKipArch(arch: KipArch, kernel: KipKernel): void {
+  if (isPlanArch(arch)) return checkTensorPlan(arch.plan)
   if (arch.parameterization === 'standard' && kernel === 'ntk' && arch.depth > 0 && arch.width === 'inf') {
     throw new UserError(
       'standard_needs_width',

@@ -1,12 +1,15 @@
+import type { FcArch, KernelPlan } from '../../../shared/arch'
 import * as tf from '@tensorflow/tfjs-core'
-import type { FcArch } from '../../../shared/arch'
 import { UserError } from '../../../shared/errors'
 import { assertFiniteArray } from '../core/finite'
-import { fcKernelBackward, fcKernelForward, type KernelInputs, type KipKernel } from './kernel'
+import { ensureGradients } from '../core/tf-gradients'
+import { tensorKernel } from '../layers/plan-tensor'
+import { SpatialTiler } from '../ntk/spatial'
+import { fcKernelBackward, fcKernelForward, isPlanArch, type KernelInputs, type KipArch, type KipKernel } from './kernel'
 import { krrLossGrad } from './krr-adjoint'
 
 export interface KipObjectiveConfig {
-  arch: FcArch
+  arch: KipArch
   kernel: KipKernel
   /** relative diagonal regularisation r: ε = r · trace(K_ss)/|s| */
   diagReg: number
@@ -42,6 +45,7 @@ export function rowVariances(x: tf.Tensor2D): tf.Tensor2D {
  *   ∂L/∂X_s = (Gᵀ R + G_ss X_s)/d + 2 diag(g_q) X_s / d.
  */
 export function kipValueAndGrad(target: TargetBatch, xs: Float32Array, ys: Float64Array, c: number, cfg: KipObjectiveConfig): KipValueGrad {
+  if (isPlanArch(cfg.arch)) return planValueAndGrad(target, xs, ys, c, cfg, cfg.arch.plan)
   const nt = target.x.shape[0]
   const d = target.x.shape[1]
   const ns = xs.length / d
@@ -62,7 +66,8 @@ export function kipValueAndGrad(target: TargetBatch, xs: Float32Array, ys: Float
       d,
     }
     checkDistinct(sss.dataSync() as Float32Array, ns, cfg.diagReg)
-    const fwd = fcKernelForward(inp, cfg.arch, cfg.kernel)
+    const arch = cfg.arch as FcArch
+    const fwd = fcKernelForward(inp, arch, cfg.kernel)
     const kv = fwd.k.dataSync() as Float32Array
     assertFiniteArray(kv, 'the kernel', 'Scale the inputs down, or lower --w-std / --b-std / --depth: the kernel overflowed float32.', ns)
     const adj = krrLossGrad(kv.subarray(0, nt * ns), kv.subarray(nt * ns), ys, target.y, nt, ns, c, cfg.diagReg)
@@ -71,7 +76,7 @@ export function kipValueAndGrad(target: TargetBatch, xs: Float32Array, ys: Float
     const gK = new Float32Array((nt + ns) * ns)
     for (let i = 0; i < nt * ns; i++) gK[i] = adj.gKts[i]!
     for (let i = 0; i < ns * ns; i++) gK[nt * ns + i] = adj.gKss[i]!
-    const g = fcKernelBackward(inp, fwd, tf.tensor2d(gK, [nt + ns, ns]), cfg.arch, cfg.kernel)
+    const g = fcKernelBackward(inp, fwd, tf.tensor2d(gK, [nt + ns, ns]), arch, cfg.kernel)
     // Σ⁰ = R X_sᵀ/d with R = [X_t; X_s]; q_s = ‖x_s‖²/d enters as a column variance and as the last
     // ns row variances.
     const gq = tf.add(tf.reshape(g.gqCols, [ns, 1]), tf.slice(g.gqRows, [nt, 0], [ns, 1]))
@@ -108,15 +113,67 @@ export function checkDistinct(sss: Float32Array, ns: number, diagReg: number): v
   }
 }
 
+/**
+ * KIP with an ARCH.json kernel: the kernel values from the layer modules' float64 pair rules (as
+ * `ntkw kernel --arch`), the KRR adjoint as above, and ∂L/∂X_s = ∂/∂X_s Σ G ⊙ K([X_t; X_s], X_s) by tfjs
+ * autodiff through the same modules' tensor rules (layers/plan-tensor.ts), with G = ∂L/∂K held fixed.
+ */
+function planValueAndGrad(target: TargetBatch, xs: Float32Array, ys: Float64Array, c: number, cfg: KipObjectiveConfig, plan: KernelPlan): KipValueGrad {
+  const nt = target.x.shape[0]
+  const d = target.x.shape[1]
+  const ns = xs.length / d
+  const xt = target.x.dataSync() as Float32Array
+  checkDistinct(gramOf(xs, ns, d), ns, cfg.diagReg)
+  const rows = new Float32Array((nt + ns) * d)
+  rows.set(xt.subarray(0, nt * d))
+  rows.set(xs, nt * d)
+  const kv = new SpatialTiler(plan, rows, xs, d, [cfg.kernel]).tile({ row0: 0, rows: nt + ns, col0: 0, cols: ns }, false)[cfg.kernel]!
+  assertFiniteArray(kv, 'the kernel', 'Scale the inputs down, or lower --w-std / --b-std: the kernel overflowed float32.', ns)
+  const adj = krrLossGrad(kv.subarray(0, nt * ns), kv.subarray(nt * ns), ys, target.y, nt, ns, c, cfg.diagReg)
+  const gK = new Float32Array((nt + ns) * ns)
+  gK.set(adj.gKts.subarray(0, nt * ns))
+  gK.set(adj.gKss.subarray(0, ns * ns), nt * ns)
+  ensureGradients()
+  const gX = tf.tidy(() => {
+    const g = tf.tensor2d(gK, [nt + ns, ns])
+    const pin = tf.concat([tf.zeros([nt, ns]), tf.eye(ns)], 0) as tf.Tensor2D
+    const f = (x: tf.Tensor): tf.Scalar => tf.sum(tf.mul(g, tensorKernel(plan, tf.concat([target.x, x], 0) as tf.Tensor2D, x as tf.Tensor2D, cfg.kernel, pin)))
+    return tf.grad(f)(tf.tensor2d(xs, [ns, d]))
+  })
+  const out = (gX.dataSync() as Float32Array).slice()
+  gX.dispose()
+  assertFiniteArray(out, 'the KIP gradient', 'Lower --lr, or raise --diag-reg; check the inputs are standardised.', d)
+  return { loss: adj.loss, gX: out, gY: adj.gYs }
+}
+
+/** X Xᵀ/d of ns points in float32, for the duplicate check. */
+function gramOf(x: Float32Array, n: number, d: number): Float32Array {
+  const g = new Float32Array(n * n)
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j <= i; j++) {
+      let s = 0
+      for (let k = 0; k < d; k++) s += x[i * d + k]! * x[j * d + k]!
+      g[i * n + j] = g[j * n + i] = s / d
+    }
+  return g
+}
+
 /** K(X_a, X_s) with the same differentiable recursion (no gradient): for evaluation and tests. */
 export function kipKernel(xa: tf.Tensor2D, xs: tf.Tensor2D, cfg: Pick<KipObjectiveConfig, 'arch' | 'kernel'>, self = false): Float32Array {
+  if (isPlanArch(cfg.arch)) {
+    const a = xa.dataSync() as Float32Array
+    const b = self ? a : (xs.dataSync() as Float32Array)
+    const d = xa.shape[1]
+    return new SpatialTiler(cfg.arch.plan, a, b, d, [cfg.kernel]).tile({ row0: 0, rows: xa.shape[0], col0: 0, cols: xs.shape[0] }, self)[cfg.kernel]!
+  }
+  const arch = cfg.arch
   return tf.tidy(() => {
     const d = xa.shape[1]
     const s0 = tf.mul(tf.matMul(xa, tf.transpose(xs)), 1 / d) as tf.Tensor2D
     const n = xs.shape[0]
     const qCols = self ? (tf.reshape(tf.sum(tf.mul(s0, tf.eye(n)), 0), [1, n]) as tf.Tensor2D) : (tf.reshape(rowVariances(xs), [1, n]) as tf.Tensor2D)
     const qRows = self ? (tf.reshape(qCols, [n, 1]) as tf.Tensor2D) : rowVariances(xa)
-    const k = fcKernelForward({ s0, qRows, qCols, pin: self ? tf.eye(n) : null, d }, cfg.arch, cfg.kernel).k
+    const k = fcKernelForward({ s0, qRows, qCols, pin: self ? tf.eye(n) : null, d }, arch, cfg.kernel).k
     return (k.dataSync() as Float32Array).slice()
   })
 }

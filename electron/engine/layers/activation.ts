@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core'
 import type { ActivationKernel } from '../activations/types'
-import type { PairRule, PairState, PairVariances } from './types'
+import type { DifferentiableActivation } from '../activations/differentiable'
+import type { PairBatch, PairBatchRule, PairBatchVariances, PairRule, PairState, PairVariances } from './types'
 
 // Activation φ, entry-wise on spatial covariances (Novak et al. 2019, eq. 6; Arora et al. 2019, eq. 9):
 //   Σ′_ij = T(Σ_ij, q_i(x), q_j(x′)),   Θ′_ij = Θ_ij · Ṫ(Σ_ij, q_i(x), q_j(x′)),
@@ -63,4 +64,19 @@ export function activationForward(act: ActivationKernel, x: tf.Tensor): tf.Tenso
     return { value: act.phi(z), gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(dy, act.dphi(saved[0]!)) }
   })
   return f(x)
+}
+
+/**
+ * The kernel rule in tensor form on a batch of pairs (PairBatch), through the activation's gradient-safe
+ * dual maps (activations/differentiable.ts: bounded derivatives where the correlation reaches ±1), so tfjs
+ * differentiates it in the points. A self pass (v null) reads the variances off its own state, pinned.
+ */
+export function activationKernelTf(act: DifferentiableActivation): PairBatchRule {
+  return (s: PairBatch, v: PairBatchVariances | null) => {
+    const q1 = v ? v.row : s.nngp
+    const q2 = v ? v.col : s.nngp
+    const pin = v ? v.pin : (tf.onesLike(s.nngp) as tf.Tensor2D)
+    const { t, tDot } = act.dual(s.nngp, q1, q2, pin)
+    return { h: s.h, w: s.w, nngp: t, ntk: s.ntk ? (tf.mul(s.ntk, tDot) as tf.Tensor2D) : null }
+  }
 }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core'
 import { gramAB, type Blocks } from './blocks'
-import { type LayerParams, type PairRule, type PairState, swapNngp, swapNtk } from './types'
+import { type LayerParams, type PairBatch, type PairBatchRule, type PairRule, type PairState, swapNngp, swapNtk } from './types'
 
 // Conv2d(F×F, stride 1, padding same | valid), NTK parameterization
 //   z = σ_w/√(F²·C) · Σ_{δ,c} W_{δ,c} h_{i+δ,c} + σ_b b.
@@ -230,5 +230,25 @@ export function conv2dEmpirical(o: ConvOptions, h: tf.Tensor4D, g: tf.Tensor4D, 
   } finally {
     patchesT.dispose()
     g3.dispose()
+  }
+}
+
+/**
+ * The kernel rule in tensor form on a batch of pairs' spatial diagonals (differentiable; PairBatch): the
+ * patch mean is a convolution of each pair's h×w map with an F×F box of ones, zero padded as the forward.
+ */
+export function conv2dKernelTf(o: ConvOptions): PairBatchRule {
+  const [fh, fw] = o.size
+  const w2 = o.wStd * o.wStd
+  const b2 = o.bStd === null ? 0 : o.bStd * o.bStd
+  const scale = w2 / (fh * fw)
+  return (s: PairBatch) => {
+    const ay = convAxis(s.h, fh, o.padding)
+    const ax = convAxis(s.w, fw, o.padding)
+    const B = s.nngp.shape[0]
+    const box = tf.ones([fh, fw, 1, 1]) as tf.Tensor4D
+    const mean = (t: tf.Tensor2D): tf.Tensor2D => tf.reshape(tf.mul(tf.conv2d(tf.reshape(t, [B, s.h, s.w, 1]) as tf.Tensor4D, box, 1, o.padding), scale), [B, ay.out * ax.out]) as tf.Tensor2D
+    const nngp = (b2 === 0 ? mean(s.nngp) : tf.add(mean(s.nngp), b2)) as tf.Tensor2D
+    return { h: ay.out, w: ax.out, nngp, ntk: s.ntk ? (tf.add(mean(s.ntk), nngp) as tf.Tensor2D) : null }
   }
 }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core'
 import { gramAB, type Blocks } from './blocks'
-import type { LayerParams, PairRule, PairState } from './types'
+import type { LayerParams, PairBatch, PairBatchRule, PairRule, PairState } from './types'
 
 // Dense(σ_w, σ_b), NTK parameterization: z = σ_w/√n_in · h W + σ_b b (Jacot et al. 2018; docs/math.md §1):
 //   Σ′ = σ_w² Σ + σ_b²,   Θ′ = σ_w² Θ + Σ′.
@@ -45,4 +45,15 @@ export function denseEmpirical(o: DenseOptions, h: tf.Tensor2D, g: tf.Tensor2D, 
     const t = tf.mul(tf.mul(gramAB(h, bl), gg), w2) as tf.Tensor2D
     return o.bStd === null ? t : (tf.add(t, tf.mul(gg, o.bStd * o.bStd)) as tf.Tensor2D)
   })
+}
+
+/** The kernel rule in tensor form on a batch of pairs (flat state [B, 1]; differentiable). */
+export function denseKernelTf(o: DenseOptions): PairBatchRule {
+  const w2 = o.wStd * o.wStd
+  const b2 = o.bStd === null ? 0 : o.bStd * o.bStd
+  return (s: PairBatch) => {
+    if (s.h * s.w !== 1) throw new Error('dense needs a flat state (flatten first)')
+    const nngp = tf.add(tf.mul(s.nngp, w2), b2) as tf.Tensor2D
+    return { h: 1, w: 1, nngp, ntk: s.ntk ? (tf.add(tf.mul(s.ntk, w2), nngp) as tf.Tensor2D) : null }
+  }
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core'
-import type { PairRule, PairState } from './types'
+import type { PairBatch, PairBatchRule, PairRule, PairState } from './types'
 
 // Flatten, [h, w, c] → [h·w·c]. The next dense layer's fan-in is h·w·c, so its kernel sees the mean over
 // positions of the per-position covariance: the readout of the spatial diagonal (Novak et al. 2019, §3.1;
@@ -49,4 +49,9 @@ export function toDiagonalKernel(): PairRule {
 /** Finite forward, x [n, …] → [n, features]. */
 export function flattenForward(x: tf.Tensor): tf.Tensor2D {
   return tf.reshape(x, [x.shape[0]!, -1])
+}
+
+/** The kernel rule in tensor form: the mean of each pair's spatial diagonal, [B, P] → [B, 1]. */
+export function flattenKernelTf(): PairBatchRule {
+  return (s: PairBatch) => ({ h: 1, w: 1, nngp: tf.mean(s.nngp, 1, true) as tf.Tensor2D, ntk: s.ntk ? (tf.mean(s.ntk, 1, true) as tf.Tensor2D) : null })
 }

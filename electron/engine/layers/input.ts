@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs-core'
 import type { PairState } from './types'
 
 // The input layer's covariance (Novak et al. 2019, eq. 5; neural-tangents normalises by the channel count):
@@ -32,4 +33,9 @@ export function inputCovariance(s: PairState, a: Float32Array, b: Float32Array, 
     }
   }
   if (s.ntk) s.ntk.fill(0, 0, s.full ? p * p : p)
+}
+
+/** The input covariance of B pairs on the spatial diagonal: a, b [B, P, C] → Σ⁰ [B, P] (tensor form). */
+export function inputCovarianceTf(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor2D {
+  return tf.div(tf.sum(tf.mul(a, b), 2), a.shape[2]) as tf.Tensor2D
 }

@@ -61,3 +61,26 @@ export interface LayerParams {
   w?: tf.Tensor
   b?: tf.Tensor
 }
+
+/**
+ * The kernel state of a batch of B pairs as tensors, differentiable in the points (KIP learns support
+ * images through it): Σ and Θ on the spatial diagonal, [B, h·w]. The same rules as the per-pair float64
+ * ones, in tfjs ops, for networks whose state stays on the diagonal (no pooling).
+ */
+export interface PairBatch {
+  h: number
+  w: number
+  nngp: tf.Tensor2D
+  /** null: only the NNGP is tracked */
+  ntk: tf.Tensor2D | null
+}
+
+/** Per-position variances of the two points of each pair, [B, h·w] each; null: a self pass. */
+export interface PairBatchVariances {
+  row: tf.Tensor2D
+  col: tf.Tensor2D
+  /** [B, 1]: 1 where the pair is a point with itself (correlation exactly 1), else 0; null: none */
+  pin: tf.Tensor2D | null
+}
+
+export type PairBatchRule = (s: PairBatch, v: PairBatchVariances | null) => PairBatch

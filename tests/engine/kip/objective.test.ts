@@ -39,7 +39,7 @@ function run(xt: Vec[], yt: number[][], xs: Vec[], ys: number[][], cfg: KipObjec
   }
 }
 
-function check(xt: Vec[], yt: number[][], xs: Vec[], ys: number[][], cfg: KipObjectiveConfig): { loss: number; gx: number; gy: number } {
+function check(xt: Vec[], yt: number[][], xs: Vec[], ys: number[][], cfg: KipObjectiveConfig & { arch: FcArch }): { loss: number; gx: number; gy: number } {
   const out = run(xt, yt, xs, ys, cfg)
   const f = (s: number[][]): number => kipLoss64(xt, yt, s, ys, cfg.arch, cfg.kernel, cfg.diagReg)
   const ref = f(xs)

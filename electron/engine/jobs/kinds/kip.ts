@@ -14,6 +14,7 @@ import { openOrCreateProject } from '../../store/project-db'
 import { CancelledError } from '../../core/cancel'
 import type { JobContext, JobRunner } from '../../core/job'
 import type { Matrix } from '../../core/matrix'
+import { isNetKernelArch, planKernel, type FcArch } from '../../../../shared/arch'
 
 /**
  * Class indices from a label column, or from one-hot rows (what a project dataset's label encoding gives:
@@ -73,7 +74,7 @@ async function transferCheck(
   const t = spec.transfer!
   const d = res.d
   const C = res.classes
-  const arch = { ...spec.arch, width: t.width }
+  const arch = { ...(spec.arch as FcArch), width: t.width }
   const rows = realSupport(indexClasses(labels), spec.supportPerClass, new Xoshiro128(deriveSeed(spec.seed, 7)))
   const xr = new Float32Array(rows.length * d)
   rows.forEach((r, i) => xr.set(x.data.subarray(r * d, (r + 1) * d), i * d))
@@ -147,7 +148,12 @@ export const run: JobRunner<'kip'> = async (spec, ctx) => {
   const labels = labelsOf(await ctx.data.load(spec.y), 'y')
   const test = spec.xTest && spec.yTest ? { x: await ctx.data.load(spec.xTest), labels: labelsOf(await ctx.data.load(spec.yTest), 'the test y') } : undefined
   ctx.recordDatasetHash(hash)
-  const imageShape = inferImageShape(x.cols, spec.imageShape)
+  const net = isNetKernelArch(spec.arch) ? spec.arch : null
+  // an ARCH.json kernel is planned against the rows before any work (errors name the layer); its support
+  // points are images of the file's input shape
+  const plan = net ? planKernel(net.net, { wStd: net.wStd, bStd: net.bStd }, x.shape ?? [x.cols]) : null
+  if (plan && spec.transfer) throw new UserError('usage', 'the transfer check trains an FC network of the kernel\'s architecture; it is not available with an ARCH.json kernel', 'Drop transfer, or use an FC architecture.')
+  const imageShape = plan && plan.input.length === 3 ? plan.input : inferImageShape(x.cols, spec.imageShape)
   const steps = spec.steps
   let lastLoss: number | null = null
   const res = await runKip({
@@ -156,7 +162,7 @@ export const run: JobRunner<'kip'> = async (spec, ctx) => {
     ...(test ? { test } : {}),
     perClass: spec.supportPerClass,
     kernel: spec.kernel,
-    arch: spec.arch,
+    arch: plan ? { plan } : (spec.arch as FcArch),
     diagReg: spec.diagReg,
     steps,
     learningRate: spec.learningRate,
@@ -205,7 +211,7 @@ export const run: JobRunner<'kip'> = async (spec, ctx) => {
         y: { kind: 'numeric', values: res.final.y, shape: [ns, res.classes], integer: false },
         ...(imageShape ? { image: { height: imageShape[0]!, width: imageShape[1]!, channels: imageShape[2] ?? 1 } } : {}),
         notes: [
-          `distilled by KIP (${spec.kernel.toUpperCase()}, depth ${spec.arch.depth} ${spec.arch.activation.name}) from ${x.rows} points in ${res.stepsDone} steps${res.stopped ? ' (stopped early)' : ''}, run ${ctx.runId}`,
+          `distilled by KIP (${spec.kernel.toUpperCase()}, ${net ? 'ARCH.json conv kernel' : `depth ${(spec.arch as FcArch).depth} ${(spec.arch as FcArch).activation.name}`}) from ${x.rows} points in ${res.stepsDone} steps${res.stopped ? ' (stopped early)' : ''}, run ${ctx.runId}`,
           `y holds the ${res.classes} label columns kernel regression uses (${spec.learnLabels ? 'learned' : 'one-hot − 1/C'}); class of row i = ⌊i / ${spec.supportPerClass}⌋`,
         ],
       },
