@@ -112,7 +112,7 @@ describe.each(['mlp', 'cnn'] as const)('ONNX export of the MNIST %s trained by n
   })
 
   it('int8 per-channel QDQ with activation quantization: accuracy kept, as ORT quantize_static, and the workbench evaluation is ORT on the file', async () => {
-    const r = ntkw(['quantize', '--model', `${name}/model.json`, '--bits', '8', '--granularity', 'channel', '--activations', '8', '--calib-x', 'xc.npy', '--format', 'onnx', '--eval-x', 'xe.npy', '--eval-y', 'ye.npy', '--out', `${name}-q`, '--quiet'])
+    const r = ntkw(['quantize', '--model', `${name}/model.json`, '--bits', '8', '--granularity', 'channel', '--activations', '8', '--calib-x', 'xc.npy', '--format', 'onnx', '--eval-x', 'xe.npy', '--eval-y', 'ye.npy', '--out', `${name}-q`, '--quiet', '--json'])
     expect(r.code, r.err).toBe(0)
     const s = JSON.parse(r.out) as { format: string; files: string[]; weightBytes: number; floatBytes: number; evaluation: { float: { accuracy: number }; quantized: { accuracy: number } } }
     expect(s.format).toBe('onnx')

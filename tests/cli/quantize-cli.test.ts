@@ -52,7 +52,7 @@ describe('ntkw quantize', () => {
   })
 
   it('int8 --format tfjs: stock manifest, JSON summary with bytes and per-layer choices, evaluation', () => {
-    const r = ntkw(['quantize', '--model', modelJson, '--bits', '8', '--scheme', 'affine', '--format', 'tfjs', '--out', 'int8', '--eval-x', 'x.npy', '--eval-y', 'y.npy'])
+    const r = ntkw(['quantize', '--model', modelJson, '--bits', '8', '--scheme', 'affine', '--format', 'tfjs', '--out', 'int8', '--eval-x', 'x.npy', '--eval-y', 'y.npy', '--json'])
     expect(r.code, r.err).toBe(0)
     const s = JSON.parse(r.out) as Summary
     expect(s.format).toBe('tfjs')
@@ -73,17 +73,23 @@ describe('ntkw quantize', () => {
   })
 
   it('4-bit group:32 MSE --format ntkw writes the packed files and the loader; power needs and uses calibration data', () => {
-    const r = ntkw(['quantize', '--model', modelJson, '--bits', '4', '--granularity', 'group:32', '--calib', 'mse', '--out', 'g32'])
+    const r = ntkw(['quantize', '--model', modelJson, '--bits', '4', '--granularity', 'group:32', '--calib', 'mse', '--out', 'g32', '--json'])
     expect(r.code, r.err).toBe(0)
     const s = JSON.parse(r.out) as Summary
     expect(s.format).toBe('ntkw')
     expect(s.layers.find((l) => l.name.endsWith('dense_1/kernel'))?.granularity).toBe('group:32')
     expect(readModelFiles(path.join(tmp.dir, 'g32/model.json')).format).toBe('ntkw')
+    // without --json: a few lines a person reads, not the document
+    const short = ntkw(['quantize', '--model', modelJson, '--bits', '4', '--granularity', 'group:32', '--calib', 'mse', '--out', 'g32b', '--quiet'])
+    expect(short.code, short.err).toBe(0)
+    expect(short.out.trim().split('\n').length).toBeLessThanOrEqual(6)
+    expect(short.out).toMatch(/^ntkw export in .*g32b\n {2}4 bits, symmetric, group:32, mse, uniform\n {2}3 of 6 weight tensors quantized; weights [\d,]+ bytes \([\d.]+ % of float32/)
+    expect(short.out).toMatch(/files: model\.json, weights\.ntkwq, ntkw-quantized\.mjs/)
     const noCalib = ntkw(['quantize', '--model', modelJson, '--bits', '3', '--method', 'power', '--out', 'p3'])
     expect(noCalib.code).toBe(1)
     expect(noCalib.err).toMatch(/needs calibration data/)
     expect(noCalib.err).toMatch(/--calib-x/)
-    const p = ntkw(['quantize', '--model', modelJson, '--bits', '3', '--method', 'power', '--calib-x', 'x.npy', '--bias-correction', '--activations', '8', '--out', 'p3'])
+    const p = ntkw(['quantize', '--model', modelJson, '--bits', '3', '--method', 'power', '--calib-x', 'x.npy', '--bias-correction', '--activations', '8', '--out', 'p3', '--json'])
     expect(p.code, p.err).toBe(0)
     const ps = JSON.parse(p.out) as Summary
     expect(ps.layers.filter((l) => l.quantized).every((l) => typeof l.exponent === 'number')).toBe(true)
@@ -114,9 +120,9 @@ describe('ntkw quantize', () => {
 
 describe('ntkw eval reads both export formats', () => {
   it('a stock int8 export and a packed 4-bit export evaluate, the packed one reporting its stored bytes', () => {
-    const a = ntkw(['quantize', '--model', modelJson, '--bits', '8', '--scheme', 'affine', '--format', 'tfjs', '--out', 'ev8', '--quiet'])
+    const a = ntkw(['quantize', '--model', modelJson, '--bits', '8', '--scheme', 'affine', '--format', 'tfjs', '--out', 'ev8', '--quiet', '--json'])
     expect(a.code, a.err).toBe(0)
-    const b = ntkw(['quantize', '--model', modelJson, '--bits', '4', '--granularity', 'channel', '--format', 'ntkw', '--out', 'ev4', '--eval-x', 'x.npy', '--eval-y', 'y.npy', '--quiet'])
+    const b = ntkw(['quantize', '--model', modelJson, '--bits', '4', '--granularity', 'channel', '--format', 'ntkw', '--out', 'ev4', '--eval-x', 'x.npy', '--eval-y', 'y.npy', '--quiet', '--json'])
     expect(b.code, b.err).toBe(0)
     const sb = JSON.parse(b.out) as Summary
     for (const [dir, bytes] of [

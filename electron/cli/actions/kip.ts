@@ -56,6 +56,8 @@ export async function run({ values, io }: CliArgs): Promise<number> {
   const evalEvery = num('eval-every', str(values['eval-every']), int(1, 1_000_000), 'a positive integer', '50') ?? 50
   const outText = str(values.out)
   if (!outText) throw new UserError('usage', '--out is required', 'e.g. --out support.npz (holds x [K·C, d] and y [K·C, C])')
+  // the support set is an NPZ archive (x and y): a .txt or .npy name would hold bytes its name misstates
+  if (path.extname(outText).toLowerCase() !== '.npz') throw new UserError('usage', `--out ${outText}: the support set is written as an NPZ archive (arrays x and y)`, `Name the file with .npz, e.g. --out ${path.basename(outText, path.extname(outText)) || 'support'}.npz`)
   const out = path.resolve(outText)
 
   const spec: JobSpecInput = {

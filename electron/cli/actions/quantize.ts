@@ -3,7 +3,7 @@ import { UserError } from '../../../shared/errors'
 import { BackendChoice } from '../../../shared/backend'
 import { initBackend } from '../../engine/runtime/backend'
 import { quantizeFolderOnnx } from '../../engine/onnx/quantize-folder'
-import { quantizeFolder } from '../../engine/quantize/quantize-folder'
+import { quantizeFolder, type QuantizeSummary } from '../../engine/quantize/quantize-folder'
 import { parseCalibrationText, parseGranularityText } from '../../engine/quantize/parse'
 import type { Granularity, Method, RangeCalibration, Scheme } from '../../engine/quantize/types'
 import type { CliArgs } from '../command'
@@ -44,12 +44,24 @@ export async function run({ values, io }: CliArgs): Promise<number> {
     ...(evalX ? { evalX } : {}),
     ...(evalY ? { evalY } : {}),
   })
-  if (!values.quiet) {
-    const ev = summary.evaluation
-    io.err(`wrote ${summary.format} export to ${summary.out}: ${summary.weightBytes} weight bytes (${(100 * summary.sizeRatio).toFixed(1)} % of float32)${ev ? `, accuracy ${(100 * ev.float.accuracy).toFixed(2)} % → ${(100 * ev.quantized.accuracy).toFixed(2)} %` : ''}\n`)
-  }
-  io.out(JSON.stringify(summary, null, 2) + '\n')
+  // a few lines for a reader; the whole document (hundreds of lines with per-layer choices) on --json
+  if (values.json) io.out(JSON.stringify(summary, null, 2) + '\n')
+  else io.out(summaryLines(summary))
   return 0
+}
+
+function summaryLines(s: QuantizeSummary): string {
+  const q = s.layers.filter((l) => l.quantized).length
+  const bits = s.bits === 'float16' ? 'float16' : `${s.bits} bits`
+  const lines = [
+    `${s.format} export in ${s.out}`,
+    `  ${bits}, ${s.scheme}, ${s.granularity}, ${s.calibration}, ${s.method}${s.activations ? `, activations ${s.activations.bits} bits` : ''}${s.biasCorrection ? ', bias correction' : ''}`,
+    `  ${q} of ${s.layers.length} weight tensors quantized; weights ${s.weightBytes.toLocaleString('en-US')} bytes (${(100 * s.sizeRatio).toFixed(1)} % of float32, ${s.compression.toFixed(1)}× smaller)`,
+  ]
+  const ev = s.evaluation
+  if (ev) lines.push(`  accuracy ${(100 * ev.float.accuracy).toFixed(2)} % → ${(100 * ev.quantized.accuracy).toFixed(2)} %, agreement with the float model ${(100 * ev.agreement).toFixed(2)} %`)
+  lines.push(`  files: ${s.files.map((f) => path.basename(f)).join(', ')}  (--json for the whole summary)`)
+  return lines.join('\n') + '\n'
 }
 
 export function parseBits(v: string | undefined): number | 'float16' {

@@ -46,7 +46,9 @@ Options:
   --eval-x X.npy          also evaluate float and quantized model on these inputs ...
   --eval-y Y.npy          ... and labels (class ids or one-hot): accuracy, loss, confusion matrices
   --backend B             tfjs backend: auto (default), tensorflow-gpu, tensorflow, webgpu, wasm, cpu
-  --quiet                 print nothing but the summary
+  --quiet                 no progress on stderr
+  --json                  print the whole summary document (layers, files, evaluation) as JSON on stdout
+                          instead of a few lines for a reader
 
 Prints a JSON summary on stdout: format, bits, weightBytes, floatBytes, compression (float/quantized),
 per-layer choices (bits, granularity, calibration, power exponent, bytes, relative weight error) and, with
@@ -68,6 +70,7 @@ per-layer choices (bits, granularity, calibration, power exponent, bytes, relati
     'eval-y': { type: 'string' },
     backend: { type: 'string' },
     quiet: { type: 'boolean' },
+    json: { type: 'boolean' },
   },
   load: () => import('../actions/quantize'),
 }

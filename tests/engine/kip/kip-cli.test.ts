@@ -59,6 +59,7 @@ describe('ntkw kip', () => {
       [[...base.map((a) => (a === 'x.npy' ? 'xnan.npy' : a)), '--out', 'o.npz'], /contains NaN at row 5, column 100/],
       [[...base, '--x-test', 'xt.npy', '--out', 'o.npz'], /both --x-test and --y-test/],
       [base, /--out is required/],
+      [[...base, '--out', 's.txt'], /NPZ archive[\s\S]*--out s\.npz/],
       [[...base.map((a) => (a === 'relu' ? 'gelu' : a)), '--out', 'o.npz'], /cannot use the activation 'gelu'/],
     ]
     for (const [args, msg] of cases) {
