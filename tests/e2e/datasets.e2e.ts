@@ -4,26 +4,11 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { BrowserContext, Page } from 'playwright-core'
 import { launchBrowser, screenshot, startServe, type Served } from './harness'
+import { dragFiles } from './page-helpers'
 
 // Datasets in Chromium against `ntkw serve`: import an NPY file (typed path) and a labelled CSV (dropped on
 // the window: a real drop event carrying the file's bytes, uploaded in chunks and imported), see shape, values and
 // class counts, apply a split and see its counts, and find everything again after a reload and a reopen.
-
-// Functions passed to page.evaluate run in the page; this file is type-checked without the DOM lib.
-interface MiniEvent {
-  readonly defaultPrevented: boolean
-}
-declare const window: { dispatchEvent(e: MiniEvent): boolean }
-declare class DataTransfer {
-  items: { add(f: unknown): void }
-}
-declare class File {
-  constructor(parts: string[], name: string, o: { type: string })
-}
-declare class DragEvent implements MiniEvent {
-  constructor(type: string, o: { dataTransfer: DataTransfer; bubbles: boolean; cancelable: boolean })
-  readonly defaultPrevented: boolean
-}
 
 let tmp: string
 let served: Served
@@ -180,24 +165,13 @@ describe('datasets in Chromium via ntkw serve', () => {
     // --- CSV by drag and drop: the overlay appears; the drop carries the file's bytes, which the page streams
     // to the server and imports exactly as a typed path would
     const petsCsv = csvText()
-    await page.evaluate(() => {
-      const dt = new DataTransfer()
-      dt.items.add(new File(['width,height,label\n'], 'pets.csv', { type: 'text/csv' }))
-      window.dispatchEvent(new DragEvent('dragenter', { dataTransfer: dt, bubbles: true, cancelable: true }))
-      window.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }))
-    })
+    await dragFiles(page, [{ name: 'pets.csv', text: 'width,height,label\n' }], 'over')
     const overlay = page.locator('[data-testid=drop-overlay]')
     await overlay.waitFor()
     expect(await overlay.getAttribute('data-mode')).toBe('upload')
     await page.waitForTimeout(250) // let the fade-in finish
     await screenshot(page, 'datasets-drop-overlay-light')
-    const dropPrevented = await page.evaluate((text) => {
-      const dt = new DataTransfer()
-      dt.items.add(new File([text], 'pets.csv', { type: 'text/csv' }))
-      const e = new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true })
-      window.dispatchEvent(e)
-      return e.defaultPrevented
-    }, petsCsv)
+    const dropPrevented = await dragFiles(page, [{ name: 'pets.csv', text: petsCsv }], 'drop')
     expect(dropPrevented).toBe(true) // the browser must not navigate away to the dropped file
     await overlay.waitFor({ state: 'detached' })
     await page.locator(row('pets.csv')).waitFor({ timeout: 60_000 })

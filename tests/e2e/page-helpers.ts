@@ -217,3 +217,23 @@ export async function checkWheel(page: Page, chart: string): Promise<{ scrolled:
   expect(await zoomOf(), 'the plain wheel does not zoom').toEqual(zoom)
   return { scrolled: Math.abs((await top()) - top0), zoom }
 }
+
+/**
+ * Files dragged from the desktop onto the window: a real DataTransfer holding the files' bytes, dispatched as
+ * dragenter + dragover ('over') or dragenter + drop ('drop'). Returns whether the page prevented the
+ * browser's default of the last event (for a drop: navigating away to the file). A string is evaluated so
+ * this file needs no DOM types.
+ */
+export async function dragFiles(page: Page, files: { name: string; text: string; type?: string }[], phase: 'over' | 'drop'): Promise<boolean> {
+  return (await page.evaluate(`(() => {
+    const dt = new DataTransfer()
+    for (const f of ${JSON.stringify(files)}) dt.items.add(new File([f.text], f.name, { type: f.type ?? 'text/csv' }))
+    const fire = (type) => {
+      const e = new DragEvent(type, { dataTransfer: dt, bubbles: true, cancelable: true })
+      window.dispatchEvent(e)
+      return e.defaultPrevented
+    }
+    fire('dragenter')
+    return fire(${JSON.stringify(phase === 'over' ? 'dragover' : 'drop')})
+  })()`)) as boolean
+}

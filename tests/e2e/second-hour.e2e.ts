@@ -4,26 +4,13 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { BrowserContext, Page } from 'playwright-core'
 import { launchBrowser, screenshot, startServe, type Served } from './harness'
-import { apiCall, checkChartLayouts, checkWheel } from './page-helpers'
+import { apiCall, checkChartLayouts, checkWheel, dragFiles } from './page-helpers'
 
 // Issue 21's "second hour", as a user does it in Chromium against `ntkw serve`, on data the test writes: drop a
 // CSV on Datasets (a real drop event carrying its bytes) → imported; train a network on it from Models (the
 // dataset choice survives two other pages); quantize that model, picked from the project, to int8 and int4
 // (the runs' names differ, the int4 export does not claim stock loading); distil from it at the defaults (KD's
 // held-out KL to the teacher is below CE's); the wheel over a chart scrolls; no results page pages a legend.
-
-// Functions passed to page.evaluate run in the page; this file is type-checked without the DOM lib.
-declare const window: { dispatchEvent(e: unknown): boolean }
-declare class DataTransfer {
-  items: { add(f: unknown): void }
-}
-declare class File {
-  constructor(parts: string[], name: string, o: { type: string })
-}
-declare class DragEvent {
-  constructor(type: string, o: { dataTransfer: DataTransfer; bubbles: boolean; cancelable: boolean })
-  readonly defaultPrevented: boolean
-}
 
 let tmp: string
 let served: Served
@@ -71,14 +58,7 @@ describe('the second hour', () => {
     await go('datasets')
 
     // 1. drop the CSV's bytes: imported without typing a path
-    const prevented = await page.evaluate((text) => {
-      const dt = new DataTransfer()
-      dt.items.add(new File([text], 'trees.csv', { type: 'text/csv' }))
-      window.dispatchEvent(new DragEvent('dragenter', { dataTransfer: dt, bubbles: true, cancelable: true }))
-      const e = new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true })
-      window.dispatchEvent(e)
-      return e.defaultPrevented
-    }, blobsCsv())
+    const prevented = await dragFiles(page, [{ name: 'trees.csv', text: blobsCsv() }], 'drop')
     expect(prevented).toBe(true)
     await expect.poll(async () => (await apiCall<{ name: string; rows: number }[]>(served, 'datasets.list', {})).map((d) => [d.name, d.rows]), { timeout: 60_000 }).toEqual([['trees.csv', 450]])
     await screenshot(page, 'second-hour-datasets')
