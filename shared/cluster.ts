@@ -9,6 +9,8 @@ import { FcArch, NetKernelArch } from './arch'
 export const TILE_QUEUE = 'ntkw-tiles'
 /** the only job kind workers run today; any other kind fails its job */
 export const TILE_JOB_KIND = 'kernel-tile'
+/** the job specs whose kernel tiles go to workers with --redis (their runners pass ctx.remote on) */
+export const REMOTE_TILE_SPEC_KINDS: readonly string[] = ['kernel', 'predict']
 /** cap on a job's JSON payload: a tile job is a few hundred bytes */
 export const MAX_JOB_BYTES = 16 * 1024
 /** cap on one stored input matrix (float32 bytes): 2 GiB would not fit a Redis string (512 MiB max) */

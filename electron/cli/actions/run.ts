@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto'
 import type { CliArgs } from '../command'
 import { BackendChoice, JobSpec, type ArtifactInfo } from '../../../shared/index'
 import { UserError } from '../../../shared/errors'
+import { REMOTE_TILE_SPEC_KINDS } from '../../../shared/cluster'
 import { DirArtifactSink } from '../../engine/jobs/dir-sink'
 import { createDataResolver } from '../../engine/jobs/data-resolver'
 import { projectDatasets } from '../../engine/jobs/project-datasets'
@@ -78,9 +79,9 @@ export async function run({ values, positionals, io }: CliArgs): Promise<number>
   }
 
   let ranOn = backend.active
-  // only these kinds hand their kernel tiles to workers; any other spec would silently run here
-  if (values.redis !== undefined && spec.kind !== 'kernel' && spec.kind !== 'predict') {
-    throw new UserError('usage', `--redis sends the kernel tiles of kernel and predict specs to workers; a ${spec.kind} spec cannot run there yet`, 'Drop --redis to run this spec on this machine.')
+  // any other spec would silently run here
+  if (values.redis !== undefined && !REMOTE_TILE_SPEC_KINDS.includes(spec.kind)) {
+    throw new UserError('usage', `--redis sends the kernel tiles of ${REMOTE_TILE_SPEC_KINDS.join(' and ')} specs to workers; a ${spec.kind} spec cannot run there yet`, 'Drop --redis to run this spec on this machine.')
   }
   const remote = await remoteTilesFlag(values, io, spec.kind)
   try {

@@ -53,10 +53,16 @@ export const useModels = defineStore('models', () => {
     return r ?? null
   })
 
-  async function load(): Promise<void> {
+  /** the project's models, nothing selected or fetched beside (what a model picker needs) */
+  async function refreshList(): Promise<ModelSummary[] | undefined> {
     const got = await attempt(() => getApi().invoke('models.list'), 'Could not list models')
+    if (got) list.value = got
+    return got
+  }
+
+  async function load(): Promise<void> {
+    const got = await refreshList()
     if (got) {
-      list.value = got
       selectedIds.value = selectedIds.value.filter((id) => got.some((m) => m.id === id))
       if (selectedIds.value.length === 0 && got[0]) await select(got[0].id)
     }
@@ -239,5 +245,5 @@ export const useModels = defineStore('models', () => {
     )
   }
 
-  return { list, loaded, selectedIds, details, trainingRunId, training, curves, load, reset, select, unselect, fetchDetail, train, remove, exportModel, importPath, trackImport, evaluate }
+  return { list, loaded, selectedIds, details, trainingRunId, training, curves, load, refreshList, reset, select, unselect, fetchDetail, train, remove, exportModel, importPath, trackImport, evaluate }
 })
