@@ -7,28 +7,35 @@ import { isModelFile, type UploadBegin } from '../../shared/uploads'
 
 // Bytes of files dropped in a browser, written to a private temporary folder until they are imported.
 // Chunks must arrive in order (offset = bytes received), so a file is complete when its size is reached;
-// at most MAX_OPEN uploads at once, each removed on cancel, after its import job ends, or on dispose.
+// at most MAX_OPEN uploads at once, each removed on cancel, after its import job ends, on dispose, or when
+// no chunk arrived for IDLE_MS, swept when the next upload begins (a tab closed mid-upload must not hold
+// its bytes, or one of the MAX_OPEN places, until the server stops).
 
 const MAX_OPEN = 4
+const IDLE_MS = 15 * 60_000
 
 interface Upload {
   id: string
   purpose: UploadBegin['purpose']
   dir: string
   files: { path: string; size: number; received: number }[]
+  lastSeen: number
 }
 
 export class UploadStore {
   private readonly open = new Map<string, Upload>()
   private root: string | null = null
 
+  constructor(private readonly now: () => number = Date.now) {}
+
   begin(b: UploadBegin): { uploadId: string } {
+    for (const u of [...this.open.values()]) if (this.now() - u.lastSeen > IDLE_MS) this.cancel(u.id)
     if (this.open.size >= MAX_OPEN) throw new UserError('busy', `${MAX_OPEN} uploads are already in progress`, 'Wait for one to finish, or cancel one.')
     this.root ??= mkdtempSync(path.join(os.tmpdir(), 'ntkw-uploads-'))
     const id = randomUUID()
     const dir = path.join(this.root, id)
     mkdirSync(dir)
-    const u: Upload = { id, purpose: b.purpose, dir, files: b.files.map((f) => ({ path: f.path, size: f.size, received: 0 })) }
+    const u: Upload = { id, purpose: b.purpose, dir, files: b.files.map((f) => ({ path: f.path, size: f.size, received: 0 })), lastSeen: this.now() }
     for (const f of u.files) {
       const to = this.target(u, f.path)
       mkdirSync(path.dirname(to), { recursive: true })
@@ -40,6 +47,7 @@ export class UploadStore {
 
   chunk(uploadId: string, file: number, offset: number, data: Uint8Array): { received: number } {
     const u = this.get(uploadId)
+    u.lastSeen = this.now()
     const f = u.files[file]
     if (!f) throw new UserError('bad_upload', `this upload has ${u.files.length} files, not ${file + 1}`)
     if (offset !== f.received) throw new UserError('bad_upload', `${f.path}: a chunk at byte ${offset} arrived after ${f.received} bytes`, 'Send the chunks of a file in order.')

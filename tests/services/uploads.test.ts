@@ -6,6 +6,7 @@ import WebSocket from 'ws'
 import { Services } from '../../electron/services/services'
 import { forkLauncher } from '../../electron/services/engine-client'
 import { startServer, type RunningServer } from '../../electron/services/http-server'
+import { UploadStore } from '../../electron/services/uploads'
 import { decodeMessage, encodeMessage } from '../../shared/wire'
 import { UPLOAD_CHUNK_BYTES } from '../../shared/uploads'
 import type { DatasetSummary } from '../../shared/index'
@@ -145,5 +146,26 @@ describe('uploads over the WebSocket', () => {
     const models = await call<{ name: string; params: number }[]>('models.list', {})
     expect(models.map((x) => [x.name, x.params])).toEqual([['tiny-mlp', 3 * 4 + 4 + 4 * 2 + 2]])
     expect(existsSync(path.join(dir, 'model.json'))).toBe(true)
+  })
+})
+
+describe('UploadStore', () => {
+  it('an upload idle for 15 minutes is dropped when the next one begins: its place and its bytes are freed', () => {
+    let t = 0
+    const store = new UploadStore(() => t)
+    try {
+      const files = [{ path: 'a.csv', size: 4 }]
+      const ids = Array.from({ length: 4 }, () => store.begin({ purpose: 'dataset', files }).uploadId)
+      expect(() => store.begin({ purpose: 'dataset', files })).toThrow(/already in progress/)
+      t += 10 * 60_000
+      store.chunk(ids[0]!, 0, 0, new Uint8Array([1, 2])) // the first one is still alive
+      t += 6 * 60_000 // the other three have now been idle 16 minutes
+      const fresh = store.begin({ purpose: 'dataset', files }).uploadId
+      expect(() => store.chunk(ids[1]!, 0, 0, new Uint8Array([1]))).toThrow(/no such upload/)
+      expect(store.chunk(ids[0]!, 0, 2, new Uint8Array([3, 4]))).toEqual({ received: 4 })
+      expect(store.chunk(fresh, 0, 0, new Uint8Array([1]))).toEqual({ received: 1 })
+    } finally {
+      store.dispose()
+    }
   })
 })
