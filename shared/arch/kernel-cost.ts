@@ -21,8 +21,13 @@ export interface KernelCost {
   bytes: number
 }
 
-/** Measured on 2-core CI machines (Node 20, one thread; bench/ntk-conv.ts): ns per dual map / per addition. */
-export const COST_NS = { dual: 6, addition: 0.7 } as const
+/**
+ * ns per dual map, per addition on the spatial diagonal, and per addition on the full P×P covariance (strided
+ * over rows of the covariance, so slower per entry). Fitted on a 2-core machine, one thread, Node 20, to
+ * whole kernels of n = 300 points: 3 × conv 3×3 + flatten on 28×28 (2.66 s) and 2 × conv 3×3 + global average
+ * pooling on 8×8 (16.3 s); the earlier single pair of constants was 1.7× and 3× low on those.
+ */
+export const COST_NS = { dual: 10, addition: 1.2, fullAddition: 2.6 } as const
 
 export function estimateKernelCost(plan: KernelPlan, n1: number, n2: number | null, opts: { threads?: number; kernels?: number; tileSize?: number } = {}): KernelCost {
   const threads = Math.max(1, opts.threads ?? 1)
@@ -35,6 +40,7 @@ export function estimateKernelCost(plan: KernelPlan, n1: number, n2: number | nu
   })
   let dual = 0
   let adds = 0
+  let fullAdds = 0
   let pairEntries = 1
   let selfDual = 0
   plan.steps.forEach((s, i) => {
@@ -44,17 +50,19 @@ export function estimateKernelCost(plan: KernelPlan, n1: number, n2: number | nu
     const entriesIn = full ? pIn * pIn : pIn
     const entriesOut = full ? pOut * pOut : pOut
     pairEntries = Math.max(pairEntries, entriesIn, entriesOut)
-    if (s.op === 'conv') adds += kernels * (entriesIn * s.size[1] + entriesOut * s.size[0])
-    else if (s.op === 'activation') {
+    const add = s.op === 'conv' ? kernels * (entriesIn * s.size[1] + entriesOut * s.size[0]) : s.op === 'activation' ? 0 : kernels * entriesIn
+    if (full) fullAdds += add
+    else adds += add
+    if (s.op === 'activation') {
       dual += entriesIn
       selfDual += entriesIn
-    } else adds += kernels * entriesIn
+    }
   })
   const inputEntries = plan.input.reduce((a, b) => a * b, 1)
   const points = n1 + (n2 ?? 0)
   const dualEvaluations = pairs * dual + points * selfDual
-  const additions = pairs * adds
-  const seconds = (dualEvaluations * COST_NS.dual + additions * COST_NS.addition) / 1e9 / threads
+  const additions = pairs * (adds + fullAdds)
+  const seconds = (dualEvaluations * COST_NS.dual + pairs * (adds * COST_NS.addition + fullAdds * COST_NS.fullAddition)) / 1e9 / threads
   const activationPositions = plan.steps.filter((s) => s.op === 'activation').reduce((a, s) => a + positions(s.inShape), 0)
   const tile = opts.tileSize ?? 64
   const bytes =

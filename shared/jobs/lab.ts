@@ -18,12 +18,15 @@ const Common = {
   seed: z.number().int().min(0).max(2 ** 31 - 1).default(0),
 }
 
-/** Kernel: NTK and NNGP side by side — heatmaps sorted by class, spectra, kernel regression on the test split. */
+/**
+ * Kernel: NTK and NNGP side by side — heatmaps sorted by class, spectra, kernel regression on the test split.
+ * The architecture is FC or an ARCH.json network (conv, pooling) read with infinite-width semantics.
+ */
 export const LabKernelSpec = z.object({
   kind: z.literal('lab-kernel'),
   ...Common,
   data: LabData,
-  arch: FcArch,
+  arch: KernelArch,
   diagReg: z.number().min(0).max(10).default(1e-4),
   /** edge of the block-averaged heatmap sent to the UI */
   heatmapSize: z.number().int().min(8).max(256).default(128),
@@ -64,7 +67,7 @@ export const LabSpectrumSpec = z.object({
   kind: z.literal('lab-spectrum'),
   ...Common,
   data: LabData,
-  arch: FcArch,
+  arch: KernelArch,
   kernel: z.enum(['ntk', 'nngp']).default('ntk'),
   /** absent: NK/λ_max (times are then in units of the fastest mode's time scale) */
   learningRate: z.number().positive().max(1e6).optional(),

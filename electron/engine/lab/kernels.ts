@@ -1,5 +1,6 @@
-import type { FcArch } from '../../../shared/index'
+import { isNetKernelArch, type KernelArch } from '../../../shared/arch'
 import { computeAnalyticKernels } from '../ntk/analytic'
+import { analyticArchOf } from '../ntk/kernel-arch'
 import type { KernelName } from '../ntk/analytic'
 import type { JobContext } from '../core/job'
 import type { Matrix } from '../core/matrix'
@@ -9,13 +10,14 @@ export async function labKernels(
   ctx: JobContext,
   xTrain: Matrix,
   xTest: Matrix,
-  arch: FcArch,
+  arch: KernelArch,
   kernels: KernelName[],
   from: number,
   to: number,
 ): Promise<{ train: Record<string, Float32Array>; cross: Record<string, Float32Array> }> {
   const mid = from + ((to - from) * xTrain.rows) / (xTrain.rows + xTest.rows)
-  const infArch = { ...arch, width: 'inf' as const }
+  // an ARCH.json network is planned for the data's rows before any work (a bad layer is named here)
+  const infArch = isNetKernelArch(arch) ? analyticArchOf(arch, xTrain) : { ...arch, width: 'inf' as const }
   const train = await computeAnalyticKernels(xTrain, null, infArch, {
     kernels,
     signal: ctx.signal,

@@ -1,6 +1,6 @@
-import type { FcArch } from '../../../shared/arch'
-import { BIAS_STD_SUGGESTED, formatActivation } from '../../../shared/arch'
-import { activationText, defaultFcArchForm, fcArchFormOf, fcArchOf, type FcArchForm } from './arch-form'
+import type { FcArch, KernelArch, NetArchInput } from '../../../shared/arch'
+import { ARCH_PRESETS, BIAS_STD_SUGGESTED, NetArch, estimateKernelCost, formatActivation, formatKernelCost, isNetKernelArch, planKernel } from '../../../shared/arch'
+import { activationText, checkLayers, defaultFcArchForm, fcArchFormOf, fcArchOf, type FcArchForm } from './arch-form'
 import { JobSpec, type JobSpecInput } from '../../../shared/jobs/spec'
 import type { DatasetSummary } from '../../../shared/dataset'
 import { issueText } from './issue-text'
@@ -31,6 +31,16 @@ export function isLabKind(k: string): k is LabKind {
   return (LAB_KINDS as readonly string[]).includes(k)
 }
 
+/** Experiments whose job takes an ARCH.json network (conv, pooling) besides an FC one (shared/jobs/lab.ts). */
+export const LAYERED_KINDS: readonly LabKind[] = ['lab-kernel', 'lab-spectrum', 'width-sweep']
+
+export const takesLayers = (kind: LabKind): boolean => LAYERED_KINDS.includes(kind)
+
+/** The network a layered form starts from: the CNN-GP preset (the field's most used conv kernel). */
+export function defaultNet(): NetArchInput {
+  return structuredClone(ARCH_PRESETS.find((p) => p.id === 'cnn-gp-flatten')!.arch)
+}
+
 export interface LabForm {
   name: string
   kind: LabKind
@@ -38,8 +48,12 @@ export interface LabForm {
   train: number
   test: number
   seed: number
-  /** the network (components/arch/ArchEditor.vue, FC mode) */
+  /** the FC network, and σ_w/σ_b defaults of the layered one (components/arch/ArchEditor.vue) */
   arch: FcArchForm
+  /** which network the experiment uses: FC (`arch`) or layers (`net`, kinds in LAYERED_KINDS only) */
+  archMode: 'fc' | 'layers'
+  /** the layered network (ARCH.json layers) */
+  net: NetArchInput
   /** comma/space separated widths (width sweep, training vs theory) */
   widths: string
   seedsPerWidth: number
@@ -65,10 +79,14 @@ export interface LabForm {
   lowRankWidth: number
 }
 
+/** Width sweep defaults: units of FC layers, and channels of a layered network (each costs every position). */
+export const FC_SWEEP_WIDTHS = '64, 128, 256, 512, 1024'
+export const CONV_SWEEP_WIDTHS = '4, 16, 64'
+
 /** Sizes per kind that finish in well under a minute on two cores with MNIST (784 features, 10 classes). */
 const SIZES: Record<LabKind, { train: number; test: number; widths: string }> = {
   'lab-kernel': { train: 512, test: 512, widths: '' },
-  'width-sweep': { train: 128, test: 64, widths: '64, 128, 256, 512, 1024' },
+  'width-sweep': { train: 128, test: 64, widths: FC_SWEEP_WIDTHS },
   'train-vs-theory': { train: 64, test: 256, widths: '128, 512, 1024' },
   'lab-spectrum': { train: 512, test: 512, widths: '' },
   'lab-efficiency': { train: 512, test: 256, widths: '' },
@@ -91,6 +109,8 @@ export function defaultForm(kind: LabKind = 'width-sweep', datasetId = ''): LabF
     seed: 0,
     // σ_w and the rest from shared/arch (σ_w = 1 as the CLI and neural-tangents); a small bias on, as before
     arch: defaultFcArchForm({ bias: true, bStd: BIAS_STD_SUGGESTED }),
+    archMode: 'fc',
+    net: defaultNet(),
     widths: s.widths,
     seedsPerWidth: 3,
     steps: 150,
@@ -117,7 +137,7 @@ export function defaultForm(kind: LabKind = 'width-sweep', datasetId = ''): LabF
  * proxy, whose nested objects a shallow spread would carry over as proxies that structuredClone refuses).
  */
 export function copyForm(f: LabForm): LabForm {
-  return { ...f, arch: { ...f.arch, params: { ...f.arch.params } } }
+  return { ...f, arch: { ...f.arch, params: { ...f.arch.params } }, net: JSON.parse(JSON.stringify(f.net)) as NetArchInput }
 }
 
 /** Switching the experiment type keeps the architecture and data but takes the new type's sizes. */
@@ -126,8 +146,13 @@ export function switchKind(form: LabForm, kind: LabKind): LabForm {
   return { ...copyForm(form), kind, train: d.train, test: d.test, widths: d.widths || form.widths, diagReg: d.diagReg }
 }
 
-export function archOf(f: LabForm): FcArch {
-  return fcArchOf(f.arch)
+/** Whether the form's experiment runs the layered network. */
+export const usesLayers = (f: LabForm): boolean => f.archMode === 'layers' && takesLayers(f.kind)
+
+/** The spec's architecture: the layered network (σ defaults from the FC fields) or the FC one. */
+export function archOf(f: LabForm): KernelArch | FcArch {
+  if (!usesLayers(f)) return fcArchOf(f.arch)
+  return { net: JSON.parse(JSON.stringify(f.net)) as NetArchInput, wStd: f.arch.wStd, bStd: f.arch.bias ? f.arch.bStd : null } as KernelArch
 }
 
 /** "64, 256 1024" → [64, 256, 1024]; null when a token is not a positive integer. */
@@ -139,7 +164,32 @@ export function parseWidths(text: string): number[] | null {
 }
 
 export function autoName(f: LabForm, datasetName?: string): string {
-  return `${KIND_LABEL[f.kind]} · ${datasetName ?? 'data'} · ${f.arch.depth}×${activationText(f.arch)}`
+  return `${KIND_LABEL[f.kind]} · ${datasetName ?? 'data'} · ${usesLayers(f) ? describeNet(f.net) : `${f.arch.depth}×${activationText(f.arch)}`}`
+}
+
+/**
+ * A layered network in a few words: its preset's name when the layer types match one, else the layer
+ * sequence ("conv3 relu ×3 → flatten").
+ */
+export function describeNet(net: Partial<NetArchInput> | undefined): string {
+  const layers = Array.isArray(net?.layers) ? net.layers : []
+  const types = layers.map((l) => l.type).join(',')
+  const preset = ARCH_PRESETS.find((p) => p.arch.layers.map((l) => l.type).join(',') === types && p.id !== 'fc')
+  if (preset && layers.length) return preset.label
+  const words: string[] = []
+  for (const l of layers) {
+    const rec = l as Record<string, unknown>
+    const raw = rec.kernel ?? rec.pool
+    const size = Array.isArray(raw) ? (raw[0] as unknown) : raw
+    const act = typeof rec.activation === 'string' ? ` ${rec.activation}` : ''
+    const word = l.type === 'conv2d' ? `conv${size ?? 3}${act}` : l.type === 'avgpool2d' ? `avgpool${size ?? 2}` : l.type === 'dense' ? `dense${act}` : l.type
+    const last = words.at(-1)
+    const m = last ? /^(.*) ×(\d+)$/.exec(last) : null
+    if (m && m[1] === word) words[words.length - 1] = `${word} ×${Number(m[2]) + 1}`
+    else if (last === word) words[words.length - 1] = `${word} ×2`
+    else words.push(word)
+  }
+  return words.length ? words.join(' → ') : 'no layers'
 }
 
 export interface SpecOrErrors {
@@ -149,9 +199,16 @@ export interface SpecOrErrors {
 }
 
 /** The JobSpec the form describes, validated by the engine's own schema. */
-export function buildSpec(f: LabForm, datasetName?: string): SpecOrErrors {
+export function buildSpec(f: LabForm, datasetName?: string, dataShape?: number[]): SpecOrErrors {
   const errors: Record<string, string> = {}
   if (!f.datasetId) errors.datasetId = 'Choose a dataset (import one on the Datasets page).'
+  if (usesLayers(f)) {
+    // the layer the kernel cannot follow is named before Run, as the editor shows it beside the layer
+    const check = checkLayers(f.net, { kernel: true, defaults: { wStd: f.arch.wStd, bStd: f.arch.bias ? f.arch.bStd : null }, ...(dataShape ? { dataShape } : {}) })
+    const [i, msg] = Object.entries(check.layerErrors)[0] ?? []
+    if (msg !== undefined) errors.net = `Layer ${Number(i) + 1} (${f.net.layers[Number(i)]?.type}): ${msg}`
+    else if (check.error) errors.net = check.error
+  }
   const name = f.name.trim() || autoName(f, datasetName)
   const base = { name, seed: f.seed, data: { datasetId: f.datasetId, train: f.train, test: f.test }, arch: archOf(f) }
   let spec: Record<string, unknown>
@@ -244,7 +301,12 @@ export function formFromSpec(spec: JobSpecInput, name = ''): LabForm | null {
   f.datasetId = data?.datasetId ?? ''
   f.train = num(data?.train, f.train)
   f.test = num(data?.test, f.test)
-  f.arch = fcArchFormOf(arch ? { parameterization: 'ntk', ...arch } : undefined, f.arch)
+  if (isNetKernelArch(s.arch)) {
+    const a = s.arch as { net: NetArchInput; wStd?: number; bStd?: number | null }
+    f.archMode = 'layers'
+    f.net = JSON.parse(JSON.stringify(a.net)) as NetArchInput
+    f.arch = fcArchFormOf({ ...(a.wStd !== undefined ? { wStd: a.wStd } : {}), ...(a.bStd !== undefined ? { bStd: a.bStd } : {}) }, f.arch)
+  } else f.arch = fcArchFormOf(arch ? { parameterization: 'ntk', ...arch } : undefined, f.arch)
   if (Array.isArray(s.widths)) f.widths = (s.widths as number[]).join(', ')
   f.seedsPerWidth = num(s.seedsPerWidth, f.seedsPerWidth)
   f.steps = num(s.steps, f.steps)
@@ -271,6 +333,12 @@ export function formFromSpec(spec: JobSpecInput, name = ''): LabForm | null {
 
 /** One line for an architecture; `widths` (sweeps, training vs theory) replaces the spec's own width. */
 export function describeArch(arch: unknown, widths?: unknown): string {
+  if (isNetKernelArch(arch)) {
+    const a = arch as { net: NetArchInput; wStd?: number; bStd?: number | null }
+    const ws = Array.isArray(widths) ? (widths.filter((w) => typeof w === 'number') as number[]) : []
+    const channels = ws.length ? ` · channels ${Math.min(...ws)}–${Math.max(...ws)}` : ' · channels ∞'
+    return `${describeNet(a.net)}${channels} · σ_w ${a.wStd ?? 1} · ${a.bStd === null || a.bStd === undefined ? 'no bias' : `σ_b ${a.bStd}`}`
+  }
   const a = arch as Partial<FcArch> | undefined
   if (!a || typeof a.depth !== 'number' || !a.activation) return '—'
   const ws = Array.isArray(widths) ? (widths.filter((w) => typeof w === 'number') as number[]) : []
@@ -284,4 +352,27 @@ export function describeArch(arch: unknown, widths?: unknown): string {
   const width = ws.length ? (ws.length === 1 ? String(ws[0]) : `${Math.min(...ws)}–${Math.max(...ws)}`) : a.width === undefined || a.width === 'inf' ? '∞' : String(a.width)
   const bias = a.bStd === null || a.bStd === undefined ? 'no bias' : `σ_b ${a.bStd}`
   return `${a.depth}×${actText} · w ${width} · σ_w ${a.wStd ?? 1} · ${bias}${a.parameterization === 'standard' ? ' · standard' : ''}`
+}
+
+/**
+ * The up-front estimate of a layered experiment's analytic kernels (train × train and test × train; the
+ * width sweep: its analytic reference on the train points), as `ntkw kernel --dry-run` states it; null for FC
+ * networks (seconds at most) and for a network the editor already reports as invalid.
+ */
+export function labCostText(f: LabForm, dataShape: number[] | undefined, threads: number): string | null {
+  if (!usesLayers(f)) return null
+  try {
+    const net = NetArch.parse(f.net)
+    const plan = planKernel(net, { wStd: f.arch.wStd, bStd: f.arch.bias ? f.arch.bStd : null }, dataShape)
+    const kernels = f.kind === 'lab-spectrum' && f.kernel === 'nngp' ? 1 : 2
+    const opts = { threads: Math.max(1, threads), kernels }
+    const train = estimateKernelCost(plan, f.train, null, opts)
+    if (f.kind === 'width-sweep') return `Analytic reference: ${formatKernelCost(train)}`
+    const cross = estimateKernelCost(plan, f.test, f.train, opts)
+    const matrices = (f.train * f.train + f.test * f.train) * 4 * kernels
+    const both = { ...train, pairs: train.pairs + cross.pairs, seconds: train.seconds + cross.seconds, bytes: Math.max(train.bytes, cross.bytes) + matrices }
+    return `Estimate: ${formatKernelCost(both)}`
+  } catch {
+    return null
+  }
 }

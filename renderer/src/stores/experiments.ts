@@ -45,6 +45,8 @@ export const useExperiments = defineStore('experiments', () => {
   const labList = computed(() => list.value.filter((e) => isLabKind(e.spec.kind)).sort((a, b) => b.updatedAt - a.updatedAt))
   const selected = computed(() => list.value.find((e) => e.id === selectedId.value) ?? null)
   const datasetName = computed(() => datasets.value.find((d) => d.id === form.value.datasetId)?.name)
+  /** shape of one row of the chosen dataset (layered networks are checked against it) */
+  const dataShape = computed(() => datasets.value.find((d) => d.id === form.value.datasetId)?.xShape.slice(1))
   /** whether the chosen dataset can feed this experiment (labels, a split with train and test parts) */
   const requirement = computed<Requirement>(() => labRequirement(datasets.value.find((d) => d.id === form.value.datasetId), loaded.value))
 
@@ -115,7 +117,7 @@ export const useExperiments = defineStore('experiments', () => {
 
   /** Errors update as the user fixes them, once a save attempt showed them. */
   watch(form, (f) => {
-    if (Object.keys(errors.value).length) errors.value = buildSpec(f, datasetName.value).errors
+    if (Object.keys(errors.value).length) errors.value = buildSpec(f, datasetName.value, dataShape.value).errors
   }, { deep: true })
 
   function setForm(f: LabForm): void {
@@ -132,7 +134,7 @@ export const useExperiments = defineStore('experiments', () => {
    */
   function save(): Promise<Experiment | undefined> {
     return serial(async () => {
-      const built = buildSpec(form.value, datasetName.value)
+      const built = buildSpec(form.value, datasetName.value, dataShape.value)
       errors.value = built.errors
       if (!built.spec) return undefined
       busy.value = true
@@ -196,5 +198,5 @@ export const useExperiments = defineStore('experiments', () => {
     if (selectedId.value === id) select(null)
   }
 
-  return { list, labList, datasets, loaded, busy, selectedId, selected, form, errors, dirty, shownRunId, datasetName, requirement, fixRequirement, runsOf, load, reset, select, setForm, save, run, duplicate, remove }
+  return { list, labList, datasets, loaded, busy, selectedId, selected, form, errors, dirty, shownRunId, datasetName, dataShape, requirement, fixRequirement, runsOf, load, reset, select, setForm, save, run, duplicate, remove }
 })
