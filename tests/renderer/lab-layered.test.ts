@@ -58,6 +58,10 @@ describe('layered architectures in the lab form', () => {
     const net = { layers: [{ type: 'conv2d', kernel: 5, activation: 'erf' }, { type: 'conv2d', kernel: 5, activation: 'erf' }, { type: 'avgpool2d', pool: 2 }, { type: 'flatten' }] }
     expect(describeNet(net as never)).toBe('conv5 erf ×2 → avgpool2 → flatten')
     expect(describeArch({ net, wStd: 1.4, bStd: null })).toBe('conv5 erf ×2 → avgpool2 → flatten · channels ∞ · σ_w 1.4 · no bias')
+    // the preset's own per-layer σ, not the defaults
+    expect(describeArch({ net: defaultForm().net, wStd: 1, bStd: 0.05 })).toBe('CNN-GP (flatten) · channels ∞ · σ_w 1.414 · σ_b 0.1')
+    const mixed = { layers: [{ type: 'conv2d', wStd: 2 }, { type: 'conv2d', bias: false }, { type: 'flatten' }] }
+    expect(describeArch({ net: mixed, wStd: 1, bStd: 0.1 })).toBe('conv3 ×2 → flatten · channels ∞ · σ_w 1–2 · σ_b 0.1 (some layers without)')
     expect(describeArch({ net, wStd: 1, bStd: 0.1 }, [4, 64])).toContain('channels 4–64')
   })
 
@@ -99,7 +103,7 @@ describe('kernels on this dataset, side by side', () => {
   it('lists the finished kernel runs of the dataset, newest first, FC and conv with their networks and numbers', () => {
     const rows = kernelRows(runs, stored, 'mnist')
     expect(rows.map((r) => r.runId)).toEqual(['cnn', 'fc'])
-    expect(rows[0]).toMatchObject({ arch: expect.stringMatching(/^CNN-GP \(flatten\) · channels ∞/), ntkAccuracy: 0.93, train: 200, test: 100, seconds: 20 })
+    expect(rows[0]).toMatchObject({ arch: expect.stringMatching(/^CNN-GP \(flatten\) · channels ∞ · σ_w 1.414/), ntkAccuracy: 0.93, train: 200, test: 100, seconds: 20 })
     expect(rows[1]).toMatchObject({ arch: expect.stringMatching(/^2×relu · w ∞/), ntkAccuracy: 0.88, nngpAccuracy: 0.87, seconds: 2 })
     expect(kernelRows(runs, stored, 'mnist', 1)).toHaveLength(1)
     expect(kernelRows(runs, new Map(), 'mnist')).toEqual([]) // specs not fetched yet: nothing guessed

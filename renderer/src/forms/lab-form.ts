@@ -331,13 +331,29 @@ export function formFromSpec(spec: JobSpecInput, name = ''): LabForm | null {
   return f
 }
 
+/**
+ * σ_w and σ_b of a layered network's conv/dense layers, each layer's own or the defaults: one value when all
+ * agree ("σ_w 1.41 · σ_b 0.1"), else their range.
+ */
+function describeNetSigmas(a: { net: NetArchInput; wStd?: number; bStd?: number | null }): string {
+  const weighted = (Array.isArray(a.net?.layers) ? a.net.layers : []).filter((l) => l.type === 'conv2d' || l.type === 'dense') as { wStd?: number; bStd?: number | null; bias?: boolean }[]
+  const ws = [...new Set(weighted.map((l) => l.wStd ?? a.wStd ?? 1))]
+  const bs = [...new Set(weighted.map((l) => (l.bias === false ? null : l.bStd !== undefined ? l.bStd : (a.bStd ?? null))))]
+  const fmt = (v: number): string => String(+v.toFixed(3))
+  const range = (vs: number[]): string => (vs.length === 1 ? fmt(vs[0]!) : `${fmt(Math.min(...vs))}–${fmt(Math.max(...vs))}`)
+  const w = ws.length ? `σ_w ${range(ws)}` : `σ_w ${a.wStd ?? 1}`
+  const numeric = bs.filter((b): b is number => b !== null)
+  const b = !numeric.length ? 'no bias' : `σ_b ${range(numeric)}${numeric.length < bs.length ? ' (some layers without)' : ''}`
+  return `${w} · ${b}`
+}
+
 /** One line for an architecture; `widths` (sweeps, training vs theory) replaces the spec's own width. */
 export function describeArch(arch: unknown, widths?: unknown): string {
   if (isNetKernelArch(arch)) {
     const a = arch as { net: NetArchInput; wStd?: number; bStd?: number | null }
     const ws = Array.isArray(widths) ? (widths.filter((w) => typeof w === 'number') as number[]) : []
     const channels = ws.length ? ` · channels ${Math.min(...ws)}–${Math.max(...ws)}` : ' · channels ∞'
-    return `${describeNet(a.net)}${channels} · σ_w ${a.wStd ?? 1} · ${a.bStd === null || a.bStd === undefined ? 'no bias' : `σ_b ${a.bStd}`}`
+    return `${describeNet(a.net)}${channels} · ${describeNetSigmas(a)}`
   }
   const a = arch as Partial<FcArch> | undefined
   if (!a || typeof a.depth !== 'number' || !a.activation) return '—'
