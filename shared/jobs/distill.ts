@@ -60,7 +60,8 @@ export const DistillTeacher = z.discriminatedUnion('type', [
    */
   z.object({
     type: z.literal('kernel'),
-    arch: FcArch,
+    /** an FC network, or {net: ARCH.json, wStd, bStd} read with infinite-width semantics (a conv kernel) */
+    arch: KernelArch,
     kernel: z.enum(['ntk', 'nngp']).default('ntk'),
     diagReg: z.number().min(0).max(10).default(1e-3),
     temperature: z.number().positive().max(100).default(0.1),

@@ -3,7 +3,10 @@ import { JobSpec } from '../../shared/jobs/spec'
 import { isNetKernelArch } from '../../shared/arch'
 import { kernelRows } from '../../renderer/src/components/lab/kernel-runs'
 import { summary } from './fake-api'
-import { buildSpec, defaultForm, describeArch, describeNet, formFromSpec, labCostText, switchKind, type LabForm } from '../../renderer/src/forms/lab-form'
+import { buildSpec, defaultForm, describeArch, formFromSpec, labCostText, switchKind, type LabForm } from '../../renderer/src/forms/lab-form'
+import { describeNet } from '../../renderer/src/forms/arch-form'
+import { buildKdSpec, defaultKdForm } from '../../renderer/src/components/distill/kd-form'
+import { buildSelfDistillSpec, defaultSelfDistillForm } from '../../renderer/src/components/distill/self-distill-form'
 
 // The NTK Lab's layered (conv) mode: which experiments take an ARCH.json network, the spec it builds, the
 // check before Run, the estimate, and how a run's network reads in lists.
@@ -107,5 +110,29 @@ describe('kernels on this dataset, side by side', () => {
     expect(rows[1]).toMatchObject({ arch: expect.stringMatching(/^2×relu · w ∞/), ntkAccuracy: 0.88, nngpAccuracy: 0.87, seconds: 2 })
     expect(kernelRows(runs, stored, 'mnist', 1)).toHaveLength(1)
     expect(kernelRows(runs, new Map(), 'mnist')).toEqual([]) // specs not fetched yet: nothing guessed
+  })
+})
+
+describe('layered kernels on the Distill page', () => {
+  it('the KD kernel teacher sends its CNN as the teacher arch, named in the run, refused before Run when a layer has no kernel rule', () => {
+    const f = { ...defaultKdForm('ds1'), teacherType: 'kernel' as const, kernelArchMode: 'layers' as const }
+    const { spec, errors } = buildKdSpec(f, 'distill', 'mnist', undefined, [784])
+    expect(errors).toEqual({})
+    const parsed = JobSpec.parse(spec) as { teacher: { arch: unknown }; name: string }
+    expect(isNetKernelArch(parsed.teacher.arch)).toBe(true)
+    expect(parsed.name).toContain('NTK CNN-GP (flatten) kernel teacher')
+    const bad = { ...f, kernelNet: { layers: [{ type: 'dropout' as const, rate: 0.1 }, { type: 'flatten' as const }] } }
+    expect(buildKdSpec(bad, 'distill', 'mnist', undefined, [784]).errors.net).toMatch(/^Layer 1 \(dropout\)/)
+    // a model teacher ignores the kernel's layers
+    expect(buildKdSpec({ ...bad, teacherType: 'model', teacherModelId: 'm1' }, 'distill', 'mnist', 'net', [784]).errors).toEqual({})
+  })
+
+  it('self-distillation takes a layered kernel too', () => {
+    const f = { ...defaultSelfDistillForm('ds1'), archMode: 'layers' as const }
+    const { spec, errors } = buildSelfDistillSpec(f, 'mnist', [784])
+    expect(errors).toEqual({})
+    const parsed = JobSpec.parse(spec) as { arch: unknown; name: string }
+    expect(isNetKernelArch(parsed.arch)).toBe(true)
+    expect(parsed.name).toContain('NTK CNN-GP (flatten)')
   })
 })

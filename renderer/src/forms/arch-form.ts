@@ -1,5 +1,8 @@
 import {
   ACTIVATIONS,
+  ARCH_PRESETS,
+  estimateKernelCost,
+  formatKernelCost,
   BIAS_STD_SUGGESTED,
   DEFAULT_B_STD,
   DEFAULT_DEPTH,
@@ -18,6 +21,7 @@ import {
   type ActivationName,
   type ActivationSpec,
   type FcArch,
+  type KernelArch,
   type KernelDefaults,
   type NetArchInput,
   type NetLayerType,
@@ -219,4 +223,84 @@ export function parseShape(text: string): number[] | undefined | null {
   if (!parts.length) return undefined
   const out = parts.map(Number)
   return out.length <= 3 && out.every((v) => Number.isInteger(v) && v > 0) ? out : null
+}
+
+// ---- a kernel page's network: FC, or ARCH.json layers ----
+
+export type ArchMode = 'fc' | 'layers'
+
+/** The σ defaults the FC fields give every conv/dense layer without its own. */
+export const netDefaultsOf = (fc: FcArchForm): KernelDefaults => ({ wStd: fc.wStd, bStd: fc.bias ? fc.bStd : null })
+
+/** The spec's architecture: the FC network, or the layers read with infinite-width semantics. */
+export function kernelArchOf(fc: FcArchForm, mode: ArchMode, net: NetArchInput): KernelArch {
+  if (mode !== 'layers') return fcArchOf(fc)
+  return { net: JSON.parse(JSON.stringify(net)) as NetArch, ...netDefaultsOf(fc) }
+}
+
+/** A saved spec's architecture back into the editor's three parts (what it lacks keeps `base`'s values). */
+export function kernelArchFormOf(arch: unknown, base: FcArchForm): { fc: FcArchForm; mode: ArchMode; net: NetArchInput | null } {
+  if (typeof arch === 'object' && arch !== null && 'net' in arch) {
+    const a = arch as { net: NetArchInput; wStd?: number; bStd?: number | null }
+    const fc = fcArchFormOf({ ...(a.wStd !== undefined ? { wStd: a.wStd } : {}), ...(a.bStd !== undefined ? { bStd: a.bStd } : {}) }, base)
+    return { fc, mode: 'layers', net: JSON.parse(JSON.stringify(a.net)) as NetArchInput }
+  }
+  return { fc: fcArchFormOf(arch as Partial<FcArch> | undefined, base), mode: 'fc', net: null }
+}
+
+/** Why the layers cannot run as a kernel (naming the layer), or null: the check a page runs before Run. */
+export function netError(net: NetArchInput, fc: FcArchForm, dataShape?: number[]): string | null {
+  const check = checkLayers(net, { kernel: true, defaults: netDefaultsOf(fc), ...(dataShape ? { dataShape } : {}) })
+  const [i, msg] = Object.entries(check.layerErrors)[0] ?? []
+  if (msg !== undefined) return `Layer ${Number(i) + 1} (${net.layers[Number(i)]?.type}): ${msg}`
+  return check.error
+}
+
+/** The network a layered form starts from: the CNN-GP preset (the field's most used conv kernel). */
+export function defaultNet(): NetArchInput {
+  return structuredClone(ARCH_PRESETS.find((p) => p.id === 'cnn-gp-flatten')!.arch)
+}
+
+/**
+ * The up-front estimate of a layered kernel on `train` points with themselves plus `test` × `train`, as
+ * `ntkw kernel --dry-run` states it (the n² matrices held added to the working memory); null for a network the
+ * editor reports as invalid.
+ */
+export function netCostText(net: NetArchInput, fc: FcArchForm, dataShape: number[] | undefined, sizes: { train: number; test: number }, threads: number, kernels = 2): string | null {
+  try {
+    const plan = planKernel(NetArch.parse(net), netDefaultsOf(fc), dataShape)
+    const opts = { threads: Math.max(1, threads), kernels }
+    const train = estimateKernelCost(plan, sizes.train, null, opts)
+    if (!sizes.test) return formatKernelCost(train)
+    const cross = estimateKernelCost(plan, sizes.test, sizes.train, opts)
+    const matrices = (sizes.train * sizes.train + sizes.test * sizes.train) * 4 * kernels
+    return formatKernelCost({ ...train, pairs: train.pairs + cross.pairs, seconds: train.seconds + cross.seconds, bytes: Math.max(train.bytes, cross.bytes) + matrices })
+  } catch {
+    return null
+  }
+}
+
+/**
+ * A layered network in a few words: its preset's name when the layer types match one, else the layer
+ * sequence ("conv3 relu ×3 → flatten").
+ */
+export function describeNet(net: Partial<NetArchInput> | undefined): string {
+  const layers = Array.isArray(net?.layers) ? net.layers : []
+  const types = layers.map((l) => l.type).join(',')
+  const preset = ARCH_PRESETS.find((p) => p.arch.layers.map((l) => l.type).join(',') === types && p.id !== 'fc')
+  if (preset && layers.length) return preset.label
+  const words: string[] = []
+  for (const l of layers) {
+    const rec = l as Record<string, unknown>
+    const raw = rec.kernel ?? rec.pool
+    const size = Array.isArray(raw) ? (raw[0] as unknown) : raw
+    const act = typeof rec.activation === 'string' ? ` ${rec.activation}` : ''
+    const word = l.type === 'conv2d' ? `conv${size ?? 3}${act}` : l.type === 'avgpool2d' ? `avgpool${size ?? 2}` : l.type === 'dense' ? `dense${act}` : l.type
+    const last = words.at(-1)
+    const m = last ? /^(.*) ×(\d+)$/.exec(last) : null
+    if (m && m[1] === word) words[words.length - 1] = `${word} ×${Number(m[2]) + 1}`
+    else if (last === word) words[words.length - 1] = `${word} ×2`
+    else words.push(word)
+  }
+  return words.length ? words.join(' → ') : 'no layers'
 }

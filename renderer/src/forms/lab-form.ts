@@ -1,6 +1,6 @@
 import type { FcArch, KernelArch, NetArchInput } from '../../../shared/arch'
-import { ARCH_PRESETS, BIAS_STD_SUGGESTED, NetArch, estimateKernelCost, formatActivation, formatKernelCost, isNetKernelArch, planKernel } from '../../../shared/arch'
-import { activationText, checkLayers, defaultFcArchForm, fcArchFormOf, fcArchOf, type FcArchForm } from './arch-form'
+import { BIAS_STD_SUGGESTED, formatActivation, isNetKernelArch } from '../../../shared/arch'
+import { activationText, defaultFcArchForm, defaultNet, describeNet, kernelArchFormOf, kernelArchOf, netCostText, netError, type FcArchForm } from './arch-form'
 import { JobSpec, type JobSpecInput } from '../../../shared/jobs/spec'
 import type { DatasetSummary } from '../../../shared/dataset'
 import { issueText } from './issue-text'
@@ -36,10 +36,6 @@ export const LAYERED_KINDS: readonly LabKind[] = ['lab-kernel', 'lab-spectrum', 
 
 export const takesLayers = (kind: LabKind): boolean => LAYERED_KINDS.includes(kind)
 
-/** The network a layered form starts from: the CNN-GP preset (the field's most used conv kernel). */
-export function defaultNet(): NetArchInput {
-  return structuredClone(ARCH_PRESETS.find((p) => p.id === 'cnn-gp-flatten')!.arch)
-}
 
 export interface LabForm {
   name: string
@@ -150,9 +146,8 @@ export function switchKind(form: LabForm, kind: LabKind): LabForm {
 export const usesLayers = (f: LabForm): boolean => f.archMode === 'layers' && takesLayers(f.kind)
 
 /** The spec's architecture: the layered network (σ defaults from the FC fields) or the FC one. */
-export function archOf(f: LabForm): KernelArch | FcArch {
-  if (!usesLayers(f)) return fcArchOf(f.arch)
-  return { net: JSON.parse(JSON.stringify(f.net)) as NetArchInput, wStd: f.arch.wStd, bStd: f.arch.bias ? f.arch.bStd : null } as KernelArch
+export function archOf(f: LabForm): KernelArch {
+  return kernelArchOf(f.arch, usesLayers(f) ? 'layers' : 'fc', f.net)
 }
 
 /** "64, 256 1024" → [64, 256, 1024]; null when a token is not a positive integer. */
@@ -167,30 +162,6 @@ export function autoName(f: LabForm, datasetName?: string): string {
   return `${KIND_LABEL[f.kind]} · ${datasetName ?? 'data'} · ${usesLayers(f) ? describeNet(f.net) : `${f.arch.depth}×${activationText(f.arch)}`}`
 }
 
-/**
- * A layered network in a few words: its preset's name when the layer types match one, else the layer
- * sequence ("conv3 relu ×3 → flatten").
- */
-export function describeNet(net: Partial<NetArchInput> | undefined): string {
-  const layers = Array.isArray(net?.layers) ? net.layers : []
-  const types = layers.map((l) => l.type).join(',')
-  const preset = ARCH_PRESETS.find((p) => p.arch.layers.map((l) => l.type).join(',') === types && p.id !== 'fc')
-  if (preset && layers.length) return preset.label
-  const words: string[] = []
-  for (const l of layers) {
-    const rec = l as Record<string, unknown>
-    const raw = rec.kernel ?? rec.pool
-    const size = Array.isArray(raw) ? (raw[0] as unknown) : raw
-    const act = typeof rec.activation === 'string' ? ` ${rec.activation}` : ''
-    const word = l.type === 'conv2d' ? `conv${size ?? 3}${act}` : l.type === 'avgpool2d' ? `avgpool${size ?? 2}` : l.type === 'dense' ? `dense${act}` : l.type
-    const last = words.at(-1)
-    const m = last ? /^(.*) ×(\d+)$/.exec(last) : null
-    if (m && m[1] === word) words[words.length - 1] = `${word} ×${Number(m[2]) + 1}`
-    else if (last === word) words[words.length - 1] = `${word} ×2`
-    else words.push(word)
-  }
-  return words.length ? words.join(' → ') : 'no layers'
-}
 
 export interface SpecOrErrors {
   spec: JobSpecInput | null
@@ -204,10 +175,8 @@ export function buildSpec(f: LabForm, datasetName?: string, dataShape?: number[]
   if (!f.datasetId) errors.datasetId = 'Choose a dataset (import one on the Datasets page).'
   if (usesLayers(f)) {
     // the layer the kernel cannot follow is named before Run, as the editor shows it beside the layer
-    const check = checkLayers(f.net, { kernel: true, defaults: { wStd: f.arch.wStd, bStd: f.arch.bias ? f.arch.bStd : null }, ...(dataShape ? { dataShape } : {}) })
-    const [i, msg] = Object.entries(check.layerErrors)[0] ?? []
-    if (msg !== undefined) errors.net = `Layer ${Number(i) + 1} (${f.net.layers[Number(i)]?.type}): ${msg}`
-    else if (check.error) errors.net = check.error
+    const bad = netError(f.net, f.arch, dataShape)
+    if (bad) errors.net = bad
   }
   const name = f.name.trim() || autoName(f, datasetName)
   const base = { name, seed: f.seed, data: { datasetId: f.datasetId, train: f.train, test: f.test }, arch: archOf(f) }
@@ -301,12 +270,10 @@ export function formFromSpec(spec: JobSpecInput, name = ''): LabForm | null {
   f.datasetId = data?.datasetId ?? ''
   f.train = num(data?.train, f.train)
   f.test = num(data?.test, f.test)
-  if (isNetKernelArch(s.arch)) {
-    const a = s.arch as { net: NetArchInput; wStd?: number; bStd?: number | null }
-    f.archMode = 'layers'
-    f.net = JSON.parse(JSON.stringify(a.net)) as NetArchInput
-    f.arch = fcArchFormOf({ ...(a.wStd !== undefined ? { wStd: a.wStd } : {}), ...(a.bStd !== undefined ? { bStd: a.bStd } : {}) }, f.arch)
-  } else f.arch = fcArchFormOf(arch ? { parameterization: 'ntk', ...arch } : undefined, f.arch)
+  const read = kernelArchFormOf(arch && !isNetKernelArch(arch) ? { parameterization: 'ntk', ...arch } : arch, f.arch)
+  f.arch = read.fc
+  f.archMode = read.mode
+  if (read.net) f.net = read.net
   if (Array.isArray(s.widths)) f.widths = (s.widths as number[]).join(', ')
   f.seedsPerWidth = num(s.seedsPerWidth, f.seedsPerWidth)
   f.steps = num(s.steps, f.steps)
@@ -372,23 +339,12 @@ export function describeArch(arch: unknown, widths?: unknown): string {
 
 /**
  * The up-front estimate of a layered experiment's analytic kernels (train × train and test × train; the
- * width sweep: its analytic reference on the train points), as `ntkw kernel --dry-run` states it; null for FC
- * networks (seconds at most) and for a network the editor already reports as invalid.
+ * width sweep: its analytic reference on the train points); null for FC networks (seconds at most) and for a
+ * network the editor already reports as invalid.
  */
 export function labCostText(f: LabForm, dataShape: number[] | undefined, threads: number): string | null {
   if (!usesLayers(f)) return null
-  try {
-    const net = NetArch.parse(f.net)
-    const plan = planKernel(net, { wStd: f.arch.wStd, bStd: f.arch.bias ? f.arch.bStd : null }, dataShape)
-    const kernels = f.kind === 'lab-spectrum' && f.kernel === 'nngp' ? 1 : 2
-    const opts = { threads: Math.max(1, threads), kernels }
-    const train = estimateKernelCost(plan, f.train, null, opts)
-    if (f.kind === 'width-sweep') return `Analytic reference: ${formatKernelCost(train)}`
-    const cross = estimateKernelCost(plan, f.test, f.train, opts)
-    const matrices = (f.train * f.train + f.test * f.train) * 4 * kernels
-    const both = { ...train, pairs: train.pairs + cross.pairs, seconds: train.seconds + cross.seconds, bytes: Math.max(train.bytes, cross.bytes) + matrices }
-    return `Estimate: ${formatKernelCost(both)}`
-  } catch {
-    return null
-  }
+  const kernels = f.kind === 'lab-spectrum' && f.kernel === 'nngp' ? 1 : 2
+  const text = netCostText(f.net, f.arch, dataShape, { train: f.train, test: f.kind === 'width-sweep' ? 0 : f.test }, threads, kernels)
+  return text && (f.kind === 'width-sweep' ? `Analytic reference: ${text}` : `Estimate: ${text}`)
 }

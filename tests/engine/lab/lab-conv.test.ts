@@ -83,7 +83,7 @@ describe('the kernel experiment with a convolutional network', () => {
     const m = xTe.rows
     const K = yTr.cols
     expect([result.n, result.m]).toEqual([n, m])
-    const rows = (x: typeof xTr): Float32Array[] => Array.from({ length: x.rows }, (_, i) => x.data.slice(i * x.cols, (i + 1) * x.cols))
+    const rows = (x: typeof xTr): Float32Array[] => Array.from({ length: x.rows }, (_, i) => Float32Array.from(x.data.subarray(i * x.cols, (i + 1) * x.cols)))
     const plan = planKernel(NetArch.parse(cnn.net), { wStd: cnn.wStd, bStd: cnn.bStd }, [xTr.cols])
     const ref = referenceKernels(plan, [...rows(xTr), ...rows(xTe)]).ntk
     const kTrain = new Float64Array(n * n)

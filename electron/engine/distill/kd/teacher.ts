@@ -7,6 +7,7 @@ import { predictLogits } from '../../models/evaluate'
 import { inputShapeOf, outputUnitsOf } from '../../models/io'
 import { loadStored } from '../../models/stored'
 import { predictInfiniteWidth } from '../../ntk/predict'
+import { analyticArchOf } from '../../ntk/kernel-arch'
 
 // Teacher logits on the training rows (what the student is distilled from) and on the held-out rows (for
 // teacher accuracy, agreement and KL), computed once per job.
@@ -56,7 +57,8 @@ export async function teacherLogits(
     xTrain: data.xTrain,
     yTrain: oneHot(data.labels, data.k),
     xTest: data.xHeldOut,
-    arch: { ...t.arch, width: 'inf' },
+    // an ARCH.json network is planned for the rows here, before any work (a bad layer is named)
+    arch: 'net' in t.arch ? analyticArchOf(t.arch, data.xTrain) : { ...t.arch, width: 'inf' },
     kernel: t.kernel,
     learningRate: 1,
     diagReg: t.diagReg,

@@ -1,7 +1,7 @@
 import type { JobSpecInput } from '../../../../shared/jobs/spec'
 import { DistillSpec, DistillStudySpec, DISTILL_LOSSES, type DistillLoss } from '../../../../shared/jobs/distill'
-import { BIAS_STD_SUGGESTED } from '../../../../shared/arch'
-import { defaultFcArchForm, fcArchOf, FIRST_ACTIVATION, type FcArchForm } from '../../forms/arch-form'
+import { BIAS_STD_SUGGESTED, type NetArchInput } from '../../../../shared/arch'
+import { defaultFcArchForm, defaultNet, describeNet, FIRST_ACTIVATION, kernelArchOf, netError, type ArchMode, type FcArchForm } from '../../forms/arch-form'
 import { issueText } from '../../forms/issue-text'
 
 // The knowledge-distillation form of the Distill page and the 'distill' / 'distill-study' specs it builds.
@@ -13,8 +13,11 @@ export interface KdForm {
   teacherType: 'model' | 'kernel'
   teacherModelId: string
   kernel: 'ntk' | 'nngp'
-  /** the kernel teacher's network (FC) */
+  /** the kernel teacher's FC network, and the σ defaults of its layered one */
   kernelArch: FcArchForm
+  /** the kernel teacher: FC (`kernelArch`) or ARCH.json layers (`kernelNet`, e.g. a CNN kernel) */
+  kernelArchMode: ArchMode
+  kernelNet: NetArchInput
   kernelDiagReg: number
   kernelTemperature: number
   /** hidden layer sizes of the student MLP, "32" or "64, 32" */
@@ -47,7 +50,7 @@ export { DISTILL_LOSSES }
  */
 export function defaultKdForm(datasetId = ''): KdForm {
   return {
-    datasetId, train: 2000, test: 1000, teacherType: 'model', teacherModelId: '', kernel: 'ntk', kernelArch: defaultFcArchForm({ bias: true, bStd: BIAS_STD_SUGGESTED }), kernelDiagReg: 1e-3, kernelTemperature: 0.1,
+    datasetId, train: 2000, test: 1000, teacherType: 'model', teacherModelId: '', kernel: 'ntk', kernelArch: defaultFcArchForm({ bias: true, bStd: BIAS_STD_SUGGESTED }), kernelArchMode: 'fc', kernelNet: defaultNet(), kernelDiagReg: 1e-3, kernelTemperature: 0.1,
     studentLayers: '32', studentActivation: FIRST_ACTIVATION, loss: 'kd', temperature: '', alpha: '', beta: '', gamma: '', k: '', lambda: '', ceWeight: 1, epochs: 40, batchSize: 128, learningRate: 3e-3, seed: 0,
     studyLosses: ['ce', 'kd', 'nkd', 'dkd', 'topkld', 'uskd'], seeds: 3, name: '',
   }
@@ -64,8 +67,13 @@ function optional(v: string): number | undefined {
   return v.trim() === '' ? undefined : Number(v)
 }
 
-export function buildKdSpec(f: KdForm, kind: 'distill' | 'distill-study', datasetName?: string, teacherName?: string): { spec: JobSpecInput | null; errors: Record<string, string> } {
+export function buildKdSpec(f: KdForm, kind: 'distill' | 'distill-study', datasetName?: string, teacherName?: string, dataShape?: number[]): { spec: JobSpecInput | null; errors: Record<string, string> } {
   const errors: Record<string, string> = {}
+  const layered = f.teacherType === 'kernel' && f.kernelArchMode === 'layers'
+  if (layered) {
+    const bad = netError(f.kernelNet, f.kernelArch, dataShape)
+    if (bad) errors.net = bad
+  }
   if (!f.datasetId) errors.datasetId = 'Choose a dataset (import one on the Datasets page).'
   if (f.teacherType === 'model' && !f.teacherModelId) errors.teacherModelId = 'Choose a teacher model (train or import one on the Models page), or use a kernel machine.'
   const hidden = layers(f.studentLayers)
@@ -76,11 +84,11 @@ export function buildKdSpec(f: KdForm, kind: 'distill' | 'distill-study', datase
   const teacher =
     f.teacherType === 'model'
       ? { type: 'model' as const, modelId: f.teacherModelId }
-      : { type: 'kernel' as const, arch: fcArchOf(f.kernelArch), kernel: f.kernel, diagReg: f.kernelDiagReg, temperature: f.kernelTemperature }
+      : { type: 'kernel' as const, arch: kernelArchOf(f.kernelArch, f.kernelArchMode, f.kernelNet), kernel: f.kernel, diagReg: f.kernelDiagReg, temperature: f.kernelTemperature }
   const student = { layers: (hidden ?? []).map((units) => ({ type: 'dense' as const, units, activation: f.studentActivation })) }
   const what = kind === 'distill' ? LOSS_LABEL[f.loss] : `study of ${f.studyLosses.length} losses × ${f.seeds} seeds`
   // runs with different teachers must not share a name
-  const teacherLabel = f.teacherType === 'model' ? `teacher ${teacherName ?? 'model'}` : `${f.kernel.toUpperCase()} kernel teacher`
+  const teacherLabel = f.teacherType === 'model' ? `teacher ${teacherName ?? 'model'}` : `${f.kernel.toUpperCase()} ${layered ? `${describeNet(f.kernelNet)} ` : ''}kernel teacher`
   const name = f.name.trim() || `${what} · ${datasetName ?? 'data'} · ${teacherLabel} · student ${f.studentLayers.replace(/\s+/g, '')}`
   const common = { name, seed: f.seed, data: { datasetId: f.datasetId, train: f.train, test: f.test }, teacher, student, ceWeight: f.ceWeight, params: cleanParams, epochs: f.epochs, batchSize: f.batchSize, learningRate: f.learningRate }
   const spec = kind === 'distill' ? { kind, ...common, loss: f.loss } : { kind, ...common, losses: f.studyLosses, seeds: f.seeds }

@@ -1,6 +1,5 @@
-import type { FcArch } from '../../../../shared/arch'
-import { BIAS_STD_SUGGESTED } from '../../../../shared/arch'
-import { activationText, defaultFcArchForm, fcArchOf, type FcArchForm } from '../../forms/arch-form'
+import { BIAS_STD_SUGGESTED, type KernelArch, type NetArchInput } from '../../../../shared/arch'
+import { activationText, defaultFcArchForm, defaultNet, describeNet, fcArchOf, kernelArchOf, netError, type ArchMode, type FcArchForm } from '../../forms/arch-form'
 import type { JobSpecInput } from '../../../../shared/jobs/spec'
 import { SelfDistillSpec } from '../../../../shared/jobs/distill'
 import { issueText } from '../../forms/issue-text'
@@ -11,8 +10,11 @@ export interface SelfDistillForm {
   datasetId: string
   train: number
   test: number
-  /** the kernel's network (FC, NTK parameterization) */
+  /** the kernel's FC network (NTK parameterization), and the σ defaults of its layered one */
   arch: FcArchForm
+  /** FC (`arch`) or ARCH.json layers (`net`, e.g. a CNN kernel) */
+  archMode: ArchMode
+  net: NetArchInput
   kernel: 'ntk' | 'nngp'
   diagReg: number
   /** "0.2, 0.5, 0.8" */
@@ -33,7 +35,7 @@ export interface SelfDistillForm {
  * point of each other).
  */
 export function defaultSelfDistillForm(datasetId = ''): SelfDistillForm {
-  return { datasetId, train: 500, test: 500, arch: defaultFcArchForm({ bias: true, bStd: BIAS_STD_SUGGESTED }), kernel: 'ntk', diagReg: 0.03, alphas: '0.2, 0.5, 0.8', steps: 10, optimal: true, validationFraction: 0.2, labelNoise: 0.5, seed: 0, name: '' }
+  return { datasetId, train: 500, test: 500, arch: defaultFcArchForm({ bias: true, bStd: BIAS_STD_SUGGESTED }), archMode: 'fc', net: defaultNet(), kernel: 'ntk', diagReg: 0.03, alphas: '0.2, 0.5, 0.8', steps: 10, optimal: true, validationFraction: 0.2, labelNoise: 0.5, seed: 0, name: '' }
 }
 
 /** "0.2, 0.5 0.8" → [0.2, 0.5, 0.8]; null when a token is not a number in [0, 1]. */
@@ -44,17 +46,21 @@ export function parseAlphas(text: string): number[] | null {
   return out.every((a) => Number.isFinite(a) && a >= 0 && a <= 1) ? out : null
 }
 
-export function archOf(f: SelfDistillForm): FcArch {
-  return { ...fcArchOf(f.arch), parameterization: 'ntk' }
+export function archOf(f: SelfDistillForm): KernelArch {
+  return f.archMode === 'layers' ? kernelArchOf(f.arch, 'layers', f.net) : { ...fcArchOf(f.arch), parameterization: 'ntk' }
 }
 
-export function buildSelfDistillSpec(f: SelfDistillForm, datasetName?: string): { spec: JobSpecInput | null; errors: Record<string, string> } {
+export function buildSelfDistillSpec(f: SelfDistillForm, datasetName?: string, dataShape?: number[]): { spec: JobSpecInput | null; errors: Record<string, string> } {
   const errors: Record<string, string> = {}
+  if (f.archMode === 'layers') {
+    const bad = netError(f.net, f.arch, dataShape)
+    if (bad) errors.net = bad
+  }
   if (!f.datasetId) errors.datasetId = 'Choose a dataset (import one on the Datasets page).'
   const alphas = parseAlphas(f.alphas)
   if (!alphas) errors.alphas = 'Weights α: numbers in [0, 1] separated by commas, e.g. 0.2, 0.5, 0.8.'
   else if (alphas.length > 8) errors.alphas = 'At most 8 values of α.'
-  const name = f.name.trim() || `Self-distillation · ${datasetName ?? 'data'} · ${f.kernel.toUpperCase()} ${f.arch.depth}×${activationText(f.arch)}`
+  const name = f.name.trim() || `Self-distillation · ${datasetName ?? 'data'} · ${f.kernel.toUpperCase()} ${f.archMode === 'layers' ? describeNet(f.net) : `${f.arch.depth}×${activationText(f.arch)}`}`
   const spec = {
     kind: 'self-distill' as const,
     name,

@@ -17,6 +17,8 @@ export function useRunTab(kinds: readonly string[], form: Ref<{ datasetId: strin
   const shownRunId = ref<string | null>(null)
   const revealId = ref<string | null>(null)
   const datasetName = computed(() => datasets.list.find((d) => d.id === form.value.datasetId)?.name)
+  /** shape of one row of the chosen dataset (a layered network is checked against it) */
+  const dataShape = computed(() => datasets.list.find((d) => d.id === form.value.datasetId)?.xShape.slice(1))
   const tabRuns = computed(() => runs.list.filter((r) => kinds.includes(r.kind)))
 
   onMounted(() => {
@@ -54,5 +56,5 @@ export function useRunTab(kinds: readonly string[], form: Ref<{ datasetId: strin
     }
   }
 
-  return { datasets, runs, errors, busy, shownRunId, revealId, datasetName, tabRuns, submit }
+  return { datasets, runs, errors, busy, shownRunId, revealId, datasetName, dataShape, tabRuns, submit }
 }
