@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { FcArch, KernelArch } from '../arch'
+import { KernelArch } from '../arch'
 import { ModelArch } from '../models'
 import { DataRef } from './data-ref'
 import { LabData } from './lab'
