@@ -7,18 +7,13 @@ import { fx, load } from './helpers'
 
 describe('dataset names', () => {
   it('drop the data extensions of the file, keep folder names and example keys', () => {
-    expect(datasetNameOf('/data/digits.csv')).toBe('digits')
-    expect(datasetNameOf('C:/data/Iris.TSV')).toBe('Iris')
-    expect(datasetNameOf('/d/scores.v2.npz')).toBe('scores.v2')
-    expect(datasetNameOf('/d/x.npy')).toBe('x')
-    expect(datasetNameOf('/d/rows.jsonl')).toBe('rows')
-    expect(datasetNameOf('/d/big.csv.gz')).toBe('big')
-    expect(datasetNameOf('/mnist/t10k-images-idx3-ubyte.gz')).toBe('t10k-images')
-    expect(datasetNameOf('/mnist/train-images.idx3-ubyte')).toBe('train-images')
-    expect(datasetNameOf('/photos/cats/')).toBe('cats')
-    expect(datasetNameOf('/d/notes')).toBe('notes')
-    expect(datasetNameOf('/d/.csv')).toBe('.csv')
-    expect(datasetNameOf('example:iris')).toBe('iris')
+    const cases: [string, string][] = [
+      ['/data/digits.csv', 'digits'], ['C:/data/Iris.TSV', 'Iris'], ['/d/scores.v2.npz', 'scores.v2'], ['/d/x.npy', 'x'],
+      ['/d/rows.jsonl', 'rows'], ['/d/big.csv.gz', 'big'], ['/mnist/t10k-images-idx3-ubyte.gz', 't10k-images'],
+      ['/mnist/train-images.idx3-ubyte', 'train-images'], ['/photos/cats/', 'cats'], ['/d/notes', 'notes'], ['/d/.csv', '.csv'],
+      ['example:iris', 'iris'],
+    ]
+    expect(cases.map(([p]) => datasetNameOf(p))).toEqual(cases.map(([, n]) => n))
   })
 
   it('an imported CSV is named without ".csv", its source is the file name; a name given at import wins', async () => {
