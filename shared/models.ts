@@ -65,7 +65,11 @@ export const ModelMeta = z.object({
   inputShape: z.array(Int),
   numClasses: Int.nullable(),
   classNames: z.array(z.string()).optional(),
-  dataset: z.object({ hash: z.string().optional(), ref: z.unknown().optional(), name: z.string().optional() }).optional(),
+  /**
+   * the training data: `hash` as its run recorded it (of the data the reference selected: dataset, recipe, split);
+   * for a project dataset also its name and `contentHash`, the dataset's own hash that the Datasets page shows
+   */
+  dataset: z.object({ hash: z.string().optional(), contentHash: z.string().optional(), ref: z.unknown().optional(), name: z.string().optional() }).optional(),
   /** how inputs were prepared (dataset recipe: scaling, shape, ...) */
   recipe: z.unknown().optional(),
   /** 'ntk-folded': trained in the NTK parameterization, σ/√fan-in folded into the stored weights */

@@ -9,6 +9,20 @@ export const QuantGranularity = z.string().regex(/^(tensor|channel|group:[1-9]\d
 export const QuantCalibration = z.string().regex(/^(minmax|mse|kl|percentile:\d+(\.\d+)?)$/, 'minmax, mse, kl or percentile:P')
 export const QuantMethod = z.enum(['uniform', 'power', 'kmeans'])
 
+/** Quantization-aware training of one scheme (the quantize job's `qat`; `ntkw quantize --qat` takes its defaults). */
+export const QatSpec = z.object({
+  bits: z.number().int().min(2).max(8),
+  granularity: QuantGranularity.default('channel'),
+  calibration: QuantCalibration.default('mse'),
+  xTrain: DataRef,
+  yTrain: DataRef,
+  epochs: z.number().int().min(1).max(1000).default(3),
+  learningRate: z.number().positive().max(1).default(1e-4),
+  batchSize: z.number().int().min(1).max(65536).default(128),
+  /** KD from the float model: α·T²·KL + (1 − α)·CE */
+  teacher: z.object({ temperature: z.number().positive().max(100).default(4), alpha: z.number().min(0).max(1).default(0.7) }).optional(),
+})
+
 export const QuantizeSpec = z.object({
   kind: z.literal('quantize'),
   name: z.string().max(200).optional(),
@@ -36,20 +50,7 @@ export const QuantizeSpec = z.object({
   ntkProbe: z.number().int().min(0).max(1000).default(0),
   histogramBins: z.number().int().min(8).max(200).default(60),
   /** quantization-aware training of one scheme (STE), optionally distilled from the float model */
-  qat: z
-    .object({
-      bits: z.number().int().min(2).max(8),
-      granularity: QuantGranularity.default('channel'),
-      calibration: QuantCalibration.default('mse'),
-      xTrain: DataRef,
-      yTrain: DataRef,
-      epochs: z.number().int().min(1).max(1000).default(3),
-      learningRate: z.number().positive().max(1).default(1e-4),
-      batchSize: z.number().int().min(1).max(65536).default(128),
-      /** KD from the float model: α·T²·KL + (1 − α)·CE */
-      teacher: z.object({ temperature: z.number().positive().max(100).default(4), alpha: z.number().min(0).max(1).default(0.7) }).optional(),
-    })
-    .optional(),
+  qat: QatSpec.optional(),
   /** export one scheme: to a folder, and (stock TF.js format) as a project model */
   export: z
     .object({

@@ -108,7 +108,7 @@ async function checkNpy(): Promise<void> {
 }
 
 async function checkCsv(expectSplit: Record<string, number> | null): Promise<void> {
-  await selectDataset('pets.csv')
+  await selectDataset('pets')
   expect(await page.textContent('[data-testid=fact-shape]')).toBe('25 × 2')
   expect(await page.textContent('[data-testid=fact-task]')).toBe('3 classes')
   expect(await histogram()).toEqual(CLASS_COUNTS)
@@ -174,9 +174,9 @@ describe('datasets in Chromium via ntkw serve', () => {
     const dropPrevented = await dragFiles(page, [{ name: 'pets.csv', text: petsCsv }], 'drop')
     expect(dropPrevented).toBe(true) // the browser must not navigate away to the dropped file
     await overlay.waitFor({ state: 'detached' })
-    await page.locator(row('pets.csv')).waitFor({ timeout: 60_000 })
+    await page.locator(row('pets')).waitFor({ timeout: 60_000 })
     // the new dataset is selected once its import succeeds
-    await page.locator('[data-testid=detail-name]').filter({ hasText: /^pets\.csv$/ }).waitFor()
+    await page.locator('[data-testid=detail-name]').filter({ hasText: /^pets$/ }).waitFor()
     // imported with the default recipe: a stratified 70 / 15 / 15 split of classes of 10, 10 and 5 rows
     await checkCsv({ all: 25, train: 18, validation: 5, test: 2 })
 
@@ -241,7 +241,7 @@ describe('datasets in Chromium via ntkw serve', () => {
     // --- reload: the datasets and the stored recipe are still there
     await page.reload()
     await page.locator('[data-testid=page-datasets]').waitFor()
-    await page.locator(row('pets.csv')).waitFor()
+    await page.locator(row('pets')).waitFor()
     await checkNpy()
     await checkCsv(expectSplit)
 
@@ -254,7 +254,7 @@ describe('datasets in Chromium via ntkw serve', () => {
     await page.keyboard.press('Control+o')
     await page.fill('[data-testid=path-input]', projectFile)
     await page.click('[data-testid=path-submit]')
-    await page.locator(row('pets.csv')).waitFor()
+    await page.locator(row('pets')).waitFor()
     expect(await page.locator('[data-testid=dataset-row]').count()).toBe(4)
     await checkNpy()
     await checkCsv(expectSplit)
@@ -265,7 +265,7 @@ describe('datasets in Chromium via ntkw serve', () => {
       await page.click('[data-testid=theme-toggle]')
     }
     await page.click('[data-page=datasets]')
-    await selectDataset('pets.csv')
+    await selectDataset('pets')
     await page.waitForTimeout(300)
     await shot('datasets-csv-dark')
 

@@ -60,7 +60,7 @@ describe('the second hour', () => {
     // 1. drop the CSV's bytes: imported without typing a path
     const prevented = await dragFiles(page, [{ name: 'trees.csv', text: blobsCsv() }], 'drop')
     expect(prevented).toBe(true)
-    await expect.poll(async () => (await apiCall<{ name: string; rows: number }[]>(served, 'datasets.list', {})).map((d) => [d.name, d.rows]), { timeout: 60_000 }).toEqual([['trees.csv', 450]])
+    await expect.poll(async () => (await apiCall<{ name: string; rows: number }[]>(served, 'datasets.list', {})).map((d) => [d.name, d.rows]), { timeout: 60_000 }).toEqual([['trees', 450]])
     await screenshot(page, 'second-hour-datasets')
 
     // 2. train from Models; the dataset choice survives two other pages

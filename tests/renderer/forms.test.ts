@@ -70,3 +70,10 @@ describe('forms kept per project', () => {
     w.unmount()
   })
 })
+
+describe('nested fields', () => {
+  it('a saved nested object keeps the fields it has and takes the defaults of fields added since', () => {
+    const d = { arch: { depth: 2, wStd: 1, added: 'x' }, n: 1 }
+    expect(mergeSaved(d, { arch: { depth: 5, wStd: 1.4 }, n: 3 })).toEqual({ arch: { depth: 5, wStd: 1.4, added: 'x' }, n: 3 })
+  })
+})

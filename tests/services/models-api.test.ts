@@ -43,6 +43,8 @@ describe('models through the API', () => {
     const d = await call<ModelDetail>('models.get', { modelId: m!.id })
     expect(d.meta.history).toHaveLength(30)
     expect(d.meta.dataset?.name).toBe('moons')
+    // the hash the Datasets page shows for that dataset (the run's own hash also covers recipe and split)
+    expect(d.meta.dataset?.contentHash).toBe(ds!.hash)
     expect(d.layerTable.map((l) => l.className)).toEqual(['InputLayer', 'Dense', 'Activation', 'Dense', 'Activation', 'Dense'])
     expect(d.histograms.map((h) => h.name)).toContain('dense_1/kernel')
     expect(d.histograms[0]!.counts.reduce((a, b) => a + b, 0)).toBe(2 * 32)

@@ -103,8 +103,9 @@ describe('uploads over the WebSocket', () => {
     const list = await call<DatasetSummary[]>('datasets.list', {})
     expect(list).toHaveLength(2)
     const [a, b] = list
-    expect(a!.name).toBe('points.csv')
-    expect(b!.name).toBe('points.csv')
+    // both routes name it after the file without its extension; the file name stays as its source
+    expect([a!.name, b!.name]).toEqual(['points', 'points'])
+    expect([a!.source, b!.source]).toEqual(['points.csv', 'points.csv'])
     expect(a!.hash).toBe(b!.hash)
     expect(a!.rows).toBe(b!.rows)
     expect(a!.recipe).toEqual(b!.recipe)

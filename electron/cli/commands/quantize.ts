@@ -6,7 +6,9 @@ export const quantizeCommand: CliCommand = {
   usage: `Usage: ntkw quantize --model M/model.json --bits B [--granularity tensor|channel|group:G]
                      [--scheme symmetric|affine] [--calib minmax|percentile:P|mse|kl]
                      [--method uniform|power|kmeans] [--activations BITS] [--calib-x X.npy]
-                     [--bias-correction] [--format tfjs|ntkw|onnx] --out DIR
+                     [--bias-correction] [--format tfjs|ntkw|onnx]
+                     [--qat --qat-x X.npy --qat-y Y.npy [--qat-epochs N] [--qat-lr ETA] [--qat-batch B]
+                      [--qat-teacher] [--seed N]] --out DIR
 
 Quantizes the kernels of every Dense and Conv2D layer (biases stay float32) and writes DIR/model.json:
   --format tfjs   a stock TF.js Layers model: weightsManifest entries with quantization {dtype: uint8|uint16,
@@ -42,6 +44,18 @@ Options:
                           power, --activations and --bias-correction
   --bias-correction       b' = b − (Ŵ − W)ᵀ E[x] with E[x] the layer's mean input on --calib-x
   --format F              tfjs, ntkw or onnx (see above)
+  --qat                   quantization-aware training before the export (the quantize job's qat): the network
+                          computes with the quantized weights of this scheme (--bits, --granularity, --scheme,
+                          --calib; --method uniform or power, 2..8 bits) while float shadow weights learn through
+                          the straight-through estimator; the trained grid is what DIR holds. Needs --qat-x and
+                          --qat-y; not with --activations, --bias-correction or --format onnx
+  --qat-x X.npy           QAT training inputs [n, ...] (the float model's training set or part of it)
+  --qat-y Y.npy           ... and their labels (class ids or one-hot rows)
+  --qat-epochs N          QAT epochs (default 3)
+  --qat-lr ETA            Adam learning rate of QAT (default 1e-4: fine-tuning, not training)
+  --qat-batch B           QAT batch size (default 128)
+  --qat-teacher           distil from the float model while training: α·T²·KL + (1 − α)·CE with T = 4, α = 0.7
+  --seed N                QAT's shuffling seed (default 0)
   --out DIR               output folder (created)
   --eval-x X.npy          also evaluate float and quantized model on these inputs ...
   --eval-y Y.npy          ... and labels (class ids or one-hot): accuracy, loss, confusion matrices
@@ -52,7 +66,8 @@ Options:
 
 Prints a JSON summary on stdout: format, bits, weightBytes, floatBytes, compression (float/quantized),
 per-layer choices (bits, granularity, calibration, power exponent, bytes, relative weight error) and, with
---eval-x/--eval-y, the float and quantized evaluations.
+--eval-x/--eval-y, the float and quantized evaluations; with --qat, its loss per epoch and the accuracy
+plain post-training quantization of the same scheme reaches.
 `,
   options: {
     model: { type: 'string' },
@@ -64,6 +79,14 @@ per-layer choices (bits, granularity, calibration, power exponent, bytes, relati
     activations: { type: 'string' },
     'calib-x': { type: 'string' },
     'bias-correction': { type: 'boolean' },
+    qat: { type: 'boolean' },
+    'qat-x': { type: 'string' },
+    'qat-y': { type: 'string' },
+    'qat-epochs': { type: 'string' },
+    'qat-lr': { type: 'string' },
+    'qat-batch': { type: 'string' },
+    'qat-teacher': { type: 'boolean' },
+    seed: { type: 'string' },
     format: { type: 'string' },
     out: { type: 'string' },
     'eval-x': { type: 'string' },

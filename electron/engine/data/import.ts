@@ -55,13 +55,26 @@ export async function readDataset(path: string, format: DataFormat | 'auto', opt
   }
 }
 
+/**
+ * A dataset's name from what was imported: the file's name without its data extensions (digits.csv → digits,
+ * t10k-images-idx3-ubyte.gz → t10k-images), an image folder's name, an example's key. The file name itself
+ * stays visible as the dataset's source. Every import (app, drop upload, `ntkw data import`) is named here.
+ */
+export function datasetNameOf(path: string): string {
+  if (isExample(path)) return path.slice('example:'.length)
+  const file = basename(path)
+  const name = file.replace(/\.gz$/i, '').replace(/(?:[.-]idx\d-ubyte|-ubyte|\.(?:csv|tsv|tab|txt|npy|npz|json|jsonl|ndjson|idx))$/i, '')
+  return name || file
+}
+
 /** Reads and validates an input: the dataset exactly as it would be stored. */
 export async function loadForImport(path: string, format: DataFormat | 'auto', optionsIn?: ImportOptionsInput, hooks: ImportHooks = {}): Promise<{ prepared: PreparedDataset; name: string; options: ImportOptions }> {
   const options = await parseOptions(optionsIn)
   const parsed = await readDataset(path, format, options, hooks)
   hooks.progress?.(0.85, 'validating')
-  const name = options.name ?? (isExample(path) ? path.slice('example:'.length) : basename(path))
-  return { prepared: prepareDataset(parsed, options, name), name, options }
+  const name = options.name ?? datasetNameOf(path)
+  // errors name the file the user chose, whatever the dataset will be called
+  return { prepared: prepareDataset(parsed, options, isExample(path) ? name : basename(path)), name, options }
 }
 
 /** Imports a file into the project: read, validate, then store in one transaction (all or nothing), with the default recipe under `opts.recipe`. */

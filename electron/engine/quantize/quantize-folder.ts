@@ -8,6 +8,7 @@ import { filesToModel, inputShapeOf, outputUnitsOf } from '../models/io'
 import { APP_VERSION } from '../runtime/version'
 import { writeQuantizedExport, type WrittenExport } from './export/write-export'
 import { evaluateForward, quantizePtq, type ActivationQuant, type ForwardEvaluation } from './ptq'
+import { quantizationAwareTraining } from './qat'
 import { tfjsInexpressible } from './export/tfjs-manifest'
 import { calibrationLabel, granularityLabel, type LayerChoice, type ModelQuantSpec } from './quantize-model'
 
@@ -23,6 +24,19 @@ export interface QuantizeFolderOptions {
   biasCorrection?: boolean
   evalX?: string
   evalY?: string
+  /** quantization-aware training of the exported scheme first (the quantize job's `qat`), on these files */
+  qat?: QatFolderOptions | null
+}
+
+export interface QatFolderOptions {
+  x: string
+  y: string
+  epochs: number
+  learningRate: number
+  batchSize: number
+  seed: number
+  /** KD from the float model: α·T²·KL + (1 − α)·CE */
+  teacher: { temperature: number; alpha: number } | null
 }
 
 export interface QuantizeSummary {
@@ -45,6 +59,8 @@ export interface QuantizeSummary {
   layers: LayerChoice[]
   files: string[]
   evaluation?: { float: Omit<ForwardEvaluation, 'predictions'>; quantized: Omit<ForwardEvaluation, 'predictions'>; accuracyDrop: number; confusionDelta: number[][]; agreement: number }
+  /** with QAT: its settings, loss per epoch, and (with --eval-x/--eval-y) the accuracy of plain PTQ of the same scheme */
+  qat?: Omit<QatFolderOptions, 'x' | 'y'> & { history: { epoch: number; trainLoss: number; trainAccuracy: number }[]; ptqAccuracy: number | null }
 }
 
 export function npyTensor(file: string, inputShape: number[], flag: string): tf.Tensor {
@@ -64,7 +80,10 @@ export async function quantizeFolder(o: QuantizeFolderOptions): Promise<Quantize
   try {
     const calibX = o.calibX ? npyTensor(o.calibX, inputShape, '--calib-x') : undefined
     if (calibX) tensors.push(calibX)
-    const r = await quantizePtq(model, { spec, ...(calibX ? { calibX } : {}), activations: o.activations ?? null, biasCorrection: Boolean(o.biasCorrection) })
+    if (o.qat && (o.activations || o.biasCorrection)) throw new UserError('usage', '--qat trains the weight grids only: it does not combine with --activations or --bias-correction', 'Drop those flags, or quantize without --qat.')
+    const ptq = await quantizePtq(model, { spec, ...(calibX ? { calibX } : {}), activations: o.activations ?? null, biasCorrection: Boolean(o.biasCorrection) })
+    const trained = o.qat ? await trainQat(model, spec, o.qat, inputShape, tensors) : null
+    const r = trained ? { ...ptq, qm: trained.qm, model: trained.model, forward: (x: tf.Tensor) => trained.model.apply(x, { training: false }) as tf.Tensor } : ptq
     const extra = r.activationGrids.size
       ? { ntkwActivationQuant: [...r.activationGrids].map(([index, g]) => ({ layer: model.layers[index]!.name, ...g })) }
       : {}
@@ -89,12 +108,30 @@ export async function quantizeFolder(o: QuantizeFolderOptions): Promise<Quantize
     }
     const evaluation = compareOnEval(model, r.forward, o, inputShape, tensors)
     if (evaluation) summary.evaluation = evaluation
+    if (trained) {
+      const { x: _x, y: _y, ...settings } = o.qat!
+      const ptqEval = evaluation ? compareOnEval(model, ptq.forward, o, inputShape, tensors) : undefined
+      summary.qat = { ...settings, history: trained.history, ptqAccuracy: ptqEval?.quantized.accuracy ?? null }
+      ptq.model.dispose()
+    }
     r.model.dispose()
     return summary
   } finally {
     tf.dispose(tensors)
     model.dispose()
   }
+}
+
+/** QAT (straight-through estimator, qat.ts) of the export's scheme on --qat-x/--qat-y, loss per epoch. */
+async function trainQat(model: tfl.LayersModel, spec: ModelQuantSpec, o: QatFolderOptions, inputShape: number[], tensors: tf.Tensor[]) {
+  const x = npyTensor(o.x, inputShape, '--qat-x')
+  tensors.push(x)
+  const ya = readNpy(o.y)
+  const labels = labelIds({ data: ya.data as ArrayLike<number>, shape: ya.shape, integer: !/^f/.test(ya.dtype) }, outputUnitsOf(model), '--qat-y')
+  if (labels.length !== x.shape[0]) throw new UserError('shape_mismatch', `--qat-y has ${labels.length} labels for ${x.shape[0]} rows of --qat-x`, 'Pass the labels of the same training rows.')
+  const history: { epoch: number; trainLoss: number; trainAccuracy: number }[] = []
+  const r = await quantizationAwareTraining(model, { spec, x, labels, epochs: o.epochs, learningRate: o.learningRate, batchSize: o.batchSize, seed: o.seed, teacher: o.teacher, onEpoch: (e) => void history.push(e) })
+  return { ...r, history }
 }
 
 /** With --eval-x/--eval-y: float and quantized evaluations side by side (accuracy, loss, confusion, agreement). */

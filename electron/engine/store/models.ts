@@ -151,12 +151,12 @@ export class ProjectModelSink implements ModelSink {
   }
 }
 
-/** A model trained on a project dataset records the dataset's name and recipe (scaling, split) with it. */
+/** A model trained on a project dataset records the dataset's name, content hash and recipe (scaling, split) with it. */
 function withDatasetRecipe(db: Db, meta: ModelMeta): ModelMeta {
   const ref = meta.dataset?.ref as { type?: string; datasetId?: string; split?: string } | undefined
   if (ref?.type !== 'dataset' || !ref.datasetId) return meta
   const row = db.prepare('SELECT name, hash, recipe_json FROM datasets WHERE id = ?').get(ref.datasetId) as { name: string; hash: string; recipe_json: string } | undefined
   if (!row) return meta
   const recipe = { ...((meta.recipe as Record<string, unknown> | undefined) ?? {}), dataset: JSON.parse(row.recipe_json) as unknown }
-  return { ...meta, dataset: { ...meta.dataset, name: row.name, hash: meta.dataset?.hash ?? row.hash }, recipe }
+  return { ...meta, dataset: { ...meta.dataset, name: row.name, hash: meta.dataset?.hash ?? row.hash, contentHash: row.hash }, recipe }
 }

@@ -8,6 +8,9 @@ export const kipActivation = (e: ActivationEntry): boolean => e.differentiable
 
 export interface KipForm {
   datasetId: string
+  /** at most this many training / test points (null or blank: all) */
+  trainCap: number | null
+  testCap: number | null
   perClass: number
   kernel: 'ntk' | 'nngp'
   /** the kernel's network (FC: KIP's kernel takes an FcArch) */
@@ -30,6 +33,8 @@ export interface KipForm {
 export function defaultKipForm(datasetId = ''): KipForm {
   return {
     datasetId,
+    trainCap: null,
+    testCap: 1000,
     perClass: 10,
     kernel: 'ntk',
     arch: defaultFcArchForm({ depth: 3, wStd: HE_W_STD, bias: true, bStd: BIAS_STD_SUGGESTED }),
@@ -80,7 +85,8 @@ export function kipErrors(f: KipForm, d: DatasetSummary | undefined): Record<str
 
 export function kipSpec(f: KipForm, d: DatasetSummary): JobSpecInput {
   const split = d.recipe.split ? 'train' : 'all'
-  const ref = (part: 'all' | 'train' | 'test', field: 'x' | 'y') => ({ type: 'dataset' as const, datasetId: d.id, split: part, field })
+  const cap = (part: 'all' | 'train' | 'test') => (part === 'test' ? f.testCap : f.trainCap)
+  const ref = (part: 'all' | 'train' | 'test', field: 'x' | 'y') => ({ type: 'dataset' as const, datasetId: d.id, split: part, field, ...(cap(part) ? { limit: cap(part)! } : {}) })
   const test = hasTestSplit(d)
   return {
     kind: 'kip',

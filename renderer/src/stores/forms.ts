@@ -1,11 +1,14 @@
 import { defineStore } from 'pinia'
 import { ref, watch, type Ref } from 'vue'
+import { defaultDataset, defaultForm, isLabKind } from '../forms/lab-form'
+import type { useExperiments } from './experiments'
 import { useProject } from './project'
 
 // Every page keeps its form per project, across navigation (the page's component is unmounted) and reloads:
 // the form is saved in localStorage under the project's path and the form's name, restored when the page
 // mounts and when another project opens. Only fields the form still has, with the same type, are restored,
-// so a form that gained or renamed a field after an update starts from its defaults for those.
+// so a form that gained or renamed a field after an update starts from its defaults for those (one level down
+// too: a nested object such as the architecture keeps its new fields' defaults).
 
 const PREFIX = 'ntkw.form.'
 
@@ -15,13 +18,15 @@ function sameShape(a: unknown, b: unknown): boolean {
   return typeof a === typeof b
 }
 
-/** `defaults` with each top-level field replaced by `saved`'s when that has the same kind of value */
+const plain = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+
+/** `defaults` with each top-level field replaced by `saved`'s when that has the same kind of value (objects: field by field) */
 export function mergeSaved<T extends object>(defaults: T, saved: unknown): T {
   if (!saved || typeof saved !== 'object' || Array.isArray(saved)) return defaults
   const out = { ...defaults } as Record<string, unknown>
   for (const [k, v] of Object.entries(defaults)) {
     const s = (saved as Record<string, unknown>)[k]
-    if (k in saved && sameShape(v, s)) out[k] = s
+    if (k in saved && sameShape(v, s)) out[k] = plain(v) && plain(s) ? { ...v, ...s } : s
   }
   return out as T
 }
@@ -67,5 +72,59 @@ export const useForms = defineStore('forms', () => {
     return form
   }
 
-  return { kept }
+  /**
+   * A form another store owns and reloads (the NTK Lab's experiment builder: its view resets and reloads the
+   * store on every visit). Call from the page's setup: each time `ready()` turns true (the store loaded), the
+   * draft saved for this project is handed to `restore`; from then on every change is saved.
+   */
+  function keepDraft<T>(name: string, d: Draft<T>): void {
+    let live = false
+    watch(
+      d.ready,
+      (ready) => {
+        live = false
+        if (!ready) return
+        const saved = read(name)
+        if (saved !== null) d.restore(saved)
+        live = true
+      },
+      { immediate: true },
+    )
+    watch(
+      d.snapshot,
+      (v) => {
+        if (live && d.ready() && project.current) write(name, v)
+      },
+      { deep: true },
+    )
+  }
+
+  return { kept, keepDraft }
 })
+
+export interface Draft<T> {
+  ready: () => boolean
+  snapshot: () => T
+  restore: (saved: unknown) => void
+}
+
+/**
+ * The NTK Lab builder's draft: which experiment is open, and its unsaved edits (or a new experiment's form).
+ * A saved draft whose experiment was deleted meanwhile is dropped; a dataset that is gone is replaced.
+ */
+export function labDraft(exp: ReturnType<typeof useExperiments>): Draft<{ selectedId: string | null; dirty: boolean; form: unknown }> {
+  return {
+    ready: () => exp.loaded,
+    snapshot: () => ({ selectedId: exp.selectedId, dirty: exp.dirty, form: exp.form }),
+    restore(saved) {
+      if (!plain(saved)) return
+      const { selectedId, dirty, form } = saved
+      if (typeof selectedId === 'string' && exp.list.some((e) => e.id === selectedId)) exp.select(selectedId)
+      else if (selectedId === null && dirty === true) exp.select(null)
+      else return
+      if (dirty !== true || !plain(form)) return
+      const f = mergeSaved(defaultForm(typeof form.kind === 'string' && isLabKind(form.kind) ? form.kind : exp.form.kind), form)
+      exp.setForm(exp.datasets.some((x) => x.id === f.datasetId) ? f : { ...f, datasetId: defaultDataset(exp.datasets) })
+    },
+  }
+}

@@ -1,12 +1,8 @@
 import { defineStore } from 'pinia'
-import { reactive, ref } from 'vue'
-import { defaultKipForm } from '../forms/kip-form'
+import { ref } from 'vue'
 
-/** The KIP form and the run on screen, kept while the user visits other pages. */
+/** The KIP run on screen, kept while the user visits other pages (the form is kept per project: stores/forms.ts). */
 export const useKipStore = defineStore('kip', () => {
-  const form = reactive(defaultKipForm())
-  const trainCap = ref<number | null>(null)
-  const testCap = ref<number | null>(1000)
   const runId = ref<string | null>(null)
-  return { form, trainCap, testCap, runId }
+  return { runId }
 })

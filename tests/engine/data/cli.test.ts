@@ -41,7 +41,7 @@ describe('ntkw data', () => {
     expect(bad.stderr).toMatch(/missing values/)
     expect(bad.stderr).toMatch(/hint: .*--missing drop\|mean/)
     const list = execFileSync(process.execPath, [bin, 'data', 'list', '--project', project, '--json'], { encoding: 'utf8' })
-    expect(JSON.parse(list).map((d: { name: string }) => d.name)).toEqual(['missing.csv'])
+    expect(JSON.parse(list).map((d: { name: string; source: string }) => [d.name, d.source])).toEqual([['missing', 'missing.csv']])
   })
 
   it('import --out converts to .npy files', () => {
