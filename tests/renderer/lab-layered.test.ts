@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { JobSpec } from '../../shared/jobs/spec'
-import { isNetKernelArch } from '../../shared/arch'
+import { NetArch, isNetKernelArch, kipPlanRefusal, planKernel } from '../../shared/arch'
+import type { DatasetSummary } from '../../shared/dataset'
+import { defaultKipForm, kipErrors, kipSpec, transferAvailable } from '../../renderer/src/forms/kip-form'
 import { kernelRows } from '../../renderer/src/components/lab/kernel-runs'
 import { summary } from './fake-api'
 import { buildSpec, defaultForm, describeArch, formFromSpec, labCostText, switchKind, type LabForm } from '../../renderer/src/forms/lab-form'
@@ -134,5 +136,28 @@ describe('layered kernels on the Distill page', () => {
     const parsed = JobSpec.parse(spec) as { arch: unknown; name: string }
     expect(isNetKernelArch(parsed.arch)).toBe(true)
     expect(parsed.name).toContain('NTK CNN-GP (flatten)')
+  })
+})
+
+describe('layered kernels on the KIP page', () => {
+  const ds = { id: 'd1', name: 'mnist', task: 'classification', classes: 10, xShape: [70000, 784], recipe: { split: { train: 0.8, validation: 0 } } } as unknown as DatasetSummary
+
+  it('a CNN-GP kernel learns support images: its net in the spec, the FC-only transfer check left out', () => {
+    const f = { ...defaultKipForm('d1'), archMode: 'layers' as const, transfer: true }
+    expect(kipErrors(f, ds)).toEqual({})
+    expect(transferAvailable(f)).toBe(false)
+    const spec = JobSpec.parse(kipSpec(f, ds)) as { arch: unknown; transfer?: unknown; name: string }
+    expect(isNetKernelArch(spec.arch)).toBe(true)
+    expect(spec.transfer).toBeUndefined()
+    expect(spec.name).toContain('CNN-GP (flatten)')
+    expect((JobSpec.parse(kipSpec({ ...f, archMode: 'fc' }, ds)) as { transfer?: unknown }).transfer).toBeDefined()
+  })
+
+  it('pooling, which KIP does not differentiate, is refused before Run naming the layer (the engine’s own rule)', () => {
+    const gap = { ...defaultKipForm('d1'), archMode: 'layers' as const, net: { layers: [{ type: 'conv2d' as const, filters: 8, kernel: 3, padding: 'same' as const, activation: 'relu' }, { type: 'globalavgpool' as const }], readout: true } }
+    const msg = kipErrors(gap, ds).net!
+    expect(msg).toMatch(/^Layer 2 \(globalavgpool\): KIP differentiates convolutional kernels that read out by flatten only/)
+    const plan = planKernel(NetArch.parse(gap.net), { wStd: 1, bStd: 0.1 }, [784])
+    expect(msg).toContain(kipPlanRefusal(plan)!.message.slice(1))
   })
 })

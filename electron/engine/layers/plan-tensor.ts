@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core'
-import { activationUsage, KIP_ACTIVATION_NAMES, type KernelPlan, type KernelStep } from '../../../shared/arch'
+import { activationUsage, KIP_ACTIVATION_NAMES, kipPlanRefusal, type KernelPlan, type KernelStep } from '../../../shared/arch'
 import { UserError } from '../../../shared/errors'
 import { differentiableActivation } from '../activations/differentiable'
 import { activationKernelTf } from './activation'
@@ -14,19 +14,16 @@ import type { PairBatch, PairBatchRule } from './types'
 // in the points (KIP's support images). Only plans whose state stays on the spatial diagonal (no pooling):
 // O(B·P) per layer for B pairs of P positions.
 
-/** Refuses plans the tensor rules cannot follow, naming the layer. */
+/** Refuses plans the tensor rules cannot follow, naming the layer (shared/arch/kip-plan.ts, as the KIP page). */
 export function checkTensorPlan(plan: KernelPlan): void {
+  const refusal = kipPlanRefusal(plan)
+  if (refusal) throw refusal
   for (const s of plan.steps) {
-    const where = s.layer >= 0 ? `layer ${s.layer + 1} (${s.op === 'avgpool' ? 'avgpool2d' : s.op})` : s.op
-    if (s.op === 'avgpool' || s.op === 'globalavgpool') {
-      throw new UserError('bad_arch', `${where}: KIP differentiates convolutional kernels that read out by flatten only (pooling needs the full position-pair covariance, not differentiated here yet)`, 'Use conv2d layers and flatten (CNN-GP / CNTK with flatten readout) for KIP.')
-    }
-    if (s.op === 'activation') {
-      try {
-        differentiableActivation(s.activation)
-      } catch {
-        throw new UserError('bad_arch', `${where}: activation ${s.activation.name} has no gradient-safe dual map for KIP`, `Use one of: ${activationUsage(KIP_ACTIVATION_NAMES)}.`)
-      }
+    if (s.op !== 'activation') continue
+    try {
+      differentiableActivation(s.activation) // the name passed: its parameters must too
+    } catch {
+      throw new UserError('bad_arch', `layer ${s.layer + 1} (activation): activation ${s.activation.name} has no gradient-safe dual map for KIP with these parameters`, `Use one of: ${activationUsage(KIP_ACTIVATION_NAMES)}.`)
     }
   }
 }

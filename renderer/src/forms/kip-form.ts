@@ -1,7 +1,7 @@
 import type { DatasetSummary } from '../../../shared/dataset'
 import type { JobSpecInput } from '../../../shared/jobs/spec'
-import { BIAS_STD_SUGGESTED, HE_W_STD, type ActivationEntry } from '../../../shared/arch'
-import { defaultFcArchForm, fcArchOf, type FcArchForm } from './arch-form'
+import { BIAS_STD_SUGGESTED, HE_W_STD, NetArch, kipPlanRefusal, planKernel, type ActivationEntry, type NetArchInput } from '../../../shared/arch'
+import { defaultFcArchForm, defaultNet, describeNet, fcArchOf, kernelArchOf, netDefaultsOf, netError, type ArchMode, type FcArchForm } from './arch-form'
 
 /** Activations whose kernel gradient the KIP engine has (the catalogue's `differentiable` ones). */
 export const kipActivation = (e: ActivationEntry): boolean => e.differentiable
@@ -13,8 +13,11 @@ export interface KipForm {
   testCap: number | null
   perClass: number
   kernel: 'ntk' | 'nngp'
-  /** the kernel's network (FC: KIP's kernel takes an FcArch) */
+  /** the kernel's FC network, and the σ defaults of its layered one */
   arch: FcArchForm
+  /** FC (`arch`) or ARCH.json layers (`net`: a CNN kernel with flatten readout; support points learned as images) */
+  archMode: ArchMode
+  net: NetArchInput
   diagReg: number
   steps: number
   learningRate: number
@@ -38,6 +41,8 @@ export function defaultKipForm(datasetId = ''): KipForm {
     perClass: 10,
     kernel: 'ntk',
     arch: defaultFcArchForm({ depth: 3, wStd: HE_W_STD, bias: true, bStd: BIAS_STD_SUGGESTED }),
+    archMode: 'fc',
+    net: defaultNet(),
     diagReg: 1e-6,
     steps: 1000,
     learningRate: 0.01,
@@ -80,8 +85,27 @@ export function kipErrors(f: KipForm, d: DatasetSummary | undefined): Record<str
   if (!int(f.evalEvery, 1, 1_000_000)) e.evalEvery = '≥ 1'
   if (f.transfer && !int(f.transferWidth, 1, 16384)) e.transferWidth = '1 … 16384'
   if (f.transfer && !int(f.transferSteps, 1, 1_000_000)) e.transferSteps = '≥ 1'
+  if (f.archMode === 'layers') {
+    const bad = kipNetError(f, d ? d.xShape.slice(1) : undefined)
+    if (bad) e.net = bad
+  }
   return e
 }
+
+/** Why the layered network cannot be KIP's kernel (the kernel check, then what KIP differentiates), or null. */
+function kipNetError(f: KipForm, dataShape: number[] | undefined): string | null {
+  const bad = netError(f.net, f.arch, dataShape)
+  if (bad) return bad
+  try {
+    const refusal = kipPlanRefusal(planKernel(NetArch.parse(f.net), netDefaultsOf(f.arch), dataShape))
+    return refusal ? `${refusal.message[0]!.toUpperCase()}${refusal.message.slice(1)}. ${refusal.hint ?? ''}`.trim() : null
+  } catch (err) {
+    return (err as Error).message
+  }
+}
+
+/** The transfer check trains an FC network of the kernel's architecture: FC kernels only. */
+export const transferAvailable = (f: KipForm): boolean => f.archMode !== 'layers'
 
 export function kipSpec(f: KipForm, d: DatasetSummary): JobSpecInput {
   const split = d.recipe.split ? 'train' : 'all'
@@ -90,14 +114,14 @@ export function kipSpec(f: KipForm, d: DatasetSummary): JobSpecInput {
   const test = hasTestSplit(d)
   return {
     kind: 'kip',
-    name: `KIP ${f.perClass}/class ${f.kernel.toUpperCase()} on ${d.name}`,
+    name: `KIP ${f.perClass}/class ${f.kernel.toUpperCase()}${f.archMode === 'layers' ? ` ${describeNet(f.net)}` : ''} on ${d.name}`,
     seed: f.seed,
     x: ref(split, 'x'),
     y: ref(split, 'y'),
     ...(test ? { xTest: ref('test', 'x'), yTest: ref('test', 'y') } : {}),
     supportPerClass: f.perClass,
     kernel: f.kernel,
-    arch: fcArchOf(f.arch),
+    arch: kernelArchOf(f.arch, f.archMode, f.net),
     diagReg: f.diagReg,
     steps: f.steps,
     learningRate: f.learningRate,
@@ -105,7 +129,7 @@ export function kipSpec(f: KipForm, d: DatasetSummary): JobSpecInput {
     learnLabels: f.learnLabels,
     init: f.init,
     evalEvery: f.evalEvery,
-    ...(f.transfer && test ? { transfer: { width: f.transferWidth, steps: f.transferSteps, learningRate: f.transferLr } } : {}),
+    ...(f.transfer && test && transferAvailable(f) ? { transfer: { width: f.transferWidth, steps: f.transferSteps, learningRate: f.transferLr } } : {}),
     saveAs: `KIP ${f.perClass}/class ${f.kernel.toUpperCase()}${f.learnLabels ? ' learned labels' : ''} · ${d.name}`,
   }
 }
