@@ -4,7 +4,7 @@ import { initBackend } from '../electron/engine/runtime/backend'
 import { buildModel, parseArch } from '../electron/engine/models/build'
 import { inputTensor } from '../electron/engine/models/data'
 import { trainModel } from '../electron/engine/models/train'
-import { ensureWasmTrainingKernels } from '../electron/engine/models/wasm-kernels'
+import { ensureWasmTrainingKernels } from '../electron/engine/runtime/wasm-training-kernels'
 import { exampleDataset } from '../electron/engine/data/examples'
 import { QUICK, type BenchResult } from './types'
 

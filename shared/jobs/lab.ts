@@ -50,7 +50,8 @@ export const TrainVsTheorySpec = z.object({
   kind: z.literal('train-vs-theory'),
   ...Common,
   data: LabData,
-  arch: FcArch,
+  /** FC (widths = hidden units), or an ARCH.json network (widths = every conv2d's filters and dense's units) */
+  arch: KernelArch,
   widths: z.array(z.number().int().min(1).max(1 << 14)).min(1).max(8).default([128, 512, 2048]),
   steps: z.number().int().min(1).max(100_000).default(500),
   /** absent: NK/λ_max, half the stability limit of gradient descent on this kernel */

@@ -15,8 +15,8 @@ import { buildSelfDistillSpec, defaultSelfDistillForm } from '../../renderer/src
 const layered = (kind: LabForm['kind']): LabForm => ({ ...defaultForm(kind, 'ds1'), archMode: 'layers' })
 
 describe('layered architectures in the lab form', () => {
-  it('kernel and spectrum experiments send the layered network with the form’s σ defaults; the engine schema accepts it', () => {
-    for (const kind of ['lab-kernel', 'lab-spectrum'] as const) {
+  it('kernel, spectrum, sweep and training experiments send the layered network with the form’s σ defaults; the engine schema accepts it', () => {
+    for (const kind of ['lab-kernel', 'lab-spectrum', 'width-sweep', 'train-vs-theory'] as const) {
       const f = layered(kind)
       f.arch = { ...f.arch, wStd: 1.5, bias: true, bStd: 0.2 }
       const { spec, errors } = buildSpec(f, 'mnist', [784])
@@ -28,7 +28,7 @@ describe('layered architectures in the lab form', () => {
   })
 
   it('experiments of finite FC networks keep sending the FC architecture while the layers stay in the form', () => {
-    const f = switchKind(layered('lab-kernel'), 'train-vs-theory')
+    const f = switchKind(layered('lab-kernel'), 'lab-efficiency')
     expect(f.archMode).toBe('layers')
     const { spec } = buildSpec(f, 'mnist', [784])
     expect(isNetKernelArch((spec as { arch: unknown }).arch)).toBe(false)

@@ -4,7 +4,7 @@ import type { EarlyStopping, EpochRecord, LrSchedule } from '../../../shared/mod
 import { UserError } from '../../../shared/errors'
 import { Xoshiro128, deriveSeed } from '../core/random'
 import { accuracyCount, crossEntropySum } from './metrics'
-import { ensureWasmTrainingKernels } from './wasm-kernels'
+import { ensureWasmTrainingKernels } from '../runtime/wasm-training-kernels'
 import { assertWebgpuAlive } from '../runtime/webgpu'
 
 // The training loop for layers models: minibatch SGD / momentum / Adam on softmax cross-entropy (or a

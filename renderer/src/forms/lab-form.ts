@@ -32,7 +32,7 @@ export function isLabKind(k: string): k is LabKind {
 }
 
 /** Experiments whose job takes an ARCH.json network (conv, pooling) besides an FC one (shared/jobs/lab.ts). */
-export const LAYERED_KINDS: readonly LabKind[] = ['lab-kernel', 'lab-spectrum', 'width-sweep']
+export const LAYERED_KINDS: readonly LabKind[] = ['lab-kernel', 'lab-spectrum', 'width-sweep', 'train-vs-theory']
 
 export const takesLayers = (kind: LabKind): boolean => LAYERED_KINDS.includes(kind)
 
@@ -78,12 +78,15 @@ export interface LabForm {
 /** Width sweep defaults: units of FC layers, and channels of a layered network (each costs every position). */
 export const FC_SWEEP_WIDTHS = '64, 128, 256, 512, 1024'
 export const CONV_SWEEP_WIDTHS = '4, 16, 64'
+/** Training vs theory: the same for the networks trained by gradient descent. */
+export const FC_THEORY_WIDTHS = '128, 512, 1024'
+export const CONV_THEORY_WIDTHS = '8, 32'
 
 /** Sizes per kind that finish in well under a minute on two cores with MNIST (784 features, 10 classes). */
 const SIZES: Record<LabKind, { train: number; test: number; widths: string }> = {
   'lab-kernel': { train: 512, test: 512, widths: '' },
   'width-sweep': { train: 128, test: 64, widths: FC_SWEEP_WIDTHS },
-  'train-vs-theory': { train: 64, test: 256, widths: '128, 512, 1024' },
+  'train-vs-theory': { train: 64, test: 256, widths: FC_THEORY_WIDTHS },
   'lab-spectrum': { train: 512, test: 512, widths: '' },
   'lab-efficiency': { train: 512, test: 256, widths: '' },
 }
@@ -197,7 +200,7 @@ export function buildSpec(f: LabForm, datasetName?: string, dataShape?: number[]
         if (lr && !(Number.isFinite(lrNum) && lrNum > 0)) errors.learningRate = 'Learning rate: a positive number, or blank for automatic.'
         spec = { kind: f.kind, ...base, widths: widths ?? [], steps: f.steps, evalPoints: f.evalPoints, driftPoints: f.driftPoints, diagReg: f.diagReg, ...(lr ? { learningRate: lrNum } : {}) }
       }
-      if ((f.kind === 'width-sweep' || f.kind === 'train-vs-theory') && f.arch.parameterization !== 'ntk') {
+      if ((f.kind === 'width-sweep' || f.kind === 'train-vs-theory') && !usesLayers(f) && f.arch.parameterization !== 'ntk') {
         errors.parameterization = 'This experiment compares against the infinite-width limit, which needs NTK parameterization.'
       }
       break
@@ -346,5 +349,6 @@ export function labCostText(f: LabForm, dataShape: number[] | undefined, threads
   if (!usesLayers(f)) return null
   const kernels = f.kind === 'lab-spectrum' && f.kernel === 'nngp' ? 1 : 2
   const text = netCostText(f.net, f.arch, dataShape, { train: f.train, test: f.kind === 'width-sweep' ? 0 : f.test }, threads, kernels)
-  return text && (f.kind === 'width-sweep' ? `Analytic reference: ${text}` : `Estimate: ${text}`)
+  // sweeps and training also run finite networks, which this does not count
+  return text && (f.kind === 'width-sweep' ? `Analytic reference: ${text}` : f.kind === 'train-vs-theory' ? `Analytic kernels: ${text}` : `Estimate: ${text}`)
 }

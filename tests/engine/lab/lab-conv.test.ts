@@ -125,3 +125,19 @@ describe('the kernel experiment with a convolutional network', () => {
     await expect(runLab(project, { kind: 'lab-kernel', data: { datasetId, train: 30, test: 30 }, arch: bad as typeof cnn })).rejects.toThrow(/layer 2 \(maxpool2d\)/)
   })
 })
+
+describe('training vs theory with a convolutional network', () => {
+  it('a wide CNN trained by gradient descent follows the closed-form NTK dynamics more closely than a narrow one', async () => {
+    const { outcome, events } = await runLab(project, { kind: 'train-vs-theory', data: { datasetId, train: 12, test: 8 }, arch: cnn, widths: [4, 64], steps: 20, evalPoints: 6, driftPoints: 4, seed: 3 })
+    const r = (outcome as { result: { widths: { width: number; maxRelativeGap: number; finalTrainLoss: number; theoryFinalTrainLoss: number; finalKernelDrift: number | null }[] } }).result
+    const [narrow, wide] = r.widths
+    console.log(`CNN training vs theory: gap ${r.widths.map((w) => `${w.width}:${w.maxRelativeGap.toFixed(4)}`).join(' ')}, drift ${r.widths.map((w) => w.finalKernelDrift?.toFixed(4)).join(' ')}`)
+    expect(wide!.maxRelativeGap).toBeLessThan(narrow!.maxRelativeGap)
+    expect(wide!.maxRelativeGap).toBeLessThan(0.05)
+    // the empirical kernel moves less in the wider network (lazy training)
+    expect(wide!.finalKernelDrift!).toBeLessThan(narrow!.finalKernelDrift!)
+    // GD lowers the training loss, as the theory says it does
+    const train = metricSeries(events, 'train_loss/w=64')
+    expect(train.at(-1)!.value).toBeLessThan(train[0]!.value)
+  }, 180_000)
+})

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core'
 import '@tensorflow/tfjs-backend-cpu'
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { initBackend } from '../../../electron/engine/runtime/backend'
-import { ensureWasmTrainingKernels } from '../../../electron/engine/models/wasm-kernels'
+import { ensureWasmTrainingKernels } from '../../../electron/engine/runtime/wasm-training-kernels'
 
 // The wasm Conv2DBackpropFilter (through the 3-D kernel) and the explicit-transpose MatMul against the cpu
 // backend's own kernels, and the filter gradient against a plain float64 loop written here.

@@ -9,6 +9,8 @@ import { disposeMlp } from '../../nn/mlp'
 import { loadLabData, toF64 } from '../../lab/data'
 import { accuracy as accuracyOf, mseObjective } from '../../core/metrics'
 import { autoLearningRate, labKernels } from '../../lab/kernels'
+import { trainNetGd } from '../../lab/train-net-gd'
+import { isNetKernelArch, planKernel, withChannels, type FcArch } from '../../../../shared/arch'
 import { logSteps } from '../../lab/fit'
 import type { JobRunner } from '../../core/job'
 
@@ -18,12 +20,15 @@ const MAX_TRAIN = 2000
 // closed-form NTK prediction of the same run (docs/math.md §3) started from that network's own f₀, so the
 // curves share their starting point; plus the infinite-ensemble prediction (f₀ = 0) and kernel drift.
 export const run: JobRunner<'train-vs-theory'> = async (spec, ctx) => {
-  if (spec.arch.parameterization !== 'ntk') {
+  const arch = spec.arch
+  if (!isNetKernelArch(arch) && arch.parameterization !== 'ntk') {
     throw new UserError('needs_ntk_parameterization', 'the closed-form dynamics use the infinite-width NTK, which exists in NTK parameterization', 'Set the parameterization to ntk.')
   }
   const d = await loadLabData(ctx, spec.data, { maxTrain: MAX_TRAIN, what: 'training vs theory' })
   const { n, m, k: K } = d
-  const { train, cross } = await labKernels(ctx, d.xTrain, d.xTest, spec.arch, ['ntk'], 0, 0.1)
+  // a layered network is planned per width (channels) against the rows; its kernel plan is checked here first
+  const planAt = isNetKernelArch(arch) ? (w: number) => planKernel(withChannels(arch.net, w), { wStd: arch.wStd, bStd: arch.bStd }, d.xTrain.shape ?? [d.xTrain.cols]) : null
+  const { train, cross } = await labKernels(ctx, d.xTrain, d.xTest, arch, ['ntk'], 0, 0.1)
   ctx.progress(0.1, 'eigendecomposition of the NTK')
   const eig = await eigh(Float32Array.from(train.ntk!), n, { onStep: () => ctx.yield() })
   ctx.throwIfCancelled()
@@ -65,34 +70,40 @@ export const run: JobRunner<'train-vs-theory'> = async (spec, ctx) => {
       const label = `w=${w}`
       const span = (0.85 * w) / totalWork
       const start = 0.15 + (0.85 * workDone) / totalWork
-      const res = await trainMlp({
-        arch: { ...spec.arch, width: w },
-        xTrain: xTr,
-        yTrain: yTr,
-        xTest: xTe,
-        yTest: yTe,
-        optimizer: 'gd',
-        loss: 'mse',
-        learningRate: lr,
-        steps: spec.steps,
-        seed: spec.seed,
-        evalEvery: spec.steps + 1,
-        kernelEvery: spec.driftPoints > 0 ? Math.max(1, Math.floor(spec.steps / 30)) : 0,
-        kernel: empiricalNtk,
-        kernelPoints: Math.min(spec.driftPoints, n),
-        recordOutputsAt: evalSteps,
-        classification: Boolean(d.classTrain),
-        onMetric: (name, step, value) => {
-          if (name === 'kernel_drift') ctx.metric(`kernel_drift/${label}`, step, value)
-        },
-        onStep: async (done, total) => {
-          if (done % 5 === 0 || done === total) {
-            ctx.progress(start + (span * done) / total, `width ${w}: step ${done}/${total}`)
-            ctx.throwIfCancelled()
-            await ctx.yield()
-          }
-        },
-      })
+      const onStep = async (done: number, total: number): Promise<void> => {
+        if (done % 5 === 0 || done === total) {
+          ctx.progress(start + (span * done) / total, `width ${w}: step ${done}/${total}`)
+          ctx.throwIfCancelled()
+          await ctx.yield()
+        }
+      }
+      const driftEvery = spec.driftPoints > 0 ? Math.max(1, Math.floor(spec.steps / 30)) : 0
+      const onDrift = (step: number, value: number): void => ctx.metric(`kernel_drift/${label}`, step, value)
+      // FC: the MLP stack (hand-written backward pass); layered: the layer modules' forwards, differentiated
+      const res: { outputs: { step: number; train: Float32Array; test: Float32Array | null }[]; drift: { value: number }[] | undefined; dispose: () => void } = planAt
+        ? await trainNetGd({ plan: planAt(w), seed: spec.seed, xTrain: xTr, yTrain: yTr, xTest: xTe, learningRate: lr, steps: spec.steps, recordAt: evalSteps, driftEvery, driftPoints: Math.min(spec.driftPoints, n), onDrift, onStep }).then((r) => ({ ...r, dispose: () => undefined }))
+        : await trainMlp({
+            arch: { ...(arch as FcArch), width: w },
+            xTrain: xTr,
+            yTrain: yTr,
+            xTest: xTe,
+            yTest: yTe,
+            optimizer: 'gd',
+            loss: 'mse',
+            learningRate: lr,
+            steps: spec.steps,
+            seed: spec.seed,
+            evalEvery: spec.steps + 1,
+            kernelEvery: driftEvery,
+            kernel: empiricalNtk,
+            kernelPoints: Math.min(spec.driftPoints, n),
+            recordOutputsAt: evalSteps,
+            classification: Boolean(d.classTrain),
+            onMetric: (name, step, value) => {
+              if (name === 'kernel_drift') onDrift(step, value)
+            },
+            onStep,
+          }).then((r) => ({ outputs: r.outputs, drift: r.curves.kernel_drift, dispose: () => disposeMlp(r.net) }))
       try {
         const trainCurve: number[] = []
         const testCurve: number[] = []
@@ -110,7 +121,7 @@ export const run: JobRunner<'train-vs-theory'> = async (spec, ctx) => {
         // How far the finite network is from its linearisation over the run, relative to the starting loss
         // (relative to the current loss it would blow up as both curves approach 0).
         const gap = Math.max(...trainCurve.map((v, i) => Math.abs(v - theory.train[i]!))) / Math.max(theory.train[0]!, 1e-30)
-        const drift = res.curves.kernel_drift
+        const drift = res.drift
         perWidth.push({
           width: w,
           finalTrainLoss: trainCurve.at(-1)!,
@@ -121,7 +132,7 @@ export const run: JobRunner<'train-vs-theory'> = async (spec, ctx) => {
           finalKernelDrift: drift?.at(-1)?.value ?? null,
         })
       } finally {
-        disposeMlp(res.net)
+        res.dispose()
       }
       workDone += w
     }
