@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { FcArch, KernelArch } from '../arch'
+import { KernelArch } from '../arch'
 
 // NTK Lab experiments: each is a JobSpec over a project dataset's recorded split (train / test parts,
 // first N rows of each part in the dataset's seeded order).
