@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { screenshot, useServedApp } from './harness'
-import { checkChartLayouts, checkWheel, panelChart, xy, type ChartHost, type ChartSeries } from './page-helpers'
+import { checkChartLayouts, checkWheel, fillFields, panelChart, xy, type ChartHost, type ChartSeries } from './page-helpers'
 
 // The Distill page in Chromium through `ntkw serve`, on the example project: the self-distillation tab runs
 // a kernel self-distillation on MNIST and its charts' data (read from the ECharts instances) obeys the theory.
@@ -17,10 +17,7 @@ describe('Distill page in Chromium via ntkw serve', () => {
     await app.page.click('[data-testid=distill-tab][data-tab=self]')
     await app.page.locator('[data-testid=self-distill-tab]').waitFor()
     await expect.poll(async () => app.page.locator('[data-testid=sd-dataset] option:checked').textContent(), { timeout: 15_000 }).toMatch(/mnist/)
-    await app.page.fill('[data-testid=sd-train]', '250')
-    await app.page.fill('[data-testid=sd-test]', '200')
-    await app.page.fill('[data-testid=sd-alphas]', '0.2, 0.6')
-    await app.page.fill('[data-testid=sd-steps]', '6')
+    await fillFields(app.page, { 'sd-train': 250, 'sd-test': 200, 'sd-alphas': '0.2, 0.6', 'sd-steps': 6 })
     await app.page.click('[data-testid=sd-run]')
     const results = app.page.locator('[data-testid=self-distill-results]')
     await results.waitFor()
@@ -81,9 +78,7 @@ describe('Distill page in Chromium via ntkw serve', () => {
     await app.page.locator('[data-testid=kd-tab]').waitFor()
     await expect.poll(async () => app.page.locator('[data-testid=kd-teacher-model] option:checked').textContent(), { timeout: 30_000 }).toMatch(/e2e teacher 64/)
     await expect.poll(async () => app.page.locator('[data-testid=kd-dataset] option:checked').textContent()).toMatch(/mnist/)
-    await app.page.fill('[data-testid=kd-train]', '3000')
-    await app.page.fill('[data-testid=kd-test]', '500')
-    await app.page.fill('[data-testid=kd-student-layers]', '16')
+    await fillFields(app.page, { 'kd-train': 3000, 'kd-test': 500, 'kd-student-layers': 16 })
     await app.page.selectOption('[data-testid=kd-loss]', 'kd')
     await app.page.fill('[data-testid=kd-epochs]', '15')
     await app.page.click('[data-testid=kd-run]')

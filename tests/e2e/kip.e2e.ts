@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { screenshot, useServedApp } from './harness'
-import { checkChartLayouts } from './page-helpers'
+import { checkChartLayouts, fillFields } from './page-helpers'
 
 // KIP (dataset distillation) in Chromium through `ntkw serve`, on the example project's MNIST: start a run
 // from the Distill page, watch the support images and the test accuracy change, stop it, find the
@@ -40,10 +40,6 @@ async function gridState(): Promise<{ step: number; pixels: string }> {
   })) as { step: number; pixels: string }
 }
 
-async function fill(testId: string, v: string | number): Promise<void> {
-  await app.page.fill(`[data-testid=${testId}]`, String(v))
-}
-
 async function waitRun(runId: string, states: string[], timeout = 120_000): Promise<string> {
   const t0 = Date.now()
   for (;;) {
@@ -64,12 +60,7 @@ describe('KIP in Chromium via ntkw serve', () => {
     await app.page.locator('[data-testid=kip-panel]').waitFor()
     await expect.poll(async () => app.page.locator('[data-testid=kip-dataset] option:checked').textContent(), { timeout: 15_000 }).toMatch(/mnist/)
 
-    await fill('kip-train-cap', 1000)
-    await fill('kip-test-cap', 300)
-    await fill('kip-per-class', 2)
-    await fill('kip-steps', 5000)
-    await fill('kip-batch', 200)
-    await fill('kip-eval-every', 10)
+    await fillFields(app.page, { 'kip-train-cap': 1000, 'kip-test-cap': 300, 'kip-per-class': 2, 'kip-steps': 5000, 'kip-batch': 200, 'kip-eval-every': 10 })
     await app.page.click('[data-testid=kip-start]')
     await app.page.locator('[data-testid=kip-stop]').waitFor({ timeout: 30_000 })
 
@@ -135,10 +126,7 @@ describe('KIP in Chromium via ntkw serve', () => {
     await app.page.click('nav.sidebar [data-page=distill]')
     await app.page.click('[data-testid=distill-tab][data-tab=kip]')
     await app.page.locator('[data-testid=kip-panel]').waitFor()
-    await fill('kip-steps', 30)
-    await fill('kip-eval-every', 15)
-    await fill('kip-transfer-width', 64)
-    await fill('kip-transfer-steps', 150)
+    await fillFields(app.page, { 'kip-steps': 30, 'kip-eval-every': 15, 'kip-transfer-width': 64, 'kip-transfer-steps': 150 })
     await app.page.click('[data-testid=kip-start]')
     await app.page.locator('[data-testid=kip-state] [data-state=succeeded]').waitFor({ timeout: 180_000 })
     await expect.poll(async () => ((await series('kip-transfer'))[0]?.data.length ?? 0), { timeout: 15_000 }).toBe(2)
