@@ -27,7 +27,8 @@ async function mnist(n: number): Promise<{ x: Float32Array; y: Int32Array }> {
 }
 
 const MLP = parseArch({ layers: [{ type: 'dense', units: 256, activation: 'relu' }, { type: 'dense', units: 256, activation: 'relu' }] })
-const CNN = parseArch({
+/** conv16-pool-conv32-pool-dense64 on 28×28 digits (the readout to 10 classes is added by buildModel) */
+export const MNIST_CNN = parseArch({
   input: [28, 28, 1],
   layers: [
     { type: 'conv2d', filters: 16, kernel: 3, activation: 'relu' },
@@ -92,13 +93,13 @@ export async function run(): Promise<BenchResult[]> {
   // CNN
   const xc = inputTensor({ data: d.x.subarray(0, nCnn * 784), shape: [nCnn, 784] }, [28, 28, 1])
   const yc = d.y.subarray(0, nCnn)
-  const cnnOurs = await oursSamplesPerSecond(buildModel(CNN, { inputShape: [28, 28, 1], outputs: 10, seed: 0 }), xc, yc, 64)
+  const cnnOurs = await oursSamplesPerSecond(buildModel(MNIST_CNN, { inputShape: [28, 28, 1], outputs: 10, seed: 0 }), xc, yc, 64)
   const xData = xc.dataSync().slice()
   xc.dispose()
   const active = tf.getBackend()
   await initBackend('cpu')
   const xcCpu = tf.tensor(xData, [nCnn, 28, 28, 1])
-  const cnnCpu = await fitSamplesPerSecond(buildModel(CNN, { inputShape: [28, 28, 1], outputs: 10, seed: 0 }), xcCpu, yc, 64)
+  const cnnCpu = await fitSamplesPerSecond(buildModel(MNIST_CNN, { inputShape: [28, 28, 1], outputs: 10, seed: 0 }), xcCpu, yc, 64)
   xcCpu.dispose()
   await initBackend(backend.choice)
   out.push({

@@ -1,14 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core'
-import { spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { FcArch } from '../shared/arch'
 import { writeNpy } from '../electron/engine/io/npy'
 import { computeAnalyticKernels } from '../electron/engine/ntk/analytic'
 import { shutdownKernelWorkers } from '../electron/engine/ntk/pool'
 import { initBackend } from '../electron/engine/runtime/backend'
+import { runCliMeasured } from './cli-process'
+import { uniformPoints } from './points'
 import { QUICK, type BenchResult } from './types'
 
 // Analytic NNGP+NTK, depth-3 ReLU, d = 784 (issue 4): our tiled, multi-worker implementation against
@@ -24,17 +24,6 @@ const BASELINE_N = Number(process.env.BENCH_BASELINE_N ?? (QUICK ? 500 : 2000))
 const BIG_N = Number(process.env.BENCH_BIG_N ?? 20000)
 const REPEATS = QUICK ? 1 : 5
 const arch = FcArch.parse({ depth: 3, activation: { name: 'relu' } })
-
-function points(n: number, seed: number): Float32Array {
-  // uniform in [0, 1), like pixel intensities; seeded so every run times the same work
-  let a = seed >>> 0
-  const out = new Float32Array(n * D)
-  for (let i = 0; i < out.length; i++) {
-    a = (Math.imul(a, 1664525) + 1013904223) >>> 0
-    out[i] = a / 4294967296
-  }
-  return out
-}
 
 /** Median wall time, and CPU time of the whole process (worker threads included) per run. */
 async function medianMs(fn: () => Promise<unknown>, repeats: number): Promise<{ median: number; all: number[]; cpuMs: number[] }> {
@@ -73,47 +62,18 @@ function naiveKernels(x: tf.Tensor2D, depth: number): { ntk: tf.Tensor; nngp: tf
   })
 }
 
-function findRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url))
-  for (;;) {
-    if (existsSync(path.join(dir, 'bin', 'ntkw.js')) && existsSync(path.join(dir, 'package.json'))) return dir
-    const up = path.dirname(dir)
-    if (up === dir) throw new Error('cannot find the repository root (bin/ntkw.js)')
-    dir = up
-  }
-}
-
 /** Runs `ntkw kernel` on n points, polling the child's VmHWM (peak resident set). */
 async function bigCliRun(n: number): Promise<{ seconds: number; peakRssMb: number; fileBytes: number; progressLines: number }> {
   const dir = mkdtempSync(path.join(tmpdir(), 'ntkw-bench-big-'))
   try {
-    writeNpy(path.join(dir, 'x.npy'), points(n, 7), [n, D])
+    writeNpy(path.join(dir, 'x.npy'), uniformPoints(n, D, 7), [n, D])
     const out = path.join(dir, 'k.npy')
-    const t = performance.now()
-    const child = spawn(process.execPath, [path.join(findRoot(), 'bin', 'ntkw.js'), 'kernel', '--x', 'x.npy', '--depth', '3', '--activation', 'relu', '--out', out], {
-      cwd: dir,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let peakKb = 0
     let progressLines = 0
-    let stderr = ''
-    child.stderr.on('data', (b: Buffer) => {
-      stderr += b.toString()
-      progressLines += (b.toString().match(/%/g) ?? []).length
-      process.stderr.write(b)
+    const { seconds, peakRssMb } = await runCliMeasured(['kernel', '--x', 'x.npy', '--depth', '3', '--activation', 'relu', '--out', out], dir, (s) => {
+      progressLines += (s.match(/%/g) ?? []).length
+      process.stderr.write(s)
     })
-    const poll = setInterval(() => {
-      try {
-        const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))
-        if (m) peakKb = Math.max(peakKb, Number(m[1]))
-      } catch {
-        /* exited */
-      }
-    }, 100)
-    const code = await new Promise<number>((resolve) => child.on('exit', (c) => resolve(c ?? -1)))
-    clearInterval(poll)
-    if (code !== 0) throw new Error(`ntkw kernel exited with ${code}: ${stderr.slice(-500)}`)
-    return { seconds: (performance.now() - t) / 1000, peakRssMb: Math.round(peakKb / 1024), fileBytes: statSync(out).size, progressLines }
+    return { seconds, peakRssMb, fileBytes: statSync(out).size, progressLines }
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
@@ -127,15 +87,7 @@ async function wholeProcessRun(dir: string, n: number, workers: number): Promise
   const spec = { kind: 'kernel', x: { type: 'npy', path: path.join(dir, 'x.npy') }, arch: { depth: 3, activation: { name: 'relu' } }, kernels: ['ntk'], workers, heatmapSize: 0, spectrumPoints: 0 }
   const specFile = path.join(dir, `spec-${workers}.json`)
   writeFileSync(specFile, JSON.stringify(spec))
-  const t = performance.now()
-  const child = spawn(process.execPath, [path.join(findRoot(), 'bin', 'ntkw.js'), 'run', specFile, '--out', path.join(dir, `out-${workers}`), '--quiet'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (b: Buffer) => (stdout += b.toString()))
-  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()))
-  const code = await new Promise<number>((resolve) => child.on('exit', (c) => resolve(c ?? -1)))
-  const seconds = (performance.now() - t) / 1000
-  if (code !== 0) throw new Error(`ntkw run (kernel, ${workers} workers) exited with ${code}: ${stderr.slice(-500)}`)
+  const { seconds, stdout } = await runCliMeasured(['run', specFile, '--out', path.join(dir, `out-${workers}`), '--quiet'], dir)
   const result = JSON.parse(stdout) as { result?: { phases?: Record<string, number> }; phases?: Record<string, number> }
   const phases = result.result?.phases ?? result.phases ?? {}
   return { seconds, phases: Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, Math.round(v * 1000) / 1000])) }
@@ -147,9 +99,9 @@ export async function run(): Promise<BenchResult[]> {
   const results: BenchResult[] = []
   const load = (): number => Math.round(loadavg()[0]! * 100) / 100
 
-  const x = { data: points(N, 1), rows: N, cols: D }
+  const x = { data: uniformPoints(N, D, 1), rows: N, cols: D }
   // warm the worker pool and the wasm kernels once (an app keeps its pool warm)
-  await computeAnalyticKernels({ data: points(600, 2), rows: 600, cols: D }, null, arch, { kernels: ['ntk', 'nngp'], workers: 0 })
+  await computeAnalyticKernels({ data: uniformPoints(600, D, 2), rows: 600, cols: D }, null, arch, { kernels: ['ntk', 'nngp'], workers: 0 })
   // interleaved, so background load on the machine hits both sides alike
   const allRuns: { median: number; all: number[]; cpuMs: number[] }[] = []
   const oneRuns: { median: number; all: number[]; cpuMs: number[] }[] = []
@@ -192,7 +144,7 @@ export async function run(): Promise<BenchResult[]> {
   })
 
   // naive transcription vs ours at the same n
-  const xb = { data: points(BASELINE_N, 3), rows: BASELINE_N, cols: D }
+  const xb = { data: uniformPoints(BASELINE_N, D, 3), rows: BASELINE_N, cols: D }
   const xt = tf.tensor2d(xb.data, [BASELINE_N, D])
   const naive = await medianMs(async () => {
     const k = naiveKernels(xt, 3)
@@ -228,7 +180,7 @@ export async function run(): Promise<BenchResult[]> {
   const scaleN = QUICK ? 2000 : 8000
   const scaleDir = mkdtempSync(path.join(tmpdir(), 'ntkw-bench-scale-'))
   try {
-    writeNpy(path.join(scaleDir, 'x.npy'), points(scaleN, 11), [scaleN, D])
+    writeNpy(path.join(scaleDir, 'x.npy'), uniformPoints(scaleN, D, 11), [scaleN, D])
     const one: { seconds: number; phases: Record<string, number> }[] = []
     const two: { seconds: number; phases: Record<string, number> }[] = []
     for (let i = 0; i < (QUICK ? 1 : 3); i++) {

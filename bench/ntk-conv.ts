@@ -1,10 +1,10 @@
-import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { gunzipSync } from 'node:zlib'
 import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { writeNpy } from '../electron/engine/io/npy'
+import { findRoot, runCliMeasured } from './cli-process'
 import { QUICK, type BenchResult } from './types'
 
 // Convolutional kernels (issue 19): the whole `ntkw kernel --arch` process for a 3-layer same-padded ReLU
@@ -20,16 +20,6 @@ const GAP_N = Number(process.env.BENCH_BIG === '1' ? 2000 : QUICK ? 200 : 500)
 const W = Math.SQRT2
 const B = 0.1
 const HELP_BOUND_MB = 200
-
-function findRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url))
-  for (;;) {
-    if (existsSync(path.join(dir, 'bin', 'ntkw.js')) && existsSync(path.join(dir, 'package.json'))) return dir
-    const up = path.dirname(dir)
-    if (up === dir) throw new Error('cannot find the repository root (bin/ntkw.js)')
-    dir = up
-  }
-}
 
 /** The first n digits of the bundled MNIST test set, standardised, as (n, 28, 28, 1). */
 function mnist(root: string, n: number): Float32Array {
@@ -47,26 +37,6 @@ function mnist(root: string, n: number): Float32Array {
   const sd = Math.sqrt(ss / x.length - mean * mean)
   for (let i = 0; i < x.length; i++) x[i] = (x[i]! - mean) / sd
   return x
-}
-
-async function runCli(args: string[], cwd: string): Promise<{ seconds: number; peakRssMb: number }> {
-  const t = performance.now()
-  const child = spawn(process.execPath, [path.join(findRoot(), 'bin', 'ntkw.js'), ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] })
-  let peakKb = 0
-  let stderr = ''
-  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()))
-  const poll = setInterval(() => {
-    try {
-      const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))
-      if (m) peakKb = Math.max(peakKb, Number(m[1]))
-    } catch {
-      /* exited */
-    }
-  }, 100)
-  const code = await new Promise<number>((resolve) => child.on('exit', (c) => resolve(c ?? -1)))
-  clearInterval(poll)
-  if (code !== 0) throw new Error(`ntkw ${args[0]} exited with ${code}: ${stderr.slice(-500)}`)
-  return { seconds: (performance.now() - t) / 1000, peakRssMb: Math.round(peakKb / 1024) }
 }
 
 function neuralTangents(xFile: string): { steadyS: number; firstS: number; jax: string } | { skipped: string } {
@@ -89,7 +59,7 @@ export async function run(): Promise<BenchResult[]> {
     const conv = { type: 'conv2d', filters: 1, kernel: 3, padding: 'same', activation: 'relu' }
     writeFileSync(path.join(dir, 'cnn.json'), JSON.stringify({ layers: [conv, conv, conv, { type: 'flatten' }] }))
     const load0 = loadavg()[0]
-    const ours = await runCli(['kernel', '--x', 'x.npy', '--arch', 'cnn.json', '--w-std', String(W), '--b-std', String(B), '--out', 'k.npy', '--quiet'], dir)
+    const ours = await runCliMeasured(['kernel', '--x', 'x.npy', '--arch', 'cnn.json', '--w-std', String(W), '--b-std', String(B), '--out', 'k.npy', '--quiet'], dir)
     const nt = neuralTangents(path.join(dir, 'x.npy'))
     const meta = { n: N, image: '28×28×1', arch: '3 × (conv 3×3 same → relu), flatten, dense', cores: availableParallelism(), loadavg: [load0, loadavg()[0]], peakRssMb: ours.peakRssMb }
     if ('skipped' in nt) {
@@ -117,7 +87,7 @@ export async function run(): Promise<BenchResult[]> {
     writeNpy(path.join(dir, 'g.npy'), g, [GAP_N, 8, 8, 1])
     const gc = { type: 'conv2d', filters: 1, kernel: 3, padding: 'same', activation: 'relu' }
     writeFileSync(path.join(dir, 'gap.json'), JSON.stringify({ layers: [gc, gc, { type: 'globalavgpool' }] }))
-    const gap = await runCli(['kernel', '--x', 'g.npy', '--arch', 'gap.json', '--out', 'kg.npy', '--quiet'], dir)
+    const gap = await runCliMeasured(['kernel', '--x', 'g.npy', '--arch', 'gap.json', '--out', 'kg.npy', '--quiet'], dir)
     results.push({
       name: `ntkw kernel --arch CNTK-GAP 8×8 n=${GAP_N} peak RSS`,
       value: gap.peakRssMb,

@@ -1,12 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core'
 import * as ort from 'onnxruntime-node'
 import { exampleDataset } from '../electron/engine/data/examples'
-import { buildModel, parseArch } from '../electron/engine/models/build'
+import { buildModel } from '../electron/engine/models/build'
 import { filesToModel, modelToFiles } from '../electron/engine/models/io'
 import { exportOnnx } from '../electron/engine/onnx/export'
 import { buildFromPlan, planOnnxImport } from '../electron/engine/onnx/import'
 import { quantizeForOnnx } from '../electron/engine/onnx/qdq'
 import { initBackend } from '../electron/engine/runtime/backend'
+import { MNIST_CNN } from './models'
 import { QUICK, timeMs, type BenchResult } from './types'
 
 // ONNX, on a MNIST-sized CNN (conv16-pool-conv32-pool-dense64-dense10, seeded weights):
@@ -17,25 +18,13 @@ import { QUICK, timeMs, type BenchResult } from './types'
 //   export time (TF.js files → model.onnx bytes) against the TF.js serialisation itself (model.save to
 //     memory), and import time (model.onnx → TF.js model) against loading the TF.js files.
 
-const CNN = parseArch({
-  input: [28, 28, 1],
-  layers: [
-    { type: 'conv2d', filters: 16, kernel: 3, activation: 'relu' },
-    { type: 'maxpool2d' },
-    { type: 'conv2d', filters: 32, kernel: 3, activation: 'relu' },
-    { type: 'maxpool2d' },
-    { type: 'flatten' },
-    { type: 'dense', units: 64, activation: 'relu' },
-  ],
-})
-
 export async function run(): Promise<BenchResult[]> {
   const backend = (await initBackend()).active
   const n = QUICK ? 256 : 1024
   const d = await exampleDataset('example:mnist')
   const s = d.xScale ?? 1
   const x = Float32Array.from(d.x.subarray(0, n * 784), (v) => v * s)
-  const model = buildModel(CNN, { inputShape: [28, 28, 1], outputs: 10, seed: 0 })
+  const model = buildModel(MNIST_CNN, { inputShape: [28, 28, 1], outputs: 10, seed: 0 })
   const files = await modelToFiles(model)
   const xt = tf.tensor(x, [n, 28, 28, 1])
   const out: BenchResult[] = []

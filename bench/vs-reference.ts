@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url'
 import { readNpy, writeNpy } from '../electron/engine/io/npy'
 import { gpPosterior } from '../electron/engine/ntk/gp'
 import { initBackend } from '../electron/engine/runtime/backend'
+import { uniformPoints } from './points'
 import { QUICK, type BenchResult } from './types'
 
 // `npm run bench -- vs-reference` (issue 22 item 6): our engine against independent numpy/scipy references
@@ -34,16 +35,6 @@ export function referenceEnv(): NodeJS.ProcessEnv {
 export function pythonWithNumpy(): string | null {
   const r = spawnSync('python3', ['-c', 'import numpy, scipy; print(numpy.__version__, scipy.__version__)'], { encoding: 'utf8', env: referenceEnv() })
   return r.status === 0 ? r.stdout.trim() : null
-}
-
-function points(n: number, seed: number): Float32Array {
-  let a = seed >>> 0
-  const out = new Float32Array(n * D)
-  for (let i = 0; i < out.length; i++) {
-    a = (Math.imul(a, 1664525) + 1013904223) >>> 0
-    out[i] = a / 4294967296
-  }
-  return out
 }
 
 /** wall time of a whole process in ms; rejects on a non-zero exit */
@@ -103,7 +94,7 @@ export async function run(): Promise<BenchResult[]> {
 
     // analytic NTK, depth-3 ReLU, whole process: ntkw kernel vs numpy float64
     const x = path.join(dir, 'x.npy')
-    writeNpy(x, points(N, 1), [N, D])
+    writeNpy(x, uniformPoints(N, D, 1), [N, D])
     const kOurs = path.join(dir, 'k-ours.npy')
     const kRef = path.join(dir, 'k-ref.npy')
     const kernel = await interleaved(
@@ -131,7 +122,7 @@ export async function run(): Promise<BenchResult[]> {
 
     // empirical NTK 3 × 1024 ReLU, whole process
     const xe = path.join(dir, 'xe.npy')
-    writeNpy(xe, points(EMP_N, 2), [EMP_N, D])
+    writeNpy(xe, uniformPoints(EMP_N, D, 2), [EMP_N, D])
     const emp = await interleaved(
       async () => (await timeProcess(node, [ntkw, 'empirical', '--x', xe, '--depth', '3', '--width', '1024', '--activation', 'relu', '--out', path.join(dir, 'e-ours.npy'), '--quiet'], process.env)).ms,
       async () => (await timeProcess('python3', [path.join(REF, 'empirical_layerwise.py'), xe, path.join(dir, 'e-ref.npy'), '3', '1024', '0'], refEnv)).ms,

@@ -197,6 +197,14 @@ async function activationFlag(v: string | undefined): Promise<ActivationSpec> {
   }
 }
 
+/** the data flags of the commands that fit training points and predict test points (predict, self-distill) */
+export const TRAIN_TEST_OPTIONS = {
+  'x-train': { type: 'string' },
+  'y-train': { type: 'string' },
+  'x-test': { type: 'string' },
+  'y-test': { type: 'string' },
+} as const
+
 /** `--redis URL [--insecure]` of the job commands whose work can go to `ntkw worker` processes (issue 20) */
 export const REDIS_JOB_OPTIONS = { redis: { type: 'string' }, insecure: { type: 'boolean' } } as const
 export const REDIS_JOB_HELP = (col: number, what: string): string =>

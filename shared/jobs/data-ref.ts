@@ -15,3 +15,9 @@ export const DatasetRef = z.object({
 })
 export const DataRef = z.discriminatedUnion('type', [NpyFileRef, DatasetRef])
 export type DataRef = z.infer<typeof DataRef>
+
+/** A train job's data from one project dataset: x and y of the train, validation and test parts of its split. */
+export function datasetSplitRefs(datasetId: string): Record<'xTrain' | 'yTrain' | 'xVal' | 'yVal' | 'xTest' | 'yTest', DataRef> {
+  const ref = (split: 'train' | 'validation' | 'test', field: 'x' | 'y'): DataRef => ({ type: 'dataset', datasetId, split, field })
+  return { xTrain: ref('train', 'x'), yTrain: ref('train', 'y'), xVal: ref('validation', 'x'), yVal: ref('validation', 'y'), xTest: ref('test', 'x'), yTest: ref('test', 'y') }
+}

@@ -1,18 +1,14 @@
-import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { readNpy, writeNpy } from '../../electron/engine/io/npy'
+import { ntkw } from '../helpers/ntkw'
 import { tempDir } from '../helpers/tmp'
 
 // `ntkw kernel|predict --arch ARCH.json` end to end, against neural-tangents' float64 fixtures
 // (scripts/fixtures/conv-kernels.py), and every bad ARCH.json refused before any file is written.
 const root = fileURLToPath(new URL('../..', import.meta.url))
-function ntkw(args: string[], cwd: string): { code: number | null; out: string; err: string } {
-  const r = spawnSync(process.execPath, [path.join(root, 'bin/ntkw.js'), ...args], { cwd, encoding: 'utf8', timeout: 120_000 })
-  return { code: r.status, out: r.stdout, err: r.stderr }
-}
 interface Fixture { arch: { input: number[] }; defaults: { wStd: number; bStd: number | null }; x: number[][]; nngp: number[][]; ntk: number[][] }
 const fixture = (name: string): Fixture => JSON.parse(readFileSync(path.join(root, 'tests', 'fixtures', 'conv-kernels', `${name}.json`), 'utf8')) as Fixture
 const sigmaFlags = (f: Fixture): string[] => ['--w-std', String(f.defaults.wStd), ...(f.defaults.bStd === null ? [] : ['--b-std', String(f.defaults.bStd)])]
@@ -21,6 +17,15 @@ const maxRel = (want: number[][], got: ArrayLike<number>): number => {
   let worst = 0
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) worst = Math.max(worst, Math.abs(got[i * n + j]! - want[i]![j]!) / Math.abs(want[i]![j]!))
   return worst
+}
+
+/** Points 0–2 of a fixture as training points (xtr.npy, targets y.npy), point 3 as the test point (xte.npy), its ARCH.json as a.json. */
+function trainTestFiles(dir: string, f: Fixture, y: number[]): void {
+  const d = f.x[0]!.length
+  writeNpy(path.join(dir, 'xtr.npy'), Float32Array.from(f.x.slice(0, 3).flat()), [3, d])
+  writeNpy(path.join(dir, 'xte.npy'), Float32Array.from(f.x[3]!), [1, d])
+  writeNpy(path.join(dir, 'y.npy'), Float32Array.from(y), [3, 1])
+  writeFileSync(path.join(dir, 'a.json'), JSON.stringify(f.arch))
 }
 
 describe('ntkw kernel --arch', () => {
@@ -102,12 +107,8 @@ describe('ntkw self-distill --arch', () => {
   it('step 1 is kernel ridge regression with the ARCH.json kernel', () => {
     const tmp = tempDir()
     const f = fixture('valid-erf-flatten-d2')
-    const d = f.x[0]!.length
-    writeNpy(path.join(tmp.dir, 'xtr.npy'), Float32Array.from(f.x.slice(0, 3).flat()), [3, d])
-    writeNpy(path.join(tmp.dir, 'xte.npy'), Float32Array.from(f.x[3]!), [1, d])
     const y = [0.3, -1, 0.8]
-    writeNpy(path.join(tmp.dir, 'y.npy'), Float32Array.from(y), [3, 1])
-    writeFileSync(path.join(tmp.dir, 'a.json'), JSON.stringify(f.arch))
+    trainTestFiles(tmp.dir, f, y)
     const r = ntkw(['self-distill', '--x-train', 'xtr.npy', '--y-train', 'y.npy', '--x-test', 'xte.npy', '--arch', 'a.json', ...sigmaFlags(f), '--diag-reg', '0.1', '--alpha', '0.5', '--steps', '2', '--out', 'p.npy', '--quiet'], tmp.dir)
     expect(r.err).toBe('')
     expect(r.code).toBe(0)
@@ -133,12 +134,8 @@ describe('ntkw predict --arch', () => {
   it('t = ∞ predictions are K(x*, X) K(X, X)⁻¹ y with the fixture kernel (float64 solve here)', () => {
     const tmp = tempDir()
     const f = fixture('per-layer-sigmas-dense-head')
-    const d = f.x[0]!.length
-    writeNpy(path.join(tmp.dir, 'xtr.npy'), Float32Array.from(f.x.slice(0, 3).flat()), [3, d])
-    writeNpy(path.join(tmp.dir, 'xte.npy'), Float32Array.from(f.x[3]!), [1, d])
     const y = [1, -0.5, 2]
-    writeNpy(path.join(tmp.dir, 'y.npy'), Float32Array.from(y), [3, 1])
-    writeFileSync(path.join(tmp.dir, 'a.json'), JSON.stringify(f.arch))
+    trainTestFiles(tmp.dir, f, y)
     const r = ntkw(['predict', '--x-train', 'xtr.npy', '--y-train', 'y.npy', '--x-test', 'xte.npy', '--arch', 'a.json', ...sigmaFlags(f), '--out', 'p.npy', '--quiet'], tmp.dir)
     expect(r.code).toBe(0)
     const got = (readNpy(path.join(tmp.dir, 'p.npy')).data as Float32Array)[0]!

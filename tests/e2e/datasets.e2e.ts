@@ -1,20 +1,13 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import os from 'node:os'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { BrowserContext, Page } from 'playwright-core'
-import { launchBrowser, screenshot, startServe, type Served } from './harness'
+import { describe, expect, it } from 'vitest'
+import { screenshot, useServedApp } from './harness'
 import { dragFiles } from './page-helpers'
 
 // Datasets in Chromium against `ntkw serve`: import an NPY file (typed path) and a labelled CSV (dropped on
 // the window: a real drop event carrying the file's bytes, uploaded in chunks and imported), see shape, values and
 // class counts, apply a split and see its counts, and find everything again after a reload and a reopen.
 
-let tmp: string
-let served: Served
-let context: BrowserContext
-let page: Page
-const pageErrors: string[] = []
 
 const N = 30
 const BIG = 1_000_000
@@ -43,50 +36,37 @@ function csvText(): string {
   for (const [name, n] of Object.entries(CLASS_COUNTS)) for (let k = 0; k < n; k++, i++) lines.push(`${(i * 0.5).toFixed(1)},${100 - i},${name}`)
   return lines.join('\n') + '\n'
 }
-
-beforeAll(async () => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'ntkw-e2e-data-'))
+function writeDataFiles(tmp: string): void {
   mkdirSync(path.join(tmp, 'projects'))
   mkdirSync(path.join(tmp, 'data'))
   writeFileSync(path.join(tmp, 'data', 'pattern.npy'), npyBytes())
   writeFileSync(path.join(tmp, 'data', 'pets.csv'), csvText())
   // a million rows: x[i] = [i, -i, i / 4] (exact in float32 below 2^24)
   writeFileSync(path.join(tmp, 'data', 'million.npy'), npyBytes(BIG, 3, (i, j) => (j === 0 ? i : j === 1 ? -i : i / 4)))
-  served = await startServe(['--project', path.join(tmp, 'start.ntkw')], { NTKW_CONFIG_DIR: path.join(tmp, 'config') })
-  ;({ context, page } = await launchBrowser(path.join(tmp, 'profile')))
-  page.on('pageerror', (e) => pageErrors.push(e.message))
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !/favicon/.test(m.location().url)) pageErrors.push(`console: ${m.text()}`)
-  })
-})
-
-afterAll(async () => {
-  await context?.close().catch(() => undefined)
-  await served?.stop()
-  if (tmp) rmSync(tmp, { recursive: true, force: true })
-})
+}
+const app = useServedApp({ name: 'datasets', project: 'start.ntkw', prepare: writeDataFiles })
 
 const row = (name: string) => `[data-testid=dataset-row][data-name="${name}"]`
 
 async function selectDataset(name: string): Promise<void> {
-  await page.click(row(name))
-  await page.locator('[data-testid=detail-name]').filter({ hasText: new RegExp(`^${name}$`) }).waitFor()
+  await app.page.click(row(name))
+  await app.page.locator('[data-testid=detail-name]').filter({ hasText: new RegExp(`^${name}$`) }).waitFor()
 }
 
 /** Screenshots show the page from its top, as a user lands on it. */
 async function shot(name: string): Promise<void> {
-  await page.locator('[data-testid=page-datasets]').evaluate((el) => ((el as unknown as { scrollTop: number }).scrollTop = 0))
-  await screenshot(page, name)
+  await app.page.locator('[data-testid=page-datasets]').evaluate((el) => ((el as unknown as { scrollTop: number }).scrollTop = 0))
+  await screenshot(app.page, name)
 }
 
 async function splitCounts(): Promise<Record<string, number>> {
-  const parts = await page.locator('[data-testid=split-counts] b').evaluateAll((els) => els.map((e) => [e.getAttribute('data-part'), (e.textContent ?? '').replace(/,/g, '')]))
+  const parts = await app.page.locator('[data-testid=split-counts] b').evaluateAll((els) => els.map((e) => [e.getAttribute('data-part'), (e.textContent ?? '').replace(/,/g, '')]))
   return Object.fromEntries(parts.map(([k, v]) => [k, Number(v)]))
 }
 
 /** classes → counts as the histogram chart holds them (read from the ECharts instance, not from pixels) */
 async function histogram(): Promise<Record<string, number>> {
-  const o = (await page.locator('[data-testid=dataset-detail] [data-chart^=classes-]').evaluate((el) => {
+  const o = (await app.page.locator('[data-testid=dataset-detail] [data-chart^=classes-]').evaluate((el) => {
     const opt = (el as unknown as { ntkwChart: { getOption(): { xAxis: { data: string[] }[]; series: { data: number[] }[] } } }).ntkwChart.getOption()
     return { x: opt.xAxis[0]!.data, y: opt.series[0]!.data }
   })) as { x: string[]; y: number[] }
@@ -95,9 +75,9 @@ async function histogram(): Promise<Record<string, number>> {
 
 async function checkNpy(): Promise<void> {
   await selectDataset('pattern.npy')
-  expect(await page.textContent('[data-testid=fact-shape]')).toBe('30 × 4')
-  expect(await page.textContent(`${row('pattern.npy')} [data-col=rows]`)).toBe('30')
-  const cells = await page.locator('[data-testid=rows-table] [data-testid=data-row]').evaluateAll((trs) =>
+  expect(await app.page.textContent('[data-testid=fact-shape]')).toBe('30 × 4')
+  expect(await app.page.textContent(`${row('pattern.npy')} [data-col=rows]`)).toBe('30')
+  const cells = await app.page.locator('[data-testid=rows-table] [data-testid=data-row]').evaluateAll((trs) =>
     trs.map((tr) => Array.from((tr as unknown as { querySelectorAll(s: string): ArrayLike<{ textContent: string | null }> }).querySelectorAll('td'), (td) => td.textContent ?? '')),
   )
   expect(cells).toHaveLength(N)
@@ -109,10 +89,10 @@ async function checkNpy(): Promise<void> {
 
 async function checkCsv(expectSplit: Record<string, number> | null): Promise<void> {
   await selectDataset('pets')
-  expect(await page.textContent('[data-testid=fact-shape]')).toBe('25 × 2')
-  expect(await page.textContent('[data-testid=fact-task]')).toBe('3 classes')
+  expect(await app.page.textContent('[data-testid=fact-shape]')).toBe('25 × 2')
+  expect(await app.page.textContent('[data-testid=fact-task]')).toBe('3 classes')
   expect(await histogram()).toEqual(CLASS_COUNTS)
-  const stats = page.locator('[data-testid=column-stats] tr[data-column=height] td')
+  const stats = app.page.locator('[data-testid=column-stats] tr[data-column=height] td')
   // height = 100 - i for i = 0..24: min 76, max 100, mean 88
   expect(await stats.evaluateAll((tds) => tds.map((t) => t.textContent))).toEqual(['height', 'numeric', '76', '100', '88', expect.any(String), '0'])
   if (expectSplit) expect(await splitCounts()).toEqual(expectSplit)
@@ -120,94 +100,94 @@ async function checkCsv(expectSplit: Record<string, number> | null): Promise<voi
 
 describe('datasets in Chromium via ntkw serve', () => {
   it('import NPY and CSV, preview, split, reload, reopen', async () => {
-    await page.goto(served.url)
-    await page.locator('[data-testid=app-shell]').waitFor()
-    await page.locator('.statusbar .conn.open').waitFor()
+    await app.page.goto(app.served.url)
+    await app.page.locator('[data-testid=app-shell]').waitFor()
+    await app.page.locator('.statusbar .conn.open').waitFor()
 
     // --- a fresh project, saved under a real path
     // New asks for a name and a place (and offers the example datasets, declined here)
-    await page.click('[data-testid=action-new]')
-    await page.fill('[data-testid=path-input]', path.join(tmp, 'projects', 'first-draft.ntkw'))
-    await page.uncheck('[data-testid=new-examples]')
-    await page.click('[data-testid=path-submit]')
-    await page.locator('[data-testid=project-name]').filter({ hasText: 'first-draft' }).waitFor()
-    const projectFile = path.join(tmp, 'projects', 'data.ntkw')
-    await page.click('[data-testid=action-save-as]')
-    await page.fill('[data-testid=path-input]', projectFile)
-    await page.click('[data-testid=path-submit]')
-    await page.locator('[data-testid=project-name]').filter({ hasText: 'data' }).waitFor()
+    await app.page.click('[data-testid=action-new]')
+    await app.page.fill('[data-testid=path-input]', path.join(app.tmp, 'projects', 'first-draft.ntkw'))
+    await app.page.uncheck('[data-testid=new-examples]')
+    await app.page.click('[data-testid=path-submit]')
+    await app.page.locator('[data-testid=project-name]').filter({ hasText: 'first-draft' }).waitFor()
+    const projectFile = path.join(app.tmp, 'projects', 'data.ntkw')
+    await app.page.click('[data-testid=action-save-as]')
+    await app.page.fill('[data-testid=path-input]', projectFile)
+    await app.page.click('[data-testid=path-submit]')
+    await app.page.locator('[data-testid=project-name]').filter({ hasText: 'data' }).waitFor()
 
-    await page.click('[data-page=datasets]')
-    await page.locator('[data-testid=datasets-empty]').filter({ hasText: 'No datasets yet' }).waitFor()
+    await app.page.click('[data-page=datasets]')
+    await app.page.locator('[data-testid=datasets-empty]').filter({ hasText: 'No datasets yet' }).waitFor()
     await shot('datasets-empty-light')
 
     // --- a path that does not exist: an error toast that says what and how to fix it
-    await page.fill('[data-testid=import-path]', path.join(tmp, 'data', 'missing.csv'))
-    await page.click('[data-testid=import-submit]')
-    const toast = page.locator('[data-testid=toast].error').filter({ hasText: 'missing.csv' })
+    await app.page.fill('[data-testid=import-path]', path.join(app.tmp, 'data', 'missing.csv'))
+    await app.page.click('[data-testid=import-submit]')
+    const toast = app.page.locator('[data-testid=toast].error').filter({ hasText: 'missing.csv' })
     await toast.waitFor({ timeout: 30_000 })
     expect(await toast.locator('.hint').count()).toBe(1)
     expect((await toast.locator('.hint').textContent())!.length).toBeGreaterThan(5)
     // the wrong path stays in the field to be corrected
-    expect(await page.inputValue('[data-testid=import-path]')).toBe(path.join(tmp, 'data', 'missing.csv'))
-    await page.waitForTimeout(250) // let the toast fade in
-    await screenshot(page, 'datasets-error-toast-light')
+    expect(await app.page.inputValue('[data-testid=import-path]')).toBe(path.join(app.tmp, 'data', 'missing.csv'))
+    await app.page.waitForTimeout(250) // let the toast fade in
+    await screenshot(app.page, 'datasets-error-toast-light')
     await toast.locator('.close').click()
 
     // --- NPY by typed path
-    await page.fill('[data-testid=import-path]', path.join(tmp, 'data', 'pattern.npy'))
-    await page.click('[data-testid=import-submit]')
-    await page.locator(row('pattern.npy')).waitFor({ timeout: 60_000 })
+    await app.page.fill('[data-testid=import-path]', path.join(app.tmp, 'data', 'pattern.npy'))
+    await app.page.click('[data-testid=import-submit]')
+    await app.page.locator(row('pattern.npy')).waitFor({ timeout: 60_000 })
     // a successful import clears the field
-    await expect.poll(() => page.inputValue('[data-testid=import-path]')).toBe('')
+    await expect.poll(() => app.page.inputValue('[data-testid=import-path]')).toBe('')
     await checkNpy()
 
     // --- CSV by drag and drop: the overlay appears; the drop carries the file's bytes, which the page streams
     // to the server and imports exactly as a typed path would
     const petsCsv = csvText()
-    await dragFiles(page, [{ name: 'pets.csv', text: 'width,height,label\n' }], 'over')
-    const overlay = page.locator('[data-testid=drop-overlay]')
+    await dragFiles(app.page, [{ name: 'pets.csv', text: 'width,height,label\n' }], 'over')
+    const overlay = app.page.locator('[data-testid=drop-overlay]')
     await overlay.waitFor()
     expect(await overlay.getAttribute('data-mode')).toBe('upload')
-    await page.waitForTimeout(250) // let the fade-in finish
-    await screenshot(page, 'datasets-drop-overlay-light')
-    const dropPrevented = await dragFiles(page, [{ name: 'pets.csv', text: petsCsv }], 'drop')
+    await app.page.waitForTimeout(250) // let the fade-in finish
+    await screenshot(app.page, 'datasets-drop-overlay-light')
+    const dropPrevented = await dragFiles(app.page, [{ name: 'pets.csv', text: petsCsv }], 'drop')
     expect(dropPrevented).toBe(true) // the browser must not navigate away to the dropped file
     await overlay.waitFor({ state: 'detached' })
-    await page.locator(row('pets')).waitFor({ timeout: 60_000 })
+    await app.page.locator(row('pets')).waitFor({ timeout: 60_000 })
     // the new dataset is selected once its import succeeds
-    await page.locator('[data-testid=detail-name]').filter({ hasText: /^pets$/ }).waitFor()
+    await app.page.locator('[data-testid=detail-name]').filter({ hasText: /^pets$/ }).waitFor()
     // imported with the default recipe: a stratified 70 / 15 / 15 split of classes of 10, 10 and 5 rows
     await checkCsv({ all: 25, train: 18, validation: 5, test: 2 })
 
     // --- a split: 60 % train, 20 % validation, stratified; invalid fractions are refused inline first
-    await page.check('[data-testid=recipe-split]')
-    await page.fill('[data-testid=recipe-train]', '90')
-    await page.fill('[data-testid=recipe-validation]', '20')
-    await page.locator('[data-testid=recipe-error]').filter({ hasText: 'at most 100' }).waitFor()
-    expect(await page.locator('[data-testid=recipe-apply]').isDisabled()).toBe(true)
-    await page.fill('[data-testid=recipe-train]', '60')
-    await page.fill('[data-testid=recipe-split-seed]', '7')
-    expect(await page.textContent('[data-testid=recipe-test]')).toBe('20')
-    await page.click('[data-testid=recipe-apply]')
+    await app.page.check('[data-testid=recipe-split]')
+    await app.page.fill('[data-testid=recipe-train]', '90')
+    await app.page.fill('[data-testid=recipe-validation]', '20')
+    await app.page.locator('[data-testid=recipe-error]').filter({ hasText: 'at most 100' }).waitFor()
+    expect(await app.page.locator('[data-testid=recipe-apply]').isDisabled()).toBe(true)
+    await app.page.fill('[data-testid=recipe-train]', '60')
+    await app.page.fill('[data-testid=recipe-split-seed]', '7')
+    expect(await app.page.textContent('[data-testid=recipe-test]')).toBe('20')
+    await app.page.click('[data-testid=recipe-apply]')
     // stratified: per class 60/20/20 % of 10, 10, 5 rows = 6+6+3 train, 2+2+1 validation, the rest test
     const expectSplit = { all: 25, train: 15, validation: 5, test: 5 }
-    await page.locator('[data-testid=split-counts] b[data-part=train]').filter({ hasText: /^15$/ }).waitFor()
+    await app.page.locator('[data-testid=split-counts] b[data-part=train]').filter({ hasText: /^15$/ }).waitFor()
     expect(await splitCounts()).toEqual(expectSplit)
-    expect(await page.locator('[data-testid=recipe-apply]').isDisabled()).toBe(true)
+    expect(await app.page.locator('[data-testid=recipe-apply]').isDisabled()).toBe(true)
     await shot('datasets-csv-light')
-    await page.locator('[data-testid=recipe-editor]').scrollIntoViewIfNeeded()
-    await screenshot(page, 'datasets-recipe-light')
+    await app.page.locator('[data-testid=recipe-editor]').scrollIntoViewIfNeeded()
+    await screenshot(app.page, 'datasets-recipe-light')
 
     // --- an image dataset: the bundled MNIST digits as a thumbnail grid
-    await page.click('[data-testid=import-example][data-example=mnist]')
-    await page.locator('[data-testid=import-job]').first().waitFor()
-    await page.locator(row('mnist')).waitFor({ timeout: 120_000 })
-    await page.locator('[data-testid=detail-name]').filter({ hasText: /^mnist$/ }).waitFor()
-    await page.locator('[data-testid=image-thumb]').first().waitFor()
-    expect(await page.locator('[data-testid=image-thumb]').count()).toBe(48)
+    await app.page.click('[data-testid=import-example][data-example=mnist]')
+    await app.page.locator('[data-testid=import-job]').first().waitFor()
+    await app.page.locator(row('mnist')).waitFor({ timeout: 120_000 })
+    await app.page.locator('[data-testid=detail-name]').filter({ hasText: /^mnist$/ }).waitFor()
+    await app.page.locator('[data-testid=image-thumb]').first().waitFor()
+    expect(await app.page.locator('[data-testid=image-thumb]').count()).toBe(48)
     // thumbnails are drawn: the first canvas has both dark and bright pixels
-    const spread = await page.locator('[data-testid=image-thumb] canvas').first().evaluate((c) => {
+    const spread = await app.page.locator('[data-testid=image-thumb] canvas').first().evaluate((c) => {
       const ctx = (c as unknown as { getContext(k: string): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } } }).getContext('2d')
       const d = ctx.getImageData(0, 0, 28, 28).data
       let lo = 255
@@ -219,65 +199,65 @@ describe('datasets in Chromium via ntkw serve', () => {
       return hi - lo
     })
     expect(spread).toBeGreaterThan(200)
-    await page.click('[data-testid=page-next]')
-    await page.locator('[data-testid=row-range]').filter({ hasText: 'Images 49–96' }).waitFor()
+    await app.page.click('[data-testid=page-next]')
+    await app.page.locator('[data-testid=row-range]').filter({ hasText: 'Images 49–96' }).waitFor()
     await shot('datasets-mnist-light')
 
     // --- a million rows: paging jumps straight to the end
-    await page.fill('[data-testid=import-path]', path.join(tmp, 'data', 'million.npy'))
-    await page.click('[data-testid=import-submit]')
-    await page.locator(row('million.npy')).waitFor({ timeout: 120_000 })
-    await page.locator('[data-testid=detail-name]').filter({ hasText: /^million\.npy$/ }).waitFor()
-    expect(await page.textContent('[data-testid=fact-shape]')).toBe('1,000,000 × 3')
+    await app.page.fill('[data-testid=import-path]', path.join(app.tmp, 'data', 'million.npy'))
+    await app.page.click('[data-testid=import-submit]')
+    await app.page.locator(row('million.npy')).waitFor({ timeout: 120_000 })
+    await app.page.locator('[data-testid=detail-name]').filter({ hasText: /^million\.npy$/ }).waitFor()
+    expect(await app.page.textContent('[data-testid=fact-shape]')).toBe('1,000,000 × 3')
     const t0 = Date.now()
-    await page.fill('[data-testid=row-jump]', '999999')
-    await page.press('[data-testid=row-jump]', 'Enter')
-    await page.locator('[data-testid=row-range]').filter({ hasText: 'Rows 999,901–1,000,000 of 1,000,000' }).waitFor()
+    await app.page.fill('[data-testid=row-jump]', '999999')
+    await app.page.press('[data-testid=row-jump]', 'Enter')
+    await app.page.locator('[data-testid=row-range]').filter({ hasText: 'Rows 999,901–1,000,000 of 1,000,000' }).waitFor()
     const lastPageMs = Date.now() - t0
-    const lastRow = await page.locator('[data-testid=data-row]').last().locator('td').allTextContents()
+    const lastRow = await app.page.locator('[data-testid=data-row]').last().locator('td').allTextContents()
     expect(lastRow).toEqual(['1,000,000', '999999', '-999999', '249999.75'])
     console.log(`1M-row dataset: last page (100 rows) shown ${lastPageMs} ms after Enter`)
 
     // --- reload: the datasets and the stored recipe are still there
-    await page.reload()
-    await page.locator('[data-testid=page-datasets]').waitFor()
-    await page.locator(row('pets')).waitFor()
+    await app.page.reload()
+    await app.page.locator('[data-testid=page-datasets]').waitFor()
+    await app.page.locator(row('pets')).waitFor()
     await checkNpy()
     await checkCsv(expectSplit)
 
     // --- close the project and reopen it: the same
-    await page.click('[data-page=project]')
-    await page.click('[data-testid=action-close]')
-    await page.locator('[data-testid=no-project]').waitFor()
-    await page.click('[data-page=datasets]')
-    await page.locator('[data-testid=datasets-no-project]').waitFor()
-    await page.keyboard.press('Control+o')
-    await page.fill('[data-testid=path-input]', projectFile)
-    await page.click('[data-testid=path-submit]')
-    await page.locator(row('pets')).waitFor()
-    expect(await page.locator('[data-testid=dataset-row]').count()).toBe(4)
+    await app.page.click('[data-page=project]')
+    await app.page.click('[data-testid=action-close]')
+    await app.page.locator('[data-testid=no-project]').waitFor()
+    await app.page.click('[data-page=datasets]')
+    await app.page.locator('[data-testid=datasets-no-project]').waitFor()
+    await app.page.keyboard.press('Control+o')
+    await app.page.fill('[data-testid=path-input]', projectFile)
+    await app.page.click('[data-testid=path-submit]')
+    await app.page.locator(row('pets')).waitFor()
+    expect(await app.page.locator('[data-testid=dataset-row]').count()).toBe(4)
     await checkNpy()
     await checkCsv(expectSplit)
 
     // --- dark theme
-    for (let i = 0; i < 3 && !(await page.locator('html.dark').count()); i++) {
-      await page.click('[data-page=project]')
-      await page.click('[data-testid=theme-toggle]')
+    for (let i = 0; i < 3 && !(await app.page.locator('html.dark').count()); i++) {
+      await app.page.click('[data-page=project]')
+      await app.page.click('[data-testid=theme-toggle]')
     }
-    await page.click('[data-page=datasets]')
+    await app.page.click('[data-page=datasets]')
     await selectDataset('pets')
-    await page.waitForTimeout(300)
+    await app.page.waitForTimeout(300)
     await shot('datasets-csv-dark')
 
     // --- delete takes two clicks
     await selectDataset('pattern.npy')
-    await page.click('[data-testid=dataset-delete]')
-    expect(await page.getAttribute('[data-testid=dataset-delete]', 'data-armed')).toBe('true')
-    expect(await page.locator(row('pattern.npy')).count()).toBe(1)
-    await page.click('[data-testid=dataset-delete]')
-    await page.locator(row('pattern.npy')).waitFor({ state: 'detached' })
-    expect(await page.locator('[data-testid=dataset-row]').count()).toBe(3)
+    await app.page.click('[data-testid=dataset-delete]')
+    expect(await app.page.getAttribute('[data-testid=dataset-delete]', 'data-armed')).toBe('true')
+    expect(await app.page.locator(row('pattern.npy')).count()).toBe(1)
+    await app.page.click('[data-testid=dataset-delete]')
+    await app.page.locator(row('pattern.npy')).waitFor({ state: 'detached' })
+    expect(await app.page.locator('[data-testid=dataset-row]').count()).toBe(3)
 
-    expect(pageErrors).toEqual([])
+    expect(app.pageErrors).toEqual([])
   })
 })

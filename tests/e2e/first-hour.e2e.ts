@@ -1,10 +1,7 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import os from 'node:os'
+import { writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { BrowserContext, Page } from 'playwright-core'
-import { launchBrowser, screenshot, startServe, type Served } from './harness'
-import { apiCall as callApi } from './page-helpers'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { screenshot, useServedApp } from './harness'
 
 // Issue 14's "first hour", in Chromium through `ntkw serve`: a CSV the test writes (3 classes, features on
 // scales 1e-3, 1 and 1e3) imported with default options; all four NTK Lab experiments run on it without
@@ -16,11 +13,6 @@ interface ChartHost {
   ntkwChart: { getOption(): { series: { name: string; data: unknown[] }[]; yAxis: { min?: number }[] } }
 }
 
-let tmp: string
-let served: Served
-let context: BrowserContext
-let page: Page
-const pageErrors: string[] = []
 const notFound: string[] = []
 const report: Record<string, unknown> = {}
 
@@ -34,39 +26,25 @@ function threeClassCsv(): string {
   }
   return lines.join('\n') + '\n'
 }
-
-beforeAll(async () => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'ntkw-first-hour-'))
-  writeFileSync(path.join(tmp, 'three.csv'), threeClassCsv())
-  served = await startServe(['--project', path.join(tmp, 'first.ntkw')], { NTKW_CONFIG_DIR: path.join(tmp, 'config') })
-  ;({ context, page } = await launchBrowser(path.join(tmp, 'profile')))
-  await page.setViewportSize({ width: 1280, height: 800 })
-  page.on('pageerror', (e) => pageErrors.push(e.message))
-  page.on('response', (r) => {
+const app = useServedApp({ name: 'first-hour', project: 'first.ntkw', consoleErrors: false, viewport: { width: 1280, height: 800 }, report, prepare: (tmp) => writeFileSync(path.join(tmp, 'three.csv'), threeClassCsv()) })
+beforeAll(() => {
+  app.page.on('response', (r) => {
     if (r.status() === 404) notFound.push(r.url())
   })
 })
 
-afterAll(async () => {
-  console.log(`first-hour E2E report: ${JSON.stringify(report, null, 1)}`)
-  await context?.close().catch(() => undefined)
-  await served?.stop()
-  if (tmp) rmSync(tmp, { recursive: true, force: true })
-})
-
-
 async function currentRunId(): Promise<string | null> {
-  const results = page.locator('[data-testid=lab-results]')
+  const results = app.page.locator('[data-testid=lab-results]')
   return (await results.count()) > 0 ? results.first().getAttribute('data-run-id') : null
 }
 
 /** Presses Run and returns the id of the new run the results panel shows, once it has finished. */
 async function runAndWait(): Promise<string> {
   const before = await currentRunId()
-  expect(await page.locator('[data-testid=exp-run]').isDisabled()).toBe(false)
-  await page.click('[data-testid=exp-run]')
+  expect(await app.page.locator('[data-testid=exp-run]').isDisabled()).toBe(false)
+  await app.page.click('[data-testid=exp-run]')
   const id = (await (
-    await page.waitForFunction(
+    await app.page.waitForFunction(
       (prev) => {
         const v = document.querySelector('[data-testid=lab-results]')?.getAttribute('data-run-id') ?? null
         return v && v !== prev ? v : null
@@ -75,12 +53,12 @@ async function runAndWait(): Promise<string> {
       { timeout: 20_000 },
     )
   ).jsonValue()) as string
-  await page.waitForFunction(
+  await app.page.waitForFunction(
     (rid) => ['succeeded', 'failed', 'cancelled'].includes(document.querySelector(`[data-testid=lab-results][data-run-id="${rid}"]`)?.getAttribute('data-state') ?? ''),
     id,
     { timeout: 180_000 },
   )
-  const el = page.locator(`[data-testid=lab-results][data-run-id="${id}"]`)
+  const el = app.page.locator(`[data-testid=lab-results][data-run-id="${id}"]`)
   expect(await el.getAttribute('data-state'), (await el.textContent()) ?? '').toBe('succeeded')
   return id
 }
@@ -92,27 +70,25 @@ interface StoredRun {
 }
 
 
-const apiCall = <T>(method: string, params: unknown): Promise<T> => callApi<T>(served, method, params)
-
 describe('a newcomer’s first hour, in Chromium', () => {
   it('imports a CSV with defaults, runs all four experiments on it, duplicates, reads the Runs page, toasts and settings', async () => {
-    await page.goto(served.url)
-    await page.locator('[data-testid=status-backend]').filter({ hasNotText: '…' }).waitFor({ timeout: 60_000 })
+    await app.page.goto(app.served.url)
+    await app.page.locator('[data-testid=status-backend]').filter({ hasNotText: '…' }).waitFor({ timeout: 60_000 })
 
     // --- import with default options: the default recipe is applied and shown
-    await page.click('[data-page=datasets]')
-    await page.fill('[data-testid=import-path]', path.join(tmp, 'three.csv'))
-    await page.click('[data-testid=import-submit]')
-    await page.locator('[data-testid=dataset-row][data-name="three"]').waitFor({ timeout: 60_000 })
-    await page.click('[data-testid=dataset-row][data-name="three"]')
-    await page.locator('[data-testid=split-counts] b[data-part=train]').filter({ hasText: /^84$/ }).waitFor({ timeout: 20_000 })
-    expect(await page.isChecked('[data-testid=recipe-split]')).toBe(true)
-    await page.locator('[data-testid=recipe-editor]').scrollIntoViewIfNeeded()
-    await screenshot(page, 'first-hour-datasets-recipe')
+    await app.page.click('[data-page=datasets]')
+    await app.page.fill('[data-testid=import-path]', path.join(app.tmp, 'three.csv'))
+    await app.page.click('[data-testid=import-submit]')
+    await app.page.locator('[data-testid=dataset-row][data-name="three"]').waitFor({ timeout: 60_000 })
+    await app.page.click('[data-testid=dataset-row][data-name="three"]')
+    await app.page.locator('[data-testid=split-counts] b[data-part=train]').filter({ hasText: /^84$/ }).waitFor({ timeout: 20_000 })
+    expect(await app.page.isChecked('[data-testid=recipe-split]')).toBe(true)
+    await app.page.locator('[data-testid=recipe-editor]').scrollIntoViewIfNeeded()
+    await screenshot(app.page, 'first-hour-datasets-recipe')
 
     // --- the four NTK Lab experiments on it, recipe untouched
-    await page.click('[data-page=ntk-lab]')
-    await page.locator('[data-testid=page-ntk-lab]').waitFor()
+    await app.page.click('[data-page=ntk-lab]')
+    await app.page.locator('[data-testid=page-ntk-lab]').waitFor()
     const kinds: [string, Record<string, string>][] = [
       ['lab-kernel', {}],
       ['width-sweep', { 'f-widths': '64, 256', 'f-seeds': '2' }],
@@ -121,53 +97,53 @@ describe('a newcomer’s first hour, in Chromium', () => {
     ]
     const ids: Record<string, string> = {}
     for (const [kind, fields] of kinds) {
-      await page.click('[data-testid=exp-new]')
-      await page.click(`[data-testid=exp-kind][data-kind=${kind}]`)
-      await expect.poll(() => page.locator('[data-testid=f-dataset] option:checked').textContent()).toMatch(/^three \(/)
-      for (const [k, v] of Object.entries(fields)) await page.fill(`[data-testid=${k}]`, v)
-      await page.fill('[data-testid=f-name]', `first ${kind}`)
+      await app.page.click('[data-testid=exp-new]')
+      await app.page.click(`[data-testid=exp-kind][data-kind=${kind}]`)
+      await expect.poll(() => app.page.locator('[data-testid=f-dataset] option:checked').textContent()).toMatch(/^three \(/)
+      for (const [k, v] of Object.entries(fields)) await app.page.fill(`[data-testid=${k}]`, v)
+      await app.page.fill('[data-testid=f-name]', `first ${kind}`)
       ids[kind] = await runAndWait()
     }
-    const kernel = await apiCall<StoredRun>('runs.get', { runId: ids['lab-kernel'] })
+    const kernel = await app.api<StoredRun>('runs.get', { runId: ids['lab-kernel'] })
     const acc = kernel.result as { n: number; m: number; ntk: { testAccuracy: number }; nngp: { testAccuracy: number } }
     // the default standardisation makes the three separated classes easy (unscaled, the 1e3 column rules)
     expect(acc.ntk.testAccuracy).toBeGreaterThan(0.9)
     expect(acc.nngp.testAccuracy).toBeGreaterThan(0.9)
     // sizes actually used, not the 256 / 256 asked for by default
     expect([acc.n, acc.m]).toEqual([84, 18])
-    const sweep = (await apiCall<StoredRun>('runs.get', { runId: ids['width-sweep'] })).result as { mean: number[]; fit: { slope: number } }
+    const sweep = (await app.api<StoredRun>('runs.get', { runId: ids['width-sweep'] })).result as { mean: number[]; fit: { slope: number } }
     expect(sweep.mean[1]!).toBeLessThan(sweep.mean[0]!)
     expect(sweep.fit.slope).toBeLessThan(0)
-    const theory = (await apiCall<StoredRun>('runs.get', { runId: ids['train-vs-theory'] })).result as { infinite: { finalTrainLoss: number; finalTestLoss: number } }
+    const theory = (await app.api<StoredRun>('runs.get', { runId: ids['train-vs-theory'] })).result as { infinite: { finalTrainLoss: number; finalTestLoss: number } }
     expect(Number.isFinite(theory.infinite.finalTestLoss)).toBe(true)
-    const spec = (await apiCall<StoredRun>('runs.get', { runId: ids['lab-spectrum'] })).result as { minTestLoss: number; finalTestLoss: number; tStar: number }
+    const spec = (await app.api<StoredRun>('runs.get', { runId: ids['lab-spectrum'] })).result as { minTestLoss: number; finalTestLoss: number; tStar: number }
     expect(spec.minTestLoss).toBeLessThanOrEqual(spec.finalTestLoss)
     expect(spec.tStar).toBeGreaterThan(0)
     report.results = { kernelAccuracy: acc.ntk.testAccuracy, sweepSlope: sweep.fit.slope, spectrumMinTestLoss: spec.minTestLoss }
-    expect(await page.textContent('[data-testid=lab-sizes-used]')).toMatch(/84 train \/ 18 test/)
+    expect(await app.page.textContent('[data-testid=lab-sizes-used]')).toMatch(/84 train \/ 18 test/)
     // the loss chart's axis shows the test minimum instead of the train loss's 1e-30s
     // charts mount when first scrolled into view
-    await page.locator('[data-testid=lab-results] [data-kind=early-stopping]').first().scrollIntoViewIfNeeded()
-    const stopHost = page.locator('[data-testid=lab-results] [data-kind=early-stopping] [data-chart]').first()
+    await app.page.locator('[data-testid=lab-results] [data-kind=early-stopping]').first().scrollIntoViewIfNeeded()
+    const stopHost = app.page.locator('[data-testid=lab-results] [data-kind=early-stopping] [data-chart]').first()
     await stopHost.waitFor()
     const yMin = (await stopHost.evaluate((el) => (el as unknown as ChartHost).ntkwChart.getOption().yAxis[0]!.min)) as number
     expect(yMin).toBeLessThanOrEqual(spec.minTestLoss)
     expect(yMin).toBeGreaterThanOrEqual(spec.minTestLoss / 1000)
-    await screenshot(page, 'first-hour-spectrum')
+    await screenshot(app.page, 'first-hour-spectrum')
 
     // --- Duplicate, then change the activation with no delay: the stored spec is the form
-    await page.click('[data-testid=exp-duplicate]')
-    await page.selectOption('[data-testid=f-activation]', 'erf')
-    await page.fill('[data-testid=f-name]', 'first spectrum erf')
+    await app.page.click('[data-testid=exp-duplicate]')
+    await app.page.selectOption('[data-testid=f-activation]', 'erf')
+    await app.page.fill('[data-testid=f-name]', 'first spectrum erf')
     const dup = await runAndWait()
-    const dupRun = await apiCall<StoredRun>('runs.get', { runId: dup })
+    const dupRun = await app.api<StoredRun>('runs.get', { runId: dup })
     expect(dupRun.summary.name).toBe('first spectrum erf')
     expect(dupRun.spec.arch.activation.name).toBe('erf')
 
     // --- Runs page at 1280×800: no horizontal overflow; sweep widths; the import marked as one
-    await page.click('[data-page=runs]')
-    await page.locator('[data-testid=run-row]').first().waitFor()
-    const overflow = (await page.evaluate(() => {
+    await app.page.click('[data-page=runs]')
+    await app.page.locator('[data-testid=run-row]').first().waitFor()
+    const overflow = (await app.page.evaluate(() => {
       const m = (s: string): [number, number] => {
         const el = document.querySelector(s)!
         return [el.scrollWidth, el.clientWidth]
@@ -178,60 +154,60 @@ describe('a newcomer’s first hour, in Chromium', () => {
     expect(overflow.page[0]).toBeLessThanOrEqual(overflow.page[1])
     expect(overflow.table[0]).toBeLessThanOrEqual(overflow.table[1])
     // the architecture column fills in once the run's spec is read: wait for it rather than read it once
-    await expect.poll(async () => (await page.textContent(`[data-testid=run-row][data-run-id="${ids['width-sweep']}"] [data-testid=run-arch]`)) ?? '', { timeout: 15_000 }).toContain('w 64–256')
-    expect(await page.locator('[data-testid=run-row][data-kind=dataset-import] [data-testid=import-tag]').count()).toBe(1)
-    await screenshot(page, 'first-hour-runs-1280')
-    await page.setViewportSize({ width: 1440, height: 900 })
-    const wide = (await page.evaluate(() => {
+    await expect.poll(async () => (await app.page.textContent(`[data-testid=run-row][data-run-id="${ids['width-sweep']}"] [data-testid=run-arch]`)) ?? '', { timeout: 15_000 }).toContain('w 64–256')
+    expect(await app.page.locator('[data-testid=run-row][data-kind=dataset-import] [data-testid=import-tag]').count()).toBe(1)
+    await screenshot(app.page, 'first-hour-runs-1280')
+    await app.page.setViewportSize({ width: 1440, height: 900 })
+    const wide = (await app.page.evaluate(() => {
       const el = document.querySelector('[data-testid=page-runs] .table-wrap')!
       return [el.scrollWidth, el.clientWidth]
     })) as [number, number]
     expect(wide[0]).toBeLessThanOrEqual(wide[1])
-    await page.setViewportSize({ width: 1280, height: 800 })
+    await app.page.setViewportSize({ width: 1280, height: 800 })
 
     // --- an error toast leaves after a few seconds and is listed in the history
-    await page.click('[data-page=datasets]')
-    await page.fill('[data-testid=import-path]', path.join(tmp, 'missing.csv'))
-    await page.click('[data-testid=import-submit]')
-    const toast = page.locator('[data-testid=toast][data-kind=error]').filter({ hasText: 'missing.csv' })
+    await app.page.click('[data-page=datasets]')
+    await app.page.fill('[data-testid=import-path]', path.join(app.tmp, 'missing.csv'))
+    await app.page.click('[data-testid=import-submit]')
+    const toast = app.page.locator('[data-testid=toast][data-kind=error]').filter({ hasText: 'missing.csv' })
     await toast.waitFor({ timeout: 30_000 })
     expect(await toast.textContent()).not.toMatch(/current folder|--[a-z]/)
     const shownAt = Date.now()
     await toast.waitFor({ state: 'detached', timeout: 15_000 })
     report.errorToastSeconds = (Date.now() - shownAt) / 1000
-    await page.click('[data-testid=notifications-button]')
-    await page.locator('[data-testid=notification-history] [data-testid=notification-item][data-kind=error]').filter({ hasText: 'missing.csv' }).waitFor()
-    await screenshot(page, 'first-hour-notifications')
-    await page.keyboard.press('Escape')
+    await app.page.click('[data-testid=notifications-button]')
+    await app.page.locator('[data-testid=notification-history] [data-testid=notification-item][data-kind=error]').filter({ hasText: 'missing.csv' }).waitFor()
+    await screenshot(app.page, 'first-hour-notifications')
+    await app.page.keyboard.press('Escape')
 
     // --- Settings in the browser; a backend chosen there is the backend of the next run
-    await page.click('[data-testid=open-settings]')
-    await page.locator('[data-testid=settings-dialog]').waitFor()
-    expect(await page.locator('[data-testid=settings-tried] li').count()).toBeGreaterThan(0)
-    await page.selectOption('[data-testid=backend-choice]', 'cpu')
-    await page.locator('[data-testid=settings-active-backend]').filter({ hasText: /Active: cpu/ }).waitFor({ timeout: 60_000 })
-    await screenshot(page, 'first-hour-settings')
-    await page.keyboard.press('Escape')
-    await page.click('[data-page=ntk-lab]')
-    await page.click('[data-testid=exp-new]')
-    await page.click('[data-testid=exp-kind][data-kind=lab-kernel]')
-    await page.fill('[data-testid=f-name]', 'first kernel on cpu')
+    await app.page.click('[data-testid=open-settings]')
+    await app.page.locator('[data-testid=settings-dialog]').waitFor()
+    expect(await app.page.locator('[data-testid=settings-tried] li').count()).toBeGreaterThan(0)
+    await app.page.selectOption('[data-testid=backend-choice]', 'cpu')
+    await app.page.locator('[data-testid=settings-active-backend]').filter({ hasText: /Active: cpu/ }).waitFor({ timeout: 60_000 })
+    await screenshot(app.page, 'first-hour-settings')
+    await app.page.keyboard.press('Escape')
+    await app.page.click('[data-page=ntk-lab]')
+    await app.page.click('[data-testid=exp-new]')
+    await app.page.click('[data-testid=exp-kind][data-kind=lab-kernel]')
+    await app.page.fill('[data-testid=f-name]', 'first kernel on cpu')
     const onCpu = await runAndWait()
-    const cpuRun = await apiCall<StoredRun>('runs.get', { runId: onCpu })
+    const cpuRun = await app.api<StoredRun>('runs.get', { runId: onCpu })
     expect(cpuRun.summary.backend).toBe('cpu')
     expect(((cpuRun.result as { ntk: { testAccuracy: number } }).ntk.testAccuracy)).toBeGreaterThan(0.9)
 
     // --- New asks for a name and a place, and brings the example datasets
-    await page.click('[data-page=project]')
-    await page.click('[data-testid=action-new]')
-    await page.fill('[data-testid=path-input]', path.join(tmp, 'second.ntkw'))
-    expect(await page.isChecked('[data-testid=new-examples]')).toBe(true)
-    await page.click('[data-testid=path-submit]')
-    await page.locator('[data-testid=project-name]').filter({ hasText: 'second' }).waitFor({ timeout: 60_000 })
-    await page.click('[data-page=datasets]')
-    for (const name of ['mnist', 'iris', 'moons', 'spirals']) await page.locator(`[data-testid=dataset-row][data-name="${name}"]`).waitFor({ timeout: 30_000 })
+    await app.page.click('[data-page=project]')
+    await app.page.click('[data-testid=action-new]')
+    await app.page.fill('[data-testid=path-input]', path.join(app.tmp, 'second.ntkw'))
+    expect(await app.page.isChecked('[data-testid=new-examples]')).toBe(true)
+    await app.page.click('[data-testid=path-submit]')
+    await app.page.locator('[data-testid=project-name]').filter({ hasText: 'second' }).waitFor({ timeout: 60_000 })
+    await app.page.click('[data-page=datasets]')
+    for (const name of ['mnist', 'iris', 'moons', 'spirals']) await app.page.locator(`[data-testid=dataset-row][data-name="${name}"]`).waitFor({ timeout: 30_000 })
 
     expect(notFound, 'no request answered 404 (favicon included)').toEqual([])
-    expect(pageErrors).toEqual([])
+    expect(app.pageErrors).toEqual([])
   }, 600_000)
 })

@@ -1,9 +1,7 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import os from 'node:os'
+import { mkdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { BrowserContext, Page } from 'playwright-core'
-import { launchBrowser, pixelStats, RESULTS, screenshot, startServe, type Served } from './harness'
+import { describe, expect, it } from 'vitest'
+import { pixelStats, RESULTS, screenshot, useServedApp } from './harness'
 
 // The foundation floor, in a real Chromium against `ntkw serve`: create a project, run the backend
 // benchmark and see progress then a result, cancel a second (long) benchmark within 1 s, and find both runs
@@ -25,28 +23,7 @@ declare class MutationObserver {
   observe(target: MiniNode, o: { attributes: boolean; attributeFilter: string[] }): void
 }
 
-let tmp: string
-let served: Served
-let context: BrowserContext
-let page: Page
-const pageErrors: string[] = []
-
-beforeAll(async () => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'ntkw-e2e-'))
-  mkdirSync(path.join(tmp, 'projects'))
-  served = await startServe(['--project', path.join(tmp, 'e2e.ntkw')], { NTKW_CONFIG_DIR: path.join(tmp, 'config') })
-  ;({ context, page } = await launchBrowser(path.join(tmp, 'profile')))
-  page.on('pageerror', (e) => pageErrors.push(e.message))
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !/favicon/.test(m.location().url)) pageErrors.push(`console: ${m.text()}`)
-  })
-})
-
-afterAll(async () => {
-  await context?.close().catch(() => undefined)
-  await served?.stop()
-  if (tmp) rmSync(tmp, { recursive: true, force: true })
-})
+const app = useServedApp({ name: 'foundation', project: 'e2e.ntkw', prepare: (tmp) => mkdirSync(path.join(tmp, 'projects')) })
 
 const sel = {
   shell: '[data-testid=app-shell]',
@@ -62,18 +39,18 @@ const sel = {
 }
 
 async function shellVisible(): Promise<void> {
-  for (const s of [sel.shell, sel.sidebar, sel.statusbar, sel.jobsPanel, '[data-testid=main]']) await page.locator(s).first().waitFor({ state: 'visible' })
-  const box = await page.locator('[data-testid=main]').boundingBox()
+  for (const s of [sel.shell, sel.sidebar, sel.statusbar, sel.jobsPanel, '[data-testid=main]']) await app.page.locator(s).first().waitFor({ state: 'visible' })
+  const box = await app.page.locator('[data-testid=main]').boundingBox()
   expect(box!.width).toBeGreaterThan(400)
   expect(box!.height).toBeGreaterThan(400)
 }
 
 /** Submits a benchmark with the given preset and returns its run id (the newest job in the panel). */
 async function startBenchmark(preset: string): Promise<string> {
-  const before = await page.locator('[data-testid=job-item]').evaluateAll((els) => els.map((e) => e.getAttribute('data-run-id')))
-  await page.selectOption(sel.preset, preset)
-  await page.click(sel.runBenchmark)
-  const handle = await page.waitForFunction(
+  const before = await app.page.locator('[data-testid=job-item]').evaluateAll((els) => els.map((e) => e.getAttribute('data-run-id')))
+  await app.page.selectOption(sel.preset, preset)
+  await app.page.click(sel.runBenchmark)
+  const handle = await app.page.waitForFunction(
     (known) => {
       const el = Array.from(document.querySelectorAll('[data-testid=job-item]')).find((e) => !known.includes(e.getAttribute('data-run-id')))
       return el ? el.getAttribute('data-run-id') : null
@@ -85,14 +62,14 @@ async function startBenchmark(preset: string): Promise<string> {
 }
 
 async function runStates(): Promise<Record<string, string>> {
-  await page.locator(sel.runRow).first().waitFor()
-  const rows = await page.locator(sel.runRow).evaluateAll((els) => els.map((e) => [e.getAttribute('data-run-id'), e.getAttribute('data-state')]))
+  await app.page.locator(sel.runRow).first().waitFor()
+  const rows = await app.page.locator(sel.runRow).evaluateAll((els) => els.map((e) => [e.getAttribute('data-run-id'), e.getAttribute('data-state')]))
   return Object.fromEntries(rows)
 }
 
 describe('foundation in Chromium via ntkw serve', () => {
   it('the blank-page guard bites: a blank page fails the screenshot check', async () => {
-    const blank = await context.newPage()
+    const blank = await app.context.newPage()
     await blank.setContent('<html><body style="background:#f5f6f8"></body></html>')
     await expect(screenshot(blank, 'blank-guard')).rejects.toThrow(/looks blank/)
     await blank.close()
@@ -100,30 +77,30 @@ describe('foundation in Chromium via ntkw serve', () => {
 
   it('create a project, benchmark, cancel, reload, reopen', async () => {
     // --- open the app: the shell renders, the token left the visible URL, the backend is reported
-    await page.goto(served.url)
+    await app.page.goto(app.served.url)
     await shellVisible()
-    expect(page.url()).not.toContain('token=')
-    await page.locator('[data-testid=status-backend]').filter({ hasText: /tensorflow|webgpu|wasm|cpu/ }).waitFor({ timeout: 60_000 })
-    await page.locator('.statusbar .conn.open').waitFor()
+    expect(app.page.url()).not.toContain('token=')
+    await app.page.locator('[data-testid=status-backend]').filter({ hasText: /tensorflow|webgpu|wasm|cpu/ }).waitFor({ timeout: 60_000 })
+    await app.page.locator('.statusbar .conn.open').waitFor()
 
     // --- create a project: New (asks for its place), then Save As to another path
     // New asks for a name and a place (and offers the example datasets, declined here)
-    await page.click('[data-testid=action-new]')
-    await page.fill('[data-testid=path-input]', path.join(tmp, 'projects', 'first-draft.ntkw'))
-    await page.uncheck('[data-testid=new-examples]')
-    await page.click('[data-testid=path-submit]')
-    await page.locator(sel.projectName).filter({ hasText: 'first-draft' }).waitFor()
-    const projectFile = path.join(tmp, 'projects', 'foundation.ntkw')
-    await page.click('[data-testid=action-save-as]')
-    await page.fill('[data-testid=path-input]', projectFile)
-    await page.click('[data-testid=path-submit]')
-    await page.locator(sel.projectName).filter({ hasText: 'foundation' }).waitFor()
-    expect(await page.locator('[data-testid=project-path]').textContent()).toBe(projectFile)
-    expect(await page.locator(sel.projectName).textContent()).toContain('saved')
+    await app.page.click('[data-testid=action-new]')
+    await app.page.fill('[data-testid=path-input]', path.join(app.tmp, 'projects', 'first-draft.ntkw'))
+    await app.page.uncheck('[data-testid=new-examples]')
+    await app.page.click('[data-testid=path-submit]')
+    await app.page.locator(sel.projectName).filter({ hasText: 'first-draft' }).waitFor()
+    const projectFile = path.join(app.tmp, 'projects', 'foundation.ntkw')
+    await app.page.click('[data-testid=action-save-as]')
+    await app.page.fill('[data-testid=path-input]', projectFile)
+    await app.page.click('[data-testid=path-submit]')
+    await app.page.locator(sel.projectName).filter({ hasText: 'foundation' }).waitFor()
+    expect(await app.page.locator('[data-testid=project-path]').textContent()).toBe(projectFile)
+    expect(await app.page.locator(sel.projectName).textContent()).toContain('saved')
 
     // --- backend benchmark: progress strictly between 0 and 100 %, then a result with a chart
     const first = await startBenchmark('standard')
-    const seen = await page.waitForFunction(
+    const seen = await app.page.waitForFunction(
       (s) => {
         const b = document.querySelector(s)
         const v = b ? Number(b.getAttribute('aria-valuenow')) : 0
@@ -133,25 +110,25 @@ describe('foundation in Chromium via ntkw serve', () => {
       { timeout: 60_000, polling: 'raf' },
     )
     expect(await seen.jsonValue()).toBeGreaterThan(0)
-    await page.locator(`${sel.jobItem(first)}[data-state=succeeded]`).waitFor({ timeout: 120_000 })
-    await page.locator(sel.result).waitFor()
-    const gflops = await page
+    await app.page.locator(`${sel.jobItem(first)}[data-state=succeeded]`).waitFor({ timeout: 120_000 })
+    await app.page.locator(sel.result).waitFor()
+    const gflops = await app.page
       .locator('[data-testid=benchmark-matmul-table] tbody tr td:last-child')
       .evaluateAll((tds) => tds.map((td) => Number(td.textContent)))
     expect(gflops).toHaveLength(3)
     for (const g of gflops) expect(g).toBeGreaterThan(0.05)
     // the chart holds the same numbers (read from the ECharts instance, not from pixels)
-    const chart = (await page.locator('[data-chart=benchmark-matmul]').evaluate((el) => {
+    const chart = (await app.page.locator('[data-chart=benchmark-matmul]').evaluate((el) => {
       const o = (el as unknown as { ntkwChart: { getOption(): { xAxis: { data: string[] }[]; series: { data: number[] }[] } } }).ntkwChart.getOption()
       return { x: o.xAxis[0]!.data, y: o.series[0]!.data }
     })) as { x: string[]; y: number[] }
     expect(chart.x).toEqual(['256', '512', '1024'])
     chart.y.forEach((v, i) => expect(v).toBeCloseTo(gflops[i]!, 0))
-    const shotResult = await screenshot(page, 'foundation-benchmark-light')
+    const shotResult = await screenshot(app.page, 'foundation-benchmark-light')
 
     // --- a long second benchmark, cancelled while running: `cancelled` within 1 s of the click
     const second = await startBenchmark('large')
-    await page.waitForFunction(
+    await app.page.waitForFunction(
       (s) => {
         const b = document.querySelector(s)
         return b !== null && Number(b.getAttribute('aria-valuenow')) > 0
@@ -161,7 +138,7 @@ describe('foundation in Chromium via ntkw serve', () => {
     )
     // Timed inside the page, from the click event to the DOM showing `cancelled` (what the user sees),
     // so Playwright's own overhead is not counted.
-    await page.evaluate((id) => {
+    await app.page.evaluate((id) => {
       const w = window as unknown as { __cancel: { clicked: number; shown: number } }
       w.__cancel = { clicked: 0, shown: 0 }
       const item = document.querySelector(`[data-testid=job-item][data-run-id="${id}"]`)!
@@ -170,29 +147,29 @@ describe('foundation in Chromium via ntkw serve', () => {
         if (!w.__cancel.shown && item.getAttribute('data-state') === 'cancelled') w.__cancel.shown = performance.now()
       }).observe(item, { attributes: true, attributeFilter: ['data-state'] })
     }, second)
-    await page.click(`${sel.jobItem(second)} [data-testid=job-cancel]`)
-    await page.locator(`${sel.jobItem(second)}[data-state=cancelled]`).waitFor({ timeout: 5_000 })
-    const t = (await page.evaluate(() => (window as unknown as { __cancel: { clicked: number; shown: number } }).__cancel)) as { clicked: number; shown: number }
+    await app.page.click(`${sel.jobItem(second)} [data-testid=job-cancel]`)
+    await app.page.locator(`${sel.jobItem(second)}[data-state=cancelled]`).waitFor({ timeout: 5_000 })
+    const t = (await app.page.evaluate(() => (window as unknown as { __cancel: { clicked: number; shown: number } }).__cancel)) as { clicked: number; shown: number }
     const cancelMs = Math.round(t.shown - t.clicked)
     console.log(`cancel: state 'cancelled' shown ${cancelMs} ms after the click`)
     expect(t.clicked).toBeGreaterThan(0)
     expect(t.shown).toBeGreaterThan(t.clicked)
 
     // --- reload: the Runs page lists both runs with their final states
-    await page.click('[data-page=runs]')
-    await page.reload()
+    await app.page.click('[data-page=runs]')
+    await app.page.reload()
     await shellVisible()
-    await page.locator('[data-testid=page-runs]').waitFor()
-    await page.locator(`${sel.runRow}[data-run-id="${second}"]`).waitFor()
+    await app.page.locator('[data-testid=page-runs]').waitFor()
+    await app.page.locator(`${sel.runRow}[data-run-id="${second}"]`).waitFor()
     expect(await runStates()).toMatchObject({ [first]: 'succeeded', [second]: 'cancelled' })
-    await page.click(`${sel.runRow}[data-run-id="${first}"]`)
-    await page.locator('[data-testid=run-detail]').filter({ hasText: 'Backend benchmark' }).waitFor()
-    await page.locator('[data-testid=run-detail] [data-testid=benchmark-result]').waitFor()
-    await screenshot(page, 'foundation-runs-light')
+    await app.page.click(`${sel.runRow}[data-run-id="${first}"]`)
+    await app.page.locator('[data-testid=run-detail]').filter({ hasText: 'Backend benchmark' }).waitFor()
+    await app.page.locator('[data-testid=run-detail] [data-testid=benchmark-result]').waitFor()
+    await screenshot(app.page, 'foundation-runs-light')
     // its metric series (runs.metric) as a line chart: one point per matmul size
-    await page.click('[data-testid=run-detail] [data-tab=metrics]')
-    await page.selectOption('[data-testid=metric-select]', 'matmul_gflops')
-    const metricChart = page.locator('[data-testid=run-detail] [data-chart$=matmul_gflops]')
+    await app.page.click('[data-testid=run-detail] [data-tab=metrics]')
+    await app.page.selectOption('[data-testid=metric-select]', 'matmul_gflops')
+    const metricChart = app.page.locator('[data-testid=run-detail] [data-chart$=matmul_gflops]')
     await metricChart.waitFor()
     const points = (await metricChart.evaluate((el) => {
       const o = (el as unknown as { ntkwChart: { getOption(): { series: { data: [number, number][] }[] } } }).ntkwChart.getOption()
@@ -200,10 +177,10 @@ describe('foundation in Chromium via ntkw serve', () => {
     })) as [number, number][]
     expect(points.map((p) => p[0])).toEqual([256, 512, 1024])
     points.forEach((p, i) => expect(p[1]).toBeCloseTo(gflops[i]!, 0))
-    await screenshot(page, 'foundation-metrics-light')
+    await screenshot(app.page, 'foundation-metrics-light')
     // charts export as PNG and SVG files
     for (const kind of ['PNG', 'SVG']) {
-      const [download] = await Promise.all([page.waitForEvent('download'), page.locator('[data-testid=run-detail] .echart').getByRole('button', { name: kind }).click()])
+      const [download] = await Promise.all([app.page.waitForEvent('download'), app.page.locator('[data-testid=run-detail] .echart').getByRole('button', { name: kind }).click()])
       const file = path.join(RESULTS, `foundation-metric-export.${kind.toLowerCase()}`)
       await download.saveAs(file)
       const head = readFileSync(file).subarray(0, 200)
@@ -212,37 +189,37 @@ describe('foundation in Chromium via ntkw serve', () => {
     }
 
     // --- close the project, then reopen it by path (Ctrl+O opens the path dialog in a browser)
-    await page.click('[data-page=project]')
-    await page.click('[data-testid=action-close]')
-    await page.locator('[data-testid=no-project]').waitFor()
-    await page.keyboard.press('Control+o')
-    await page.locator('[data-testid=path-dialog]').waitFor()
-    await page.fill('[data-testid=path-input]', projectFile)
-    await page.click('[data-testid=path-submit]')
-    await page.locator(sel.projectName).filter({ hasText: 'foundation' }).waitFor()
-    await page.click('[data-page=runs]')
-    await page.locator(`${sel.runRow}[data-run-id="${second}"]`).waitFor()
+    await app.page.click('[data-page=project]')
+    await app.page.click('[data-testid=action-close]')
+    await app.page.locator('[data-testid=no-project]').waitFor()
+    await app.page.keyboard.press('Control+o')
+    await app.page.locator('[data-testid=path-dialog]').waitFor()
+    await app.page.fill('[data-testid=path-input]', projectFile)
+    await app.page.click('[data-testid=path-submit]')
+    await app.page.locator(sel.projectName).filter({ hasText: 'foundation' }).waitFor()
+    await app.page.click('[data-page=runs]')
+    await app.page.locator(`${sel.runRow}[data-run-id="${second}"]`).waitFor()
     expect(await runStates()).toMatchObject({ [first]: 'succeeded', [second]: 'cancelled' })
 
     // --- dark theme: the document switches and the page still renders content
-    await page.click('[data-page=project]')
-    for (let i = 0; i < 3 && !(await page.locator('html.dark').count()); i++) await page.click('[data-testid=theme-toggle]')
-    await page.locator('html.dark').waitFor({ state: 'attached' })
-    await page.locator(sel.result).waitFor()
-    await page.waitForTimeout(400) // chart re-initialises with the dark theme
-    const shotDark = await screenshot(page, 'foundation-benchmark-dark')
+    await app.page.click('[data-page=project]')
+    for (let i = 0; i < 3 && !(await app.page.locator('html.dark').count()); i++) await app.page.click('[data-testid=theme-toggle]')
+    await app.page.locator('html.dark').waitFor({ state: 'attached' })
+    await app.page.locator(sel.result).waitFor()
+    await app.page.waitForTimeout(400) // chart re-initialises with the dark theme
+    const shotDark = await screenshot(app.page, 'foundation-benchmark-dark')
     // the dominant colour is dark now, and was light before
     const luma = ([r, g, b]: [number, number, number]) => 0.2126 * r + 0.7152 * g + 0.0722 * b
     expect(luma(shotDark.stats.background)).toBeLessThan(60)
     expect(luma(pixelStats(shotResult.file).background)).toBeGreaterThan(200)
 
     // --- the server goes away: a visible "disconnected" banner, not a silently frozen page
-    await served.stop()
-    await page.locator('[data-testid=disconnected-banner]').waitFor({ timeout: 10_000 })
-    await page.locator('.statusbar .conn.closed').waitFor()
-    await screenshot(page, 'foundation-disconnected-dark')
+    await app.served.stop()
+    await app.page.locator('[data-testid=disconnected-banner]').waitFor({ timeout: 10_000 })
+    await app.page.locator('.statusbar .conn.closed').waitFor()
+    await screenshot(app.page, 'foundation-disconnected-dark')
 
-    const unexpected = pageErrors.filter((e) => !/ERR_CONNECTION_REFUSED|WebSocket connection/.test(e))
+    const unexpected = app.pageErrors.filter((e) => !/ERR_CONNECTION_REFUSED|WebSocket connection/.test(e))
     expect(unexpected).toEqual([])
   })
 })

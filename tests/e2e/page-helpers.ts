@@ -67,11 +67,14 @@ export function xy(data: unknown[]): [number, number][] {
   })
 }
 
+/** Types each value into the input with that data-testid, in order (a form filled as a user would). */
+export async function fillFields(page: Page, fields: Record<string, string | number>): Promise<void> {
+  for (const [testId, value] of Object.entries(fields)) await page.fill(`[data-testid=${testId}]`, String(value))
+}
+
 /** The NTK Lab's experiment form and results panel. */
 export function labPage(page: Page, onPhase?: (kind: string) => void) {
-  async function setField(testId: string, value: string | number): Promise<void> {
-    await page.fill(`[data-testid=${testId}]`, String(value))
-  }
+  const setField = (testId: string, value: string | number): Promise<void> => fillFields(page, { [testId]: value })
 
   /** The run the results panel shows after `before` (read without waiting: there may be no panel yet). */
   async function nextRunId(before: string | null): Promise<string> {
@@ -96,7 +99,7 @@ export function labPage(page: Page, onPhase?: (kind: string) => void) {
     onPhase?.(kind)
     await page.click('[data-testid=exp-new]')
     await page.click(`[data-testid=exp-kind][data-kind=${kind}]`)
-    for (const [k, v] of Object.entries(fields)) await setField(k, v)
+    await fillFields(page, fields)
     await setField('f-name', name)
     const before = await shownRunId()
     await page.click('[data-testid=exp-run]')

@@ -1,32 +1,24 @@
 import * as tf from '@tensorflow/tfjs-core'
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
-import os from 'node:os'
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { BrowserContext, Page } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
 import { encodeNpy } from '../../electron/engine/io/npy'
 import { buildModel, mlpArch } from '../../electron/engine/models/build'
 import { writeModelFolder } from '../../electron/engine/models/format'
 import { modelToFiles } from '../../electron/engine/models/io'
 import { initBackend } from '../../electron/engine/runtime/backend'
 import { readModelFiles } from '../../electron/engine/quantize/read-model'
-import { launchBrowser, screenshot, startServe, type Served } from './harness'
-import { apiCall, checkChartLayouts } from './page-helpers'
+import { screenshot, useServedApp } from './harness'
+import { checkChartLayouts } from './page-helpers'
 import { formatBytes } from '../../renderer/src/format'
 
 // The Quantize page in Chromium against `ntkw serve`: sweep bits × granularity × calibration on a seeded MLP
 // (labelled by its own argmax, so the float model is exactly right), read the accuracy-vs-bits and Pareto
 // chart data from ECharts, export int8 to a folder and load that export in the page with stock @tensorflow/tfjs.
 
-let tmp: string
-let served: Served
-let context: BrowserContext
-let page: Page
 let modelJson = ''
-const pageErrors: string[] = []
-
-beforeAll(async () => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'ntkw-e2e-quant-'))
+/** A seeded MLP's folder and NPY data it labels by its own argmax. */
+async function writeModelAndData(tmp: string): Promise<void> {
   mkdirSync(path.join(tmp, 'data'))
   await initBackend()
   const model = buildModel(mlpArch([48, 48], 'relu'), { inputShape: [20], outputs: 5, seed: 21 })
@@ -37,49 +29,41 @@ beforeAll(async () => {
   writeFileSync(path.join(tmp, 'data', 'x.npy'), encodeNpy(x, [n, 20]))
   writeFileSync(path.join(tmp, 'data', 'y.npy'), encodeNpy(Float32Array.from(y), [n]))
   model.dispose()
-  served = await startServe(['--project', path.join(tmp, 'q.ntkw')], { NTKW_CONFIG_DIR: path.join(tmp, 'config') })
-  ;({ context, page } = await launchBrowser(path.join(tmp, 'profile')))
-  page.on('pageerror', (e) => pageErrors.push(e.message))
-})
-
-afterAll(async () => {
-  await context?.close().catch(() => undefined)
-  await served?.stop()
-  if (tmp) rmSync(tmp, { recursive: true, force: true })
-})
+}
+const app = useServedApp({ name: 'quantize', project: 'q.ntkw', consoleErrors: false, prepare: writeModelAndData })
 
 interface Opt {
   series: { name: string; type: string; data: unknown[] }[]
 }
 async function chart(name: string): Promise<Opt> {
-  return (await page.locator(`[data-chart=${name}]`).evaluate((el) => (el as unknown as { ntkwChart: { getOption(): unknown } }).ntkwChart.getOption())) as Opt
+  return (await app.page.locator(`[data-chart=${name}]`).evaluate((el) => (el as unknown as { ntkwChart: { getOption(): unknown } }).ntkwChart.getOption())) as Opt
 }
 
 describe('Quantize page', () => {
   it('sweeps bits, draws accuracy vs bits and the Pareto front, exports int8 and loads it with stock TF.js in the page', async () => {
-    await page.goto(served.url)
-    await page.click('[data-page=quantize]')
-    await page.locator('[data-testid=page-quantize]').waitFor()
+    await app.page.goto(app.served.url)
+    await app.page.click('[data-page=quantize]')
+    await app.page.locator('[data-testid=page-quantize]').waitFor()
     // the model is one of the project's (imported here), picked from the list rather than typed as a path
-    await apiCall(served, 'models.import', { path: modelJson, name: 'seeded mlp' })
-    await expect.poll(async () => (await apiCall<{ name: string }[]>(served, 'models.list', {})).map((m) => m.name), { timeout: 60_000 }).toEqual(['seeded mlp'])
-    await page.click('[data-page=models]')
-    await page.click('[data-page=quantize]')
-    await page.locator('[data-testid=page-quantize]').waitFor()
-    expect(await page.inputValue('[data-testid=q-model-from]')).toBe('project')
-    await page.locator('[data-testid=q-model-id] option', { hasText: 'seeded mlp' }).waitFor({ state: 'attached' })
-    expect(await page.locator('[data-testid=q-model-id] option:checked').textContent()).toMatch(/^seeded mlp \(/)
-    await page.selectOption('[data-testid=q-source]', 'npy')
-    await page.fill('[data-testid=q-xeval]', path.join(tmp, 'data', 'x.npy'))
-    await page.fill('[data-testid=q-yeval]', path.join(tmp, 'data', 'y.npy'))
-    await page.fill('[data-testid=q-xcalib]', path.join(tmp, 'data', 'x.npy'))
+    await app.api('models.import', { path: modelJson, name: 'seeded mlp' })
+    await expect.poll(async () => (await app.api<{ name: string }[]>('models.list', {})).map((m) => m.name), { timeout: 60_000 }).toEqual(['seeded mlp'])
+    await app.page.click('[data-page=models]')
+    await app.page.click('[data-page=quantize]')
+    await app.page.locator('[data-testid=page-quantize]').waitFor()
+    expect(await app.page.inputValue('[data-testid=q-model-from]')).toBe('project')
+    await app.page.locator('[data-testid=q-model-id] option', { hasText: 'seeded mlp' }).waitFor({ state: 'attached' })
+    expect(await app.page.locator('[data-testid=q-model-id] option:checked').textContent()).toMatch(/^seeded mlp \(/)
+    await app.page.selectOption('[data-testid=q-source]', 'npy')
+    await app.page.fill('[data-testid=q-xeval]', path.join(app.tmp, 'data', 'x.npy'))
+    await app.page.fill('[data-testid=q-yeval]', path.join(app.tmp, 'data', 'y.npy'))
+    await app.page.fill('[data-testid=q-xcalib]', path.join(app.tmp, 'data', 'x.npy'))
     // bits 2, 3, 4, 8 are on by default; add 6
-    await page.click('[data-testid=q-bits][data-bits="6"]')
-    await page.click('[data-testid=q-run]')
-    await page.locator('[data-testid=quantize-results]').waitFor({ timeout: 240_000 })
+    await app.page.click('[data-testid=q-bits][data-bits="6"]')
+    await app.page.click('[data-testid=q-run]')
+    await app.page.locator('[data-testid=quantize-results]').waitFor({ timeout: 240_000 })
     // the run is named after the model it quantizes, not a folder
-    expect((await apiCall<{ kind: string; name: string }[]>(served, 'runs.list', {})).filter((r) => r.kind === 'quantize').map((r) => r.name)).toEqual(['quantize seeded mlp'])
-    expect(await page.textContent('[data-testid=q-float-acc]')).toBe('100.00 %')
+    expect((await app.api<{ kind: string; name: string }[]>('runs.list', {})).filter((r) => r.kind === 'quantize').map((r) => r.name)).toEqual(['quantize seeded mlp'])
+    expect(await app.page.textContent('[data-testid=q-float-acc]')).toBe('100.00 %')
 
     const acc = await chart('q-acc-bits')
     const lines = acc.series.filter((s) => s.name !== 'float')
@@ -99,14 +83,14 @@ describe('Quantize page', () => {
     expect((hist.series[0]!.data as unknown[]).length).toBe(60)
     const sens = await chart('q-sensitivity')
     expect(sens.series.map((s) => s.name)).toEqual(['2 bits', '4 bits', '8 bits'])
-    await screenshot(page, 'quantize-sweep')
-    const laidOut = await checkChartLayouts(page, '[data-testid=quantize-results]', 'layout-quantize', screenshot)
+    await screenshot(app.page, 'quantize-sweep')
+    const laidOut = await checkChartLayouts(app.page, '[data-testid=quantize-results]', 'layout-quantize', screenshot)
     expect(laidOut.length).toBeGreaterThanOrEqual(5)
 
-    const out = path.join(tmp, 'export-int8')
-    await page.fill('[data-testid=q-export-dir]', out)
-    await page.click('[data-testid=q-export-int8]')
-    const stock = page.locator('[data-testid=q-stock]')
+    const out = path.join(app.tmp, 'export-int8')
+    await app.page.fill('[data-testid=q-export-dir]', out)
+    await app.page.click('[data-testid=q-export-int8]')
+    const stock = app.page.locator('[data-testid=q-stock]')
     await stock.waitFor({ timeout: 120_000 })
     const text = (await stock.textContent()) ?? ''
     expect(text).toMatch(/Loaded in this page by stock TF\.js/)
@@ -125,21 +109,21 @@ describe('Quantize page', () => {
     expect(Number(m[1])).toBeCloseTo(lo, 3)
     expect(Number(m[2])).toBeCloseTo(hi, 3)
     await stock.scrollIntoViewIfNeeded()
-    await screenshot(page, 'quantize-export')
+    await screenshot(app.page, 'quantize-export')
     // model.json's size is its own file's, shown beside the weights'
-    const exportedText = (await page.textContent('[data-testid=q-exported]')) ?? ''
+    const exportedText = (await app.page.textContent('[data-testid=q-exported]')) ?? ''
     expect(exportedText).toContain(`model.json ${formatBytes(statSync(path.join(out, 'model.json')).size)}`)
 
     // int4 packed after int8: the stock-loading claim goes, the packed format says how it loads
-    await page.fill('[data-testid=q-export-dir]', path.join(tmp, 'export-int4'))
-    await page.click('[data-testid=q-export-int4]')
-    await page.locator('[data-testid=q-packed]').waitFor({ timeout: 120_000 })
+    await app.page.fill('[data-testid=q-export-dir]', path.join(app.tmp, 'export-int4'))
+    await app.page.click('[data-testid=q-export-int4]')
+    await app.page.locator('[data-testid=q-packed]').waitFor({ timeout: 120_000 })
     expect(await stock.count()).toBe(0)
-    expect(await page.textContent('[data-testid=q-exported]')).toContain('weights.ntkwq')
-    const names = (await apiCall<{ kind: string; name: string }[]>(served, 'runs.list', {})).filter((r) => r.kind === 'quantize').map((r) => r.name)
+    expect(await app.page.textContent('[data-testid=q-exported]')).toContain('weights.ntkwq')
+    const names = (await app.api<{ kind: string; name: string }[]>('runs.list', {})).filter((r) => r.kind === 'quantize').map((r) => r.name)
     expect(new Set(names).size).toBe(3)
     expect(names.filter((n) => /int8/.test(n) && /stock/.test(n))).toHaveLength(1)
     expect(names.filter((n) => /int4/.test(n) && /packed/.test(n))).toHaveLength(1)
-    expect(pageErrors).toEqual([])
+    expect(app.pageErrors).toEqual([])
   })
 })

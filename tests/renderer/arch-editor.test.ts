@@ -156,7 +156,9 @@ describe('pages build their specs from the editor', () => {
     await models.train({ datasetId: 'd1', net: structuredClone(preset.arch), epochs: 1, batchSize: 32, learningRate: 1e-3, optimizer: 'adam', name: '' })
     const spec = (f.callsOf('jobs.submit')[0]!.params as { spec: { network: NetArchInput; name: string } }).spec
     expect(NetArch.parse(spec.network).layers.filter((l) => l.type === 'conv2d')).toHaveLength(3)
-    expect(JobSpec.parse(spec)).toMatchObject({ kind: 'train' })
+    // trained on the dataset's train part, checked on its validation and test parts
+    const part = (split: string, field: string) => ({ type: 'dataset', datasetId: 'd1', split, field })
+    expect(JobSpec.parse(spec)).toMatchObject({ kind: 'train', xTrain: part('train', 'x'), yTrain: part('train', 'y'), xVal: part('validation', 'x'), yVal: part('validation', 'y'), xTest: part('test', 'x'), yTest: part('test', 'y') })
     expect(spec.name).toMatch(/^CNN conv64/)
   })
 })

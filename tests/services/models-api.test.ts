@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import path from 'node:path'
 import { existsSync, readFileSync } from 'node:fs'
-import type { DatasetSummary, ModelDetail, ModelSummary } from '../../shared/index'
+import { datasetSplitRefs, type DatasetSummary, type ModelDetail, type ModelSummary } from '../../shared/index'
 import { servicesForTest } from '../helpers/services-api'
 
 // Models through the API with the real engine process and a real project: train a network on a project
@@ -20,12 +20,7 @@ describe('models through the API', () => {
     const spec = {
       kind: 'train',
       name: 'moons mlp',
-      xTrain: ref('train', 'x'),
-      yTrain: ref('train', 'y'),
-      xVal: ref('validation', 'x'),
-      yVal: ref('validation', 'y'),
-      xTest: ref('test', 'x'),
-      yTest: ref('test', 'y'),
+      ...datasetSplitRefs(ds!.id),
       network: { layers: [{ type: 'dense', units: 32, activation: 'relu' }, { type: 'dense', units: 32, activation: 'relu' }] },
       epochs: 30,
       batchSize: 32,

@@ -69,6 +69,11 @@ function raw(bytes: string | Buffer, waitMs = 1500): Promise<string> {
 
 const host = (): string => `127.0.0.1:${port}`
 
+/** A WebSocket upgrade of /ws with this query token and Host, `extra` header lines after the Host. */
+function upgrade(tokenValue: string, hostValue: string, extra: string[] = [], key = randomBytes(16).toString('base64'), version = '13'): string {
+  return [`GET /ws?token=${tokenValue} HTTP/1.1`, `Host: ${hostValue}`, ...extra, 'Upgrade: websocket', 'Connection: Upgrade', `Sec-WebSocket-Key: ${key}`, `Sec-WebSocket-Version: ${version}`, '', ''].join('\r\n')
+}
+
 function httpCase(i: number): string | Buffer {
   const paths = [
     '/%E0%A4%A', '/%', '/%%', '/%ff', '/%00', '/%C0%AE%C0%AE/%C0%AE%C0%AE/etc/passwd', '/..%2f..%2f..%2fetc%2fpasswd',
@@ -98,30 +103,13 @@ function httpCase(i: number): string | Buffer {
       return pick(['GET /\r\n\r\n', 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'GET / HTTP/9.9\r\n\r\n', '\r\n\r\n', 'GET / HTTP/1.1\r\n' + 'X: y\r\n'.repeat(200) + '\r\n'])
     case 8:
       // WebSocket upgrades that must be refused: no/wrong token, foreign Origin, rebinding Host, bad key/version
-      return [
-        `GET /ws?token=${pick(['', 'wrong', token.slice(0, -1), token + 'x', '%E0%A4%A'])} HTTP/1.1`,
-        `Host: ${host()}`,
-        'Upgrade: websocket',
-        'Connection: Upgrade',
-        `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}`,
-        'Sec-WebSocket-Version: 13',
-        '',
-        '',
-      ].join('\r\n')
+      return upgrade(pick(['', 'wrong', token.slice(0, -1), token + 'x', '%E0%A4%A']), host())
     case 9:
-      return [
-        `GET /ws?token=${token} HTTP/1.1`,
-        `Host: ${pick([host(), 'evil.example:' + port, 'rebind.attacker.test'])}`,
+      return upgrade(token, pick([host(), 'evil.example:' + port, 'rebind.attacker.test']), [
         `Origin: ${pick(['http://evil.example', 'null', `http://rebind.attacker.test:${port}`, 'file://', `https://127.0.0.1:${port + 1}`])}`,
-        'Upgrade: websocket',
-        'Connection: Upgrade',
-        `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}`,
-        'Sec-WebSocket-Version: 13',
-        '',
-        '',
-      ].join('\r\n')
+      ])
     case 10:
-      return [`GET /ws?token=${token} HTTP/1.1`, `Host: ${host()}`, 'Upgrade: websocket', 'Connection: Upgrade', `Sec-WebSocket-Key: ${pick(['', 'short', '!!!!'])}`, `Sec-WebSocket-Version: ${pick(['8', '99', ''])}`, '', ''].join('\r\n')
+      return upgrade(token, host(), [], pick(['', 'short', '!!!!']), pick(['8', '99', '']))
     default:
       return `GET ${encodeURI(p).replace(/%25/g, '%')} HTTP/1.1\r\nHost: ${host()}\r\nIf-None-Match: ${randomBytes(8).toString('hex')}\r\nAccept-Encoding: br, gzip\r\n\r\n`
   }

@@ -1,5 +1,5 @@
 import type { CliCommand } from '../command'
-import { ArchFlagSet, REDIS_JOB_HELP, REDIS_JOB_OPTIONS } from '../flags'
+import { ArchFlagSet, REDIS_JOB_HELP, REDIS_JOB_OPTIONS, TRAIN_TEST_OPTIONS } from '../flags'
 
 export const predictArchFlags = new ArchFlagSet({ kindFlag: 'kind', archFile: true })
 
@@ -42,10 +42,7 @@ ${REDIS_JOB_HELP(22, 'compute the train and test×train kernel tiles')}
 Prints the paths of the written files on stdout.
 `,
   options: {
-    'x-train': { type: 'string' },
-    'y-train': { type: 'string' },
-    'x-test': { type: 'string' },
-    'y-test': { type: 'string' },
+    ...TRAIN_TEST_OPTIONS,
     ...predictArchFlags.options,
     t: { type: 'string' },
     lr: { type: 'string' },

@@ -1,5 +1,5 @@
 import type { CliCommand } from '../command'
-import { ArchFlagSet } from '../flags'
+import { ArchFlagSet, TRAIN_TEST_OPTIONS } from '../flags'
 
 export const selfDistillArchFlags = new ArchFlagSet({ kindFlag: 'kind', archFile: true })
 
@@ -32,10 +32,7 @@ ${selfDistillArchFlags.help(20)}
 Prints the path of the written file on stdout.
 `,
   options: {
-    'x-train': { type: 'string' },
-    'y-train': { type: 'string' },
-    'x-test': { type: 'string' },
-    'y-test': { type: 'string' },
+    ...TRAIN_TEST_OPTIONS,
     ...selfDistillArchFlags.options,
     'diag-reg': { type: 'string' },
     alpha: { type: 'string' },

@@ -1,20 +1,9 @@
-import type { FcArch } from '../../../shared/arch'
-import { nystromFeatureMap } from './nystrom'
+import { nystromFeatureMap, type NystromOptions } from './nystrom'
 import { randomFeatureMap } from './random-features'
-import type { FeatureKind, FeatureMap, FeatureMethod, Points } from './types'
+import type { FeatureMap, FeatureMethod } from './types'
 
-/** The map of a CLI/job request: random features, or Nyström with landmarks drawn from `x`. */
-export async function buildFeatureMap(o: {
-  method: FeatureMethod
-  arch: FcArch
-  kind: FeatureKind
-  /** the training points (Nyström draws its landmarks here; rf reads only the dimension) */
-  x: Points
-  features: number
-  seed: number
-  workers?: number
-  signal?: AbortSignal
-}): Promise<FeatureMap> {
+/** The map of a CLI/job request: random features, or Nyström with landmarks drawn from `x` (rf reads only its dimension). */
+export async function buildFeatureMap(o: Omit<NystromOptions, 'onStep'> & { method: FeatureMethod }): Promise<FeatureMap> {
   if (o.method === 'rf') return randomFeatureMap({ arch: o.arch, kind: o.kind, inDim: o.x.cols, features: o.features, seed: o.seed })
   return nystromFeatureMap({ arch: o.arch, kind: o.kind, x: o.x, features: o.features, seed: o.seed, workers: o.workers, signal: o.signal })
 }

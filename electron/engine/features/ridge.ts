@@ -102,11 +102,7 @@ function times(phi: Float32Array, rows: number, m: number, w: Float32Array, c: n
 }
 
 export async function featureRidge(req: FeatureRidgeRequest): Promise<FeatureRidgeOutput> {
-  const { map, xTrain, yTrain, xTest } = req
-  const n = xTrain.rows
-  const mt = xTest.rows
-  const k = yTrain.cols
-  const dim = map.dim
+  const { n, mt, k, dim } = sizes(req)
   const progress = req.progress ?? (() => {})
   const primalCost = n * dim * dim + (dim * dim * dim) / 3
   const dualCost = n * n * dim + (n * n * n) / 3
@@ -124,14 +120,16 @@ export async function featureRidge(req: FeatureRidgeRequest): Promise<FeatureRid
   return { ...out, n, m: mt, k, solver, features: dim, featureSeconds: watch.feature, solveSeconds: total - watch.feature }
 }
 
+/** the request's parts and sizes: n train rows, mt test rows, k outputs, dim features */
+function sizes(req: FeatureRidgeRequest) {
+  const { map, xTrain, yTrain, xTest } = req
+  return { map, xTrain, yTrain, xTest, n: xTrain.rows, mt: xTest.rows, k: yTrain.cols, dim: map.dim }
+}
+
 type Partial_ = Omit<FeatureRidgeOutput, 'n' | 'm' | 'k' | 'solver' | 'features' | 'featureSeconds' | 'solveSeconds'>
 
 async function dual(req: FeatureRidgeRequest, watch: Stopwatch, progress: (f: number, m: string) => void): Promise<Partial_> {
-  const { map, xTrain, yTrain, xTest } = req
-  const n = xTrain.rows
-  const mt = xTest.rows
-  const k = yTrain.cols
-  const dim = map.dim
+  const { map, xTrain, yTrain, xTest, n, mt, k, dim } = sizes(req)
   const phi = new Float32Array(n * dim)
   await forBlocks(map, xTrain, watch, req, (p, r0) => phi.set(p, r0 * dim), (f) => progress(0.4 * f, 'features (train)'))
   const phiT = new Float32Array(mt * dim)
@@ -201,11 +199,7 @@ async function factorShifted(g: Float32Array, m: number, shift: number, diagReg:
 }
 
 async function primal(req: FeatureRidgeRequest, watch: Stopwatch, progress: (f: number, m: string) => void): Promise<Partial_> {
-  const { map, xTrain, yTrain, xTest } = req
-  const n = xTrain.rows
-  const mt = xTest.rows
-  const k = yTrain.cols
-  const dim = map.dim
+  const { map, xTrain, yTrain, xTest, n, mt, k, dim } = sizes(req)
   const y = yTrain.data
   const cache: Float32Array[] | null = n * dim <= (req.cacheFloats ?? 1 << 27) ? [] : null
   // G = ΦᵀΦ accumulated in float32 on tfjs (one matmul per block); Φᵀy and the trace in float64

@@ -1,5 +1,6 @@
 import { UserError } from '../../../shared/errors'
 import { Xoshiro128 } from '../core/random'
+import { concatInto, totalLength } from '../io/concat'
 
 /** Integer class labels as indices per class (classes 0 … C−1). */
 export interface ClassIndex {
@@ -70,13 +71,7 @@ export function balancedBatch(idx: ClassIndex, batch: number, rng: Xoshiro128): 
   const extra = batch - base * idx.classes
   const parts: Int32Array[] = []
   idx.byClass.forEach((pool, c) => parts.push(sampleWithoutReplacement(pool, Math.min(pool.length, base + (c < extra ? 1 : 0)), rng)))
-  const out = new Int32Array(parts.reduce((s, p) => s + p.length, 0))
-  let o = 0
-  for (const p of parts) {
-    out.set(p, o)
-    o += p.length
-  }
-  return out
+  return concatInto(new Int32Array(totalLength(parts)), parts)
 }
 
 /** One-hot rows minus 1/C (the KIP reference's zero-mean label encoding). */

@@ -123,11 +123,14 @@ function boxFull(src: Float64Array, dst: Float64Array, tmp: Float64Array, h: num
   }
 }
 
-export function conv2dKernel(o: ConvOptions): PairRule {
+/** The filter's size, each patch position's weight variance σ_w²/(fh·fw), and the bias variance σ_b². */
+function convVariances(o: ConvOptions): { fh: number; fw: number; scale: number; b2: number } {
   const [fh, fw] = o.size
-  const w2 = o.wStd * o.wStd
-  const b2 = o.bStd === null ? 0 : o.bStd * o.bStd
-  const scale = w2 / (fh * fw)
+  return { fh, fw, scale: (o.wStd * o.wStd) / (fh * fw), b2: o.bStd === null ? 0 : o.bStd * o.bStd }
+}
+
+export function conv2dKernel(o: ConvOptions): PairRule {
+  const { fh, fw, scale, b2 } = convVariances(o)
   return (s: PairState) => {
     const ay = convAxis(s.h, fh, o.padding)
     const ax = convAxis(s.w, fw, o.padding)
@@ -238,10 +241,7 @@ export function conv2dEmpirical(o: ConvOptions, h: tf.Tensor4D, g: tf.Tensor4D, 
  * patch mean is a convolution of each pair's h×w map with an F×F box of ones, zero padded as the forward.
  */
 export function conv2dKernelTf(o: ConvOptions): PairBatchRule {
-  const [fh, fw] = o.size
-  const w2 = o.wStd * o.wStd
-  const b2 = o.bStd === null ? 0 : o.bStd * o.bStd
-  const scale = w2 / (fh * fw)
+  const { fh, fw, scale, b2 } = convVariances(o)
   return (s: PairBatch) => {
     const ay = convAxis(s.h, fh, o.padding)
     const ax = convAxis(s.w, fw, o.padding)

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { UserError } from '../../../shared/errors'
+import { concatBytes } from '../io/concat'
 import { ModelMeta } from '../../../shared/models'
 
 // The TF.js Layers format on disk and in memory (no tfjs needed here): model.json holds `modelTopology`
@@ -197,14 +198,7 @@ export function readModelFolder(p: string): ModelFiles {
       parts.push(last.subarray(0, last.byteLength - extra))
     }
   }
-  const total = parts.reduce((a, b) => a + b.byteLength, 0)
-  const weights = new Uint8Array(total)
-  let o = 0
-  for (const b of parts) {
-    weights.set(b, o)
-    o += b.byteLength
-  }
-  const files = { modelJson: json, weights }
+  const files = { modelJson: json, weights: concatBytes(parts) }
   validateModelFiles(files, path.basename(file))
   return files
 }

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core'
 import * as tfl from '@tensorflow/tfjs-layers'
 import { UserError } from '../../../shared/errors'
 import type { ModelMeta } from '../../../shared/models'
+import { concatBytes } from '../io/concat'
 import { WEIGHTS_FILE, type ModelFiles, type ModelJson, validateModelFiles, withMeta } from './format'
 
 // LayersModel ↔ ModelFiles through custom IOHandlers (the same path stock model.save / tf.loadLayersModel
@@ -10,14 +11,7 @@ import { WEIGHTS_FILE, type ModelFiles, type ModelJson, validateModelFiles, with
 function joinWeightData(d: ArrayBuffer | ArrayBuffer[] | undefined): Uint8Array {
   if (!d) return new Uint8Array(0)
   if (!Array.isArray(d)) return new Uint8Array(d.slice(0))
-  const total = d.reduce((a, b) => a + b.byteLength, 0)
-  const out = new Uint8Array(total)
-  let o = 0
-  for (const b of d) {
-    out.set(new Uint8Array(b), o)
-    o += b.byteLength
-  }
-  return out
+  return concatBytes(d.map((b) => new Uint8Array(b)))
 }
 
 /** Serialises a model (topology + weights, no optimizer state) with the workbench metadata. */

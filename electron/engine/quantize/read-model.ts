@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core'
 import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { UserError } from '../../../shared/errors'
+import { concatBytes } from '../io/concat'
 import { FORMAT, NtkwFormatError, decodeNtkwWeights, readManifest } from '../../../resources/loader/ntkw-quantized.mjs'
 import type { NamedWeight } from './quantize-model'
 
@@ -55,13 +56,8 @@ export function readModelFiles(modelJsonPath: string): ModelFiles {
       parts.push(readFileSync(shard))
     }
   }
-  const total = parts.reduce((s, b) => s + b.length, 0)
-  const all = new Uint8Array(total)
-  let o = 0
-  for (const b of parts) {
-    all.set(b, o)
-    o += b.length
-  }
+  const all = concatBytes(parts)
+  const total = all.byteLength
   const specs = manifest.flatMap((g) => g.weights)
   const expected = specs.reduce((s, w) => s + w.shape.reduce((a, b) => a * b, 1) * (w.quantization ? (w.quantization.dtype === 'uint8' ? 1 : 2) : 4), 0)
   if (expected !== total) throw new UserError('bad_model_weights', `${file}: the shards hold ${total} bytes, the manifest describes ${expected}`, 'The model files are truncated or mismatched: copy or export them again.')

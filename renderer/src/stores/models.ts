@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef, watch } from 'vue'
-import type { DataRef } from '../../../shared/jobs/data-ref'
+import { datasetSplitRefs, type DataRef } from '../../../shared/jobs/data-ref'
 import type { ModelDetail, ModelSummary } from '../../../shared/models'
 import type { ModelExportFormat } from '../../../shared/ipc'
 import { NetArch, type NetArchInput } from '../../../shared/arch'
@@ -107,17 +107,11 @@ export const useModels = defineStore('models', () => {
       useToasts().push('error', `Architecture: ${issue.path.length ? `${issue.path.join('.')}: ` : ''}${issueText(issue)}`)
       return undefined
     }
-    const ref = (split: 'train' | 'validation' | 'test', field: 'x' | 'y'): DataRef => ({ type: 'dataset', datasetId: f.datasetId, split, field })
     const runId = await runs.submit({
       kind: 'train',
       name: f.name || describeNet(parsed.data),
       ...(f.name ? { modelName: f.name } : {}),
-      xTrain: ref('train', 'x'),
-      yTrain: ref('train', 'y'),
-      xVal: ref('validation', 'x'),
-      yVal: ref('validation', 'y'),
-      xTest: ref('test', 'x'),
-      yTest: ref('test', 'y'),
+      ...datasetSplitRefs(f.datasetId),
       network: f.net,
       epochs: f.epochs,
       batchSize: f.batchSize,

@@ -1,15 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import path from 'node:path'
 import type { JobEvent, JobSpecInput } from '../../../shared/index'
-import { JobSpec } from '../../../shared/index'
-import { executeJob } from '../../../electron/engine/jobs/execute'
-import { createDataResolver } from '../../../electron/engine/jobs/data-resolver'
-import { loadProjectDataset } from '../../../electron/engine/jobs/project-datasets'
-import { ProjectArtifactSink, readArtifactJson } from '../../../electron/engine/store/artifacts'
+import { readArtifactJson } from '../../../electron/engine/store/artifacts'
 import { createProject, type ProjectHandle } from '../../../electron/engine/store/project-db'
-import { ProjectModelSink, ModelStore } from '../../../electron/engine/store/models'
+import { ModelStore } from '../../../electron/engine/store/models'
 import { RunStore } from '../../../electron/engine/store/runs'
 import { importDataset } from '../../../electron/engine/data/import'
+import { runJobInProject } from '../../helpers/run-job'
 import { tempDir } from '../../helpers/tmp'
 
 // Distillation jobs on real MNIST digits (the bundled example), at a size a unit test affords: a 64-unit
@@ -21,22 +18,8 @@ let datasetId: string
 let teacherId: string
 
 async function runJob(spec: JobSpecInput): Promise<{ state: string; result: unknown; runId: string; events: JobEvent[]; error?: string }> {
-  const runs = new RunStore(project.db)
-  const parsed = JobSpec.parse(spec)
-  const run = runs.create(parsed, {})
-  const events: JobEvent[] = []
-  const outcome = await executeJob(parsed, {
-    runId: run.id,
-    signal: new AbortController().signal,
-    emit: (e) => {
-      events.push(e)
-      runs.apply(run.id, e)
-    },
-    artifacts: new ProjectArtifactSink(project.db, run.id),
-    data: createDataResolver((ref) => loadProjectDataset(project.db, ref)),
-    models: new ProjectModelSink(project.db),
-  })
-  return { state: outcome.state, result: (outcome as { result?: unknown }).result, error: (outcome as { error?: string }).error, runId: run.id, events }
+  const { outcome, events, runId } = await runJobInProject(project, spec, { models: true })
+  return { state: outcome.state, result: (outcome as { result?: unknown }).result, error: (outcome as { error?: string }).error, runId, events }
 }
 
 const data = () => ({ datasetId, train: 1500, test: 500 })

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { spawnSync } from 'node:child_process'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { ntkw } from '../../helpers/ntkw'
 import { tempDir } from '../../helpers/tmp'
 import { readNpy, writeNpy } from '../../../electron/engine/io/npy'
 import { initBackend } from '../../../electron/engine/runtime/backend'
@@ -10,12 +9,6 @@ import { FcArch } from '../../../shared/arch'
 import { bruteKernels, gaussianRows } from '../ntk/analytic-brute-force'
 import { matmulF64, relErr, solveF64 } from '../linalg/reference'
 import { flat, gram, relFro } from './helpers'
-
-const root = fileURLToPath(new URL('../../..', import.meta.url))
-function ntkw(args: string[], cwd: string): { code: number | null; out: string; err: string } {
-  const r = spawnSync(process.execPath, [path.join(root, 'bin/ntkw.js'), ...args], { cwd, encoding: 'utf8', timeout: 120_000 })
-  return { code: r.status, out: r.stdout, err: r.stderr }
-}
 
 const tmp = tempDir()
 const f = (name: string): string => path.join(tmp.dir, name)

@@ -28,16 +28,7 @@ export function flat(k: number[][]): Float64Array {
 }
 
 /** ‖A − B‖_F / ‖B‖_F */
-export function relFro(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0
-  let den = 0
-  for (let i = 0; i < b.length; i++) {
-    num += (a[i]! - b[i]!) ** 2
-    den += b[i]! ** 2
-  }
-  return Math.sqrt(num / den)
-}
-
+export { relErr as relFro } from '../linalg/reference'
 /** MNIST as a 10-class regression problem: train/test points, one-hot train targets, test labels, accuracy. */
 export async function mnistRegression(n: number, nt: number) {
   const { x, y, xt, yt, d } = await mnistSplit(n, nt)

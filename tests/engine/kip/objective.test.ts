@@ -6,6 +6,7 @@ import { computeAnalyticKernels } from '../../../electron/engine/ntk/analytic'
 import { UserError } from '../../../shared/errors'
 import { FcArch } from '../../../shared/arch'
 import { gaussianRows, type Vec } from '../ntk/analytic-brute-force'
+import { relErr } from '../linalg/reference'
 import { fdGrad, kipLoss64 } from './f64-kip'
 
 beforeAll(async () => {
@@ -17,16 +18,6 @@ const erf2 = FcArch.parse({ depth: 2, activation: { name: 'erf' }, wStd: 1.3, bS
 
 function labels(n: number, c: number, offset = 0): number[][] {
   return Array.from({ length: n }, (_, i) => Array.from({ length: c }, (_, k) => (k === (i + offset) % c ? 1 : 0) - 1 / c))
-}
-
-function relNorm(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0
-  let den = 0
-  for (let i = 0; i < b.length; i++) {
-    num += (a[i]! - b[i]!) ** 2
-    den += b[i]! ** 2
-  }
-  return Math.sqrt(num / den)
 }
 
 function run(xt: Vec[], yt: number[][], xs: Vec[], ys: number[][], cfg: KipObjectiveConfig) {
@@ -45,7 +36,7 @@ function check(xt: Vec[], yt: number[][], xs: Vec[], ys: number[][], cfg: KipObj
   const ref = f(xs)
   const gxRef = fdGrad(xs, f, 1e-5).flat()
   const gyRef = fdGrad(ys, (y) => kipLoss64(xt, yt, xs, y, cfg.arch, cfg.kernel, cfg.diagReg), 1e-5).flat()
-  const e = { loss: Math.abs(out.loss - ref) / ref, gx: relNorm(out.gX, gxRef), gy: relNorm(out.gY, gyRef) }
+  const e = { loss: Math.abs(out.loss - ref) / ref, gx: relErr(out.gX, gxRef), gy: relErr(out.gY, gyRef) }
   if (process.env.KIP_DEBUG) console.log(e)
   return e
 }
@@ -98,7 +89,7 @@ describe('KIP loss and gradient against float64 finite differences', () => {
     t.dispose()
     const m = { data: Float32Array.from(xs.flat()), rows: 6, cols: d }
     const ref = await computeAnalyticKernels(m, null, relu3, { kernels: ['ntk'], workers: 1 })
-    expect(relNorm(mine, ref.ntk!)).toBeLessThan(1e-5)
+    expect(relErr(mine, ref.ntk!)).toBeLessThan(1e-5)
     for (let i = 0; i < 6; i++) expect(Math.abs(mine[i * 7]! - ref.ntk![i * 7]!) / ref.ntk![i * 7]!).toBeLessThan(1e-6)
   })
 

@@ -1,13 +1,9 @@
 import path from 'node:path'
 import type { JobEvent, JobSpecInput } from '../../../shared/index'
-import { executeJob, type ExecuteOutcome } from '../../../electron/engine/jobs/execute'
-import { createDataResolver } from '../../../electron/engine/jobs/data-resolver'
-import { loadProjectDataset } from '../../../electron/engine/jobs/project-datasets'
-import { ProjectArtifactSink } from '../../../electron/engine/store/artifacts'
 import { createProject, type ProjectHandle } from '../../../electron/engine/store/project-db'
-import { RunStore } from '../../../electron/engine/store/runs'
 import { importDataset } from '../../../electron/engine/data/import'
-import { JobSpec } from '../../../shared/index'
+import type { ExecuteOutcome } from '../../../electron/engine/jobs/execute'
+import { runJobInProject } from '../../helpers/run-job'
 
 /** A project holding the two-moons example, standardised, split 70/30. */
 export async function moonsProject(dir: string): Promise<{ project: ProjectHandle; datasetId: string }> {
@@ -17,22 +13,9 @@ export async function moonsProject(dir: string): Promise<{ project: ProjectHandl
 }
 
 export async function runLab(project: ProjectHandle, spec: JobSpecInput): Promise<{ outcome: ExecuteOutcome; events: JobEvent[]; runId: string }> {
-  const runs = new RunStore(project.db)
-  const parsed = JobSpec.parse(spec)
-  const run = runs.create(parsed, {})
-  const events: JobEvent[] = []
-  const outcome = await executeJob(parsed, {
-    runId: run.id,
-    signal: new AbortController().signal,
-    emit: (e) => {
-      events.push(e)
-      runs.apply(run.id, e)
-    },
-    artifacts: new ProjectArtifactSink(project.db, run.id),
-    data: createDataResolver((ref) => loadProjectDataset(project.db, ref)),
-  })
+  const { outcome, events, runId } = await runJobInProject(project, spec)
   if (outcome.state === 'failed') throw new Error(`${spec.kind} failed: ${outcome.error}`)
-  return { outcome, events, runId: run.id }
+  return { outcome, events, runId }
 }
 
 export function metricSeries(events: JobEvent[], name: string): { step: number; value: number }[] {

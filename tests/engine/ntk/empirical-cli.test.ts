@@ -1,9 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { ntkw } from '../../helpers/ntkw'
 import { tempDir } from '../../helpers/tmp'
 import { readNpy, writeNpy } from '../../../electron/engine/io/npy'
 import { initBackend } from '../../../electron/engine/runtime/backend'
@@ -14,12 +13,6 @@ import { DirArtifactSink } from '../../../electron/engine/jobs/dir-sink'
 import { createDataResolver } from '../../../electron/engine/jobs/data-resolver'
 import type { JobEvent } from '../../../shared/index'
 import { testInputs } from '../nn/f64-mlp'
-
-const root = fileURLToPath(new URL('../../..', import.meta.url))
-function ntkw(args: string[], cwd: string): { code: number | null; out: string; err: string } {
-  const r = spawnSync(process.execPath, [path.join(root, 'bin/ntkw.js'), ...args], { cwd, encoding: 'utf8', timeout: 120_000 })
-  return { code: r.status, out: r.stdout, err: r.stderr }
-}
 
 const tmp = tempDir()
 const f = (name: string): string => path.join(tmp.dir, name)

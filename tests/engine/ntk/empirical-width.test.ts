@@ -4,21 +4,12 @@ import type { ActivationSpec } from '../../../shared/arch'
 import { initBackend } from '../../../electron/engine/runtime/backend'
 import { computeAnalyticKernels } from '../../../electron/engine/ntk/analytic'
 import { empiricalKernel } from '../../../electron/engine/ntk/empirical'
+import { relErr } from '../linalg/reference'
 import { testInputs } from '../nn/f64-mlp'
 
 beforeAll(async () => {
   await initBackend()
 })
-
-function frobRel(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0
-  let den = 0
-  for (let i = 0; i < b.length; i++) {
-    num += (a[i]! - b[i]!) ** 2
-    den += b[i]! ** 2
-  }
-  return Math.sqrt(num / den)
-}
 
 /** least-squares slope of log err against log width */
 function logLogSlope(ws: number[], errs: number[]): number {
@@ -59,7 +50,7 @@ describe('empirical NTK converges to the analytic kernel with width', () => {
         let e = 0
         for (let s = 0; s < seeds; s++) {
           const k = await empiricalKernel({ ...arch, width: w }, x, x2, { seed: 1000 * w + s })
-          e += frobRel(k.dataSync(), exact.ntk!)
+          e += relErr(k.dataSync(), exact.ntk!)
           k.dispose()
         }
         errs.push(e / seeds)
@@ -81,7 +72,7 @@ describe('empirical NTK converges to the analytic kernel with width', () => {
     const exact = await computeAnalyticKernels({ data: xs, rows: n, cols: d }, null, arch, { kernels: ['ntk'], workers: 1 })
     const x = tf.tensor2d(xs, [n, d])
     const k = await empiricalKernel(arch, x, undefined, { seed: 3, samples: 4 })
-    const err = frobRel(k.dataSync(), exact.ntk!)
+    const err = relErr(k.dataSync(), exact.ntk!)
     // the standard-parameterization NTK scales with the width: a wrong fan-in factor would be off by ×1000
     expect(err).toBeLessThan(0.05)
     tf.dispose([k, x])
