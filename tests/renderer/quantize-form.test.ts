@@ -4,14 +4,16 @@ import { mount } from '@vue/test-utils'
 import { createPinia, setActivePinia, type Pinia } from 'pinia'
 import { setApi } from '../../renderer/src/api/index'
 import QuantizeForm from '../../renderer/src/components/quantize/QuantizeForm.vue'
+import KdTab from '../../renderer/src/components/distill/KdTab.vue'
 import { useDatasets } from '../../renderer/src/stores/datasets'
 import { useProject } from '../../renderer/src/stores/project'
 import { Recipe, type DatasetSummary } from '../../shared/dataset'
 import type { ModelSummary } from '../../shared/models'
 import { fakeApi, flush } from './fake-api'
 
-// Walking the app (issue 21): Quantize opened with its dataset at "—" although the picked model was trained on
-// a dataset of the project, and the model list did not say on which data a model was trained.
+// Walking the app (issue 21): Quantize opened with its dataset at "—" and Distill with MNIST although the only
+// model was trained on another dataset of the project (the KD run then failed on the input shape), and the
+// model list did not say on which data a model was trained.
 
 let pinia: Pinia
 const ds = (id: string): DatasetSummary => ({ id, name: id, source: `${id}.csv`, format: 'csv', hash: `h-${id}`, createdAt: 1, rows: 1000, xShape: [1000, 4], task: 'classification', classes: 3, bytes: 1, recipe: Recipe.parse({}) })
@@ -51,5 +53,22 @@ describe('Quantize form', () => {
     await flush()
     expect(form(again)).toMatchObject({ modelId: 'b', datasetId: 'digits' })
     again.unmount()
+  })
+})
+
+describe('Distill (KD) form', () => {
+  it("teaches on the teacher model's training data, not on a default dataset of another shape", async () => {
+    useDatasets().list = [{ ...ds('mnist'), rows: 10000, xShape: [10000, 28, 28] }, ds('blobs'), ds('digits')]
+    useDatasets().loaded = true
+    const w = mount(KdTab, { global: { plugins: [pinia], stubs: { EChart: true, KdResults: true } } })
+    await flush()
+    const kd = (w.vm as unknown as { $: { setupState: { f: { datasetId: string; teacherModelId: string } } } }).$.setupState.f
+    expect(kd.teacherModelId).toBe('a')
+    expect(kd.datasetId).toBe('digits')
+    // a dataset of the same width chosen by hand stays
+    await w.get('[data-testid=kd-dataset]').setValue('blobs')
+    await flush()
+    expect(kd.datasetId).toBe('blobs')
+    w.unmount()
   })
 })
