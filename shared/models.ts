@@ -122,6 +122,8 @@ export const ModelSummary = z.object({
   /** accuracy of the latest evaluation, else the held-out accuracy recorded at training */
   accuracy: z.number().nullable(),
   layers: Int,
+  /** the project dataset it was trained on (id while it is known), so pages can offer that data with it */
+  dataset: z.object({ id: z.string().optional(), name: z.string() }).optional(),
 })
 export type ModelSummary = z.infer<typeof ModelSummary>
 

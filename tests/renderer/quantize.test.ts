@@ -1,3 +1,4 @@
+import * as echarts from 'echarts'
 import { describe, expect, it } from 'vitest'
 import type { QuantizeCell, QuantizeJobResult } from '../../shared/index'
 import { accuracyBitsOption, confusionDeltaOption, histogramOption, paretoFront, paretoOption } from '../../renderer/src/components/quantize/options'
@@ -30,6 +31,19 @@ const result = (cells: QuantizeCell[]): QuantizeJobResult => ({
 })
 
 describe('Quantize page charts', () => {
+  it('accuracy axes end at 100 % (every scheme at 100 % used to draw an axis to 160 %)', () => {
+    const r = { ...result([cell(2, 'tensor', 1, 0.06), cell(8, 'tensor', 1, 0.25), cell(2, 'channel', 1, 0.07)]), float: { accuracy: 1, loss: 0, weightBytes: 1000, confusion: [] } }
+    for (const option of [accuracyBitsOption(r), paretoOption(r)]) {
+      const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width: 520, height: 320 })
+      chart.setOption(option)
+      const y = (chart as unknown as { getModel(): { getComponent(t: string): { axis: { scale: { getExtent(): [number, number] } } } } }).getModel().getComponent('yAxis')
+      const [lo, hi] = y.axis.scale.getExtent()
+      expect(hi).toBe(100)
+      expect(lo).toBeLessThan(100)
+      chart.dispose()
+    }
+  })
+
   it('Pareto front keeps exactly the non-dominated cells, by size', () => {
     const a = cell(2, 'tensor', 0.5, 0.06)
     const b = cell(4, 'tensor', 0.9, 0.12)

@@ -174,7 +174,7 @@ export function finishTable(t: TableBuilder, options: ImportOptions, file: strin
     const candidates = names.map((_, j) => j).filter((j) => !dropped.has(j))
     if (candidates.length > 1) {
       label = candidates[suggestLabelColumn(candidates.map((j) => names[j]!))]!
-      notes.push(`label column '${names[label]}' chosen automatically (pass label to choose another)`)
+      notes.push(`label column '${names[label]}' chosen automatically (to use another, import again naming the label column)`)
     }
   }
   const types = names.map((_, j) => {

@@ -44,7 +44,13 @@ function summary(r: Omit<Row, 'histograms_json'>): ModelSummary {
     numClasses: meta.numClasses,
     accuracy: typeof acc === 'number' ? acc : null,
     layers: layers.filter((l) => l.className !== 'InputLayer').length,
+    ...(meta.dataset?.name ? { dataset: { name: meta.dataset.name, ...datasetIdOf(meta) } } : {}),
   }
+}
+
+function datasetIdOf(meta: ModelMeta): { id?: string } {
+  const id = (meta.dataset?.ref as { datasetId?: unknown } | undefined)?.datasetId
+  return typeof id === 'string' ? { id } : {}
 }
 
 export class ModelStore {

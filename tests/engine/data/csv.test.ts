@@ -15,6 +15,13 @@ describe('CSV sniffing', () => {
 })
 
 describe('CSV/TSV import', () => {
+  it('the automatic label column is noted in words for the app and the CLI alike (no "pass label", no flags)', async () => {
+    const { summary, db } = await load(fx('csv', 'mixed.csv'))
+    const { notes } = getDatasetPreview(db, summary.id).schema
+    expect(notes.find((n) => n.startsWith('label column'))).toBe("label column 'label' chosen automatically (to use another, import again naming the label column)")
+    expect(notes.join('\n')).not.toMatch(/\bpass\b|--[a-z]/)
+  })
+
   // mixed.csv (python csv module): sepal,width,color,label with a quoted "green, dark"
   const sepal = [5.1, 4.9, 6.2, 5.9, 5.5]
   const width = [3.5, 3.0, 2.9, 3.1, 2.5]

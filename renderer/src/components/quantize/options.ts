@@ -60,10 +60,13 @@ function perSchemeOption(r: QuantizeJobResult, value: (c: QuantizeCell) => numbe
   })
 }
 
+/** Accuracy in percent never runs past 100: all cells at 100 % would otherwise get an axis to 160. */
+const accuracyAxis = (): Record<string, unknown> => yAxis('value', 'accuracy (%)', { max: 100 })
+
 /** Accuracy (%) against bits, one line per method × granularity × calibration; the float model as a line. */
 export function accuracyBitsOption(r: QuantizeJobResult): EChartsOption {
   const float = { name: 'float', type: 'line', data: [], markLine: { symbol: 'none', silent: true, data: [{ yAxis: pct(r.float.accuracy), name: 'float' }], label: { formatter: `float ${pct(r.float.accuracy)} %`, position: 'insideEndTop' } } }
-  return perSchemeOption(r, (c) => (c.accuracy === null ? null : pct(c.accuracy)), yAxis('value', 'accuracy (%)'), ' %', [float])
+  return perSchemeOption(r, (c) => (c.accuracy === null ? null : pct(c.accuracy)), accuracyAxis(), ' %', [float])
 }
 
 /** Non-dominated cells: no other cell is at most as large and at least as accurate (one strictly). */
@@ -83,7 +86,7 @@ export function paretoOption(r: QuantizeJobResult): EChartsOption {
     legend: legend(),
     grid: grid({ right: 24, bottom: 44 }),
     xAxis: xAxis('value', 'size (% of float32)'),
-    yAxis: yAxis('value', 'accuracy (%)'),
+    yAxis: accuracyAxis(),
     series: [
       { name: 'schemes', type: 'scatter', symbolSize: 9, data: ok.map((c) => ({ name: `${c.bits} bits ${cellLabel(c)}`, value: [pct(c.sizeRatio!), pct(c.accuracy!)] })) },
       { name: 'Pareto front', type: 'line', step: 'end', symbol: 'none', data: front.map((c) => [pct(c.sizeRatio!), pct(c.accuracy!)]) },
