@@ -17,12 +17,18 @@ export class RedisTiles implements RemoteTiles {
   readonly where: string
   /** the runs this object carried, newest last (for the closing notes) */
   readonly runs: DistributedKernelResult[] = []
+  /** --resume RUNID: the first kernel run continues that run (its published tiles are not computed again) */
+  private resume: string | undefined
   constructor(
     private readonly url: URL,
     private readonly log: (line: string) => void = () => {},
+    opts: { resume?: string; resumable?: boolean } = {},
   ) {
     this.where = redactUrl(url)
+    this.resume = opts.resume
+    this.resumable = Boolean(opts.resumable)
   }
+  private readonly resumable: boolean
 
   async run(r: RemoteTileRun): Promise<void> {
     const spec: ClusterKernelSpec = {
@@ -40,10 +46,13 @@ export class RedisTiles implements RemoteTiles {
         d: r.d,
         spec,
         tiles: r.tiles,
+        ...(this.resume ? { resume: this.resume } : {}),
+        ...(this.resumable ? { resumable: true } : {}),
         ...(r.signal ? { signal: r.signal } : {}),
         log: (line) => (r.log ?? this.log)(line),
         onTile: (t, tile) => r.onTile(t, { ...(tile.ntk ? { ntk: tile.ntk } : {}), ...(tile.nngp ? { nngp: tile.nngp } : {}) }),
       })
+      this.resume = undefined
       this.runs.push(done)
     } catch (e) {
       if (e instanceof CancelledRun) throw new CancelledError()

@@ -8,7 +8,7 @@ import { Redis } from 'ioredis'
 import { TILE_QUEUE } from '../../shared/cluster'
 import { encodeNpy } from '../../electron/engine/io/npy'
 import { mnistRows } from '../helpers/mnist'
-import { tempDir } from '../helpers/tmp'
+import { tempDir, waitFor } from '../helpers/tmp'
 import { hasRedis, redisServer, startNtkw, stopNtkw, warnIfNoRedis, type NtkwProc, type RedisServer } from '../helpers/redis'
 
 // Issue 20 beyond FC kernels: jobs whose kernel tiles (ARCH.json kernels, predict's kernel blocks) or
@@ -75,6 +75,7 @@ describe('jobs on workers through BullMQ on Redis', () => {
       }
     }
     writeFileSync(file('img.npy'), encodeNpy(small.subarray(0, 48 * 64), [48, 8, 8, 1]))
+    writeFileSync(file('img192.npy'), encodeNpy(small.subarray(0, 192 * 64), [192, 8, 8, 1]))
     writeFileSync(file('cnn.json'), JSON.stringify(CNN))
     writeFileSync(file('xtr.npy'), encodeNpy(m.x.subarray(0, 200 * 784), [200, 784]))
     const onehot = new Float32Array(200 * 10)
@@ -105,10 +106,44 @@ describe('jobs on workers through BullMQ on Redis', () => {
     expect(tiles).toBeGreaterThan(2)
     // both workers computed tiles of it
     for (const w of [a, b]) expect(w.err).toMatch(/tile \(\d+, \d+\) published/)
-    // a convolutional kernel cannot be resumed (it is one job): said, not ignored
+    // --resume of a run this Redis never saw: said, not ignored
     const r = spawnSync(process.execPath, [ntkwJs, 'kernel', '--x', 'img.npy', '--arch', 'cnn.json', '--redis', server.url, '--resume', 'abc'], { cwd: tmp.dir, encoding: 'utf8' })
     expect(r.status).not.toBe(0)
-    expect(r.stderr).toMatch(/--resume continues fully-connected kernels only/)
+    expect(r.stderr).toMatch(/--resume abc: no such run/)
+  }, 300_000)
+
+  itR('ntkw kernel --arch --redis: the coordinator SIGKILLed mid-run and restarted with --resume gives the local bytes, published tiles not recomputed', async () => {
+    const redis = new Redis(server.url, { maxRetriesPerRequest: null })
+    const a = worker('ra1')
+    // 192 images: the spatial tiler's plan (tiles of 32 here, about 20) on one worker
+    const args = ['kernel', '--x', 'img192.npy', '--arch', 'cnn.json']
+    local([...args, '--out', 'cnnr-local.npy'])
+    const c = startNtkw(ntkwJs, tmp.dir, [...args, '--out', 'cnnr-remote.npy', '--redis', server.url])
+    procs.push(c)
+    const [runId, tiles] = await waitFor(() => /run (\S+): (\d+) tiles/.exec(c.err)?.slice(1).map((v, i) => (i ? Number(v) : v)) as [string, number] | undefined, 60_000)
+    expect(c.err).toMatch(`resume with --resume ${runId}`)
+    const ready = `ntkw:run:${runId}:ready`
+    for (let i = 0; i < 1200 && (await redis.llen(ready)) < 2; i++) await new Promise((r) => setTimeout(r, 50))
+    c.child.kill('SIGKILL')
+    await c.exited
+    const before = new Set(await redis.lrange(ready, 0, -1))
+    expect(before.size).toBeGreaterThanOrEqual(2)
+    expect(before.size).toBeLessThan(tiles)
+    const r = await remote([...args, '--out', 'cnnr-remote.npy', '--resume', runId])
+    expect(readFileSync(file('cnnr-remote.npy')).equals(readFileSync(file('cnnr-local.npy')))).toBe(true)
+    expect(Number(/(\d+) reused from the interrupted run/.exec(r.err)?.[1] ?? -1)).toBeGreaterThanOrEqual(before.size)
+    // no tile published before the kill was computed again: a recomputed tile would be a counted duplicate
+    // (a tile in flight at the resume may be offered twice; it is not one of those published before)
+    const again = [...a.err.matchAll(/tile \((\d+), (\d+)\) duplicate/g)].map((m) => `${m[1]}_${m[2]}`)
+    expect(again.filter((t) => before.has(t))).toEqual([])
+    const dup = Number((await redis.get(`ntkw:run:${runId}:duplicates`)) ?? 0)
+    expect(dup).toBe(again.length)
+    // a resume with other flags is refused: it would mix two kernels
+    const bad = spawnSync(process.execPath, [ntkwJs, ...args, '--w-std', '2', '--out', 'x.npy', '--redis', server.url, '--resume', runId], { cwd: tmp.dir, encoding: 'utf8' })
+    expect(bad.status).not.toBe(0)
+    expect(bad.stderr).toMatch(/that run computed another kernel/)
+    console.info(`--resume (ARCH.json): ${before.size} of ${tiles} tiles published before the kill, ${again.length} offered twice`)
+    redis.disconnect()
   }, 300_000)
 
   itR('ntkw predict --redis: its train and test×train kernel tiles on 2 workers give the local predictions, byte for byte', async () => {
