@@ -6,15 +6,19 @@ import { loadavg, tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { encodeNpy } from '../electron/engine/io/npy'
-import { QUICK, type BenchResult } from './types'
+import { QUICK, uniformPoints, type BenchResult } from './types'
 
 // Issue 20: the depth-3 ReLU NTK through BullMQ on Redis against this machine's threads, in one run.
 //   1. n = 8 000 (BENCH_CLUSTER_N), d = 784, 512² tiles: `ntkw kernel --redis` with 2 local `ntkw worker`
 //      processes (warm, started before the clock) against `ntkw kernel --workers 2` (the in-process threaded
 //      path). Both are whole CLI processes writing the NPY; the two files must be the same bytes.
 //   2. The queue's cost per tile: n = 2 048 in 64² tiles (528 tiles, little compute each) through Redis on
-//      one worker against `ntkw kernel --workers 1` with the same tiles:
-//      (wall through Redis − wall local) / tiles = queueing, transfer, checksums and coordination per tile.
+//      one worker: (the coordinator's run time − the compute time the worker's threads report) / tiles =
+//      queueing, transfer, checksums, publication and the coordinator's share, per tile (the input's one
+//      transfer amortised over the tiles). `ntkw kernel --workers 1` on the same tiles is reported beside.
+//   3. A CNTK's tiles on workers: 2 × (conv 3×3 same → ReLU) → global average pooling on 8×8 images (every
+//      pair carries the full 64 × 64 position covariance), n = 256, through Redis on 2 workers: the median
+//      time per tile and per pair of points, for the arithmetic in docs/distributed.md.
 // A real redis-server (appendonly yes, a password) on a free loopback port; skipped with a notice when there
 // is none on PATH.
 
@@ -34,16 +38,7 @@ function findRoot(): string {
   return dir
 }
 
-/** uniform [0, 1) points like pixel intensities, seeded so every run times the same work */
-function points(n: number, seed: number): Float32Array {
-  let a = seed >>> 0
-  const out = new Float32Array(n * D)
-  for (let i = 0; i < out.length; i++) {
-    a = (Math.imul(a, 1664525) + 1013904223) >>> 0
-    out[i] = a / 4294967296
-  }
-  return out
-}
+const points = (n: number, seed: number): Float32Array => uniformPoints(n, D, seed)
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -108,10 +103,13 @@ export async function run(): Promise<BenchResult[]> {
     const loadBefore = load()
     const local = await timed(node, kernel('x.npy', TILE, 'local.npy', ['--workers', '2']), dir)
     const seen = workers.map((w) => w.out().length)
-    const remote = await timed(node, kernel('x.npy', TILE, 'remote.npy', ['--redis', url]), dir)
+    const remote = await timed(node, kernel('x.npy', TILE, 'remote.npy', ['--redis', url]).filter((a) => a !== '--quiet'), dir)
     const same = readFileSync(path.join(dir, 'local.npy')).equals(readFileSync(path.join(dir, 'remote.npy')))
     if (!same) throw new Error('the kernel through Redis differs from the local one')
-    const perTile = workers.flatMap((w, i) => [...w.out().slice(seen[i]).matchAll(/published in (\d+) ms/g)].map((m) => Number(m[1]))).sort((a, b) => a - b)
+    const logged = (ws: typeof workers, from: number[]): { total: number; compute: number }[] =>
+      ws.flatMap((w, i) => [...w.out().slice(from[i]).matchAll(/published in (\d+) ms \(compute (\d+) ms\)/g)].map((m) => ({ total: Number(m[1]), compute: Number(m[2]) })))
+    const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1] ?? NaN
+    const perTile = logged(workers, seen)
     const tiles = Math.ceil(N / TILE) * (Math.ceil(N / TILE) + 1) / 2
     results.push({
       name: `depth-3 ReLU NTK, n = ${N}, d = ${D}, ${TILE}² tiles: 2 local ntkw workers through Redis`,
@@ -119,7 +117,16 @@ export async function run(): Promise<BenchResult[]> {
       unit: 's (whole CLI process, NPY written)',
       baseline: { name: 'ntkw kernel --workers 2 (in-process threads)', value: Math.round(local.seconds * 100) / 100 },
       ratio: Math.round((local.seconds / remote.seconds) * 1000) / 1000,
-      meta: { tiles, sameBytes: same, medianTileMs: perTile[perTile.length >> 1] ?? null, tilesLogged: perTile.length, loadavgBefore: loadBefore, loadavgAfter: load() },
+      meta: {
+        tiles,
+        sameBytes: same,
+        // on a worker: fetch + compute + encode + publish, and the compute alone (its thread's clock)
+        medianTileMs: median(perTile.map((t) => t.total)),
+        medianComputeMs: median(perTile.map((t) => t.compute)),
+        runS: Number(/tiles in ([\d.]+) s/.exec(remote.err)?.[1] ?? NaN),
+        loadavgBefore: loadBefore,
+        loadavgAfter: load(),
+      },
     })
     rmSync(path.join(dir, 'local.npy'))
     rmSync(path.join(dir, 'remote.npy'))
@@ -130,20 +137,46 @@ export async function run(): Promise<BenchResult[]> {
     writeFileSync(path.join(dir, 'small.npy'), encodeNpy(points(SMALL_N, 2), [SMALL_N, D]))
     const smallTiles = Math.ceil(SMALL_N / SMALL_TILE) * (Math.ceil(SMALL_N / SMALL_TILE) + 1) / 2
     const local1 = await timed(node, kernel('small.npy', SMALL_TILE, 'l1.npy', ['--workers', '1']), dir)
-    const remote1 = await timed(node, kernel('small.npy', SMALL_TILE, 'r1.npy', ['--redis', url]), dir)
-    const overheadMs = ((remote1.seconds - local1.seconds) * 1000) / smallTiles
+    const seen1 = [workers[0]!.out().length]
+    const remote1 = await timed(node, kernel('small.npy', SMALL_TILE, 'r1.npy', ['--redis', url]).filter((a) => a !== '--quiet'), dir)
+    const runS = Number(/tiles in ([\d.]+) s/.exec(remote1.err)?.[1] ?? NaN)
+    const small = logged([workers[0]!], seen1)
+    const computeS = small.reduce((a, t) => a + t.compute, 0) / 1000
+    const overheadMs = ((runS - computeS) * 1000) / smallTiles
     results.push({
-      name: `queue overhead per tile (n = ${SMALL_N} in ${SMALL_TILE}² tiles, 1 worker vs 1 local thread)`,
+      name: `queue overhead per tile (n = ${SMALL_N} in ${SMALL_TILE}² tiles through Redis on 1 worker): (run − compute) / tiles`,
       value: Math.round(overheadMs * 100) / 100,
       unit: 'ms per tile',
       meta: {
         tiles: smallTiles,
-        throughRedisS: Math.round(remote1.seconds * 100) / 100,
-        localS: Math.round(local1.seconds * 100) / 100,
-        localMsPerTile: Math.round(((local1.seconds * 1000) / smallTiles) * 100) / 100,
+        runS,
+        computeS: Math.round(computeS * 100) / 100,
+        medianWorkerOverheadMs: median(small.map((t) => t.total - t.compute)),
+        wholeProcessS: Math.round(remote1.seconds * 100) / 100,
+        localWholeProcessS: Math.round(local1.seconds * 100) / 100,
         sameBytes: readFileSync(path.join(dir, 'l1.npy')).equals(readFileSync(path.join(dir, 'r1.npy'))),
         loadavg: load(),
       },
+    })
+
+    // 3. a CNTK with global average pooling, tiles on the 2 workers (the second one started again)
+    const w2 = child(process.execPath, [ntkw, 'worker', '--redis', url, '--name', 'bench-w2b'], dir, /serving/)
+    procs.push(w2)
+    await w2.ready
+    const cn = QUICK ? 96 : 256
+    const img = points(cn, 3).subarray(0, cn * 64)
+    writeFileSync(path.join(dir, 'img.npy'), encodeNpy(img, [cn, 8, 8, 1]))
+    writeFileSync(path.join(dir, 'cntk.json'), JSON.stringify({ input: [8, 8, 1], layers: [{ type: 'conv2d', filters: 1, kernel: 3, padding: 'same', activation: 'relu' }, { type: 'conv2d', filters: 1, kernel: 3, padding: 'same', activation: 'relu' }, { type: 'globalavgpool' }] }))
+    const cSeen = [workers[0]!, w2].map((w) => w.out().length)
+    const cntk = await timed(node, [ntkw, 'kernel', '--x', 'img.npy', '--arch', 'cntk.json', '--out', 'cntk.npy', '--redis', url], dir)
+    const cTiles = logged([workers[0]!, w2], cSeen)
+    const cTile = Number(/run \S+: \d+ tiles of (\d+)/.exec(cntk.err)?.[1] ?? NaN)
+    const cMedian = median(cTiles.map((t) => t.total))
+    results.push({
+      name: `CNTK (2 × conv 3×3 ReLU, global average pooling, 8×8 images) n = ${cn} through Redis on 2 workers: time per pair of points`,
+      value: Math.round((cMedian / (cTile * cTile)) * 1000) / 1000,
+      unit: 'ms per pair (median tile / its pairs)',
+      meta: { tileSize: cTile, tiles: cTiles.length, medianTileMs: cMedian, medianComputeMs: median(cTiles.map((t) => t.compute)), wholeRunS: Math.round(cntk.seconds * 100) / 100, loadavg: load() },
     })
     return results
   } finally {

@@ -9,7 +9,7 @@ import { writeNpy } from '../electron/engine/io/npy'
 import { computeAnalyticKernels } from '../electron/engine/ntk/analytic'
 import { shutdownKernelWorkers } from '../electron/engine/ntk/pool'
 import { initBackend } from '../electron/engine/runtime/backend'
-import { QUICK, type BenchResult } from './types'
+import { QUICK, uniformPoints, type BenchResult } from './types'
 
 // Analytic NNGP+NTK, depth-3 ReLU, d = 784 (issue 4): our tiled, multi-worker implementation against
 // (a) itself on one thread (per-core scaling) and (b) a straightforward tfjs transcription measured in the
@@ -25,16 +25,7 @@ const BIG_N = Number(process.env.BENCH_BIG_N ?? 20000)
 const REPEATS = QUICK ? 1 : 5
 const arch = FcArch.parse({ depth: 3, activation: { name: 'relu' } })
 
-function points(n: number, seed: number): Float32Array {
-  // uniform in [0, 1), like pixel intensities; seeded so every run times the same work
-  let a = seed >>> 0
-  const out = new Float32Array(n * D)
-  for (let i = 0; i < out.length; i++) {
-    a = (Math.imul(a, 1664525) + 1013904223) >>> 0
-    out[i] = a / 4294967296
-  }
-  return out
-}
+const points = (n: number, seed: number): Float32Array => uniformPoints(n, D, seed)
 
 /** Median wall time, and CPU time of the whole process (worker threads included) per run. */
 async function medianMs(fn: () => Promise<unknown>, repeats: number): Promise<{ median: number; all: number[]; cpuMs: number[] }> {

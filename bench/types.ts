@@ -26,3 +26,14 @@ export async function timeMs(fn: () => unknown | Promise<unknown>, repeats = 3, 
   times.sort((a, b) => a - b)
   return times[Math.floor(times.length / 2)]!
 }
+
+/** n × d points uniform in [0, 1) like pixel intensities (an LCG), seeded so every run times the same work */
+export function uniformPoints(n: number, d: number, seed: number): Float32Array {
+  let a = seed >>> 0
+  const out = new Float32Array(n * d)
+  for (let i = 0; i < out.length; i++) {
+    a = (Math.imul(a, 1664525) + 1013904223) >>> 0
+    out[i] = a / 4294967296
+  }
+  return out
+}

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url'
 import { readNpy, writeNpy } from '../electron/engine/io/npy'
 import { gpPosterior } from '../electron/engine/ntk/gp'
 import { initBackend } from '../electron/engine/runtime/backend'
-import { QUICK, type BenchResult } from './types'
+import { QUICK, uniformPoints, type BenchResult } from './types'
 
 // `npm run bench -- vs-reference` (issue 22 item 6): our engine against independent numpy/scipy references
 // (bench/reference/*.py, written for this), ratios taken side by side in one run, interleaved (ours,
@@ -36,15 +36,7 @@ export function pythonWithNumpy(): string | null {
   return r.status === 0 ? r.stdout.trim() : null
 }
 
-function points(n: number, seed: number): Float32Array {
-  let a = seed >>> 0
-  const out = new Float32Array(n * D)
-  for (let i = 0; i < out.length; i++) {
-    a = (Math.imul(a, 1664525) + 1013904223) >>> 0
-    out[i] = a / 4294967296
-  }
-  return out
-}
+const points = (n: number, seed: number): Float32Array => uniformPoints(n, D, seed)
 
 /** wall time of a whole process in ms; rejects on a non-zero exit */
 function timeProcess(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ ms: number; stdout: string }> {

@@ -70,7 +70,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   const samples = new SampleThreads(opts.concurrency, opts.backend)
 
   /** computes a job's result: a tile (upper tile only; the coordinator mirrors it) or a sample's kernel */
-  const compute = async (spec: TileJob | SampleJob): Promise<{ id: string; what: string; payload: Buffer }> => {
+  const compute = async (spec: TileJob | SampleJob): Promise<{ id: string; what: string; payload: Buffer; computeMs: number }> => {
     let pts: { key: string; x: Float32Array; x2: Float32Array | null }
     let arch: RunInputs['arch'] | null
     try {
@@ -84,10 +84,10 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
       const run: RunInputs = { runId: pts.key, x: pts.x, x2: pts.x2, d: spec.x.cols, arch: arch!, kernels: spec.spec.kernels }
       const out = await threads.compute(run, spec.tile)
       const payload = encodeTile({ ...spec.tile, ...(out.ntk ? { ntk: out.ntk } : {}), ...(out.nngp ? { nngp: out.nngp } : {}) })
-      return { id: tileKey(spec.tile), what: `tile (${spec.tile.row0}, ${spec.tile.col0})`, payload }
+      return { id: tileKey(spec.tile), what: `tile (${spec.tile.row0}, ${spec.tile.col0})`, payload, computeMs: out.computeMs ?? 0 }
     }
     const out = await samples.compute({ x: pts.x, xRows: spec.x.rows, x2: pts.x2, x2Rows: (spec.x2 ?? spec.x).rows, d: spec.x.cols, shape: spec.shape, arch: spec.arch, seed: spec.seed, outDim: spec.outDim, outputs: spec.outputs })
-    return { id: sampleKey(spec.index), what: `sample ${spec.index} (seed ${spec.seed})`, payload: encodeArray(out.kernel, out.shape) }
+    return { id: sampleKey(spec.index), what: `sample ${spec.index} (seed ${spec.seed})`, payload: encodeArray(out.kernel, out.shape), computeMs: out.computeMs }
   }
 
   const processJob = async (job: Job): Promise<{ outcome: string; ms: number }> => {
@@ -107,7 +107,8 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     const outcome = await publishResult(redis, spec.runId, r.id, r.payload)
     const ms = performance.now() - t0
     // logged here, not on 'completed': a worker that woke up after losing its lock fails moveToCompleted
-    opts.log(`job ${job.id} ${r.what} ${outcome} in ${ms.toFixed(0)} ms${outcome === 'duplicate' ? ' (already published by another worker: discarded)' : ''}`)
+    // the compute time is the thread's own: the rest is fetch, encoding, checksum and publication
+    opts.log(`job ${job.id} ${r.what} ${outcome} in ${ms.toFixed(0)} ms (compute ${r.computeMs.toFixed(0)} ms)${outcome === 'duplicate' ? ' (already published by another worker: discarded)' : ''}`)
     return { outcome, ms }
   }
 
