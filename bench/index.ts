@@ -18,6 +18,7 @@ const modules: Record<string, () => Promise<BenchModule>> = {
   onnx: () => import('./onnx'),
   'vs-reference': () => import('./vs-reference'),
   'ntk-conv': () => import('./ntk-conv'),
+  cluster: () => import('./cluster'),
 }
 
 /**

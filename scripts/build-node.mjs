@@ -10,6 +10,7 @@ const candidates = {
   ntkw: 'electron/cli/main.ts',
   'engine-host': 'electron/engine/host.ts',
   'kernel-worker': 'electron/engine/ntk/kernel-worker.ts',
+  'sample-worker': 'electron/engine/ntk/sample-worker.ts',
   bench: 'bench/index.ts',
 }
 const entryPoints = Object.fromEntries(

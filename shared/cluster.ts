@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { FcArch, NetKernelArch } from './arch'
+import { FcArch, FiniteKernelArch, NetKernelArch } from './arch'
 
 // The contract between an `ntkw kernel --redis` coordinator and `ntkw worker` processes (issue 20). Everything
 // read from the queue or from Redis is data checked against these schemas: nothing is ever executed as code,
@@ -7,11 +7,18 @@ import { FcArch, NetKernelArch } from './arch'
 
 /** the BullMQ queue every worker serves */
 export const TILE_QUEUE = 'ntkw-tiles'
-/** the only job kind workers run today; any other kind fails its job */
+/** one upper-triangle tile of an analytic kernel */
 export const TILE_JOB_KIND = 'kernel-tile'
-/** the job specs whose kernel tiles go to workers with --redis (their runners pass ctx.remote on) */
-export const REMOTE_TILE_SPEC_KINDS: readonly string[] = ['kernel', 'predict']
-/** cap on a job's JSON payload: a tile job is a few hundred bytes */
+/** the empirical NTK of one finite network drawn from one seed (a width sweep's (width, seed), an empirical kernel's sample) */
+export const SAMPLE_JOB_KIND = 'empirical-sample'
+/** the queue job kinds workers run; any other kind fails its job */
+export const QUEUE_JOB_KINDS: readonly string[] = [TILE_JOB_KIND, SAMPLE_JOB_KIND]
+/**
+ * the job specs whose work goes to workers with --redis (their runners pass ctx.remote on): kernel tiles
+ * (kernel, predict) or one job per (spec, seed) (width-sweep, empirical-kernel)
+ */
+export const REMOTE_TILE_SPEC_KINDS: readonly string[] = ['kernel', 'predict', 'width-sweep', 'empirical-kernel']
+/** cap on a job's JSON payload: a tile or sample job is a few hundred bytes (an ARCH.json a few KiB) */
 export const MAX_JOB_BYTES = 16 * 1024
 /** cap on one stored input matrix (float32 bytes): 2 GiB would not fit a Redis string (512 MiB max) */
 export const MAX_INPUT_BYTES = 512 * 1024 * 1024
@@ -79,13 +86,46 @@ export const TileJob = z
   })
 export type TileJob = z.infer<typeof TileJob>
 
-/** What a coordinator stores about its run, so `--resume RUNID` can check it continues the same kernel. */
+/** cap on one published result (a tile is at most 8192² float32 × 2 kernels) */
+export const MAX_RESULT_BYTES = 512 * 1024 * 1024
+
+/**
+ * The empirical NTK of one finite network drawn from `seed` on x (× x2): the local path's per-sample step
+ * (electron/engine/ntk/empirical-sample.ts). The coordinator combines samples exactly as the local run does.
+ */
+export const SampleJob = z
+  .object({
+    kind: z.literal(SAMPLE_JOB_KIND),
+    v: z.literal(1),
+    runId: RunId,
+    /** the sample's place in its run (its result id) */
+    index: z.number().int().min(0).max(1 << 16),
+    x: InputRef,
+    x2: InputRef.nullable(),
+    /** the rows' shape: an ARCH.json is planned for it on the worker */
+    shape: z.array(z.number().int().min(1).max(1 << 20)).min(1).max(3),
+    arch: FiniteKernelArch,
+    seed: z.number().int().min(0).max(2 ** 31 - 1),
+    outDim: z.number().int().min(1).max(4096),
+    outputs: z.enum(['trace', 'per-output']),
+  })
+  .strict()
+  .superRefine((j, ctx) => {
+    if (j.x2 && j.x2.cols !== j.x.cols) ctx.addIssue({ code: 'custom', message: `x has ${j.x.cols} features but x2 has ${j.x2.cols}` })
+    if (j.shape.reduce((a, b) => a * b, 1) !== j.x.cols) ctx.addIssue({ code: 'custom', message: `shape [${j.shape.join(', ')}] does not hold the ${j.x.cols} features of x` })
+    const k = j.outputs === 'per-output' ? j.outDim : 1
+    if (k * j.x.rows * (j.x2 ?? j.x).rows * 4 > MAX_RESULT_BYTES) ctx.addIssue({ code: 'custom', message: `a ${k}×${j.x.rows}×${(j.x2 ?? j.x).rows} kernel exceeds the ${MAX_RESULT_BYTES}-byte cap on one result` })
+  })
+export type SampleJob = z.infer<typeof SampleJob>
+
+export type QueueJob = TileJob | SampleJob
+
+/** What a coordinator stores about its run, so `--resume RUNID` can check it continues the same work. */
 export const RunMeta = z.object({
-  v: z.literal(1),
+  v: z.literal(2),
   runId: RunId,
-  x: InputRef,
-  x2: InputRef.nullable(),
-  spec: ClusterKernelSpec,
+  /** what the run computes (inputs by hash, architecture, tile size...): a resume must match it */
+  def: z.record(z.string(), z.unknown()),
   tiles: z.number().int().min(1),
   created: z.string(),
 })
@@ -101,15 +141,20 @@ export function tileKey(t: { row0: number; col0: number }): string {
   return `${t.row0}_${t.col0}`
 }
 
+/** the result id of a sample inside its run */
+export function sampleKey(index: number): string {
+  return `s${index}`
+}
+
 /** A job's data parsed against the contract; the error says which field was wrong. */
-export function parseTileJob(name: string, data: unknown): TileJob {
+export function parseQueueJob(name: string, data: unknown): QueueJob {
   const bytes = JSON.stringify(data ?? null).length
   if (bytes > MAX_JOB_BYTES) throw new Error(`job payload is ${bytes} bytes, over the ${MAX_JOB_BYTES}-byte cap`)
   const kind = typeof data === 'object' && data !== null ? (data as { kind?: unknown }).kind : undefined
-  if (name !== TILE_JOB_KIND || kind !== TILE_JOB_KIND) {
-    throw new Error(`unknown job kind '${String(kind ?? name)}': this worker runs only '${TILE_JOB_KIND}' jobs (a newer coordinator, or a foreign producer on the queue)`)
+  if (name !== kind || !QUEUE_JOB_KINDS.includes(name)) {
+    throw new Error(`unknown job kind '${String(kind ?? name)}': this worker runs only ${QUEUE_JOB_KINDS.map((k) => `'${k}'`).join(' and ')} jobs (a newer coordinator, or a foreign producer on the queue)`)
   }
-  const r = TileJob.safeParse(data)
-  if (!r.success) throw new Error(`invalid ${TILE_JOB_KIND} payload: ${r.error.issues.map((i) => `${i.path.join('.') || '(job)'}: ${i.message}`).join('; ')}`)
+  const r = name === TILE_JOB_KIND ? TileJob.safeParse(data) : SampleJob.safeParse(data)
+  if (!r.success) throw new Error(`invalid ${name} payload: ${r.error.issues.map((i) => `${i.path.join('.') || '(job)'}: ${i.message}`).join('; ')}`)
   return r.data
 }

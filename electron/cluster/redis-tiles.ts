@@ -1,24 +1,34 @@
-import { ClusterNetArch, type ClusterKernelSpec } from '../../shared/cluster'
+import { ClusterNetArch, SAMPLE_JOB_KIND, SampleJob, sampleKey, type ClusterKernelSpec } from '../../shared/cluster'
 import { FcArch } from '../../shared/arch'
 import { CancelledError } from '../engine/core/cancel'
-import type { RemoteTileRun, RemoteTiles } from '../engine/core/remote-tiles'
+import type { RemoteSampleRun, RemoteTileRun, RemoteTiles } from '../engine/core/remote-tiles'
+import { decodeArray } from './array-wire'
 import { redactUrl } from './connection'
 import { CancelledRun, distributeTiles, type DistributedKernelResult } from './coordinator'
+import { runQueued } from './queued-run'
+import { putInput } from './store'
 
 /**
  * The engine's RemoteTiles on Redis: a job (kernel, predict, the GUI's runs) hands its tile plan here and
- * gets each tile back to finish as a local one. One Redis run per kernel the job computes.
+ * gets each tile back to finish as a local one; a width sweep or an empirical kernel hands its samples, one
+ * queue job per (spec, seed). One Redis run per kernel or sample set the job computes.
  */
 export class RedisTiles implements RemoteTiles {
   readonly where: string
   /** the runs this object carried, newest last (for the closing notes) */
   readonly runs: DistributedKernelResult[] = []
+  /** --resume RUNID: the first kernel run continues that run (its published tiles are not computed again) */
+  private resume: string | undefined
   constructor(
     private readonly url: URL,
     private readonly log: (line: string) => void = () => {},
+    opts: { resume?: string; resumable?: boolean } = {},
   ) {
     this.where = redactUrl(url)
+    this.resume = opts.resume
+    this.resumable = Boolean(opts.resumable)
   }
+  private readonly resumable: boolean
 
   async run(r: RemoteTileRun): Promise<void> {
     const spec: ClusterKernelSpec = {
@@ -36,9 +46,43 @@ export class RedisTiles implements RemoteTiles {
         d: r.d,
         spec,
         tiles: r.tiles,
+        ...(this.resume ? { resume: this.resume } : {}),
+        ...(this.resumable ? { resumable: true } : {}),
         ...(r.signal ? { signal: r.signal } : {}),
         log: (line) => (r.log ?? this.log)(line),
         onTile: (t, tile) => r.onTile(t, { ...(tile.ntk ? { ntk: tile.ntk } : {}), ...(tile.nngp ? { nngp: tile.nngp } : {}) }),
+      })
+      this.resume = undefined
+      this.runs.push(done)
+    } catch (e) {
+      if (e instanceof CancelledRun) throw new CancelledError()
+      throw e
+    }
+  }
+
+  async samples(r: RemoteSampleRun): Promise<void> {
+    const k = r.outputs === 'per-output' ? [r.outDim] : []
+    const shape = [...k, r.xRows, r.x2 ? r.x2Rows : r.xRows]
+    try {
+      const done = await runQueued({
+        url: this.url,
+        ...(r.signal ? { signal: r.signal } : {}),
+        log: (line) => (r.log ?? this.log)(line),
+        plan: async (redis, runId) => {
+          const x = await putInput(redis, r.x, r.xRows, r.d)
+          const x2 = r.x2 ? await putInput(redis, r.x2, r.x2Rows, r.d) : null
+          // every job checked against the contract here too: a spec the workers would refuse fails now
+          const items = r.samples.map((s, index) => ({
+            id: sampleKey(index),
+            jobId: `${runId}-${sampleKey(index)}`,
+            data: SampleJob.parse({ kind: SAMPLE_JOB_KIND, v: 1, runId, index, x, x2, shape: r.shape, arch: s.arch, seed: s.seed, outDim: r.outDim, outputs: r.outputs }),
+          }))
+          return { def: { x, x2, samples: r.samples, shape: r.shape, outDim: r.outDim, outputs: r.outputs }, items, what: `${items.length} samples` }
+        },
+        onResult: (item, buf) => {
+          const index = (item.data as SampleJob).index
+          r.onSample(index, decodeArray(buf, shape, `sample ${index}`))
+        },
       })
       this.runs.push(done)
     } catch (e) {

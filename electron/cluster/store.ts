@@ -1,14 +1,14 @@
 import { createHash } from 'node:crypto'
 import type { Redis } from 'ioredis'
-import type { InputRef, TileCoords } from '../../shared/cluster'
-import { tileKey } from '../../shared/cluster'
+import type { InputRef } from '../../shared/cluster'
 
 // Redis layout of a run (all under ntkw:):
 //   data:<sha256>            an input matrix, float32 row-major bytes, stored once per content
 //   run:<id>:meta            RunMeta JSON
-//   run:<id>:published       set of tile ids whose result is stored (the idempotence authority)
-//   run:<id>:ready           list of tile ids in publication order (the coordinator reads it by cursor)
-//   run:<id>:tile:<tile id>  a tile result (tile-wire.ts), deleted once the kernel is written
+//   run:<id>:published       set of result ids (tile '0_64', sample 's3') whose result is stored (the
+//                            idempotence authority)
+//   run:<id>:ready           list of result ids in publication order (the coordinator reads it by cursor)
+//   run:<id>:result:<id>     a result (tile-wire.ts, array-wire.ts), deleted once the coordinator has it
 //   run:<id>:duplicates      late results discarded because the tile was already published
 //   run:<id>:computed        results offered (published + discarded): shows what --resume recomputed
 //   run:<id>:cancelled       set when the coordinator cancels: workers drop that run's jobs
@@ -23,8 +23,7 @@ export const keys = {
   meta: (run: string) => `ntkw:run:${run}:meta`,
   published: (run: string) => `ntkw:run:${run}:published`,
   ready: (run: string) => `ntkw:run:${run}:ready`,
-  tile: (run: string, t: { row0: number; col0: number }) => `ntkw:run:${run}:tile:${tileKey(t)}`,
-  tilePrefix: (run: string) => `ntkw:run:${run}:tile:`,
+  result: (run: string, id: string) => `ntkw:run:${run}:result:${id}`,
   duplicates: (run: string) => `ntkw:run:${run}:duplicates`,
   computed: (run: string) => `ntkw:run:${run}:computed`,
   cancelled: (run: string) => `ntkw:run:${run}:cancelled`,
@@ -60,8 +59,8 @@ export async function getInput(redis: Redis, ref: InputRef): Promise<Float32Arra
   return out
 }
 
-// Publishes a tile once: the first result wins, a later one is counted and dropped, atomically (a worker
-// presumed dead that wakes up can never overwrite or mix into a published tile).
+// Publishes a result once: the first wins, a later one is counted and dropped, atomically (a worker
+// presumed dead that wakes up can never overwrite or mix into a published tile or sample).
 const PUBLISH = `
 redis.call('INCR', KEYS[5]); redis.call('EXPIRE', KEYS[5], ARGV[3])
 if redis.call('EXISTS', KEYS[6]) == 1 then return -1 end
@@ -76,26 +75,19 @@ return 0`
 
 export type PublishOutcome = 'published' | 'duplicate' | 'cancelled'
 
-export async function publishTile(redis: Redis, runId: string, t: TileCoords, payload: Buffer): Promise<PublishOutcome> {
+export async function publishResult(redis: Redis, runId: string, id: string, payload: Buffer): Promise<PublishOutcome> {
   const r = (await redis.eval(
     PUBLISH,
     6,
     keys.published(runId),
-    keys.tile(runId, t),
+    keys.result(runId, id),
     keys.ready(runId),
     keys.duplicates(runId),
     keys.computed(runId),
     keys.cancelled(runId),
-    tileKey(t),
+    id,
     payload,
     String(RUN_TTL_S),
   )) as number
   return r === 1 ? 'published' : r === 0 ? 'duplicate' : 'cancelled'
-}
-
-/** parses a published-tile id back into its origin */
-export function parseTileKey(k: string): { row0: number; col0: number } {
-  const m = /^(\d+)_(\d+)$/.exec(k)
-  if (!m) throw new Error(`malformed tile id '${k}' in the run's ready list`)
-  return { row0: Number(m[1]), col0: Number(m[2]) }
 }

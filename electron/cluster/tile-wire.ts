@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto'
 import type { TileCoords } from '../../shared/cluster'
+import { seal, unseal } from './array-wire'
 
 // A tile result on the wire: binary, not JSON (a 512² float32 tile is 1 MiB; as JSON text it would be ~3×
 // that and lose nothing but time). Layout, little-endian:
@@ -31,17 +31,14 @@ export function encodeTile(t: WireTile): Buffer {
     buf.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), o)
     o += a.byteLength
   }
-  createHash('sha256').update(buf.subarray(0, o)).digest().copy(buf, o)
-  return buf
+  return seal(buf, o)
 }
 
 /** Decodes and checks a published tile: checksum, shape, and that it is the tile that was asked for. */
 export function decodeTile(buf: Buffer, expect: TileCoords, kernels: readonly ('ntk' | 'nngp')[]): WireTile {
   const where = `tile (${expect.row0}, ${expect.col0})`
   if (buf.length < HEADER + SHA || buf.readUInt32LE(0) !== MAGIC || buf.readUInt8(4) !== 1) throw new Error(`${where}: not a tile result (bad magic or version)`)
-  const body = buf.length - SHA
-  const sum = createHash('sha256').update(buf.subarray(0, body)).digest()
-  if (!sum.equals(buf.subarray(body))) throw new Error(`${where}: checksum mismatch (corrupted in transit or in Redis)`)
+  const body = unseal(buf, where).length
   const t: WireTile = { row0: buf.readUInt32LE(8), rows: buf.readUInt32LE(12), col0: buf.readUInt32LE(16), cols: buf.readUInt32LE(20) }
   if (t.row0 !== expect.row0 || t.col0 !== expect.col0 || t.rows !== expect.rows || t.cols !== expect.cols) {
     throw new Error(`${where}: holds tile ${t.row0}+${t.rows} × ${t.col0}+${t.cols} instead`)

@@ -1,14 +1,16 @@
 import { hostname } from 'node:os'
 import { UnrecoverableError, Worker, type Job } from 'bullmq'
 import type { Redis } from 'ioredis'
-import { TILE_QUEUE, parseTileJob, type TileJob } from '../../shared/cluster'
+import { TILE_QUEUE, parseQueueJob, sampleKey, tileKey, type SampleJob, type TileJob } from '../../shared/cluster'
 import { planKernel } from '../../shared/arch'
 import type { BackendChoice } from '../../shared/backend'
 import { errorInfo } from '../../shared/errors'
 import { connect, redactUrl } from './connection'
-import { getInput, keys, publishTile } from './store'
+import { getInput, keys, publishResult } from './store'
 import { encodeTile } from './tile-wire'
+import { encodeArray } from './array-wire'
 import { TileThreads, type RunInputs } from './tile-threads'
+import { SampleThreads } from './sample-threads'
 
 // Lock timing (issue 20: a dead worker's job is retried within ~10 s). BullMQ renews the lock every
 // lockDuration / 2; a worker that stops renewing loses the job once the lock expires (4 s) and the next
@@ -42,19 +44,15 @@ function archOf(job: TileJob): RunInputs['arch'] {
   return { plan: planKernel(n.net, { wStd: n.wStd, bStd: n.bStd }, n.input) }
 }
 
-/** Caches a run's inputs, fetched once from Redis by content hash. */
+/** Caches a run's points, fetched once from Redis by content hash and checked against it. */
 class InputCache {
-  private readonly runs = new Map<string, Promise<RunInputs>>()
+  private readonly runs = new Map<string, Promise<{ key: string; x: Float32Array; x2: Float32Array | null }>>()
   constructor(private readonly redis: Redis) {}
-  get(job: TileJob): Promise<RunInputs> {
+  points(job: TileJob | SampleJob): Promise<{ key: string; x: Float32Array; x2: Float32Array | null }> {
     const key = `${job.runId}:${job.x.sha256}:${job.x2?.sha256 ?? ''}`
     let p = this.runs.get(key)
     if (!p) {
-      p = (async () => {
-        const x = await getInput(this.redis, job.x)
-        const x2 = job.x2 ? await getInput(this.redis, job.x2) : null
-        return { runId: key, x, x2, d: job.x.cols, arch: archOf(job), kernels: job.spec.kernels }
-      })()
+      p = (async () => ({ key, x: await getInput(this.redis, job.x), x2: job.x2 ? await getInput(this.redis, job.x2) : null }))()
       p.catch(() => this.runs.delete(key))
       // keep the two most recent runs: a worker serves one run at a time in practice
       this.runs.set(key, p)
@@ -69,11 +67,34 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   const threads = new TileThreads(opts.concurrency, opts.backend, (e) => opts.log(`tile thread crashed: ${e.message}`))
   const inputs = new InputCache(redis)
 
+  const samples = new SampleThreads(opts.concurrency, opts.backend)
+
+  /** computes a job's result: a tile (upper tile only; the coordinator mirrors it) or a sample's kernel */
+  const compute = async (spec: TileJob | SampleJob): Promise<{ id: string; what: string; payload: Buffer; computeMs: number }> => {
+    let pts: { key: string; x: Float32Array; x2: Float32Array | null }
+    let arch: RunInputs['arch'] | null
+    try {
+      pts = await inputs.points(spec)
+      arch = spec.kind === 'kernel-tile' ? archOf(spec) : null
+    } catch (e) {
+      // inputs missing or failing their checksum, a net the planner refuses: no retry would do better
+      throw new UnrecoverableError((e as Error).message)
+    }
+    if (spec.kind === 'kernel-tile') {
+      const run: RunInputs = { runId: pts.key, x: pts.x, x2: pts.x2, d: spec.x.cols, arch: arch!, kernels: spec.spec.kernels }
+      const out = await threads.compute(run, spec.tile)
+      const payload = encodeTile({ ...spec.tile, ...(out.ntk ? { ntk: out.ntk } : {}), ...(out.nngp ? { nngp: out.nngp } : {}) })
+      return { id: tileKey(spec.tile), what: `tile (${spec.tile.row0}, ${spec.tile.col0})`, payload, computeMs: out.computeMs ?? 0 }
+    }
+    const out = await samples.compute({ x: pts.x, xRows: spec.x.rows, x2: pts.x2, x2Rows: (spec.x2 ?? spec.x).rows, d: spec.x.cols, shape: spec.shape, arch: spec.arch, seed: spec.seed, outDim: spec.outDim, outputs: spec.outputs })
+    return { id: sampleKey(spec.index), what: `sample ${spec.index} (seed ${spec.seed})`, payload: encodeArray(out.kernel, out.shape), computeMs: out.computeMs }
+  }
+
   const processJob = async (job: Job): Promise<{ outcome: string; ms: number }> => {
     const t0 = performance.now()
-    let spec: TileJob
+    let spec: TileJob | SampleJob
     try {
-      spec = parseTileJob(job.name, job.data)
+      spec = parseQueueJob(job.name, job.data)
     } catch (e) {
       // a payload we cannot run never will be: fail it now, no retries
       throw new UnrecoverableError((e as Error).message)
@@ -82,19 +103,12 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
       opts.log(`job ${job.id} dropped: its run was cancelled`)
       return { outcome: 'cancelled', ms: 0 }
     }
-    let run: RunInputs
-    try {
-      run = await inputs.get(spec)
-    } catch (e) {
-      throw new UnrecoverableError((e as Error).message)
-    }
-    const out = await threads.compute(run, spec.tile)
-    // only the upper tile travels; the coordinator mirrors it with the same finishTile code
-    const payload = encodeTile({ ...spec.tile, ...(out.ntk ? { ntk: out.ntk } : {}), ...(out.nngp ? { nngp: out.nngp } : {}) })
-    const outcome = await publishTile(redis, spec.runId, spec.tile, payload)
+    const r = await compute(spec)
+    const outcome = await publishResult(redis, spec.runId, r.id, r.payload)
     const ms = performance.now() - t0
     // logged here, not on 'completed': a worker that woke up after losing its lock fails moveToCompleted
-    opts.log(`job ${job.id} tile (${spec.tile.row0}, ${spec.tile.col0}) ${outcome} in ${ms.toFixed(0)} ms${outcome === 'duplicate' ? ' (already published by another worker: discarded)' : ''}`)
+    // the compute time is the thread's own: the rest is fetch, encoding, checksum and publication
+    opts.log(`job ${job.id} ${r.what} ${outcome} in ${ms.toFixed(0)} ms (compute ${r.computeMs.toFixed(0)} ms)${outcome === 'duplicate' ? ' (already published by another worker: discarded)' : ''}`)
     return { outcome, ms }
   }
 
@@ -126,7 +140,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
         try {
           await worker.close(force)
         } finally {
-          await threads.close()
+          await Promise.all([threads.close(), samples.close()])
           redis.disconnect()
           resolveClosed()
         }

@@ -20,6 +20,10 @@ export type NetKernelArch = z.infer<typeof NetKernelArch>
 export const KernelArch = z.union([FcArch, NetKernelArch])
 export type KernelArch = z.infer<typeof KernelArch>
 
+/** A network of finite size whose empirical NTK is computed: an FC network of finite width, or an ARCH.json with its filters and units as widths. */
+export const FiniteKernelArch = z.union([FcArch.extend({ width: z.number().int().min(1).max(1 << 16) }), NetKernelArch])
+export type FiniteKernelArch = z.infer<typeof FiniteKernelArch>
+
 export function isNetKernelArch(a: unknown): a is NetKernelArch {
   return typeof a === 'object' && a !== null && 'net' in a
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { FcArch, KernelArch, NetKernelArch } from '../arch'
+import { FcArch, FiniteKernelArch, KernelArch } from '../arch'
 import { DataRef } from './data-ref'
 import { EarlyStopping, LrSchedule, ModelArch } from '../models'
 import { LabKernelSpec, LabSpectrumSpec, TrainVsTheorySpec, WidthSweepSpec } from './lab'
@@ -74,7 +74,7 @@ export const EmpiricalKernelSpec = z.object({
   x: DataRef,
   x2: DataRef.optional(),
   /** a finite FC network, or {net: ARCH.json, wStd, bStd} with the file's filters and units as its widths */
-  arch: z.union([FcArch.extend({ width: z.number().int().min(1).max(1 << 16) }), NetKernelArch]),
+  arch: FiniteKernelArch,
   /** Monte-Carlo average over this many independently initialised networks */
   samples: z.number().int().min(1).max(1000).default(1),
   /** 'trace' averages over output units; 'per-output' keeps one kernel per output */

@@ -5,6 +5,7 @@ import { empiricalArchFlags } from '../commands/empirical'
 import { DirArtifactSink } from '../../engine/jobs/dir-sink'
 import type { CliArgs } from '../command'
 import { runJobForCli } from '../job-runner'
+import { remoteTilesFlag } from '../remote-flag'
 
 const USAGE_LINE = 'Usage: ntkw empirical --x X.npy --depth L --width W --activation A [...]'
 
@@ -27,8 +28,10 @@ export async function run({ values, io }: CliArgs): Promise<number> {
     outDim,
     outputs: 'trace',
   }
+  // --redis: each network's kernel is one `ntkw worker` job; the mean is taken here in sample order
+  const remote = await remoteTilesFlag(values, io, 'empirical ntk')
   const sink = new DirArtifactSink(path.dirname(out), { kernel: out })
-  const done = await runJobForCli(io, spec, { label: 'empirical ntk', quiet: Boolean(values.quiet), artifacts: sink })
+  const done = await runJobForCli(io, spec, { label: 'empirical ntk', quiet: Boolean(values.quiet), artifacts: sink, ...(remote ? { remote } : {}) })
   if (!done) return 130
   io.out(`${sink.written.find((a) => a.name === 'kernel')?.path ?? out}\n`)
   return 0

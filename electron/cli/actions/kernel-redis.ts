@@ -5,9 +5,27 @@ import type { CliArgs } from '../command'
 import { str } from '../flags'
 import { progressReporter } from '../progress'
 import { checkRedisUrl } from '../../cluster/connection'
-import { CancelledRun, runDistributedKernel } from '../../cluster/coordinator'
+import { CancelledRun, runDistributedKernel, type DistributedKernelResult } from '../../cluster/coordinator'
 import { readNpyMatrix } from '../../engine/io/npy'
 import type { KernelName } from '../../engine/ntk/analytic'
+
+/** --resume RUNID, checked against the run id format */
+export function resumeFlag(values: CliArgs['values']): string | undefined {
+  const resume = str(values.resume)
+  if (resume !== undefined && !RunId.safeParse(resume).success) throw new UserError('bad_flag', `--resume ${resume}: not a run id`, 'Copy the id from the "run …" line the first run printed on stderr.')
+  return resume
+}
+
+/** The closing line of a run on workers: tiles, reuse after --resume, duplicates, recoveries. */
+export function runNote(r: DistributedKernelResult): string {
+  const notes = [`${r.tiles} tiles in ${r.seconds.toFixed(1)} s`]
+  if (r.reused) notes.push(`${r.reused} reused from the interrupted run`)
+  notes.push(`${r.computed} results offered by workers, ${r.duplicates} late duplicate(s) discarded`)
+  for (const s of r.stalled) {
+    notes.push(`tile ${s.tile} recovered from a lost worker: published ${s.publishedAfterStallS?.toFixed(1) ?? '?'} s after its stall was detected`)
+  }
+  return `run ${r.runId} done: ${notes.join('; ')}`
+}
 
 /** `ntkw kernel ... --redis URL`: the coordinator side of issue 20 (tiles computed by `ntkw worker`). */
 export async function runKernelOnRedis(a: {
@@ -23,8 +41,7 @@ export async function runKernelOnRedis(a: {
 }): Promise<number> {
   const { values, io } = a
   const url = checkRedisUrl(str(values.redis)!, Boolean(values.insecure))
-  const resume = str(values.resume)
-  if (resume !== undefined && !RunId.safeParse(resume).success) throw new UserError('bad_flag', `--resume ${resume}: not a run id`, 'Copy the id from the "run …" line the first run printed on stderr.')
+  const resume = resumeFlag(values)
   const x = readNpyMatrix(a.x)
   const x2 = a.x2 ? readNpyMatrix(a.x2) : null
   const ac = new AbortController()
@@ -55,13 +72,7 @@ export async function runKernelOnRedis(a: {
       progress: (fraction, message, eta) => bar.onEvent({ type: 'progress', t: Date.now(), fraction, message, eta }),
     })
     bar.end()
-    const notes = [`${r.tiles} tiles in ${r.seconds.toFixed(1)} s`]
-    if (r.reused) notes.push(`${r.reused} reused from the interrupted run`)
-    notes.push(`${r.computed} results offered by workers, ${r.duplicates} late duplicate(s) discarded`)
-    for (const s of r.stalled) {
-      notes.push(`tile ${s.tile} recovered from a lost worker: published ${s.publishedAfterStallS?.toFixed(1) ?? '?'} s after its stall was detected`)
-    }
-    io.err(`${label}: run ${r.runId} done: ${notes.join('; ')}\n`)
+    io.err(`${label}: ${runNote(r)}\n`)
     io.out(`${a.out}\n`)
     return 0
   } catch (e) {

@@ -21,13 +21,12 @@ export async function run({ values, io }: CliArgs): Promise<number> {
     const { runKernelOnRedis } = await import('./kernel-redis')
     return runKernelOnRedis({ values, io, x, x2, arch, kind, tileSize, out })
   }
-  if (str(values.resume) !== undefined) {
-    throw plan
-      ? new UserError('usage', '--resume continues fully-connected kernels only (an ARCH.json run through --redis is one job: run it again)', 'Drop --resume.')
-      : new UserError('usage', '--resume needs --redis URL', 'Give the Redis URL of the run you resume.')
-  }
-  // an ARCH.json kernel through --redis is the local job with its tiles computed by `ntkw worker` processes
-  const remote = await remoteTilesFlag(values, io, `kernel ${kind}`)
+  const redisCli = str(values.redis) !== undefined ? await import('./kernel-redis') : null
+  if (str(values.resume) !== undefined && !redisCli) throw new UserError('usage', '--resume needs --redis URL', 'Give the Redis URL of the run you resume.')
+  // an ARCH.json kernel through --redis is the local job with its tiles computed by `ntkw worker` processes;
+  // --resume continues its run (the published tiles are read back, not computed again)
+  const resume = redisCli?.resumeFlag(values)
+  const remote = await remoteTilesFlag(values, io, `kernel ${kind}`, { ...(resume ? { resume } : {}), resumable: true })
   if (values['dry-run']) {
     if (!plan) throw new UserError('usage', '--dry-run estimates ARCH.json kernels', 'Add --arch ARCH.json, or drop --dry-run.')
     const { dryRunReport } = await import('../dry-run')
@@ -59,6 +58,7 @@ export async function run({ values, io }: CliArgs): Promise<number> {
   const sink = new DirArtifactSink(path.dirname(out), { [kind]: out })
   const done = await runJobForCli(io, spec, { label: `kernel ${kind}`, quiet: Boolean(values.quiet), artifacts: sink, ...(remote ? { remote } : {}) })
   if (!done) return 130
+  for (const r of remote?.runs ?? []) if (!values.quiet) io.err(`kernel ${kind}: ${redisCli!.runNote(r)}\n`)
   io.out(`${sink.written.find((a) => a.name === kind)?.path ?? out}\n`)
   return 0
 }

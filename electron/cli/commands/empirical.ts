@@ -1,5 +1,5 @@
 import type { CliCommand } from '../command'
-import { ArchFlagSet } from '../flags'
+import { ArchFlagSet, REDIS_JOB_HELP, REDIS_JOB_OPTIONS } from '../flags'
 
 export const empiricalArchFlags = new ArchFlagSet({
   width: 'required',
@@ -12,9 +12,9 @@ export const empiricalCommand: CliCommand = {
   name: 'empirical',
   summary: 'empirical (finite-width) NTK of randomly initialised networks, NPY in, NPY out',
   usage: `Usage: ntkw empirical --x X.npy [--x2 X2.npy] --depth L --width W --activation A [--w-std S] [--b-std B]
-                      [--seed N] [--samples M] [--out K.npy]
+                      [--seed N] [--samples M] [--out K.npy] [--redis URL [--insecure]]
        ntkw empirical --x X.npy [--x2 X2.npy] --arch ARCH.json [--w-std S] [--b-std B] [--seed N]
-                      [--samples M] [--out-dim K] [--out K.npy]
+                      [--samples M] [--out-dim K] [--out K.npy] [--redis URL [--insecure]]
 
 Computes Θ̂(x, x2) = Σ_p ∂f(x)/∂p ∂f(x2)/∂p of finite networks L × (Dense → activation) → Dense readout,
 or of the network in ARCH.json (convolutions with the file's filters, pooling, dense layers with its
@@ -31,6 +31,7 @@ ${empiricalArchFlags.help(24)}
   --samples M             Monte-Carlo average over M networks (default 1)
   --out K.npy             output file (default kernel.npy in the working directory); float32 [n, m]
   --out-dim K             number of output units of the readout (default 1); the kernel is their average
+${REDIS_JOB_HELP(24, 'compute the M networks (one queue job each)')}
   --quiet                 no progress on stderr
 
 Prints the path of the written file on stdout.
@@ -43,6 +44,7 @@ Prints the path of the written file on stdout.
     samples: { type: 'string' },
     out: { type: 'string' },
     'out-dim': { type: 'string' },
+    ...REDIS_JOB_OPTIONS,
     quiet: { type: 'boolean' },
   },
   choices: empiricalArchFlags.choices,

@@ -40,8 +40,8 @@ ${kernelArchFlags.help(24)}
                           (redis://:PASSWORD@HOST:PORT/DB), FC and ARCH.json kernels alike; the file is byte
                           for byte the local one of the same tile size. Prints the run id on stderr; Ctrl-C
                           removes the run's jobs
-  --resume RUNID          with --redis, FC kernels: continue that run (same inputs and flags), reusing its
-                          published tiles
+  --resume RUNID          with --redis: continue that run (same inputs and flags; FC and ARCH.json kernels),
+                          reusing its published tiles
   --insecure              with --redis: allow a Redis on another machine without a password
   --quiet                 no progress on stderr
 

@@ -14,7 +14,7 @@ Options:
   --out DIR       write artifacts as .npy/.json files into DIR (default: the current directory when
                   no --project is given)
   --backend B     auto (default) | tensorflow-gpu | tensorflow | webgpu | wasm | cpu
-${REDIS_JOB_HELP(18, 'compute the kernel tiles of kernel and predict specs (other kinds are refused)')}
+${REDIS_JOB_HELP(18, 'compute kernel and predict specs (a job per kernel tile), width-sweep and\n                  empirical-kernel specs (a job per network); other kinds are refused;')}
   --quiet         no progress output
 
 Output: the job's result as JSON on stdout. Exit code 0 on success, 1 on failure, 130 when cancelled (Ctrl-C).

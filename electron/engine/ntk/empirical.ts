@@ -125,13 +125,16 @@ export async function empiricalKernel(arch: FiniteFcArch, x: tf.Tensor2D, x2: tf
   })
 }
 
-/** The mean of `samples` kernels, the s-th from `one(sampleSeed(seed, s))`; refuses NaN/Inf. */
-export async function meanOverSamples(opts: Pick<EmpiricalKernelOptions, 'seed' | 'samples' | 'onSample'>, one: (seed: number) => tf.Tensor): Promise<tf.Tensor> {
+/**
+ * The mean of `samples` kernels, the s-th from `one(sampleSeed(seed, s), s)`, summed in sample order (so
+ * samples computed elsewhere, e.g. on `ntkw worker` processes, give the same bytes); refuses NaN/Inf.
+ */
+export async function meanOverSamples(opts: Pick<EmpiricalKernelOptions, 'seed' | 'samples' | 'onSample'>, one: (seed: number, s: number) => tf.Tensor | Promise<tf.Tensor>): Promise<tf.Tensor> {
   const samples = opts.samples ?? 1
   let acc: tf.Tensor | null = null
   try {
     for (let s = 0; s < samples; s++) {
-      const k = one(sampleSeed(opts.seed, s))
+      const k = await one(sampleSeed(opts.seed, s), s)
       if (acc) {
         const next: tf.Tensor = tf.add(acc, k)
         acc.dispose()

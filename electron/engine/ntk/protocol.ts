@@ -1,7 +1,8 @@
-import type { FcArch } from '../../../shared/arch'
+import type { FcArch, FiniteKernelArch } from '../../../shared/arch'
 import type { SpatialArch } from './spatial'
-import type { BackendName } from '../../../shared/backend'
+import type { BackendChoice, BackendName } from '../../../shared/backend'
 import type { KernelName } from './tile'
+import type { SamplePoints } from '../core/remote-tiles'
 import type { FinishedTile } from './tile-finish'
 
 // Messages between the tile scheduler (main thread) and kernel-worker.ts. The points travel once, in
@@ -38,3 +39,17 @@ export type WorkerReply =
   | { type: 'ready'; backend: string }
   | ({ type: 'tile'; id: number } & FinishedTile)
   | { type: 'error'; id: number | null; message: string; code: string; hint?: string }
+
+// Messages of sample-worker.ts (an `ntkw worker`'s empirical samples): one request at a time per thread,
+// the points copied with each request (a sample costs far more than the copy).
+export interface SampleRequest extends SamplePoints {
+  type: 'sample'
+  id: number
+  backend: BackendChoice
+  arch: FiniteKernelArch
+  seed: number
+}
+
+export type SampleReply =
+  | { type: 'sample'; id: number; kernel: Float32Array; shape: number[]; backend: string; computeMs: number }
+  | { type: 'error'; id: number; message: string; code: string; hint?: string }

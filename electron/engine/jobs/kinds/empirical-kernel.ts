@@ -3,8 +3,9 @@ import type { EmpiricalKernelResult } from '../../../../shared/jobs/results'
 import * as tf from '@tensorflow/tfjs-core'
 import { UserError } from '../../../../shared/errors'
 import { parameterCount } from '../../nn/mlp'
-import { empiricalKernel } from '../../ntk/empirical'
-import { empiricalNetKernel } from '../../ntk/empirical-net'
+import { meanOverSamples, sampleSeed } from '../../ntk/empirical'
+import { empiricalSample } from '../../ntk/empirical-sample'
+import { startRemoteSamples } from '../../core/remote-tiles'
 import { disposeFiniteNet, finiteParamCount, initFiniteNet } from '../../layers/finite-net'
 import { isNetKernelArch, planKernel } from '../../../../shared/arch'
 import { yieldEvery, type JobRunner } from '../../core/job'
@@ -51,11 +52,37 @@ export const run: JobRunner<'empirical-kernel'> = async (spec, ctx) => {
         await maybeYield()
       },
     }
-    const k = plan ? await empiricalNetKernel(plan, x, x2, opts) : await empiricalKernel(arch as Exclude<typeof arch, { net: unknown }>, x, x2, opts)
-    const shape = k.shape
+    const shape = xm.shape ?? [xm.cols]
+    const n2 = x2m ? x2m.rows : xm.rows
+    const kShape = spec.outputs === 'per-output' ? [spec.outDim, xm.rows, n2] : [xm.rows, n2]
+    // through --redis: one queue job per sample, summed below in sample order as the local loop does
+    const remote = ctx.remote
+      ? startRemoteSamples(ctx.remote, {
+          x: x.dataSync() as Float32Array,
+          xRows: xm.rows,
+          x2: x2 ? (x2.dataSync() as Float32Array) : null,
+          x2Rows: n2,
+          d: xm.cols,
+          shape,
+          samples: Array.from({ length: spec.samples }, (_, s) => ({ arch, seed: sampleSeed(spec.seed, s) })),
+          outDim: spec.outDim,
+          outputs: spec.outputs,
+        }, ctx.signal)
+      : null
+    let k: tf.Tensor
+    try {
+      k = await meanOverSamples(opts, remote
+        ? async (_seed, s) => tf.tensor(await remote.get(s), kShape)
+        : (seed) => empiricalSample(arch, shape, x, x2, seed, { outDim: spec.outDim, outputs: spec.outputs }))
+      await remote?.done
+    } catch (e) {
+      remote?.stop()
+      throw e
+    }
+    const outShape = k.shape
     const data = k.dataSync() as Float32Array
     k.dispose()
-    const artifact = ctx.artifacts.saveArray('kernel', data, shape, { arch: spec.arch, samples: spec.samples, outputs: spec.outputs, seed: spec.seed })
+    const artifact = ctx.artifacts.saveArray('kernel', data, outShape, { arch: spec.arch, samples: spec.samples, outputs: spec.outputs, seed: spec.seed })
     let parameters: number
     if (plan) {
       const net = initFiniteNet(plan, spec.seed, spec.outDim)
@@ -63,7 +90,7 @@ export const run: JobRunner<'empirical-kernel'> = async (spec, ctx) => {
       disposeFiniteNet(net)
     } else parameters = parameterCount(arch as Exclude<typeof arch, { net: unknown }>, xm.cols, spec.outDim)
     const result: EmpiricalKernelResult = {
-      shape,
+      shape: outShape,
       samples: spec.samples,
       width: plan ? null : (arch as { width: number }).width,
       ...(channels ? { channels } : {}),

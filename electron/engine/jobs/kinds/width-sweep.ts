@@ -2,11 +2,12 @@ import * as tf from '@tensorflow/tfjs-core'
 import { UserError } from '../../../../shared/errors'
 import type { WidthSweepResult } from '../../../../shared/jobs/results'
 import { computeAnalyticKernels } from '../../ntk/analytic'
-import { empiricalKernel } from '../../ntk/empirical'
-import { empiricalNetKernel } from '../../ntk/empirical-net'
+import { meanOverSamples } from '../../ntk/empirical'
+import { empiricalSample } from '../../ntk/empirical-sample'
 import { analyticArchOf } from '../../ntk/kernel-arch'
-import { isNetKernelArch, planKernel, withChannels } from '../../../../shared/arch'
+import { isNetKernelArch, withChannels, type FiniteKernelArch } from '../../../../shared/arch'
 import { deriveSeed } from '../../core/random'
+import { startRemoteSamples } from '../../core/remote-tiles'
 import { checkLabSize, loadLabData } from '../../lab/data'
 import { logLogFit } from '../../../../shared/fit'
 import type { JobRunner } from '../../core/job'
@@ -36,27 +37,38 @@ export const run: JobRunner<'width-sweep'> = async (spec, ctx) => {
   const d = await loadLabData(ctx, spec.data)
   const x = d.xTrain
   checkLabSize(x.rows, MAX_POINTS, 'the width sweep')
-  const defaults = isNetKernelArch(arch) ? { wStd: arch.wStd, bStd: arch.bStd } : null
   const analytic = isNetKernelArch(arch) ? analyticArchOf(arch, x) : { ...arch, width: 'inf' as const }
   ctx.progress(0.02, 'analytic NTK')
   const inf = await computeAnalyticKernels(x, null, analytic, { kernels: ['ntk'], workers: 1, signal: ctx.signal })
   const thetaInf = inf.ntk!
   const widths = [...spec.widths].sort((a, b) => a - b)
+  // one finite network per (width, seed): w filters in every conv2d and w units in every dense layer
+  const archAt = (w: number): FiniteKernelArch => (isNetKernelArch(arch) ? { net: withChannels(arch.net, w), wStd: arch.wStd, bStd: arch.bStd } : { ...arch, width: w })
+  const units = widths.flatMap((w) => Array.from({ length: spec.seedsPerWidth }, (_, s) => ({ width: w, arch: archAt(w), seed: deriveSeed(spec.seed, w * 1000 + s) })))
+  const shape = x.shape ?? [x.cols]
+  const xf = x.data instanceof Float32Array ? x.data : Float32Array.from(x.data)
+  // through --redis / Settings ▸ Compute: each (width, seed) is one queue job; the loop below consumes the
+  // kernels in its own order, so the numbers are those of the local run
+  const remote = ctx.remote
+    ? startRemoteSamples(ctx.remote, { x: xf, xRows: x.rows, x2: null, x2Rows: x.rows, d: x.cols, shape, samples: units, outDim: 1, outputs: 'trace' }, ctx.signal)
+    : null
   // Cost of one sample grows with the width: weight progress by it.
   const total = widths.reduce((s, w) => s + w * spec.seedsPerWidth, 0)
   let done = 0
-  const xt = tf.tensor2d(x.data instanceof Float32Array ? x.data : Float32Array.from(x.data), [x.rows, x.cols])
+  const xt = tf.tensor2d(xf, [x.rows, x.cols])
   const errors: number[][] = []
+  let finished = false
   try {
     for (const w of widths) {
       const row: number[] = []
       for (let s = 0; s < spec.seedsPerWidth; s++) {
         ctx.throwIfCancelled()
         ctx.progress(0.05 + (0.95 * done) / total, `width ${w}, seed ${s + 1}/${spec.seedsPerWidth}`)
-        const opts = { seed: deriveSeed(spec.seed, w * 1000 + s), samples: 1, outDim: 1 }
-        const k = isNetKernelArch(arch)
-          ? await empiricalNetKernel(planKernel(withChannels(arch.net, w), defaults!, x.shape ?? [x.cols]), xt, undefined, opts)
-          : await empiricalKernel({ ...arch, width: w }, xt, undefined, opts)
+        const i = errors.length * spec.seedsPerWidth + s
+        const unit = units[i]!
+        const k = await meanOverSamples({ seed: unit.seed, samples: 1 }, remote
+          ? async () => tf.tensor2d(await remote.get(i), [x.rows, x.rows])
+          : (seed) => empiricalSample(unit.arch, shape, xt, undefined, seed, { outDim: 1, outputs: 'trace' }))
         const err = relFrobenius(k.dataSync(), thetaInf)
         k.dispose()
         row.push(err)
@@ -68,8 +80,11 @@ export const run: JobRunner<'width-sweep'> = async (spec, ctx) => {
       ctx.metric('rel_error_mean', w, mean)
       errors.push(row)
     }
+    await remote?.done
+    finished = true
   } finally {
     xt.dispose()
+    if (!finished) remote?.stop()
   }
   const means = errors.map((r) => r.reduce((a, b) => a + b, 0) / r.length)
   const stds = errors.map((r, i) => Math.sqrt(r.reduce((a, b) => a + (b - means[i]!) ** 2, 0) / Math.max(1, r.length - 1)))
