@@ -3,6 +3,8 @@ import type { FcArch, KernelPlan } from '../../../shared/arch'
 import { UserError } from '../../../shared/errors'
 import { differentiableActivation } from '../activations/differentiable'
 import { checkTensorPlan } from '../layers/plan-tensor'
+import { activationKernelMatrix, activationKernelMatrixVjp, type ActivationTape } from '../layers/activation'
+import { denseKernelMatrix, denseKernelMatrixVjp, denseVariances, type DenseMatrixOptions } from '../layers/dense'
 
 export type KipKernel = 'ntk' | 'nngp'
 
@@ -42,68 +44,49 @@ export function checkKipArch(arch: KipArch, kernel: KipKernel): void {
   differentiableActivation(arch.activation)
 }
 
-/** What the backward pass needs of one hidden layer: the activation's inputs and the NTK entering it. */
-interface LayerTape {
-  s: tf.Tensor2D
-  q1: tf.Tensor2D
-  q2: tf.Tensor2D
-  ntk: tf.Tensor2D | null
-  tDot: tf.Tensor | null
-}
-
 export interface KernelForward {
   k: tf.Tensor2D
-  tape: LayerTape[]
+  /** per hidden layer: what its activation's VJP needs */
+  tape: ActivationTape[]
+}
+
+/** Dense options of the FC network's layers; `fanIn` for the standard parameterization. */
+function denseOptions(arch: FcArch, fanIn: number): DenseMatrixOptions {
+  return { wStd: arch.wStd, bStd: arch.bStd ?? null, ...(arch.parameterization === 'standard' ? { standardFanIn: fanIn } : {}) }
 }
 
 /**
- * The analytic FC kernel, keeping what its hand-written backward pass needs. Same recursion as the
- * engine's ntk/layers.ts (neural-tangents stax; Jacot, Gabriel & Hongler, "Neural Tangent Kernel", 2018;
- * Lee et al., "Deep Neural Networks as Gaussian Processes", 2018):
- *   Dense:      Σ ← σ_w² Σ + σ_b²,  Θ ← Σ_new + σ_w² Θ   (standard param.: Θ ← n_in Σ_old + σ_w² Θ (+1))
- *   Activation: Σ ← T(Σ, q1, q2),   Θ ← Θ · Ṫ(Σ, q1, q2),  q ← T(q, q, q)
- * Call inside tf.tidy.
+ * The analytic FC kernel, keeping what its backward pass needs: depth × (Dense → activation) → Dense, each
+ * step the layer module's rule on whole matrices of pairs (layers/dense.ts, layers/activation.ts: the rules of
+ * neural-tangents' stax; Jacot, Gabriel & Hongler 2018; Lee et al. 2018). Call inside tf.tidy.
  */
 export function fcKernelForward(inp: KernelInputs, arch: FcArch, kernel: KipKernel): KernelForward {
-  const w2 = arch.wStd * arch.wStd
-  const b2 = arch.bStd == null ? 0 : arch.bStd * arch.bStd
   const act = differentiableActivation(arch.activation)
   const trackNtk = kernel === 'ntk'
-  const affine = (t: tf.Tensor2D): tf.Tensor2D => (b2 === 0 ? tf.mul(t, w2) : tf.add(tf.mul(t, w2), b2)) as tf.Tensor2D
   const hidden = arch.width === 'inf' ? 0 : arch.width
   let s = inp.s0
   let q1 = inp.qRows
   let q2 = inp.qCols
   let ntk: tf.Tensor2D | null = null
-  let width = inp.d
-  const dense = (): void => {
-    const sNew = affine(s)
-    if (trackNtk) {
-      if (arch.parameterization === 'ntk') {
-        ntk = ntk ? (tf.add(sNew, tf.mul(ntk, w2)) as tf.Tensor2D) : sNew
-      } else {
-        let t = tf.mul(s, width) as tf.Tensor2D
-        if (ntk) t = tf.add(t, tf.mul(ntk, w2)) as tf.Tensor2D
-        if (arch.bStd != null) t = tf.add(t, 1) as tf.Tensor2D
-        ntk = t
-      }
-    }
-    s = sNew
-    q1 = affine(q1)
-    q2 = affine(q2)
-    width = hidden
+  const tape: ActivationTape[] = []
+  const dense = (fanIn: number): void => {
+    const o = denseOptions(arch, fanIn)
+    const next = denseKernelMatrix(o, s, ntk, trackNtk)
+    s = next.nngp
+    ntk = next.ntk
+    q1 = denseVariances(o, q1)
+    q2 = denseVariances(o, q2)
   }
-  const tape: LayerTape[] = []
   for (let l = 0; l < arch.depth; l++) {
-    dense()
-    const { t, tDot } = act.dual(s, q1, q2, inp.pin)
-    tape.push({ s, q1, q2, ntk, tDot: trackNtk ? tDot : null })
-    if (ntk) ntk = tf.mul(ntk, tDot) as tf.Tensor2D
-    s = t
+    dense(l === 0 ? inp.d : hidden)
+    const next = activationKernelMatrix(act, s, q1, q2, inp.pin, ntk)
+    tape.push(next.tape)
+    s = next.nngp
+    ntk = next.ntk
     q1 = act.diag(q1)
     q2 = act.diag(q2)
   }
-  dense()
+  dense(arch.depth === 0 ? inp.d : hidden)
   return { k: trackNtk ? ntk! : s, tape }
 }
 
@@ -113,48 +96,30 @@ export interface KernelInputGrads {
   gqCols: tf.Tensor2D
 }
 
-/** ∂/∂(Σ⁰, q_rows, q_cols) of Σ G ⊙ K: the forward recursion run backwards, layer by layer. */
+/** ∂/∂(Σ⁰, q_rows, q_cols) of Σ G ⊙ K: the layers' VJPs in reverse order. */
 export function fcKernelBackward(inp: KernelInputs, fwd: KernelForward, g: tf.Tensor2D, arch: FcArch, kernel: KipKernel): KernelInputGrads {
-  const w2 = arch.wStd * arch.wStd
   const act = differentiableActivation(arch.activation)
-  const standard = arch.parameterization === 'standard'
   const hidden = arch.width === 'inf' ? 0 : arch.width
+  const w2 = arch.wStd * arch.wStd
   let gS: tf.Tensor2D | null = kernel === 'nngp' ? g : null
   let gN: tf.Tensor2D | null = kernel === 'ntk' ? g : null
   let gQ1: tf.Tensor2D | null = null
   let gQ2: tf.Tensor2D | null = null
-  const add = (a: tf.Tensor2D | null, b: tf.Tensor2D | null): tf.Tensor2D | null => (a && b ? (tf.add(a, b) as tf.Tensor2D) : (a ?? b))
-  const scale = (a: tf.Tensor2D | null, v: number): tf.Tensor2D | null => (a && v !== 1 ? (tf.mul(a, v) as tf.Tensor2D) : a)
-  // Dense backwards: from (Σ_new, Θ_new, q_new) to (Σ_old, Θ_old, q_old); `first` has Θ_old = 0.
-  const denseBack = (nIn: number): void => {
-    if (standard) {
-      // Θ_new = n_in Σ_old + σ_w² Θ_old (+1)
-      gS = add(scale(gS, w2), scale(gN, nIn))
-      gN = scale(gN, w2)
-    } else {
-      // Θ_new = Σ_new + σ_w² Θ_old
-      gS = scale(add(gS, gN), w2)
-      gN = scale(gN, w2)
-    }
-    gQ1 = scale(gQ1, w2)
-    gQ2 = scale(gQ2, w2)
+  const denseBack = (fanIn: number): void => {
+    const back = denseKernelMatrixVjp(denseOptions(arch, fanIn), gS, gN)
+    gS = back.gS
+    gN = back.gN
+    // q′ = σ_w² q + σ_b²
+    if (gQ1) gQ1 = tf.mul(gQ1, w2) as tf.Tensor2D
+    if (gQ2) gQ2 = tf.mul(gQ2, w2) as tf.Tensor2D
   }
   denseBack(arch.depth === 0 ? inp.d : hidden)
   for (let l = arch.depth - 1; l >= 0; l--) {
-    const t = fwd.tape[l]!
-    // Θ_out = Θ_in · Ṫ: gradient to Θ_in and to Ṫ
-    let gTd: tf.Tensor2D | null = null
-    if (gN && t.ntk && t.tDot) {
-      gTd = tf.mul(gN, t.ntk) as tf.Tensor2D
-      gN = tf.mul(gN, t.tDot) as tf.Tensor2D
-    }
-    const gT = gS ?? (tf.zerosLike(t.s) as tf.Tensor2D)
-    const dual = act.dualVjp(t.s, t.q1, t.q2, inp.pin, gT, gTd)
-    const d1 = gQ1 ? act.diagDerivative(t.q1) : 0
-    const d2 = gQ2 ? act.diagDerivative(t.q2) : 0
-    gQ1 = add(dual.gq1, gQ1 ? (tf.mul(gQ1, d1) as tf.Tensor2D) : null)
-    gQ2 = add(dual.gq2, gQ2 ? (tf.mul(gQ2, d2) as tf.Tensor2D) : null)
-    gS = dual.gs
+    const back = activationKernelMatrixVjp(act, fwd.tape[l]!, inp.pin, { gS, gN, gQ1, gQ2 })
+    gS = back.gS
+    gN = back.gN
+    gQ1 = back.gQ1
+    gQ2 = back.gQ2
     // the first hidden Dense has Θ_old = 0; its input width is d
     denseBack(l === 0 ? inp.d : hidden)
   }

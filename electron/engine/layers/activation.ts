@@ -80,3 +80,44 @@ export function activationKernelTf(act: DifferentiableActivation): PairBatchRule
     return { h: s.h, w: s.w, nngp: t, ntk: s.ntk ? (tf.mul(s.ntk, tDot) as tf.Tensor2D) : null }
   }
 }
+
+/**
+ * The rule on whole matrices of pairs (KIP's FC kernel), keeping what its VJP needs: Σ′ = T(Σ, q₁, q₂),
+ * Θ′ = Θ · Ṫ(Σ, q₁, q₂); the variances go q ← T(q, q, q) (act.diag).
+ */
+export interface ActivationTape {
+  s: tf.Tensor2D
+  q1: tf.Tensor2D
+  q2: tf.Tensor2D
+  /** Θ entering the activation (null: not tracked) */
+  ntk: tf.Tensor2D | null
+  tDot: tf.Tensor2D | null
+}
+
+export function activationKernelMatrix(act: DifferentiableActivation, s: tf.Tensor2D, q1: tf.Tensor2D, q2: tf.Tensor2D, pin: tf.Tensor2D | null, ntk: tf.Tensor2D | null): { nngp: tf.Tensor2D; ntk: tf.Tensor2D | null; tape: ActivationTape } {
+  const { t, tDot } = act.dual(s, q1, q2, pin)
+  return { nngp: t as tf.Tensor2D, ntk: ntk ? (tf.mul(ntk, tDot) as tf.Tensor2D) : null, tape: { s, q1, q2, ntk, tDot: ntk ? (tDot as tf.Tensor2D) : null } }
+}
+
+/**
+ * VJP of activationKernelMatrix with the variances' own paths: from ∂/∂(Σ′, Θ′, q₁′, q₂′) to ∂/∂(Σ, Θ, q₁, q₂)
+ * through the activation's dual-map VJP (activations/differentiable.ts).
+ */
+export function activationKernelMatrixVjp(
+  act: DifferentiableActivation,
+  tape: ActivationTape,
+  pin: tf.Tensor2D | null,
+  g: { gS: tf.Tensor2D | null; gN: tf.Tensor2D | null; gQ1: tf.Tensor2D | null; gQ2: tf.Tensor2D | null },
+): { gS: tf.Tensor2D; gN: tf.Tensor2D | null; gQ1: tf.Tensor2D | null; gQ2: tf.Tensor2D | null } {
+  let gN = g.gN
+  let gTd: tf.Tensor2D | null = null
+  if (gN && tape.ntk && tape.tDot) {
+    gTd = tf.mul(gN, tape.ntk) as tf.Tensor2D
+    gN = tf.mul(gN, tape.tDot) as tf.Tensor2D
+  }
+  const dual = act.dualVjp(tape.s, tape.q1, tape.q2, pin, g.gS ?? (tf.zerosLike(tape.s) as tf.Tensor2D), gTd)
+  const add = (a: tf.Tensor2D | null, b: tf.Tensor2D | null): tf.Tensor2D | null => (a && b ? (tf.add(a, b) as tf.Tensor2D) : (a ?? b))
+  const gQ1 = add(dual.gq1, g.gQ1 ? (tf.mul(g.gQ1, act.diagDerivative(tape.q1)) as tf.Tensor2D) : null)
+  const gQ2 = add(dual.gq2, g.gQ2 ? (tf.mul(g.gQ2, act.diagDerivative(tape.q2)) as tf.Tensor2D) : null)
+  return { gS: dual.gs, gN, gQ1, gQ2 }
+}

@@ -75,6 +75,15 @@ describe('KIP loss and gradient against float64 finite differences', () => {
     }
   })
 
+  it('matches in the standard parameterization at a finite width (its NTK grows with the fan-in)', () => {
+    const xs = gaussianRows(4, d, 21)
+    const std = FcArch.parse({ depth: 2, width: 16, activation: { name: 'relu' }, wStd: 1.2, bStd: 0.1, parameterization: 'standard' })
+    const e = check(xt, yt, xs, labels(4, c), { arch: std, kernel: 'ntk', diagReg: 1e-4 })
+    expect(e.loss).toBeLessThan(1e-4)
+    expect(e.gx).toBeLessThan(2e-3)
+    expect(e.gy).toBeLessThan(2e-3)
+  })
+
   it('a tiny case (3 support points) matches the float64 straightforward implementation', () => {
     const xs = gaussianRows(3, d, 99)
     const e = check(xt, yt, xs, labels(3, c), { arch: relu3, kernel: 'ntk', diagReg: 0 })
