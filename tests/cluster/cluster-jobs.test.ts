@@ -216,4 +216,24 @@ describe('jobs on workers through BullMQ on Redis', () => {
     expect(r.status).not.toBe(0)
     expect(r.stderr).toMatch(/--redis runs kernel, predict, width-sweep, empirical-kernel specs on workers .* a train-vs-theory spec cannot run there yet/)
   }, 300_000)
+
+  itR('Ctrl-C on a width sweep waiting for workers removes its 12 sample jobs from the queue and marks the run cancelled', async () => {
+    const redis = new Redis(server.url, { maxRetriesPerRequest: null })
+    const queue = new Queue(TILE_QUEUE, { connection: new Redis(server.url, { maxRetriesPerRequest: null }) })
+    // no worker: the jobs wait in the queue until the cancel
+    writeFileSync(file('sweep-cancel.json'), JSON.stringify({ kind: 'width-sweep', data: { datasetId, train: 16, test: 4 }, arch: { depth: 1, activation: { name: 'relu' }, width: 'inf' }, widths: [8, 16, 32], seedsPerWidth: 4 }))
+    const c = startNtkw(ntkwJs, tmp.dir, ['run', 'sweep-cancel.json', '--project', 'lab.ntkw', '--redis', server.url])
+    procs.push(c)
+    const runId = await waitFor(() => /run (\S+): 12 samples/.exec(c.err)?.[1], 120_000)
+    const ofRun = async (): Promise<number> => (await queue.getWaiting(0, 1000)).filter((j) => j.id?.startsWith(`${runId}-`)).length
+    for (let i = 0; i < 200 && (await ofRun()) < 12; i++) await new Promise((r) => setTimeout(r, 50))
+    expect(await ofRun()).toBe(12)
+    c.child.kill('SIGINT')
+    expect(await c.exited).toBe(130)
+    expect(c.err).toMatch(/cancelled/)
+    expect(await ofRun()).toBe(0)
+    expect(await redis.exists(`ntkw:run:${runId}:cancelled`)).toBe(1)
+    await queue.close()
+    redis.disconnect()
+  }, 300_000)
 })

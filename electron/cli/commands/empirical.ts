@@ -31,7 +31,7 @@ ${empiricalArchFlags.help(24)}
   --samples M             Monte-Carlo average over M networks (default 1)
   --out K.npy             output file (default kernel.npy in the working directory); float32 [n, m]
   --out-dim K             number of output units of the readout (default 1); the kernel is their average
-${REDIS_JOB_HELP(24, 'compute the M networks (one queue job each)')}
+${REDIS_JOB_HELP(26, 'compute the M networks (one queue job each)')}
   --quiet                 no progress on stderr
 
 Prints the path of the written file on stdout.

@@ -9,8 +9,9 @@ export const workerCommand: CliCommand = {
 Takes the jobs queued by \`ntkw kernel | empirical | predict | run ... --redis URL\`: kernel tiles, and
 empirical samples (one finite network's NTK per job: a width sweep's (width, seed), an empirical kernel's
 networks). Computes them with this machine's engine (in worker threads, so lock renewal never waits for a
-long job), publishing each result once under its id. Logs one line per job on stderr. SIGTERM or Ctrl-C finishes the jobs in hand, then exits; a second
-signal hands them back to the queue at once. See docs/distributed.md.
+long job), publishing each result once under its id. Logs one line per job on stderr (total and compute
+time). SIGTERM or Ctrl-C finishes the jobs in hand, then exits; a second signal hands them back to the
+queue at once. See docs/distributed.md.
 
 Options:
   --redis URL          redis://:PASSWORD@HOST:PORT/DB, or rediss:// for TLS
