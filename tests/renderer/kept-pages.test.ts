@@ -52,6 +52,8 @@ describe('KIP page', () => {
     const first = await mountKip()
     const sel = first.get<HTMLSelectElement>('[data-testid=kip-dataset]')
     expect(sel.element.value).toBe('digits') // the default: an image dataset
+    expect(first.text()).not.toMatch(/diag_reg/) // field names in words, as on the NTK Lab
+    expect(first.text()).toContain('Diagonal regulariser')
     await sel.setValue('blobs')
     await first.get('[data-testid=kip-per-class]').setValue('4')
     await first.get('[data-testid=kip-train-cap]').setValue('120')
