@@ -74,9 +74,9 @@ async function histogram(): Promise<Record<string, number>> {
 }
 
 async function checkNpy(): Promise<void> {
-  await selectDataset('pattern.npy')
+  await selectDataset('pattern')
   expect(await app.page.textContent('[data-testid=fact-shape]')).toBe('30 × 4')
-  expect(await app.page.textContent(`${row('pattern.npy')} [data-col=rows]`)).toBe('30')
+  expect(await app.page.textContent(`${row('pattern')} [data-col=rows]`)).toBe('30')
   const cells = await app.page.locator('[data-testid=rows-table] [data-testid=data-row]').evaluateAll((trs) =>
     trs.map((tr) => Array.from((tr as unknown as { querySelectorAll(s: string): ArrayLike<{ textContent: string | null }> }).querySelectorAll('td'), (td) => td.textContent ?? '')),
   )
@@ -137,7 +137,7 @@ describe('datasets in Chromium via ntkw serve', () => {
     // --- NPY by typed path
     await app.page.fill('[data-testid=import-path]', path.join(app.tmp, 'data', 'pattern.npy'))
     await app.page.click('[data-testid=import-submit]')
-    await app.page.locator(row('pattern.npy')).waitFor({ timeout: 60_000 })
+    await app.page.locator(row('pattern')).waitFor({ timeout: 60_000 })
     // a successful import clears the field
     await expect.poll(() => app.page.inputValue('[data-testid=import-path]')).toBe('')
     await checkNpy()
@@ -206,8 +206,8 @@ describe('datasets in Chromium via ntkw serve', () => {
     // --- a million rows: paging jumps straight to the end
     await app.page.fill('[data-testid=import-path]', path.join(app.tmp, 'data', 'million.npy'))
     await app.page.click('[data-testid=import-submit]')
-    await app.page.locator(row('million.npy')).waitFor({ timeout: 120_000 })
-    await app.page.locator('[data-testid=detail-name]').filter({ hasText: /^million\.npy$/ }).waitFor()
+    await app.page.locator(row('million')).waitFor({ timeout: 120_000 })
+    await app.page.locator('[data-testid=detail-name]').filter({ hasText: /^million$/ }).waitFor()
     expect(await app.page.textContent('[data-testid=fact-shape]')).toBe('1,000,000 × 3')
     const t0 = Date.now()
     await app.page.fill('[data-testid=row-jump]', '999999')
@@ -250,12 +250,12 @@ describe('datasets in Chromium via ntkw serve', () => {
     await shot('datasets-csv-dark')
 
     // --- delete takes two clicks
-    await selectDataset('pattern.npy')
+    await selectDataset('pattern')
     await app.page.click('[data-testid=dataset-delete]')
     expect(await app.page.getAttribute('[data-testid=dataset-delete]', 'data-armed')).toBe('true')
-    expect(await app.page.locator(row('pattern.npy')).count()).toBe(1)
+    expect(await app.page.locator(row('pattern')).count()).toBe(1)
     await app.page.click('[data-testid=dataset-delete]')
-    await app.page.locator(row('pattern.npy')).waitFor({ state: 'detached' })
+    await app.page.locator(row('pattern')).waitFor({ state: 'detached' })
     expect(await app.page.locator('[data-testid=dataset-row]').count()).toBe(3)
 
     expect(app.pageErrors).toEqual([])
