@@ -77,7 +77,10 @@ async function checkNpy(): Promise<void> {
   await selectDataset('pattern')
   expect(await app.page.textContent('[data-testid=fact-shape]')).toBe('30 × 4')
   expect(await app.page.textContent(`${row('pattern')} [data-col=rows]`)).toBe('30')
-  const cells = await app.page.locator('[data-testid=rows-table] [data-testid=data-row]').evaluateAll((trs) =>
+  // the preview's rows arrive after the selection: wait for them rather than read an empty table
+  const dataRows = app.page.locator('[data-testid=rows-table] [data-testid=data-row]')
+  await expect.poll(() => dataRows.count(), { timeout: 15_000 }).toBe(N)
+  const cells = await dataRows.evaluateAll((trs) =>
     trs.map((tr) => Array.from((tr as unknown as { querySelectorAll(s: string): ArrayLike<{ textContent: string | null }> }).querySelectorAll('td'), (td) => td.textContent ?? '')),
   )
   expect(cells).toHaveLength(N)
