@@ -4,18 +4,24 @@ import type { JobEvent, JobSpec, JobState, RunSummary } from '../../shared/index
 import { UserError } from '../../shared/errors'
 import type { EngineClient } from './engine-client'
 import type { RunStore } from '../engine/store/runs'
-import type { FromEngine } from '../engine/protocol'
+import type { FromEngine, RemoteCompute } from '../engine/protocol'
+import type { JobRoute } from './compute'
 
 /** After asking the engine to stop, wait this long before killing it (cancel must finish within 1 s). */
 export const CANCEL_GRACE_MS = 600
+/** a run on Redis workers removes its queue jobs before it stops: a few round trips per tile, so more time */
+export const REMOTE_CANCEL_GRACE_MS = 10_000
 /** Events forwarded to clients: at most 20 per second per job (terminal and artifact events always pass). */
 const FORWARD_INTERVAL_MS = 50
 
-interface Active {
+interface Queued {
   runId: string
   spec: JobSpec
   projectPath: string
-  cancelTimer: NodeJS.Timeout | null
+  remote?: RemoteCompute
+}
+
+interface Active extends Queued {  cancelTimer: NodeJS.Timeout | null
   cancelling: boolean
 }
 
@@ -28,7 +34,7 @@ export interface JobQueueEvents {
  * jobs: cancel = cooperative flag, then kill and restart; a crash fails that job and the next job runs.
  */
 export class JobQueue extends EventEmitter<JobQueueEvents> {
-  private queue: { runId: string; spec: JobSpec; projectPath: string }[] = []
+  private queue: Queued[] = []
   private active: Active | null = null
   private lastForward = new Map<string, number>()
   private pendingForward = new Map<string, { event: JobEvent; timer: NodeJS.Timeout }>()
@@ -37,6 +43,8 @@ export class JobQueue extends EventEmitter<JobQueueEvents> {
     private readonly engine: EngineClient,
     private readonly store: () => { runs: RunStore; path: string } | null,
     private readonly versions: () => Record<string, string>,
+    /** where a run computes (Settings ▸ Compute); absent: this machine */
+    private readonly route: (spec: JobSpec) => JobRoute = () => ({ where: 'this machine' }),
   ) {
     super()
     engine.onMessage((m) => this.onEngineMessage(m))
@@ -47,9 +55,12 @@ export class JobQueue extends EventEmitter<JobQueueEvents> {
     const s = this.store()
     if (!s) throw new UserError('no_project', 'no project is open', 'Create or open a project first (File ▸ New or File ▸ Open).')
     const runId = randomUUID()
-    s.runs.create(spec, { ...this.versions(), ...this.engine.versions }, runId, experimentId)
-    this.queue.push({ runId, spec, projectPath: s.path })
+    const route = this.route(spec)
+    // where it computes is part of the run's record, beside the versions it ran with
+    s.runs.create(spec, { ...this.versions(), ...this.engine.versions, compute: route.where }, runId, experimentId)
+    this.queue.push({ runId, spec, projectPath: s.path, ...(route.remote ? { remote: route.remote } : {}) })
     this.record(runId, { type: 'queued', t: Date.now() })
+    if (route.note) this.record(runId, { type: 'log', t: Date.now(), level: 'info', message: route.note })
     this.pump()
     return runId
   }
@@ -71,7 +82,7 @@ export class JobQueue extends EventEmitter<JobQueueEvents> {
         } catch {
           /* engine already gone: the timer below settles it */
         }
-        a.cancelTimer = setTimeout(() => this.forceCancel(runId), CANCEL_GRACE_MS)
+        a.cancelTimer = setTimeout(() => this.forceCancel(runId), a.remote ? REMOTE_CANCEL_GRACE_MS : CANCEL_GRACE_MS)
       }
       return 'running'
     }
@@ -123,7 +134,7 @@ export class JobQueue extends EventEmitter<JobQueueEvents> {
     this.engine.start().then(
       () => {
         if (this.active !== active || active.cancelling) return
-        this.engine.send({ type: 'run', runId: next.runId, spec: next.spec, projectPath: next.projectPath })
+        this.engine.send({ type: 'run', runId: next.runId, spec: next.spec, projectPath: next.projectPath, ...(next.remote ? { remote: next.remote } : {}) })
       },
       (e: Error) => {
         if (this.active !== active) return
