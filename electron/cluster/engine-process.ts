@@ -5,7 +5,11 @@ import { startEngineHost } from '../engine/host'
 // (Settings ▸ Compute). The cluster code loads only when such a run arrives.
 startEngineHost({
   async remoteTiles(c, log) {
-    const [{ checkRedisUrl }, { RedisTiles }] = await Promise.all([import('./connection'), import('./redis-tiles')])
-    return new RedisTiles(checkRedisUrl(c.url, c.insecure), log)
+    const [{ checkRedisUrl, probeRedis }, { RedisTiles }] = await Promise.all([import('./connection'), import('./redis-tiles')])
+    const url = checkRedisUrl(c.url, c.insecure)
+    // a Redis that is down or refuses the password fails the run now, in words, instead of a run that waits
+    // for ever (the coordinator's connection waits through restarts on purpose)
+    await probeRedis(url)
+    return new RedisTiles(url, log)
   },
 })

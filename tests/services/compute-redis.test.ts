@@ -190,6 +190,8 @@ describe('Settings ▸ Compute = Redis URL: app runs on ntkw workers', () => {
     expect((await jobsOfRun(id)).length).toBeGreaterThan(0)
     await call('jobs.cancel', { runId })
     expect((await settle(runId)).state).toBe('cancelled')
+    // the run removed its waiting jobs before it ended: at most the two in the workers' hands are left
+    expect((await jobsOfRun(id)).length).toBeLessThanOrEqual(2)
     // jobs in hand when the cancel came are dropped by their workers as they finish
     const left = await (async () => {
       for (let i = 0; i < 100; i++) {
@@ -204,6 +206,16 @@ describe('Settings ▸ Compute = Redis URL: app runs on ntkw workers', () => {
     const d = await call<RunDetail>('runs.get', { runId })
     expect(d.artifacts.filter((a) => a.name === 'ntk' || a.name === 'nngp')).toEqual([])
   }, 240_000)
+
+  itR('a run sent to a Redis that is not there fails at once, saying why', async () => {
+    const nobody = await freePort()
+    await call('settings.set', { compute: { mode: 'redis', url: `redis://:${PASSWORD}@127.0.0.1:${nobody}/0` } })
+    const { runId } = await call<{ runId: string }>('jobs.submit', { spec: kernelSpec(path.join(tmp.dir, 'small.npy'), 'kernel, no redis', 64) })
+    const r = await settle(runId, 60_000)
+    expect(r.state).toBe('failed')
+    expect(r.error).toMatch(new RegExp(`connection refused \\(nothing listens on 127.0.0.1:${nobody}\\)`))
+    expect(r.error).not.toContain(PASSWORD)
+  }, 120_000)
 
   itR('a kind the queue does not run computes here, and its run says so', async () => {
     await call('settings.set', { compute: { mode: 'redis', url: server.url } })
