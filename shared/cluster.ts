@@ -262,8 +262,8 @@ export const ClusterWorker = z.object({
   addr: z.string(),
   concurrency: z.number().int().nullable(),
   backend: z.string().nullable(),
-  /** jobs in hand; empty: idle */
-  jobs: z.array(WorkerJob),
+  /** jobs in hand; empty: idle. appRun: the run of the open project they belong to, when it is one */
+  jobs: z.array(WorkerJob.extend({ appRun: z.object({ id: z.string(), name: z.string() }).optional() })),
   /** seconds since the worker last spoke (its heartbeat, else its connection) */
   lastSeenS: z.number(),
   upS: z.number(),

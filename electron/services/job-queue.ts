@@ -37,6 +37,8 @@ export class JobQueue extends EventEmitter<JobQueueEvents> {
   private queue: Queued[] = []
   private active: Active | null = null
   private lastForward = new Map<string, number>()
+  /** Redis run id → the run of this queue whose tiles it carries (from the coordinator's 'run ID: N tiles' line) */
+  private readonly redisRuns = new Map<string, string>()
   private pendingForward = new Map<string, { event: JobEvent; timer: NodeJS.Timeout }>()
 
   constructor(
@@ -107,6 +109,11 @@ export class JobQueue extends EventEmitter<JobQueueEvents> {
     }
   }
 
+  /** the run of this queue a Redis run (its tiles on workers) belongs to */
+  runOfRedisRun(redisRunId: string): string | undefined {
+    return this.redisRuns.get(redisRunId)
+  }
+
   activeRunId(): string | null {
     return this.active?.runId ?? null
   }
@@ -154,6 +161,12 @@ export class JobQueue extends EventEmitter<JobQueueEvents> {
     if (this.active?.runId !== runId) return // a late event of a run already settled (cancelled by kill)
     const s = this.store()
     s?.runs.applyMany(runId, events)
+    if (this.active.remote) {
+      for (const e of events) {
+        const m = e.type === 'log' ? /^run ([A-Za-z0-9_-]{1,64}): \d+ tiles/.exec(e.message) : null
+        if (m) this.redisRuns.set(m[1]!, runId)
+      }
+    }
     for (const e of events) this.forward(runId, e)
     const last = events[events.length - 1]
     if (last && (last.type === 'done' || last.type === 'failed' || last.type === 'cancelled')) {

@@ -167,7 +167,20 @@ export class Services {
         return this.compute.publicSettings(s)
       },
       'cluster.test': (p) => this.compute.test(p),
-      'cluster.status': () => this.compute.status(),
+      'cluster.status': async () => {
+        const s = await this.compute.status()
+        if (!s) return s
+        // name the jobs in the workers' hands after the runs of the open project they compute
+        const runs = this.project.current?.runs
+        for (const w of s.workers) {
+          w.jobs = w.jobs.map((j) => {
+            const id = this.jobs.runOfRedisRun(j.runId)
+            const run = id ? runs?.get(id) : undefined
+            return run ? { ...j, appRun: { id: run.id, name: run.name } } : j
+          })
+        }
+        return s
+      },
       'project.current': () => this.project.info(),
       'project.new': async (p) => {
         await this.jobs.cancelAll()

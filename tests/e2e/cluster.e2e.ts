@@ -123,7 +123,9 @@ describeR('Compute on Redis workers from the app', () => {
     const runId = await runSpec(spec('x2400.npy', 'kernel on the worker'), /kernel tiles go to the Redis workers/)
     // progress as a local run: the live bar in the run's detail, tile by tile, and the worker in the jobs panel busy
     await page.waitForFunction((id) => /\d+% · tile \d+/.test(document.querySelector(`[data-testid=run-detail][data-run-id="${id}"] .live`)?.textContent ?? ''), runId, { timeout: 120_000 })
+    // the worker in the jobs panel busy with a tile of this run, named as the run is
     await page.waitForSelector('[data-testid=jobs-workers] [data-worker=e2e-w1][data-busy]', { timeout: 60_000 })
+    expect(await page.textContent('[data-testid=jobs-workers] [data-worker=e2e-w1]')).toMatch(/kernel on the worker · tile \d+,\d+/)
     await page.waitForFunction((id) => document.querySelector(`[data-testid=run-detail][data-run-id="${id}"] [data-state]`)?.getAttribute('data-state') === 'succeeded', runId, { timeout: 180_000 })
     await page.waitForSelector('[data-testid=run-ran-on]')
     expect(await page.textContent('[data-testid=run-ran-on]')).toMatch(new RegExp(`ran on Redis workers e2e-w1 via redis://127.0.0.1:${server.port}/0: run \\S+, 741 tiles`))
