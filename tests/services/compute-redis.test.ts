@@ -65,6 +65,11 @@ describe('Settings ▸ Compute = Redis URL: app runs on ntkw workers', () => {
     const m = await mnistRows(2400)
     writeFileSync(path.join(tmp.dir, 'small.npy'), encodeNpy(m.x.subarray(0, 300 * 784), [300, 784]))
     writeFileSync(path.join(tmp.dir, 'big.npy'), encodeNpy(m.x, [2400, 784]))
+    writeFileSync(path.join(tmp.dir, 'xtr.npy'), encodeNpy(m.x.subarray(0, 200 * 784), [200, 784]))
+    writeFileSync(path.join(tmp.dir, 'xte.npy'), encodeNpy(m.x.subarray(200 * 784, 300 * 784), [100, 784]))
+    const onehot = new Float32Array(200 * 10)
+    for (let i = 0; i < 200; i++) onehot[i * 10 + m.y[i]!] = 1
+    writeFileSync(path.join(tmp.dir, 'ytr.npy'), encodeNpy(onehot, [200, 10]))
     for (const name of ['gw1', 'gw2']) workers.push(startNtkw(ntkwJs, root, ['worker', '--redis', server.url, '--name', name]))
     await waitFor(() => workers.every((w) => /serving/.test(w.err)), 60_000, 50)
     await call('project.new', { path: path.join(tmp.dir, 'p.ntkw') })
@@ -172,6 +177,24 @@ describe('Settings ▸ Compute = Redis URL: app runs on ntkw workers', () => {
     expect(logs).toMatch(/run \S+: 15 tiles of 64/)
     expect(JSON.stringify(d)).not.toContain(PASSWORD)
     expect((await call<RunDetail>('runs.get', { runId: local.runId })).versions.compute).toBe('this machine')
+  }, 240_000)
+
+  itR('a predict run through the workers: the local predictions and variance, byte for byte', async () => {
+    const npy = (f: string): { type: 'npy'; path: string } => ({ type: 'npy', path: path.join(tmp.dir, f) })
+    const predict = { kind: 'predict', xTrain: npy('xtr.npy'), yTrain: npy('ytr.npy'), xTest: npy('xte.npy'), arch: ARCH, diagReg: 1e-4, variance: true, tileSize: 64 }
+    await call('settings.set', { compute: { mode: 'local' } })
+    const local = await call<{ runId: string }>('jobs.submit', { spec: { ...predict, name: 'predict here' } })
+    expect((await settle(local.runId)).state).toBe('succeeded')
+    await call('settings.set', { compute: { mode: 'redis', url: server.url } })
+    const remote = await call<{ runId: string }>('jobs.submit', { spec: { ...predict, name: 'predict on workers' } })
+    const done = await settle(remote.runId)
+    expect(done.state, done.error ?? '').toBe('succeeded')
+    const [a, b] = [await arraysOf(local.runId), await arraysOf(remote.runId)]
+    expect([...b.keys()].sort()).toEqual(['predictions', 'variance'])
+    for (const [name, bytes] of a) expect(b.get(name)!.equals(bytes), name).toBe(true)
+    // train × train, then test × train: two Redis runs, each named with its workers
+    const logs = (await call<RunDetail>('runs.get', { runId: remote.runId })).logs.map((l) => l.message)
+    expect(logs.filter((l) => l.startsWith('ran on Redis workers '))).toHaveLength(2)
   }, 240_000)
 
   itR('cancel removes the run\'s jobs from the queue; the project keeps no kernel of it', async () => {
