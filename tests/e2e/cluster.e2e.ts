@@ -1,15 +1,12 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import os from 'node:os'
+import { writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { Redis } from 'ioredis'
-import type { BrowserContext, Page } from 'playwright-core'
 import { encodeNpy } from '../../electron/engine/io/npy'
 import type { RunDetail } from '../../shared/index'
 import { mnistRows } from '../helpers/mnist'
 import { hasRedis, redisServer, startNtkw, stopNtkw, warnIfNoRedis, type NtkwProc, type RedisServer } from '../helpers/redis'
-import { ROOT, launchBrowser, screenshot, startServe, type Served } from './harness'
-import { apiCall } from './page-helpers'
+import { ROOT, screenshot, useServedApp, type ServedApp } from './harness'
 
 // Issue 20's E2E, in Chromium through `ntkw serve`: Settings ▸ Compute ▸ Redis URL (a wrong password said in
 // words, then the right one; the password never shown back), the worker listed, a kernel run started from
@@ -21,29 +18,26 @@ declare const document: { querySelector(s: string): { textContent: string | null
 warnIfNoRedis('tests/e2e/cluster.e2e.ts')
 const describeR = hasRedis ? describe : describe.skip
 
-let tmp: string
 let server: RedisServer
 let redis: Redis
 let worker: NtkwProc
-let served: Served
-let context: BrowserContext
-let page: Page
-const pageErrors: string[] = []
+let app: ServedApp
 const PASSWORD = 'e2e-cluster-pw'
 
 const ARCH = { depth: 3, activation: { name: 'relu' }, wStd: 1.4, bStd: 0.1, parameterization: 'ntk' }
-const spec = (file: string, name: string): string => JSON.stringify({ kind: 'kernel', name, x: { type: 'npy', path: path.join(tmp, file) }, arch: ARCH, kernels: ['ntk', 'nngp'], tileSize: 64, heatmapSize: 16, spectrumPoints: 0 }, null, 1)
+const spec = (file: string, name: string): string => JSON.stringify({ kind: 'kernel', name, x: { type: 'npy', path: path.join(app.tmp, file) }, arch: ARCH, kernels: ['ntk', 'nngp'], tileSize: 64, heatmapSize: 16, spectrumPoints: 0 }, null, 1)
 
 async function stateOf(runId: string): Promise<string> {
-  return (await page.getAttribute(`[data-testid=run-detail][data-run-id="${runId}"] [data-state]`, 'data-state')) ?? ''
+  return (await app.page.getAttribute(`[data-testid=run-detail][data-run-id="${runId}"] [data-state]`, 'data-state')) ?? ''
 }
 
 /** Runs ▸ Run a spec…: pastes the spec, checks what the dialog says, runs it; the id of the run shown after */
 async function runSpec(text: string, says: RegExp): Promise<string> {
+  const page = app.page
   await page.click('[data-testid=open-run-spec]')
   await page.fill('[data-testid=run-spec-text]', text)
   expect(await page.textContent('[data-testid=run-spec-ok]')).toMatch(says)
-  const before = await page.getAttribute('[data-testid=run-detail]', 'data-run-id').catch(() => null)
+  const before = await page.getAttribute('[data-testid=run-detail]', 'data-run-id', { timeout: 1000 }).catch(() => null)
   await page.click('[data-testid=run-spec-run]')
   const h = await page.waitForFunction((prev) => {
     const id = document.querySelector('[data-testid=run-detail]')?.getAttribute('data-run-id') ?? null
@@ -64,31 +58,31 @@ async function queueJobsOf(redisRunId: string): Promise<number> {
 }
 
 describeR('Compute on Redis workers from the app', () => {
-  beforeAll(async () => {
-    tmp = mkdtempSync(path.join(os.tmpdir(), 'ntkw-e2e-cluster-'))
-    server = await redisServer(tmp, PASSWORD)
-    await server.start()
-    redis = new Redis(server.url)
-    const m = await mnistRows(2400)
-    writeFileSync(path.join(tmp, 'x2400.npy'), encodeNpy(m.x, [2400, 784]))
-    worker = startNtkw(path.join(ROOT, 'bin/ntkw.js'), ROOT, ['worker', '--redis', server.url, '--name', 'e2e-w1'])
-    served = await startServe(['--project', path.join(tmp, 'cluster.ntkw')], { NTKW_CONFIG_DIR: path.join(tmp, 'config') })
-    ;({ context, page } = await launchBrowser(path.join(tmp, 'profile')))
-    page.on('pageerror', (e) => pageErrors.push(e.message))
-    await page.goto(served.url)
-    await page.waitForSelector('[data-testid=open-settings]')
-  }, 180_000)
+  // redis-server, its worker and the data are started in the fixture's folder before the app
+  app = useServedApp({
+    name: 'cluster',
+    project: 'cluster.ntkw',
+    prepare: async (tmp) => {
+      server = await redisServer(tmp, PASSWORD)
+      await server.start()
+      redis = new Redis(server.url)
+      const m = await mnistRows(2400)
+      writeFileSync(path.join(tmp, 'x2400.npy'), encodeNpy(m.x, [2400, 784]))
+      worker = startNtkw(path.join(ROOT, 'bin/ntkw.js'), ROOT, ['worker', '--redis', server.url, '--name', 'e2e-w1'])
+    },
+  })
 
+  // registered after the fixture's: runs before it closes the app and removes the folder
   afterAll(async () => {
-    await context?.close().catch(() => undefined)
-    await served?.stop()
     if (worker) await stopNtkw(worker, 'SIGKILL')
     redis?.disconnect()
     await server?.stop()
-    if (tmp) rmSync(tmp, { recursive: true, force: true })
   }, 60_000)
 
   it('Settings ▸ Compute ▸ Redis URL: a wrong password said in words, the right one connects, saved masked, the worker listed', async () => {
+    const page = app.page
+    await page.goto(app.served.url)
+    await page.waitForSelector('[data-testid=open-settings]')
     await page.click('[data-testid=open-settings]')
     await page.check('[data-testid=compute-redis]')
     await page.fill('[data-testid=compute-url]', `redis://:wrong-one@127.0.0.1:${server.port}/0`)
@@ -119,6 +113,7 @@ describeR('Compute on Redis workers from the app', () => {
   }, 120_000)
 
   it('a kernel run through the worker: progress, the worker busy with it, a result as the local run\'s', async () => {
+    const page = app.page
     await page.click('[data-page=runs]')
     const runId = await runSpec(spec('x2400.npy', 'kernel on the worker'), /kernel tiles go to the Redis workers/)
     // progress as a local run: the live bar in the run's detail, tile by tile, and the worker in the jobs panel busy
@@ -134,29 +129,30 @@ describeR('Compute on Redis workers from the app', () => {
     await screenshot(page, 'cluster-run')
 
     // the same spec on this machine (set through the API as the page would): the same kernel statistics
-    await apiCall(served, 'settings.set', { compute: { mode: 'local' } })
-    const local = await apiCall<{ runId: string }>(served, 'jobs.submit', { spec: JSON.parse(spec('x2400.npy', 'kernel here')) })
+    await app.api('settings.set', { compute: { mode: 'local' } })
+    const local = await app.api<{ runId: string }>('jobs.submit', { spec: JSON.parse(spec('x2400.npy', 'kernel here')) })
     let d: RunDetail
     for (;;) {
-      d = await apiCall<RunDetail>(served, 'runs.get', { runId: local.runId })
+      d = await app.api<RunDetail>('runs.get', { runId: local.runId })
       if (['succeeded', 'failed', 'cancelled'].includes(d.summary.state)) break
       await new Promise((r) => setTimeout(r, 250))
     }
     expect(d.summary.state).toBe('succeeded')
-    const remote = await apiCall<RunDetail>(served, 'runs.get', { runId })
+    const remote = await app.api<RunDetail>('runs.get', { runId })
     expect((remote.result as { kernels: unknown }).kernels).toEqual((d.result as { kernels: unknown }).kernels)
     expect(remote.versions.compute).toBe(`Redis workers via redis://127.0.0.1:${server.port}/0`)
     expect(d.versions.compute).toBe('this machine')
-    await apiCall(served, 'settings.set', { compute: { mode: 'redis', url: server.url } })
+    await app.api('settings.set', { compute: { mode: 'redis', url: server.url } })
   }, 300_000)
 
   it('cancel another run: its jobs are gone from the queue', async () => {
+    const page = app.page
     await page.reload()
     await page.waitForSelector('[data-testid=jobs-workers]')
     await page.click('[data-page=runs]')
     const runId = await runSpec(spec('x2400.npy', 'kernel to cancel'), /Redis workers/)
     await page.waitForFunction((id) => /\d+% · tile \d+/.test(document.querySelector(`[data-testid=run-detail][data-run-id="${id}"] .live`)?.textContent ?? ''), runId, { timeout: 120_000 })
-    const d = await apiCall<RunDetail>(served, 'runs.get', { runId })
+    const d = await app.api<RunDetail>('runs.get', { runId })
     const redisRun = d.logs.map((l) => /run (\S+): (\d+) tiles/.exec(l.message)).find(Boolean)![1]!
     expect(await queueJobsOf(redisRun)).toBeGreaterThan(0)
     await page.click('[data-testid=detail-cancel]')
@@ -172,6 +168,6 @@ describeR('Compute on Redis workers from the app', () => {
     expect(left).toBe(0)
     // and the panel's queue counts come back to nothing waiting
     await page.waitForFunction(() => /queue: 0 waiting, 0 active/.test(document.querySelector('[data-testid=jobs-workers] [data-testid=queue-counts]')?.textContent ?? ''), undefined, { timeout: 30_000 })
-    expect(pageErrors).toEqual([])
+    expect(app.pageErrors).toEqual([])
   }, 300_000)
 })
