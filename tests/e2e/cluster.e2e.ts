@@ -115,7 +115,7 @@ describeR('Compute on Redis workers from the app', () => {
   it('a kernel run through the worker: progress, the worker busy with it, a result as the local run\'s', async () => {
     const page = app.page
     await page.click('[data-page=runs]')
-    const runId = await runSpec(spec('x2400.npy', 'kernel on the worker'), /kernel tiles go to the Redis workers/)
+    const runId = await runSpec(spec('x2400.npy', 'kernel on the worker'), /computes on the Redis workers/)
     // progress as a local run: the live bar in the run's detail, tile by tile, and the worker in the jobs panel busy
     await page.waitForFunction((id) => /\d+% · tile \d+/.test(document.querySelector(`[data-testid=run-detail][data-run-id="${id}"] .live`)?.textContent ?? ''), runId, { timeout: 120_000 })
     // the worker in the jobs panel busy with a tile of this run, named as the run is
