@@ -14,7 +14,7 @@ export default defineConfig({
       rollupOptions: {
         input: {
           index: resolve(root, 'electron/main/index.ts'),
-          'engine-host': resolve(root, 'electron/engine/host.ts'),
+          'engine-host': resolve(root, 'electron/cluster/engine-process.ts'),
           'kernel-worker': resolve(root, 'electron/engine/ntk/kernel-worker.ts'),
         },
       },

@@ -8,7 +8,7 @@ import path from 'node:path'
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const candidates = {
   ntkw: 'electron/cli/main.ts',
-  'engine-host': 'electron/engine/host.ts',
+  'engine-host': 'electron/cluster/engine-process.ts',
   'kernel-worker': 'electron/engine/ntk/kernel-worker.ts',
   'sample-worker': 'electron/engine/ntk/sample-worker.ts',
   bench: 'bench/index.ts',

@@ -158,3 +158,125 @@ export function parseQueueJob(name: string, data: unknown): QueueJob {
   if (!r.success) throw new Error(`invalid ${name} payload: ${r.error.issues.map((i) => `${i.path.join('.') || '(job)'}: ${i.message}`).join('; ')}`)
   return r.data
 }
+
+// ---- the Redis URL rule (workers, coordinators, `ntkw workers` and the app's Settings apply the same one) ----
+
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '::1', '[::1]'])
+
+/** what stands for a saved password wherever a Redis URL is shown back (Settings never sends it in clear) */
+export const MASKED_PASSWORD = '********'
+
+export interface RedisUrlProblem {
+  code: 'bad_redis_url' | 'insecure_redis'
+  message: string
+  hint: string
+}
+
+/**
+ * Why a Redis URL cannot be used, or null: redis:// or rediss://, and a password unless the server is on
+ * this machine or the user allowed it (`--insecure`): a passwordless Redis on a network lets anyone queue
+ * work or read the kernels. The message never repeats the password.
+ */
+export function redisUrlProblem(raw: string, insecure: boolean): RedisUrlProblem | null {
+  let u: URL
+  try {
+    u = new URL(raw)
+  } catch {
+    return { code: 'bad_redis_url', message: `${raw.includes('@') ? 'the Redis URL' : raw}: not a URL`, hint: 'Give redis://:PASSWORD@HOST:6379/0 (or rediss:// for TLS).' }
+  }
+  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') {
+    return { code: 'bad_redis_url', message: `${u.protocol}//${u.host}: expected a redis:// or rediss:// URL`, hint: 'e.g. redis://:PASSWORD@10.0.0.5:6379/0' }
+  }
+  if (!u.hostname) return { code: 'bad_redis_url', message: 'the Redis URL names no host', hint: 'e.g. redis://:PASSWORD@127.0.0.1:6379/0' }
+  const db = u.pathname.replace(/^\//, '')
+  if (db !== '' && !/^\d{1,2}$/.test(db)) return { code: 'bad_redis_url', message: `${u.host}/${db}: the database after the host is a number (0–15)`, hint: 'e.g. redis://:PASSWORD@HOST:6379/0' }
+  const host = u.hostname.toLowerCase()
+  const loopback = LOOPBACK.has(host) || /^127\./.test(host)
+  if (!loopback && !u.password && !insecure) {
+    return {
+      code: 'insecure_redis',
+      message: `${u.host}: a Redis on another machine without a password`,
+      hint: 'Set requirepass in redis.conf and give redis://:PASSWORD@HOST:PORT (rediss:// for TLS), or allow it explicitly (--insecure) on a network you trust.',
+    }
+  }
+  return null
+}
+
+/** the URL with its password replaced by MASKED_PASSWORD (unchanged when it has none or does not parse) */
+export function maskRedisUrl(raw: string): string {
+  try {
+    const u = new URL(raw)
+    if (!u.password) return raw
+    u.password = MASKED_PASSWORD
+    return u.toString()
+  } catch {
+    return raw
+  }
+}
+
+/** the URL without its password, for logs and run records */
+export function redactRedisUrl(raw: string): string {
+  try {
+    const u = new URL(raw)
+    u.password = ''
+    u.username = ''
+    return u.toString()
+  } catch {
+    return 'an unparseable Redis URL'
+  }
+}
+
+// ---- what workers tell about themselves (read by `ntkw workers` and the app's workers panel) ----
+
+/** Redis key of a worker's heartbeat; it expires when the worker stops refreshing it */
+export const workerBeatKey = (name: string): string => `ntkw:worker:${name}`
+export const WORKER_BEAT_PREFIX = 'ntkw:worker:'
+/** a worker refreshes its heartbeat this often, and it lives this long */
+export const WORKER_BEAT_MS = 2000
+export const WORKER_BEAT_TTL_S = 10
+
+const WorkerName = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/)
+/** a job in a worker's hands: its queue id, its run, what it computes ('tile 0,256', 'sample 3') */
+export const WorkerJob = z.object({ id: z.string().max(200), runId: RunId, what: z.string().max(40), since: z.number() }).strict()
+export type WorkerJob = z.infer<typeof WorkerJob>
+
+/** A worker's heartbeat as stored in Redis (data from the network: parsed, never trusted). */
+export const WorkerBeat = z
+  .object({
+    v: z.literal(1),
+    name: WorkerName,
+    host: z.string().max(255),
+    pid: z.number().int().min(0),
+    concurrency: z.number().int().min(1).max(64),
+    backend: z.string().max(32),
+    startedAt: z.number(),
+    jobs: z.array(WorkerJob).max(64),
+  })
+  .strict()
+export type WorkerBeat = z.infer<typeof WorkerBeat>
+
+export const ClusterWorker = z.object({
+  name: z.string(),
+  /** the machine it runs on (its heartbeat), else the address Redis sees */
+  host: z.string(),
+  addr: z.string(),
+  concurrency: z.number().int().nullable(),
+  backend: z.string().nullable(),
+  /** jobs in hand; empty: idle. appRun: the run of the open project they belong to, when it is one */
+  jobs: z.array(WorkerJob.extend({ appRun: z.object({ id: z.string(), name: z.string() }).optional() })),
+  /** seconds since the worker last spoke (its heartbeat, else its connection) */
+  lastSeenS: z.number(),
+  upS: z.number(),
+})
+export type ClusterWorker = z.infer<typeof ClusterWorker>
+
+export const ClusterStatus = z.object({
+  queue: z.string(),
+  /** the Redis URL without its password */
+  where: z.string(),
+  workers: z.array(ClusterWorker),
+  counts: z.object({ waiting: z.number().int(), active: z.number().int(), delayed: z.number().int(), failed: z.number().int(), completed: z.number().int() }),
+  /** the most recent failed jobs' reasons (what a worker could not run) */
+  recentFailures: z.array(z.object({ id: z.string(), reason: z.string() })),
+})
+export type ClusterStatus = z.infer<typeof ClusterStatus>

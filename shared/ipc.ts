@@ -5,6 +5,7 @@ import { BackendInfo } from './backend'
 import { Experiment, ProjectInfo, RecentEntry, RunDetail, RunSummary, MetricSeries } from './project'
 import { DatasetPreview, DatasetSummary, DataFormat, ImportOptions, Recipe } from './dataset'
 import { Settings } from './settings'
+import { ClusterStatus } from './cluster'
 import { ModelDetail, ModelSummary } from './models'
 import { DataRef } from './jobs/data-ref'
 import { UploadBegin, UploadChunk, UploadFinish } from './uploads'
@@ -57,6 +58,13 @@ export const methods = {
   'app.info': method(Empty, AppInfo),
   'settings.get': method(Empty, Settings),
   'settings.set': method(Settings.partial().strict(), Settings),
+  /** one connection attempt to a Redis (the given URL, a masked password meaning the saved one; else the saved URL) */
+  'cluster.test': method(
+    z.object({ url: z.string().trim().min(1).max(2048).optional(), insecure: z.boolean().optional() }).strict().default({}),
+    z.object({ where: z.string(), serverVersion: z.string(), latencyMs: z.number(), workers: z.number().int() }),
+  ),
+  /** the workers and queue counts of the Redis in Settings ▸ Compute (null: compute is this machine) */
+  'cluster.status': method(Empty, ClusterStatus.nullable()),
   'project.current': method(Empty, ProjectInfo.nullable()),
   /** examples: fill the new project with the bundled example datasets (MNIST, Iris, moons, spirals) */
   'project.new': method(z.object({ path: FilePath.optional(), examples: z.boolean().optional() }).strict().default({}), ProjectInfo),

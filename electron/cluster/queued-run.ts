@@ -22,6 +22,8 @@ export interface RunSummary {
   /** results workers offered for this run (published + discarded); tiles − reused + duplicates when nothing was lost */
   computed: number
   seconds: number
+  /** the workers that published this run's results, by name */
+  workers: string[]
   /** jobs whose worker stopped renewing its lock: seconds from the stall's detection to publication */
   stalled: { tile: string; publishedAfterStallS: number | null }[]
 }
@@ -142,13 +144,14 @@ export async function runQueued(o: QueuedRunOptions): Promise<RunSummary> {
       await new Promise((r) => setTimeout(r, POLL_MS))
     }
     await finishRun(redis, runId, items)
-    const [dup, comp] = await Promise.all([redis.get(keys.duplicates(runId)), redis.get(keys.computed(runId))])
+    const [dup, comp, workers] = await Promise.all([redis.get(keys.duplicates(runId)), redis.get(keys.computed(runId)), redis.smembers(keys.workers(runId))])
     return {
       runId,
       tiles: items.length,
       reused,
       duplicates: Number(dup ?? 0),
       computed: Number(comp ?? 0),
+      workers: workers.sort(),
       seconds: (performance.now() - started) / 1000,
       stalled: [...stalls.entries()].map(([tile, s]) => ({ tile, publishedAfterStallS: s.publishedAt !== null ? (s.publishedAt - s.seenAt) / 1000 : null })),
     }
@@ -182,7 +185,7 @@ async function audit(queue: Queue, redis: Redis, runId: string, missing: QueueIt
 /** Drops the run's results (the caller holds them now) and keeps its small bookkeeping a day. */
 async function finishRun(redis: Redis, runId: string, items: QueueItem[]): Promise<void> {
   for (let i = 0; i < items.length; i += 500) await redis.del(...items.slice(i, i + 500).map((it) => keys.result(runId, it.id)))
-  for (const k of [keys.meta(runId), keys.published(runId), keys.ready(runId), keys.duplicates(runId), keys.computed(runId)]) await redis.expire(k, DONE_TTL_S)
+  for (const k of [keys.meta(runId), keys.published(runId), keys.ready(runId), keys.duplicates(runId), keys.computed(runId), keys.workers(runId)]) await redis.expire(k, DONE_TTL_S)
 }
 
 /** Cancel: workers drop the run's jobs (cancelled flag), waiting ones are removed, results deleted. */

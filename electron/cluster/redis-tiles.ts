@@ -17,6 +17,8 @@ export class RedisTiles implements RemoteTiles {
   readonly where: string
   /** the runs this object carried, newest last (for the closing notes) */
   readonly runs: DistributedKernelResult[] = []
+  /** what each of `runs` queued, as the run's record names it: 'tiles' or 'samples' */
+  private readonly units: string[] = []
   /** --resume RUNID: the first kernel run continues that run (its published tiles are not computed again) */
   private resume: string | undefined
   constructor(
@@ -29,6 +31,11 @@ export class RedisTiles implements RemoteTiles {
     this.resumable = Boolean(opts.resumable)
   }
   private readonly resumable: boolean
+
+  /** one line per Redis run: where, its tiles, and the workers that published them (a run's record) */
+  summary(): string[] {
+    return this.runs.map((r, i) => `ran on Redis workers ${r.workers.join(', ') || '(none named)'} via ${this.where}: run ${r.runId}, ${r.tiles} ${this.units[i] ?? 'jobs'}${r.duplicates ? `, ${r.duplicates} late duplicates discarded` : ''} in ${r.seconds.toFixed(1)} s`)
+  }
 
   async run(r: RemoteTileRun): Promise<void> {
     const spec: ClusterKernelSpec = {
@@ -54,6 +61,7 @@ export class RedisTiles implements RemoteTiles {
       })
       this.resume = undefined
       this.runs.push(done)
+      this.units.push('tiles')
     } catch (e) {
       if (e instanceof CancelledRun) throw new CancelledError()
       throw e
@@ -85,6 +93,7 @@ export class RedisTiles implements RemoteTiles {
         },
       })
       this.runs.push(done)
+      this.units.push('samples')
     } catch (e) {
       if (e instanceof CancelledRun) throw new CancelledError()
       throw e

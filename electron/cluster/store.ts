@@ -12,6 +12,8 @@ import type { InputRef } from '../../shared/cluster'
 //   run:<id>:duplicates      late results discarded because the tile was already published
 //   run:<id>:computed        results offered (published + discarded): shows what --resume recomputed
 //   run:<id>:cancelled       set when the coordinator cancels: workers drop that run's jobs
+//   run:<id>:workers         names of the workers that published its tiles (the run's record says who computed)
+//   worker:<name>            a worker's heartbeat (shared/cluster.ts WorkerBeat), expiring when it stops
 // Data and run keys expire (RUN_TTL_S) so an abandoned run does not hold Redis memory for ever.
 
 export const RUN_TTL_S = 7 * 24 * 3600
@@ -27,6 +29,7 @@ export const keys = {
   duplicates: (run: string) => `ntkw:run:${run}:duplicates`,
   computed: (run: string) => `ntkw:run:${run}:computed`,
   cancelled: (run: string) => `ntkw:run:${run}:cancelled`,
+  workers: (run: string) => `ntkw:run:${run}:workers`,
 }
 
 export function sha256(bytes: Uint8Array): string {

@@ -1,12 +1,12 @@
 import { hostname } from 'node:os'
 import { UnrecoverableError, Worker, type Job } from 'bullmq'
 import type { Redis } from 'ioredis'
-import { TILE_QUEUE, parseQueueJob, sampleKey, tileKey, type SampleJob, type TileJob } from '../../shared/cluster'
+import { TILE_QUEUE, WORKER_BEAT_MS, WORKER_BEAT_TTL_S, parseQueueJob, sampleKey, tileKey, workerBeatKey, type SampleJob, type TileJob, type WorkerBeat, type WorkerJob } from '../../shared/cluster'
 import { planKernel } from '../../shared/arch'
 import type { BackendChoice } from '../../shared/backend'
 import { errorInfo } from '../../shared/errors'
 import { connect, redactUrl } from './connection'
-import { getInput, keys, publishResult } from './store'
+import { RUN_TTL_S, getInput, keys, publishResult } from './store'
 import { encodeTile } from './tile-wire'
 import { encodeArray } from './array-wire'
 import { TileThreads, type RunInputs } from './tile-threads'
@@ -68,6 +68,15 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   const inputs = new InputCache(redis)
 
   const samples = new SampleThreads(opts.concurrency, opts.backend)
+  // the heartbeat `ntkw workers` and the app's workers panel read: who this is and what it holds now
+  const inHand = new Map<string, WorkerJob>()
+  const startedAt = Date.now()
+  const beat = (): void => {
+    const b: WorkerBeat = { v: 1, name: opts.name, host: hostname(), pid: process.pid, concurrency: opts.concurrency, backend: opts.backend, startedAt, jobs: [...inHand.values()] }
+    redis.set(workerBeatKey(opts.name), JSON.stringify(b), 'EX', WORKER_BEAT_TTL_S).catch(() => {})
+  }
+  const beating = setInterval(beat, WORKER_BEAT_MS)
+  beating.unref()
 
   /** computes a job's result: a tile (upper tile only; the coordinator mirrors it) or a sample's kernel */
   const compute = async (spec: TileJob | SampleJob): Promise<{ id: string; what: string; payload: Buffer; computeMs: number }> => {
@@ -103,8 +112,19 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
       opts.log(`job ${job.id} dropped: its run was cancelled`)
       return { outcome: 'cancelled', ms: 0 }
     }
-    const r = await compute(spec)
+    const id = String(job.id)
+    inHand.set(id, { id, runId: spec.runId, what: spec.kind === 'kernel-tile' ? `tile ${spec.tile.row0},${spec.tile.col0}` : `sample ${spec.index}`, since: Date.now() })
+    beat()
+    let r: Awaited<ReturnType<typeof compute>>
+    try {
+      r = await compute(spec)
+    } finally {
+      inHand.delete(id)
+      beat()
+    }
     const outcome = await publishResult(redis, spec.runId, r.id, r.payload)
+    // who published the run's results: the run's record names its workers
+    if (outcome === 'published') await redis.multi().sadd(keys.workers(spec.runId), opts.name).expire(keys.workers(spec.runId), RUN_TTL_S).exec()
     const ms = performance.now() - t0
     // logged here, not on 'completed': a worker that woke up after losing its lock fails moveToCompleted
     // the compute time is the thread's own: the rest is fetch, encoding, checksum and publication
@@ -128,6 +148,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   })
   worker.on('error', (e) => opts.log(`queue error: ${e.message}`))
   await worker.waitUntilReady()
+  beat()
   opts.log(`worker ${opts.name} serving ${TILE_QUEUE} on ${redactUrl(opts.url)} (concurrency ${opts.concurrency}, backend ${opts.backend}, lock ${LOCK_MS / 1000} s)`)
 
   let resolveClosed!: () => void
@@ -140,6 +161,8 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
         try {
           await worker.close(force)
         } finally {
+          clearInterval(beating)
+          await redis.del(workerBeatKey(opts.name)).catch(() => {})
           await Promise.all([threads.close(), samples.close()])
           redis.disconnect()
           resolveClosed()

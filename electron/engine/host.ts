@@ -1,6 +1,7 @@
 import type { JobEvent } from '../../shared/index'
 import { errorInfo } from '../../shared/errors'
-import type { FromEngine, ToEngine } from './protocol'
+import type { FromEngine, RemoteCompute, ToEngine } from './protocol'
+import type { RemoteTiles } from './core/remote-tiles'
 import { initBackend, packageVersions } from './runtime/backend'
 import { executeJob } from './jobs/execute'
 import { createDataResolver } from './jobs/data-resolver'
@@ -12,7 +13,18 @@ import { projectDatasets } from './jobs/project-datasets'
 
 // The engine process: an Electron utilityProcess in the app, a Node child process under `ntkw serve` and in
 // tests. It runs one job at a time; the queue lives in the parent. It never imports 'electron': the parent
-// port is whatever this process was started with.
+// port is whatever this process was started with. Its entry (electron/cluster/engine-process.ts) hands it
+// what the engine may not import itself: the Redis tile client for runs the parent sends to workers.
+
+/** Tiles on `ntkw worker` processes, and after the job, who computed them (for the run's record). */
+export interface RemoteTilesClient extends RemoteTiles {
+  /** one line per Redis run this job used: its tiles and the workers that published them */
+  summary(): string[]
+}
+
+export interface EngineHostDeps {
+  remoteTiles?(c: RemoteCompute, log: (line: string) => void): Promise<RemoteTilesClient>
+}
 
 interface ParentPort {
   postMessage(m: FromEngine): void
@@ -30,7 +42,8 @@ function parentPort(): ParentPort {
   throw new Error('engine host started without a parent channel (use fork or utilityProcess.fork)')
 }
 
-const port = parentPort()
+let port: ParentPort
+let deps: EngineHostDeps = {}
 let project: ProjectHandle | null = null
 const running = new Map<string, AbortController>()
 
@@ -83,14 +96,35 @@ async function runJob(msg: Extract<ToEngine, { type: 'run' }>): Promise<void> {
       batch.push({ type: 'failed', t: Date.now(), error: 'no project is open', hint: 'Create or open a project first.' })
       return
     }
+    const log = (message: string): void => batch.push({ type: 'log', t: Date.now(), level: 'info', message })
+    let remote: RemoteTilesClient | undefined
+    if (msg.remote) {
+      if (!deps.remoteTiles) {
+        batch.push({ type: 'failed', t: Date.now(), error: 'this engine cannot reach Redis workers (started without the cluster client)', hint: 'Set Compute to "this machine" in Settings, or start the app from its normal entry.' })
+        return
+      }
+      try {
+        remote = await deps.remoteTiles(msg.remote, log)
+      } catch (e) {
+        const info = errorInfo(e)
+        batch.push({ type: 'failed', t: Date.now(), error: info.message, ...(info.hint ? { hint: info.hint } : {}) })
+        return
+      }
+      log(`kernel tiles go to the workers of ${remote.where}`)
+    }
     await executeJob(msg.spec, {
       runId: msg.runId,
       signal: ac.signal,
-      emit: (e) => batch.push(e),
+      emit: (e) => {
+        // who computed the tiles goes in the run's record before the run ends (later events are not kept)
+        if (e.type === 'done' && remote) for (const line of remote.summary()) log(line)
+        batch.push(e)
+      },
       artifacts: sink,
       data: createDataResolver(proj ? projectDatasets(proj.db) : undefined),
       onDatasetHash: (h) => runs?.setDatasetHash(msg.runId, h),
       models: proj ? new ProjectModelSink(proj.db) : undefined,
+      ...(remote ? { remote } : {}),
     })
   } finally {
     batch.flush()
@@ -98,7 +132,14 @@ async function runJob(msg: Extract<ToEngine, { type: 'run' }>): Promise<void> {
   }
 }
 
-port.on((msg) => {
+/** Starts serving the parent's messages (called once by the process entry). */
+export function startEngineHost(d: EngineHostDeps = {}): void {
+  deps = d
+  port = parentPort()
+  port.on(onMessage)
+}
+
+function onMessage(msg: ToEngine): void {
   switch (msg.type) {
     case 'init':
       initBackend(msg.backend).then(
@@ -113,7 +154,7 @@ port.on((msg) => {
       running.get(msg.runId)?.abort()
       break
   }
-})
+}
 
 process.on('uncaughtException', (e) => {
   process.stderr.write(`engine: uncaught exception: ${e.stack ?? e.message}\n`)

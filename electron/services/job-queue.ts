@@ -4,18 +4,24 @@ import type { JobEvent, JobSpec, JobState, RunSummary } from '../../shared/index
 import { UserError } from '../../shared/errors'
 import type { EngineClient } from './engine-client'
 import type { RunStore } from '../engine/store/runs'
-import type { FromEngine } from '../engine/protocol'
+import type { FromEngine, RemoteCompute } from '../engine/protocol'
+import type { JobRoute } from './compute'
 
 /** After asking the engine to stop, wait this long before killing it (cancel must finish within 1 s). */
 export const CANCEL_GRACE_MS = 600
+/** a run on Redis workers removes its queue jobs before it stops: a few round trips per tile, so more time */
+export const REMOTE_CANCEL_GRACE_MS = 10_000
 /** Events forwarded to clients: at most 20 per second per job (terminal and artifact events always pass). */
 const FORWARD_INTERVAL_MS = 50
 
-interface Active {
+interface Queued {
   runId: string
   spec: JobSpec
   projectPath: string
-  cancelTimer: NodeJS.Timeout | null
+  remote?: RemoteCompute
+}
+
+interface Active extends Queued {  cancelTimer: NodeJS.Timeout | null
   cancelling: boolean
 }
 
@@ -28,15 +34,19 @@ export interface JobQueueEvents {
  * jobs: cancel = cooperative flag, then kill and restart; a crash fails that job and the next job runs.
  */
 export class JobQueue extends EventEmitter<JobQueueEvents> {
-  private queue: { runId: string; spec: JobSpec; projectPath: string }[] = []
+  private queue: Queued[] = []
   private active: Active | null = null
   private lastForward = new Map<string, number>()
+  /** Redis run id → the run of this queue whose tiles it carries (from the coordinator's 'run ID: N tiles' line) */
+  private readonly redisRuns = new Map<string, string>()
   private pendingForward = new Map<string, { event: JobEvent; timer: NodeJS.Timeout }>()
 
   constructor(
     private readonly engine: EngineClient,
     private readonly store: () => { runs: RunStore; path: string } | null,
     private readonly versions: () => Record<string, string>,
+    /** where a run computes (Settings ▸ Compute); absent: this machine */
+    private readonly route: (spec: JobSpec) => JobRoute = () => ({ where: 'this machine' }),
   ) {
     super()
     engine.onMessage((m) => this.onEngineMessage(m))
@@ -47,9 +57,12 @@ export class JobQueue extends EventEmitter<JobQueueEvents> {
     const s = this.store()
     if (!s) throw new UserError('no_project', 'no project is open', 'Create or open a project first (File ▸ New or File ▸ Open).')
     const runId = randomUUID()
-    s.runs.create(spec, { ...this.versions(), ...this.engine.versions }, runId, experimentId)
-    this.queue.push({ runId, spec, projectPath: s.path })
+    const route = this.route(spec)
+    // where it computes is part of the run's record, beside the versions it ran with
+    s.runs.create(spec, { ...this.versions(), ...this.engine.versions, compute: route.where }, runId, experimentId)
+    this.queue.push({ runId, spec, projectPath: s.path, ...(route.remote ? { remote: route.remote } : {}) })
     this.record(runId, { type: 'queued', t: Date.now() })
+    if (route.note) this.record(runId, { type: 'log', t: Date.now(), level: 'info', message: route.note })
     this.pump()
     return runId
   }
@@ -71,7 +84,7 @@ export class JobQueue extends EventEmitter<JobQueueEvents> {
         } catch {
           /* engine already gone: the timer below settles it */
         }
-        a.cancelTimer = setTimeout(() => this.forceCancel(runId), CANCEL_GRACE_MS)
+        a.cancelTimer = setTimeout(() => this.forceCancel(runId), a.remote ? REMOTE_CANCEL_GRACE_MS : CANCEL_GRACE_MS)
       }
       return 'running'
     }
@@ -94,6 +107,11 @@ export class JobQueue extends EventEmitter<JobQueueEvents> {
         check()
       })
     }
+  }
+
+  /** the run of this queue a Redis run (its tiles on workers) belongs to */
+  runOfRedisRun(redisRunId: string): string | undefined {
+    return this.redisRuns.get(redisRunId)
   }
 
   activeRunId(): string | null {
@@ -123,7 +141,7 @@ export class JobQueue extends EventEmitter<JobQueueEvents> {
     this.engine.start().then(
       () => {
         if (this.active !== active || active.cancelling) return
-        this.engine.send({ type: 'run', runId: next.runId, spec: next.spec, projectPath: next.projectPath })
+        this.engine.send({ type: 'run', runId: next.runId, spec: next.spec, projectPath: next.projectPath, ...(next.remote ? { remote: next.remote } : {}) })
       },
       (e: Error) => {
         if (this.active !== active) return
@@ -143,6 +161,12 @@ export class JobQueue extends EventEmitter<JobQueueEvents> {
     if (this.active?.runId !== runId) return // a late event of a run already settled (cancelled by kill)
     const s = this.store()
     s?.runs.applyMany(runId, events)
+    if (this.active.remote) {
+      for (const e of events) {
+        const m = e.type === 'log' ? /^run ([A-Za-z0-9_-]{1,64}): \d+ tiles/.exec(e.message) : null
+        if (m) this.redisRuns.set(m[1]!, runId)
+      }
+    }
     for (const e of events) this.forward(runId, e)
     const last = events[events.length - 1]
     if (last && (last.type === 'done' || last.type === 'failed' || last.type === 'cancelled')) {

@@ -9,6 +9,7 @@ import { EngineClient, type EngineLauncher } from './engine-client'
 import { JobQueue } from './job-queue'
 import { ProjectService } from './project-service'
 import { SettingsStore } from './settings-store'
+import { ComputeService } from './compute'
 import { ExperimentStore } from '../engine/store/experiments'
 import { createExampleProject } from '../engine/data/examples'
 import { listDatasets, getDatasetPreview, setRecipe, deleteDataset } from '../engine/data/dataset-store'
@@ -55,6 +56,7 @@ export class Services {
   readonly project: ProjectService
   readonly engine: EngineClient
   readonly jobs: JobQueue
+  readonly compute: ComputeService
   private readonly pushes = new EventEmitter()
   private readonly handlers: Handlers
   private readonly uploads = new UploadStore()
@@ -65,6 +67,7 @@ export class Services {
     this.settings = new SettingsStore(opts.configDir)
     this.project = new ProjectService(this.settings, path.join(opts.configDir, 'untitled'))
     this.engine = new EngineClient(opts.launcher, this.settings.settings.backend)
+    this.compute = new ComputeService(this.settings)
     this.jobs = new JobQueue(
       this.engine,
       () => {
@@ -72,6 +75,7 @@ export class Services {
         return c ? { runs: c.runs, path: c.handle.path } : null
       },
       () => ({ app: APP_VERSION, ...(opts.extraVersions ?? {}) }),
+      (spec) => this.compute.route(spec),
     )
     this.jobs.on('job', (p) => {
       const t = p.event.type
@@ -152,13 +156,28 @@ export class Services {
         await this.engine.start().catch(() => null)
         return this.appInfo()
       },
-      'settings.get': () => this.settings.settings,
+      'settings.get': () => this.compute.publicSettings(),
       'settings.set': (p) => {
-        const s = this.settings.update(p)
+        const s = this.settings.update(p.compute ? { ...p, compute: this.compute.unmask(p.compute) } : p)
         if (p.backend !== undefined && p.backend !== this.engine.backendChoiceValue) {
           this.engine.setBackend(s.backend)
           // The new backend takes effect in a fresh engine, unless a job is using the current one.
           if (!this.jobs.activeRunId()) this.engine.kill()
+        }
+        return this.compute.publicSettings(s)
+      },
+      'cluster.test': (p) => this.compute.test(p),
+      'cluster.status': async () => {
+        const s = await this.compute.status()
+        if (!s) return s
+        // name the jobs in the workers' hands after the runs of the open project they compute
+        const runs = this.project.current?.runs
+        for (const w of s.workers) {
+          w.jobs = w.jobs.map((j) => {
+            const id = this.jobs.runOfRedisRun(j.runId)
+            const run = id ? runs?.get(id) : undefined
+            return run ? { ...j, appRun: { id: run.id, name: run.name } } : j
+          })
         }
         return s
       },

@@ -41,7 +41,8 @@ export class SettingsStore {
   private save(): void {
     mkdirSync(this.dir, { recursive: true })
     const tmp = `${this.file}.tmp-${process.pid}`
-    writeFileSync(tmp, JSON.stringify(this.data, null, 2))
+    // owner-only: a Redis URL in Settings ▸ Compute carries its password
+    writeFileSync(tmp, JSON.stringify(this.data, null, 2), { mode: 0o600 })
     renameSync(tmp, this.file)
   }
 

@@ -91,7 +91,7 @@ describe('StatusBar', () => {
   })
 
   it('the theme button cycles the theme and saves it', async () => {
-    const f = fakeApi({ 'settings.set': (p) => ({ theme: p.theme ?? 'system', backend: 'auto', autosaveSeconds: 30 }) })
+    const f = fakeApi({ 'settings.set': (p) => ({ theme: p.theme ?? 'system', backend: 'auto', autosaveSeconds: 30, compute: { mode: 'local' } }) })
     setApi(f.api)
     const app = useApp()
     app.applyTheme('light')

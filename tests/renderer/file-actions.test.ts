@@ -77,7 +77,7 @@ describe('file actions', () => {
       'project.open': (p) => project(p.path),
       'project.close': () => null,
       'project.recent': () => [],
-      'settings.set': (p) => ({ theme: p.theme ?? 'system', backend: 'auto', autosaveSeconds: 30 }),
+      'settings.set': (p) => ({ theme: p.theme ?? 'system', backend: 'auto', autosaveSeconds: 30, compute: { mode: 'local' } }),
     })
     setApi(f.api)
     useApp().info = info(true)

@@ -107,7 +107,7 @@ describe('runs store', () => {
 })
 
 describe('app store: theme', () => {
-  const settings = (theme: Settings['theme']): Settings => ({ theme, backend: 'auto', autosaveSeconds: 30 })
+  const settings = (theme: Settings['theme']): Settings => ({ theme, backend: 'auto', autosaveSeconds: 30, compute: { mode: 'local' } })
 
   it('setTheme saves the setting and toggles the document class', async () => {
     const f = fakeApi({ 'settings.set': (p) => settings(p.theme ?? 'system') })

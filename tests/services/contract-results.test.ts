@@ -6,6 +6,7 @@ import { forkLauncher } from '../../electron/services/engine-client'
 import { METHOD_NAMES, methods, type MethodName, type ParamsOf } from '../../shared/ipc'
 import type { DatasetSummary, Experiment, RunDetail } from '../../shared/index'
 import { tempDir, waitFor } from '../helpers/tmp'
+import { hasRedis, redisServer, warnIfNoRedis } from '../helpers/redis'
 
 // Issue 13, typed services: every method of the contract is called for real (real engine process, real
 // SQLite) and its answer is parsed with the method's result schema, so a handler whose result drifts from
@@ -114,6 +115,21 @@ describe('every contract method answers what its result schema says', () => {
     await call('project.saveAs', { path: path.join(tmp.dir, 'c2.ntkw') })
     await call('project.open', { path: path.join(tmp.dir, 'c.ntkw') })
     await call('project.close')
+    // Settings ▸ Compute: the status of a Redis (null while compute is this machine) and a real one's test
+    await call('cluster.status')
+    warnIfNoRedis('the cluster.* methods of tests/services/contract-results')
+    if (hasRedis) {
+      const server = await redisServer(tmp.dir, 'contract-pw')
+      await server.start()
+      try {
+        await call('cluster.test', { url: server.url })
+        await call('settings.set', { compute: { mode: 'redis', url: server.url } })
+        await call('cluster.status')
+        await call('settings.set', { compute: { mode: 'local' } })
+      } finally {
+        await server.stop()
+      }
+    } else answered.set('cluster.test', [])
 
     const missing = METHOD_NAMES.filter((m) => !answered.has(m))
     expect(missing, 'methods this test does not call yet: add them').toEqual([])

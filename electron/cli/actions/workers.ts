@@ -15,7 +15,11 @@ export async function run({ values, io }: CliArgs): Promise<number> {
   const c = s.counts
   io.out(`queue ${s.queue}: ${c.waiting} waiting, ${c.active} active, ${c.delayed} delayed, ${c.failed} failed\n`)
   io.out(`${s.workers.length} worker connection(s)\n`)
-  for (const w of s.workers) io.out(`  ${w.name.padEnd(32)} ${w.addr.padEnd(22)} up ${w.age} s, idle ${w.idle} s\n`)
+  for (const w of s.workers) {
+    const doing = w.jobs.length ? w.jobs.map((j) => `run ${j.runId} ${j.what}`).join(', ') : 'idle'
+    const what = w.concurrency !== null ? `×${w.concurrency} ${w.backend}` : '(no heartbeat: an older worker)'
+    io.out(`  ${w.name.padEnd(28)} ${w.host.padEnd(20)} ${what.padEnd(14)} ${doing}; seen ${w.lastSeenS} s ago, up ${w.upS} s\n`)
+  }
   for (const f of s.recentFailures) io.out(`  failed ${f.id}: ${f.reason}\n`)
   return 0
 }
