@@ -5,6 +5,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { tempDir } from '../helpers/tmp'
 import { implementedKinds } from '../../electron/engine/jobs/registry'
+import { REMOTE_TILE_SPEC_KINDS } from '../../shared/cluster'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 function ntkw(args: string[], cwd = root): { code: number | null; out: string; err: string } {
@@ -73,7 +74,9 @@ describe('ntkw CLI', () => {
     writeFileSync(spec, JSON.stringify({ kind: 'backend-benchmark', matmulSizes: [16], elementwiseSizes: [1024], repeats: 1 }))
     const remote = ntkw(['run', spec, '--redis', 'redis://:pw@127.0.0.1:1/0'])
     expect(remote.code).not.toBe(0)
-    expect(remote.err).toMatch(/kernel and predict specs/)
+    // the refusal names every kind the queue takes (shared/cluster.ts), and the refused one
+    for (const kind of REMOTE_TILE_SPEC_KINDS) expect(remote.err).toContain(kind)
+    expect(remote.err).toMatch(/a backend-benchmark spec cannot run there/)
     expect(remote.err).toMatch(/Drop --redis/)
     const u = ntkw(['frobnicate'])
     expect(u.code).toBe(2)

@@ -162,7 +162,14 @@ describe('Settings ▸ Compute = Redis URL: app runs on ntkw workers', () => {
     const done = await settle(remote.runId)
     off()
     expect(done.state, done.error ?? '').toBe('succeeded')
-    expect(progress.length).toBeGreaterThan(2)
+    // progress is throttled at its source, so a run of a second or two may report only a few fractions (the
+    // 2 400-point run of the E2E shows it live); what holds whatever the timing: fractions in [0, 1] that never
+    // go back, ending past half way
+    expect(progress.length).toBeGreaterThanOrEqual(2)
+    for (let i = 0; i < progress.length; i++) {
+      expect(progress[i]).toBeGreaterThanOrEqual(i ? progress[i - 1]! : 0)
+      expect(progress[i]).toBeLessThanOrEqual(1)
+    }
     expect(progress.at(-1)).toBeGreaterThan(0.5)
 
     const [a, b] = [await arraysOf(local.runId), await arraysOf(remote.runId)]
