@@ -210,9 +210,13 @@ export class JobQueue extends EventEmitter<JobQueueEvents> {
     const key = `${runId}:${e.type === 'metric' ? e.name : e.type}`
     if (urgent) {
       const p = this.pendingForward.get(`${runId}:progress`)
+      // the held-back progress goes out first, in order: dropping it would leave the bar where the last
+      // throttled fraction put it (a quick run on Redis workers ended its bar at 15 %)
       if (p) {
         clearTimeout(p.timer)
         this.pendingForward.delete(`${runId}:progress`)
+        this.lastForward.set(`${runId}:progress`, Date.now())
+        emitNow(p.event)
       }
       emitNow(e)
       return

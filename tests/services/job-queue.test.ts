@@ -101,6 +101,11 @@ describe('job queue with a real engine process', () => {
     const span = (Math.max(...times) - Math.min(...times)) / 1000
     expect(progress.length).toBeGreaterThan(1)
     expect(progress.length).toBeLessThanOrEqual(Math.ceil(span * 20) + 3)
+    // throttling holds fractions back but never loses the last one: the bar ends where the engine ended it,
+    // and that progress goes out before the run's end
+    const mine = events.filter((e) => e.runId === runId).map((e) => e.event)
+    expect(progress.at(-1)!.event.type === 'progress' && progress.at(-1)!.event.fraction).toBe(1)
+    expect(mine.findLastIndex((e) => e.type === 'progress')).toBeLessThan(mine.findIndex((e) => e.type === 'done'))
   })
 
   it('rejects invalid params with a clear message and runs nothing', async () => {
