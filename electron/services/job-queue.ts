@@ -206,21 +206,14 @@ export class JobQueue extends EventEmitter<JobQueueEvents> {
       const summary = this.store()?.runs.get(runId)
       if (summary) this.emit('job', { runId, event: ev, summary })
     }
-    const urgent = e.type !== 'progress' && e.type !== 'metric' && e.type !== 'log'
-    const key = `${runId}:${e.type === 'metric' ? e.name : e.type}`
-    if (urgent) {
-      const p = this.pendingForward.get(`${runId}:progress`)
-      // the held-back progress goes out first, in order: dropping it would leave the bar where the last
-      // throttled fraction put it (a quick run on Redis workers ended its bar at 15 %)
-      if (p) {
-        clearTimeout(p.timer)
-        this.pendingForward.delete(`${runId}:progress`)
-        this.lastForward.set(`${runId}:progress`, Date.now())
-        emitNow(p.event)
-      }
+    // Progress is throttled once, at its source (the engine's job context, at most 20 per second), so it goes
+    // straight out, in order with the run's other events. Metrics arrive by the thousand and logs in bursts:
+    // the newest of each key goes out at most every FORWARD_INTERVAL_MS.
+    if (e.type !== 'metric' && e.type !== 'log') {
       emitNow(e)
       return
     }
+    const key = `${runId}:${e.type === 'metric' ? e.name : e.type}`
     const now = Date.now()
     const last = this.lastForward.get(key) ?? 0
     const existing = this.pendingForward.get(key)
@@ -230,7 +223,7 @@ export class JobQueue extends EventEmitter<JobQueueEvents> {
       this.lastForward.set(key, now)
       emitNow(e)
     } else {
-      // Latest wins: the newest progress/metric of this key goes out when the interval allows.
+      // Latest wins: the newest metric (or log line) of this key goes out when the interval allows.
       const timer = setTimeout(() => {
         this.pendingForward.delete(key)
         this.lastForward.set(key, Date.now())
