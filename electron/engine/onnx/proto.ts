@@ -5,7 +5,8 @@ import protobuf from 'protobufjs'
 import { UserError } from '../../../shared/errors'
 
 // ONNX files are protobuf messages of onnx.ModelProto. The schema is the official onnx.proto (the ONNX IR
-// specification in the ONNX repository), shipped unchanged in resources/onnx/ and parsed by
+// specification in the ONNX repository), shipped in resources/onnx/ with its definitions unchanged (comments
+// removed; tests/engine/onnx/proto-schema.test.ts compares it with the official file) and parsed by
 // protobufjs at run time, so every byte is written and read by a protobuf library, never by hand.
 
 export const PROTO_FILE = 'onnx.proto'
