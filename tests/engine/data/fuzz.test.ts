@@ -26,64 +26,55 @@ function template(name: string, files: [string, string][]): string {
   return dir
 }
 
-const FORMATS: { name: string; files: [string, string][]; target: string; importPath: 'file' | 'folder'; format: string; text: boolean }[] = [
-  { name: 'csv', files: [[fx('csv', 'mixed.csv'), 'd.csv']], target: 'd.csv', importPath: 'file', format: 'csv', text: true },
-  { name: 'tsv-noheader', files: [[fx('csv', 'semicolon_noheader.csv'), 'd.csv']], target: 'd.csv', importPath: 'file', format: 'auto', text: true },
-  { name: 'npy', files: [[fx('npy', 'float_f4_le.npy'), 'd.npy']], target: 'd.npy', importPath: 'file', format: 'npy', text: false },
-  { name: 'npy-fortran', files: [[fx('npy', 'rank4_fortran.npy'), 'd.npy']], target: 'd.npy', importPath: 'file', format: 'npy', text: false },
-  { name: 'npz', files: [[fx('npz', 'xy_compressed.npz'), 'd.npz']], target: 'd.npz', importPath: 'file', format: 'npz', text: false },
-  { name: 'npz-stored', files: [[fx('npz', 'xy.npz'), 'd.npz']], target: 'd.npz', importPath: 'file', format: 'npz', text: false },
-  {
-    name: 'idx',
-    files: [
-      [fx('idx', 'plain', 'train-images-idx3-ubyte'), 'train-images-idx3-ubyte'],
-      [fx('idx', 'plain', 'train-labels-idx1-ubyte'), 'train-labels-idx1-ubyte'],
+type Format = { name: string; files: [string, string][]; target: string; importPath: 'file' | 'folder'; format: string; text: boolean }
+/** one fixture file imported by its path */
+const single = (name: string, format: string, from: string[], as: string, text: boolean): Format => ({ name, files: [[fx(...from), as]], target: as, importPath: 'file', format, text })
+/** two binary fixture files imported together (an images/labels pair, two class folders), target is the first */
+const pair = (name: string, format: string, importPath: Format['importPath'], files: [string[], string][], target = files[0]![1]): Format => ({
+  name,
+  files: files.map(([from, as]) => [fx(...from), as]),
+  target,
+  importPath,
+  format,
+  text: false,
+})
+
+const FORMATS: Format[] = [
+  single('csv', 'csv', ['csv', 'mixed.csv'], 'd.csv', true),
+  single('tsv-noheader', 'auto', ['csv', 'semicolon_noheader.csv'], 'd.csv', true),
+  single('npy', 'npy', ['npy', 'float_f4_le.npy'], 'd.npy', false),
+  single('npy-fortran', 'npy', ['npy', 'rank4_fortran.npy'], 'd.npy', false),
+  single('npz', 'npz', ['npz', 'xy_compressed.npz'], 'd.npz', false),
+  single('npz-stored', 'npz', ['npz', 'xy.npz'], 'd.npz', false),
+  pair('idx', 'idx', 'file', [
+    [['idx', 'plain', 'train-images-idx3-ubyte'], 'train-images-idx3-ubyte'],
+    [['idx', 'plain', 'train-labels-idx1-ubyte'], 'train-labels-idx1-ubyte'],
+  ]),
+  // importing the (mutated) labels file finds its images file beside it
+  pair(
+    'idx-gz-labels',
+    'idx',
+    'file',
+    [
+      [['idx', 'gz', 't10k-images-idx3-ubyte.gz'], 't10k-images-idx3-ubyte.gz'],
+      [['idx', 'gz', 't10k-labels-idx1-ubyte.gz'], 't10k-labels-idx1-ubyte.gz'],
     ],
-    target: 'train-images-idx3-ubyte',
-    importPath: 'file',
-    format: 'idx',
-    text: false,
-  },
-  {
-    name: 'idx-gz-labels',
-    files: [
-      [fx('idx', 'gz', 't10k-images-idx3-ubyte.gz'), 't10k-images-idx3-ubyte.gz'],
-      [fx('idx', 'gz', 't10k-labels-idx1-ubyte.gz'), 't10k-labels-idx1-ubyte.gz'],
-    ],
-    // importing the (mutated) labels file finds its images file beside it
-    target: 't10k-labels-idx1-ubyte.gz',
-    importPath: 'file',
-    format: 'idx',
-    text: false,
-  },
-  { name: 'json', files: [[fx('json', 'records.json'), 'd.json']], target: 'd.json', importPath: 'file', format: 'json', text: true },
-  { name: 'json-arrays', files: [[fx('json', 'arrays.json'), 'd.json']], target: 'd.json', importPath: 'file', format: 'json', text: true },
-  { name: 'jsonl', files: [[fx('json', 'records.jsonl'), 'd.jsonl']], target: 'd.jsonl', importPath: 'file', format: 'jsonl', text: true },
-  {
-    name: 'png-folder',
-    files: [
-      [fx('images', 'rgb', 'red', '0.png'), 'red/0.png'],
-      [fx('images', 'rgb', 'blue', '0.png'), 'blue/0.png'],
-    ],
-    target: 'red/0.png',
-    importPath: 'folder',
-    format: 'images',
-    text: false,
-  },
-  {
-    name: 'jpeg-folder',
-    files: [
-      [fx('images', 'jpeg', 'dark', '0.jpg'), 'dark/0.jpg'],
-      [fx('images', 'jpeg', 'light', '0.jpg'), 'light/0.jpg'],
-    ],
-    target: 'dark/0.jpg',
-    importPath: 'folder',
-    format: 'images',
-    text: false,
-  },
+    't10k-labels-idx1-ubyte.gz',
+  ),
+  single('json', 'json', ['json', 'records.json'], 'd.json', true),
+  single('json-arrays', 'json', ['json', 'arrays.json'], 'd.json', true),
+  single('jsonl', 'jsonl', ['json', 'records.jsonl'], 'd.jsonl', true),
+  pair('png-folder', 'images', 'folder', [
+    [['images', 'rgb', 'red', '0.png'], 'red/0.png'],
+    [['images', 'rgb', 'blue', '0.png'], 'blue/0.png'],
+  ]),
+  pair('jpeg-folder', 'images', 'folder', [
+    [['images', 'jpeg', 'dark', '0.jpg'], 'dark/0.jpg'],
+    [['images', 'jpeg', 'light', '0.jpg'], 'light/0.jpg'],
+  ]),
 ]
 
-function runWorker(f: (typeof FORMATS)[number], seed: number): Promise<{ errors: number; valid: number; failures: string[] }> {
+function runWorker(f: Format, seed: number): Promise<{ errors: number; valid: number; failures: string[] }> {
   const tpl = template(f.name, f.files)
   return new Promise((resolve, reject) => {
     // The worker runs TypeScript sources through tsx's loader API.
