@@ -1,15 +1,15 @@
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import protobuf from 'protobufjs'
 import { UserError } from '../../../shared/errors'
 
 // ONNX files are protobuf messages of onnx.ModelProto. The schema is the official onnx.proto (the ONNX IR
-// specification in the ONNX repository), shipped in resources/onnx/ with its definitions unchanged (comments
-// removed; tests/engine/onnx/proto-schema.test.ts compares it with the official file) and parsed by
-// protobufjs at run time, so every byte is written and read by a protobuf library, never by hand.
+// specification in the ONNX repository), shipped in resources/onnx/ as protobufjs's JSON descriptor of it
+// (scripts/onnx-schema.mjs; tests/engine/onnx/proto-schema.test.ts compares it with the official file), so
+// every byte is written and read by a protobuf library, never by hand.
 
-export const PROTO_FILE = 'onnx.proto'
+export const PROTO_FILE = 'onnx.json'
 
 /** TensorProto.DataType values used here (onnx.proto). */
 export const DT = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7, DOUBLE: 11 } as const
@@ -75,7 +75,7 @@ export interface ModelProto {
   metadataProps?: { key: string; value: string }[]
 }
 
-/** <repo>/resources/onnx/onnx.proto (found by walking up from this module), or <resources>/onnx/ when packaged. */
+/** <repo>/resources/onnx/onnx.json (found by walking up from this module), or <resources>/onnx/ when packaged. */
 export function protoPath(): string {
   const packaged = (process as { resourcesPath?: string }).resourcesPath
   if (packaged) {
@@ -92,12 +92,19 @@ export function protoPath(): string {
       dir = up
     }
   }
-  throw new UserError('onnx_schema_missing', `the ONNX schema ${PROTO_FILE} was not found beside the application`, 'Reinstall NTK Workbench: resources/onnx/onnx.proto is part of it.')
+  throw new UserError('onnx_schema_missing', `the ONNX schema ${PROTO_FILE} was not found beside the application`, 'Reinstall NTK Workbench: resources/onnx/onnx.json is part of it.')
+}
+
+let schema: protobuf.Root | null = null
+/** the ONNX schema (read once per process) */
+export function onnxSchema(): protobuf.Root {
+  schema ??= protobuf.Root.fromJSON(JSON.parse(readFileSync(protoPath(), 'utf8')) as protobuf.INamespace)
+  return schema
 }
 
 let modelType: protobuf.Type | null = null
 function type(): protobuf.Type {
-  modelType ??= protobuf.loadSync(protoPath()).lookupType('onnx.ModelProto')
+  modelType ??= onnxSchema().lookupType('onnx.ModelProto')
   return modelType
 }
 

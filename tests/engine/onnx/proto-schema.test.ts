@@ -2,13 +2,13 @@ import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import protobuf from 'protobufjs'
 import { describe, expect, it } from 'vitest'
-import { protoPath } from '../../../electron/engine/onnx/proto'
+import { onnxSchema } from '../../../electron/engine/onnx/proto'
 
-// resources/onnx/onnx.proto is the official schema with its comments removed. Two independent checks: the
+// resources/onnx/onnx.json is the official onnx.proto as a protobufjs JSON descriptor. Two independent checks: the
 // field numbers the ONNX IR specification (docs/IR.md) fixes for what the exporter writes, and, where the
 // python onnx package is installed, the whole parsed schema against the onnx.proto that package ships.
 
-const ours = protobuf.loadSync(protoPath())
+const ours = onnxSchema()
 
 function fieldIds(type: string): Record<string, number> {
   const t = ours.lookupType(type)
