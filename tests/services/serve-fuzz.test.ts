@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url'
 import { randomBytes } from 'node:crypto'
 import WebSocket from 'ws'
 import { tempDir } from '../helpers/tmp'
+import { mulberry32 } from '../helpers/prng'
 
 // Issue 13: any web page the user visits can send requests to the local `ntkw serve`. This test throws
 // malformed, oversized and odd HTTP requests and WebSocket frames at a real `ntkw serve` process (loopback
@@ -22,18 +23,8 @@ let port = 0
 let token = ''
 let stderr = ''
 
-/** a small seeded PRNG (mulberry32) so a failing case can be replayed */
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-const rand = prng(13)
+// seeded, so a failing case can be replayed
+const rand = mulberry32(13)
 const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!
 
 function alive(): boolean {

@@ -1,15 +1,10 @@
 // Float64 brute-force references for the linalg tests, written independently of the engine code.
+import { mulberry32 } from '../../helpers/prng'
 
 /** Deterministic uniform(−1, 1) stream (mulberry32). */
 export function rng(seed: number): () => number {
-  let s = seed >>> 0
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0
-    let t = s
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1
-  }
+  const u = mulberry32(seed)
+  return () => u() * 2 - 1
 }
 
 /** Random SPD: A = G Gᵀ / d + c·I (f64, row-major). */

@@ -3,6 +3,7 @@
 // (atan2 forms); GELU, Sin and tanh expectations use a 2-D trapezoid rule over the standard normal, which is
 // spectrally accurate for smooth integrands, so they check the engine's closed forms and quadrature.
 import type { ActivationSpec, FcArch } from '../../../shared/arch'
+import { mulberry32 } from '../../helpers/prng'
 
 export type Vec = number[]
 
@@ -189,14 +190,7 @@ export function bruteKernels(x: Vec[], x2: Vec[], arch: FcArch, act?: ActMaps, l
 
 /** Deterministic normal samples (mulberry32 + Box–Muller). */
 export function gaussianRows(rows: number, cols: number, seed: number, scale = 1): Vec[] {
-  let a = seed >>> 0
-  const rand = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
+  const rand = mulberry32(seed)
   const out: Vec[] = []
   for (let i = 0; i < rows; i++) {
     const r: number[] = []
