@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url'
 import { readNpy, writeNpy } from '../electron/engine/io/npy'
 import { gpPosterior } from '../electron/engine/ntk/gp'
 import { initBackend } from '../electron/engine/runtime/backend'
+import { relMaxDiff } from './compare'
 import { uniformPoints } from './points'
 import { QUICK, type BenchResult } from './types'
 
@@ -60,16 +61,6 @@ async function interleaved(ours: () => Promise<number>, ref: () => Promise<numbe
     refAll.push(Math.round(await ref()))
   }
   return { ours: Math.min(...oursAll), ref: Math.min(...refAll), oursAll, refAll }
-}
-
-function relMaxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0
-  let den = 0
-  for (let i = 0; i < a.length; i++) {
-    num = Math.max(num, Math.abs(a[i]! - b[i]!))
-    den = Math.max(den, Math.abs(b[i]!))
-  }
-  return num / den
 }
 
 export async function run(): Promise<BenchResult[]> {

@@ -6,6 +6,7 @@ import { disposeMlp, exportWeights, initMlp, type FiniteFcArch } from '../../../
 import { empiricalKernel, empiricalNtk, sampleSeed } from '../../../electron/engine/ntk/empirical'
 import { empiricalNtkJacobian } from '../../../electron/engine/ntk/empirical-jacobian'
 import { jacobianFd, ntkFromJacobians, phi64, testInputs, type F64Layer } from '../nn/f64-mlp'
+import { relMaxDiff } from '../../../bench/compare'
 
 beforeAll(async () => {
   await initBackend()
@@ -17,17 +18,6 @@ function arch(activation: ActivationSpec, o: Partial<FiniteFcArch> = {}): Finite
 
 function toF64(net: ReturnType<typeof initMlp>): F64Layer[] {
   return exportWeights(net).map((l) => ({ ...l, w: Float64Array.from(l.w), b: l.b ? Float64Array.from(l.b) : null }))
-}
-
-/** max |a − b| / max |b| over the whole kernel */
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0
-  let den = 0
-  for (let i = 0; i < b.length; i++) {
-    num = Math.max(num, Math.abs(a[i]! - b[i]!))
-    den = Math.max(den, Math.abs(b[i]!))
-  }
-  return num / den
 }
 
 const d = 3
@@ -65,9 +55,9 @@ describe('empirical NTK equals J·Jᵀ of a float64 finite-difference Jacobian',
       const layerwiseSelf = empiricalNtk(net, x, undefined, { outputs: c.outputs })
       const jac = empiricalNtkJacobian(net, x, x2, { outputs: c.outputs, chunkFloats: 16 })
       expect(layerwise.shape).toEqual(c.outputs === 'trace' ? [n, n2] : [c.K, n, n2])
-      expect(relErr(layerwise.dataSync(), want)).toBeLessThan(1e-4)
-      expect(relErr(layerwiseSelf.dataSync(), wantSelf)).toBeLessThan(1e-4)
-      expect(relErr(jac.dataSync(), want)).toBeLessThan(1e-4)
+      expect(relMaxDiff(layerwise.dataSync(), want)).toBeLessThan(1e-4)
+      expect(relMaxDiff(layerwiseSelf.dataSync(), wantSelf)).toBeLessThan(1e-4)
+      expect(relMaxDiff(jac.dataSync(), want)).toBeLessThan(1e-4)
       tf.dispose([layerwise, layerwiseSelf, jac])
       expect(tf.memory().numTensors).toBe(before)
       tf.dispose([x, x2])
@@ -85,7 +75,7 @@ describe('empirical NTK properties', () => {
     const k3 = await empiricalKernel(a, x, undefined, { seed: 43, samples: 2, outDim: 3 })
     const v1 = k1.dataSync()
     expect(Array.from(k2.dataSync())).toEqual(Array.from(v1))
-    expect(relErr(k3.dataSync(), v1)).toBeGreaterThan(1e-3)
+    expect(relMaxDiff(k3.dataSync(), v1)).toBeGreaterThan(1e-3)
     for (let i = 0; i < 20; i++) for (let j = 0; j < 20; j++) expect(Math.abs(v1[i * 20 + j]! - v1[j * 20 + i]!)).toBeLessThan(1e-5 * Math.abs(v1[i * 20 + i]!))
     // PSD: smallest eigenvalue of the float64 copy (Jacobi sweeps) ≥ −1e-5 · largest
     const eig = jacobiEigenvalues(Array.from(v1), 20)
@@ -104,8 +94,8 @@ describe('empirical NTK properties', () => {
       return k
     })
     const want = parts[0]!.map((_, i) => (parts[0]![i]! + parts[1]![i]! + parts[2]![i]!) / 3)
-    expect(relErr(mean.dataSync(), want)).toBeLessThan(1e-6)
-    expect(relErr(parts[1]!, parts[0]!)).toBeGreaterThan(1e-3) // the samples really are different networks
+    expect(relMaxDiff(mean.dataSync(), want)).toBeLessThan(1e-6)
+    expect(relMaxDiff(parts[1]!, parts[0]!)).toBeGreaterThan(1e-3) // the samples really are different networks
     tf.dispose([mean, x])
   })
 })
