@@ -4,6 +4,7 @@ import { initBackend } from '../../../electron/engine/runtime/backend'
 import { lossTf, lossValue64, withDefaults, type TeacherLossKind } from '../../../electron/engine/distill/losses/index'
 import { uskd64, uskdSoftLabels, uskdTf } from '../../../electron/engine/distill/losses/uskd'
 import { UserError } from '../../../shared/errors'
+import { centralDifferences } from '../../helpers/finite-diff'
 
 beforeAll(async () => {
   await initBackend()
@@ -104,13 +105,7 @@ const T_CASES: Record<TeacherLossKind, { p: Parameters<typeof withDefaults>[1]; 
 }
 
 function fdGrad(f: (z: number[]) => number, z: number[], h = 1e-5): number[] {
-  return z.map((_, j) => {
-    const zp = z.slice()
-    const zm = z.slice()
-    zp[j]! += h
-    zm[j]! -= h
-    return (f(zp) - f(zm)) / (2 * h)
-  })
+  return Array.from(centralDifferences(f, z, h))
 }
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let m = 0
