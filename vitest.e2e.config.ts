@@ -7,5 +7,8 @@ export default defineConfig({
     hookTimeout: 120_000,
     fileParallelism: false,
     pool: 'forks',
+    // a page that is right waits; only a wrong one times out. The default second is too short for a chart to
+    // load its artifacts and draw on a loaded machine (two heatmaps of a kernel run: one in time, one not).
+    expect: { poll: { timeout: 15_000, interval: 100 } },
   },
 })

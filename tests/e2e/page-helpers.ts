@@ -131,6 +131,8 @@ interface Rect {
 interface LaidOut {
   name: string
   legendType: string | null
+  /** each series' progressive setting: 0 = drawn in one frame (see renderer/src/charts/echarts.ts) */
+  progressive: (number | null)[]
   paged: boolean
   legend: Rect | null
   grids: Rect[]
@@ -164,9 +166,9 @@ export async function checkChartLayouts(page: Page, scope: string, shot: string,
     const hosts = page.locator(`${scope} [data-chart]`)
     for (let i = 0; i < (await hosts.count()); i++) {
       const got = (await hosts.nth(i).evaluate((el) => {
-        const c = (el as unknown as { ntkwChart: { getOption(): { legend?: { type?: string }[] }; layout(): Omit<LaidOut, 'name' | 'legendType'> } }).ntkwChart
+        const c = (el as unknown as { ntkwChart: { getOption(): { legend?: { type?: string }[]; series?: { progressive?: number }[] }; layout(): Omit<LaidOut, 'name' | 'legendType' | 'progressive'> } }).ntkwChart
         const o = c.getOption()
-        return { name: (el as unknown as El).getAttribute('data-chart') ?? '', legendType: o.legend?.[0]?.type ?? null, ...c.layout() }
+        return { name: (el as unknown as El).getAttribute('data-chart') ?? '', legendType: o.legend?.[0]?.type ?? null, progressive: (o.series ?? []).map((s) => s.progressive ?? null), ...c.layout() }
       })) as LaidOut
       seen.set(got.name, got)
     }
@@ -176,6 +178,8 @@ export async function checkChartLayouts(page: Page, scope: string, shot: string,
   for (const c of seen.values()) {
     expect(c.legendType, `${shot}: chart ${c.name} legend type`).not.toBe('scroll')
     expect(c.paged, `${shot}: chart ${c.name} pages its legend`).toBe(false)
+    // a chart replaced while it still draws progressively throws inside zrender: every series draws at once
+    for (const p of c.progressive) expect(p, `${shot}: chart ${c.name}: a series draws progressively`).toBe(0)
     if (c.legend && c.legend.height > 0) for (const g of c.grids) expect(c.legend.y + c.legend.height, `${shot}: chart ${c.name}: legend ${JSON.stringify(c.legend)} over the plot ${JSON.stringify(g)}`).toBeLessThanOrEqual(g.y + 1)
   }
   await page.evaluate(`(${scrollerOf.toString()})(${JSON.stringify(scope)}).scrollTop = 0`)

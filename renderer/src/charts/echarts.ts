@@ -38,8 +38,15 @@ function theme(dark: boolean) {
     timeAxis: axisStyle,
     dataZoom: { textStyle: { color: muted }, borderColor: axis },
     // value labels sit on the page background: plain text, no outline
-    bar: { label: { color: text, textBorderWidth: 0, textBorderColor: 'transparent' } },
-    line: { label: { color: text, textBorderWidth: 0, textBorderColor: 'transparent' } },
+    bar: { label: { color: text, textBorderWidth: 0, textBorderColor: 'transparent' }, progressive: 0 },
+    line: { label: { color: text, textBorderWidth: 0, textBorderColor: 'transparent' }, progressive: 0 },
+    // Every series draws in one frame. Progressive drawing continues in later animation frames that zrender
+    // 6.1 does not cancel when the chart is disposed: a chart replaced mid-draw (a loaded machine, a run
+    // switched) then threw "Cannot read properties of null (reading 'layerStack')" and left a half-drawn
+    // heatmap. Series hold at most MAX_CHART_POINTS points or a heatmap of a few thousand cells: one frame.
+    scatter: { progressive: 0 },
+    heatmap: { progressive: 0 },
+    custom: { progressive: 0 },
   }
 }
 
