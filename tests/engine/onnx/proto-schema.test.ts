@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { onnxSchema } from '../../../electron/engine/onnx/proto'
 
 // resources/onnx/onnx.json is the official onnx.proto as a protobufjs JSON descriptor. Two independent checks: the
-// field numbers the ONNX IR specification (docs/IR.md) fixes for what the exporter writes, and, where the
+// field numbers the ONNX IR specification (IR.md in the ONNX repository) fixes for what the exporter writes, and, where the
 // python onnx package is installed, the whole parsed schema against the onnx.proto that package ships.
 
 const ours = onnxSchema()
