@@ -67,14 +67,18 @@ export class BundleThreads<Req extends { type: string; id: number; backend: Back
     else this.idle.push(t)
   }
 
-  async compute(inputs: Omit<Req, 'id' | 'backend'>): Promise<Reply> {
+  /** computes one request; `signal` aborting asks the thread to stop it (it replies with an error) */
+  async compute(inputs: Omit<Req, 'id' | 'backend'>, signal?: AbortSignal): Promise<Reply> {
     const t = await this.take()
+    const id = this.nextId++
+    const abort = (): void => t.postMessage({ type: 'abort', id })
     try {
-      const id = this.nextId++
       const done = new Promise<Reply>((resolve, reject) => this.pending.set(t, { id, resolve, reject }))
       t.postMessage({ ...inputs, id, backend: this.backend })
+      signal?.addEventListener('abort', abort)
       return await done
     } finally {
+      signal?.removeEventListener('abort', abort)
       this.give(t)
     }
   }

@@ -18,6 +18,12 @@ import { BundleThreads, type SampleThreads, type UnitThreads } from './bundle-th
 // stalled-job check (every 3 s, run by any live worker) moves it back to wait: ≤ 7 s plus pick-up.
 export const LOCK_MS = 4000
 export const STALLED_INTERVAL_MS = 3000
+/** how often a worker checks whether the run of a study student in hand was cancelled */
+const CANCEL_POLL_MS = 1000
+
+/** a unit stopped because its run was cancelled: the job ends without a result */
+class RunCancelled extends Error {}
+
 /** a tile whose worker died this many times is failed rather than retried for ever */
 const MAX_STALLED = 5
 
@@ -106,7 +112,20 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
       } catch (e) {
         throw new UnrecoverableError((e as Error).message)
       }
-      const out = await unitThreads.compute({ type: 'unit', job: spec, ...data })
+      // a study's student can run for minutes: stop it when its run is cancelled instead of finishing it
+      const ac = new AbortController()
+      const watch = setInterval(() => {
+        redis.exists(keys.cancelled(spec.runId)).then((n) => n && ac.abort(), () => {})
+      }, CANCEL_POLL_MS)
+      let out: Awaited<ReturnType<UnitThreads['compute']>>
+      try {
+        out = await unitThreads.compute({ type: 'unit', job: spec, ...data }, ac.signal)
+      } catch (e) {
+        if (ac.signal.aborted) throw new RunCancelled()
+        throw e
+      } finally {
+        clearInterval(watch)
+      }
       return { id: unitKey(spec.index), what: describe(spec), payload: encodeJson(out.outcome), computeMs: out.computeMs }
     }
     let pts: { key: string; x: Float32Array; x2: Float32Array | null }
@@ -147,6 +166,10 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     let r: Awaited<ReturnType<typeof compute>>
     try {
       r = await compute(spec)
+    } catch (e) {
+      if (!(e instanceof RunCancelled)) throw e
+      opts.log(`job ${job.id} ${describe(spec)} stopped: its run was cancelled`)
+      return { outcome: 'cancelled', ms: performance.now() - t0 }
     } finally {
       inHand.delete(id)
       beat()

@@ -139,22 +139,28 @@ describe('distillation studies and quantization sweeps on workers through BullMQ
     expect(w.err).toMatch(/distill-student 0 \(kd seed 0\) published/)
   }, 300_000)
 
-  itR('Ctrl-C on a study waiting for workers removes its jobs from the queue and marks the run cancelled', async () => {
+  itR('Ctrl-C on a study removes its waiting jobs from the queue, marks the run cancelled, and stops the student in a worker\'s hands', async () => {
     const redis = new Redis(server.url, { maxRetriesPerRequest: null })
     const queueConn = new Redis(server.url, { maxRetriesPerRequest: null })
     const queue = new Queue(TILE_QUEUE, { connection: queueConn })
-    // no worker: the jobs wait in the queue until the cancel
-    writeFileSync(file('study-cancel.json'), JSON.stringify({ kind: 'distill-study', data: { datasetId, train: 40, test: 20 }, teacher: KERNEL_TEACHER, student: STUDENT, losses: ['ce', 'kd', 'nkd'], seeds: 2, epochs: 1 }))
+    // one worker takes one student of thousands of epochs (minutes of training); the other five wait
+    const w = worker('cw1')
+    writeFileSync(file('study-cancel.json'), JSON.stringify({ kind: 'distill-study', data: { datasetId, train: 40, test: 20 }, teacher: KERNEL_TEACHER, student: STUDENT, losses: ['ce', 'kd', 'nkd'], seeds: 2, epochs: 5000, batchSize: 8 }))
     const c = startNtkw(ntkwJs, tmp.dir, ['run', 'study-cancel.json', '--project', 'lab.ntkw', '--redis', server.url])
     procs.push(c)
     const runId = await waitFor(() => /run (\S+): 6 distill-student jobs/.exec(c.err)?.[1], 120_000)
-    const ofRun = async (): Promise<number> => (await queue.getWaiting(0, 1000)).filter((j) => j.id?.startsWith(`${runId}-`)).length
-    for (let i = 0; i < 200 && (await ofRun()) < 6; i++) await new Promise((r) => setTimeout(r, 50))
-    expect(await ofRun()).toBe(6)
+    const ofRun = async (state: 'waiting' | 'active'): Promise<number> => (await (state === 'waiting' ? queue.getWaiting(0, 1000) : queue.getActive(0, 1000))).filter((j) => j.id?.startsWith(`${runId}-`)).length
+    for (let i = 0; i < 1200 && ((await ofRun('active')) < 1 || (await ofRun('waiting')) < 5); i++) await new Promise((r) => setTimeout(r, 50))
+    expect([await ofRun('active'), await ofRun('waiting')]).toEqual([1, 5])
     c.child.kill('SIGINT')
     expect(await c.exited).toBe(130)
-    expect(await ofRun()).toBe(0)
+    expect(await ofRun('waiting')).toBe(0)
     expect(await redis.exists(`ntkw:run:${runId}:cancelled`)).toBe(1)
+    // the worker sees the cancel and stops training instead of finishing the student
+    await waitFor(() => /distill-student \d \(\w+ seed \d\) stopped: its run was cancelled/.test(w.err), 60_000)
+    for (let i = 0; i < 200 && (await ofRun('active')) > 0; i++) await new Promise((r) => setTimeout(r, 50))
+    expect(await ofRun('active')).toBe(0)
+    expect(w.err).not.toMatch(/failed/)
     await queue.close()
     queueConn.disconnect()
     redis.disconnect()
