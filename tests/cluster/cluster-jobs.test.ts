@@ -1,15 +1,14 @@
-import { beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect } from 'vitest'
 import { spawnSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { Queue, QueueEvents } from 'bullmq'
 import { Redis } from 'ioredis'
 import { TILE_QUEUE } from '../../shared/cluster'
 import { encodeNpy } from '../../electron/engine/io/npy'
 import { mnistRows } from '../helpers/mnist'
-import { tempDir, waitFor } from '../helpers/tmp'
-import { clusterCli, clusterHooks, hasRedis, redisServer, startNtkw, warnIfNoRedis, type RedisServer } from '../helpers/redis'
+import { waitFor } from '../helpers/tmp'
+import { clusterCli, clusterFile, clusterHooks, hasRedis, redisServer, startNtkw, type RedisServer } from '../helpers/redis'
 
 // Issue 20 beyond FC kernels: jobs whose kernel tiles (ARCH.json kernels, predict's kernel blocks) or
 // per-(width, seed) samples (width sweeps) go to real `ntkw worker` processes through a real redis-server,
@@ -17,12 +16,7 @@ import { clusterCli, clusterHooks, hasRedis, redisServer, startNtkw, warnIfNoRed
 // jobs (a width sweep's (width, seed), an empirical kernel's networks) are combined by the coordinator with
 // the local loop's code in the local loop's order, so the results are equal, not merely close.
 
-const root = fileURLToPath(new URL('../..', import.meta.url))
-const ntkwJs = path.join(root, 'bin/ntkw.js')
-warnIfNoRedis('tests/cluster (jobs)')
-const itR = hasRedis ? it : it.skip
-
-const tmp = tempDir('ntkw-cluster-jobs-')
+const { root, ntkwJs, itR, tmp } = clusterFile('tests/cluster (jobs)', 'ntkw-cluster-jobs-')
 let server: RedisServer
 const { procs, worker, local, remote, stopAll } = clusterCli(ntkwJs, root, tmp.dir, () => server.url)
 

@@ -1,14 +1,13 @@
-import { beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect } from 'vitest'
 import { spawnSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { Queue, QueueEvents } from 'bullmq'
 import { Redis } from 'ioredis'
 import { TILE_QUEUE } from '../../shared/cluster'
 import { putInput } from '../../electron/cluster/store'
-import { tempDir, waitFor } from '../helpers/tmp'
-import { clusterCli, clusterHooks, hasRedis, redisServer, startNtkw, warnIfNoRedis, type RedisServer } from '../helpers/redis'
+import { waitFor } from '../helpers/tmp'
+import { clusterCli, clusterFile, clusterHooks, hasRedis, redisServer, startNtkw, type RedisServer } from '../helpers/redis'
 
 // Issue 20 for studies and sweeps: `ntkw run SPEC.json --redis URL` splits a distillation study into one queue
 // job per (loss, seed) and a quantize job's sweep into one per cell (method × bits × granularity × calibration),
@@ -17,12 +16,7 @@ import { clusterCli, clusterHooks, hasRedis, redisServer, startNtkw, warnIfNoRed
 // workers train or quantize with the local job's code, and the job consumes their outcomes in its own order.
 // Per-epoch wall times (`seconds`) are the only fields that differ between two runs, local or not.
 
-const root = fileURLToPath(new URL('../..', import.meta.url))
-const ntkwJs = path.join(root, 'bin/ntkw.js')
-warnIfNoRedis('tests/cluster (studies)')
-const itR = hasRedis ? it : it.skip
-
-const tmp = tempDir('ntkw-cluster-studies-')
+const { root, ntkwJs, itR, tmp } = clusterFile('tests/cluster (studies)', 'ntkw-cluster-studies-')
 let server: RedisServer
 const { procs, worker, local, remote, stopAll } = clusterCli(ntkwJs, root, tmp.dir, () => server.url)
 const file = (name: string): string => path.join(tmp.dir, name)

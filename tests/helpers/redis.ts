@@ -1,7 +1,10 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { createServer } from 'node:net'
 import { Redis } from 'ioredis'
-import { afterAll, afterEach, expect } from 'vitest'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, afterEach, expect, it } from 'vitest'
+import { tempDir } from './tmp'
 
 // A real redis-server for the cluster tests and the cluster E2E (issue 20): a free loopback port, a
 // password, appendonly in a temp folder. Files that need it skip loudly when none is on PATH.
@@ -126,4 +129,11 @@ export function clusterHooks(stopAll: () => Promise<void>, server: () => RedisSe
     await server()?.stop()
     tmp.cleanup()
   }, 60_000)
+}
+
+/** A cluster test file's fixed parts: the repository, the CLI entry, `it` that skips (said loudly) without redis-server, a temp folder. */
+export function clusterFile(what: string, prefix: string) {
+  const root = fileURLToPath(new URL('../..', import.meta.url))
+  warnIfNoRedis(what)
+  return { root, ntkwJs: path.join(root, 'bin/ntkw.js'), itR: hasRedis ? it : it.skip, tmp: tempDir(prefix) }
 }
