@@ -11,6 +11,7 @@ const candidates = {
   'engine-host': 'electron/cluster/engine-process.ts',
   'kernel-worker': 'electron/engine/ntk/kernel-worker.ts',
   'sample-worker': 'electron/engine/ntk/sample-worker.ts',
+  'unit-worker': 'electron/engine/jobs/unit-worker.ts',
   bench: 'bench/index.ts',
 }
 const entryPoints = Object.fromEntries(

@@ -1,5 +1,7 @@
 import { z } from 'zod'
 import { FcArch, FiniteKernelArch, NetKernelArch } from './arch'
+import { DistillStudentSpec } from './jobs/distill'
+import { QuantizeCellSpec } from './jobs/quantize'
 
 // The contract between an `ntkw kernel --redis` coordinator and `ntkw worker` processes (issue 20). Everything
 // read from the queue or from Redis is data checked against these schemas: nothing is ever executed as code,
@@ -11,13 +13,27 @@ export const TILE_QUEUE = 'ntkw-tiles'
 export const TILE_JOB_KIND = 'kernel-tile'
 /** the empirical NTK of one finite network drawn from one seed (a width sweep's (width, seed), an empirical kernel's sample) */
 export const SAMPLE_JOB_KIND = 'empirical-sample'
+/** one student of a distillation study: a (loss, seed), trained on the study's data and teacher logits */
+export const DISTILL_JOB_KIND = 'distill-student'
+/** one cell of a quantize job's sweep: a (method, bits, granularity, calibration) of the job's model */
+export const QUANT_JOB_KIND = 'quantize-cell'
 /** the queue job kinds workers run; any other kind fails its job */
-export const QUEUE_JOB_KINDS: readonly string[] = [TILE_JOB_KIND, SAMPLE_JOB_KIND]
+export const QUEUE_JOB_KINDS: readonly string[] = [TILE_JOB_KIND, SAMPLE_JOB_KIND, DISTILL_JOB_KIND, QUANT_JOB_KIND]
 /**
  * the job specs whose work goes to workers with --redis (their runners pass ctx.remote on): kernel tiles
- * (kernel, predict) or one job per (spec, seed) (width-sweep, empirical-kernel)
+ * (kernel, predict), one job per (spec, seed) (width-sweep, empirical-kernel, distill-study: a (loss, seed)),
+ * or one job per cell of a quantization sweep (quantize)
  */
-export const REMOTE_TILE_SPEC_KINDS: readonly string[] = ['kernel', 'predict', 'width-sweep', 'empirical-kernel']
+export const REMOTE_TILE_SPEC_KINDS: readonly string[] = ['kernel', 'predict', 'width-sweep', 'empirical-kernel', 'distill-study', 'quantize']
+/** what each of REMOTE_TILE_SPEC_KINDS sends to the workers, as a run's log says it ('… go to the workers of …') */
+export const REMOTE_UNIT_WORDS: Readonly<Record<string, string>> = {
+  kernel: 'kernel tiles',
+  predict: 'kernel tiles',
+  'width-sweep': 'its (width, seed) networks',
+  'empirical-kernel': 'its sampled networks',
+  'distill-study': 'its (loss, seed) students',
+  quantize: 'its sweep cells',
+}
 /** cap on a job's JSON payload: a tile or sample job is a few hundred bytes (an ARCH.json a few KiB) */
 export const MAX_JOB_BYTES = 16 * 1024
 /** cap on one stored input matrix (float32 bytes): 2 GiB would not fit a Redis string (512 MiB max) */
@@ -28,6 +44,9 @@ export const MAX_FEATURES = 1 << 20
 const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'expected a lowercase hex SHA-256')
 /** run ids name Redis keys and BullMQ job ids: no ':' (BullMQ refuses it in custom ids) */
 export const RunId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected 1–64 characters of A–Z a–z 0–9 _ -')
+
+/** the fields every queue job starts with: its kind, the contract's version, its run */
+const jobHead = <K extends string>(kind: K) => ({ kind: z.literal(kind), v: z.literal(1), runId: RunId })
 
 /** One input matrix stored once per run under its content hash (float32, row-major). */
 export const InputRef = z.object({
@@ -65,9 +84,7 @@ export type ClusterKernelSpec = z.infer<typeof ClusterKernelSpec>
 /** One upper-triangle tile of a kernel (x2 null: x with itself). */
 export const TileJob = z
   .object({
-    kind: z.literal(TILE_JOB_KIND),
-    v: z.literal(1),
-    runId: RunId,
+    ...jobHead(TILE_JOB_KIND),
     x: InputRef,
     x2: InputRef.nullable(),
     spec: ClusterKernelSpec,
@@ -95,9 +112,7 @@ export const MAX_RESULT_BYTES = 512 * 1024 * 1024
  */
 export const SampleJob = z
   .object({
-    kind: z.literal(SAMPLE_JOB_KIND),
-    v: z.literal(1),
-    runId: RunId,
+    ...jobHead(SAMPLE_JOB_KIND),
     /** the sample's place in its run (its result id) */
     index: z.number().int().min(0).max(1 << 16),
     x: InputRef,
@@ -118,7 +133,107 @@ export const SampleJob = z
   })
 export type SampleJob = z.infer<typeof SampleJob>
 
-export type QueueJob = TileJob | SampleJob
+/** Bytes stored once per run under their content hash (a model's model.json or weights). */
+export const BlobRef = z.object({ sha256: Sha256, bytes: z.number().int().min(1).max(MAX_INPUT_BYTES) }).strict()
+export type BlobRef = z.infer<typeof BlobRef>
+
+const UnitIndex = z.number().int().min(0).max(1 << 16)
+const Classes = z.number().int().min(2).max(100_000)
+
+/**
+ * One student of a distillation study (its loss and seed, the study's training settings: the shared
+ * DistillStudentSpec). The rows, labels (one float32 column of class ids) and teacher logits are the study's,
+ * computed once by the coordinator; the worker trains the student with the local study's code.
+ */
+export const DistillStudentJob = z
+  .object({
+    ...jobHead(DISTILL_JOB_KIND),
+    index: UnitIndex,
+    inputs: z.object({ x: InputRef, labels: InputRef, teacher: InputRef, xHeldOut: InputRef, labelsHeldOut: InputRef, teacherHeldOut: InputRef }).strict(),
+    blobs: z.object({}).strict(),
+    k: Classes,
+    rowShape: z.array(z.number().int().min(1).max(1 << 20)).min(1).max(3),
+    spec: DistillStudentSpec,
+  })
+  .strict()
+  .superRefine((j, ctx) => {
+    const i = j.inputs
+    const bad = (message: string): void => ctx.addIssue({ code: 'custom', message })
+    if (i.xHeldOut.cols !== i.x.cols) bad(`x has ${i.x.cols} features but xHeldOut has ${i.xHeldOut.cols}`)
+    if (j.rowShape.reduce((a, b) => a * b, 1) !== i.x.cols) bad(`rowShape [${j.rowShape.join(', ')}] does not hold the ${i.x.cols} features of x`)
+    for (const [name, rows] of [['labels', i.x.rows], ['labelsHeldOut', i.xHeldOut.rows]] as const) {
+      if (i[name].rows !== rows || i[name].cols !== 1) bad(`${name} is ${i[name].rows} × ${i[name].cols}, expected ${rows} × 1 (one class id per row)`)
+    }
+    for (const [name, rows] of [['teacher', i.x.rows], ['teacherHeldOut', i.xHeldOut.rows]] as const) {
+      if (i[name].rows !== rows || i[name].cols !== j.k) bad(`${name} is ${i[name].rows} × ${i[name].cols}, expected ${rows} × ${j.k} logits`)
+    }
+  })
+export type DistillStudentJob = z.infer<typeof DistillStudentJob>
+
+/** One cell of a quantization sweep on the job's model (model.json and weights by content hash). */
+export const QuantizeCellJob = z
+  .object({
+    ...jobHead(QUANT_JOB_KIND),
+    index: UnitIndex,
+    inputs: z.object({ xEval: InputRef, yEval: InputRef, calibX: InputRef.optional() }).strict(),
+    blobs: z.object({ modelJson: BlobRef.refine((b) => b.bytes <= 16 << 20, { message: 'a model.json is capped at 16 MiB' }), weights: BlobRef }).strict(),
+    spec: QuantizeCellSpec,
+  })
+  .strict()
+  .superRefine((j, ctx) => {
+    const i = j.inputs
+    if (i.yEval.rows !== i.xEval.rows) ctx.addIssue({ code: 'custom', message: `the evaluation set has ${i.xEval.rows} inputs but ${i.yEval.rows} labels` })
+    if (i.calibX && i.calibX.cols !== i.xEval.cols) ctx.addIssue({ code: 'custom', message: `calibX has ${i.calibX.cols} features but xEval has ${i.xEval.cols}` })
+  })
+export type QuantizeCellJob = z.infer<typeof QuantizeCellJob>
+
+/** the queue jobs that carry one unit of a study or sweep (a validated spec, its inputs by hash) */
+export type UnitJob = DistillStudentJob | QuantizeCellJob
+export const UNIT_JOB_KINDS = [DISTILL_JOB_KIND, QUANT_JOB_KIND] as const
+export type UnitJobKind = (typeof UNIT_JOB_KINDS)[number]
+
+const Finite = z.number().finite()
+/** What a distill-student job publishes: the student's per-epoch history (the local study's StudyRun.history). */
+export const DistillStudentOutcome = z
+  .object({
+    history: z
+      .array(z.object({ epoch: z.number().int().min(0), trainLoss: Finite, weight: Finite, seconds: Finite, studentAccuracy: Finite, teacherAccuracy: Finite, agreement: Finite, kl: Finite }).strict())
+      .min(1)
+      .max(10_000),
+  })
+  .strict()
+export type DistillStudentOutcome = z.infer<typeof DistillStudentOutcome>
+
+/**
+ * What a quantize-cell job publishes: the quantized model's evaluation (null with `error` when the scheme
+ * does not apply, e.g. a group size that does not divide a layer), and its NTK shift or why none.
+ */
+export const QuantizeCellOutcome = z
+  .object({
+    error: z.string().max(4000).nullable(),
+    accuracy: Finite.nullable(),
+    loss: z.number().nullable(),
+    weightBytes: z.number().int().min(0).nullable(),
+    confusion: z.array(z.array(z.number().int().min(0))).max(100_000).nullable(),
+    levels: z.record(z.string(), z.array(Finite).max(256).nullable()),
+    exponents: z.record(z.string(), Finite),
+    ntkShift: Finite.nullable(),
+    ntkError: z.string().max(4000).nullable(),
+  })
+  .strict()
+export type QuantizeCellOutcome = z.infer<typeof QuantizeCellOutcome>
+
+export interface UnitOutcomes {
+  [DISTILL_JOB_KIND]: DistillStudentOutcome
+  [QUANT_JOB_KIND]: QuantizeCellOutcome
+}
+
+/** the result id of a study or sweep unit inside its run */
+export function unitKey(index: number): string {
+  return `u${index}`
+}
+
+export type QueueJob = TileJob | SampleJob | UnitJob
 
 /** What a coordinator stores about its run, so `--resume RUNID` can check it continues the same work. */
 export const RunMeta = z.object({
@@ -152,9 +267,10 @@ export function parseQueueJob(name: string, data: unknown): QueueJob {
   if (bytes > MAX_JOB_BYTES) throw new Error(`job payload is ${bytes} bytes, over the ${MAX_JOB_BYTES}-byte cap`)
   const kind = typeof data === 'object' && data !== null ? (data as { kind?: unknown }).kind : undefined
   if (name !== kind || !QUEUE_JOB_KINDS.includes(name)) {
-    throw new Error(`unknown job kind '${String(kind ?? name)}': this worker runs only ${QUEUE_JOB_KINDS.map((k) => `'${k}'`).join(' and ')} jobs (a newer coordinator, or a foreign producer on the queue)`)
+    throw new Error(`unknown job kind '${String(kind ?? name)}': this worker runs only ${QUEUE_JOB_KINDS.map((k) => `'${k}'`).join(', ')} jobs (a newer coordinator, or a foreign producer on the queue)`)
   }
-  const r = name === TILE_JOB_KIND ? TileJob.safeParse(data) : SampleJob.safeParse(data)
+  const schema = { [TILE_JOB_KIND]: TileJob, [SAMPLE_JOB_KIND]: SampleJob, [DISTILL_JOB_KIND]: DistillStudentJob, [QUANT_JOB_KIND]: QuantizeCellJob }[name]!
+  const r = schema.safeParse(data)
   if (!r.success) throw new Error(`invalid ${name} payload: ${r.error.issues.map((i) => `${i.path.join('.') || '(job)'}: ${i.message}`).join('; ')}`)
   return r.data
 }

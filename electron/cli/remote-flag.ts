@@ -3,7 +3,8 @@ import type { CliArgs } from './command'
 import { str } from './flags'
 
 /**
- * `--redis URL [--insecure]` of a job command: the job's kernel tiles go to `ntkw worker` processes (issue 20).
+ * `--redis URL [--insecure]` of a job command: the job's kernel tiles, sampled networks, study students or sweep
+ * cells go to `ntkw worker` processes (issue 20).
  * Undefined without --redis. The cluster code loads only when the flag is given.
  */
 export async function remoteTilesFlag(values: CliArgs['values'], io: CliArgs['io'], label: string, opts: { resume?: string; resumable?: boolean } = {}): Promise<RedisTiles | undefined> {

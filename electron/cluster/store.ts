@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { Redis } from 'ioredis'
-import type { InputRef } from '../../shared/cluster'
+import type { BlobRef, InputRef } from '../../shared/cluster'
 
 // Redis layout of a run (all under ntkw:):
 //   data:<sha256>            an input matrix, float32 row-major bytes, stored once per content
@@ -49,13 +49,32 @@ export async function putInput(redis: Redis, data: Float32Array, rows: number, c
   return ref
 }
 
-/** Reads an input back, checking its size and SHA-256 against the reference (a tampered input fails the job). */
-export async function getInput(redis: Redis, ref: InputRef): Promise<Float32Array> {
+/** Stores bytes (a model's model.json or weights) under their content hash, once. */
+export async function putBlob(redis: Redis, bytes: Uint8Array): Promise<BlobRef> {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  const ref = { sha256: sha256(buf), bytes: buf.length }
+  const set = await redis.set(keys.data(ref.sha256), buf, 'EX', RUN_TTL_S, 'NX')
+  if (set === null) await redis.expire(keys.data(ref.sha256), RUN_TTL_S)
+  return ref
+}
+
+/** Reads stored bytes back, checking their size and SHA-256 against the reference (tampered data fail the job). */
+async function getChecked(redis: Redis, ref: { sha256: string }, bytes: number, what: string): Promise<Buffer> {
   const buf = await redis.getBuffer(keys.data(ref.sha256))
   if (!buf) throw new Error(`input ${ref.sha256.slice(0, 12)}… is not in Redis (expired, or the run was cancelled)`)
-  if (buf.length !== ref.rows * ref.cols * 4) throw new Error(`input ${ref.sha256.slice(0, 12)}… has ${buf.length} bytes, expected ${ref.rows}×${ref.cols} float32`)
+  if (buf.length !== bytes) throw new Error(`input ${ref.sha256.slice(0, 12)}… has ${buf.length} bytes, expected ${what}`)
   const got = sha256(buf)
   if (got !== ref.sha256) throw new Error(`input ${ref.sha256.slice(0, 12)}… fails its checksum (got ${got.slice(0, 12)}…): refusing to compute on it`)
+  return buf
+}
+
+export async function getBlob(redis: Redis, ref: BlobRef): Promise<Uint8Array> {
+  return new Uint8Array(await getChecked(redis, ref, ref.bytes, `${ref.bytes}`))
+}
+
+/** Reads an input back, checking its size and SHA-256 against the reference (a tampered input fails the job). */
+export async function getInput(redis: Redis, ref: InputRef): Promise<Float32Array> {
+  const buf = await getChecked(redis, ref, ref.rows * ref.cols * 4, `${ref.rows}×${ref.cols} float32`)
   // copy into an aligned buffer of our own (a Buffer may sit at any offset of Node's pool)
   const out = new Float32Array(ref.rows * ref.cols)
   new Uint8Array(out.buffer).set(buf)

@@ -1,22 +1,29 @@
 import { hostname } from 'node:os'
 import { UnrecoverableError, Worker, type Job } from 'bullmq'
 import type { Redis } from 'ioredis'
-import { TILE_QUEUE, WORKER_BEAT_MS, WORKER_BEAT_TTL_S, parseQueueJob, sampleKey, tileKey, workerBeatKey, type SampleJob, type TileJob, type WorkerBeat, type WorkerJob } from '../../shared/cluster'
+import { TILE_QUEUE, WORKER_BEAT_MS, WORKER_BEAT_TTL_S, parseQueueJob, sampleKey, tileKey, unitKey, workerBeatKey, type QueueJob, type SampleJob, type TileJob, type UnitJob, type WorkerBeat, type WorkerJob } from '../../shared/cluster'
 import { planKernel } from '../../shared/arch'
 import type { BackendChoice } from '../../shared/backend'
 import { errorInfo } from '../../shared/errors'
 import { connect, redactUrl } from './connection'
-import { RUN_TTL_S, getInput, keys, publishResult } from './store'
+import { RUN_TTL_S, getBlob, getInput, keys, publishResult } from './store'
 import { encodeTile } from './tile-wire'
 import { encodeArray } from './array-wire'
+import { encodeJson } from './json-wire'
 import { TileThreads, type RunInputs } from './tile-threads'
-import { SampleThreads } from './sample-threads'
+import { BundleThreads, type SampleThreads, type UnitThreads } from './bundle-threads'
 
 // Lock timing (issue 20: a dead worker's job is retried within ~10 s). BullMQ renews the lock every
 // lockDuration / 2; a worker that stops renewing loses the job once the lock expires (4 s) and the next
 // stalled-job check (every 3 s, run by any live worker) moves it back to wait: ≤ 7 s plus pick-up.
 export const LOCK_MS = 4000
 export const STALLED_INTERVAL_MS = 3000
+/** how often a worker checks whether the run of a study student in hand was cancelled */
+const CANCEL_POLL_MS = 1000
+
+/** a unit stopped because its run was cancelled: the job ends without a result */
+class RunCancelled extends Error {}
+
 /** a tile whose worker died this many times is failed rather than retried for ever */
 const MAX_STALLED = 5
 
@@ -44,6 +51,23 @@ function archOf(job: TileJob): RunInputs['arch'] {
   return { plan: planKernel(n.net, { wStd: n.wStd, bStd: n.bStd }, n.input) }
 }
 
+/** A unit's arrays and blobs, fetched from Redis by content hash and checked against it. */
+async function unitInputs(redis: Redis, job: UnitJob): Promise<{ arrays: Record<string, Float32Array>; blobs: Record<string, Uint8Array> }> {
+  const arrays: Record<string, Float32Array> = {}
+  for (const [name, ref] of Object.entries(job.inputs)) if (ref) arrays[name] = await getInput(redis, ref)
+  const blobs: Record<string, Uint8Array> = {}
+  for (const [name, ref] of Object.entries(job.blobs)) blobs[name] = await getBlob(redis, ref)
+  return { arrays, blobs }
+}
+
+/** what a job computes, for logs and the heartbeat ('tile 0,256', 'distill-student 3 (kd seed 1)') */
+function describe(spec: QueueJob): string {
+  if (spec.kind === 'kernel-tile') return `tile ${spec.tile.row0},${spec.tile.col0}`
+  if (spec.kind === 'empirical-sample') return `sample ${spec.index}`
+  const s = spec.spec
+  return `${spec.kind} ${spec.index} (${'loss' in s ? `${s.loss} seed ${s.seed}` : `${s.method} ${s.bits} bits ${s.granularity} ${s.calibration}`})`
+}
+
 /** Caches a run's points, fetched once from Redis by content hash and checked against it. */
 class InputCache {
   private readonly runs = new Map<string, Promise<{ key: string; x: Float32Array; x2: Float32Array | null }>>()
@@ -67,7 +91,8 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   const threads = new TileThreads(opts.concurrency, opts.backend, (e) => opts.log(`tile thread crashed: ${e.message}`))
   const inputs = new InputCache(redis)
 
-  const samples = new SampleThreads(opts.concurrency, opts.backend)
+  const samples: SampleThreads = new BundleThreads('sample-worker', opts.concurrency, opts.backend)
+  const unitThreads: UnitThreads = new BundleThreads('unit-worker', opts.concurrency, opts.backend)
   // the heartbeat `ntkw workers` and the app's workers panel read: who this is and what it holds now
   const inHand = new Map<string, WorkerJob>()
   const startedAt = Date.now()
@@ -79,7 +104,30 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   beating.unref()
 
   /** computes a job's result: a tile (upper tile only; the coordinator mirrors it) or a sample's kernel */
-  const compute = async (spec: TileJob | SampleJob): Promise<{ id: string; what: string; payload: Buffer; computeMs: number }> => {
+  const compute = async (spec: QueueJob): Promise<{ id: string; what: string; payload: Buffer; computeMs: number }> => {
+    if (spec.kind === 'distill-student' || spec.kind === 'quantize-cell') {
+      let data: Awaited<ReturnType<typeof unitInputs>>
+      try {
+        data = await unitInputs(redis, spec)
+      } catch (e) {
+        throw new UnrecoverableError((e as Error).message)
+      }
+      // a study's student can run for minutes: stop it when its run is cancelled instead of finishing it
+      const ac = new AbortController()
+      const watch = setInterval(() => {
+        redis.exists(keys.cancelled(spec.runId)).then((n) => n && ac.abort(), () => {})
+      }, CANCEL_POLL_MS)
+      let out: Awaited<ReturnType<UnitThreads['compute']>>
+      try {
+        out = await unitThreads.compute({ type: 'unit', job: spec, ...data }, ac.signal)
+      } catch (e) {
+        if (ac.signal.aborted) throw new RunCancelled()
+        throw e
+      } finally {
+        clearInterval(watch)
+      }
+      return { id: unitKey(spec.index), what: describe(spec), payload: encodeJson(out.outcome), computeMs: out.computeMs }
+    }
     let pts: { key: string; x: Float32Array; x2: Float32Array | null }
     let arch: RunInputs['arch'] | null
     try {
@@ -95,13 +143,13 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
       const payload = encodeTile({ ...spec.tile, ...(out.ntk ? { ntk: out.ntk } : {}), ...(out.nngp ? { nngp: out.nngp } : {}) })
       return { id: tileKey(spec.tile), what: `tile (${spec.tile.row0}, ${spec.tile.col0})`, payload, computeMs: out.computeMs ?? 0 }
     }
-    const out = await samples.compute({ x: pts.x, xRows: spec.x.rows, x2: pts.x2, x2Rows: (spec.x2 ?? spec.x).rows, d: spec.x.cols, shape: spec.shape, arch: spec.arch, seed: spec.seed, outDim: spec.outDim, outputs: spec.outputs })
+    const out = await samples.compute({ type: 'sample', x: pts.x, xRows: spec.x.rows, x2: pts.x2, x2Rows: (spec.x2 ?? spec.x).rows, d: spec.x.cols, shape: spec.shape, arch: spec.arch, seed: spec.seed, outDim: spec.outDim, outputs: spec.outputs })
     return { id: sampleKey(spec.index), what: `sample ${spec.index} (seed ${spec.seed})`, payload: encodeArray(out.kernel, out.shape), computeMs: out.computeMs }
   }
 
   const processJob = async (job: Job): Promise<{ outcome: string; ms: number }> => {
     const t0 = performance.now()
-    let spec: TileJob | SampleJob
+    let spec: QueueJob
     try {
       spec = parseQueueJob(job.name, job.data)
     } catch (e) {
@@ -113,11 +161,15 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
       return { outcome: 'cancelled', ms: 0 }
     }
     const id = String(job.id)
-    inHand.set(id, { id, runId: spec.runId, what: spec.kind === 'kernel-tile' ? `tile ${spec.tile.row0},${spec.tile.col0}` : `sample ${spec.index}`, since: Date.now() })
+    inHand.set(id, { id, runId: spec.runId, what: describe(spec).slice(0, 40), since: Date.now() })
     beat()
     let r: Awaited<ReturnType<typeof compute>>
     try {
       r = await compute(spec)
+    } catch (e) {
+      if (!(e instanceof RunCancelled)) throw e
+      opts.log(`job ${job.id} ${describe(spec)} stopped: its run was cancelled`)
+      return { outcome: 'cancelled', ms: performance.now() - t0 }
     } finally {
       inHand.delete(id)
       beat()
@@ -163,7 +215,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
         } finally {
           clearInterval(beating)
           await redis.del(workerBeatKey(opts.name)).catch(() => {})
-          await Promise.all([threads.close(), samples.close()])
+          await Promise.all([threads.close(), samples.close(), unitThreads.close()])
           redis.disconnect()
           resolveClosed()
         }

@@ -1,5 +1,6 @@
 import type { JobEvent } from '../../shared/index'
 import { errorInfo } from '../../shared/errors'
+import { REMOTE_UNIT_WORDS } from '../../shared/cluster'
 import type { FromEngine, RemoteCompute, ToEngine } from './protocol'
 import type { RemoteTiles } from './core/remote-tiles'
 import { initBackend, packageVersions } from './runtime/backend'
@@ -110,7 +111,7 @@ async function runJob(msg: Extract<ToEngine, { type: 'run' }>): Promise<void> {
         batch.push({ type: 'failed', t: Date.now(), error: info.message, ...(info.hint ? { hint: info.hint } : {}) })
         return
       }
-      log(`kernel tiles go to the workers of ${remote.where}`)
+      log(`${REMOTE_UNIT_WORDS[msg.spec.kind] ?? 'its work'} go to the workers of ${remote.where}`)
     }
     await executeJob(msg.spec, {
       runId: msg.runId,

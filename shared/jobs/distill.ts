@@ -86,9 +86,8 @@ export const DistillLossParams = z.object({
 })
 export type DistillLossParams = z.infer<typeof DistillLossParams>
 
-const DistillTraining = {
-  data: LabData,
-  teacher: DistillTeacher,
+/** how one student is trained (a distill job's, a study's, and each (loss, seed) a study sends to a worker) */
+const StudentTraining = {
   /** the student network (ARCH.json: MLP or small CNN), trained from seeded initial weights */
   student: ModelArch,
   /** weight of cross-entropy on the hard labels, added to the distillation loss */
@@ -102,6 +101,12 @@ const DistillTraining = {
   batchSize: z.number().int().min(1).max(65_536).default(128),
   optimizer: z.enum(['sgd', 'momentum', 'adam']).default('adam'),
   learningRate: z.number().positive().max(10).default(1e-3),
+}
+
+const DistillTraining = {
+  data: LabData,
+  teacher: DistillTeacher,
+  ...StudentTraining,
   /** shape of one input row, e.g. [28, 28, 1] for a CNN on flattened images (absent: the rows as vectors) */
   inputShape: z.array(z.number().int().min(1)).min(1).max(3).optional(),
 }
@@ -127,3 +132,16 @@ export const DistillStudySpec = z.object({
   seeds: z.number().int().min(1).max(20).default(3),
 })
 export type DistillStudySpec = z.infer<typeof DistillStudySpec>
+
+/**
+ * One student of a distillation study as an `ntkw worker` receives it (issue 20): one loss, one seed, the
+ * study's training settings. Its data and teacher logits travel beside it, once per study, by content hash.
+ */
+export const DistillStudentSpec = z
+  .object({
+    ...StudentTraining,
+    loss: DistillLoss,
+    seed: Common.seed,
+  })
+  .strict()
+export type DistillStudentSpec = z.infer<typeof DistillStudentSpec>

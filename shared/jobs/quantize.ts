@@ -66,6 +66,24 @@ export const QuantizeSpec = z.object({
 })
 export type QuantizeSpec = z.infer<typeof QuantizeSpec>
 
+/**
+ * One cell of a quantize job's sweep (a method × bits × granularity × calibration) with the job's settings
+ * it depends on: what an `ntkw worker` receives for it (issue 20); the model and data travel beside it.
+ */
+export const QuantizeCellSpec = z
+  .object({
+    bits: QuantBits,
+    granularity: QuantGranularity,
+    calibration: QuantCalibration,
+    method: QuantMethod,
+    scheme: z.enum(['symmetric', 'affine']),
+    biasCorrection: z.boolean(),
+    /** rows of the evaluation set used as NTK probe (0: no NTK comparison) */
+    ntkProbe: z.number().int().min(0).max(1000),
+  })
+  .strict()
+export type QuantizeCellSpec = z.infer<typeof QuantizeCellSpec>
+
 export interface QuantizeCell {
   bits: number | 'float16'
   granularity: string

@@ -1,15 +1,14 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect } from 'vitest'
 import { spawnSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { Queue, QueueEvents } from 'bullmq'
 import { Redis } from 'ioredis'
 import { TILE_QUEUE } from '../../shared/cluster'
 import { encodeNpy } from '../../electron/engine/io/npy'
 import { mnistRows } from '../helpers/mnist'
-import { tempDir, waitFor } from '../helpers/tmp'
-import { hasRedis, redisServer, startNtkw, stopNtkw, warnIfNoRedis, type NtkwProc, type RedisServer } from '../helpers/redis'
+import { waitFor } from '../helpers/tmp'
+import { clusterCli, clusterFile, clusterHooks, hasRedis, redisServer, startNtkw, type RedisServer } from '../helpers/redis'
 
 // Issue 20 beyond FC kernels: jobs whose kernel tiles (ARCH.json kernels, predict's kernel blocks) or
 // per-(width, seed) samples (width sweeps) go to real `ntkw worker` processes through a real redis-server,
@@ -17,33 +16,9 @@ import { hasRedis, redisServer, startNtkw, stopNtkw, warnIfNoRedis, type NtkwPro
 // jobs (a width sweep's (width, seed), an empirical kernel's networks) are combined by the coordinator with
 // the local loop's code in the local loop's order, so the results are equal, not merely close.
 
-const root = fileURLToPath(new URL('../..', import.meta.url))
-const ntkwJs = path.join(root, 'bin/ntkw.js')
-warnIfNoRedis('tests/cluster (jobs)')
-const itR = hasRedis ? it : it.skip
-
-const tmp = tempDir('ntkw-cluster-jobs-')
+const { root, ntkwJs, itR, tmp } = clusterFile('tests/cluster (jobs)', 'ntkw-cluster-jobs-')
 let server: RedisServer
-const procs: NtkwProc[] = []
-const start = (args: string[]): NtkwProc => startNtkw(ntkwJs, root, args)
-
-function worker(name: string): NtkwProc {
-  const w = start(['worker', '--redis', server.url, '--name', name])
-  procs.push(w)
-  return w
-}
-
-function local(args: string[]): string {
-  const r = spawnSync(process.execPath, [ntkwJs, ...args, '--quiet'], { cwd: tmp.dir, encoding: 'utf8', timeout: 300_000 })
-  expect(r.status, r.stderr).toBe(0)
-  return r.stdout
-}
-
-async function remote(args: string[]): Promise<NtkwProc> {
-  const c = startNtkw(ntkwJs, tmp.dir, [...args, '--redis', server.url])
-  expect(await c.exited, c.err).toBe(0)
-  return c
-}
+const { procs, worker, local, remote, stopAll } = clusterCli(ntkwJs, root, tmp.dir, () => server.url)
 
 const file = (name: string): string => path.join(tmp.dir, name)
 let datasetId = ''
@@ -88,14 +63,7 @@ describe('jobs on workers through BullMQ on Redis', () => {
     datasetId = (JSON.parse(imp.stdout) as { id: string }).id
   }, 180_000)
 
-  afterEach(async () => {
-    for (const p of procs.splice(0)) await stopNtkw(p, 'SIGKILL')
-  }, 60_000)
-
-  afterAll(async () => {
-    if (server) await server.stop()
-    tmp.cleanup()
-  }, 60_000)
+  clusterHooks(stopAll, () => server, tmp)
 
   itR('a convolutional kernel (ARCH.json with pooling) on 2 workers: the bytes of the local ntkw kernel --arch', async () => {
     const [a, b] = [worker('cnn1'), worker('cnn2')]
@@ -214,7 +182,7 @@ describe('jobs on workers through BullMQ on Redis', () => {
     writeFileSync(file('tvt.json'), JSON.stringify({ kind: 'train-vs-theory', data: { datasetId, train: 16, test: 4 }, arch: { depth: 1, activation: { name: 'relu' } } }))
     const r = spawnSync(process.execPath, [ntkwJs, 'run', 'tvt.json', '--project', 'lab.ntkw', '--redis', server.url], { cwd: tmp.dir, encoding: 'utf8' })
     expect(r.status).not.toBe(0)
-    expect(r.stderr).toMatch(/--redis runs kernel, predict, width-sweep, empirical-kernel specs on workers .* a train-vs-theory spec cannot run there yet/)
+    expect(r.stderr).toMatch(/--redis runs kernel, predict, width-sweep, empirical-kernel, distill-study, quantize specs on workers .* a train-vs-theory spec cannot run there yet/)
   }, 300_000)
 
   itR('Ctrl-C on a width sweep waiting for workers removes its 12 sample jobs from the queue and marks the run cancelled', async () => {

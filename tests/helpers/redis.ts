@@ -1,6 +1,10 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { createServer } from 'node:net'
 import { Redis } from 'ioredis'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, afterEach, expect, it } from 'vitest'
+import { tempDir } from './tmp'
 
 // A real redis-server for the cluster tests and the cluster E2E (issue 20): a free loopback port, a
 // password, appendonly in a temp folder. Files that need it skip loudly when none is on PATH.
@@ -86,4 +90,50 @@ export async function stopNtkw(p: NtkwProc, sig: NodeJS.Signals = 'SIGTERM'): Pr
     p.child.kill(sig)
   }
   await p.exited
+}
+
+/**
+ * The `ntkw` processes of a cluster test run from `cwd`: workers on the test's Redis (`url()`, read when
+ * called), a command run on this machine (its stdout; it must succeed) and the same through the workers
+ * (it must succeed). `procs` holds what `stopAll` kills after each test.
+ */
+export function clusterCli(ntkwJs: string, root: string, cwd: string, url: () => string) {
+  const procs: NtkwProc[] = []
+  return {
+    procs,
+    worker(name: string): NtkwProc {
+      const w = startNtkw(ntkwJs, root, ['worker', '--redis', url(), '--name', name])
+      procs.push(w)
+      return w
+    },
+    local(args: string[]): string {
+      const r = spawnSync(process.execPath, [ntkwJs, ...args, '--quiet'], { cwd, encoding: 'utf8', timeout: 300_000 })
+      expect(r.status, r.stderr).toBe(0)
+      return r.stdout
+    },
+    async remote(args: string[]): Promise<NtkwProc> {
+      const c = startNtkw(ntkwJs, cwd, [...args, '--redis', url()])
+      expect(await c.exited, c.err).toBe(0)
+      return c
+    },
+    async stopAll(): Promise<void> {
+      for (const p of procs.splice(0)) await stopNtkw(p, 'SIGKILL')
+    },
+  }
+}
+
+/** After each test: kill its `ntkw` processes; after the file: stop its redis-server and delete its folder. */
+export function clusterHooks(stopAll: () => Promise<void>, server: () => RedisServer | undefined, tmp: { cleanup(): void }): void {
+  afterEach(stopAll, 60_000)
+  afterAll(async () => {
+    await server()?.stop()
+    tmp.cleanup()
+  }, 60_000)
+}
+
+/** A cluster test file's fixed parts: the repository, the CLI entry, `it` that skips (said loudly) without redis-server, a temp folder. */
+export function clusterFile(what: string, prefix: string) {
+  const root = fileURLToPath(new URL('../..', import.meta.url))
+  warnIfNoRedis(what)
+  return { root, ntkwJs: path.join(root, 'bin/ntkw.js'), itR: hasRedis ? it : it.skip, tmp: tempDir(prefix) }
 }

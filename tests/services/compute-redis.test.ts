@@ -4,9 +4,10 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Redis } from 'ioredis'
 import { encodeNpy } from '../../electron/engine/io/npy'
-import { readArtifactArray } from '../../electron/engine/store/artifacts'
+import { readArtifactArray, readArtifactJson } from '../../electron/engine/store/artifacts'
 import { REMOTE_TILE_SPEC_KINDS, type ClusterStatus } from '../../shared/cluster'
 import type { RunDetail, Settings } from '../../shared/index'
+import type { DatasetSummary } from '../../shared/dataset'
 import { mnistRows } from '../helpers/mnist'
 import { freePort, hasRedis, redisServer, startNtkw, stopNtkw, warnIfNoRedis, type NtkwProc, type RedisServer } from '../helpers/redis'
 import { servicesForTest } from '../helpers/services-api'
@@ -203,6 +204,76 @@ describe('Settings ▸ Compute = Redis URL: app runs on ntkw workers', () => {
     const logs = (await call<RunDetail>('runs.get', { runId: remote.runId })).logs.map((l) => l.message)
     expect(logs.filter((l) => l.startsWith('ran on Redis workers '))).toHaveLength(2)
   }, 240_000)
+
+  itR('a distillation study and a quantization sweep through the workers: the local results, progress, a record of where they ran; cancel removes a study\'s jobs', async () => {
+    // three separable classes in 6 features: a classification dataset of the project
+    const csv = path.join(tmp.dir, 'three.csv')
+    writeFileSync(csv, 'a,b,c,d,e,f,label\n' + Array.from({ length: 150 }, (_, i) => [...Array(6).keys()].map((j) => ((i % 3 === j % 3 ? 2 : 0) + Math.sin(i * 7 + j * 3)).toFixed(3)).join(',') + `,c${i % 3}`).join('\n') + '\n')
+    await settle((await call<{ runId: string }>('datasets.import', { path: csv })).runId)
+    const datasetId = (await call<DatasetSummary[]>('datasets.list')).find((d) => d.name.startsWith('three'))!.id
+    const xy = (split: string, field: string) => ({ type: 'dataset', datasetId, split, field })
+    await call('settings.set', { compute: { mode: 'local' } })
+    const train = await call<{ runId: string }>('jobs.submit', { spec: { kind: 'train', xTrain: xy('train', 'x'), yTrain: xy('train', 'y'), network: { layers: [{ type: 'dense', units: 8, activation: 'relu' }] }, epochs: 3, seed: 2 } })
+    expect((await settle(train.runId)).state).toBe('succeeded')
+    const modelId = ((await call<RunDetail>('runs.get', { runId: train.runId })).result as { modelId: string }).modelId
+    const student = { layers: [{ type: 'dense', units: 8, activation: 'relu' }] }
+    const study = { kind: 'distill-study', data: { datasetId, train: 90, test: 20 }, teacher: { type: 'kernel', arch: ARCH }, student, losses: ['ce', 'kd'], seeds: 2, epochs: 2, batchSize: 16, seed: 5 }
+    const sweep = { kind: 'quantize', model: modelId, xEval: xy('test', 'x'), yEval: xy('test', 'y'), bits: [2, 4, 8], methods: ['uniform', 'kmeans'], ntkProbe: 6 }
+    const db = () => services.project.current!.handle.db
+    const report = async (runId: string, name: string): Promise<unknown> => {
+      const a = (await call<RunDetail>('runs.get', { runId })).artifacts.find((x) => x.name === name)!
+      return JSON.parse(JSON.stringify(readArtifactJson(db(), a.id), (k, v: unknown) => (k === 'seconds' ? undefined : v)))
+    }
+    const localRuns: string[] = []
+    for (const spec of [study, sweep]) {
+      const r = await call<{ runId: string }>('jobs.submit', { spec })
+      expect((await settle(r.runId)).state).toBe('succeeded')
+      localRuns.push(r.runId)
+    }
+
+    await call('settings.set', { compute: { mode: 'redis', url: server.url } })
+    const progress = new Map<string, number[]>()
+    const off = services.onPush((ev, p) => {
+      const e = p as { runId: string; event: { type: string; fraction?: number } }
+      if (ev === 'job' && e.event.type === 'progress' && e.event.fraction !== undefined) progress.set(e.runId, [...(progress.get(e.runId) ?? []), e.event.fraction])
+    })
+    for (const [i, [spec, artifact, jobs]] of ([[study, 'distill-study', /run \S+: 4 distill-student jobs/], [sweep, 'quantize', /run \S+: 6 quantize-cell jobs/]] as const).entries()) {
+      const { runId } = await call<{ runId: string }>('jobs.submit', { spec })
+      const done = await settle(runId)
+      expect(done.state, done.error ?? '').toBe('succeeded')
+      expect(await report(runId, artifact)).toEqual(await report(localRuns[i]!, artifact))
+      const d = await call<RunDetail>('runs.get', { runId })
+      expect(d.versions.compute).toBe(`Redis workers via redis://127.0.0.1:${server.port}/0`)
+      const logs = d.logs.map((l) => l.message).join('\n')
+      expect(logs).toMatch(jobs)
+      expect(logs).toMatch(/ran on Redis workers (gw1, gw2|gw1|gw2) via redis:/)
+      const p = progress.get(runId) ?? []
+      expect(p.length).toBeGreaterThanOrEqual(2)
+      for (let j = 1; j < p.length; j++) expect(p[j]).toBeGreaterThanOrEqual(p[j - 1]!)
+    }
+    off()
+    expect((await call<RunDetail>('runs.get', { runId: localRuns[0]! })).versions.compute).toBe('this machine')
+
+    // 18 students: the two workers hold two, the rest wait until the cancel removes them
+    const { runId } = await call<{ runId: string }>('jobs.submit', { spec: { ...study, losses: ['ce', 'kd', 'nkd', 'dkd', 'topkld', 'uskd'], seeds: 3, epochs: 40 } })
+    let id = ''
+    for (let i = 0; i < 1200 && !id; i++) {
+      id = (await call<RunDetail>('runs.get', { runId })).logs.map((l) => /run (\S+): 18 distill-student jobs/.exec(l.message)?.[1]).find(Boolean) ?? ''
+      if (!id) await new Promise((r) => setTimeout(r, 100))
+    }
+    // job hashes only (a job in a worker's hands also has a lock key)
+    const jobs = async (): Promise<string[]> => (await jobsOfRun(id)).filter((k) => !k.endsWith(':lock'))
+    for (let i = 0; i < 600 && (await jobs()).length < 18; i++) await new Promise((r) => setTimeout(r, 50))
+    expect((await jobs()).length).toBeGreaterThan(10)
+    await call('jobs.cancel', { runId })
+    expect((await settle(runId)).state).toBe('cancelled')
+    expect((await jobs()).length).toBeLessThanOrEqual(2)
+    expect(await redis.exists(`ntkw:run:${id}:cancelled`)).toBe(1)
+    expect((await call<RunDetail>('runs.get', { runId })).artifacts.filter((a) => a.name === 'distill-study')).toEqual([])
+    // the students in the workers' hands when the cancel came are dropped as they finish
+    for (let i = 0; i < 1200 && (await jobsOfRun(id)).length > 0; i++) await new Promise((r) => setTimeout(r, 100))
+    expect(await jobsOfRun(id)).toEqual([])
+  }, 300_000)
 
   itR('cancel removes the run\'s jobs from the queue; the project keeps no kernel of it', async () => {
     await call('settings.set', { compute: { mode: 'redis', url: server.url } })

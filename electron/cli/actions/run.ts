@@ -81,7 +81,7 @@ export async function run({ values, positionals, io }: CliArgs): Promise<number>
   let ranOn = backend.active
   // any other spec would silently run here
   if (values.redis !== undefined && !REMOTE_TILE_SPEC_KINDS.includes(spec.kind)) {
-    throw new UserError('usage', `--redis runs ${REMOTE_TILE_SPEC_KINDS.join(', ')} specs on workers (kernel tiles, or one job per network and seed); a ${spec.kind} spec cannot run there yet`, 'Drop --redis to run this spec on this machine.')
+    throw new UserError('usage', `--redis runs ${REMOTE_TILE_SPEC_KINDS.join(', ')} specs on workers (kernel tiles; one job per network and seed, per distillation loss and seed, or per quantization cell); a ${spec.kind} spec cannot run there yet`, 'Drop --redis to run this spec on this machine.')
   }
   const remote = await remoteTilesFlag(values, io, spec.kind)
   try {

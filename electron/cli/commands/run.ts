@@ -7,6 +7,7 @@ export const runCommand: CliCommand = {
   usage: `Usage: ntkw run SPEC.json [--project FILE] [--out DIR] [--backend B] [--redis URL [--insecure]] [--quiet]
 
 Runs one JobSpec (see 'ntkw schema') in this process. SPEC.json may be '-' for standard input.
+With --redis, the kinds it names send their work to workers; a spec of another kind is refused.
 
 Options:
   --project FILE  record the run, its metrics and artifacts in this .ntkw project (created if missing);
@@ -14,7 +15,7 @@ Options:
   --out DIR       write artifacts as .npy/.json files into DIR (default: the current directory when
                   no --project is given)
   --backend B     auto (default) | tensorflow-gpu | tensorflow | webgpu | wasm | cpu
-${REDIS_JOB_HELP(18, 'compute kernel and predict specs (a job per kernel tile), width-sweep and\n                  empirical-kernel specs (a job per network); other kinds are refused;')}
+${REDIS_JOB_HELP(18, 'compute kernel and predict specs (a job per kernel tile), width-sweep and\n                  empirical-kernel specs (a job per network), distill-study specs (a job per\n                  loss and seed; the teacher runs here) and quantize specs (a job per cell of\n                  the sweep; sensitivity, mixed precision, export and QAT run here)')}
   --quiet         no progress output
 
 Output: the job's result as JSON on stdout. Exit code 0 on success, 1 on failure, 130 when cancelled (Ctrl-C).

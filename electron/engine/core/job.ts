@@ -55,7 +55,7 @@ export interface JobContext {
   recordDatasetHash(hash: string): void
   /** where trained/imported models go; absent when the caller keeps none */
   readonly models?: ModelSink
-  /** kernel tiles go to `ntkw worker` processes through this (Settings ▸ Compute, `--redis URL`) */
+  /** kernel tiles, sampled networks, study students or sweep cells go to `ntkw worker` processes through this (Settings ▸ Compute, `--redis URL`) */
   readonly remote?: RemoteTiles
 }
 

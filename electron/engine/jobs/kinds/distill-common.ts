@@ -1,4 +1,5 @@
 import type { JobSpecOf } from '../../../../shared/index'
+import type { DistillStudentSpec } from '../../../../shared/jobs/distill'
 import { UserError } from '../../../../shared/errors'
 import { yieldEvery, type JobContext } from '../../core/job'
 import type { Matrix } from '../../core/matrix'
@@ -41,16 +42,18 @@ export async function prepareDistill(spec: JobSpecOf<'distill'> | JobSpecOf<'dis
   return { xTrain: d.xTrain, labels, xHeldOut: d.xTest, labelsHeldOut, k: d.k, rowShape, teacher }
 }
 
-type DistillSpec = JobSpecOf<'distill'> | JobSpecOf<'distill-study'>
+/** the training settings every student of a job shares (a distill or distill-study spec, a worker's unit) */
+type StudentSettings = Omit<DistillStudentSpec, 'loss' | 'seed'>
 
 /**
- * One student's training options, the same for both jobs but for the loss, the seed, what is recorded per
- * epoch and how progress reads; yields to the engine's messages every ~50 ms, stops on cancel.
+ * One student's training options, the same for both jobs and for an `ntkw worker`'s distill-student unit but
+ * for the loss, the seed, what is recorded per epoch and how progress reads; yields to the engine's messages
+ * every ~50 ms, stops on cancel.
  */
 export function studentOptions(
-  d: DistillData,
-  spec: DistillSpec,
-  ctx: JobContext,
+  d: Omit<DistillData, 'teacher'> & { teacher: Pick<TeacherLogits, 'train' | 'heldOut'> },
+  spec: StudentSettings,
+  ctx: Pick<JobContext, 'yield' | 'signal'>,
   run: Pick<DistillRunOptions, 'loss' | 'seed' | 'onEpoch'> & { progress: (batch: number, total: number, epoch: number) => void },
 ): DistillRunOptions {
   const maybeYield = yieldEvery(ctx)

@@ -14,9 +14,12 @@ import { APP_VERSION } from '../../runtime/version'
 import { parseCalibrationText, parseGranularityText } from '../../quantize/parse'
 import { writeQuantizedExport } from '../../quantize/export/write-export'
 import { chooseMixedPrecision } from '../../quantize/mixed-precision'
-import { evaluateForward, namedWeights, quantizePtq } from '../../quantize/ptq'
+import { evaluateForward, quantizePtq } from '../../quantize/ptq'
 import { isKernel, type ModelQuantSpec } from '../../quantize/quantize-model'
-import { quantizedNtkShift } from '../../quantize/quantized-ntk'
+import { quantizeCell, sweepEnv, type SweepEnv } from '../../quantize/sweep-cell'
+import { startRemoteUnits, type UnitArray } from '../../core/remote-tiles'
+import { QUANT_JOB_KIND } from '../../../../shared/cluster'
+import type { QuantizeCellSpec } from '../../../../shared/jobs/quantize'
 import { quantizationAwareTraining } from '../../quantize/qat'
 import { layerSensitivity } from '../../quantize/sensitivity'
 import type { Method } from '../../quantize/types'
@@ -42,21 +45,23 @@ export async function run(spec: Spec, ctx: JobContext): Promise<QuantizeJobResul
   if (ym.rows !== xm.rows) throw new UserError('shape_mismatch', `the evaluation set has ${xm.rows} inputs but ${ym.rows} labels`)
   const tensors: tf.Tensor[] = []
   const keep = <T extends tf.Tensor>(t: T): T => (tensors.push(t), t)
+  let calib: Matrix | null = null
+  let env: SweepEnv
   try {
-    const xEval = keep(inputTensor({ data: xm.data, shape: [xm.rows, xm.cols] }, inputShape, 'evaluation x'))
-    const labels = labelIds({ data: ym.data, shape: ym.cols === 1 ? [ym.rows] : [ym.rows, ym.cols] }, k, 'evaluation y')
-    let calibX: tf.Tensor | undefined
-    if (spec.xCalib) {
-      const cm = await load(spec.xCalib)
-      const rows = Math.min(cm.rows, spec.calibRows)
-      calibX = keep(inputTensor({ data: cm.data.subarray(0, rows * cm.cols), shape: [rows, cm.cols] }, inputShape, 'calibration x'))
-    }
+    calib = spec.xCalib ? await load(spec.xCalib) : null
+    env = sweepEnv(model, { xEval: xm, yEval: ym, calib }, spec)
+  } catch (e) {
+    model.dispose()
+    throw e
+  }
+  try {
+    const { xEval, labels, probe } = env
+    const calibX = env.calibX ?? undefined
     if (spec.methods.includes('power') && !calibX) throw new UserError('calibration_needed', 'the power method searches its exponent on calibration data', 'Pick calibration data (a few hundred training rows).')
-    const floatWeights = namedWeights(model)
+    const floatWeights = env.floatWeights
     const floatBytes = floatWeights.reduce((s, w) => s + 4 * w.values.length, 0)
     const f = evaluateForward((x) => model.apply(x, { training: false }) as tf.Tensor, xEval, labels, k)
     ctx.log('info', `float model: accuracy ${(100 * f.accuracy).toFixed(2)} % on ${labels.length} rows, ${floatBytes} weight bytes`)
-    const probe = spec.ntkProbe > 0 ? keep(tf.slice(xEval, 0, Math.min(spec.ntkProbe, labels.length))) : null
     let ntkOk = probe !== null
 
     const cells: QuantizeCell[] = []
@@ -70,42 +75,53 @@ export async function run(spec: Spec, ctx: JobContext): Promise<QuantizeJobResul
             combos.push({ bits, granularity, calibration, method })
           }
     const total = combos.length + (spec.sensitivityBits.length ? 1 : 0) + (spec.export ? 1 : 0) + (spec.qat ? 1 : 0)
-    for (const [ci, c] of combos.entries()) {
-      ctx.throwIfCancelled()
-      ctx.progress(ci / total, `${c.method} ${c.bits} bits ${c.granularity} ${c.calibration}`)
-      const cell: QuantizeCell = { ...c, accuracy: null, loss: null, weightBytes: null, sizeRatio: null, ntkShift: null, confusionDelta: null, error: null, levels: {}, exponents: {} }
-      try {
-        const qspec: ModelQuantSpec = { bits: c.bits, scheme: spec.scheme, granularity: parseGranularityText(c.granularity), calibration: parseCalibrationText(c.calibration), method: c.method, format: 'ntkw' }
-        const r = await quantizePtq(model, { spec: qspec, ...(calibX ? { calibX } : {}), biasCorrection: spec.biasCorrection && Boolean(calibX) })
-        const e = evaluateForward(r.forward, xEval, labels, k)
-        cell.accuracy = e.accuracy
-        cell.loss = e.loss
-        cell.weightBytes = r.qm.bytes
-        cell.sizeRatio = r.qm.bytes / floatBytes
-        cell.confusionDelta = e.confusion.map((row, i) => row.map((v, j) => v - f.confusion[i]![j]!))
-        for (const w of r.qm.weights) {
-          if (!isKernel(w)) continue
-          const levels = c.granularity === 'tensor' ? [...new Set(w.values)].sort((a, b) => a - b) : null
-          cell.levels[w.name] = levels && levels.length <= 256 ? levels : null
+    const cellSpec = (c: (typeof combos)[number]): QuantizeCellSpec => ({ ...c, scheme: spec.scheme, biasCorrection: spec.biasCorrection, ntkProbe: spec.ntkProbe })
+    // through --redis / Settings ▸ Compute: one queue job per cell, computed by the workers with quantizeCell
+    // on the model and rows sent once; the loop takes the outcomes in sweep order, so the cells are the
+    // local run's (sensitivity, mixed precision, export and QAT stay on this machine)
+    const remote = ctx.remote && combos.length > 0
+      ? startRemoteUnits(ctx.remote, {
+          kind: QUANT_JOB_KIND,
+          arrays: {
+            xEval: f32(xm),
+            yEval: f32(ym),
+            ...(calib ? { calibX: f32({ data: calib.data, rows: Math.min(calib.rows, spec.calibRows), cols: calib.cols }) } : {}),
+          },
+          blobs: { modelJson: new TextEncoder().encode(JSON.stringify(files.modelJson)), weights: files.weights },
+          units: combos.map((c) => ({ spec: cellSpec(c) })),
+        }, ctx.signal)
+      : null
+    let finished = false
+    try {
+      for (const [ci, c] of combos.entries()) {
+        ctx.throwIfCancelled()
+        ctx.progress(ci / total, `${c.method} ${c.bits} bits ${c.granularity} ${c.calibration}${remote ? ' (on a worker)' : ''}`)
+        const o = remote ? await remote.get(ci) : await quantizeCell(cellSpec(c), env, ntkOk)
+        const cell: QuantizeCell = {
+          ...c,
+          accuracy: o.accuracy,
+          loss: o.loss,
+          weightBytes: o.weightBytes,
+          sizeRatio: o.weightBytes === null ? null : o.weightBytes / floatBytes,
+          ntkShift: ntkOk ? o.ntkShift : null,
+          confusionDelta: o.confusion ? o.confusion.map((row, i) => row.map((v, j) => v - f.confusion[i]![j]!)) : null,
+          error: o.error,
+          levels: o.levels,
+          exponents: o.exponents,
         }
-        for (const ch of r.qm.choices) if (ch.exponent !== undefined) cell.exponents[ch.name] = ch.exponent
-        if (probe && ntkOk) {
-          try {
-            cell.ntkShift = quantizedNtkShift(model, floatWeights, r.qm.weights, probe).relative
-          } catch (err) {
-            ntkOk = false
-            ctx.log('warn', `NTK comparison skipped: ${(err as Error).message}`)
-          }
+        if (ntkOk && o.ntkError !== null) {
+          ntkOk = false
+          ctx.log('warn', `NTK comparison skipped: ${o.ntkError}`)
         }
-        r.model.dispose()
-        ctx.metric('accuracy', ci, e.accuracy)
-      } catch (err) {
-        if (!(err instanceof UserError)) throw err
-        cell.error = err.message
-        ctx.log('warn', `${c.method} ${c.bits} bits ${c.granularity}: ${err.message}`)
+        if (o.error !== null) ctx.log('warn', `${c.method} ${c.bits} bits ${c.granularity}: ${o.error}`)
+        else ctx.metric('accuracy', ci, o.accuracy!)
+        cells.push(cell)
+        await ctx.yield()
       }
-      cells.push(cell)
-      await ctx.yield()
+      await remote?.done
+      finished = true
+    } finally {
+      if (!finished) remote?.stop()
     }
 
     let sensitivity: QuantizeJobResult['sensitivity'] = null
@@ -240,6 +256,13 @@ export async function run(spec: Spec, ctx: JobContext): Promise<QuantizeJobResul
     return result
   } finally {
     tf.dispose(tensors)
+    env.dispose()
     model.dispose()
   }
+}
+
+/** the float32 rows a worker receives (inputTensor rounds float64 rows to float32 the same way here) */
+function f32(m: Matrix): UnitArray {
+  const n = m.rows * m.cols
+  return { data: m.data instanceof Float32Array ? m.data.subarray(0, n) : Float32Array.from(m.data.subarray(0, n)), rows: m.rows, cols: m.cols }
 }
