@@ -157,7 +157,9 @@ describe('jobs on workers through BullMQ on Redis', () => {
 
   itR('a tampered sample job fails with the contract\'s message, a spec kind that cannot distribute is refused, the worker keeps serving', async () => {
     const w = worker('st1')
-    const conn = (): Redis => new Redis(server.url, { maxRetriesPerRequest: null })
+    // BullMQ does not close a connection it was handed: these are closed here (else they retry a stopped server)
+    const conns: Redis[] = []
+    const conn = (): Redis => (conns.push(new Redis(server.url, { maxRetriesPerRequest: null })), conns.at(-1)!)
     const queue = new Queue(TILE_QUEUE, { connection: conn() })
     const events = new QueueEvents(TILE_QUEUE, { connection: conn() })
     await events.waitUntilReady()
@@ -173,6 +175,7 @@ describe('jobs on workers through BullMQ on Redis', () => {
     expect(await failure(good)).toMatch(/is not in Redis/)
     await events.close()
     await queue.close()
+    for (const r of conns) r.disconnect()
     // the worker lives: a real run after the tampered jobs completes
     writeFileSync(file('sweep2.json'), JSON.stringify({ kind: 'width-sweep', data: { datasetId, train: 16, test: 4 }, arch: { depth: 1, activation: { name: 'erf' }, width: 'inf' }, widths: [8, 64], seedsPerWidth: 1 }))
     const c = await remote(['run', 'sweep2.json', '--project', 'lab.ntkw'])
@@ -187,7 +190,8 @@ describe('jobs on workers through BullMQ on Redis', () => {
 
   itR('Ctrl-C on a width sweep waiting for workers removes its 12 sample jobs from the queue and marks the run cancelled', async () => {
     const redis = new Redis(server.url, { maxRetriesPerRequest: null })
-    const queue = new Queue(TILE_QUEUE, { connection: new Redis(server.url, { maxRetriesPerRequest: null }) })
+    const queueConn = new Redis(server.url, { maxRetriesPerRequest: null })
+    const queue = new Queue(TILE_QUEUE, { connection: queueConn })
     // no worker: the jobs wait in the queue until the cancel
     writeFileSync(file('sweep-cancel.json'), JSON.stringify({ kind: 'width-sweep', data: { datasetId, train: 16, test: 4 }, arch: { depth: 1, activation: { name: 'relu' }, width: 'inf' }, widths: [8, 16, 32], seedsPerWidth: 4 }))
     const c = startNtkw(ntkwJs, tmp.dir, ['run', 'sweep-cancel.json', '--project', 'lab.ntkw', '--redis', server.url])
@@ -202,6 +206,7 @@ describe('jobs on workers through BullMQ on Redis', () => {
     expect(await ofRun()).toBe(0)
     expect(await redis.exists(`ntkw:run:${runId}:cancelled`)).toBe(1)
     await queue.close()
+    queueConn.disconnect()
     redis.disconnect()
   }, 300_000)
 })

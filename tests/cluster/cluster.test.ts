@@ -213,8 +213,10 @@ describe('distributed kernels through BullMQ on Redis', () => {
 
   itR('a job of unknown kind or with a tampered payload fails with a clear error; the worker keeps serving', async () => {
     const a = worker('t1')
-    const queue = new Queue(TILE_QUEUE, { connection: new Redis(url, { maxRetriesPerRequest: null }) })
-    const events = new QueueEvents(TILE_QUEUE, { connection: new Redis(url, { maxRetriesPerRequest: null }) })
+    // BullMQ does not close a connection it was handed: closed below (else they retry a stopped server)
+    const conns = [new Redis(url, { maxRetriesPerRequest: null }), new Redis(url, { maxRetriesPerRequest: null })]
+    const queue = new Queue(TILE_QUEUE, { connection: conns[0]! })
+    const events = new QueueEvents(TILE_QUEUE, { connection: conns[1]! })
     await events.waitUntilReady()
     const failure = async (name: string, data: unknown): Promise<string> => {
       const job = await queue.add(name, data, { attempts: 1 })
@@ -236,6 +238,7 @@ describe('distributed kernels through BullMQ on Redis', () => {
     expect(readFileSync(out).equals(local1500)).toBe(true)
     await events.close()
     await queue.close()
+    for (const r of conns) r.disconnect()
     await stop(a)
   }, 240_000)
 
