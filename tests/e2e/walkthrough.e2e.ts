@@ -100,7 +100,8 @@ describe('issue 21 walk-through: the forms read cleanly at 1440×900', () => {
     await go('runs')
     const row = app.page.locator('[data-testid=run-row][data-kind=train]')
     await row.waitFor()
-    expect(await row.locator('[data-testid=run-arch]').textContent()).toBe('MLP 256-256')
+    // the run's spec is read after the list: the cell fills in once it arrives
+    await expect.poll(() => row.locator('[data-testid=run-arch]').textContent()).toBe('MLP 256-256')
     // the When cell holds its date and time without an ellipsis
     const when = await row.locator('td').nth(6).evaluate((td: El) => ({ text: td.textContent ?? '', cut: td.querySelectorAll('div')[0]!.scrollWidth > td.querySelectorAll('div')[0]!.clientWidth }))
     expect(when.text).toMatch(/\d\d:\d\d:\d\d/)
