@@ -44,6 +44,24 @@ async function wrappedRows(page: Page, scope: string): Promise<string[]> {
   )
 }
 
+/** Fields that start on one line but whose controls do not (a taller label, e.g. σ<sub>w</sub>): "row 0: σw 531 vs 529". */
+async function unevenControls(page: Page, scope: string): Promise<string[]> {
+  return page.locator(scope).evaluate((root: El) =>
+    Array.from(root.querySelectorAll('.fields')).flatMap((row, i) => {
+      const fields = Array.from(row.children).filter((c) => c.matches('.field:not(.check)'))
+      const at = fields.map((f) => ({ label: f.querySelectorAll('span')[0]?.textContent ?? '?', top: Math.round(f.getBoundingClientRect().top), control: f.querySelectorAll('input, select')[1] ?? f.querySelectorAll('input, select')[0] }))
+      const out: string[] = []
+      for (const a of at)
+        for (const b of at) {
+          if (a.top !== b.top || !a.control || !b.control) continue
+          const d = a.control.getBoundingClientRect().top - b.control.getBoundingClientRect().top
+          if (d > 1) out.push(`row ${i}: ${a.label} ${Math.round(a.control.getBoundingClientRect().top)} vs ${b.label} ${Math.round(b.control.getBoundingClientRect().top)}`)
+        }
+      return out
+    }),
+  )
+}
+
 describe('issue 21 walk-through: the forms read cleanly at 1440×900', () => {
   it('Models: every part of a layer row sits on the row’s control line', async () => {
     await app.page.goto(app.served.url)
@@ -83,8 +101,15 @@ describe('issue 21 walk-through: the forms read cleanly at 1440×900', () => {
     await app.page.locator('[data-testid=kip-panel]').waitFor()
     if (!(await app.page.isChecked('[data-testid=kip-transfer]'))) await app.page.check('[data-testid=kip-transfer]')
     expect(await wrappedRows(app.page, '[data-testid=kip-panel]')).toEqual([])
+    expect(await unevenControls(app.page, '[data-testid=kip-panel]')).toEqual([])
     expect(await app.page.inputValue('[data-testid=kip-wstd]')).toBe('1.414')
     await screenshot(app.page, 'walkthrough-kip')
+  })
+
+  it('NTK Lab: the controls of a builder row start at one height (σ_w’s subscript does not push its field down)', async () => {
+    await go('ntk-lab')
+    await app.page.locator('[data-testid=experiment-builder]').waitFor()
+    expect(await unevenControls(app.page, '[data-testid=experiment-builder]')).toEqual([])
   })
 
   it('Runs: a trained model names its data; the table shows when in full and the network it trained', async () => {
