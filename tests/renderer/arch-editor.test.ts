@@ -11,6 +11,7 @@ import { defaultKipForm, kipActivation, kipSpec } from '../../renderer/src/forms
 import { buildKdSpec, defaultKdForm } from '../../renderer/src/components/distill/kd-form'
 import { buildSelfDistillSpec, defaultSelfDistillForm } from '../../renderer/src/components/distill/self-distill-form'
 import { useModels } from '../../renderer/src/stores/models'
+import { useDatasets } from '../../renderer/src/stores/datasets'
 import { setApi } from '../../renderer/src/api/index'
 import { fakeApi, summary } from './fake-api'
 import type { DatasetSummary } from '../../shared/dataset'
@@ -90,6 +91,27 @@ describe('ArchEditor component', () => {
     expect((fcArchOf(edited).activation as Record<string, unknown>)[key]).toBe(0.37)
   })
 
+  it('shows a long default σ such as √2 at four significant digits, keeps its full value, and leaves typing alone', async () => {
+    // issue 21 walk-through: KIP's form showed σ_w as 1.41421356237
+    const form = { ...defaultFcArchForm(), wStd: Math.SQRT2 }
+    const w = mount(ArchEditor, { props: { form, testid: 't-' } })
+    const wstd = w.find('[data-testid=t-wstd]')
+    expect((wstd.element as HTMLInputElement).value).toBe('1.414')
+    expect(wstd.attributes('title')).toContain(String(Math.SQRT2))
+    expect(w.emitted('update:form')).toBeUndefined()
+    // while the user types, the field shows what they type, not a rounded copy of it
+    await wstd.trigger('focus')
+    await wstd.setValue('1.2345678')
+    await w.setProps({ form: w.emitted('update:form')!.at(-1)![0] as FcArchForm })
+    expect((w.emitted('update:form')!.at(-1)![0] as FcArchForm).wStd).toBe(1.2345678)
+    expect((wstd.element as HTMLInputElement).value).toBe('1.2345678')
+    // a layer's σ_w from a preset (√2) reads the same way
+    const net: NetArchInput = { input: [4], layers: [{ type: 'dense', units: 8, activation: 'relu', wStd: Math.SQRT2, bStd: 0.1 }], readout: true }
+    const l = mount(ArchEditor, { props: { net, layered: true, fc: false, testid: 'l-' } })
+    expect((l.find('[data-testid=l-layer-0-wstd]').element as HTMLInputElement).value).toBe('1.414')
+    expect((l.find('[data-testid=l-layer-0-bstd]').element as HTMLInputElement).value).toBe('0.1')
+  })
+
   it('emits plain objects a page can structuredClone, even when it holds its form in a reactive store', async () => {
     const w = mount(ArchEditor, { props: { form: reactive(defaultFcArchForm()), testid: 't-' } })
     const withParams = ACTIVATIONS.find((a) => a.params.length > 0)!
@@ -160,5 +182,14 @@ describe('pages build their specs from the editor', () => {
     const part = (split: string, field: string) => ({ type: 'dataset', datasetId: 'd1', split, field })
     expect(JobSpec.parse(spec)).toMatchObject({ kind: 'train', xTrain: part('train', 'x'), yTrain: part('train', 'y'), xVal: part('validation', 'x'), yVal: part('validation', 'y'), xTest: part('test', 'x'), yTest: part('test', 'y') })
     expect(spec.name).toMatch(/^CNN conv64/)
+  })
+
+  it('names a trained model after its network and its dataset', async () => {
+    // issue 21 walk-through: "MLP 256-256" trained on iris and on mnist read the same in every list
+    const f = fakeApi({ 'jobs.submit': () => ({ runId: 'r1' }), 'runs.list': () => [] })
+    setApi(f.api)
+    useDatasets().list = [{ id: 'd1', name: 'iris' } as DatasetSummary]
+    await useModels().train({ datasetId: 'd1', net: { layers: [{ type: 'dense', units: 64, activation: 'relu' }], readout: true }, epochs: 1, batchSize: 32, learningRate: 1e-3, optimizer: 'adam', name: '' })
+    expect((f.callsOf('jobs.submit')[0]!.params as { spec: { name: string } }).spec.name).toBe('MLP 64 · iris')
   })
 })

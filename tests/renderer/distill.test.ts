@@ -2,9 +2,23 @@ import { describe, expect, it } from 'vitest'
 import { buildSelfDistillSpec, defaultSelfDistillForm, parseAlphas } from '../../renderer/src/components/distill/self-distill-form'
 import { buildKdSpec, defaultKdForm } from '../../renderer/src/components/distill/kd-form'
 import { studyBarsOption } from '../../renderer/src/components/distill/options-kd'
-import { errorVsStepsOption } from '../../renderer/src/components/distill/options-self-distill'
+import { errorVsStepsOption, optimalAlphaCard } from '../../renderer/src/components/distill/options-self-distill'
 import type { DistillStudyReport, SelfDistillReport } from '../../shared/jobs/results'
 import { JobSpec } from '../../shared/index'
+
+describe('self-distillation results', () => {
+  it('a clipped optimal α says the closed-form α* and why it was clipped', () => {
+    // issue 21 walk-through: iris at the defaults showed "Optimal α, step 2: 0" and nothing else
+    const curve = (raw: number, applied: number) => ({ alpha: null, alphaPerStep: [1, applied], alphaRaw: [1, raw], trainMse: [], testMse: null, trainAccuracy: null, testAccuracy: null })
+    const low = optimalAlphaCard(curve(-1.974, 0))!
+    expect(low.value).toBe('0 (α* -1.97)')
+    expect(low.hint).toMatch(/α\* < 0.*more shrinkage.*α = 0/)
+    const high = optimalAlphaCard(curve(1.6, 1))!
+    expect(high.value).toBe('1 (α* 1.6)')
+    expect(high.hint).toMatch(/α\* > 1.*α = 1/)
+    expect(optimalAlphaCard(curve(0.42, 0.42))!.value).toBe('0.42')
+  })
+})
 
 describe('Distill forms', () => {
   it('self-distillation: α list parsing and a spec the engine accepts', () => {

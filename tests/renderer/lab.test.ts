@@ -5,6 +5,7 @@ import { mount } from '@vue/test-utils'
 import { createPinia, setActivePinia, type Pinia } from 'pinia'
 import { JobSpec } from '../../shared/jobs/spec'
 import type { Experiment, MetricSeries, RunDetail, RunSummary } from '../../shared/project'
+import type { DatasetSummary } from '../../shared/dataset'
 import type { MetricIncrement } from '../../shared/ipc'
 import { setApi } from '../../renderer/src/api/index'
 import { useExperiments } from '../../renderer/src/stores/experiments'
@@ -324,6 +325,18 @@ describe('compare store', () => {
     expect(cmp.keyMetrics('c', 'lab-kernel')).toBe('acc NTK 81.0 % · NNGP 80.0 %')
     expect(cmp.archOf('a')).toMatch(/^2×relu · w ∞ · σ_w 1.4 · no bias$/)
     expect(cmp.metricChoices).toEqual(['test_loss'])
+  })
+
+  it('names the network and the data of a training run from the Models page', async () => {
+    // issue 21 walk-through: the Runs table showed Architecture "—" for every training run
+    const ref = (split: string, field: string) => ({ type: 'dataset', datasetId: 'd1', split, field })
+    const spec = { kind: 'train', xTrain: ref('train', 'x'), yTrain: ref('train', 'y'), network: { layers: [{ type: 'dense', units: 256, activation: 'relu' }, { type: 'dense', units: 128, activation: 'relu' }], readout: true } }
+    setApi(fakeApi({ 'runs.get': () => ({ summary: summary({ id: 't', kind: 'train' }), spec, result: null, versions: {}, logs: [], metricNames: [], artifacts: [] }), 'datasets.list': () => [{ id: 'd1', name: 'iris' } as DatasetSummary], 'experiments.list': () => [] }).api)
+    const cmp = useCompare()
+    await cmp.loadContext()
+    await cmp.ensure(['t'])
+    expect(cmp.archOf('t')).toBe('MLP 256-128')
+    expect(cmp.datasetOf('t')).toBe('iris')
   })
 })
 

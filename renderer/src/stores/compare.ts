@@ -7,6 +7,8 @@ import { getApi } from '../api/index'
 import { describeArch } from '../forms/lab-form'
 import { formatNumber } from '../format'
 import { attempt } from './toasts'
+import { NetArch } from '../../../shared/arch'
+import { describeNet } from './models'
 
 export interface RunInfo {
   spec: unknown
@@ -100,16 +102,19 @@ export const useCompare = defineStore('compare', () => {
   }
 
   function datasetOf(id: string): string {
-    const spec = info.value.get(id)?.spec as { data?: { datasetId?: string }; path?: string; x?: { datasetId?: string } } | undefined
-    const dsId = spec?.data?.datasetId ?? spec?.x?.datasetId
+    const spec = info.value.get(id)?.spec as { data?: { datasetId?: string }; path?: string; x?: { datasetId?: string }; xTrain?: { datasetId?: string } } | undefined
+    const dsId = spec?.data?.datasetId ?? spec?.x?.datasetId ?? spec?.xTrain?.datasetId
     if (dsId) return datasets.value.get(dsId)?.name ?? dsId.slice(0, 8)
     if (spec?.path) return spec.path.split(/[\\/]/).pop() ?? spec.path
     return '—'
   }
 
   function archOf(id: string): string {
-    const spec = info.value.get(id)?.spec as { arch?: unknown; widths?: unknown } | undefined
-    return spec?.arch ? describeArch(spec.arch, spec.widths) : '—'
+    const spec = info.value.get(id)?.spec as { arch?: unknown; widths?: unknown; network?: unknown } | undefined
+    if (spec?.arch) return describeArch(spec.arch, spec.widths)
+    // a network trained from the Models page (ARCH.json layers)
+    const net = NetArch.safeParse(spec?.network)
+    return net.success ? describeNet(net.data) : '—'
   }
 
   function experimentOf(experimentId: string | null): string {

@@ -6,6 +6,7 @@ import type { ModelExportFormat } from '../../../shared/ipc'
 import { NetArch, type NetArchInput } from '../../../shared/arch'
 import type { MetricSeries } from '../../../shared/project'
 import { getApi } from '../api/index'
+import { useDatasets } from './datasets'
 import { useRuns } from './runs'
 import { attempt, useToasts } from './toasts'
 import { downloadBlob } from '../download'
@@ -109,7 +110,7 @@ export const useModels = defineStore('models', () => {
     }
     const runId = await runs.submit({
       kind: 'train',
-      name: f.name || describeNet(parsed.data),
+      name: f.name || `${describeNet(parsed.data)} · ${useDatasets().list.find((d) => d.id === f.datasetId)?.name ?? 'data'}`,
       ...(f.name ? { modelName: f.name } : {}),
       ...datasetSplitRefs(f.datasetId),
       network: f.net,

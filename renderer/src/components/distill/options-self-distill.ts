@@ -12,6 +12,23 @@ export function curveLabel(c: SelfDistillCurve): string {
   return c.alpha === null ? 'optimal α' : `α = ${c.alpha}`
 }
 
+/**
+ * The stat card of the optimal schedule's first distillation step (step 2): the α applied and, when the
+ * closed-form α* fell outside [0, 1], α* itself and what clipping it means, so "0" never stands unexplained.
+ */
+export function optimalAlphaCard(c: SelfDistillCurve): { label: string; value: string; hint: string } | null {
+  const applied = c.alphaPerStep[1]
+  if (applied === undefined) return null
+  const raw = c.alphaRaw?.[1]
+  const label = 'Optimal α, step 2'
+  if (raw === undefined || (raw >= 0 && raw <= 1)) return { label, value: formatNumber(applied, 3), hint: 'closed form on the held-out rows' }
+  const why =
+    raw < 0
+      ? 'α* < 0: the held-out rows ask for more shrinkage than one step gives (noisy labels), so the step uses α = 0, pure self-distillation'
+      : 'α* > 1: the ridge alone already shrinks too much (clean labels), so the step uses α = 1, the ground truth'
+  return { label, value: `${formatNumber(applied, 3)} (α* ${formatNumber(raw, 3)})`, hint: why }
+}
+
 function colorOf(i: number, c: SelfDistillCurve, dark: boolean): string {
   return c.alpha === null ? (dark ? '#f5f5f5' : '#1a1a1a') : runColor(i, dark)
 }
