@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core'
 import type { KernelLayer } from './layers'
+import { fusedFcTile, type FusedFcPlan } from './fc-fused'
 import { disposeState, type KernelState } from './state'
 
 export type KernelName = 'ntk' | 'nngp'
@@ -41,9 +42,9 @@ function pinOf(size: number): tf.Tensor2D {
   return p
 }
 
-/** q⁰ = ‖x‖²/d per point, summed in float64. */
-function inputVariances(b: PointBlock): Float32Array {
-  const q = new Float32Array(b.rows)
+/** q⁰ = ‖x‖²/d per point, in float64 (the backend ops round it to float32 as they take it). */
+function inputVariances(b: PointBlock): Float64Array {
+  const q = new Float64Array(b.rows)
   const inv = 1 / b.d
   for (let i = 0; i < b.rows; i++) {
     let s = 0
@@ -68,7 +69,7 @@ export class TileInputCache {
   private readonly cols = new Map<string, tf.Tensor2D>()
   private colBytes = 0
   /** q per block key: recomputing it cost each worker ≈ 75 ms of an n = 8 000 kernel (d = 784) */
-  private readonly q = new Map<string, Float32Array>()
+  private readonly q = new Map<string, Float64Array>()
   constructor(private readonly maxColBytes = 256 * 2 ** 20) {}
 
   rows(b: PointBlock): tf.Tensor2D {
@@ -90,7 +91,7 @@ export class TileInputCache {
     return { t, owned: false }
   }
 
-  variances(b: PointBlock): Float32Array {
+  variances(b: PointBlock): Float64Array {
     if (b.key === undefined) return inputVariances(b)
     let q = this.q.get(b.key)
     if (!q) {
@@ -125,6 +126,8 @@ export function computeTile(
   selfDiagonal: boolean,
   cache?: TileInputCache,
 ): TileKernels {
+  // on a GPU the elementwise recursion stays on the device; on CPU backends typed-array loops beat ops
+  if (layers.fused && tf.getBackend() !== 'webgpu') return fusedTile(layers as KernelLayer & { fused: FusedFcPlan }, rowsBlock, colsBlock, kernels, selfDiagonal, cache)
   const state = tileState(layers, rowsBlock, colsBlock, kernels, selfDiagonal, cache)
   try {
     const copy = tf.getBackend() !== 'wasm' // other backends may hand back their own storage
@@ -160,6 +163,28 @@ export async function computeTileAsync(
   }
 }
 
+/**
+ * A tile through the fused recursion (ntk/fc-fused.ts): Σ⁰'s Gram matrix from the backend's matmul
+ * (float32, as on every path), then every layer per entry in float64, written once as float32.
+ */
+function fusedTile(layers: KernelLayer & { fused: FusedFcPlan }, rowsBlock: PointBlock, colsBlock: PointBlock, kernels: readonly KernelName[], selfDiagonal: boolean, cache?: TileInputCache): TileKernels {
+  const inputs = cache ?? new TileInputCache(0)
+  const n = rowsBlock.rows * colsBlock.rows
+  try {
+    const xr = inputs.rows(rowsBlock)
+    const xcT = inputs.colsT(colsBlock)
+    const m = tf.matMul(xr, xcT.t)
+    const gram = m.dataSync() as Float32Array
+    m.dispose()
+    if (xcT.owned) xcT.t.dispose()
+    const out = { nngp: kernels.includes('nngp') ? new Float32Array(n) : null, ntk: kernels.includes('ntk') ? new Float32Array(n) : null }
+    fusedFcTile(layers.fused, gram, rowsBlock.d, inputs.variances(rowsBlock), inputs.variances(colsBlock), selfDiagonal && rowsBlock.rows === colsBlock.rows, out)
+    return { ...(out.nngp ? { nngp: out.nngp } : {}), ...(out.ntk ? { ntk: out.ntk } : {}) }
+  } finally {
+    if (!cache) inputs.dispose()
+  }
+}
+
 function readTile(state: KernelState, kernels: readonly KernelName[], size: number, read: (t: tf.Tensor) => Float32Array): TileKernels {
   const out: TileKernels = {}
   if (kernels.includes('nngp')) out.nngp = read(state.nngp)
@@ -190,8 +215,8 @@ function tileState(
     return {
       nngp,
       ntk: null,
-      q1: tf.tensor2d(inputs.variances(rowsBlock), [rowsBlock.rows, 1]),
-      q2: tf.tensor2d(inputs.variances(colsBlock), [1, colsBlock.rows]),
+      q1: tf.tensor2d(new Float32Array(inputs.variances(rowsBlock)), [rowsBlock.rows, 1]),
+      q2: tf.tensor2d(new Float32Array(inputs.variances(colsBlock)), [1, colsBlock.rows]),
       width: rowsBlock.d,
       trackNtk: wantNtk,
       pin: null,
