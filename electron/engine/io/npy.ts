@@ -96,10 +96,13 @@ function halfToFloat(h: number): number {
   return s * 2 ** (e - 15) * (1 + f / 1024)
 }
 
-/** the bytes are exactly one whole ArrayBuffer of this length: an array can take it over without a copy */
+/** the bytes are exactly one whole buffer of this length: an array can take it over without a copy */
 function ownsBuffer(bytes: Uint8Array, length: number): boolean {
-  return bytes.byteOffset === 0 && bytes.length === length && bytes.buffer.byteLength === length && bytes.buffer instanceof ArrayBuffer
+  return bytes.byteOffset === 0 && bytes.length === length && bytes.buffer.byteLength === length
 }
+
+/** data of at least this size is read into a SharedArrayBuffer */
+const SHARED_FROM_BYTES = 16 * 2 ** 20
 
 function decode(bytes: Uint8Array, h: NpyHeader, count: number): NumericArray {
   const itemSize = ITEM_SIZE[h.dtype]
@@ -231,7 +234,8 @@ function readNpyFile(path: string, hash?: Hash): NpyArray {
     const need = count * ITEM_SIZE[h.dtype]
     const have = size - h.dataOffset
     if (have < need) fail(`${path}: truncated .npy data: shape (${h.shape.join(', ')}) of ${h.dtype} needs ${need} bytes, file has ${have}`)
-    const body = new Uint8Array(need)
+    // large arrays on shared memory: worker threads (kernel tiles) then read them without a copy of their own
+    const body = new Uint8Array(need >= SHARED_FROM_BYTES ? new SharedArrayBuffer(need) : new ArrayBuffer(need))
     for (let got = 0; got < need; ) {
       const r = readSync(fd, body, got, need - got, h.dataOffset + got)
       if (r === 0) fail(`${path}: the file ended while reading its data`)
