@@ -5,6 +5,7 @@ import { refinedSolve, residualColumns } from '../electron/engine/linalg/refine'
 import { cholSolveColumns, toColumns } from '../electron/engine/linalg/triangular'
 import { eigh } from '../electron/engine/linalg/eigh'
 import { tql2 } from '../electron/engine/linalg/tql2'
+import { cpuTimeMs } from './cpu-time'
 import { QUICK, type BenchResult } from './types'
 
 // Cholesky solve and symmetric eigendecomposition against textbook plain-JS float64 implementations
@@ -161,12 +162,6 @@ export async function run(): Promise<BenchResult[]> {
     const a = spd(n, 5)
     const f = await cholesky(a, n)
     const b = Float64Array.from({ length: n * k }, (_, i) => Math.sin(i * 0.37))
-    const cpu = (fn: () => void): number => {
-      const c = process.cpuUsage()
-      fn()
-      const u = process.cpuUsage(c)
-      return (u.user + u.system) / 1000
-    }
     const oursMs: number[] = []
     const naiveMs: number[] = []
     for (let rep = 0; rep < (QUICK ? 2 : 4); rep++) {
@@ -174,7 +169,7 @@ export async function run(): Promise<BenchResult[]> {
       const x = new Float64Array(n * k)
       const r = Float64Array.from(bc)
       oursMs.push(
-        cpu(() => {
+        cpuTimeMs(() => {
           cholSolveColumns(f, r, k)
           for (let i = 0; i < n * k; i++) x[i] = x[i]! + r[i]!
           residualColumns(a, n, f.shift, x, bc, k, r)
@@ -182,7 +177,7 @@ export async function run(): Promise<BenchResult[]> {
       )
       const xr = new Float64Array(n * k)
       const rr = Float64Array.from(b)
-      naiveMs.push(cpu(() => naiveSweep(a, f.l, n, k, xr, b, rr)))
+      naiveMs.push(cpuTimeMs(() => naiveSweep(a, f.l, n, k, xr, b, rr)))
     }
     results.push({
       name: `refinement sweep n=${n}, ${k} right-hand sides (triangular solves + float64 residual) on column layouts`,

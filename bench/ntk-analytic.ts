@@ -11,6 +11,7 @@ import { shutdownKernelWorkers } from '../electron/engine/ntk/pool'
 import { initBackend } from '../electron/engine/runtime/backend'
 import { runCliMeasured } from './cli-process'
 import { uniformPoints } from './points'
+import { cpuTimeMs } from './cpu-time'
 import { QUICK, type BenchResult } from './types'
 
 // Analytic NNGP+NTK, depth-3 ReLU, d = 784 (issue 4): our tiled, multi-worker implementation against
@@ -154,12 +155,6 @@ export async function run(): Promise<BenchResult[]> {
     const rb = { data: uniformPoints(T, D, 21), rows: T, d: D, key: 'r' }
     const cb = { data: uniformPoints(T, D, 22), rows: T, d: D, key: 'c' }
     const cache = new TileInputCache()
-    const cpuOf = (fn: () => void): number => {
-      const c = process.cpuUsage()
-      fn()
-      const u = process.cpuUsage(c)
-      return (u.user + u.system) / 1000
-    }
     const fusedMs: number[] = []
     const opsMs: number[] = []
     // warm both (the fused loop runs unoptimised until V8 compiles it)
@@ -168,8 +163,8 @@ export async function run(): Promise<BenchResult[]> {
       computeTile(ops, rb, cb, ['ntk', 'nngp'], false, cache)
     }
     for (let i = 0; i < (QUICK ? 5 : 30); i++) {
-      fusedMs.push(cpuOf(() => computeTile(layers, rb, cb, ['ntk', 'nngp'], false, cache)))
-      opsMs.push(cpuOf(() => computeTile(ops, rb, cb, ['ntk', 'nngp'], false, cache)))
+      fusedMs.push(cpuTimeMs(() => computeTile(layers, rb, cb, ['ntk', 'nngp'], false, cache)))
+      opsMs.push(cpuTimeMs(() => computeTile(ops, rb, cb, ['ntk', 'nngp'], false, cache)))
     }
     cache.dispose()
     results.push({
