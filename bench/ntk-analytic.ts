@@ -5,10 +5,13 @@ import path from 'node:path'
 import { FcArch } from '../shared/arch'
 import { writeNpy } from '../electron/engine/io/npy'
 import { computeAnalyticKernels } from '../electron/engine/ntk/analytic'
+import { fcLayers, type KernelLayer } from '../electron/engine/ntk/layers'
+import { computeTile, TileInputCache } from '../electron/engine/ntk/tile'
 import { shutdownKernelWorkers } from '../electron/engine/ntk/pool'
 import { initBackend } from '../electron/engine/runtime/backend'
 import { runCliMeasured } from './cli-process'
 import { uniformPoints } from './points'
+import { cpuTimeMs } from './cpu-time'
 import { QUICK, type BenchResult } from './types'
 
 // Analytic NNGP+NTK, depth-3 ReLU, d = 784 (issue 4): our tiled, multi-worker implementation against
@@ -142,6 +145,37 @@ export async function run(): Promise<BenchResult[]> {
       loadavg1: load(),
     },
   })
+
+  // one 512×512 tile, NNGP+NTK: the fused per-entry recursion (ntk/fc-fused.ts) against the same network as
+  // layer-by-layer backend ops (what every tile ran before), CPU time of this thread, best of interleaved runs
+  {
+    const layers = fcLayers(arch)
+    const ops: KernelLayer = { name: layers.name, apply: layers.apply }
+    const T = 512
+    const rb = { data: uniformPoints(T, D, 21), rows: T, d: D, key: 'r' }
+    const cb = { data: uniformPoints(T, D, 22), rows: T, d: D, key: 'c' }
+    const cache = new TileInputCache()
+    const fusedMs: number[] = []
+    const opsMs: number[] = []
+    // warm both (the fused loop runs unoptimised until V8 compiles it)
+    for (let i = 0; i < 3; i++) {
+      computeTile(layers, rb, cb, ['ntk', 'nngp'], false, cache)
+      computeTile(ops, rb, cb, ['ntk', 'nngp'], false, cache)
+    }
+    for (let i = 0; i < (QUICK ? 5 : 30); i++) {
+      fusedMs.push(cpuTimeMs(() => computeTile(layers, rb, cb, ['ntk', 'nngp'], false, cache)))
+      opsMs.push(cpuTimeMs(() => computeTile(ops, rb, cb, ['ntk', 'nngp'], false, cache)))
+    }
+    cache.dispose()
+    results.push({
+      name: `analytic NNGP+NTK relu depth 3, one ${T}×${T} tile, d=${D}: fused recursion vs backend ops`,
+      value: Math.round(Math.min(...fusedMs) * 10) / 10,
+      unit: 'ms',
+      baseline: { name: 'the same tile through the layers as backend ops (matmul + ~10 ops per layer)', value: Math.round(Math.min(...opsMs) * 10) / 10 },
+      ratio: Math.round((Math.min(...opsMs) / Math.min(...fusedMs)) * 100) / 100,
+      meta: { statistic: 'CPU time of this thread, best of interleaved runs (both include the same float32 matmul)', backend: info.active, loadavg1: load() },
+    })
+  }
 
   // naive transcription vs ours at the same n
   const xb = { data: uniformPoints(BASELINE_N, D, 3), rows: BASELINE_N, cols: D }

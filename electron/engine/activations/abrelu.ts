@@ -74,6 +74,7 @@ export function abRelu(a: number, b: number, name = `abrelu:${a},${b}`): Activat
   const k0 = (a * a + b * b) / 2
   return {
     name,
+    abRelu: { a, b },
     phi: (x) => tf.tidy(() => tf.sub(tf.mul(tf.relu(x), b), tf.mul(tf.relu(tf.neg(x)), a))),
     dphi: (x) => tf.tidy(() => tf.add(tf.mul(tf.step(x), b - a), a)),
     dual: (k, needDot) => abReluDual(a, b, k, needDot),

@@ -6,6 +6,7 @@ import type { ActivationKernel } from './types'
 export function relu(): ActivationKernel {
   return {
     name: 'relu',
+    abRelu: { a: 0, b: 1 },
     phi: (x) => tf.relu(x),
     dphi: (x) => tf.step(x),
     dual: (k, needDot) => abReluDual(0, 1, k, needDot),

@@ -27,6 +27,8 @@ export interface DualMaps {
  */
 export interface ActivationKernel {
   readonly name: string
+  /** set on the ABReLU family (φ = a·min(x, 0) + b·max(x, 0)): FC kernel tiles then run one fused loop (ntk/fc-fused.ts) */
+  readonly abRelu?: { a: number; b: number }
   /** φ(x), elementwise */
   phi(x: tf.Tensor): tf.Tensor
   /** φ′(x), elementwise (a.e. for kinks) */

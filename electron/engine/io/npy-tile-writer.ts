@@ -1,4 +1,4 @@
-import { closeSync, openSync, writeSync } from 'node:fs'
+import { closeSync, openSync, writeSync, writevSync } from 'node:fs'
 import { npyHeaderBytes } from './npy'
 
 /** Default memory a writer may hold in row bands: a whole 8 000 × 8 000 float32 kernel fits (244 MiB). */
@@ -13,11 +13,27 @@ export interface NpyTileWriterStats {
   directBands: number
 }
 
+/** rows r … r + rows of a band held as a reference to the tile that brought them (no copy) */
+interface Piece {
+  /** first band row */
+  r: number
+  rows: number
+  col0: number
+  cols: number
+  tile: Float32Array
+  /** the tile row holding band row r */
+  tileRow: number
+}
+
 interface Band {
-  buf: Float32Array | null
+  pieces: Piece[] | null
+  height: number
   filled: number
   direct: boolean
 }
+
+// at most this many buffers per writev call (Linux IOV_MAX)
+const IOV_MAX = 1024
 
 /**
  * A float32 2-D .npy file written tile by tile, in any order (kernels larger than memory). The header is
@@ -27,9 +43,12 @@ interface Band {
  * A tile of a row-major file is one short run per row, so writing it in place costs a write call per tile
  * row: an 8 000² kernel in 256² tiles is 250 000 calls, a large part of the 0.6–1 s the coordinating
  * thread spent storing tiles, CPU time the worker threads then lost. So tiles are gathered into row bands (the height of
- * the first tile) and a band goes to disk in one call once every element of it has arrived. Bands that do
- * not fit in the buffer budget are written row by row as before; a band's mode is fixed at its first tile,
- * so nothing on disk is ever overwritten by a buffer.
+ * the first tile) and a band goes to disk in one gathering write (writev: the tiles' rows in file order) once
+ * every element of it has arrived. The band keeps references to its tiles rather than a copy: copying into
+ * fresh band buffers cost more than the writes (first-touch page faults of 4 bytes per kernel entry), so a
+ * caller must not modify a tile after handing it over. Bands that do not fit in the budget are written row
+ * by row as before; a band's mode is fixed at its first tile, so nothing on disk is ever overwritten by a
+ * gathered band.
  */
 export class NpyTileWriter {
   private fd: number
@@ -69,20 +88,22 @@ export class NpyTileWriter {
       const take = Math.min(tileRows - r, bandStart + bandHeight - row)
       const band = this.band(b, bandHeight)
       if (band.direct) {
-        const bytes = new Uint8Array(tile.buffer, tile.byteOffset, tile.byteLength)
-        for (let i = 0; i < take; i++) {
-          writeSync(this.fd, bytes, (r + i) * tileCols * 4, tileCols * 4, this.offset + ((row + i) * this.cols + col0) * 4)
-          this.stats.writes++
-        }
+        this.writeRows(tile, r, take, tileCols, row, col0)
       } else {
-        const buf = band.buf!
-        for (let i = 0; i < take; i++) {
-          buf.set(tile.subarray((r + i) * tileCols, (r + i + 1) * tileCols), (row - bandStart + i) * this.cols + col0)
-        }
+        band.pieces!.push({ r: row - bandStart, rows: take, col0, cols: tileCols, tile, tileRow: r })
         band.filled += take * tileCols
-        if (band.filled >= buf.length) this.flush(b)
+        if (band.filled >= bandHeight * this.cols) this.flush(b)
       }
       r += take
+    }
+  }
+
+  /** tile rows r … r + count, each to its place in the file */
+  private writeRows(tile: Float32Array, r: number, count: number, tileCols: number, row: number, col0: number): void {
+    const bytes = new Uint8Array(tile.buffer, tile.byteOffset, tile.byteLength)
+    for (let i = 0; i < count; i++) {
+      writeSync(this.fd, bytes, (r + i) * tileCols * 4, tileCols * 4, this.offset + ((row + i) * this.cols + col0) * 4)
+      this.stats.writes++
     }
   }
 
@@ -92,10 +113,10 @@ export class NpyTileWriter {
       const bytes = height * this.cols * 4
       if (bytes <= this.budget) {
         this.budget -= bytes
-        band = { buf: new Float32Array(height * this.cols), filled: 0, direct: false }
+        band = { pieces: [], height, filled: 0, direct: false }
         this.stats.bufferedBands++
       } else {
-        band = { buf: null, filled: 0, direct: true }
+        band = { pieces: null, height, filled: 0, direct: true }
         this.stats.directBands++
       }
       this.bands[b] = band
@@ -105,22 +126,51 @@ export class NpyTileWriter {
 
   private flush(b: number): void {
     const band = this.bands[b]!
-    const buf = band.buf
-    if (!buf) return
-    const bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength)
-    writeSync(this.fd, bytes, 0, bytes.length, this.offset + b * this.bandRows * this.cols * 4)
-    this.stats.writes++
-    this.budget += buf.byteLength
-    band.buf = null
+    const pieces = band.pieces
+    if (!pieces) return
+    const start = b * this.bandRows
+    const views = this.fileOrder(pieces, band.height)
+    if (views) {
+      let pos = this.offset + start * this.cols * 4
+      for (let i = 0; i < views.length; i += IOV_MAX) {
+        const chunk = views.slice(i, i + IOV_MAX)
+        writevSync(this.fd, chunk, pos)
+        for (const v of chunk) pos += v.byteLength
+        this.stats.writes++
+      }
+    } else {
+      // gaps or overlaps (an incomplete band at close, a tile sent twice): each piece in place, in arrival order
+      for (const p of pieces) this.writeRows(p.tile, p.tileRow, p.rows, p.cols, start + p.r, p.col0)
+    }
+    this.budget += band.height * this.cols * 4
+    band.pieces = null
     // a tile arriving again for a written band goes straight to its rows
     band.direct = true
+  }
+
+  /** the band's rows as views in file order, or null when the pieces do not cover each row exactly once */
+  private fileOrder(pieces: Piece[], height: number): Uint8Array[] | null {
+    const sorted = [...pieces].sort((p, q) => p.col0 - q.col0 || p.r - q.r)
+    const views: Uint8Array[] = []
+    for (let row = 0; row < height; row++) {
+      let col = 0
+      for (const p of sorted) {
+        if (row < p.r || row >= p.r + p.rows) continue
+        if (p.col0 !== col) return null
+        const t = p.tile
+        views.push(new Uint8Array(t.buffer, t.byteOffset + (p.tileRow + row - p.r) * p.cols * 4, p.cols * 4))
+        col += p.cols
+      }
+      if (col !== this.cols) return null
+    }
+    return views
   }
 
   /** Writes what is still gathered (bands a caller left incomplete keep zeros where no tile came) and closes. */
   close(): void {
     if (this.fd < 0) return
     try {
-      for (let b = 0; b < this.bands.length; b++) if (this.bands[b]?.buf) this.flush(b)
+      for (let b = 0; b < this.bands.length; b++) if (this.bands[b]?.pieces) this.flush(b)
     } finally {
       closeSync(this.fd)
       this.fd = -1

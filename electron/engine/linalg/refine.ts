@@ -1,5 +1,5 @@
 import type { CholeskyFactor } from './cholesky'
-import { cholSolveInPlace } from './triangular'
+import { cholSolveColumns, dotF32F64, fromColumns, toColumns } from './triangular'
 
 export interface RefinedSolve {
   /** row-major n×k float64 solution */
@@ -11,42 +11,30 @@ export interface RefinedSolve {
   iterations: number
 }
 
-/** R = B − (A + shift·I) X in float64 (A float32 row-major, read exactly); returns ‖R‖_F. */
-export function residual(a: Float32Array, n: number, shift: number, x: Float64Array, b: Float64Array, k: number, r: Float64Array): number {
+/**
+ * R = B − (A + shift·I) X in float64 (A float32 row-major, read exactly) on column layouts (`toColumns`):
+ * each row of A is read once and reused from cache for all k columns. Returns ‖R‖_F.
+ */
+export function residualColumns(a: Float32Array, n: number, shift: number, x: Float64Array, b: Float64Array, k: number, r: Float64Array): number {
   let norm2 = 0
-  if (k === 1) {
-    for (let i = 0; i < n; i++) {
-      const ri = i * n
-      let s0 = 0
-      let s1 = 0
-      let j = 0
-      for (; j + 1 < n; j += 2) {
-        s0 += a[ri + j]! * x[j]!
-        s1 += a[ri + j + 1]! * x[j + 1]!
-      }
-      if (j < n) s0 += a[ri + j]! * x[j]!
-      const v = b[i]! - (s0 + s1 + shift * x[i]!)
-      r[i] = v
-      norm2 += v * v
-    }
-    return Math.sqrt(norm2)
-  }
-  const acc = new Float64Array(k)
   for (let i = 0; i < n; i++) {
     const ri = i * n
-    acc.fill(0)
-    for (let j = 0; j < n; j++) {
-      const aij = a[ri + j]!
-      const rj = j * k
-      for (let c = 0; c < k; c++) acc[c] = acc[c]! + aij * x[rj + c]!
-    }
     for (let c = 0; c < k; c++) {
-      const v = b[i * k + c]! - (acc[c]! + shift * x[i * k + c]!)
-      r[i * k + c] = v
+      const o = c * n
+      const v = b[o + i]! - (dotF32F64(a, ri, x, o, n) + shift * x[o + i]!)
+      r[o + i] = v
       norm2 += v * v
     }
   }
   return Math.sqrt(norm2)
+}
+
+/** R = B − (A + shift·I) X for row-major n×k X and B (residualColumns on transposed copies); returns ‖R‖_F. */
+export function residual(a: Float32Array, n: number, shift: number, x: Float64Array, b: Float64Array, k: number, r: Float64Array): number {
+  const rc = new Float64Array(n * k)
+  const norm = residualColumns(a, n, shift, toColumns(x, n, k), toColumns(b, n, k), k, rc)
+  fromColumns(rc, r, n, k)
+  return norm
 }
 
 /**
@@ -68,20 +56,22 @@ export async function refinedSolve(
   let bnorm = 0
   for (let i = 0; i < n * k; i++) bnorm += b[i]! * b[i]!
   bnorm = Math.sqrt(bnorm)
-  const x = Float64Array.from(b)
   if (bnorm === 0) return { x: new Float64Array(n * k), relResidual: 0, initialRelResidual: 0, iterations: 0 }
-  cholSolveInPlace(f, x, k)
+  // the whole refinement on column layouts: one transpose in, one out
+  const bc = toColumns(b, n, k)
+  const x = Float64Array.from(bc)
+  cholSolveColumns(f, x, k)
   const r = new Float64Array(n * k)
-  let rnorm = residual(a, n, f.shift, x, b, k, r)
+  let rnorm = residualColumns(a, n, f.shift, x, bc, k, r)
   const initial = rnorm / bnorm
   let best = rnorm
   let bestX = Float64Array.from(x)
   let it = 0
   while (it < maxIter && best / bnorm > tol && Number.isFinite(rnorm)) {
     it++
-    cholSolveInPlace(f, r, k)
+    cholSolveColumns(f, r, k)
     for (let i = 0; i < n * k; i++) x[i] = x[i]! + r[i]!
-    rnorm = residual(a, n, f.shift, x, b, k, r)
+    rnorm = residualColumns(a, n, f.shift, x, bc, k, r)
     await opts.onStep?.()
     if (rnorm < best) {
       const improvedEnough = rnorm < 0.5 * best
@@ -90,5 +80,7 @@ export async function refinedSolve(
       if (!improvedEnough) break
     } else break
   }
-  return { x: bestX, relResidual: best / bnorm, initialRelResidual: initial, iterations: it }
+  const out = new Float64Array(n * k)
+  fromColumns(bestX, out, n, k)
+  return { x: out, relResidual: best / bnorm, initialRelResidual: initial, iterations: it }
 }

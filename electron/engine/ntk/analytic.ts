@@ -79,6 +79,8 @@ const SPATIAL_IN_PROCESS_BELOW_S = 0.1
 function toFloat32(m: Matrix, shared: boolean): Float32Array {
   const n = m.rows * m.cols
   if (!shared && m.data instanceof Float32Array && m.data.length === n) return m.data
+  // already on shared memory (large .npy inputs are read so): the workers take it as it is
+  if (shared && m.data instanceof Float32Array && m.data.buffer instanceof SharedArrayBuffer && m.data.byteOffset === 0 && m.data.buffer.byteLength === n * 4) return m.data
   const out = shared ? new Float32Array(new SharedArrayBuffer(n * 4)) : new Float32Array(n)
   out.set(m.data.length === n ? m.data : m.data.subarray(0, n))
   return out

@@ -3,12 +3,15 @@ import type { FcArch } from '../../../shared/arch'
 import { UserError } from '../../../shared/errors'
 import { activationKernel } from '../activations/index'
 import type { ActivationKernel } from '../activations/types'
+import { fusedFcPlan, type FusedFcPlan } from './fc-fused'
 import { advance, type KernelState } from './state'
 
 // stax-style composition: each layer maps a KernelState to the next; serial() chains them.
 export interface KernelLayer {
   readonly name: string
   apply(s: KernelState): KernelState
+  /** the same network as one fused per-entry loop (ntk/fc-fused.ts), when it is of that family */
+  readonly fused?: FusedFcPlan
 }
 
 export interface DenseOptions {
@@ -96,5 +99,6 @@ export function fcLayers(arch: FcArch, act: ActivationKernel = activationKernel(
   const layers: KernelLayer[] = []
   for (let l = 0; l < arch.depth; l++) layers.push(denseOf(arch.width, opts.lowRankHidden === true), activation(act))
   layers.push(denseOf(1, false))
-  return serial(...layers)
+  const fused = act.abRelu ? fusedFcPlan(arch, act.abRelu, opts.lowRankHidden === true) : null
+  return fused ? { ...serial(...layers), fused } : serial(...layers)
 }

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core'
 import type { KernelLayer } from './layers'
+import { fusedFcTile, type FusedFcPlan } from './fc-fused'
 import { disposeState, type KernelState } from './state'
 
 export type KernelName = 'ntk' | 'nngp'
@@ -41,9 +42,9 @@ function pinOf(size: number): tf.Tensor2D {
   return p
 }
 
-/** q⁰ = ‖x‖²/d per point, summed in float64. */
-function inputVariances(b: PointBlock): Float32Array {
-  const q = new Float32Array(b.rows)
+/** q⁰ = ‖x‖²/d per point, in float64 (the backend ops round it to float32 as they take it). */
+function inputVariances(b: PointBlock): Float64Array {
+  const q = new Float64Array(b.rows)
   const inv = 1 / b.d
   for (let i = 0; i < b.rows; i++) {
     let s = 0
@@ -58,18 +59,21 @@ function inputVariances(b: PointBlock): Float32Array {
 }
 
 /**
- * Keeps a job's input blocks in backend memory between tiles: the current row block, and every column
- * block already transposed (each is transposed once per job instead of once per tile, ≈2.5 ms for
- * 512×784). Capped so a huge x2 falls back to per-tile transposes. dispose() at the end of the job.
+ * Keeps a job's input blocks in backend memory between tiles: the current row block, and column blocks
+ * already transposed (each is transposed once per job instead of once per tile, ≈2.5 ms for 512×784).
+ * Capped (64 MiB per thread: every thread's backend holds its own copy, and at n = 50 000 × 784 all of x is
+ * 157 MB); past the cap a block is transposed per tile. For a kernel of x with itself the tiles come in
+ * row order over the upper triangle, so a column block left of the current row block is never used again:
+ * those are dropped to make room.
  */
 export class TileInputCache {
   private rowKey: string | null = null
   private rowTensor: tf.Tensor2D | null = null
-  private readonly cols = new Map<string, tf.Tensor2D>()
+  private readonly cols = new Map<string, { t: tf.Tensor2D; bytes: number; end: number; source: ArrayBufferLike }>()
   private colBytes = 0
   /** q per block key: recomputing it cost each worker ≈ 75 ms of an n = 8 000 kernel (d = 784) */
-  private readonly q = new Map<string, Float32Array>()
-  constructor(private readonly maxColBytes = 256 * 2 ** 20) {}
+  private readonly q = new Map<string, Float64Array>()
+  constructor(private readonly maxColBytes = 64 * 2 ** 20) {}
 
   rows(b: PointBlock): tf.Tensor2D {
     if (b.key !== undefined && b.key === this.rowKey && this.rowTensor) return this.rowTensor
@@ -79,18 +83,29 @@ export class TileInputCache {
     return this.rowTensor
   }
 
-  /** the transposed block [d, rows]; the caller must not dispose it */
-  colsT(b: PointBlock): { t: tf.Tensor2D; owned: boolean } {
+  /** the transposed block [d, rows]; the caller must not dispose it. `rowsOf`: the tile's row block */
+  colsT(b: PointBlock, rowsOf?: PointBlock): { t: tf.Tensor2D; owned: boolean } {
     const hit = b.key !== undefined ? this.cols.get(b.key) : undefined
-    if (hit) return { t: hit, owned: false }
+    if (hit) return { t: hit.t, owned: false }
     const t = tf.tidy(() => tf.transpose(tf.tensor2d(b.data, [b.rows, b.d])) as tf.Tensor2D)
-    if (b.key === undefined || this.colBytes + b.data.byteLength > this.maxColBytes) return { t, owned: true }
-    this.cols.set(b.key, tf.keep(t))
+    if (b.key === undefined) return { t, owned: true }
+    if (this.colBytes + b.data.byteLength > this.maxColBytes && rowsOf && rowsOf.data.buffer === b.data.buffer) {
+      // same points on both sides: blocks ending at or before this row block's start are done with
+      for (const [k, c] of this.cols) {
+        if (c.source === rowsOf.data.buffer && c.end <= rowsOf.data.byteOffset) {
+          c.t.dispose()
+          this.colBytes -= c.bytes
+          this.cols.delete(k)
+        }
+      }
+    }
+    if (this.colBytes + b.data.byteLength > this.maxColBytes) return { t, owned: true }
+    this.cols.set(b.key, { t: tf.keep(t), bytes: b.data.byteLength, end: b.data.byteOffset + b.data.byteLength, source: b.data.buffer })
     this.colBytes += b.data.byteLength
     return { t, owned: false }
   }
 
-  variances(b: PointBlock): Float32Array {
+  variances(b: PointBlock): Float64Array {
     if (b.key === undefined) return inputVariances(b)
     let q = this.q.get(b.key)
     if (!q) {
@@ -105,7 +120,7 @@ export class TileInputCache {
     this.rowTensor?.dispose()
     this.rowTensor = null
     this.rowKey = null
-    for (const t of this.cols.values()) t.dispose()
+    for (const c of this.cols.values()) c.t.dispose()
     this.cols.clear()
     this.colBytes = 0
   }
@@ -125,6 +140,8 @@ export function computeTile(
   selfDiagonal: boolean,
   cache?: TileInputCache,
 ): TileKernels {
+  // on a GPU the elementwise recursion stays on the device; on CPU backends typed-array loops beat ops
+  if (layers.fused && tf.getBackend() !== 'webgpu') return fusedTile(layers as KernelLayer & { fused: FusedFcPlan }, rowsBlock, colsBlock, kernels, selfDiagonal, cache)
   const state = tileState(layers, rowsBlock, colsBlock, kernels, selfDiagonal, cache)
   try {
     const copy = tf.getBackend() !== 'wasm' // other backends may hand back their own storage
@@ -160,6 +177,28 @@ export async function computeTileAsync(
   }
 }
 
+/**
+ * A tile through the fused recursion (ntk/fc-fused.ts): Σ⁰'s Gram matrix from the backend's matmul
+ * (float32, as on every path), then every layer per entry in float64, written once as float32.
+ */
+function fusedTile(layers: KernelLayer & { fused: FusedFcPlan }, rowsBlock: PointBlock, colsBlock: PointBlock, kernels: readonly KernelName[], selfDiagonal: boolean, cache?: TileInputCache): TileKernels {
+  const inputs = cache ?? new TileInputCache(0)
+  const n = rowsBlock.rows * colsBlock.rows
+  try {
+    const xr = inputs.rows(rowsBlock)
+    const xcT = inputs.colsT(colsBlock, rowsBlock)
+    const m = tf.matMul(xr, xcT.t)
+    const gram = m.dataSync() as Float32Array
+    m.dispose()
+    if (xcT.owned) xcT.t.dispose()
+    const out = { nngp: kernels.includes('nngp') ? new Float32Array(n) : null, ntk: kernels.includes('ntk') ? new Float32Array(n) : null }
+    fusedFcTile(layers.fused, gram, rowsBlock.d, inputs.variances(rowsBlock), inputs.variances(colsBlock), selfDiagonal && rowsBlock.rows === colsBlock.rows, out)
+    return { ...(out.nngp ? { nngp: out.nngp } : {}), ...(out.ntk ? { ntk: out.ntk } : {}) }
+  } finally {
+    if (!cache) inputs.dispose()
+  }
+}
+
 function readTile(state: KernelState, kernels: readonly KernelName[], size: number, read: (t: tf.Tensor) => Float32Array): TileKernels {
   const out: TileKernels = {}
   if (kernels.includes('nngp')) out.nngp = read(state.nngp)
@@ -184,14 +223,14 @@ function tileState(
   const wantNtk = kernels.includes('ntk')
   const inputs = cache ?? new TileInputCache(0)
   const xr = inputs.rows(rowsBlock)
-  const xcT = inputs.colsT(colsBlock)
+  const xcT = inputs.colsT(colsBlock, rowsBlock)
   const state: KernelState = tf.tidy(() => {
     const nngp = tf.mul(tf.matMul(xr, xcT.t), 1 / rowsBlock.d) as tf.Tensor2D
     return {
       nngp,
       ntk: null,
-      q1: tf.tensor2d(inputs.variances(rowsBlock), [rowsBlock.rows, 1]),
-      q2: tf.tensor2d(inputs.variances(colsBlock), [1, colsBlock.rows]),
+      q1: tf.tensor2d(new Float32Array(inputs.variances(rowsBlock)), [rowsBlock.rows, 1]),
+      q2: tf.tensor2d(new Float32Array(inputs.variances(colsBlock)), [1, colsBlock.rows]),
       width: rowsBlock.d,
       trackNtk: wantNtk,
       pin: null,
