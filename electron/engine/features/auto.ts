@@ -1,7 +1,7 @@
 import { totalmem } from 'node:os'
 import type { FcArch } from '../../../shared/arch'
 import type { FeatureKind } from './types'
-import { randomFeatureSizes } from './random-features'
+import { randomFeatureLayers, randomFeatureSizes } from './random-features'
 
 // `--approx auto`: the exact kernel where it is cheaper, random features where they pay off. Both paths are
 // priced in seconds with one cost model whose rates were measured on the wasm backend (2-core machines,
@@ -9,7 +9,8 @@ import { randomFeatureSizes } from './random-features'
 //   exact:  kernel  2·n·N·d flops of Gram matmul + depth·n·N entries of elementwise recursion,
 //           solve   n³/3 flops (blocked Cholesky) + refinement, memory ≈ 3 n² floats (K, factor, work);
 //   rf:     map     Σ_layers 2·N·dz·m₁ flops (z·W) + N·(p₁ log p₁ + p₂ log p₂) butterflies (TensorSRHT),
-//           solve   min(2·n·m′² + m′³/3, 2·n·N·m′ + n³/3) flops (primal m′×m′ or dual n×n),
+//           solve   min(n·m′² + m′³/3, 2·n·N·m′ + n³/3) flops (primal: the upper half of ΦᵀΦ, gram-stream.ts;
+//           or dual n×n),
 // with N = n + n_test. Memory decides first: when the exact path's n² floats do not fit in half the RAM,
 // features are the only way.
 
@@ -39,24 +40,19 @@ export function estimateExact(o: { n: number; nTest: number; d: number; depth: n
 
 export function estimateRf(o: { n: number; nTest: number; d: number; arch: FcArch; kind: FeatureKind; features: number }): { seconds: number; bytes: number } {
   const big = o.n + o.nTest
-  const { m1, ms, dim } = randomFeatureSizes({ arch: o.arch, kind: o.kind, inDim: o.d, features: o.features })
+  const { dim } = randomFeatureSizes({ arch: o.arch, kind: o.kind, inDim: o.d, features: o.features })
   const { gemmFlopsPerSecond: r, butterflySeconds: b } = AUTO_RATES
-  const bias = o.arch.bStd !== null ? 1 : 0
   let map = 0
-  let dz = o.d + bias
-  let dPsi = o.d + bias
-  for (let l = 0; l < o.arch.depth; l++) {
-    map += (2 * big * dz * m1) / r
+  for (const l of randomFeatureLayers({ arch: o.arch, kind: o.kind, inDim: o.d, features: o.features })) {
+    map += (2 * big * l.dz * l.m1) / r
     if (o.kind === 'ntk') {
-      const p1 = nextPow2(dPsi)
-      const p2 = nextPow2(m1)
+      const p1 = nextPow2(l.dPsi)
+      const p2 = nextPow2(l.m1)
       map += big * (p1 * log2(p1) + p2 * log2(p2)) * b
-      dPsi = ms + m1 + bias
     }
-    dz = m1 + bias
   }
   // ΦᵀΦ (or ΦΦᵀ and the test rows' cross products) are full matmuls, then the Cholesky of the smaller side
-  const primal = 2 * o.n * dim * dim + dim ** 3 / 3
+  const primal = o.n * dim * dim + dim ** 3 / 3
   const dual = 2 * o.n * big * dim + o.n ** 3 / 3
   const solve = Math.min(primal, dual) / r
   const bytes = 4 * (primal <= dual ? 2 * dim * dim + Math.min(o.n * dim, 1 << 27) : 3 * o.n * o.n + big * dim)

@@ -4,6 +4,7 @@ import { UserError } from '../../../shared/errors'
 import { Xoshiro128 } from '../core/random'
 import { activationDerivative, activationFn } from '../activations/index'
 import { applyTensorSrht, tensorSrht, type TensorSrht } from './tensor-srht'
+import { linearSplitFeatureMap, linearSplitSizes } from './linear-split-features'
 import type { FeatureKind, FeatureMap } from './types'
 
 // NTK / NNGP random features of a fully-connected network (Zandieh, Han, Avron, Shoham, Kim, Shin,
@@ -41,10 +42,18 @@ export interface RandomFeatureOptions {
   inDim: number
   features: number
   seed: number
+  /** 'plain' forces the construction above even where the linear split applies (benchmarks, tests) */
+  construction?: RfConstruction
 }
 
+export type RfConstruction = 'auto' | 'plain'
+type SizeQuery = { arch: FcArch; kind: FeatureKind; inDim: number; features: number; construction?: RfConstruction }
+const splitOf = (o: SizeQuery) => (o.construction === 'plain' ? null : linearSplitSizes(o))
+
 /** m₁ hidden features per layer, m_s sketch rows of the hidden layers, m_s,last of the last one, and dim ψ. */
-export function randomFeatureSizes(o: { arch: FcArch; kind: FeatureKind; inDim: number; features: number }): { m1: number; ms: number; msLast: number; dim: number } {
+export function randomFeatureSizes(o: SizeQuery): { m1: number; ms: number; msLast: number; dim: number } {
+  const split = splitOf(o)
+  if (split) return { m1: split.m1, ms: split.ms[0] ?? 0, msLast: split.ms[split.ms.length - 1] ?? 0, dim: split.dim }
   const bias = o.arch.bStd !== null ? 1 : 0
   if (o.arch.depth === 0) return { m1: 0, ms: 0, msLast: 0, dim: o.inDim + bias }
   if (o.kind === 'nngp') {
@@ -55,6 +64,28 @@ export function randomFeatureSizes(o: { arch: FcArch; kind: FeatureKind; inDim: 
   const m1 = quarter - bias
   const msLast = o.features - quarter
   return { m1, ms: quarter, msLast, dim: msLast + m1 + bias }
+}
+
+/** Per hidden layer: the projection's input width dz and m₁ columns, and the sketch's ψ width and rows (cost model). */
+export function randomFeatureLayers(o: SizeQuery): { dz: number; m1: number; dPsi: number; ms: number }[] {
+  const bias = o.arch.bStd !== null ? 1 : 0
+  const d = o.inDim
+  const split = splitOf(o)
+  if (split) {
+    let sk = 0
+    return Array.from({ length: o.arch.depth }, (_, l) => {
+      const layer = { dz: d + l * split.m1 + bias, m1: split.m1, dPsi: d + l * split.m1 + sk + bias, ms: split.ms[l] ?? 0 }
+      sk += layer.ms
+      return layer
+    })
+  }
+  const { m1, ms, msLast } = randomFeatureSizes(o)
+  return Array.from({ length: o.arch.depth }, (_, l) => ({
+    dz: l === 0 ? d + bias : m1 + bias,
+    m1,
+    dPsi: l === 0 ? d + bias : ms + m1 + bias,
+    ms: o.kind === 'ntk' ? (l === o.arch.depth - 1 ? msLast : ms) : 0,
+  }))
 }
 
 function gaussian(rng: Xoshiro128, rows: number, cols: number): tf.Tensor2D {
@@ -68,6 +99,12 @@ export function randomFeatureMap(o: RandomFeatureOptions): FeatureMap {
   }
   if (kind === 'ntk' && arch.parameterization === 'standard' && arch.depth > 0 && arch.width === 'inf') {
     throw new UserError('standard_needs_width', 'the standard-parameterization NTK grows with the hidden width, so it needs a finite width', 'Give the hidden width, or use the NTK parameterization, or --kind nngp.')
+  }
+  const blockRows = (dim: number): number => Math.max(16, Math.min(1024, Math.floor((1 << 22) / Math.max(dim, d))))
+  if (splitOf(o)) {
+    // ABReLU activations: the linear part exactly, only the |u| part sampled (linear-split-features.ts)
+    const m = linearSplitFeatureMap({ arch, kind, inDim: d, features: o.features, rng: new Xoshiro128(o.seed >>> 0) })
+    return { method: 'rf', kind, arch, inDim: d, dim: m.dim, blockRows: blockRows(m.dim), apply: m.apply, dispose: m.dispose }
   }
   const { m1, ms, msLast, dim } = randomFeatureSizes(o)
   const bias = arch.bStd !== null
@@ -129,7 +166,7 @@ export function randomFeatureMap(o: RandomFeatureOptions): FeatureMap {
     arch,
     inDim: d,
     dim,
-    blockRows: Math.max(16, Math.min(1024, Math.floor((1 << 22) / Math.max(dim, d)))),
+    blockRows: blockRows(dim),
     async apply(x, rows) {
       // input: h = x/√d, Σ⁰ = x·x'/d
       let h: Float32Array = new Float32Array(rows * d)

@@ -8,6 +8,8 @@ import { forwardSolveMany } from '../linalg/triangular'
 import { gradientFlowPredictions, growth } from '../ntk/dynamics'
 import { gpPosterior } from '../ntk/gp'
 import type { PredictOutput } from '../ntk/predict'
+import { GramAccumulator } from './gram-stream'
+import { PhiStore } from './phi-store'
 import type { FeatureMap, Points } from './types'
 
 // Kernel regression with the approximate kernel Θ̃ = ΦΦᵀ, in the conventions of the exact path (ntk/predict.ts:
@@ -36,7 +38,7 @@ export interface FeatureRidgeRequest {
   variance: boolean
   /** default auto: the cheaper of n·m² + m³/3 and n²·m + n³/3 */
   solver?: 'auto' | 'primal' | 'dual'
-  /** keep Φ of the training points in memory when it has at most this many floats (default 2^27 = 512 MB) */
+  /** keep Φ of the training points in memory when it has at most this many floats (default 2^27 = 512 MB), else in a temporary file */
   cacheFloats?: number
   progress?: (fraction: number, message: string) => void
   /** awaited between row blocks and solver steps: the caller yields to its event loop and throws to cancel */
@@ -199,23 +201,18 @@ async function factorShifted(g: Float32Array, m: number, shift: number, diagReg:
 }
 
 async function primal(req: FeatureRidgeRequest, watch: Stopwatch, progress: (f: number, m: string) => void): Promise<Partial_> {
-  const { map, xTrain, yTrain, xTest, n, mt, k, dim } = sizes(req)
+  const { map, xTrain, yTrain, n, k, dim } = sizes(req)
   const y = yTrain.data
-  const cache: Float32Array[] | null = n * dim <= (req.cacheFloats ?? 1 << 27) ? [] : null
-  // G = ΦᵀΦ accumulated in float32 on tfjs (one matmul per block); Φᵀy and the trace in float64
-  let gAcc: tf.Tensor2D = tf.zeros([dim, dim])
+  const store = new PhiStore(dim, req.cacheFloats ?? 1 << 27, n * dim)
+  // G = ΦᵀΦ accumulated in float32 (upper tiles, gram-stream.ts); Φᵀy and the trace in float64
+  const acc = new GramAccumulator(dim)
   const b = new Float64Array(dim * k)
   let trace = 0
   try {
     await forBlocks(map, xTrain, watch, req, (phi, r0, rows) => {
-      cache?.push(phi)
+      store.push(phi, rows)
       for (let i = 0; i < phi.length; i++) trace += phi[i]! * phi[i]!
-      const next = tf.tidy(() => {
-        const p = tf.tensor2d(phi, [rows, dim])
-        return tf.add(gAcc, tf.matMul(tf.transpose(p), p)) as tf.Tensor2D
-      })
-      gAcc.dispose()
-      gAcc = next
+      acc.add(phi, rows)
       for (let i = 0; i < rows; i++) {
         const pi = i * dim
         for (let q = 0; q < k; q++) {
@@ -225,24 +222,20 @@ async function primal(req: FeatureRidgeRequest, watch: Stopwatch, progress: (f: 
         }
       }
     }, (f) => progress(0.7 * f, 'features and ΦᵀΦ (train)'))
-  } catch (e) {
-    gAcc.dispose()
-    throw e
+    return await primalSolve(req, watch, progress, { g: acc.finish(), b, trace, store })
+  } finally {
+    store.dispose()
   }
-  const g = (await gAcc.data()) as Float32Array
-  gAcc.dispose()
+}
+
+async function primalSolve(req: FeatureRidgeRequest, watch: Stopwatch, progress: (f: number, m: string) => void, s: { g: Float32Array; b: Float64Array; trace: number; store: PhiStore }): Promise<Partial_> {
+  const { map, yTrain, xTest, n, mt, k, dim } = sizes(req)
+  const y = yTrain.data
+  const { g, b, trace, store } = s
   const shift = (req.diagReg * trace) / n
   const trainPhi = async (each: (phi: Float32Array, r0: number, rows: number) => void): Promise<void> => {
-    if (cache) {
-      let r0 = 0
-      for (const phi of cache) {
-        const rows = phi.length / dim
-        each(phi, r0, rows)
-        r0 += rows
-      }
-    } else {
-      await forBlocks(map, xTrain, watch, req, each, (f) => progress(0.85 + 0.1 * f, 'features (train, again)'))
-    }
+    progress(0.9, store.onDisk ? 'predictions (train, features read back from a temporary file)' : 'predictions (train)')
+    store.forEach(each)
   }
 
   if (!req.times) {

@@ -99,6 +99,7 @@ describe('ReLU random features are unbiased (one hidden layer: exactly)', () => 
     ['NNGP, bias', FcArch.parse({ depth: 1, activation: { name: 'relu' }, wStd: 1.5, bStd: 0.3 }), 'nngp'],
     ['NTK, no bias', FcArch.parse({ depth: 1, activation: { name: 'relu' }, wStd: Math.SQRT2 }), 'ntk'],
     ['NTK, standard parameterization, width 64', FcArch.parse({ depth: 1, width: 64, activation: { name: 'relu' }, wStd: 1.2, bStd: 0.2, parameterization: 'standard' }), 'ntk'],
+    ['NTK, leaky ReLU 0.2 (linear part exact, |u| part sampled)', FcArch.parse({ depth: 1, activation: { name: 'leaky_relu', alpha: 0.2 }, wStd: 1.4, bStd: 0.1 }), 'ntk'],
     ['NTK, erf (Monte-Carlo features of any φ)', FcArch.parse({ depth: 1, activation: { name: 'erf', a: 1, b: 1, c: 0 }, wStd: 1.3, bStd: 0.2 }), 'ntk'],
   ]
   for (const [name, arch, kind] of cases) {
@@ -130,11 +131,31 @@ describe('deeper ReLU features', () => {
     }
   })
 
+  it('the linear split (φ = αu + β|u|, the αu part exact) has a smaller kernel error than the plain map at equal m, depth 3', async () => {
+    const x = gaussianRows(40, 16, 8)
+    const arch = FcArch.parse({ depth: 3, activation: { name: 'relu' }, wStd: Math.SQRT2, bStd: 0.1 })
+    for (const kind of ['ntk', 'nngp'] as const) {
+      const exact = flat(bruteKernels(x, x, arch)[kind])
+      const err = { auto: 0, plain: 0 }
+      for (const construction of ['auto', 'plain'] as const) {
+        for (let s = 0; s < 4; s++) {
+          const map = randomFeatureMap({ arch, kind, inDim: 16, features: 1024, seed: 40 + s, construction })
+          expect(map.dim).toBeLessThanOrEqual(1024)
+          expect(map.dim).toBeGreaterThan(1020)
+          err[construction] += relFro(gram(await featuresOf(map, x), x.length, map.dim), exact) / 4
+          map.dispose()
+        }
+      }
+      expect(err.auto, `${kind}: linear split ${err.auto}, plain ${err.plain}`).toBeLessThan(0.75 * err.plain)
+    }
+  })
+
   it('relative error falls like m^(−1/2)', async () => {
     const x = gaussianRows(48, 20, 3)
     const arch = FcArch.parse({ depth: 2, activation: { name: 'relu' }, wStd: Math.SQRT2, bStd: 0.1 })
     const exact = flat(bruteKernels(x, x, arch).ntk)
-    const ms = [128, 512, 2048]
+    // m ≥ 8·(d + 1): every m uses the linear-split construction (linear-split-features.ts), so the slope is one map's
+    const ms = [256, 1024, 4096]
     const errs: number[] = []
     for (const m of ms) {
       let e = 0

@@ -4,6 +4,7 @@ import { initBackend } from '../../../electron/engine/runtime/backend'
 import { randomFeatureMap } from '../../../electron/engine/features/random-features'
 import { nystromFeatureMap } from '../../../electron/engine/features/nystrom'
 import { featureRidge } from '../../../electron/engine/features/ridge'
+import { GramAccumulator } from '../../../electron/engine/features/gram-stream'
 import { predictInfiniteWidth } from '../../../electron/engine/ntk/predict'
 import { FcArch } from '../../../shared/arch'
 import { UserError } from '../../../shared/errors'
@@ -130,6 +131,35 @@ describe('kernel regression in feature space', () => {
     const exact = await predictInfiniteWidth({ xTrain: toMatrix(xTrain), yTrain: yM, xTest: toMatrix(xTest), arch: narch, kernel: 'ntk', learningRate: 1, diagReg: 1e-3, variance: false, workers: 1 })
     expect(relErr(approx.test, exact.test)).toBeLessThan(2e-3)
     expect(relErr(approx.train, exact.train)).toBeLessThan(2e-3)
+    map.dispose()
+  })
+
+  it('ΦᵀΦ from row blocks by upper column tiles equals the float64 product (partial last tile, blocks of any size)', () => {
+    const m = 50
+    const rowsAll = 37
+    const phi = Float32Array.from({ length: rowsAll * m }, (_, i) => Math.sin(i * 0.731) + 0.1 * (i % 7))
+    const before = tf.memory().numTensors
+    const acc = new GramAccumulator(m, 16)
+    for (const [r0, rows] of [[0, 10], [10, 1], [11, 26]] as const) acc.add(phi.subarray(r0 * m, (r0 + rows) * m), rows)
+    const g = acc.finish()
+    expect(tf.memory().numTensors).toBe(before)
+    const ref = new Float64Array(m * m)
+    for (let i = 0; i < m; i++) for (let j = 0; j < m; j++) {
+      let s = 0
+      for (let r = 0; r < rowsAll; r++) s += phi[r * m + i]! * phi[r * m + j]!
+      ref[i * m + j] = s
+    }
+    expect(relErr(g, ref)).toBeLessThan(1e-6)
+    for (let i = 0; i < m; i++) for (let j = 0; j < i; j++) expect(g[i * m + j]).toBe(g[j * m + i])
+  })
+
+  it('the training features spilled to a temporary file give the same predictions as kept in memory', async () => {
+    const map = randomFeatureMap({ arch, kind: 'ntk', inDim: 5, features: 16, seed: 6 })
+    const run = (cacheFloats?: number) => featureRidge({ map, xTrain: toMatrix(xTrain), yTrain: yM, xTest: toMatrix(xTest), diagReg: 1e-3, learningRate: 1, variance: false, solver: 'primal', ...(cacheFloats === undefined ? {} : { cacheFloats }) })
+    const mem = await run()
+    const disk = await run(0)
+    expect(Array.from(disk.train)).toEqual(Array.from(mem.train))
+    expect(Array.from(disk.test)).toEqual(Array.from(mem.test))
     map.dispose()
   })
 
