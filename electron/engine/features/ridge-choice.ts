@@ -94,8 +94,25 @@ export function gcvScores(spec: { s: ArrayLike<number>; e: ArrayLike<number>; re
 /** The relative ridge of least GCV for regression of y (n×k) on Φ (n×dim). */
 export async function chooseRidge(phi: Float32Array, n: number, dim: number, y: ArrayLike<number>, k: number, opts: { grid?: readonly number[]; onStep?: () => Promise<void> } = {}): Promise<RidgeChoice> {
   const grid = [...(opts.grid ?? AUTO_RIDGE_GRID)]
-  const scores = gcvScores(await spectralEnergy(phi, n, dim, y, k, opts.onStep), n, grid)
-  let best = 0
-  for (let i = 1; i < grid.length; i++) if (scores[i]! < scores[best]!) best = i
+  const spec = await spectralEnergy(phi, n, dim, y, k, opts.onStep)
+  const scores = gcvScores(spec, n, grid)
+  // only ridges the float32 Cholesky of the regression can factor: (λ_min + ε)/(λ_max + ε) above
+  // max(n, m′)·2⁻²³ (its backward error); a kernel estimate close to an ill-conditioned kernel (the linear
+  // split of linear-split-features.ts) otherwise chose a ridge whose solve then failed
+  let trace = 0
+  let sMax = 0
+  let sMin = spec.s.length < n ? 0 : Infinity
+  for (const v of spec.s) {
+    trace += v
+    sMax = Math.max(sMax, v)
+    sMin = Math.min(sMin, v)
+  }
+  const floor = Math.max(n, dim) * 2 ** -23
+  const ok = grid.map((r) => {
+    const eps = (r * trace) / n
+    return (sMin + eps) / (sMax + eps) >= floor
+  })
+  let best = ok.lastIndexOf(true) >= 0 ? ok.indexOf(true) : grid.length - 1
+  for (let i = best + 1; i < grid.length; i++) if (ok[i] && scores[i]! < scores[best]!) best = i
   return { diagReg: grid[best]!, grid, scores }
 }
