@@ -48,14 +48,7 @@ export async function run(): Promise<BenchResult[]> {
   const net = initMlp(arch, d, 1, 0)
   try {
     timed(() => empiricalNtk(net, x)) // warm-up
-    // the self-kernel by blocks AA, AB, BB (3/4 of the Gram flops) against the same rows as x against x2
-    // (one whole block: the former path), interleaved
-    const lw: number[] = []
-    const whole: number[] = []
-    for (let r = 0; r < 3; r++) {
-      lw.push(timed(() => empiricalNtk(net, x)).ms)
-      whole.push(timed(() => empiricalNtk(net, x, x)).ms)
-    }
+    const lw = [0, 1, 2].map(() => timed(() => empiricalNtk(net, x)).ms)
     const layerwiseMs = median(lw)
 
     // the baseline, run in full on a small n and compared with the layerwise kernel there
@@ -97,7 +90,6 @@ export async function run(): Promise<BenchResult[]> {
           ratioMeaning: 'baseline time / layerwise time',
           parameters: P,
           layerwiseRunsMs: lw,
-          symmetricBlocks: { wholeKernelRunsMs: whole, ratio: median(whole) / layerwiseMs, note: 'x against x (one n×n block per Gram) / self-kernel by blocks AA, AB, BB; same process, interleaved' },
           layerwiseKernelGflops: flops / (layerwiseMs / 1000) / 1e9,
           extrapolated: true,
           jacobianBlocks: { total: blocks.length, timed: done.length, columnsPerBlock: done[0]?.columns, medianBlockMs: blockMs, overheadMs },

@@ -4,7 +4,7 @@ import { disposeCache, forwardWithCache, type ForwardCache } from '../nn/forward
 import { disposeMlp, initMlp, type FiniteFcArch, type Mlp } from '../nn/mlp'
 import { deriveSeed } from '../core/random'
 import { forEachSensitivity } from '../nn/sensitivities'
-import { gram } from '../layers/blocks'
+import { gram, rowsA, rowsB, type Blocks } from '../layers/blocks'
 
 export type EmpiricalOutputs = 'trace' | 'per-output'
 
@@ -18,38 +18,21 @@ export interface EmpiricalNtkOptions {
 // summed over layers; 'trace' averages over outputs (G Gᵀ summed over k, divided by K), 'per-output'
 // keeps Θ̂_k. For the readout G = e_k, so its term is wScale² h hᵀ + bScale² for every k. Costs a few
 // (n × n2 × width) matmuls per layer and never forms a per-example Jacobian.
-// A self-kernel (no x2) is symmetric, so its rows are split in two halves A, B and only the blocks AA, AB
-// and BB are computed, every layer's terms summed per block, and Θ̂ assembled once with BA = ABᵀ: 3/4 of the
-// Gram flops (issue 22 item 5; docs/performance.md "Empirical NTK").
 export function empiricalNtk(net: Mlp, x: tf.Tensor2D, x2?: tf.Tensor2D, opts: EmpiricalNtkOptions = {}): tf.Tensor {
   const outputs = opts.outputs ?? 'trace'
   checkInput(net, x, 'x')
   if (x2) checkInput(net, x2, 'x2')
-  const n = x.shape[0]
-  const n2 = x2 ? x2.shape[0] : n
+  const bl: Blocks = { n: x.shape[0], n2: x2 ? x2.shape[0] : x.shape[0], same: !x2 }
   const all = x2 ? tf.concat([x, x2], 0) : x
-  // row ranges [start, rows] of [x; x2] whose blocks are computed
-  const half = Math.ceil(n / 2)
-  const tiles: [[number, number], [number, number]][] = x2
-    ? [[[0, n], [n, n2]]]
-    : n >= SPLIT_MIN_ROWS
-      ? [[[0, half], [0, half]], [[0, half], [half, n - half]], [[half, n - half], [half, n - half]]]
-      : [[[0, n], [0, n]]]
   let cache: ForwardCache | null = null
-  const acc: (tf.Tensor | null)[] = tiles.map(() => null)
-  const add = (i: number, t: tf.Tensor): void => {
-    const prev = acc[i]
-    acc[i] = prev ? tf.add(prev, t) : t
-    if (prev) {
-      prev.dispose()
+  let acc: tf.Tensor | null = null
+  const add = (t: tf.Tensor): void => {
+    const next = acc ? tf.add(acc, t) : t
+    if (acc) {
+      acc.dispose()
       t.dispose()
     }
-  }
-  /** rows [start, start + rows) of t along its rows axis (0 for [N, w]) */
-  const rowsOf = (t: tf.Tensor2D, [start, rows]: [number, number]): tf.Tensor2D => (start === 0 && rows === t.shape[0] ? t : tf.slice(t, [start, 0], [rows, -1]))
-  const gramOf = (t: tf.Tensor2D, i: number): tf.Tensor2D => {
-    const [a, b] = tiles[i]!
-    return gram(rowsOf(t, a), rowsOf(t, b))
+    acc = next
   }
   try {
     cache = forwardWithCache(net, all)
@@ -57,66 +40,55 @@ export function empiricalNtk(net: Mlp, x: tf.Tensor2D, x2?: tf.Tensor2D, opts: E
     const K = net.outDim
     const L = net.layers.length - 1
     const readout = net.layers[L]!
-    tiles.forEach((_, i) =>
-      add(
-        i,
-        tf.tidy(() => {
-          let t = tf.mul(gramOf(c.inputs[L]!, i), readout.wScale * readout.wScale) as tf.Tensor2D
-          if (readout.b) t = tf.add(t, readout.bScale * readout.bScale)
-          return outputs === 'trace' ? t : tf.tile(tf.expandDims(t, 0), [K, 1, 1])
-        }),
-      ),
+    add(
+      tf.tidy(() => {
+        const h = c.inputs[L]!
+        let t = tf.mul(gram(rowsA(h, bl), rowsB(h, bl)), readout.wScale * readout.wScale) as tf.Tensor2D
+        if (readout.b) t = tf.add(t, readout.bScale * readout.bScale)
+        return outputs === 'trace' ? t : tf.tile(tf.expandDims(t, 0), [K, 1, 1])
+      }),
     )
     forEachSensitivity(net, c, (l, g) => {
       const layer = net.layers[l]!
       const w2 = layer.wScale * layer.wScale
       const b2 = layer.b ? layer.bScale * layer.bScale : 0
-      // Σ_k G_k G'_kᵀ as one matmul: the K sensitivities side by side, [N, K·width]
-      const width = g.shape[2]
-      const total = g.shape[1]
-      const flat = outputs === 'trace' ? tf.tidy(() => (K === 1 ? tf.reshape(g, [total, width]) : tf.reshape(tf.transpose(g, [1, 0, 2]), [total, K * width])) as tf.Tensor2D) : null
-      const perK = outputs === 'trace' ? [] : Array.from({ length: K }, (_, k) => tf.tidy(() => tf.squeeze(tf.slice(g, [k, 0, 0], [1, -1, -1]), [0]) as tf.Tensor2D))
-      try {
-        tiles.forEach((_, i) =>
-          add(
-            i,
-            tf.tidy(() => {
-              const hh = gramOf(c.inputs[l]!, i)
-              const combine = (gg: tf.Tensor2D): tf.Tensor2D => {
-                const t = tf.mul(tf.mul(hh, gg), w2) as tf.Tensor2D
-                return b2 === 0 ? t : tf.add(t, tf.mul(gg, b2))
-              }
-              if (flat) return combine(K > 1 ? (tf.mul(gramOf(flat, i), 1 / K) as tf.Tensor2D) : gramOf(flat, i))
-              return tf.stack(perK.map((gk) => combine(gramOf(gk, i))))
-            }),
-          ),
-        )
-      } finally {
-        flat?.dispose()
-        for (const t of perK) t.dispose()
-      }
+      const term = tf.tidy(() => {
+        const h = c.inputs[l]!
+        const hh = gram(rowsA(h, bl), rowsB(h, bl))
+        const combine = (gg: tf.Tensor2D): tf.Tensor2D => {
+          const t = tf.mul(tf.mul(hh, gg), w2) as tf.Tensor2D
+          return b2 === 0 ? t : tf.add(t, tf.mul(gg, b2))
+        }
+        if (outputs === 'trace') {
+          const width = g.shape[2]
+          const total = g.shape[1]
+          // Σ_k G_k G'_kᵀ as one matmul: lay the K sensitivities side by side, [N, K·width].
+          const flat = (K === 1 ? tf.reshape(g, [total, width]) : tf.reshape(tf.transpose(g, [1, 0, 2]), [total, K * width])) as tf.Tensor2D
+          let gg = gram(rowsA(flat, bl), rowsB(flat, bl))
+          if (K > 1) gg = tf.mul(gg, 1 / K)
+          return combine(gg)
+        }
+        const per: tf.Tensor2D[] = []
+        for (let k = 0; k < K; k++) {
+          const gk = tf.squeeze(tf.slice(g, [k, 0, 0], [1, -1, -1]), [0]) as tf.Tensor2D
+          per.push(combine(gram(rowsA(gk, bl), rowsB(gk, bl))))
+        }
+        return tf.stack(per)
+      })
+      add(term)
     })
-    const parts = [...acc] as tf.Tensor[]
-    if (parts.length === 1) {
-      acc[0] = null
-      return parts[0]!
-    }
-    // [[AA, AB], [ABᵀ, BB]]; the rows and columns are the last two axes (a leading K with 'per-output')
-    const [aa, ab, bb] = parts as [tf.Tensor, tf.Tensor, tf.Tensor]
-    const r = aa.rank
-    return tf.tidy(() => {
-      const perm = r === 2 ? [1, 0] : [0, 2, 1]
-      return tf.concat([tf.concat([aa, ab], r - 1), tf.concat([tf.transpose(ab, perm), bb], r - 1)], r - 2)
-    })
+    const result = acc as tf.Tensor | null
+    if (!result) throw new Error('empty network')
+    acc = null
+    return result
+  } catch (e) {
+    ;(acc as tf.Tensor | null)?.dispose()
+    throw e
   } finally {
-    for (const t of acc) t?.dispose()
     if (cache) disposeCache(cache)
     if (x2) all.dispose()
   }
 }
-
-/** below this many rows a self-kernel is computed whole (the split's extra calls cost more than they save) */
-const SPLIT_MIN_ROWS = 256
 
 function checkInput(net: Mlp, x: tf.Tensor2D, name: string): void {
   if (x.rank !== 2 || x.shape[1] !== net.inDim) {
