@@ -1,11 +1,2 @@
-/** mulberry32: a small seeded uniform [0, 1) stream, so a test's random case can be replayed from its seed. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+// the seeded uniform [0, 1) stream the bundled examples are drawn from: tests replay a random case from its seed
+export { mulberry32 } from '../../scripts/mulberry32.mjs'
