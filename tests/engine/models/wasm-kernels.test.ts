@@ -44,8 +44,11 @@ describe('wasm training kernels', () => {
     if (!wasm) console.warn(`wasm-kernels.test: SKIPPED, the wasm backend did not load (active: ${info.active})`)
     else ensureWasmTrainingKernels()
   })
-  beforeEach((ctx) => {
+  beforeEach(async (ctx) => {
     if (!wasm) ctx.skip()
+    // where tfjs-node installs it registers with a higher priority and may become the global backend again:
+    // these tests ask for wasm by name each time, and fail if they cannot have it
+    if (tf.getBackend() !== 'wasm') await tf.setBackend('wasm')
     expect(tf.getBackend()).toBe('wasm')
   })
 
