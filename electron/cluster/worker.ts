@@ -161,27 +161,32 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
       return { outcome: 'cancelled', ms: 0 }
     }
     const id = String(job.id)
+    // in hand until its result is published, not only while it computes: for small tiles publication is
+    // most of a job's time, and a worker shown idle while the queue counts its job active reads as a fault
     inHand.set(id, { id, runId: spec.runId, what: describe(spec).slice(0, 40), since: Date.now() })
     beat()
-    let r: Awaited<ReturnType<typeof compute>>
     try {
-      r = await compute(spec)
-    } catch (e) {
-      if (!(e instanceof RunCancelled)) throw e
-      opts.log(`job ${job.id} ${describe(spec)} stopped: its run was cancelled`)
-      return { outcome: 'cancelled', ms: performance.now() - t0 }
+      let r: Awaited<ReturnType<typeof compute>>
+      try {
+        r = await compute(spec)
+      } catch (e) {
+        if (!(e instanceof RunCancelled)) throw e
+        opts.log(`job ${job.id} ${describe(spec)} stopped: its run was cancelled`)
+        return { outcome: 'cancelled', ms: performance.now() - t0 }
+      }
+      const outcome = await publishResult(redis, spec.runId, r.id, r.payload)
+      // who published the run's results: the run's record names its workers
+      if (outcome === 'published') await redis.multi().sadd(keys.workers(spec.runId), opts.name).expire(keys.workers(spec.runId), RUN_TTL_S).exec()
+      const ms = performance.now() - t0
+      // logged here, not on 'completed': a worker that woke up after losing its lock fails moveToCompleted
+      // the compute time is the thread's own: the rest is fetch, encoding, checksum and publication
+      opts.log(`job ${job.id} ${r.what} ${outcome} in ${ms.toFixed(0)} ms (compute ${r.computeMs.toFixed(0)} ms)${outcome === 'duplicate' ? ' (already published by another worker: discarded)' : ''}`)
+      return { outcome, ms }
     } finally {
+      // going idle is told by the next periodic beat, not at once: between two jobs of a run the worker is
+      // idle for a moment only, and an immediate beat would show a busy worker as idle to whoever reads then
       inHand.delete(id)
-      beat()
     }
-    const outcome = await publishResult(redis, spec.runId, r.id, r.payload)
-    // who published the run's results: the run's record names its workers
-    if (outcome === 'published') await redis.multi().sadd(keys.workers(spec.runId), opts.name).expire(keys.workers(spec.runId), RUN_TTL_S).exec()
-    const ms = performance.now() - t0
-    // logged here, not on 'completed': a worker that woke up after losing its lock fails moveToCompleted
-    // the compute time is the thread's own: the rest is fetch, encoding, checksum and publication
-    opts.log(`job ${job.id} ${r.what} ${outcome} in ${ms.toFixed(0)} ms (compute ${r.computeMs.toFixed(0)} ms)${outcome === 'duplicate' ? ' (already published by another worker: discarded)' : ''}`)
-    return { outcome, ms }
   }
 
   const worker = new Worker(TILE_QUEUE, processJob, {

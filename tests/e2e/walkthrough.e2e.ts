@@ -86,6 +86,8 @@ describe('issue 21 walk-through: the forms read cleanly at 1440×900', () => {
   it('KD: the loss and its parameters stay on one line for every loss', async () => {
     await go('distill')
     await app.page.click('[data-testid=distill-tab][data-tab=kd]')
+    // the tab renders after the click returns: read its losses once it is there
+    await app.page.locator('[data-testid=kd-loss]').waitFor()
     const losses = await app.page.locator('[data-testid=kd-loss] option').evaluateAll((o: El[]) => o.map((x) => x.getAttribute('value') ?? ''))
     expect(losses.length).toBeGreaterThan(3)
     for (const loss of losses) {
