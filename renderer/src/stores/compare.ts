@@ -8,7 +8,7 @@ import { describeArch } from '../forms/lab-form'
 import { formatNumber } from '../format'
 import { attempt } from './toasts'
 import { NetArch } from '../../../shared/arch'
-import { describeNet } from './models'
+import { trainedNetName } from './models'
 
 export interface RunInfo {
   spec: unknown
@@ -114,7 +114,7 @@ export const useCompare = defineStore('compare', () => {
     if (spec?.arch) return describeArch(spec.arch, spec.widths)
     // a network trained from the Models page (ARCH.json layers)
     const net = NetArch.safeParse(spec?.network)
-    return net.success ? describeNet(net.data) : '—'
+    return net.success ? trainedNetName(net.data) : '—'
   }
 
   function experimentOf(experimentId: string | null): string {

@@ -23,8 +23,12 @@ export interface TrainForm {
   name: string
 }
 
-/** "CNN conv32-conv32-flatten", "MLP 256-256": a run's automatic name (no hidden layer: "readout only") */
-export function describeNet(net: NetArch): string {
+/**
+ * "CNN conv32-conv32-flatten", "MLP 256-256": a trained model's automatic name (no hidden layer: "readout
+ * only"). Not forms/arch-form's describeNet: a trained network is told by its widths, an infinite-width
+ * kernel's architecture (which has none) by its kernel sizes and activations.
+ */
+export function trainedNetName(net: NetArch): string {
   const conv = net.layers.some((l) => l.type === 'conv2d')
   const parts = net.layers.map((l) => (l.type === 'dense' ? String(l.units) : l.type === 'conv2d' ? `conv${l.filters}` : l.type))
   return `${conv ? 'CNN' : 'MLP'} ${parts.join('-') || 'readout only'}`
@@ -110,7 +114,7 @@ export const useModels = defineStore('models', () => {
     }
     const runId = await runs.submit({
       kind: 'train',
-      name: f.name || `${describeNet(parsed.data)} · ${useDatasets().list.find((d) => d.id === f.datasetId)?.name ?? 'data'}`,
+      name: f.name || `${trainedNetName(parsed.data)} · ${useDatasets().list.find((d) => d.id === f.datasetId)?.name ?? 'data'}`,
       ...(f.name ? { modelName: f.name } : {}),
       ...datasetSplitRefs(f.datasetId),
       network: f.net,
