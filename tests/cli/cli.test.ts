@@ -43,7 +43,8 @@ describe('ntkw CLI', () => {
     const bad = ntkw(['schema', 'nope'])
     expect(bad.code).toBe(2)
     expect(bad.err).toMatch(/unknown kind 'nope'/)
-  })
+    // a process per kind (a score of them): at load 15 their start-ups alone took over the default minute
+  }, 240_000)
 
   it('run executes a spec, records it in a project, and prints the result', () => {
     const tmp = tempDir()

@@ -165,7 +165,8 @@ describe('jobs on workers through BullMQ on Redis', () => {
     await events.waitUntilReady()
     const failure = async (data: unknown): Promise<string> => {
       const job = await queue.add('empirical-sample', data, { attempts: 1 })
-      await job.waitUntilFinished(events, 60_000).then(() => expect.fail('the job should have failed'), () => undefined)
+      // the first waits for the new worker's start-up as well: over a minute once at load 15
+      await job.waitUntilFinished(events, 150_000).then(() => expect.fail('the job should have failed'), () => undefined)
       return (await queue.getJob(job.id!))!.failedReason
     }
     const good = { kind: 'empirical-sample', v: 1, runId: 'tamper', index: 0, x: { sha256: 'b'.repeat(64), rows: 10, cols: 4 }, x2: null, shape: [4], arch: { depth: 1, width: 8, activation: { name: 'relu' } }, seed: 1, outDim: 1, outputs: 'trace' }
