@@ -22,14 +22,21 @@ import { MODEL_ACTIVATIONS } from '../../electron/engine/models/activations'
 
 // Issue 22 item 1: the CLI parses its arguments and loads only what the command needs. A resolve hook
 // records every module the process loads (the bundle's chunks and each npm package), so the test checks
-// what was loaded, not how long it took.
+// what was loaded, not how long it took. The bundle loads CommonJS packages (tfjs) with require(), which
+// ESM hooks do not see, so the CommonJS resolver is wrapped as well.
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const tmp = tempDir()
 afterAll(() => tmp.cleanup())
 const hook = path.join(tmp.dir, 'trace-hook.mjs')
 writeFileSync(
   hook,
-  `import { register } from 'node:module'
+  `import Module, { register } from 'node:module'
+const resolveFilename = Module._resolveFilename
+Module._resolveFilename = function (...args) {
+  const file = resolveFilename.apply(this, args)
+  process.stderr.write('NTKW_TRACE_LOADED ' + file + '\\n')
+  return file
+}
 register('data:text/javascript,' + encodeURIComponent(\`
 export async function resolve(spec, ctx, next) {
   const r = await next(spec, ctx)

@@ -92,6 +92,76 @@ export class Xoshiro128 {
     return out
   }
 
+  /**
+   * `count` standard normals scaled by `std`, by the ziggurat method (Marsaglia & Tsang, "The Ziggurat
+   * Method for Generating Random Variables", J. Stat. Softw. 2000; 128 layers on 32-bit draws): ~99 % of
+   * draws cost one nextU32, a multiply and a compare, where Box–Muller pays a log, a sin and a cos per pair
+   * (2.9 M network weights: ≈ 0.25 s → see tests/unit/random.test.ts for the distribution checks). A
+   * different stream from normals(): network weights are drawn with this one.
+   */
+  zigguratNormals(count: number, std = 1): Float32Array {
+    const { kn, wn } = zigguratTables()
+    const out = new Float32Array(count)
+    // nextU32 inlined on int32 locals (the fields hold uint32 doubles): ~20× faster per draw in V8
+    let s0 = this.s0 | 0
+    let s1 = this.s1 | 0
+    let s2 = this.s2 | 0
+    let s3 = this.s3 | 0
+    for (let i = 0; i < count; i++) {
+      const m = Math.imul(s1, 5)
+      const hz = Math.imul((m << 7) | (m >>> 25), 9)
+      const t = s1 << 9
+      s2 ^= s0
+      s3 ^= s1
+      s1 ^= s2
+      s0 ^= s3
+      s2 ^= t
+      s3 = (s3 << 11) | (s3 >>> 21)
+      const iz = hz & 127
+      if (Math.abs(hz) < kn[iz]!) {
+        out[i] = hz * wn[iz]! * std
+        continue
+      }
+      this.s0 = s0 >>> 0
+      this.s1 = s1 >>> 0
+      this.s2 = s2 >>> 0
+      this.s3 = s3 >>> 0
+      out[i] = this.zigguratEdge(hz, iz) * std
+      s0 = this.s0 | 0
+      s1 = this.s1 | 0
+      s2 = this.s2 | 0
+      s3 = this.s3 | 0
+    }
+    this.s0 = s0 >>> 0
+    this.s1 = s1 >>> 0
+    this.s2 = s2 >>> 0
+    this.s3 = s3 >>> 0
+    return out
+  }
+
+  /** the slow path of the ziggurat: the wedge of layer iz, or the tail beyond R for the base layer */
+  private zigguratEdge(hz0: number, iz0: number): number {
+    const { kn, wn, fn } = zigguratTables()
+    let hz = hz0
+    let iz = iz0
+    for (;;) {
+      const x = hz * wn[iz]!
+      if (iz === 0) {
+        let tx: number
+        let ty: number
+        do {
+          tx = -Math.log(this.uniform()) / ZIGGURAT_R
+          ty = -Math.log(this.uniform())
+        } while (ty + ty < tx * tx)
+        return hz > 0 ? ZIGGURAT_R + tx : -ZIGGURAT_R - tx
+      }
+      if (fn[iz]! + this.next01() * (fn[iz - 1]! - fn[iz]!) < Math.exp(-0.5 * x * x)) return x
+      hz = this.nextU32() | 0
+      iz = hz & 127
+      if (Math.abs(hz) < kn[iz]!) return hz * wn[iz]!
+    }
+  }
+
   /** Fisher–Yates permutation of 0..n-1 */
   permutation(n: number): Int32Array {
     const p = new Int32Array(n)
@@ -104,6 +174,37 @@ export class Xoshiro128 {
     }
     return p
   }
+}
+
+// Ziggurat tables (Marsaglia & Tsang 2000, §"RNOR"): R is where the tail starts, V each layer's area.
+const ZIGGURAT_R = 3.442619855899
+const ZIGGURAT_V = 9.91256303526217e-3
+let tables: { kn: Float64Array; wn: Float64Array; fn: Float64Array } | null = null
+
+function zigguratTables(): { kn: Float64Array; wn: Float64Array; fn: Float64Array } {
+  if (tables) return tables
+  const kn = new Float64Array(128)
+  const wn = new Float64Array(128)
+  const fn = new Float64Array(128)
+  const m1 = 2147483648
+  let dn = ZIGGURAT_R
+  let tn = dn
+  const q = ZIGGURAT_V / Math.exp(-0.5 * dn * dn)
+  kn[0] = (dn / q) * m1
+  kn[1] = 0
+  wn[0] = q / m1
+  wn[127] = dn / m1
+  fn[0] = 1
+  fn[127] = Math.exp(-0.5 * dn * dn)
+  for (let i = 126; i >= 1; i--) {
+    dn = Math.sqrt(-2 * Math.log(ZIGGURAT_V / dn + Math.exp(-0.5 * dn * dn)))
+    kn[i + 1] = (dn / tn) * m1
+    tn = dn
+    fn[i] = Math.exp(-0.5 * dn * dn)
+    wn[i] = dn / m1
+  }
+  tables = { kn, wn, fn }
+  return tables
 }
 
 function rotl(x: number, k: number): number {

@@ -53,7 +53,8 @@ export function parameterCount(arch: FiniteFcArch, inDim: number, outDim: number
 
 /**
  * Draws a network from the seeded PRNG (core/random.ts), layer by layer W then b, so the same (arch, dims,
- * seed) gives bit-identical weights on every backend.
+ * seed) gives bit-identical weights on every backend. Normals by the ziggurat (Box–Muller took ≈ 0.25 s of
+ * an `ntkw empirical` run for the 2.9 M weights of a 3×1024 network on 784 inputs).
  */
 export function initMlp(arch: FiniteFcArch, inDim: number, outDim: number, seed: number): Mlp {
   if (!Number.isInteger(arch.width) || arch.width < 1) {
@@ -68,9 +69,9 @@ export function initMlp(arch: FiniteFcArch, inDim: number, outDim: number, seed:
     const nIn = sizes[l]!
     const nOut = sizes[l + 1]!
     const wStdInit = ntk ? 1 : arch.wStd / Math.sqrt(nIn)
-    const w = tf.tensor2d(rng.normals(nIn * nOut, wStdInit), [nIn, nOut])
+    const w = tf.tensor2d(rng.zigguratNormals(nIn * nOut, wStdInit), [nIn, nOut])
     let b: tf.Tensor2D | null = null
-    if (arch.bStd !== null) b = tf.tensor2d(rng.normals(nOut, ntk ? 1 : arch.bStd), [1, nOut])
+    if (arch.bStd !== null) b = tf.tensor2d(rng.zigguratNormals(nOut, ntk ? 1 : arch.bStd), [1, nOut])
     layers.push({
       w,
       b,

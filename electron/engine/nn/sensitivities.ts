@@ -9,31 +9,53 @@ import type { Mlp } from './mlp'
 // Visits hidden layers top-down and hands each G_l to `visit`; G_l is disposed after the visit, so at most
 // two of them are alive at once.
 export function forEachSensitivity(net: Mlp, cache: ForwardCache, visit: (layer: number, g: tf.Tensor3D) => void): void {
+  for (const [l, [g]] of sensitivities(net, [cache])) visit(l, g!)
+}
+
+/**
+ * The same backward pass over several forward caches (row sets of one network) in lockstep: yields each
+ * hidden layer top-down with the G_l of every cache, disposed when the caller asks for the next layer (or
+ * stops early); the scaled W_lᵀ is formed once per layer for all of them.
+ */
+export function* sensitivities(net: Mlp, caches: ForwardCache[]): Generator<[number, tf.Tensor3D[]]> {
   const L = net.layers.length - 1 // hidden layers
   if (L === 0) return
-  const n = cache.out.shape[0]
   const K = net.outDim
   const readout = net.layers[L]!
   // [K, 1, w_L]: the output rows of the readout, broadcast over examples.
-  let dh: tf.Tensor3D = tf.tidy(() => {
+  const top = tf.tidy(() => {
     const wt = tf.transpose(readout.w) as tf.Tensor2D
     return tf.reshape(readout.wScale === 1 ? wt : tf.mul(wt, readout.wScale), [K, 1, readout.nIn]) as tf.Tensor3D
   })
-  for (let l = L - 1; l >= 0; l--) {
-    const layer = net.layers[l]!
-    const g = tf.tidy(() => tf.mul(dh, tf.expandDims(net.dphi(cache.pre[l]!), 0)) as tf.Tensor3D)
-    dh.dispose()
-    try {
-      visit(l, g)
+  let dh: tf.Tensor3D[] = caches.map(() => top)
+  let gs: tf.Tensor3D[] = []
+  const disposeDh = (): void => tf.dispose([...new Set(dh)])
+  try {
+    for (let l = L - 1; l >= 0; l--) {
+      const layer = net.layers[l]!
+      gs = caches.map((c, i) => tf.tidy(() => tf.mul(dh[i]!, tf.expandDims(net.dphi(c.pre[l]!), 0)) as tf.Tensor3D))
+      disposeDh()
+      dh = []
+      yield [l, gs]
       if (l > 0) {
-        dh = tf.tidy(() => {
-          const wt = tf.transpose(layer.w) as tf.Tensor2D
-          const flat = tf.matMul(tf.reshape(g, [K * n, layer.nOut]) as tf.Tensor2D, layer.wScale === 1 ? wt : tf.mul(wt, layer.wScale))
-          return tf.reshape(flat, [K, n, layer.nIn]) as tf.Tensor3D
+        const wt = tf.tidy(() => {
+          const t = tf.transpose(layer.w) as tf.Tensor2D
+          return layer.wScale === 1 ? t : (tf.mul(t, layer.wScale) as tf.Tensor2D)
         })
+        try {
+          dh = gs.map((g) => tf.tidy(() => {
+            const n = g.shape[1]
+            return tf.reshape(tf.matMul(tf.reshape(g, [K * n, layer.nOut]) as tf.Tensor2D, wt), [K, n, layer.nIn]) as tf.Tensor3D
+          }))
+        } finally {
+          wt.dispose()
+        }
       }
-    } finally {
-      g.dispose()
+      tf.dispose(gs)
+      gs = []
     }
+  } finally {
+    tf.dispose(gs)
+    disposeDh()
   }
 }

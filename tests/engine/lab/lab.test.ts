@@ -120,28 +120,37 @@ describe('lab experiments on the two-moons example', () => {
   })
 
   it('training vs theory: curves start together, the gap and the kernel drift shrink with width', async () => {
-    const { outcome, events } = await runLab(project, {
-      kind: 'train-vs-theory',
-      data: { datasetId, train: 48, test: 48 },
-      arch: { ...arch, depth: 1 },
-      widths: [32, 2048],
-      steps: 60,
-      evalPoints: 12,
-      driftPoints: 24,
-    })
-    const r = (outcome as { result: { widths: { width: number; maxRelativeGap: number; finalKernelDrift: number }[] } }).result
-    for (const w of [32, 2048]) {
-      const actual = metricSeries(events, `train_loss/w=${w}`)
-      const theory = metricSeries(events, `theory_train_loss/w=${w}`)
-      expect(actual[0]!.step).toBe(0)
-      expect(theory[0]!.value).toBeCloseTo(actual[0]!.value, 5) // same f₀
-      expect(actual.at(-1)!.value).toBeLessThan(actual[0]!.value)
-      expect(theory.at(-1)!.value).toBeLessThan(theory[0]!.value)
+    // One network per width and seed, so the gap is a random quantity (its mean falls as 1/√width): the
+    // width claim is asserted on the mean over three seeds, the rest per seed.
+    const gaps: Record<number, number[]> = { 32: [], 2048: [] }
+    for (const seed of [0, 1, 2]) {
+      const { outcome, events } = await runLab(project, {
+        kind: 'train-vs-theory',
+        seed,
+        data: { datasetId, train: 48, test: 48 },
+        arch: { ...arch, depth: 1 },
+        widths: [32, 2048],
+        steps: 60,
+        evalPoints: 12,
+        driftPoints: 24,
+      })
+      const r = (outcome as { result: { widths: { width: number; maxRelativeGap: number; finalKernelDrift: number }[] } }).result
+      for (const w of [32, 2048]) {
+        const actual = metricSeries(events, `train_loss/w=${w}`)
+        const theory = metricSeries(events, `theory_train_loss/w=${w}`)
+        expect(actual[0]!.step).toBe(0)
+        expect(theory[0]!.value).toBeCloseTo(actual[0]!.value, 5) // same f₀
+        expect(actual.at(-1)!.value).toBeLessThan(actual[0]!.value)
+        expect(theory.at(-1)!.value).toBeLessThan(theory[0]!.value)
+      }
+      const [narrow, wide] = r.widths
+      expect(wide!.finalKernelDrift).toBeLessThan(narrow!.finalKernelDrift)
+      expect(wide!.maxRelativeGap).toBeLessThan(0.25)
+      gaps[32]!.push(narrow!.maxRelativeGap)
+      gaps[2048]!.push(wide!.maxRelativeGap)
     }
-    const [narrow, wide] = r.widths
-    expect(wide!.finalKernelDrift).toBeLessThan(narrow!.finalKernelDrift)
-    expect(wide!.maxRelativeGap).toBeLessThan(narrow!.maxRelativeGap)
-    expect(wide!.maxRelativeGap).toBeLessThan(0.25)
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length
+    expect(mean(gaps[2048]!)).toBeLessThan(mean(gaps[32]!))
   })
 
   it('spectrum: label energy sums to ‖y‖² (Parseval), train loss never rises, t* is the test-loss minimum', async () => {

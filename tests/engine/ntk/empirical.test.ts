@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import type { ActivationSpec } from '../../../shared/arch'
 import { initBackend } from '../../../electron/engine/runtime/backend'
 import { disposeMlp, exportWeights, initMlp, type FiniteFcArch } from '../../../electron/engine/nn/mlp'
-import { empiricalKernel, empiricalNtk, sampleSeed } from '../../../electron/engine/ntk/empirical'
+import { empiricalKernel, empiricalNtk, sampleSeed, SPLIT_ROWS } from '../../../electron/engine/ntk/empirical'
 import { empiricalNtkJacobian } from '../../../electron/engine/ntk/empirical-jacobian'
 import { jacobianFd, ntkFromJacobians, phi64, testInputs, type F64Layer } from '../nn/f64-mlp'
 import { relMaxDiff } from '../../../bench/compare'
@@ -64,6 +64,29 @@ describe('empirical NTK equals J·Jᵀ of a float64 finite-difference Jacobian',
       disposeMlp(net)
     })
   }
+})
+
+describe('the self kernel from two row halves (n ≥ SPLIT_ROWS) equals J·Jᵀ of a float64 finite-difference Jacobian', () => {
+  // an odd n: the halves differ by one row, and the lower off-diagonal block is the mirror of the upper one
+  const big = SPLIT_ROWS + 7
+  const xb = testInputs(big, d, 31)
+  it.each([
+    ['relu, bias, trace over 2 outputs', { name: 'relu' } as ActivationSpec, { bStd: 0.3 }, 2, 'trace' as const],
+    ['erf, standard, per-output', { name: 'erf', a: 1, b: 1, c: 0 } as ActivationSpec, { parameterization: 'standard' as const, bStd: 0.2 }, 2, 'per-output' as const],
+  ])('%s', (_name, act, o, K, outputs) => {
+    const net = initMlp(arch(act, o), d, K, 5)
+    const J = jacobianFd(toF64(net), phi64(act), xb, big)
+    const want = ntkFromJacobians(J, J, outputs).flat(2)
+    const x = tf.tensor2d(Float32Array.from(xb), [big, d])
+    const before = tf.memory().numTensors
+    const k = empiricalNtk(net, x, undefined, { outputs })
+    expect(k.shape).toEqual(outputs === 'trace' ? [big, big] : [K, big, big])
+    expect(relMaxDiff(k.dataSync(), want)).toBeLessThan(1e-4)
+    k.dispose()
+    expect(tf.memory().numTensors).toBe(before)
+    x.dispose()
+    disposeMlp(net)
+  })
 })
 
 describe('empirical NTK properties', () => {
