@@ -3,7 +3,8 @@ import type { FcArch } from '../../../shared/arch'
 import { errorInfo } from '../../../shared/errors'
 import { initBackend } from '../runtime/backend'
 import { fcLayers, type KernelLayer } from './layers'
-import type { InitMessage, ReleaseMessage, TileRequest, WorkerReply } from './protocol'
+import type { CholInitMessage, CholReply, CholUnitRequest, InitMessage, ReleaseMessage, TileRequest, WorkerReply } from './protocol'
+import { cholViews, runCholUnit, type CholViews } from '../linalg/chol-units'
 import { computeTile, TileInputCache, type PointBlock } from './tile'
 import { finishTile } from './tile-finish'
 import { SpatialTiler } from './spatial'
@@ -19,15 +20,33 @@ function block(data: Float32Array, row0: number, rows: number, d: number, key: s
   return { data: data.subarray(row0 * d, (row0 + rows) * d), rows, d, key }
 }
 
-function reply(m: WorkerReply, transfer: ArrayBuffer[] = []): void {
+/** the shared buffers of the Cholesky factorisation this worker helps with (linalg/cholesky.ts) */
+let chol: CholViews | null = null
+
+function reply(m: WorkerReply | CholReply, transfer: ArrayBuffer[] = []): void {
   port!.postMessage(m, transfer)
 }
 
-async function handle(m: InitMessage | TileRequest | ReleaseMessage): Promise<void> {
+type Message = InitMessage | TileRequest | ReleaseMessage | CholInitMessage | CholUnitRequest
+
+async function handle(m: Message): Promise<void> {
   try {
     if (m.type === 'release') {
       setup?.cache.dispose()
       setup = null
+      chol = null
+      return
+    }
+    if (m.type === 'chol-init') {
+      const info = await initBackend(m.backend)
+      chol = cholViews(m)
+      reply({ type: 'ready', backend: info.active })
+      return
+    }
+    if (m.type === 'chol-unit') {
+      if (!chol) throw new Error('Cholesky unit requested before chol-init')
+      runCholUnit(chol, m.unit)
+      reply({ type: 'chol-done', id: m.id })
       return
     }
     if (m.type === 'init') {
@@ -67,7 +86,7 @@ async function handle(m: InitMessage | TileRequest | ReleaseMessage): Promise<vo
     reply({ type: 'tile', id: m.id, ...out }, transfer)
   } catch (e) {
     const info = errorInfo(e)
-    reply({ type: 'error', id: m.type === 'tile' ? m.id : null, ...info })
+    reply({ type: 'error', id: m.type === 'tile' || m.type === 'chol-unit' ? m.id : null, ...info })
   }
 }
 
@@ -75,6 +94,6 @@ async function handle(m: InitMessage | TileRequest | ReleaseMessage): Promise<vo
 // thread before this worker was ready sends release and the next job's init meanwhile; handled concurrently,
 // two backend initialisations raced and left tfjs with kernels of one backend on the other.
 let queue: Promise<void> = Promise.resolve()
-port.on('message', (m: InitMessage | TileRequest | ReleaseMessage) => {
+port.on('message', (m: Message) => {
   queue = queue.then(() => handle(m))
 })

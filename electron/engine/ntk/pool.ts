@@ -22,7 +22,8 @@ function spawn(url: URL): Worker {
   return w
 }
 
-function take(url: URL, n: number): Worker[] {
+/** `n` warm workers (started if needed), referenced while in use; `giveBack` returns them to the warm set. */
+export function take(url: URL, n: number): Worker[] {
   if (idleTimer) clearTimeout(idleTimer)
   idleTimer = null
   const out = warm.splice(0, n)
@@ -31,7 +32,7 @@ function take(url: URL, n: number): Worker[] {
   return out
 }
 
-function giveBack(ws: Worker[]): void {
+export function giveBack(ws: Worker[]): void {
   for (const w of ws) {
     w.postMessage({ type: 'release' })
     w.unref()
@@ -47,6 +48,20 @@ export async function shutdownKernelWorkers(): Promise<void> {
   if (idleTimer) clearTimeout(idleTimer)
   idleTimer = null
   await Promise.all(warm.splice(0).map((w) => w.terminate()))
+}
+
+/** Listens to a worker's replies, errors and unexpected exit (all failures go to `fail`); returns the detach. */
+export function listen<R>(w: Worker, onMessage: (r: R) => void, fail: (e: unknown) => void, what: string): () => void {
+  const onError = (e: Error): void => fail(e)
+  const onExit = (code: number): void => fail(new Error(`${what} exited unexpectedly (code ${code})`))
+  w.on('message', onMessage)
+  w.on('error', onError)
+  w.on('exit', onExit)
+  return () => {
+    w.off('message', onMessage)
+    w.off('error', onError)
+    w.off('exit', onExit)
+  }
 }
 
 function toError(r: Extract<WorkerReply, { type: 'error' }>): Error {
@@ -122,16 +137,7 @@ export async function runOnWorkers(
           }
           if (!settled) dispatch(w)
         }
-        const onError = (e: Error): void => fail(e)
-        const onExit = (code: number): void => fail(new Error(`kernel worker exited unexpectedly (code ${code})`))
-        w.on('message', onMessage)
-        w.on('error', onError)
-        w.on('exit', onExit)
-        detach.push(() => {
-          w.off('message', onMessage)
-          w.off('error', onError)
-          w.off('exit', onExit)
-        })
+        detach.push(listen(w, onMessage, fail, 'kernel worker'))
         w.postMessage(init)
       }
       if (local) {

@@ -4,6 +4,7 @@ import type { BackendChoice, BackendName } from '../../../shared/backend'
 import type { KernelName } from './tile'
 import type { SamplePoints } from '../core/remote-tiles'
 import type { FinishedTile } from './tile-finish'
+import type { CholShared, CholUnit } from '../linalg/chol-units'
 
 // Messages between the tile scheduler (main thread) and kernel-worker.ts. The points travel once, in
 // SharedArrayBuffers; each tile request is a few numbers and each answer transfers its buffers.
@@ -34,6 +35,24 @@ export interface TileRequest {
 export interface ReleaseMessage {
   type: 'release'
 }
+
+/** map one Cholesky factorisation's shared buffers (linalg/chol-units.ts); answered by 'ready' */
+export interface CholInitMessage extends CholShared {
+  type: 'chol-init'
+  backend: BackendName
+}
+
+export interface CholUnitRequest {
+  type: 'chol-unit'
+  id: number
+  unit: CholUnit
+}
+
+/** answers to the Cholesky messages (a worker serves one kind of job at a time) */
+export type CholReply =
+  | { type: 'ready'; backend: string }
+  | { type: 'chol-done'; id: number }
+  | { type: 'error'; id: number | null; message: string; code: string; hint?: string }
 
 export type WorkerReply =
   | { type: 'ready'; backend: string }
