@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core'
+import { backwardColumns, forwardColumns, residualRows } from './triangular'
 
 // The two kinds of work unit of the right-looking blocked Cholesky (cholesky.ts), computed in place on
 // shared memory by whichever thread takes them: the calling thread and the worker threads run this same
@@ -19,13 +20,20 @@ export interface CholShared {
   w: SharedArrayBuffer
   /** 2 panels (n×bs, by step parity) then 2 b×b blocks L_kk⁻ᵀ (by step parity) */
   scratch: SharedArrayBuffer
+  /** refinement with the finished factor in `w` (refine.ts): A, and X, B, R as k float64 columns each */
+  refine?: { a: SharedArrayBuffer; vec: SharedArrayBuffer; k: number; shift: number }
 }
 
 /**
  * panel:  L[r0:r0+rows, c0:c0+b] = A'[r0:r0+rows, c0:c0+b] · L_kk⁻ᵀ, also stored contiguously in the step's panel
  * update: A'[j0:, j0:j0+cols] −= P[j0:, :] · P[j0:j0+cols, :]ᵀ (lower triangle only), P = L[c0+b:, c0:c0+b]
  */
-export type CholUnit = { kind: 'panel'; step: number; r0: number; rows: number } | { kind: 'update'; step: number; j0: number; cols: number }
+export type CholUnit =
+  | { kind: 'panel'; step: number; r0: number; rows: number }
+  | { kind: 'update'; step: number; j0: number; cols: number }
+  /** refinement: R[i0:i1] = B − (A + shift·I) X, and the correction (L Lᵀ)⁻¹ R of column c in place */
+  | { kind: 'residual'; i0: number; i1: number }
+  | { kind: 'correct'; c: number }
 
 export interface CholViews {
   n: number
@@ -33,6 +41,7 @@ export interface CholViews {
   w: Float32Array
   panel: [Float32Array, Float32Array]
   invT: [Float32Array, Float32Array]
+  refine?: { a: Float32Array; x: Float64Array; b: Float64Array; r: Float64Array; k: number; shift: number }
 }
 
 export function scratchBytes(n: number, bs: number): number {
@@ -42,9 +51,19 @@ export function scratchBytes(n: number, bs: number): number {
 export function cholViews(s: CholShared): CholViews {
   const { n, bs } = s
   const pn = n * bs
+  const rf = s.refine
+  const nk = n * (rf?.k ?? 0)
   return {
     n,
     bs,
+    refine: rf && {
+      a: new Float32Array(rf.a, 0, n * n),
+      x: new Float64Array(rf.vec, 0, nk),
+      b: new Float64Array(rf.vec, nk * 8, nk),
+      r: new Float64Array(rf.vec, 2 * nk * 8, nk),
+      k: rf.k,
+      shift: rf.shift,
+    },
     w: new Float32Array(s.w, 0, n * n),
     panel: [new Float32Array(s.scratch, 0, pn), new Float32Array(s.scratch, pn * 4, pn)],
     invT: [new Float32Array(s.scratch, 2 * pn * 4, bs * bs), new Float32Array(s.scratch, (2 * pn + bs * bs) * 4, bs * bs)],
@@ -58,8 +77,15 @@ export function blockOf(v: { n: number; bs: number }, step: number): { c0: numbe
 }
 
 export function runCholUnit(v: CholViews, u: CholUnit): void {
-  if (u.kind === 'panel') panelUnit(v, u.step, u.r0, u.rows)
-  else updateUnit(v, u.step, u.j0, u.cols)
+  if (u.kind === 'panel') return panelUnit(v, u.step, u.r0, u.rows)
+  if (u.kind === 'update') return updateUnit(v, u.step, u.j0, u.cols)
+  const rf = v.refine
+  if (!rf) throw new Error(`Cholesky ${u.kind} unit without refinement buffers`)
+  if (u.kind === 'residual') return residualRows(rf.a, v.n, rf.shift, rf.x, rf.b, rf.k, rf.r, u.i0, u.i1)
+  const f = { n: v.n, l: v.w, shift: rf.shift }
+  const col = rf.r.subarray(u.c * v.n, (u.c + 1) * v.n)
+  forwardColumns(f, col, 1)
+  backwardColumns(f, col, 1)
 }
 
 function panelUnit(v: CholViews, step: number, r0: number, rows: number): void {

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os'
 import { blockOf, cholViews, runCholUnit, scratchBytes, type CholShared, type CholUnit, type CholViews } from './chol-units'
+import { Wakeable } from './lane-set'
 import { cholBlockInPlace, invLower } from './panel'
 
 export { PivotError } from './panel'
@@ -10,8 +11,6 @@ export interface CholeskyFactor {
   l: Float32Array
   /** the absolute diagonal shift that was factorised */
   shift: number
-  /** L_kk⁻¹ of each bs×bs diagonal block (row-major float32), kept for the blocked triangular solves */
-  diagInv?: { bs: number; blocks: Float32Array[] }
 }
 
 /** A worker thread that maps a factorisation's shared buffers and computes its units (cholesky-lanes in ntk/). */
@@ -70,20 +69,19 @@ export async function cholesky(a: Float32Array, n: number, opts: CholeskyOptions
   const threads = Math.max(1, Math.floor(opts.threads ?? availableParallelism()))
   const pool = opts.workers && threads > 1 && Math.ceil(n / bs) >= MIN_PARALLEL_BLOCKS ? opts.workers.open(threads - 1, shared) : null
   let healthy = true
-  const diagInv: Float32Array[] = []
   try {
-    await new CholSchedule(v, (k) => diagInv.push(factorDiagonal(v, k, shift, diag0, relTol)), opts.onBlock, pool?.lanes ?? [], () => (healthy = false)).run()
+    await new CholSchedule(v, (k) => factorDiagonal(v, k, shift, diag0, relTol), opts.onBlock, pool?.lanes ?? [], () => (healthy = false)).run()
   } finally {
     await pool?.close(healthy)
   }
   for (let i = 0; i < n * n; i++) {
     if (!Number.isFinite(v.w[i]!)) throw new Error(`cholesky: non-finite factor entry at ${Math.floor(i / n)},${i % n}`)
   }
-  return { n, l: v.w, shift, diagInv: { bs, blocks: diagInv } }
+  return { n, l: v.w, shift }
 }
 
-/** D(k): the diagonal block in float64, written back as float32; L_kk⁻ᵀ into the step's scratch. Returns L_kk⁻¹. */
-function factorDiagonal(v: CholViews, k: number, shift: number, diag0: Float64Array, relTol: number): Float32Array {
+/** D(k): the diagonal block in float64, written back as float32; L_kk⁻ᵀ into the step's scratch. */
+function factorDiagonal(v: CholViews, k: number, shift: number, diag0: Float64Array, relTol: number): void {
   const { n, w } = v
   const { c0, b } = blockOf(v, k)
   const d = new Float64Array(b * b)
@@ -96,11 +94,10 @@ function factorDiagonal(v: CholViews, k: number, shift: number, diag0: Float64Ar
   const inv = invLower(d, b)
   const invT = v.invT[k & 1]!
   for (let i = 0; i < b; i++) for (let j = 0; j <= i; j++) invT[j * b + i] = inv[i * b + j]!
-  return Float32Array.from(inv)
 }
 
 /** Dependency-driven execution of the units; D always on this thread, panels and updates on any lane. */
-class CholSchedule {
+class CholSchedule extends Wakeable {
   private readonly nb: number
   private dNext = 0
   /** per step: panel units not yet started / not yet finished */
@@ -111,8 +108,6 @@ class CholSchedule {
   private readonly updateDone: Uint8Array[]
   private readonly updatesLeft: number[]
   private inflight = 0
-  private failure: unknown = null
-  private wake: (() => void) | null = null
   private readonly idle: CholLane[] = []
 
   constructor(
@@ -122,6 +117,7 @@ class CholSchedule {
     private readonly lanes: CholLane[],
     private readonly laneFailed: () => void,
   ) {
+    super()
     const { n, bs } = v
     this.nb = Math.ceil(n / bs)
     this.panels = []
@@ -170,13 +166,13 @@ class CholSchedule {
           continue
         }
         if (this.inflight === 0) throw new Error('cholesky: scheduler stalled (internal)')
-        await new Promise<void>((r) => (this.wake = r))
+        await this.sleep()
       }
     } catch (e) {
       this.fail(e, false)
     }
     // a failed run still waits for the units in flight: they write into buffers that are about to go
-    while (this.inflight > 0) await new Promise<void>((r) => (this.wake = r))
+    while (this.inflight > 0) await this.sleep()
     if (this.failure !== null) throw this.failure
   }
 
@@ -186,14 +182,7 @@ class CholSchedule {
 
   private fail(e: unknown, fromLane: boolean): void {
     if (fromLane) this.laneFailed()
-    if (this.failure === null) this.failure = e
-    this.signal()
-  }
-
-  private signal(): void {
-    const w = this.wake
-    this.wake = null
-    w?.()
+    this.record(e)
   }
 
   /** D(k) may run once update(k−1) has finished column k and step k−2 no longer reads the buffers D(k) reuses */
@@ -219,7 +208,7 @@ class CholSchedule {
 
   private finished(u: CholUnit): void {
     if (u.kind === 'panel') this.panelsLeft[u.step]!--
-    else {
+    else if (u.kind === 'update') {
       this.updatesLeft[u.step]!--
       this.updateDone[u.step]![u.j0 / this.v.bs] = 1
     }

@@ -48,6 +48,17 @@ export function dotF32F64(a: Float32Array, ao: number, v: Float64Array, vo: numb
   return s0 + s1 + (s2 + s3)
 }
 
+/** R[i0:i1] = B − (A + shift·I) X on column layouts, float64 (A float32, read exactly): refine.ts's residual, by row bands */
+export function residualRows(a: Float32Array, n: number, shift: number, x: Float64Array, b: Float64Array, k: number, r: Float64Array, i0: number, i1: number): void {
+  for (let i = i0; i < i1; i++) {
+    const ri = i * n
+    for (let c = 0; c < k; c++) {
+      const o = c * n
+      r[o + i] = b[o + i]! - (dotF32F64(a, ri, x, o, n) + shift * x[o + i]!)
+    }
+  }
+}
+
 /**
  * L Lᵀ X = B in place on X's k columns (each contiguous, `toColumns`). Row by row of L, and for each row
  * every column: a row of L (16 KB at n = 4 000) is read from memory once per sweep and reused from cache

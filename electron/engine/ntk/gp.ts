@@ -63,8 +63,9 @@ export function crossTimes(kCross: Float32Array, m: number, n: number, alpha: Fl
 
 export async function gpPosterior(sys: KernelSystem, opts: GpOptions): Promise<GpResult> {
   const { kTrain, n, kCross, m, y, k } = sys
-  const factor = await factorSpd(kTrain, n, opts.diagReg, { what: opts.what, onBlock: opts.onStep, workers: cholWorkers() })
-  const sol = await refinedSolve(kTrain, factor, y, k, { onStep: opts.onStep })
+  const workers = cholWorkers()
+  const factor = await factorSpd(kTrain, n, opts.diagReg, { what: opts.what, onBlock: opts.onStep, workers })
+  const sol = await refinedSolve(kTrain, factor, y, k, { onStep: opts.onStep, workers })
   const mean = crossTimes(kCross, m, n, sol.x, k)
   const trainMean = new Float64Array(n * k)
   for (let i = 0; i < n * k; i++) trainMean[i] = y[i]! - factor.shift * sol.x[i]!

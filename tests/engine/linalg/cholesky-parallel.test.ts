@@ -74,6 +74,17 @@ describe('blocked right-looking Cholesky on worker threads', () => {
       expect(Buffer.from(f.l.buffer, f.l.byteOffset, f.l.byteLength).equals(Buffer.from(one.l.buffer, one.l.byteOffset, one.l.byteLength))).toBe(true)
     }
     expect(units()).toBeGreaterThan(0)
+    // the refinement's residual rows and correction columns on the workers: the same bytes as on one thread
+    const k = 4
+    const r = rng(77)
+    const b = Float64Array.from({ length: n * k }, () => r())
+    const alone = await refinedSolve(a, one, b, k, { threads: 1 })
+    const before = units()
+    const shared = await refinedSolve(a, one, b, k, { threads: 2, workers: pool })
+    expect(units()).toBeGreaterThan(before)
+    expect(Buffer.from(shared.x.buffer).equals(Buffer.from(alone.x.buffer))).toBe(true)
+    expect(shared.relResidual).toBe(alone.relResidual)
+    expect(shared.relResidual).toBeLessThan(1e-12)
   })
 
   for (const [n, bs] of [[257, 64], [333, 32], [130, 16]] as const) {
