@@ -5,6 +5,9 @@ import { refinedSolve, residualColumns } from '../electron/engine/linalg/refine'
 import { cholSolveColumns, toColumns } from '../electron/engine/linalg/triangular'
 import { eigh } from '../electron/engine/linalg/eigh'
 import { tql2 } from '../electron/engine/linalg/tql2'
+import { cholWorkers } from '../electron/engine/ntk/cholesky-lanes'
+import { loadavg } from 'node:os'
+import { leftLookingCholesky } from './cholesky-left-looking'
 import { cpuTimeMs } from './cpu-time'
 import { QUICK, type BenchResult } from './types'
 
@@ -126,10 +129,12 @@ export async function run(): Promise<BenchResult[]> {
     const nb = QUICK ? 500 : 1500
     const a = spd(n, 1)
     const b = Float64Array.from({ length: n }, (_, i) => Math.sin(i + 1))
+    const workers = cholWorkers()
+    await cholesky(a, n, { workers }) // starts the worker threads (a `predict` finds them warm from its kernel)
     const t0 = performance.now()
-    const f = await cholesky(a, n)
+    const f = await cholesky(a, n, { workers })
     const tFactor = performance.now() - t0
-    const sol = await refinedSolve(a, f, b, 1)
+    const sol = await refinedSolve(a, f, b, 1, { workers })
     const ours = performance.now() - t0
     const ab = spd(nb, 2)
     const t1 = performance.now()
@@ -137,7 +142,7 @@ export async function run(): Promise<BenchResult[]> {
     const naive = performance.now() - t1
     const naiveAtN = naive * (n / nb) ** 3
     results.push({
-      name: `Cholesky solve n=${n} (float32 blocked factor + float64 refinement)`,
+      name: `Cholesky solve n=${n} (float32 blocked factor on worker threads + float64 refinement)`,
       value: ours / 1000,
       unit: 's',
       baseline: { name: `textbook unblocked Cholesky, plain JS float64 (measured at n=${nb}, ×(n/${nb})³)`, value: naiveAtN / 1000 },
@@ -152,6 +157,37 @@ export async function run(): Promise<BenchResult[]> {
         baselineMeasuredN: nb,
         extrapolation: 'baseline time × (n / n_measured)³',
       },
+    })
+  }
+
+  // the factorisation alone: right-looking on the worker threads against the previous left-looking one-thread
+  // factor, interleaved, best of 3, wall time (the machine is shared: the load average goes with the numbers)
+  {
+    const n = QUICK ? 1000 : 4000
+    const a = spd(n, 6)
+    const workers = cholWorkers()
+    const oursMs: number[] = []
+    const prevMs: number[] = []
+    const load = loadavg()[0]
+    let identical = true
+    let single: Float32Array | null = null
+    for (let rep = 0; rep < 3; rep++) {
+      let t = performance.now()
+      const f = await cholesky(a, n, { workers })
+      oursMs.push(Math.round(performance.now() - t))
+      t = performance.now()
+      leftLookingCholesky(a, n)
+      prevMs.push(Math.round(performance.now() - t))
+      single ??= (await cholesky(a, n, { threads: 1 })).l
+      for (let i = 0; i < n * n && identical; i++) identical = f.l[i] === single[i]
+    }
+    results.push({
+      name: `Cholesky factor n=${n}: right-looking, panel and update units on ${workers ? 'worker threads + this one' : 'this thread (no worker bundle)'}`,
+      value: Math.min(...oursMs),
+      unit: 'ms',
+      baseline: { name: 'previous left-looking blocked factor, one thread (bench/cholesky-left-looking.ts)', value: Math.min(...prevMs) },
+      ratio: Math.round((Math.min(...prevMs) / Math.min(...oursMs)) * 100) / 100,
+      meta: { statistic: 'wall time, best of 3 interleaved', oursMs, prevMs, loadAverage1m: load, loadAverageAfter1m: loadavg()[0], sameBytesAsOneThread: identical },
     })
   }
 
