@@ -1,9 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core'
 import { UserError } from '../../../shared/errors'
 import { assertFiniteArray } from '../core/finite'
-import { cholesky, PivotError, type CholeskyFactor } from '../linalg/cholesky'
 import { eigh } from '../linalg/eigh'
-import { refinedSolve } from '../linalg/refine'
+import { solveShifted } from '../linalg/pcg'
 import { forwardSolveMany } from '../linalg/triangular'
 import { gradientFlowPredictions, growth } from '../ntk/dynamics'
 import { gpPosterior } from '../ntk/gp'
@@ -187,17 +186,14 @@ async function dual(req: FeatureRidgeRequest, watch: Stopwatch, progress: (f: nu
   }
 }
 
-async function factorShifted(g: Float32Array, m: number, shift: number, diagReg: number, kind: string): Promise<CholeskyFactor> {
-  try {
-    return await cholesky(g, m, { shift })
-  } catch (e) {
-    if (!(e instanceof PivotError)) throw e
-    throw new UserError(
-      'kernel_singular',
-      `ΦᵀΦ + εI of the ${kind.toUpperCase()} features is singular in float32 (pivot ${e.index} of ${m} is ${e.pivot.toPrecision(3)}) with diag_reg = ${diagReg}`,
-      `Add or raise the ridge: --diag-reg ${diagReg > 0 ? Number(Math.min(10, diagReg * 10).toPrecision(3)) : 1e-6} (ε = diag_reg · trace/n). With more features than independent training points ΦᵀΦ is rank-deficient.`,
-    )
-  }
+/** Stop the feature-space solve at ‖r‖ ≤ 2·10⁻⁶·√ε·‖y‖_F: the training predictions Φx then move by at most
+ * ‖Φ(ΦᵀΦ + εI)⁻¹r‖ ≤ ‖r‖/(2√ε) ≤ 10⁻⁶‖y‖_F (max over s ≥ 0 of √s/(s + ε) is 1/(2√ε)). */
+function solveTolerance(shift: number, y: ArrayLike<number>, b: Float64Array): number {
+  let yy = 0
+  for (let i = 0; i < y.length; i++) yy += y[i]! ** 2
+  let bb = 0
+  for (let i = 0; i < b.length; i++) bb += b[i]! ** 2
+  return bb > 0 ? Math.min(1e-6, (2e-6 * Math.sqrt(shift * yy)) / Math.sqrt(bb)) : 1e-6
 }
 
 async function primal(req: FeatureRidgeRequest, watch: Stopwatch, progress: (f: number, m: string) => void): Promise<Partial_> {
@@ -239,9 +235,17 @@ async function primalSolve(req: FeatureRidgeRequest, watch: Stopwatch, progress:
   }
 
   if (!req.times) {
-    progress(0.72, 'Cholesky solve (m×m)')
-    const factor = await factorShifted(g, dim, shift, req.diagReg, map.kind)
-    const sol = await refinedSolve(g, factor, b, k, { onStep: req.yieldNow })
+    progress(0.72, 'solve (m×m: Cholesky, or conjugate gradients preconditioned by it when float32 cannot factor ΦᵀΦ + εI)')
+    const what = `ΦᵀΦ of the ${map.kind.toUpperCase()} features`
+    const sol = await solveShifted(g, dim, shift, b, k, { tol: solveTolerance(shift, y.subarray(0, n * k), b), what, diagReg: req.diagReg, onStep: req.yieldNow, onBlock: req.yieldNow })
+    const factor = sol.factor
+    if (req.variance && !factor) {
+      throw new UserError(
+        'kernel_singular',
+        `the predictive variance needs the Cholesky factor of ${what} + εI, which float32 cannot form at diag_reg = ${req.diagReg} (the mean alone is solved by preconditioned conjugate gradients)`,
+        `Drop --var, or raise the ridge (--diag-reg ${Number(Math.min(10, req.diagReg * 10).toPrecision(3))}) so that it factors.`,
+      )
+    }
     const w = Float32Array.from(sol.x)
     const test = new Float32Array(mt * k)
     const variance = req.variance ? new Float32Array(mt) : undefined
@@ -252,7 +256,7 @@ async function primalSolve(req: FeatureRidgeRequest, watch: Stopwatch, progress:
         // ε ‖L⁻¹ φ*‖²: L⁻¹ applied to the rows×dim block's transpose (dim×rows)
         const rhs = new Float32Array(dim * rows)
         for (let i = 0; i < rows; i++) for (let c = 0; c < dim; c++) rhs[c * rows + i] = phi[i * dim + c]!
-        const z = forwardSolveMany(factor, rhs, rows)
+        const z = forwardSolveMany(factor!, rhs, rows)
         for (let i = 0; i < rows; i++) {
           let s = 0
           for (let c = 0; c < dim; c++) s += z[c * rows + i]! ** 2

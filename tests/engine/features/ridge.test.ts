@@ -5,6 +5,7 @@ import { randomFeatureMap } from '../../../electron/engine/features/random-featu
 import { nystromFeatureMap } from '../../../electron/engine/features/nystrom'
 import { featureRidge } from '../../../electron/engine/features/ridge'
 import { GramAccumulator } from '../../../electron/engine/features/gram-stream'
+import { cholesky, PivotError } from '../../../electron/engine/linalg/cholesky'
 import { predictInfiniteWidth } from '../../../electron/engine/ntk/predict'
 import { FcArch } from '../../../shared/arch'
 import { UserError } from '../../../shared/errors'
@@ -102,6 +103,32 @@ describe('kernel regression in feature space', () => {
       expect(auto.solver).toBe(map.dim < n ? 'primal' : 'dual')
       map.dispose()
     }
+  })
+
+  it('primal at a ridge float32 cannot factor: conjugate gradients on ΦᵀΦ + εI reach the float64 reference; --var says why it cannot follow', async () => {
+    const map = randomFeatureMap({ arch, kind: 'ntk', inDim: 5, features: 16, seed: 3 })
+    const phi = await featuresOf(map, xTrain)
+    const phiT = await featuresOf(map, xTest)
+    const diagReg = 1e-7
+    // the precondition: the plain float32 Cholesky of ΦᵀΦ + εI fails here
+    const acc = new GramAccumulator(map.dim)
+    acc.add(Float32Array.from(phi), n)
+    let tr = 0
+    for (const v of phi) tr += v * v
+    await expect(cholesky(acc.finish(), map.dim, { shift: (diagReg * tr) / n })).rejects.toBeInstanceOf(PivotError)
+    const ref = reference(phi, phiT, map.dim, diagReg)
+    const before = tf.memory().numTensors
+    const out = await featureRidge({ map, xTrain: toMatrix(xTrain), yTrain: yM, xTest: toMatrix(xTest), diagReg, learningRate: 1, variance: false, solver: 'primal' })
+    expect(tf.memory().numTensors).toBe(before)
+    expect(out.solve!.relResidual).toBeLessThan(1e-6)
+    expect(relErr(out.train, ref.train[0]!)).toBeLessThan(1e-4)
+    expect(relErr(out.test, ref.test[0]!)).toBeLessThan(1e-3)
+    const err = await featureRidge({ map, xTrain: toMatrix(xTrain), yTrain: yM, xTest: toMatrix(xTest), diagReg, learningRate: 1, variance: true, solver: 'primal' }).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(UserError)
+    expect((err as UserError).code).toBe('kernel_singular')
+    expect((err as UserError).message).toMatch(/variance/)
+    expect((err as UserError).hint).toMatch(/Drop --var/)
+    map.dispose()
   })
 
   it('finite t: the m×m eigendecomposition gives the gradient flow of the exact path (float64 matrix exponential)', async () => {
