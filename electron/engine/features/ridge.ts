@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os'
 import * as tf from '@tensorflow/tfjs-core'
 import { UserError } from '../../../shared/errors'
 import { assertFiniteArray } from '../core/finite'
@@ -37,6 +38,8 @@ export interface FeatureRidgeRequest {
   variance: boolean
   /** default auto: the cheaper of n·m² + m³/3 and n²·m + n³/3 */
   solver?: 'auto' | 'primal' | 'dual'
+  /** threads forming ΦᵀΦ (primal): this one and workers − 1 (at most one) worker; 0 = one per core (default 1) */
+  workers?: number
   /** keep Φ of the training points in memory when it has at most this many floats (default 2^27 = 512 MB), else in a temporary file */
   cacheFloats?: number
   progress?: (fraction: number, message: string) => void
@@ -201,14 +204,14 @@ async function primal(req: FeatureRidgeRequest, watch: Stopwatch, progress: (f: 
   const y = yTrain.data
   const store = new PhiStore(dim, req.cacheFloats ?? 1 << 27, n * dim)
   // G = ΦᵀΦ accumulated in float32 (upper tiles, gram-stream.ts); Φᵀy and the trace in float64
-  const acc = new GramAccumulator(dim)
+  const acc = GramAccumulator.create(dim, { threads: req.workers === 0 ? availableParallelism() : (req.workers ?? 1) })
   const b = new Float64Array(dim * k)
   let trace = 0
   try {
-    await forBlocks(map, xTrain, watch, req, (phi, r0, rows) => {
+    await forBlocks(map, xTrain, watch, req, async (phi, r0, rows) => {
       store.push(phi, rows)
       for (let i = 0; i < phi.length; i++) trace += phi[i]! * phi[i]!
-      acc.add(phi, rows)
+      await acc.add(phi, rows)
       for (let i = 0; i < rows; i++) {
         const pi = i * dim
         for (let q = 0; q < k; q++) {
@@ -218,8 +221,9 @@ async function primal(req: FeatureRidgeRequest, watch: Stopwatch, progress: (f: 
         }
       }
     }, (f) => progress(0.7 * f, 'features and ΦᵀΦ (train)'))
-    return await primalSolve(req, watch, progress, { g: acc.finish(), b, trace, store })
+    return await primalSolve(req, watch, progress, { g: await acc.finish(), b, trace, store })
   } finally {
+    acc.dispose()
     store.dispose()
   }
 }
