@@ -3,6 +3,7 @@ import { FcArch } from '../shared/arch'
 import { buildFeatureMap } from '../electron/engine/features/build'
 import { fwhtRows } from '../electron/engine/features/hadamard'
 import { featureRidge } from '../electron/engine/features/ridge'
+import { GramAccumulator } from '../electron/engine/features/gram-stream'
 import { shutdownKernelWorkers } from '../electron/engine/ntk/pool'
 import { predictInfiniteWidth } from '../electron/engine/ntk/predict'
 import { initBackend } from '../electron/engine/runtime/backend'
@@ -100,9 +101,34 @@ async function hadamard(): Promise<BenchResult> {
   return { name: `Walsh–Hadamard, ${rows} rows × ${p}`, value: Math.round(jsMs), unit: 'ms', baseline: { name: 'Kronecker matmuls on tfjs', value: Math.round(kronMs) }, ratio: Math.round((kronMs / jsMs) * 100) / 100, meta: { backend: tf.getBackend(), loadavg1: loadavg()[0] } }
 }
 
+/** ΦᵀΦ from row blocks on this thread and a gram worker, against this thread alone (same bits). */
+async function gramThreads(): Promise<BenchResult> {
+  const m = QUICK ? 2048 : 4096
+  const rows = 512
+  const blocks = 6
+  const phi = Float32Array.from({ length: rows * m }, (_, i) => Math.sin(i * 0.37))
+  const sum = async (threads: number): Promise<void> => {
+    const acc = GramAccumulator.create(m, { threads })
+    for (let b = 0; b < blocks; b++) await acc.add(phi, rows)
+    await acc.finish()
+  }
+  const load0 = loadavg()[0]!
+  const one: number[] = []
+  const two: number[] = []
+  for (let rep = 0; rep < 3; rep++) {
+    for (const [threads, out] of [[1, one], [2, two]] as const) {
+      const t = performance.now()
+      await sum(threads)
+      out.push(performance.now() - t)
+    }
+  }
+  const median = (v: number[]): number => [...v].sort((a, b) => a - b)[1]!
+  return { name: `ΦᵀΦ, ${blocks}×${rows} rows, m′ = ${m}, two threads`, value: Math.round(median(two)), unit: 'ms', baseline: { name: 'one thread', value: Math.round(median(one)) }, ratio: Math.round((median(one) / median(two)) * 100) / 100, meta: { backend: tf.getBackend(), interleaved: 3, loadavg1: [load0, loadavg()[0]] } }
+}
+
 export async function run(): Promise<BenchResult[]> {
   await initBackend()
-  const results: BenchResult[] = [await hadamard()]
+  const results: BenchResult[] = [await hadamard(), await gramThreads()]
   const test = task(TEST, 99)
   const xTest = { data: test.x, rows: TEST, cols: D }
   for (const n of SIZES) {
