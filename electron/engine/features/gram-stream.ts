@@ -86,10 +86,13 @@ export class GramAccumulator {
    * One thread, or this one and a gram worker when `threads` ≥ 2, G has more than one tile and the bundled
    * worker exists, on wasm or cpu (one thread per process; native TensorFlow threads itself, WebGPU has one device).
    */
-  static create(m: number, opts: { threads?: number; tile?: number; workerFirst?: boolean } = {}): GramAccumulator {
+  static create(m: number, opts: { threads?: number; tile?: number; workerFirst?: boolean; rows?: number } = {}): GramAccumulator {
     const tile = opts.tile ?? 1024
     const backend = tf.getBackend()
-    const url = (opts.threads ?? 1) >= 2 && (backend === 'wasm' || backend === 'cpu') && m > tile ? bundledWorkerUrl('gram-worker') : null
+    // a worker costs ≈ 0.35 s to start (tfjs + wasm) and competes for a core: below ≈ 10 s of one-thread
+    // Gram work (rows · m² ≥ 2·10¹¹ multiply-adds, given) it measured slower (bench: m′ = 2 048, 3 072 rows, 0.57×)
+    const worth = opts.rows === undefined || opts.rows * m * m >= 2e11
+    const url = (opts.threads ?? 1) >= 2 && worth && (backend === 'wasm' || backend === 'cpu') && m > tile ? bundledWorkerUrl('gram-worker') : null
     if (!url) return new GramAccumulator(m, tile)
     const g = new Float32Array(new SharedArrayBuffer(m * m * 4))
     const worker = new Worker(url)

@@ -204,7 +204,7 @@ async function primal(req: FeatureRidgeRequest, watch: Stopwatch, progress: (f: 
   const y = yTrain.data
   const store = new PhiStore(dim, req.cacheFloats ?? 1 << 27, n * dim)
   // G = ΦᵀΦ accumulated in float32 (upper tiles, gram-stream.ts); Φᵀy and the trace in float64
-  const acc = GramAccumulator.create(dim, { threads: req.workers === 0 ? availableParallelism() : (req.workers ?? 1) })
+  const acc = GramAccumulator.create(dim, { threads: req.workers === 0 ? availableParallelism() : (req.workers ?? 1), rows: n })
   const b = new Float64Array(dim * k)
   let trace = 0
   try {
