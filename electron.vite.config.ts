@@ -16,6 +16,7 @@ export default defineConfig({
           index: resolve(root, 'electron/main/index.ts'),
           'engine-host': resolve(root, 'electron/cluster/engine-process.ts'),
           'kernel-worker': resolve(root, 'electron/engine/ntk/kernel-worker.ts'),
+          'gram-worker': resolve(root, 'electron/engine/features/gram-worker.ts'),
         },
       },
     },

@@ -12,6 +12,7 @@ const candidates = {
   'kernel-worker': 'electron/engine/ntk/kernel-worker.ts',
   'sample-worker': 'electron/engine/ntk/sample-worker.ts',
   'unit-worker': 'electron/engine/jobs/unit-worker.ts',
+  'gram-worker': 'electron/engine/features/gram-worker.ts',
   bench: 'bench/index.ts',
 }
 const entryPoints = Object.fromEntries(

@@ -1,9 +1,9 @@
+import { availableParallelism } from 'node:os'
 import * as tf from '@tensorflow/tfjs-core'
 import { UserError } from '../../../shared/errors'
 import { assertFiniteArray } from '../core/finite'
-import { cholesky, PivotError, type CholeskyFactor } from '../linalg/cholesky'
 import { eigh } from '../linalg/eigh'
-import { refinedSolve } from '../linalg/refine'
+import { solveShifted } from '../linalg/pcg'
 import { forwardSolveMany } from '../linalg/triangular'
 import { gradientFlowPredictions, growth } from '../ntk/dynamics'
 import { gpPosterior } from '../ntk/gp'
@@ -38,6 +38,8 @@ export interface FeatureRidgeRequest {
   variance: boolean
   /** default auto: the cheaper of n·m² + m³/3 and n²·m + n³/3 */
   solver?: 'auto' | 'primal' | 'dual'
+  /** threads forming ΦᵀΦ (primal): this one and workers − 1 (at most one) worker; 0 = one per core (default 1) */
+  workers?: number
   /** keep Φ of the training points in memory when it has at most this many floats (default 2^27 = 512 MB), else in a temporary file */
   cacheFloats?: number
   progress?: (fraction: number, message: string) => void
@@ -187,17 +189,14 @@ async function dual(req: FeatureRidgeRequest, watch: Stopwatch, progress: (f: nu
   }
 }
 
-async function factorShifted(g: Float32Array, m: number, shift: number, diagReg: number, kind: string): Promise<CholeskyFactor> {
-  try {
-    return await cholesky(g, m, { shift })
-  } catch (e) {
-    if (!(e instanceof PivotError)) throw e
-    throw new UserError(
-      'kernel_singular',
-      `ΦᵀΦ + εI of the ${kind.toUpperCase()} features is singular in float32 (pivot ${e.index} of ${m} is ${e.pivot.toPrecision(3)}) with diag_reg = ${diagReg}`,
-      `Add or raise the ridge: --diag-reg ${diagReg > 0 ? Number(Math.min(10, diagReg * 10).toPrecision(3)) : 1e-6} (ε = diag_reg · trace/n). With more features than independent training points ΦᵀΦ is rank-deficient.`,
-    )
-  }
+/** Stop the feature-space solve at ‖r‖ ≤ 2·10⁻⁶·√ε·‖y‖_F: the training predictions Φx then move by at most
+ * ‖Φ(ΦᵀΦ + εI)⁻¹r‖ ≤ ‖r‖/(2√ε) ≤ 10⁻⁶‖y‖_F (max over s ≥ 0 of √s/(s + ε) is 1/(2√ε)). */
+function solveTolerance(shift: number, y: ArrayLike<number>, b: Float64Array): number {
+  let yy = 0
+  for (let i = 0; i < y.length; i++) yy += y[i]! ** 2
+  let bb = 0
+  for (let i = 0; i < b.length; i++) bb += b[i]! ** 2
+  return bb > 0 ? Math.min(1e-6, (2e-6 * Math.sqrt(shift * yy)) / Math.sqrt(bb)) : 1e-6
 }
 
 async function primal(req: FeatureRidgeRequest, watch: Stopwatch, progress: (f: number, m: string) => void): Promise<Partial_> {
@@ -205,14 +204,14 @@ async function primal(req: FeatureRidgeRequest, watch: Stopwatch, progress: (f: 
   const y = yTrain.data
   const store = new PhiStore(dim, req.cacheFloats ?? 1 << 27, n * dim)
   // G = ΦᵀΦ accumulated in float32 (upper tiles, gram-stream.ts); Φᵀy and the trace in float64
-  const acc = new GramAccumulator(dim)
+  const acc = GramAccumulator.create(dim, { threads: req.workers === 0 ? availableParallelism() : (req.workers ?? 1), rows: n })
   const b = new Float64Array(dim * k)
   let trace = 0
   try {
-    await forBlocks(map, xTrain, watch, req, (phi, r0, rows) => {
+    await forBlocks(map, xTrain, watch, req, async (phi, r0, rows) => {
       store.push(phi, rows)
       for (let i = 0; i < phi.length; i++) trace += phi[i]! * phi[i]!
-      acc.add(phi, rows)
+      await acc.add(phi, rows)
       for (let i = 0; i < rows; i++) {
         const pi = i * dim
         for (let q = 0; q < k; q++) {
@@ -222,8 +221,9 @@ async function primal(req: FeatureRidgeRequest, watch: Stopwatch, progress: (f: 
         }
       }
     }, (f) => progress(0.7 * f, 'features and ΦᵀΦ (train)'))
-    return await primalSolve(req, watch, progress, { g: acc.finish(), b, trace, store })
+    return await primalSolve(req, watch, progress, { g: await acc.finish(), b, trace, store })
   } finally {
+    acc.dispose()
     store.dispose()
   }
 }
@@ -239,9 +239,17 @@ async function primalSolve(req: FeatureRidgeRequest, watch: Stopwatch, progress:
   }
 
   if (!req.times) {
-    progress(0.72, 'Cholesky solve (m×m)')
-    const factor = await factorShifted(g, dim, shift, req.diagReg, map.kind)
-    const sol = await refinedSolve(g, factor, b, k, { onStep: req.yieldNow })
+    progress(0.72, 'solve (m×m: Cholesky, or conjugate gradients preconditioned by it when float32 cannot factor ΦᵀΦ + εI)')
+    const what = `ΦᵀΦ of the ${map.kind.toUpperCase()} features`
+    const sol = await solveShifted(g, dim, shift, b, k, { tol: solveTolerance(shift, y.subarray(0, n * k), b), what, diagReg: req.diagReg, onStep: req.yieldNow, onBlock: req.yieldNow })
+    const factor = sol.factor
+    if (req.variance && !factor) {
+      throw new UserError(
+        'kernel_singular',
+        `the predictive variance needs the Cholesky factor of ${what} + εI, which float32 cannot form at diag_reg = ${req.diagReg} (the mean alone is solved by preconditioned conjugate gradients)`,
+        `Drop --var, or raise the ridge (--diag-reg ${Number(Math.min(10, req.diagReg * 10).toPrecision(3))}) so that it factors.`,
+      )
+    }
     const w = Float32Array.from(sol.x)
     const test = new Float32Array(mt * k)
     const variance = req.variance ? new Float32Array(mt) : undefined
@@ -252,7 +260,7 @@ async function primalSolve(req: FeatureRidgeRequest, watch: Stopwatch, progress:
         // ε ‖L⁻¹ φ*‖²: L⁻¹ applied to the rows×dim block's transpose (dim×rows)
         const rhs = new Float32Array(dim * rows)
         for (let i = 0; i < rows; i++) for (let c = 0; c < dim; c++) rhs[c * rows + i] = phi[i * dim + c]!
-        const z = forwardSolveMany(factor, rhs, rows)
+        const z = forwardSolveMany(factor!, rhs, rows)
         for (let i = 0; i < rows; i++) {
           let s = 0
           for (let c = 0; c < dim; c++) s += z[c * rows + i]! ** 2

@@ -42,6 +42,19 @@ describe('--approx auto: exact where it is cheaper, random features where they p
     }
   })
 
+  it('the crossover table in docs/performance.md is what Auto computes (to the hundred)', async () => {
+    const { readFileSync } = await import('node:fs')
+    const doc = readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), '../../../docs/performance.md'), 'utf8')
+    const section = doc.slice(doc.indexOf('## Exact or random features'))
+    const row = (label: string): number[] => {
+      const line = section.split('\n').find((l) => l.startsWith(`| ${label} |`))!
+      return line.split('|').slice(2, -1).map((c) => Number(c.replace(/[≈\s]/g, '')))
+    }
+    const ms = row('m')
+    expect(ms).toEqual([2048, 4096, 8192, 16384])
+    row('n').forEach((n, i) => expect(n).toBe(Math.round(rfCrossover({ ...base, features: ms[i]! })! / 100) * 100))
+  })
+
   it('prices the exact path by its matmul flops, recursion entries and n³/3 Cholesky', () => {
     const n = 4000
     const e = estimateExact({ n, nTest: 1000, d: 784, depth: 3 })

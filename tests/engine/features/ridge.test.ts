@@ -5,6 +5,7 @@ import { randomFeatureMap } from '../../../electron/engine/features/random-featu
 import { nystromFeatureMap } from '../../../electron/engine/features/nystrom'
 import { featureRidge } from '../../../electron/engine/features/ridge'
 import { GramAccumulator } from '../../../electron/engine/features/gram-stream'
+import { cholesky, PivotError } from '../../../electron/engine/linalg/cholesky'
 import { predictInfiniteWidth } from '../../../electron/engine/ntk/predict'
 import { FcArch } from '../../../shared/arch'
 import { UserError } from '../../../shared/errors'
@@ -104,6 +105,32 @@ describe('kernel regression in feature space', () => {
     }
   })
 
+  it('primal at a ridge float32 cannot factor: conjugate gradients on ΦᵀΦ + εI reach the float64 reference; --var says why it cannot follow', async () => {
+    const map = randomFeatureMap({ arch, kind: 'ntk', inDim: 5, features: 16, seed: 3 })
+    const phi = await featuresOf(map, xTrain)
+    const phiT = await featuresOf(map, xTest)
+    const diagReg = 1e-7
+    // the precondition: the plain float32 Cholesky of ΦᵀΦ + εI fails here
+    const acc = new GramAccumulator(map.dim)
+    await acc.add(Float32Array.from(phi), n)
+    let tr = 0
+    for (const v of phi) tr += v * v
+    await expect(cholesky(await acc.finish(), map.dim, { shift: (diagReg * tr) / n })).rejects.toBeInstanceOf(PivotError)
+    const ref = reference(phi, phiT, map.dim, diagReg)
+    const before = tf.memory().numTensors
+    const out = await featureRidge({ map, xTrain: toMatrix(xTrain), yTrain: yM, xTest: toMatrix(xTest), diagReg, learningRate: 1, variance: false, solver: 'primal' })
+    expect(tf.memory().numTensors).toBe(before)
+    expect(out.solve!.relResidual).toBeLessThan(1e-6)
+    expect(relErr(out.train, ref.train[0]!)).toBeLessThan(1e-4)
+    expect(relErr(out.test, ref.test[0]!)).toBeLessThan(1e-3)
+    const err = await featureRidge({ map, xTrain: toMatrix(xTrain), yTrain: yM, xTest: toMatrix(xTest), diagReg, learningRate: 1, variance: true, solver: 'primal' }).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(UserError)
+    expect((err as UserError).code).toBe('kernel_singular')
+    expect((err as UserError).message).toMatch(/variance/)
+    expect((err as UserError).hint).toMatch(/Drop --var/)
+    map.dispose()
+  })
+
   it('finite t: the m×m eigendecomposition gives the gradient flow of the exact path (float64 matrix exponential)', async () => {
     const map = randomFeatureMap({ arch, kind: 'ntk', inDim: 5, features: 16, seed: 4 })
     const phi = await featuresOf(map, xTrain)
@@ -134,14 +161,25 @@ describe('kernel regression in feature space', () => {
     map.dispose()
   })
 
-  it('ΦᵀΦ from row blocks by upper column tiles equals the float64 product (partial last tile, blocks of any size)', () => {
+  it('ΦᵀΦ from row blocks by upper column tiles equals the float64 product (partial last tile, blocks of any size); two threads give the same bits', async () => {
     const m = 50
     const rowsAll = 37
     const phi = Float32Array.from({ length: rowsAll * m }, (_, i) => Math.sin(i * 0.731) + 0.1 * (i % 7))
     const before = tf.memory().numTensors
-    const acc = new GramAccumulator(m, 16)
-    for (const [r0, rows] of [[0, 10], [10, 1], [11, 26]] as const) acc.add(phi.subarray(r0 * m, (r0 + rows) * m), rows)
-    const g = acc.finish()
+    const blocks = [[0, 10], [10, 1], [11, 26]] as const
+    const sum = async (acc: GramAccumulator): Promise<Float32Array> => {
+      for (const [r0, rows] of blocks) await acc.add(phi.subarray(r0 * m, (r0 + rows) * m), rows)
+      return acc.finish()
+    }
+    const g = await sum(new GramAccumulator(m, 16))
+    // the gram worker (bundled by the test setup): here it computes every tile, then it races this thread for them
+    for (const workerFirst of [true, false]) {
+      const two = GramAccumulator.create(m, { threads: 2, tile: 16, workerFirst })
+      const threaded = tf.getBackend() === 'wasm' || tf.getBackend() === 'cpu'
+      expect(two.threads).toBe(threaded ? 2 : 1)
+      expect(Array.from(await sum(two))).toEqual(Array.from(g))
+      if (threaded && workerFirst) expect(two.workerTiles).toBe(blocks.length * 4)
+    }
     expect(tf.memory().numTensors).toBe(before)
     const ref = new Float64Array(m * m)
     for (let i = 0; i < m; i++) for (let j = 0; j < m; j++) {

@@ -63,6 +63,7 @@ export const run: JobRunner<'predict'> = async (spec, ctx) => {
         learningRate: spec.learningRate,
         variance: spec.variance,
         solver: spec.approx.solver,
+        workers: spec.workers,
         progress: (f, msg) => ctx.progress(0.05 + 0.95 * f, msg),
         yieldNow,
       })
