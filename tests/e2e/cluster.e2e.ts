@@ -133,8 +133,10 @@ describeR('Compute on Redis workers from the app', () => {
     const busySeen = await page.evaluate(() => (globalThis as unknown as { busySeen: string[] }).busySeen)
     expect(busySeen.length).toBeGreaterThan(0)
     expect(busySeen.some((t) => /kernel on the worker · tile \d+,\d+/.test(t))).toBe(true)
-    await page.waitForSelector('[data-testid=run-ran-on]')
-    expect(await page.textContent('[data-testid=run-ran-on]')).toMatch(new RegExp(`ran on Redis workers e2e-w1 via redis://127.0.0.1:${server.port}/0: run \\S+, 2850 tiles`))
+    // the detail first names where the run was sent (its record's compute), then, once its logs are read
+    // again after the end, the workers and the run's tiles
+    const ranOn = new RegExp(`ran on Redis workers e2e-w1 via redis://127.0.0.1:${server.port}/0: run \\S+, 2850 tiles`)
+    await expect.poll(() => page.textContent('[data-testid=run-ran-on]'), { timeout: 30_000 }).toMatch(ranOn)
     await page.click('[data-testid=run-detail] [data-tab=artifacts]')
     for (const name of ['ntk', 'nngp']) expect(await page.textContent('[data-testid=run-detail]')).toContain(name)
     await screenshot(page, 'cluster-run')
