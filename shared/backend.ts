@@ -30,6 +30,16 @@ export const BackendAttempt = z.object({
 })
 export type BackendAttempt = z.infer<typeof BackendAttempt>
 
+/** mlas: ONNX Runtime's CPU GEMM (onnxruntime-node); tfjs: matMul on the active tfjs backend */
+export const GemmInfo = z.object({
+  provider: z.enum(['mlas', 'tfjs']),
+  version: z.string(),
+  threads: z.number().int().positive(),
+  /** why mlas is not used, when it is not */
+  reason: z.string().optional(),
+})
+export type GemmInfo = z.infer<typeof GemmInfo>
+
 export const BackendInfo = z.object({
   /** name as tfjs reports it: 'tensorflow' | 'webgpu' | 'wasm' | 'cpu' */
   active: z.string(),
@@ -43,6 +53,8 @@ export const BackendInfo = z.object({
   wasmThreads: z.number().int().optional(),
   /** webgpu: the adapter the device was created on */
   adapter: GpuAdapter.optional(),
+  /** the float32 GEMM the engine's kernels, solves and feature maps multiply with (electron/engine/blas) */
+  gemm: GemmInfo.optional(),
 })
 export type BackendInfo = z.infer<typeof BackendInfo>
 
@@ -51,4 +63,9 @@ export function adapterLabel(a: GpuAdapter): string {
   const name = [a.vendor, a.architecture].filter(Boolean).join(' ') || 'unnamed adapter'
   const detail = [a.device, a.description].filter(Boolean).join(', ')
   return `${name}${detail ? ` (${detail})` : ''}${a.software ? ', software (runs on the CPU)' : ''}`
+}
+
+/** "ONNX Runtime MLAS 1.31.1, 2 threads" or "tfjs matMul (why)" */
+export function gemmLabel(g: GemmInfo): string {
+  return g.provider === 'mlas' ? `ONNX Runtime MLAS ${g.version}, ${g.threads} thread${g.threads === 1 ? '' : 's'}` : `tfjs matMul${g.reason ? ` (${g.reason})` : ''}`
 }

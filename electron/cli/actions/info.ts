@@ -1,6 +1,6 @@
 import os from 'node:os'
 import type { CliArgs } from '../command'
-import { adapterLabel, BackendChoice } from '../../../shared/index'
+import { adapterLabel, BackendChoice, gemmLabel } from '../../../shared/index'
 import { initBackend, packageVersions } from '../../engine/runtime/backend'
 import { APP_VERSION } from '../../engine/runtime/version'
 
@@ -24,6 +24,7 @@ export async function run({ values, io }: CliArgs): Promise<number> {
         `  ${t.ok ? 'ok  ' : 'no  '} ${t.name.padEnd(14)} ${t.package}${t.adapter ? `\n         adapter: ${adapterLabel(t.adapter)}` : ''}${t.reason ? `\n         ${t.reason}` : ''}`,
     ),
     `active backend: ${info.active}${info.wasmSimd !== undefined ? ` (SIMD ${info.wasmSimd ? 'on' : 'off'}, ${info.wasmThreads ?? 1} thread per process)` : ''}${info.adapter ? ` on ${adapterLabel(info.adapter)}` : ''}`,
+    ...(info.gemm ? [`float32 GEMM: ${gemmLabel(info.gemm)}`] : []),
   ]
   io.out(lines.join('\n') + '\n')
   return 0

@@ -2,7 +2,7 @@ import { UserError } from '../../../shared/errors'
 import type { ModelFiles } from '../models/format'
 import { APP_VERSION } from '../runtime/version'
 import { kerasChain, type KerasLayer } from './keras-layers'
-import { attr, DT, encodeModel, IR_VERSION, OPSET, tensor, valueInfo, type ModelProto, type NodeProto, type TensorProto } from './proto'
+import { attr, DT, encodeModel, IR_VERSION, OPSET, tensor, valueInfo, type ModelProto, type NodeProto, type TensorProto } from '../io/onnx-proto'
 import type { QdqPlan } from './qdq-plan'
 
 // TF.js Layers chain → ONNX graph (opset 13, IR 7). The graph takes the TF.js input layout, NHWC for images

@@ -6,7 +6,7 @@ import { UserError } from '../../../shared/errors'
 import type { StoredModel } from '../core/job'
 import { toStoredModel } from '../models/stored'
 import { permute } from './export'
-import { decodeModel, floatAttr, intAttr, intsAttr, stringAttr, tensorValues, type NodeProto } from './proto'
+import { decodeModel, floatAttr, intAttr, intsAttr, stringAttr, tensorValues, type NodeProto } from '../io/onnx-proto'
 
 // ONNX classifier → TF.js Layers Sequential. The supported graph is the chain torch.onnx.export writes for
 // MLPs and small CNNs. Layout: ONNX images are NCHW, TF.js NHWC, so the imported model takes [h, w, c];

@@ -4,6 +4,7 @@ import path from 'node:path'
 import util from 'node:util'
 import type { BackendAttempt, BackendChoice, BackendInfo, BackendName } from '../../../shared/backend'
 import { BACKEND_ORDER, type GpuAdapter } from '../../../shared/backend'
+import { initGemm } from '../blas/gemm'
 import { AdapterFailure, prepareWebgpu, SoftwareAdapterError, WEBGPU_PACKAGES, webgpuLost } from './webgpu'
 
 // Resolves the tfjs backend: tfjs-node-gpu → tfjs-node → webgpu → wasm → cpu, or the user's choice first.
@@ -116,6 +117,7 @@ export async function initBackend(requested?: BackendChoice): Promise<BackendInf
         info.tried = tried
       }
       tf.enableProdMode()
+      info.gemm = await initGemm(info.active)
       current = info
       return info
     } catch (e) {
@@ -180,7 +182,7 @@ export function backendInfo(): BackendInfo | null {
 
 export function packageVersions(): Record<string, string> {
   const out: Record<string, string> = { node: process.versions.node, 'tfjs-core': tf.version_core }
-  for (const p of ['@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-webgpu', 'webgpu', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'better-sqlite3']) {
+  for (const p of ['onnxruntime-node', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-webgpu', 'webgpu', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'better-sqlite3']) {
     try {
       out[p] = (require(`${p}/package.json`) as { version: string }).version
     } catch {

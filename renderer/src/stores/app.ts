@@ -51,6 +51,7 @@ export const useApp = defineStore('app', () => {
     const extra: string[] = []
     if (b.wasmSimd) extra.push('SIMD')
     if (b.wasmThreads && b.wasmThreads > 1) extra.push(`${b.wasmThreads} threads`)
+    if (b.gemm?.provider === 'mlas') extra.push('MLAS GEMM')
     return extra.length ? `${b.active} (${extra.join(', ')})` : b.active
   })
 

@@ -8,7 +8,7 @@ import { modelToFiles } from '../../../electron/engine/models/io'
 import { exportOnnx } from '../../../electron/engine/onnx/export'
 import { buildFromPlan, planOnnxImport } from '../../../electron/engine/onnx/import'
 import { qdq, quantizeForOnnx } from '../../../electron/engine/onnx/qdq'
-import { DT, decodeModel, encodeModel, tensor, tensorValues, valueInfo } from '../../../electron/engine/onnx/proto'
+import { DT, decodeModel, encodeModel, tensor, tensorValues, valueInfo } from '../../../electron/engine/io/onnx-proto'
 import { initBackend } from '../../../electron/engine/runtime/backend'
 
 // The ONNX writer layer by layer, against ONNX Runtime as the independent computation: seeded networks that

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import protobuf from 'protobufjs'
 import { describe, expect, it } from 'vitest'
-import { onnxSchema } from '../../../electron/engine/onnx/proto'
+import { onnxSchema } from '../../../electron/engine/io/onnx-proto'
 
 // resources/onnx/onnx.json is the official onnx.proto as a protobufjs JSON descriptor. Two independent checks: the
 // field numbers the ONNX IR specification (IR.md in the ONNX repository) fixes for what the exporter writes, and, where the
