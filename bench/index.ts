@@ -11,6 +11,7 @@ const modules: Record<string, () => Promise<BenchModule>> = {
   'ntk-empirical': () => import('./ntk-empirical'),
   data: () => import('./data'),
   linalg: () => import('./linalg'),
+  blas: () => import('./blas'),
   distill: () => import('./distill'),
   'efficient-ntk': () => import('./efficient-ntk'),
   kip: () => import('./kip'),

@@ -8,8 +8,8 @@ import { implementedKinds } from '../../electron/engine/jobs/registry'
 import { REMOTE_TILE_SPEC_KINDS } from '../../shared/cluster'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
-function ntkw(args: string[], cwd = root): { code: number | null; out: string; err: string } {
-  const r = spawnSync(process.execPath, [path.join(root, 'bin/ntkw.js'), ...args], { cwd, encoding: 'utf8', timeout: 120_000 })
+function ntkw(args: string[], cwd = root, env = process.env): { code: number | null; out: string; err: string } {
+  const r = spawnSync(process.execPath, [path.join(root, 'bin/ntkw.js'), ...args], { cwd, env, encoding: 'utf8', timeout: 120_000 })
   return { code: r.status, out: r.stdout, err: r.stderr }
 }
 
@@ -33,6 +33,17 @@ describe('ntkw CLI', () => {
     expect(['tensorflow', 'webgpu', 'wasm', 'cpu']).toContain(j.backend.active)
     expect(r.out).toContain(`active backend: ${j.backend.active}`)
     for (const t of tried.filter((x) => !x.ok)) expect(r.out).toContain(t.package)
+  })
+
+  // The GEMM provider is part of what a run's numbers depend on: info names it, and NTKW_GEMM=tfjs is obeyed.
+  it('info names the float32 GEMM, and NTKW_GEMM=tfjs chooses tfjs matMul', () => {
+    const j = JSON.parse(ntkw(['info', '--json']).out) as { backend: { active: string; gemm: { provider: string; reason?: string } }; versions: Record<string, string> }
+    const cpu = ['wasm', 'cpu'].includes(j.backend.active)
+    expect(j.backend.gemm.provider).toBe(cpu && j.versions['onnxruntime-node'] ? 'mlas' : 'tfjs')
+    expect(ntkw(['info']).out).toMatch(/^float32 GEMM: (ONNX Runtime MLAS \d|tfjs matMul)/m)
+    const forced = JSON.parse(ntkw(['info', '--json'], root, { ...process.env, NTKW_GEMM: 'tfjs' }).out) as { backend: { gemm: { provider: string; reason: string } }; versions: Record<string, string> }
+    expect(forced.backend.gemm).toMatchObject({ provider: 'tfjs', reason: 'tfjs chosen' })
+    expect(forced.versions.gemm).toBe('tfjs matMul')
   })
 
   it('schema prints a JSON schema per kind, and rejects unknown kinds', () => {

@@ -56,4 +56,15 @@ describe('Settings: compute backend', () => {
     expect(w.get('[data-testid=settings-active-backend]').text()).toContain('on amd rdna-3 (AMD Radeon RX 7600)')
     expect(w.text()).toContain('other jobs run on wasm beside it')
   })
+
+  it('names the float32 GEMM, and why tfjs matMul is used when it is', () => {
+    useApp().info = info({ active: 'wasm', choice: 'wasm', tried: [], requested: 'auto', tfjsVersion: '4.22.0', wasmSimd: true, gemm: { provider: 'mlas', version: '1.31.1', threads: 2 } })
+    const w = mount(AboutDialog, { global: { plugins: [pinia] } })
+    expect(w.get('[data-testid=settings-gemm]').text()).toBe('Float32 GEMM (kernels, solves, feature maps): ONNX Runtime MLAS 1.31.1, 2 threads')
+    expect(useApp().backendLabel).toBe('wasm (SIMD, MLAS GEMM)')
+    useApp().info = info({ active: 'tensorflow', choice: 'tensorflow', tried: [], requested: 'auto', tfjsVersion: '4.22.0', gemm: { provider: 'tfjs', version: '4.22.0', threads: 1, reason: 'tfjs runs on tensorflow, whose own matMul is used' } })
+    const w2 = mount(AboutDialog, { global: { plugins: [pinia] } })
+    expect(w2.get('[data-testid=settings-gemm]').text()).toContain('tfjs matMul (tfjs runs on tensorflow, whose own matMul is used)')
+    expect(useApp().backendLabel).toBe('tensorflow')
+  })
 })

@@ -3,7 +3,7 @@ import { BACKEND_CHOICES } from '../flags'
 
 export const infoCommand: CliCommand = {
   name: 'info',
-  summary: 'versions, tfjs backends tried (and why each failed), WebGPU adapter, active backend, cores',
+  summary: 'versions, tfjs backends tried (and why each failed), WebGPU adapter, active backend, float32 GEMM, cores',
   usage: `Usage: ntkw info [--backend auto|tensorflow-gpu|tensorflow|webgpu|wasm|cpu] [--json]
 
 Initialises the engine the way jobs do and reports:
@@ -11,7 +11,12 @@ Initialises the engine the way jobs do and reports:
   every backend tried in order (tfjs-node-gpu, tfjs-node, webgpu, wasm, cpu) with the reason it failed,
   the WebGPU adapter found (vendor, architecture, device, driver description; "software" when it
   computes on the CPU, such as SwiftShader or llvmpipe), or why none was found,
-  the active backend and the number of CPU cores.
+  the active backend, the float32 GEMM the engine's kernels, solves and feature maps use (ONNX
+  Runtime's MLAS from the optional onnxruntime-node package where tfjs computes on the CPU, else
+  tfjs's matMul, with the reason), and the number of CPU cores.
+
+Environment: NTKW_GEMM=tfjs uses tfjs's matMul even where MLAS is available (NTKW_GEMM=mlas asks for
+MLAS on native TensorFlow or WebGPU too).
 
 auto skips a software WebGPU adapter (slower than wasm) and says so; --backend webgpu uses it anyway.
 On Linux WebGPU needs the Vulkan loader (libvulkan.so.1) and a Vulkan driver; VK_ICD_FILENAMES selects

@@ -190,5 +190,7 @@ export function packageVersions(): Record<string, string> {
     }
   }
   if (process.versions.electron) out.electron = process.versions.electron
+  // the GEMM provider rounds differently from tfjs's matMul: part of what makes a run's numbers reproducible
+  if (current?.gemm) out.gemm = current.gemm.provider === 'mlas' ? `mlas (onnxruntime-node ${current.gemm.version})` : 'tfjs matMul'
   return out
 }
