@@ -6,9 +6,8 @@ import path from 'node:path'
 /** bottom → top; folders on the same level may not import each other */
 export const ENGINE_LEVELS = [
   ['core'],
-  ['io'], // file formats (npy, npz, the ONNX protobuf schema): blas builds its GEMM graphs with the latter
   ['blas'], // the float32 GEMM every engine layer above multiplies with (ONNX Runtime's MLAS, else tfjs)
-  ['runtime', 'linalg', 'activations'],
+  ['runtime', 'io', 'linalg', 'activations'],
   ['data', 'nn', 'store', 'layers'],
   ['ntk'],
   ['lab', 'features', 'kip', 'models'],

@@ -1,15 +1,11 @@
 import { createRequire } from 'node:module'
-import { encodeModel, valueInfo, type NodeProto } from '../io/onnx-proto'
+import { gemmModelBytes } from './gemm-model'
 import { GEMM_VARIANTS, type GemmShape, type GemmVariant } from './variants'
 
 // ONNX Runtime's CPU GEMM (MLAS) through onnxruntime-node. The package's public `session.run` defers every call
 // with setImmediate and returns a promise; the engine's tile loops are synchronous, so this calls the native
 // session's own synchronous `run` (the package's dist/binding, which its public API wraps). The version is
 // pinned in package.json for that reason, and any failure to load falls back to tfjs (blas/gemm.ts).
-
-const FLOAT = 1
-const ATTR_FLOAT = 1
-const ATTR_INT = 2
 
 interface NativeSession {
   loadModel(buffer: ArrayBuffer, byteOffset: number, byteLength: number, options: object): Promise<void>
@@ -37,27 +33,16 @@ function loadModules(): OrtModules {
   return { Tensor: ort.Tensor, binding: b.binding, initOrt: b.initOrt, version }
 }
 
-function gemmGraph(v: GemmVariant): Uint8Array {
-  const node: NodeProto = {
-    name: 'gemm',
-    opType: 'Gemm',
-    input: v.beta ? ['a', 'b', 'c'] : ['a', 'b'],
-    output: ['y'],
-    attribute: [
-      { name: 'transA', type: ATTR_INT, i: v.transA ? 1 : 0 },
-      { name: 'transB', type: ATTR_INT, i: v.transB ? 1 : 0 },
-      { name: 'alpha', type: ATTR_FLOAT, f: v.alpha },
-      { name: 'beta', type: ATTR_FLOAT, f: v.beta },
-    ],
-  }
-  const input = [valueInfo('a', FLOAT, ['a0', 'a1']), valueInfo('b', FLOAT, ['b0', 'b1'])]
-  if (v.beta) input.push(valueInfo('c', FLOAT, ['m', 'n']))
-  return encodeModel({ irVersion: 7, opsetImport: [{ version: 13 }], producerName: 'ntk-workbench', graph: { name: `gemm_${v.key}`, node: [node], initializer: [], input, output: [valueInfo('y', FLOAT, ['m', 'n'])] } })
-}
-
-async function session(ort: OrtModules, bytes: Uint8Array, threads: number): Promise<NativeSession> {
+/**
+ * A session for one Gemm form. The native loadModel does its work before it returns (its promise is only
+ * the interface: measured 2–6 ms inside the call, nothing after it), so a form is compiled at its first use,
+ * synchronously, and a process pays only for the forms it multiplies with. tests/engine/blas runs every form on
+ * fresh sessions, so a version whose loadModel really is asynchronous fails there.
+ */
+function session(ort: OrtModules, bytes: Uint8Array, threads: number): Pick<NativeSession, 'run'> {
   const s = new ort.binding.InferenceSession()
-  await s.loadModel(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength, {
+  let loadError: unknown = null
+  void s.loadModel(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength, {
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
     executionMode: 'sequential',
@@ -65,8 +50,19 @@ async function session(ort: OrtModules, bytes: Uint8Array, threads: number): Pro
     enableCpuMemArena: false,
     // idle pool threads sleep instead of spinning: the engine's own worker threads share the cores
     extra: { session: { intra_op: { allow_spinning: '0' } } },
+  }).catch((e: unknown) => {
+    loadError = e
   })
-  return s
+  return {
+    run(feeds, fetches, options) {
+      try {
+        return s.run(feeds, fetches, options)
+      } catch (e) {
+        // a failed load rejects its promise; the run then fails for want of a model: report the cause
+        throw (loadError as Error | null) ?? e
+      }
+    },
+  }
 }
 
 /** plain (non-shared) view of exactly len values: onnxruntime-node refuses SharedArrayBuffer-backed arrays */
@@ -78,15 +74,19 @@ function plain(x: Float32Array, len: number): Float32Array {
 export async function loadMlas(threads: number): Promise<MlasGemm> {
   const ort = loadModules()
   ort.initOrt()
-  const one = new Map<string, NativeSession>()
-  const many = new Map<string, NativeSession>()
-  await Promise.all(
-    GEMM_VARIANTS.map(async (v) => {
-      const bytes = gemmGraph(v)
-      one.set(v.key, await session(ort, bytes, 1))
-      if (threads > 1) many.set(v.key, await session(ort, bytes, threads))
-    }),
-  )
+  const sessions = new Map<string, Pick<NativeSession, 'run'>>()
+  const sessionFor = (v: GemmVariant, parallel: boolean): Pick<NativeSession, 'run'> => {
+    const t = parallel ? threads : 1
+    const key = `${v.key}/${t}`
+    let s = sessions.get(key)
+    if (!s) {
+      s = session(ort, gemmModelBytes(v), t)
+      sessions.set(key, s)
+    }
+    return s
+  }
+  // compile the commonest form now: a package that loads but cannot run fails here, at init, not mid-job
+  sessionFor(GEMM_VARIANTS[0]!, false)
   return {
     version: ort.version,
     run(v, a, b, { m, k, n }, c, out, parallel) {
@@ -105,8 +105,7 @@ export async function loadMlas(threads: number): Promise<MlasGemm> {
         b: new ort.Tensor('float32', plain(b, k * n), v.transB ? [n, k] : [k, n]),
       }
       if (v.beta) feeds.c = new ort.Tensor('float32', plain(c!, size), [m, n])
-      const s = (parallel ? many.get(v.key) : undefined) ?? one.get(v.key)!
-      s.run(feeds, { y: new ort.Tensor('float32', y, [m, n]) }, {})
+      sessionFor(v, parallel).run(feeds, { y: new ort.Tensor('float32', y, [m, n]) }, {})
       if (direct) return out
       if (out) {
         out.set(y)

@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { initBackend } from '../../../electron/engine/runtime/backend'
 import { gemm, gemmInfo, initGemm } from '../../../electron/engine/blas/gemm'
 import { GEMM_VARIANTS } from '../../../electron/engine/blas/variants'
+import { gemmModelBytes } from '../../../electron/engine/blas/gemm-model'
+import { attrOf, decodeModel, floatAttr, intAttr } from '../../../electron/engine/io/onnx-proto'
 
 // The engine's float32 GEMM, both providers, every compiled form, against a float64 loop written here.
 
@@ -86,6 +88,26 @@ for (const provider of ['mlas', 'tfjs'] as const) {
     })
   })
 }
+
+describe('the Gemm models', () => {
+  // written byte by byte (blas/gemm-model.ts); read back here with protobufjs and the official ONNX schema
+  it('decode under the ONNX schema to the Gemm each form means', () => {
+    for (const v of GEMM_VARIANTS) {
+      const m = decodeModel(gemmModelBytes(v))
+      expect(m.irVersion).toBe(7)
+      expect(m.opsetImport).toEqual([expect.objectContaining({ version: 13 })])
+      const [node] = m.graph.node
+      expect(m.graph.node).toHaveLength(1)
+      expect(node).toMatchObject({ opType: 'Gemm', input: v.beta ? ['a', 'b', 'c'] : ['a', 'b'], output: ['y'] })
+      expect([intAttr(node!, 'transA', -1), intAttr(node!, 'transB', -1)]).toEqual([v.transA ? 1 : 0, v.transB ? 1 : 0])
+      expect([floatAttr(node!, 'alpha', 0), floatAttr(node!, 'beta', -1)]).toEqual([v.alpha, v.beta])
+      expect(attrOf(node!, 'alpha')?.type).toBe(1)
+      expect(m.graph.input.map((i) => i.name)).toEqual(node!.input)
+      expect(m.graph.input.every((i) => i.type?.tensorType?.elemType === 1 && i.type.tensorType.shape?.dim.length === 2)).toBe(true)
+      expect(m.graph.output[0]).toMatchObject({ name: 'y', type: { tensorType: { elemType: 1 } } })
+    }
+  })
+})
 
 describe('mlas', () => {
   it('gives the same bits on one thread and on all, run after run', async () => {
