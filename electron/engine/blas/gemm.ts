@@ -10,8 +10,9 @@ import type { GemmInfo } from '../../../shared/backend'
 // row-major. Two providers compute it:
 // - "mlas": ONNX Runtime's CPU kernels (onnxruntime-node, an optional dependency; its MLAS SGEMM is what
 //   ONNX Runtime runs MatMul/Gemm with). Measured on these 2-core machines: 50–86 GFLOP/s per thread,
-//   100–166 on two, against tfjs-wasm's matMul at 12–18 per thread (docs/performance.md "GEMM"). Its result
-//   does not depend on the thread count (MLAS splits the output, never the inner dimension).
+//   100–166 on two, against tfjs-wasm's matMul at 12–18 per thread (docs/performance.md "GEMM"). `parallel`
+//   never changes a result: shapes whose thread split would change MLAS's rounding run on one thread
+//   (blas/mlas.ts splitKeepsBits).
 // - "tfjs": matMul on the active tfjs backend. Used when onnxruntime-node is missing or fails to load, and
 //   when tfjs runs on native TensorFlow or a GPU (their own GEMMs are as fast or faster and the data may
 //   already live there).

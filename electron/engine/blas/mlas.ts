@@ -71,6 +71,20 @@ function plain(x: Float32Array, len: number): Float32Array {
   return v.buffer instanceof SharedArrayBuffer ? v.slice() : v
 }
 
+/**
+ * Whether MLAS on `threads` threads gives the one-thread bits, so that a product's value never depends on the
+ * cores it ran on (tests compare local runs with `ntkw worker` threads byte for byte). MLAS splits the output
+ * among threads, and with A not transposed and K > 128 a thread's share of the columns changes the blocks it
+ * sums K in, so the rounding. Measured with onnxruntime-node 1.31.1 on 2 threads, every form, M 1–400,
+ * K 64–1 024, N 1–512: products differ only for A not transposed, K ≥ 129, N ≤ 144, and not where N ≤ M/2
+ * (one-column products excepted). Outside the bounds below the product runs on one thread;
+ * tests/engine/blas checks them against real products.
+ */
+export function splitKeepsBits(v: GemmVariant, m: number, k: number, n: number, threads: number): boolean {
+  if (threads <= 1 || v.transA || k <= 128) return true
+  return n >= 80 * threads || (n >= 2 && n * threads <= m)
+}
+
 export async function loadMlas(threads: number): Promise<MlasGemm> {
   const ort = loadModules()
   ort.initOrt()
@@ -105,7 +119,7 @@ export async function loadMlas(threads: number): Promise<MlasGemm> {
         b: new ort.Tensor('float32', plain(b, k * n), v.transB ? [n, k] : [k, n]),
       }
       if (v.beta) feeds.c = new ort.Tensor('float32', plain(c!, size), [m, n])
-      sessionFor(v, parallel).run(feeds, { y: new ort.Tensor('float32', y, [m, n]) }, {})
+      sessionFor(v, parallel && splitKeepsBits(v, m, k, n, threads)).run(feeds, { y: new ort.Tensor('float32', y, [m, n]) }, {})
       if (direct) return out
       if (out) {
         out.set(y)

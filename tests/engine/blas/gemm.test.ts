@@ -124,6 +124,27 @@ describe('mlas', () => {
     expect(gemmInfo()).toMatchObject({ provider: 'mlas' })
   })
 
+  // MLAS's thread split can change its summation blocks; blas/mlas.ts runs such shapes on one thread. Shapes
+  // around every bound of that rule, each form: `parallel` must give the one-thread bytes.
+  it('gives the one-thread bytes with parallel at every shape, whatever MLAS would split', async () => {
+    const got = await initGemm(backend, 'mlas')
+    if (got.provider !== 'mlas') return expect(got.reason).toMatch(/onnxruntime-node/)
+    const dims = { m: [1, 2, 3, 8, 64, 100, 400], k: [100, 128, 129, 300, 784], n: [1, 2, 16, 64, 96, 129, 144, 160, 192, 256] }
+    let compared = 0
+    for (const v of GEMM_VARIANTS.filter((x) => x.beta === 0))
+      for (const m of dims.m)
+        for (const k of dims.k)
+          for (const n of dims.n) {
+            const a = values(m * k, m + k)
+            const b = values(k * n, n)
+            const one = gemm(a, b, { m, k, n }, { transA: v.transA, transB: v.transB })
+            const all = gemm(a, b, { m, k, n }, { transA: v.transA, transB: v.transB, parallel: true })
+            compared++
+            if (!Buffer.from(all.buffer).equals(Buffer.from(one.buffer))) throw new Error(`${v.key} ${m}×${k}×${n}: parallel differs from one thread`)
+          }
+    expect(compared).toBe(4 * 7 * 5 * 10)
+  })
+
   it('is not used when tfjs runs on native TensorFlow or a GPU (auto), nor when tfjs is chosen', async () => {
     expect(await initGemm('tensorflow', 'auto')).toMatchObject({ provider: 'tfjs', reason: expect.stringMatching(/tensorflow/) })
     expect(await initGemm('webgpu', 'auto')).toMatchObject({ provider: 'tfjs' })
