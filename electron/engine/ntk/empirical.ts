@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core'
 import { UserError } from '../../../shared/errors'
-import { gemm } from '../blas/gemm'
+import { gemmSameBits } from '../nn/parallel-gemm'
 import { forwardArrays, type ArrayActivation } from '../nn/forward-arrays'
 import { disposeMlp, exportWeights, initMlp, type DenseWeights, type FiniteFcArch, type Mlp } from '../nn/mlp'
 import { deriveSeed } from '../core/random'
+import { firstNonFinite } from '../core/finite'
 import { sensitivityArrays } from '../nn/sensitivities-arrays'
 
 export type EmpiricalOutputs = 'trace' | 'per-output'
@@ -19,8 +20,8 @@ export interface EmpiricalNtkOptions {
 // keeps Θ̂_k. For the readout G = e_k, so its term is wScale² h hᵀ + bScale² for every k. Costs a few
 // (n × n2 × width) matmuls per layer and never forms a per-example Jacobian.
 //
-// Everything runs on plain float32 arrays and the engine's GEMM (blas/gemm.ts: MLAS on both cores on the
-// main thread, ~8× tfjs-wasm's matMul): one forward pass over all rows (x, then x2), the backward pass of
+// Everything runs on plain float32 arrays and the engine's GEMM (blas/gemm.ts: MLAS, ~4–8× tfjs-wasm's
+// matMul, on both cores where that keeps the one-thread bits: nn/parallel-gemm.ts): one forward pass over all rows (x, then x2), the backward pass of
 // nn/sensitivities-arrays.ts, and each layer's Gram products per block of rows: x against x2 is one block
 // (the x·xᵀ and x2·x2ᵀ blocks of a joint pass are never formed), and x against itself, from SPLIT_ROWS rows
 // on, is two halves whose three upper blocks give the symmetric kernel (3/4 of the Gram flops). Every
@@ -133,7 +134,7 @@ function blocksOf(n: number, n2: number | null): Block[] {
 
 /** out ← T_a T_bᵀ for the block's two row sets of T (rows × width, row-major) */
 function gram(t: Float32Array, width: number, bl: Block, out: Float32Array): void {
-  gemm(t.subarray(bl.a0 * width), t.subarray(bl.b0 * width), { m: bl.rows, k: width, n: bl.cols }, { transB: true, parallel: true, out })
+  gemmSameBits(t.subarray(bl.a0 * width), t.subarray(bl.b0 * width), { m: bl.rows, k: width, n: bl.cols }, { transB: true, out })
 }
 
 /** out[col0 + c, row0 + r] = out[row0 + r, col0 + c] over the block (square n × n planes) */
@@ -224,15 +225,43 @@ export async function meanOverSamples(opts: Pick<EmpiricalKernelOptions, 'seed' 
   }
 }
 
+/**
+ * meanOverSamples on plain arrays, with the same bytes: float32 sums in sample order, then one float32
+ * multiply by 1/samples (a sum of two float32 values and a product by a float32 scalar, computed in float64
+ * and rounded once, are exactly tfjs's float32 add and mul).
+ */
+export async function meanOverSampleArrays(opts: Pick<EmpiricalKernelOptions, 'seed' | 'samples' | 'onSample'>, one: (seed: number, s: number) => Float32Array | Promise<Float32Array>): Promise<Float32Array> {
+  const samples = opts.samples ?? 1
+  if (samples < 1) throw new UserError('bad_samples', 'samples must be at least 1')
+  let acc: Float32Array | null = null
+  for (let s = 0; s < samples; s++) {
+    const k = await one(sampleSeed(opts.seed, s), s)
+    if (acc) for (let i = 0; i < acc.length; i++) acc[i]! += k[i]!
+    else acc = k
+    await opts.onSample?.(s + 1, samples)
+  }
+  const mean = acc!
+  if (samples > 1) {
+    const inv = Math.fround(1 / samples)
+    for (let i = 0; i < mean.length; i++) mean[i]! *= inv
+  }
+  if (firstNonFinite(mean) >= 0) throw nonFinite('the empirical NTK')
+  return mean
+}
+
 /** Raises a UserError (not NaN/Inf results) with the usual causes. */
 export function assertFinite(t: tf.Tensor, what: string): void {
   const ok = tf.tidy(() => tf.all(tf.isFinite(t)).dataSync()[0] === 1)
   if (!ok) {
     t.dispose()
-    throw new UserError(
-      'non_finite',
-      `${what} contains NaN or Inf values`,
-      'Check the inputs for NaN/Inf and scale them (e.g. standardise features); very deep networks or large --w-std can overflow float32.',
-    )
+    throw nonFinite(what)
   }
+}
+
+function nonFinite(what: string): UserError {
+  return new UserError(
+    'non_finite',
+    `${what} contains NaN or Inf values`,
+    'Check the inputs for NaN/Inf and scale them (e.g. standardise features); very deep networks or large --w-std can overflow float32.',
+  )
 }
