@@ -51,12 +51,23 @@ export function parameterCount(arch: FiniteFcArch, inDim: number, outDim: number
   return p
 }
 
+/** One Dense layer's parameters as plain row-major arrays (W nIn × nOut, b 1 × nOut). */
+export interface DenseWeights {
+  w: Float32Array
+  b: Float32Array | null
+  nIn: number
+  nOut: number
+  wScale: number
+  bScale: number
+}
+
 /**
- * Draws a network from the seeded PRNG (core/random.ts), layer by layer W then b, so the same (arch, dims,
- * seed) gives bit-identical weights on every backend. Normals by the ziggurat (Box–Muller took ≈ 0.25 s of
- * an `ntkw empirical` run for the 2.9 M weights of a 3×1024 network on 784 inputs).
+ * Draws a network's parameters from the seeded PRNG (core/random.ts), layer by layer W then b, so the same
+ * (arch, dims, seed) gives bit-identical weights on every backend. Normals by the ziggurat (Box–Muller took
+ * ≈ 0.25 s of an `ntkw empirical` run for the 2.9 M weights of a 3×1024 network on 784 inputs). The
+ * empirical NTK computes on these arrays directly (no tensors); initMlp wraps them.
  */
-export function initMlp(arch: FiniteFcArch, inDim: number, outDim: number, seed: number): Mlp {
+export function drawMlpWeights(arch: FiniteFcArch, inDim: number, outDim: number, seed: number): DenseWeights[] {
   if (!Number.isInteger(arch.width) || arch.width < 1) {
     throw new UserError('bad_width', `a finite network needs a positive integer width (got ${String(arch.width)})`, 'Pass --width W, e.g. --width 512.')
   }
@@ -64,23 +75,22 @@ export function initMlp(arch: FiniteFcArch, inDim: number, outDim: number, seed:
   const rng = new Xoshiro128(seed)
   const sizes = layerSizes(arch, inDim, outDim)
   const ntk = arch.parameterization === 'ntk'
-  const layers: DenseLayer[] = []
+  const layers: DenseWeights[] = []
   for (let l = 0; l + 1 < sizes.length; l++) {
     const nIn = sizes[l]!
     const nOut = sizes[l + 1]!
-    const wStdInit = ntk ? 1 : arch.wStd / Math.sqrt(nIn)
-    const w = tf.tensor2d(rng.zigguratNormals(nIn * nOut, wStdInit), [nIn, nOut])
-    let b: tf.Tensor2D | null = null
-    if (arch.bStd !== null) b = tf.tensor2d(rng.zigguratNormals(nOut, ntk ? 1 : arch.bStd), [1, nOut])
-    layers.push({
-      w,
-      b,
-      nIn,
-      nOut,
-      wScale: ntk ? arch.wStd / Math.sqrt(nIn) : 1,
-      bScale: ntk ? (arch.bStd ?? 0) : 1,
-    })
+    const w = rng.zigguratNormals(nIn * nOut, ntk ? 1 : arch.wStd / Math.sqrt(nIn))
+    const b = arch.bStd !== null ? rng.zigguratNormals(nOut, ntk ? 1 : arch.bStd) : null
+    layers.push({ w, b, nIn, nOut, wScale: ntk ? arch.wStd / Math.sqrt(nIn) : 1, bScale: ntk ? (arch.bStd ?? 0) : 1 })
   }
+  return layers
+}
+
+/** A network drawn by drawMlpWeights, as tensors. */
+export function initMlp(arch: FiniteFcArch, inDim: number, outDim: number, seed: number): Mlp {
+  const layers = drawMlpWeights(arch, inDim, outDim, seed).map(
+    (l): DenseLayer => ({ ...l, w: tf.tensor2d(l.w, [l.nIn, l.nOut]), b: l.b ? tf.tensor2d(l.b, [1, l.nOut]) : null }),
+  )
   return { arch, inDim, outDim, layers, ...activationOps(arch.activation) }
 }
 
@@ -102,7 +112,7 @@ export function parameterTensors(net: Mlp): tf.Tensor2D[] {
 }
 
 /** Copies the weights to plain arrays (row-major), e.g. for saving or for float64 checks. */
-export function exportWeights(net: Mlp): { w: Float32Array; b: Float32Array | null; nIn: number; nOut: number; wScale: number; bScale: number }[] {
+export function exportWeights(net: Mlp): DenseWeights[] {
   return net.layers.map((l) => ({
     w: l.w.dataSync() as Float32Array,
     b: l.b ? (l.b.dataSync() as Float32Array) : null,

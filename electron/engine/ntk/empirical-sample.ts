@@ -1,8 +1,11 @@
-import type * as tf from '@tensorflow/tfjs-core'
+import * as tf from '@tensorflow/tfjs-core'
 import { isNetKernelArch, planKernel, type FiniteKernelArch } from '../../../shared/arch'
+import type { FiniteFcArch } from '../nn/mlp'
+import { UserError } from '../../../shared/errors'
 import { disposeFiniteNet, initFiniteNet } from '../layers/finite-net'
-import { disposeMlp, initMlp } from '../nn/mlp'
-import { empiricalNtk, type EmpiricalOutputs } from './empirical'
+import { arrayActivation } from '../nn/forward-arrays'
+import { drawMlpWeights } from '../nn/mlp'
+import { empiricalNtkArrays, type EmpiricalArrays, type EmpiricalOutputs } from './empirical'
 import { empiricalNetNtk } from './empirical-net'
 
 export interface SampleOptions {
@@ -24,10 +27,16 @@ export function empiricalSample(arch: FiniteKernelArch, shape: number[], x: tf.T
       disposeFiniteNet(net)
     }
   }
-  const net = initMlp(arch, x.shape[1], o.outDim, seed)
-  try {
-    return empiricalNtk(net, x, x2, { outputs: o.outputs })
-  } finally {
-    disposeMlp(net)
-  }
+  if (x2 && x2.shape[1] !== x.shape[1]) throw new UserError('bad_shape', `x2 has shape [${x2.shape.join(', ')}] but the network takes ${x.shape[1]} features`, 'x and x2 must be 2-D arrays (points × features) with the same number of features.')
+  const k = empiricalMlpSample(arch, { data: x.dataSync() as Float32Array, rows: x.shape[0], cols: x.shape[1] }, x2 ? { data: x2.dataSync() as Float32Array, rows: x2.shape[0] } : null, seed, o)
+  return tf.tensor(k.data, k.shape)
+}
+
+/**
+ * empiricalSample of an MLP on plain arrays (x: rows × cols row-major float32, x2 with the same cols): its
+ * weights are drawn as arrays and never become tensors (empirical.ts).
+ */
+export function empiricalMlpSample(arch: FiniteFcArch, x: { data: Float32Array; rows: number; cols: number }, x2: { data: Float32Array; rows: number } | null, seed: number, o: SampleOptions): EmpiricalArrays {
+  const layers = drawMlpWeights(arch, x.cols, o.outDim, seed)
+  return empiricalNtkArrays(layers, arrayActivation(arch.activation), x.data, x.rows, x2, { outputs: o.outputs })
 }

@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core'
 import { UserError } from '../../../shared/errors'
-import { disposeCache, forwardWithCache, type ForwardCache } from '../nn/forward'
-import { readValues } from '../runtime/tensor-values'
-import { disposeMlp, initMlp, type FiniteFcArch, type Mlp } from '../nn/mlp'
+import { gemmSameBits } from '../nn/parallel-gemm'
+import { forwardArrays, type ArrayActivation } from '../nn/forward-arrays'
+import { disposeMlp, exportWeights, initMlp, type DenseWeights, type FiniteFcArch, type Mlp } from '../nn/mlp'
 import { deriveSeed } from '../core/random'
-import { sensitivities } from '../nn/sensitivities'
+import { firstNonFinite } from '../core/finite'
+import { sensitivityArrays } from '../nn/sensitivities-arrays'
 
 export type EmpiricalOutputs = 'trace' | 'per-output'
 
@@ -19,142 +20,142 @@ export interface EmpiricalNtkOptions {
 // keeps Θ̂_k. For the readout G = e_k, so its term is wScale² h hᵀ + bScale² for every k. Costs a few
 // (n × n2 × width) matmuls per layer and never forms a per-example Jacobian.
 //
-// The rows run as row sets, each with its own forward pass and the backward passes in lockstep, and each
-// Gram product is computed per block of sets: x against x2 is one block (the x·xᵀ and x2·x2ᵀ blocks of a
-// joint pass are never formed), and x against itself, from SPLIT_ROWS rows on, is two halves whose three
-// upper blocks give the symmetric kernel (3/4 of the Gram flops). Every layer's term is added into one
-// float64 kernel on this thread as its blocks come out of the matmul, so no n × n temporaries pile up in the
-// backend (measured, 3×1024 ReLU at n = 1000 on wasm: see bench/ntk-empirical.ts).
+// Everything runs on plain float32 arrays and the engine's GEMM (blas/gemm.ts: MLAS, ~4–8× tfjs-wasm's
+// matMul, on both cores where that keeps the one-thread bits: nn/parallel-gemm.ts): one forward pass over all rows (x, then x2), the backward pass of
+// nn/sensitivities-arrays.ts, and each layer's Gram products per block of rows: x against x2 is one block
+// (the x·xᵀ and x2·x2ᵀ blocks of a joint pass are never formed), and x against itself, from SPLIT_ROWS rows
+// on, is two halves whose three upper blocks give the symmetric kernel (3/4 of the Gram flops). Every
+// layer's term is added into one float64 kernel as its blocks come out of the GEMM, into two block buffers
+// reused for every layer (on these machines each newly touched MiB costs ~1–3 ms of page faults).
 export const SPLIT_ROWS = 256
 
 interface Block {
-  a: number
-  b: number
+  /** first row of the block's two row sets in the forward pass (x's rows, then x2's) */
+  a0: number
+  b0: number
+  rows: number
+  cols: number
+  /** where the block sits in the n × n2 kernel */
   row0: number
   col0: number
   /** an off-diagonal block of the self kernel: the block below the diagonal is its transpose */
   mirror: boolean
 }
 
+/** Θ̂ of one network given as arrays: [n, n2] ('trace') or [K, n, n2] ('per-output'), row-major float32. */
+export interface EmpiricalArrays {
+  data: Float32Array
+  shape: number[]
+}
+
 export function empiricalNtk(net: Mlp, x: tf.Tensor2D, x2?: tf.Tensor2D, opts: EmpiricalNtkOptions = {}): tf.Tensor {
-  const outputs = opts.outputs ?? 'trace'
   checkInput(net, x, 'x')
   if (x2) checkInput(net, x2, 'x2')
-  const n = x.shape[0]
-  const n2 = x2 ? x2.shape[0] : n
-  const K = net.outDim
+  const act = { relu: net.arch.activation.name === 'relu', phi: net.phi, dphi: net.dphi }
+  const k = empiricalNtkArrays(exportWeights(net), act, x.dataSync() as Float32Array, x.shape[0], x2 ? { data: x2.dataSync() as Float32Array, rows: x2.shape[0] } : null, opts)
+  return tf.tensor(k.data, k.shape)
+}
+
+/** empiricalNtk on plain arrays: x is n × d row-major (d = layers[0].nIn); the arrays are only read. */
+export function empiricalNtkArrays(
+  layers: DenseWeights[],
+  act: ArrayActivation,
+  x: Float32Array,
+  n: number,
+  x2: { data: Float32Array; rows: number } | null,
+  opts: EmpiricalNtkOptions = {},
+): EmpiricalArrays {
+  const outputs = opts.outputs ?? 'trace'
+  const d = layers[0]!.nIn
+  const n2 = x2 ? x2.rows : n
+  const L = layers.length - 1
+  const K = layers[L]!.nOut
   const planes = outputs === 'trace' ? 1 : K
-  const half = !x2 && n >= SPLIT_ROWS ? Math.ceil(n / 2) : n
-  const sets: tf.Tensor2D[] = x2 ? [x, x2] : half < n ? tf.split(x, [half, n - half], 0) : [x]
-  const blocks: Block[] = x2
-    ? [{ a: 0, b: 1, row0: 0, col0: 0, mirror: false }]
-    : sets.length === 1
-      ? [{ a: 0, b: 0, row0: 0, col0: 0, mirror: false }]
-      : [
-          { a: 0, b: 0, row0: 0, col0: 0, mirror: false },
-          { a: 0, b: 1, row0: 0, col0: half, mirror: true },
-          { a: 1, b: 1, row0: half, col0: half, mirror: false },
-        ]
+  const blocks = blocksOf(n, x2 ? n2 : null)
+  let rows = n
+  let input = x.subarray(0, n * d)
+  if (x2) {
+    rows = n + n2
+    input = new Float32Array(rows * d)
+    input.set(x.subarray(0, n * d))
+    input.set(x2.data.subarray(0, n2 * d), n * d)
+  }
+  const fw = forwardArrays(layers, act, input, rows)
   const acc = new Float64Array(planes * n * n2)
-  const caches: ForwardCache[] = []
-  try {
-    for (const s of sets) caches.push(forwardWithCache(net, s))
-    const L = net.layers.length - 1
-    const readout = net.layers[L]!
-    const top = gramBlocks(caches.map((c) => c.inputs[L]!), blocks)
-    try {
-      for (let p = 0; p < planes; p++) addTerm(acc, p * n * n2, n2, blocks, top, null, readout.wScale ** 2, readout.b ? readout.bScale ** 2 : 0, 1)
-    } finally {
-      tf.dispose(top)
-    }
-    for (const [l, gs] of sensitivities(net, caches)) {
-      const layer = net.layers[l]!
-      const w2 = layer.wScale ** 2
-      const b2 = layer.b ? layer.bScale ** 2 : 0
-      const hh = gramBlocks(caches.map((c) => c.inputs[l]!), blocks)
-      try {
-        // trace: Σ_k G_k G'_kᵀ as one matmul of the K sensitivities side by side, [rows, K·width]
-        if (outputs === 'trace') addTerm(acc, 0, n2, blocks, hh, gramBlocks(gs.map((g) => sideBySide(g)), blocks, true), w2, b2, 1 / K)
-        else for (let k = 0; k < K; k++) addTerm(acc, k * n * n2, n2, blocks, hh, gramBlocks(gs.map((g) => outputPlane(g, k)), blocks, true), w2, b2, 1)
-      } finally {
-        tf.dispose(hh)
+  const most = Math.max(...blocks.map((bl) => bl.rows * bl.cols))
+  const hh = new Float32Array(most)
+  const gg = new Float32Array(most)
+  const readout = layers[L]!
+  for (const bl of blocks) {
+    gram(fw.inputs[L]!, readout.nIn, bl, hh)
+    for (let p = 0; p < planes; p++) addTerm(acc, p * n * n2, n2, bl, hh, null, readout.wScale ** 2, readout.b ? readout.bScale ** 2 : 0, 1)
+  }
+  let plane: Float32Array | null = null
+  for (const [l, g] of sensitivityArrays(layers, fw)) {
+    const layer = layers[l]!
+    const w2 = layer.wScale ** 2
+    const b2 = layer.b ? layer.bScale ** 2 : 0
+    const w = layer.nOut
+    if (outputs === 'per-output') plane ??= new Float32Array(rows * w)
+    for (const bl of blocks) {
+      gram(fw.inputs[l]!, layer.nIn, bl, hh)
+      if (outputs === 'trace') {
+        // Σ_k G_k G'_kᵀ: one product of the K sensitivities side by side, [rows, K·width]
+        gram(g, K * w, bl, gg)
+        addTerm(acc, 0, n2, bl, hh, gg, w2, b2, 1 / K)
+      } else {
+        for (let k = 0; k < K; k++) {
+          const gk = plane!.subarray(0, rows * w)
+          for (let r = 0; r < rows; r++) gk.set(g.subarray((r * K + k) * w, (r * K + k + 1) * w), r * w)
+          gram(gk, w, bl, gg)
+          addTerm(acc, k * n * n2, n2, bl, hh, gg, w2, b2, 1)
+        }
       }
     }
-  } finally {
-    for (const c of caches) disposeCache(c)
-    if (sets.length > 1 && !x2) tf.dispose(sets)
   }
   const out = new Float32Array(acc)
   // the lower off-diagonal blocks of the self kernel are the transposes of the upper ones
   for (const bl of blocks) if (bl.mirror) mirrorBlock(out, planes, n, bl)
-  return tf.tensor(out, outputs === 'trace' ? [n, n2] : [K, n, n2])
+  return { data: out, shape: outputs === 'trace' ? [n, n2] : [K, n, n2] }
+}
+
+/** the blocks of the kernel that are computed: x against x2, or x against itself (two halves from SPLIT_ROWS rows) */
+function blocksOf(n: number, n2: number | null): Block[] {
+  if (n2 !== null) return [{ a0: 0, b0: n, rows: n, cols: n2, row0: 0, col0: 0, mirror: false }]
+  if (n < SPLIT_ROWS) return [{ a0: 0, b0: 0, rows: n, cols: n, row0: 0, col0: 0, mirror: false }]
+  const half = Math.ceil(n / 2)
+  const rest = n - half
+  return [
+    { a0: 0, b0: 0, rows: half, cols: half, row0: 0, col0: 0, mirror: false },
+    { a0: 0, b0: half, rows: half, cols: rest, row0: 0, col0: half, mirror: true },
+    { a0: half, b0: half, rows: rest, cols: rest, row0: half, col0: half, mirror: false },
+  ]
+}
+
+/** out ← T_a T_bᵀ for the block's two row sets of T (rows × width, row-major) */
+function gram(t: Float32Array, width: number, bl: Block, out: Float32Array): void {
+  gemmSameBits(t.subarray(bl.a0 * width), t.subarray(bl.b0 * width), { m: bl.rows, k: width, n: bl.cols }, { transB: true, out })
 }
 
 /** out[col0 + c, row0 + r] = out[row0 + r, col0 + c] over the block (square n × n planes) */
 function mirrorBlock(out: Float32Array, planes: number, n: number, bl: Block): void {
-  const rows = bl.col0 - bl.row0
-  const cols = n - bl.col0
   for (let p = 0; p < planes; p++) {
     const base = p * n * n
-    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[base + (bl.col0 + c) * n + bl.row0 + r] = out[base + (bl.row0 + r) * n + bl.col0 + c]!
-  }
-}
-
-/** [K, rows, w] → [rows, K·w] (free for K = 1) */
-function sideBySide(g: tf.Tensor3D): tf.Tensor2D {
-  const [K, rows, w] = g.shape
-  return tf.tidy(() => (K === 1 ? tf.reshape(g, [rows, w]) : tf.reshape(tf.transpose(g, [1, 0, 2]), [rows, K * w])) as tf.Tensor2D)
-}
-
-/** G_k of [K, rows, w] as [rows, w] */
-function outputPlane(g: tf.Tensor3D, k: number): tf.Tensor2D {
-  return tf.tidy(() => tf.reshape(tf.slice(g, [k, 0, 0], [1, -1, -1]), g.shape.slice(1) as [number, number]))
-}
-
-/** T_a T_bᵀ for every block, each set transposed once; `owned`: the inputs were made for this call and are disposed here. */
-function gramBlocks(ts: tf.Tensor2D[], blocks: Block[], owned = false): tf.Tensor2D[] {
-  const transposed = new Map<number, tf.Tensor2D>()
-  const out: tf.Tensor2D[] = []
-  try {
-    for (const bl of blocks) {
-      let tb = transposed.get(bl.b)
-      if (!tb) {
-        // an explicit transpose: the transposed-operand matMul is ~11× slower on wasm (so is a batched one)
-        tb = tf.transpose(ts[bl.b]!)
-        transposed.set(bl.b, tb)
-      }
-      out.push(tf.matMul(ts[bl.a]!, tb))
-    }
-    return out
-  } catch (e) {
-    tf.dispose(out)
-    throw e
-  } finally {
-    tf.dispose([...transposed.values()])
-    if (owned) tf.dispose([...new Set(ts)])
+    for (let r = 0; r < bl.rows; r++) for (let c = 0; c < bl.cols; c++) out[base + (bl.col0 + c) * n + bl.row0 + r] = out[base + (bl.row0 + r) * n + bl.col0 + c]!
   }
 }
 
 /**
- * acc[base + ...] += (w2 · hh + b2) ⊙ (scale · gg) block by block (gg absent: the readout, G = e_k); acc is
- * row-major with row stride n2; disposes the gg blocks (hh stays with the caller).
+ * acc[base + ...] += (w2 · hh + b2) ⊙ (scale · gg) over the block (gg null: the readout, G = e_k); acc is
+ * row-major with row stride n2, hh and gg hold the block (rows × cols).
  */
-function addTerm(acc: Float64Array, base: number, n2: number, blocks: Block[], hh: tf.Tensor2D[], gg: tf.Tensor2D[] | null, w2: number, b2: number, scale: number): void {
-  try {
-    blocks.forEach((bl, i) => {
-      const [rows, cols] = hh[i]!.shape
-      // views into the backend's memory stay valid until the next tfjs call: both are read before any
-      const hv = readValues(hh[i]!)
-      const gv = gg ? readValues(gg[i]!) : null
-      for (let r = 0; r < rows; r++) {
-        const out = base + (bl.row0 + r) * n2 + bl.col0
-        const src = r * cols
-        if (gv) for (let c = 0; c < cols; c++) acc[out + c]! += (w2 * hv[src + c]! + b2) * scale * gv[src + c]!
-        else for (let c = 0; c < cols; c++) acc[out + c]! += w2 * hv[src + c]! + b2
-      }
-    })
-  } finally {
-    if (gg) tf.dispose(gg)
+function addTerm(acc: Float64Array, base: number, n2: number, bl: Block, hh: Float32Array, gg: Float32Array | null, w2: number, b2: number, scale: number): void {
+  const { rows, cols } = bl
+  for (let r = 0; r < rows; r++) {
+    const out = base + (bl.row0 + r) * n2 + bl.col0
+    const src = r * cols
+    if (gg) for (let c = 0; c < cols; c++) acc[out + c]! += (w2 * hh[src + c]! + b2) * scale * gg[src + c]!
+    else for (let c = 0; c < cols; c++) acc[out + c]! += w2 * hh[src + c]! + b2
   }
 }
 
@@ -224,15 +225,43 @@ export async function meanOverSamples(opts: Pick<EmpiricalKernelOptions, 'seed' 
   }
 }
 
+/**
+ * meanOverSamples on plain arrays, with the same bytes: float32 sums in sample order, then one float32
+ * multiply by 1/samples (a sum of two float32 values and a product by a float32 scalar, computed in float64
+ * and rounded once, are exactly tfjs's float32 add and mul).
+ */
+export async function meanOverSampleArrays(opts: Pick<EmpiricalKernelOptions, 'seed' | 'samples' | 'onSample'>, one: (seed: number, s: number) => Float32Array | Promise<Float32Array>): Promise<Float32Array> {
+  const samples = opts.samples ?? 1
+  if (samples < 1) throw new UserError('bad_samples', 'samples must be at least 1')
+  let acc: Float32Array | null = null
+  for (let s = 0; s < samples; s++) {
+    const k = await one(sampleSeed(opts.seed, s), s)
+    if (acc) for (let i = 0; i < acc.length; i++) acc[i]! += k[i]!
+    else acc = k
+    await opts.onSample?.(s + 1, samples)
+  }
+  const mean = acc!
+  if (samples > 1) {
+    const inv = Math.fround(1 / samples)
+    for (let i = 0; i < mean.length; i++) mean[i]! *= inv
+  }
+  if (firstNonFinite(mean) >= 0) throw nonFinite('the empirical NTK')
+  return mean
+}
+
 /** Raises a UserError (not NaN/Inf results) with the usual causes. */
 export function assertFinite(t: tf.Tensor, what: string): void {
   const ok = tf.tidy(() => tf.all(tf.isFinite(t)).dataSync()[0] === 1)
   if (!ok) {
     t.dispose()
-    throw new UserError(
-      'non_finite',
-      `${what} contains NaN or Inf values`,
-      'Check the inputs for NaN/Inf and scale them (e.g. standardise features); very deep networks or large --w-std can overflow float32.',
-    )
+    throw nonFinite(what)
   }
+}
+
+function nonFinite(what: string): UserError {
+  return new UserError(
+    'non_finite',
+    `${what} contains NaN or Inf values`,
+    'Check the inputs for NaN/Inf and scale them (e.g. standardise features); very deep networks or large --w-std can overflow float32.',
+  )
 }

@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto'
 import type { EmpiricalKernelResult } from '../../../../shared/jobs/results'
 import * as tf from '@tensorflow/tfjs-core'
 import { UserError } from '../../../../shared/errors'
-import { parameterCount } from '../../nn/mlp'
-import { meanOverSamples, sampleSeed } from '../../ntk/empirical'
-import { empiricalSample } from '../../ntk/empirical-sample'
+import { parameterCount, type FiniteFcArch } from '../../nn/mlp'
+import { meanOverSampleArrays, sampleSeed } from '../../ntk/empirical'
+import { empiricalMlpSample, empiricalSample } from '../../ntk/empirical-sample'
 import { startRemoteSamples } from '../../core/remote-tiles'
 import { disposeFiniteNet, finiteParamCount, initFiniteNet } from '../../layers/finite-net'
 import { isNetKernelArch, planKernel } from '../../../../shared/arch'
@@ -14,11 +14,15 @@ import { assertFiniteArray } from '../../core/finite'
 
 /** A job's input matrix as a float32 tensor, refusing NaN/Inf with the row it is on. */
 export function matrixTensor(m: Matrix, name: string): tf.Tensor2D {
+  return tf.tensor2d(matrixArray(m, name), [m.rows, m.cols])
+}
+
+/** A job's input matrix as row-major float32 values (the matrix's own array when it is one), refusing NaN/Inf. */
+export function matrixArray(m: Matrix, name: string): Float32Array {
   if (m.rows < 1 || m.cols < 1) throw new UserError('empty_input', `${name} is empty (${m.rows}×${m.cols})`, 'Pass at least one point with at least one feature.')
   const n = m.rows * m.cols
   assertFiniteArray(m.data, name, 'Remove or impute missing values before computing kernels.', m.cols, n)
-  const data = m.data instanceof Float32Array && m.data.length === n ? m.data : Float32Array.from(m.data.subarray(0, n))
-  return tf.tensor2d(data, [m.rows, m.cols])
+  return m.data instanceof Float32Array && m.data.length === n ? m.data : Float32Array.from(m.data.subarray(0, n))
 }
 
 // Empirical NTK of finite networks drawn from the seed (docs/math.md §2, layerwise identity), averaged over
@@ -35,8 +39,11 @@ export const run: JobRunner<'empirical-kernel'> = async (spec, ctx) => {
   const arch = spec.arch
   // an ARCH.json network is planned against the rows' shape before any work (errors name the layer)
   const plan = isNetKernelArch(arch) ? planKernel(arch.net, { wStd: arch.wStd, bStd: arch.bStd }, xm.shape ?? [xm.cols]) : null
-  const x = matrixTensor(xm, 'x')
-  const x2 = x2m ? matrixTensor(x2m, 'x2') : undefined
+  const xa = matrixArray(xm, 'x')
+  const x2a = x2m ? matrixArray(x2m, 'x2') : null
+  // an MLP computes on plain arrays (ntk/empirical.ts); an ARCH.json network on tensors
+  const x = plan ? tf.tensor2d(xa, [xm.rows, xm.cols]) : null
+  const x2 = plan && x2a ? tf.tensor2d(x2a, [x2m!.rows, x2m!.cols]) : undefined
   try {
     const channels = plan ? plan.steps.flatMap((s, i) => (s.channels === undefined ? [] : [i === plan.steps.length - 1 ? spec.outDim : s.channels])) : null
     ctx.progress(0, `${spec.samples} network(s) of ${channels ? `channels ${channels.join('-')}` : `width ${(arch as { width: number }).width}`}`)
@@ -44,8 +51,6 @@ export const run: JobRunner<'empirical-kernel'> = async (spec, ctx) => {
     const opts = {
       seed: spec.seed,
       samples: spec.samples,
-      outDim: spec.outDim,
-      outputs: spec.outputs,
       onSample: async (done: number, total: number) => {
         ctx.progress(done / total, `network ${done}/${total}`)
         ctx.throwIfCancelled()
@@ -54,13 +59,14 @@ export const run: JobRunner<'empirical-kernel'> = async (spec, ctx) => {
     }
     const shape = xm.shape ?? [xm.cols]
     const n2 = x2m ? x2m.rows : xm.rows
-    const kShape = spec.outputs === 'per-output' ? [spec.outDim, xm.rows, n2] : [xm.rows, n2]
+    const outShape = spec.outputs === 'per-output' ? [spec.outDim, xm.rows, n2] : [xm.rows, n2]
+    const o = { outDim: spec.outDim, outputs: spec.outputs }
     // through --redis: one queue job per sample, summed below in sample order as the local loop does
     const remote = ctx.remote
       ? startRemoteSamples(ctx.remote, {
-          x: x.dataSync() as Float32Array,
+          x: xa,
           xRows: xm.rows,
-          x2: x2 ? (x2.dataSync() as Float32Array) : null,
+          x2: x2a,
           x2Rows: n2,
           d: xm.cols,
           shape,
@@ -69,19 +75,23 @@ export const run: JobRunner<'empirical-kernel'> = async (spec, ctx) => {
           outputs: spec.outputs,
         }, ctx.signal)
       : null
-    let k: tf.Tensor
+    const local = (seed: number): Float32Array => {
+      if (!x) return empiricalMlpSample(arch as FiniteFcArch, { data: xa, rows: xm.rows, cols: xm.cols }, x2a ? { data: x2a, rows: n2 } : null, seed, o).data
+      const k = empiricalSample(arch, shape, x, x2, seed, o)
+      try {
+        return k.dataSync() as Float32Array
+      } finally {
+        k.dispose()
+      }
+    }
+    let data: Float32Array
     try {
-      k = await meanOverSamples(opts, remote
-        ? async (_seed, s) => tf.tensor(await remote.get(s), kShape)
-        : (seed) => empiricalSample(arch, shape, x, x2, seed, { outDim: spec.outDim, outputs: spec.outputs }))
+      data = await meanOverSampleArrays(opts, remote ? (_seed, s) => remote.get(s) : local)
       await remote?.done
     } catch (e) {
       remote?.stop()
       throw e
     }
-    const outShape = k.shape
-    const data = k.dataSync() as Float32Array
-    k.dispose()
     const artifact = ctx.artifacts.saveArray('kernel', data, outShape, { arch: spec.arch, samples: spec.samples, outputs: spec.outputs, seed: spec.seed })
     let parameters: number
     if (plan) {
@@ -100,7 +110,7 @@ export const run: JobRunner<'empirical-kernel'> = async (spec, ctx) => {
     }
     return result
   } finally {
-    x.dispose()
+    x?.dispose()
     x2?.dispose()
   }
 }

@@ -1,0 +1,82 @@
+import * as tf from '@tensorflow/tfjs-core'
+import { gemmSameBits } from './parallel-gemm'
+import type { ActivationSpec } from '../../../shared/arch'
+import { activationOps, type DenseWeights } from './mlp'
+
+/** φ for the array passes: ReLU runs as a loop here, any other activation through its tfjs ops. */
+export interface ArrayActivation {
+  relu: boolean
+  phi: (x: tf.Tensor) => tf.Tensor
+  dphi: (x: tf.Tensor) => tf.Tensor
+}
+
+export function arrayActivation(spec: ActivationSpec): ArrayActivation {
+  return { relu: spec.name === 'relu', ...activationOps(spec) }
+}
+
+/** What the layerwise NTK needs from a forward pass on plain arrays. */
+export interface ArrayForward {
+  rows: number
+  /** inputs[l] = h_l entering Dense layer l, rows × nIn_l, row-major (inputs[0] = x); one per layer including the readout */
+  inputs: Float32Array[]
+  /** φ′(z_l) of hidden layer l, rows × nOut_l; null for ReLU, whose φ′(z_l) is read off h_{l+1} > 0 */
+  dphi: (Float32Array | null)[]
+}
+
+// z = wScale · h W + bScale · b on the engine's GEMM (nn/parallel-gemm.ts: both cores where the bits allow), then φ in
+// place: the hidden activations are the GEMM's own output buffers, with no tensors and no copies. The readout's
+// output f(x) is not formed (the NTK needs only the layers' inputs and φ′).
+export function forwardArrays(layers: DenseWeights[], act: ArrayActivation, x: Float32Array, rows: number): ArrayForward {
+  const inputs: Float32Array[] = [x]
+  const dphi: (Float32Array | null)[] = []
+  for (let l = 0; l + 1 < layers.length; l++) {
+    const layer = layers[l]!
+    const z = gemmSameBits(inputs[l]!, layer.w, { m: rows, k: layer.nIn, n: layer.nOut })
+    if (act.relu) {
+      reluAffine(z, rows, layer)
+      dphi.push(null)
+    } else {
+      affine(z, rows, layer)
+      dphi.push(viaTfjs(z, rows, layer.nOut, act))
+    }
+    inputs.push(z)
+  }
+  return { rows, inputs, dphi }
+}
+
+/** z ← max(wScale·z + bScale·b, 0) */
+function reluAffine(z: Float32Array, rows: number, { b, nOut, wScale, bScale }: DenseWeights): void {
+  const bias = scaledBias(b, bScale, nOut)
+  for (let r = 0, i = 0; r < rows; r++) {
+    for (let c = 0; c < nOut; c++, i++) {
+      const v = wScale * z[i]! + bias[c]!
+      z[i] = v > 0 ? v : 0
+    }
+  }
+}
+
+/** z ← wScale·z + bScale·b */
+function affine(z: Float32Array, rows: number, { b, nOut, wScale, bScale }: DenseWeights): void {
+  const bias = scaledBias(b, bScale, nOut)
+  for (let r = 0, i = 0; r < rows; r++) for (let c = 0; c < nOut; c++, i++) z[i] = wScale * z[i]! + bias[c]!
+}
+
+function scaledBias(b: Float32Array | null, bScale: number, nOut: number): Float64Array {
+  const out = new Float64Array(nOut)
+  if (b) for (let c = 0; c < nOut; c++) out[c] = bScale * b[c]!
+  return out
+}
+
+/** z ← φ(z), returning φ′(z): the activation's own tfjs ops, so every activation means what it does in training */
+function viaTfjs(z: Float32Array, rows: number, cols: number, act: ArrayActivation): Float32Array {
+  const [h, d] = tf.tidy(() => {
+    const t = tf.tensor2d(z, [rows, cols])
+    return [act.phi(t), act.dphi(t)]
+  })
+  try {
+    z.set(h!.dataSync() as Float32Array)
+    return Float32Array.from(d!.dataSync() as Float32Array)
+  } finally {
+    tf.dispose([h!, d!])
+  }
+}
