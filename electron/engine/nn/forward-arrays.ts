@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core'
-import { gemmSameBits } from './parallel-gemm'
+import { gemm } from '../blas/gemm'
 import type { ActivationSpec } from '../../../shared/arch'
 import { activationOps, type DenseWeights } from './mlp'
 
@@ -23,7 +23,7 @@ export interface ArrayForward {
   dphi: (Float32Array | null)[]
 }
 
-// z = wScale · h W + bScale · b on the engine's GEMM (nn/parallel-gemm.ts: both cores where the bits allow), then φ in
+// z = wScale · h W + bScale · b on the engine's GEMM (on every core: blas keeps the one-thread bits), then φ in
 // place: the hidden activations are the GEMM's own output buffers, with no tensors and no copies. The readout's
 // output f(x) is not formed (the NTK needs only the layers' inputs and φ′).
 export function forwardArrays(layers: DenseWeights[], act: ArrayActivation, x: Float32Array, rows: number): ArrayForward {
@@ -31,7 +31,7 @@ export function forwardArrays(layers: DenseWeights[], act: ArrayActivation, x: F
   const dphi: (Float32Array | null)[] = []
   for (let l = 0; l + 1 < layers.length; l++) {
     const layer = layers[l]!
-    const z = gemmSameBits(inputs[l]!, layer.w, { m: rows, k: layer.nIn, n: layer.nOut })
+    const z = gemm(inputs[l]!, layer.w, { m: rows, k: layer.nIn, n: layer.nOut }, { parallel: true })
     if (act.relu) {
       reluAffine(z, rows, layer)
       dphi.push(null)

@@ -1,4 +1,4 @@
-import { gemmSameBits } from './parallel-gemm'
+import { gemm } from '../blas/gemm'
 import type { ArrayForward } from './forward-arrays'
 import type { DenseWeights } from './mlp'
 
@@ -34,7 +34,7 @@ export function* sensitivityArrays(layers: DenseWeights[], fw: ArrayForward): Ge
     if (l === 0) return
     const layer = layers[l]!
     const next = bufs[(L - l) % 2]!.subarray(0, rows * K * layer.nIn)
-    gemmSameBits(g, layer.w, { m: rows * K, k: layer.nOut, n: layer.nIn }, { transB: true, out: next })
+    gemm(g, layer.w, { m: rows * K, k: layer.nOut, n: layer.nIn }, { transB: true, out: next, parallel: true })
     maskRows(next, rows, K, layer.nIn, fw, l - 1, layer.wScale)
     g = next
   }

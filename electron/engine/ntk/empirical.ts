@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core'
 import { UserError } from '../../../shared/errors'
-import { gemmSameBits } from '../nn/parallel-gemm'
+import { gemm } from '../blas/gemm'
 import { forwardArrays, type ArrayActivation } from '../nn/forward-arrays'
 import { disposeMlp, exportWeights, initMlp, type DenseWeights, type FiniteFcArch, type Mlp } from '../nn/mlp'
 import { deriveSeed } from '../core/random'
@@ -21,7 +21,7 @@ export interface EmpiricalNtkOptions {
 // (n × n2 × width) matmuls per layer and never forms a per-example Jacobian.
 //
 // Everything runs on plain float32 arrays and the engine's GEMM (blas/gemm.ts: MLAS, ~4–8× tfjs-wasm's
-// matMul, on both cores where that keeps the one-thread bits: nn/parallel-gemm.ts): one forward pass over all rows (x, then x2), the backward pass of
+// matMul, on both cores; blas keeps the one-thread bits): one forward pass over all rows (x, then x2), the backward pass of
 // nn/sensitivities-arrays.ts, and each layer's Gram products per block of rows: x against x2 is one block
 // (the x·xᵀ and x2·x2ᵀ blocks of a joint pass are never formed), and x against itself, from SPLIT_ROWS rows
 // on, is two halves whose three upper blocks give the symmetric kernel (3/4 of the Gram flops). Every
@@ -134,7 +134,7 @@ function blocksOf(n: number, n2: number | null): Block[] {
 
 /** out ← T_a T_bᵀ for the block's two row sets of T (rows × width, row-major) */
 function gram(t: Float32Array, width: number, bl: Block, out: Float32Array): void {
-  gemmSameBits(t.subarray(bl.a0 * width), t.subarray(bl.b0 * width), { m: bl.rows, k: width, n: bl.cols }, { transB: true, out })
+  gemm(t.subarray(bl.a0 * width), t.subarray(bl.b0 * width), { m: bl.rows, k: width, n: bl.cols }, { transB: true, out, parallel: true })
 }
 
 /** out[col0 + c, row0 + r] = out[row0 + r, col0 + c] over the block (square n × n planes) */
