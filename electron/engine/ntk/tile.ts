@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core'
+import { gemm, gemmInfo } from '../blas/gemm'
 import type { KernelLayer } from './layers'
 import { fusedFcTile, type FusedFcPlan } from './fc-fused'
 import { disposeState, type KernelState } from './state'
@@ -178,25 +179,35 @@ export async function computeTileAsync(
 }
 
 /**
- * A tile through the fused recursion (ntk/fc-fused.ts): Σ⁰'s Gram matrix from the backend's matmul
+ * A tile through the fused recursion (ntk/fc-fused.ts): Σ⁰'s Gram matrix from the engine's GEMM
  * (float32, as on every path), then every layer per entry in float64, written once as float32.
  */
 function fusedTile(layers: KernelLayer & { fused: FusedFcPlan }, rowsBlock: PointBlock, colsBlock: PointBlock, kernels: readonly KernelName[], selfDiagonal: boolean, cache?: TileInputCache): TileKernels {
   const inputs = cache ?? new TileInputCache(0)
   const n = rowsBlock.rows * colsBlock.rows
   try {
-    const xr = inputs.rows(rowsBlock)
-    const xcT = inputs.colsT(colsBlock, rowsBlock)
-    const m = tf.matMul(xr, xcT.t)
-    const gram = m.dataSync() as Float32Array
-    m.dispose()
-    if (xcT.owned) xcT.t.dispose()
+    const gram = gramOf(rowsBlock, colsBlock, inputs)
     const out = { nngp: kernels.includes('nngp') ? new Float32Array(n) : null, ntk: kernels.includes('ntk') ? new Float32Array(n) : null }
     fusedFcTile(layers.fused, gram, rowsBlock.d, inputs.variances(rowsBlock), inputs.variances(colsBlock), selfDiagonal && rowsBlock.rows === colsBlock.rows, out)
     return { ...(out.nngp ? { nngp: out.nngp } : {}), ...(out.ntk ? { ntk: out.ntk } : {}) }
   } finally {
     if (!cache) inputs.dispose()
   }
+}
+
+/**
+ * x·x′ᵀ of a tile. MLAS takes the column block as it is (transB); the tfjs fallback multiplies by the cached
+ * transposed block, since tfjs-wasm's transposed-operand matmul is ~11× slower.
+ */
+function gramOf(rowsBlock: PointBlock, colsBlock: PointBlock, inputs: TileInputCache): Float32Array {
+  if (gemmInfo().provider === 'mlas') return gemm(rowsBlock.data, colsBlock.data, { m: rowsBlock.rows, k: rowsBlock.d, n: colsBlock.rows }, { transB: true })
+  const xr = inputs.rows(rowsBlock)
+  const xcT = inputs.colsT(colsBlock, rowsBlock)
+  const m = tf.matMul(xr, xcT.t)
+  const gram = m.dataSync() as Float32Array
+  m.dispose()
+  if (xcT.owned) xcT.t.dispose()
+  return gram
 }
 
 function readTile(state: KernelState, kernels: readonly KernelName[], size: number, read: (t: tf.Tensor) => Float32Array): TileKernels {
