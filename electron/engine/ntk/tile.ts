@@ -129,8 +129,8 @@ export class TileInputCache {
 
 /**
  * One tile of the requested kernels between the points of `rowsBlock` and `colsBlock` (docs/math.md §1).
- * Inputs: Σ⁰ = x·x′/d, q = ‖x‖²/d, Θ⁰ = 0. The Gram matrix uses an explicitly transposed operand: the
- * wasm backend's transposed-matmul path is ~11× slower (docs/performance.md). `selfDiagonal` marks a
+ * Inputs: Σ⁰ = x·x′/d, q = ‖x‖²/d, Θ⁰ = 0. On tfjs the Gram matrix uses an explicitly transposed operand:
+ * the wasm backend's transposed-matmul path is ~11× slower (docs/performance.md). `selfDiagonal` marks a
  * square tile on the diagonal of a kernel of x with itself.
  */
 export function computeTile(
@@ -233,10 +233,13 @@ function tileState(
 ): KernelState {
   const wantNtk = kernels.includes('ntk')
   const inputs = cache ?? new TileInputCache(0)
-  const xr = inputs.rows(rowsBlock)
-  const xcT = inputs.colsT(colsBlock, rowsBlock)
+  // the Gram matrix from MLAS where it runs (a CPU backend), else on the backend holding the recursion
+  const gram = gemmInfo().provider === 'mlas' ? gramOf(rowsBlock, colsBlock, inputs) : null
+  const xr = gram ? null : inputs.rows(rowsBlock)
+  const xcT = gram ? null : inputs.colsT(colsBlock, rowsBlock)
   const state: KernelState = tf.tidy(() => {
-    const nngp = tf.mul(tf.matMul(xr, xcT.t), 1 / rowsBlock.d) as tf.Tensor2D
+    const g = gram ? tf.tensor2d(gram, [rowsBlock.rows, colsBlock.rows]) : tf.matMul(xr!, xcT!.t)
+    const nngp = tf.mul(g, 1 / rowsBlock.d) as tf.Tensor2D
     return {
       nngp,
       ntk: null,
@@ -247,7 +250,7 @@ function tileState(
       pin: null,
     } as unknown as tf.TensorContainer
   }) as unknown as KernelState
-  if (xcT.owned) xcT.t.dispose()
+  if (xcT?.owned) xcT.t.dispose()
   if (!cache) inputs.dispose()
   if (selfDiagonal && rowsBlock.rows === colsBlock.rows) state.pin = pinOf(rowsBlock.rows)
   try {
