@@ -1,17 +1,19 @@
 import * as tf from '@tensorflow/tfjs-core'
 import { Worker } from 'node:worker_threads'
+import { gemm } from '../blas/gemm'
 import { bundledWorkerUrl } from '../ntk/worker-path'
 
-// G = ΦᵀΦ (m×m) summed over row blocks Φ_b of Φ without an m×m tensor on the backend. Each block adds its
-// column tiles of the upper triangle, G[0:j₁, j₀:j₁] += Φ_bᵀ[0:j₁, :] Φ_b[:, j₀:j₁] (tiles of T columns), read
-// back and summed into one Float32Array here; the lower triangle is mirrored once at the end. The tiles
-// cost (1 + T/m)/2 of the full product's flops (G is symmetric), and the backend holds Φ_b, Φ_bᵀ and one
-// m×T tile at a time. Why: the former G ← G + Φ_bᵀΦ_b on tfjs kept three m×m float32 tensors alive per
-// block in the wasm heap, which never shrinks (0.8 GB at m = 8 192; docs/performance.md).
-// Two threads (wasm runs one thread per process): G lives in shared memory and a worker (gram-worker.ts)
-// takes tiles of block b from a shared counter while this thread computes the features of block b + 1,
-// then this thread takes whatever tiles are left. Every tile is added by exactly one thread and blocks in
-// order, so G is bit-identical to the one-thread sum.
+// G = ΦᵀΦ (m×m) summed over row blocks Φ_b of Φ. Each block adds its row bands of the upper triangle,
+// G[i₀:i₁, i₀:m] += Φ_bᵀ[i₀:i₁, :] (Φ_bᵀ[i₀:m, :])ᵀ (bands of T rows), computed by the engine's GEMM
+// (blas/gemm.ts) from Φ_bᵀ, transposed once per block so that both operands of every band are contiguous rows
+// (the GEMM takes whole row-major matrices), and summed into one Float32Array here; the lower triangle is
+// mirrored once at the end. The bands cost (1 + T/m)/2 of the full product's flops (G is symmetric), and
+// only one w×m band product is held at a time. Why not the full Φ_bᵀΦ_b with β = 1: that product held
+// another m×m float32 matrix or two per block (0.27 GB each at m = 8 192; docs/performance.md).
+// Two threads: G lives in shared memory and a worker (gram-worker.ts, its own one-thread GEMM) takes bands
+// of block b from a shared counter while this thread computes the features of block b + 1, then this
+// thread takes whatever bands are left. Every band is added by exactly one thread and blocks in order, and
+// the GEMM's result does not depend on the thread computing it, so G is bit-identical to the one-thread sum.
 
 export interface GramInitMessage {
   type: 'init'
@@ -23,7 +25,8 @@ export interface GramInitMessage {
 
 export interface GramBlockMessage {
   type: 'block'
-  phi: SharedArrayBuffer
+  /** Φ_bᵀ, row-major m × rows */
+  phiT: SharedArrayBuffer
   rows: number
   /** Int32Array[1]: index of the next unclaimed tile */
   next: SharedArrayBuffer
@@ -31,45 +34,57 @@ export interface GramBlockMessage {
 
 export type GramReply = { type: 'done'; tiles: number } | { type: 'error'; message: string }
 
-/** Column tiles [j₀, j₁) of the upper triangle, the most work (j₁ · width) first. */
+/** Row bands [i₀, i₁) of the upper triangle, the most work ((m − i₀) · width) first. */
 export function gramTiles(m: number, tile: number): [number, number][] {
   const out: [number, number][] = []
-  for (let j0 = 0; j0 < m; j0 += tile) out.push([j0, Math.min(m, j0 + tile)])
-  return out.reverse()
+  for (let i0 = 0; i0 < m; i0 += tile) out.push([i0, Math.min(m, i0 + tile)])
+  return out
 }
 
-/** Adds the tiles claimed from `next` (Atomics) of the row-major rows × m block to G; returns how many. */
-export function addClaimedTiles(g: Float32Array, m: number, tiles: readonly [number, number][], phi: Float32Array, rows: number, next: Int32Array): number {
-  let claimed = 0
-  let p: tf.Tensor2D | null = null
-  let pt: tf.Tensor2D | null = null
-  try {
-    for (let i = Atomics.add(next, 0, 1); i < tiles.length; i = Atomics.add(next, 0, 1)) {
-      const [j0, j1] = tiles[i]!
-      claimed++
-      const w = j1 - j0
-      p ??= tf.tensor2d(phi.subarray(0, rows * m), [rows, m])
-      pt ??= tf.transpose(p) // explicit transpose: the transposed-operand matMul is ~11× slower on wasm
-      const a = pt
-      const b = p
-      const part = tf.tidy(() => tf.matMul(j1 === m ? a : tf.slice(a, [0, 0], [j1, rows]), w === m ? b : tf.slice(b, [0, j0], [rows, w])))
-      const t = part.dataSync() as Float32Array
-      part.dispose()
-      for (let r = 0; r < j1; r++) {
-        const o = r * m + j0
-        const s = r * w
-        for (let c = 0; c < w; c++) g[o + c] = g[o + c]! + t[s + c]!
+/** Φ_bᵀ (m × rows) of a row-major rows × m block, into `out`; blocked so both sides stay in cache. */
+export function transposeBlock(phi: Float32Array, rows: number, m: number, out: Float32Array): Float32Array {
+  const B = 64
+  for (let r0 = 0; r0 < rows; r0 += B) {
+    const r1 = Math.min(rows, r0 + B)
+    for (let c0 = 0; c0 < m; c0 += B) {
+      const c1 = Math.min(m, c0 + B)
+      for (let r = r0; r < r1; r++) {
+        const o = r * m
+        for (let c = c0; c < c1; c++) out[c * rows + r] = phi[o + c]!
       }
     }
-  } finally {
-    p?.dispose()
-    pt?.dispose()
+  }
+  return out
+}
+
+/**
+ * Adds the bands claimed from `next` (Atomics) of a block, given as Φ_bᵀ (m × rows, row-major), to G;
+ * returns how many. `parallel`: every core for each band's product (only when no other thread adds bands).
+ */
+export function addClaimedTiles(g: Float32Array, m: number, tiles: readonly [number, number][], phiT: Float32Array, rows: number, next: Int32Array, parallel = false): number {
+  let claimed = 0
+  let band: Float32Array | null = null
+  // the GEMM copies shared-memory operands per call: once per block here instead of twice per band
+  let src: Float32Array | null = null
+  for (let i = Atomics.add(next, 0, 1); i < tiles.length; i = Atomics.add(next, 0, 1)) {
+    const [i0, i1] = tiles[i]!
+    claimed++
+    const w = i1 - i0
+    const cols = m - i0
+    if (!band || band.length < w * cols) band = new Float32Array(w * cols)
+    src ??= phiT.buffer instanceof SharedArrayBuffer ? phiT.slice(0, m * rows) : phiT
+    const t = gemm(src.subarray(i0 * rows, i1 * rows), src.subarray(i0 * rows, m * rows), { m: w, k: rows, n: cols }, { transB: true, out: band, parallel })
+    for (let r = 0; r < w; r++) {
+      const o = (i0 + r) * m + i0
+      const s = r * cols
+      for (let c = 0; c < cols; c++) g[o + c] = g[o + c]! + t[s + c]!
+    }
   }
   return claimed
 }
 
 interface InFlight {
-  phi: Float32Array
+  phiT: Float32Array
   rows: number
   next: Int32Array
   done: Promise<void>
@@ -89,11 +104,18 @@ export class GramAccumulator {
   static create(m: number, opts: { threads?: number; tile?: number; workerFirst?: boolean; rows?: number } = {}): GramAccumulator {
     const tile = opts.tile ?? 1024
     const backend = tf.getBackend()
-    // a worker costs ≈ 0.35 s to start (tfjs + wasm) and competes for a core: below ≈ 10 s of one-thread
-    // Gram work (rows · m² ≥ 2·10¹¹ multiply-adds, given) it measured slower (bench: m′ = 2 048, 3 072 rows, 0.57×)
+    // a worker costs ≈ 0.35 s to start (tfjs + wasm) and competes for a core: below rows · m² = 2·10¹¹
+    // multiply-adds of Gram work (≈ 10 s on tfjs-wasm's matMul, 2–3 s on MLAS) it measured slower on tfjs
+    // (bench: m′ = 2 048, 3 072 rows, 0.57×); below that this thread computes alone, on every core with MLAS
     const worth = opts.rows === undefined || opts.rows * m * m >= 2e11
-    const url = (opts.threads ?? 1) >= 2 && worth && (backend === 'wasm' || backend === 'cpu') && m > tile ? bundledWorkerUrl('gram-worker') : null
-    if (!url) return new GramAccumulator(m, tile)
+    const many = (opts.threads ?? 1) >= 2
+    const url = many && worth && (backend === 'wasm' || backend === 'cpu') && m > tile ? bundledWorkerUrl('gram-worker') : null
+    if (!url) {
+      const acc = new GramAccumulator(m, tile)
+      // alone: each band's product on every core (the GEMM's bits do not depend on how many)
+      acc.parallel = many
+      return acc
+    }
     const g = new Float32Array(new SharedArrayBuffer(m * m * 4))
     const worker = new Worker(url)
     const init: GramInitMessage = { type: 'init', g: g.buffer as SharedArrayBuffer, m, tile, backend: backend as 'wasm' | 'cpu' }
@@ -107,6 +129,9 @@ export class GramAccumulator {
   private workerFirst = false
   /** tiles the worker added */
   workerTiles = 0
+  private parallel = false
+  /** Φ_bᵀ of the current block (one thread) */
+  private phiT: Float32Array | null = null
 
   constructor(
     readonly m: number,
@@ -139,17 +164,17 @@ export class GramAccumulator {
     if (this.finished) throw new Error('GramAccumulator: add after finish')
     const { m, g, tiles, worker } = this
     if (!worker) {
-      addClaimedTiles(g, m, tiles, phi, rows, new Int32Array(1))
+      if (!this.phiT || this.phiT.length < rows * m) this.phiT = new Float32Array(rows * m)
+      addClaimedTiles(g, m, tiles, transposeBlock(phi, rows, m, this.phiT), rows, new Int32Array(1), this.parallel)
       return
     }
     await this.drain()
-    const shared = new Float32Array(new SharedArrayBuffer(rows * m * 4))
-    shared.set(phi.subarray(0, rows * m))
+    const shared = transposeBlock(phi, rows, m, new Float32Array(new SharedArrayBuffer(rows * m * 4)))
     const next = new Int32Array(new SharedArrayBuffer(4))
     const done = new Promise<void>((resolve, reject) => (this.settle = { resolve, reject }))
     done.catch(() => {}) // observed by drain(); an early failure must not be an unhandled rejection meanwhile
-    this.inFlight = { phi: shared, rows, next, done }
-    const msg: GramBlockMessage = { type: 'block', phi: shared.buffer as SharedArrayBuffer, rows, next: next.buffer as SharedArrayBuffer }
+    this.inFlight = { phiT: shared, rows, next, done }
+    const msg: GramBlockMessage = { type: 'block', phiT: shared.buffer as SharedArrayBuffer, rows, next: next.buffer as SharedArrayBuffer }
     worker.postMessage(msg)
   }
 
@@ -159,7 +184,7 @@ export class GramAccumulator {
     if (!f) return
     this.inFlight = null
     if (this.workerFirst) await f.done
-    addClaimedTiles(this.g, this.m, this.tiles, f.phi, f.rows, f.next)
+    addClaimedTiles(this.g, this.m, this.tiles, f.phiT, f.rows, f.next)
     await f.done
   }
 

@@ -3,8 +3,8 @@ import { errorInfo } from '../../../shared/errors'
 import { initBackend } from '../runtime/backend'
 import { addClaimedTiles, gramTiles, type GramBlockMessage, type GramInitMessage, type GramReply } from './gram-stream'
 
-// The second thread of ΦᵀΦ (gram-stream.ts): its own tfjs backend, G and each Φ block in shared memory,
-// tiles claimed from the block's shared counter.
+// The second thread of ΦᵀΦ (gram-stream.ts): its own backend and one-thread GEMM, G and each Φ_bᵀ block in
+// shared memory, bands claimed from the block's shared counter.
 const port = parentPort
 if (!port) throw new Error('gram-worker.ts must run in a worker thread')
 
@@ -18,7 +18,7 @@ async function handle(msg: GramInitMessage | GramBlockMessage): Promise<void> {
       return
     }
     if (!setup) throw new Error('block before init')
-    const tiles = addClaimedTiles(setup.g, setup.m, setup.tiles, new Float32Array(msg.phi), msg.rows, new Int32Array(msg.next))
+    const tiles = addClaimedTiles(setup.g, setup.m, setup.tiles, new Float32Array(msg.phiT), msg.rows, new Int32Array(msg.next))
     port!.postMessage({ type: 'done', tiles } satisfies GramReply)
   } catch (e) {
     port!.postMessage({ type: 'error', message: errorInfo(e).message } satisfies GramReply)

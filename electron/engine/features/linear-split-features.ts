@@ -1,7 +1,7 @@
-import * as tf from '@tensorflow/tfjs-core'
 import type { FcArch } from '../../../shared/arch'
 import type { ActivationSpec } from '../../../shared/arch'
 import type { Xoshiro128 } from '../core/random'
+import { gemm } from '../blas/gemm'
 import { applyTensorSrht, tensorSrht, type TensorSrht } from './tensor-srht'
 import type { FeatureKind } from './types'
 
@@ -66,7 +66,8 @@ export function linearSplitSizes(o: { arch: FcArch; kind: FeatureKind; inDim: nu
 }
 
 interface Layer {
-  w: tf.Tensor2D
+  /** dz × m₁, row-major */
+  w: Float32Array
   srht: TensorSrht | null
 }
 
@@ -123,7 +124,7 @@ export function linearSplitFeatureMap(o: { arch: FcArch; kind: FeatureKind; inDi
   for (let l = 0; l < L; l++) {
     const dz = d + l * m1 + biasCol
     const dPsi = d + l * m1 + ms.slice(0, l).reduce((s, v) => s + v, 0) + biasCol
-    const w = tf.tensor2d(o.rng.normals(dz * m1), [dz, m1])
+    const w = o.rng.normals(dz * m1)
     layers.push({ w, srht: ntk ? tensorSrht(o.rng, dPsi, m1, ms[l]!) : null })
   }
   const inv = 1 / Math.sqrt(m1)
@@ -161,14 +162,13 @@ export function linearSplitFeatureMap(o: { arch: FcArch; kind: FeatureKind; inDi
         }
         const layer = layers[l]!
         const z = flatten(zBlocks, zWidths, cz, zb2, bias, rows)
-        const [absT, signT] = tf.tidy(() => {
-          const u = tf.matMul(tf.tensor2d(z.data, [rows, z.cols]), layer.w)
-          return [tf.mul(tf.abs(u), inv), tf.mul(tf.sign(u), inv)]
-        })
-        const absU = (await absT!.data()) as Float32Array
-        absT!.dispose()
-        const sgn = (await signT!.data()) as Float32Array
-        signT!.dispose()
+        const absU = gemm(z.data, layer.w, { m: rows, k: z.cols, n: m1 })
+        const sgn = new Float32Array(rows * m1)
+        for (let i = 0; i < absU.length; i++) {
+          const u = absU[i]!
+          sgn[i] = u > 0 ? inv : u < 0 ? -inv : 0
+          absU[i] = (u < 0 ? -u : u) * inv
+        }
         if (ntk) {
           const psi = flatten([...zBlocks, ...sk], [...zWidths, ...skWidths], [...cpZ, ...cpS], pb2, bias, rows)
           sk.push(applyTensorSrht(layer.srht!, psi.data, sgn, rows))
@@ -188,8 +188,6 @@ export function linearSplitFeatureMap(o: { arch: FcArch; kind: FeatureKind; inDi
       }
       throw new Error('unreachable')
     },
-    dispose() {
-      for (const l of layers) l.w.dispose()
-    },
+    dispose() {},
   }
 }

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core'
 import type { FcArch } from '../../../shared/arch'
 import { UserError } from '../../../shared/errors'
 import { Xoshiro128 } from '../core/random'
+import { gemm } from '../blas/gemm'
 import { activationDerivative, activationFn } from '../activations/index'
 import { applyTensorSrht, tensorSrht, type TensorSrht } from './tensor-srht'
 import { linearSplitFeatureMap, linearSplitSizes } from './linear-split-features'
@@ -32,7 +33,8 @@ import type { FeatureKind, FeatureMap } from './types'
 // split's; the sketches are O(n·m log m). NNGP: m₁ = m − (bias ? 1 : 0).
 
 interface RfLayer {
-  w: tf.Tensor2D
+  /** dz × m₁, row-major */
+  w: Float32Array
   srht: TensorSrht | null
 }
 
@@ -88,10 +90,6 @@ export function randomFeatureLayers(o: SizeQuery): { dz: number; m1: number; dPs
   }))
 }
 
-function gaussian(rng: Xoshiro128, rows: number, cols: number): tf.Tensor2D {
-  return tf.tensor2d(rng.normals(rows * cols), [rows, cols])
-}
-
 export function randomFeatureMap(o: RandomFeatureOptions): FeatureMap {
   const { arch, kind, inDim: d } = o
   if (!Number.isInteger(o.features) || o.features < 4) {
@@ -121,7 +119,7 @@ export function randomFeatureMap(o: RandomFeatureOptions): FeatureMap {
   let dz = d + (bias ? 1 : 0)
   let dPsi = d + (bias ? 1 : 0)
   for (let l = 0; l < arch.depth; l++) {
-    const w = gaussian(rng, dz, m1)
+    const w = rng.normals(dz * m1)
     const srht = ntk ? tensorSrht(rng, dPsi, m1, l === arch.depth - 1 ? msLast : ms) : null
     layers.push({ w, srht })
     dz = m1 + (bias ? 1 : 0)
@@ -181,8 +179,9 @@ export function randomFeatureMap(o: RandomFeatureOptions): FeatureMap {
         if (ntk) ({ psi, dp } = denseNtk(psi, dp, h, w, z, nIn, rows))
         if (l === arch.depth) return ntk ? psi! : z
         const layer = layers[l]!
+        const uData = gemm(z, layer.w, { m: rows, k: z.length / rows, n: m1 })
         const [hh, aa] = tf.tidy(() => {
-          const u = tf.matMul(tf.tensor2d(z, [rows, z.length / rows]), layer.w)
+          const u = tf.tensor2d(uData, [rows, m1])
           const hT = tf.mul(phi(u), inv)
           return ntk ? [hT, tf.mul(dphi(u), inv)] : [hT]
         })
@@ -199,8 +198,6 @@ export function randomFeatureMap(o: RandomFeatureOptions): FeatureMap {
       }
       throw new Error('unreachable')
     },
-    dispose() {
-      for (const l of layers) l.w.dispose()
-    },
+    dispose() {},
   }
 }

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os'
-import * as tf from '@tensorflow/tfjs-core'
 import { UserError } from '../../../shared/errors'
 import { assertFiniteArray } from '../core/finite'
+import { gemm } from '../blas/gemm'
 import { eigh } from '../linalg/eigh'
 import { solveShifted } from '../linalg/pcg'
 import { forwardSolveMany } from '../linalg/triangular'
@@ -100,9 +100,9 @@ function checkFinitePhi(phi: Float32Array, r0: number, dim: number): void {
   assertFiniteArray(phi, `the features of points ${r0}…`, 'Scale the inputs down, or lower --w-std / --b-std / --depth.', dim)
 }
 
-/** rows×m times m×c (float32 tfjs) */
+/** rows×m times m×c (float32, the engine's GEMM) */
 function times(phi: Float32Array, rows: number, m: number, w: Float32Array, c: number): Float32Array {
-  return tf.tidy(() => tf.matMul(tf.tensor2d(phi, [rows, m]), tf.tensor2d(w, [m, c])).dataSync() as Float32Array)
+  return gemm(phi, w, { m: rows, k: m, n: c })
 }
 
 export async function featureRidge(req: FeatureRidgeRequest): Promise<FeatureRidgeOutput> {
@@ -147,16 +147,14 @@ async function dual(req: FeatureRidgeRequest, watch: Stopwatch, progress: (f: nu
     }
   }, (f) => progress(0.4 + 0.1 * f, 'features (test)'))
   progress(0.5, 'Gram matrix ΦΦᵀ')
-  const [kTrain, kCross] = tf.tidy(() => {
-    const p = tf.tensor2d(phi, [n, dim])
-    const pt = tf.transpose(p) // explicit transpose: the transposed-operand matMul is ~11× slower on wasm
-    return [tf.matMul(p, pt).dataSync() as Float32Array, tf.matMul(tf.tensor2d(phiT, [mt, dim]), pt).dataSync() as Float32Array]
-  })
+  // nothing else computes now: every core
+  const kTrain = gemm(phi, phi, { m: n, k: dim, n }, { transB: true, parallel: true })
+  const kCross = gemm(phiT, phi, { m: mt, k: dim, n }, { transB: true, parallel: true })
   const y = Float64Array.from(yTrain.data.subarray(0, n * k))
   const what = `the approximate ${map.kind.toUpperCase()} ΦΦᵀ of the training inputs`
   if (!req.times) {
     progress(0.6, 'Cholesky solve')
-    const gp = await gpPosterior({ kTrain: kTrain!, n, kCross: kCross!, m: mt, y, k }, { diagReg: req.diagReg, ...(req.variance ? { kTestDiag: diagT } : {}), what, onStep: req.yieldNow })
+    const gp = await gpPosterior({ kTrain, n, kCross, m: mt, y, k }, { diagReg: req.diagReg, ...(req.variance ? { kTestDiag: diagT } : {}), what, onStep: req.yieldNow })
     return {
       test: Float32Array.from(gp.mean),
       testShape: [mt, k],
@@ -168,16 +166,16 @@ async function dual(req: FeatureRidgeRequest, watch: Stopwatch, progress: (f: nu
     }
   }
   progress(0.6, 'eigendecomposition')
-  const eig = await eigh(kTrain!, n, { onStep: async (f) => { progress(0.6 + 0.35 * f, 'eigendecomposition'); await req.yieldNow?.() } })
+  const eig = await eigh(kTrain, n, { onStep: async (f) => { progress(0.6 + 0.35 * f, 'eigendecomposition'); await req.yieldNow?.() } })
   let trace = 0
-  for (let i = 0; i < n; i++) trace += kTrain![i * n + i]!
+  for (let i = 0; i < n; i++) trace += kTrain[i * n + i]!
   const shift = (req.diagReg * trace) / n
   let clippedNegative = 0
   for (let i = 0; i < n; i++) {
     eig.values[i] = eig.values[i]! + shift
     if (eig.values[i]! < 0) clippedNegative++
   }
-  const dyn = gradientFlowPredictions({ eig, y, k, kCross: kCross!, m: mt, times: req.times, learningRate: req.learningRate })
+  const dyn = gradientFlowPredictions({ eig, y, k, kCross, m: mt, times: req.times, learningRate: req.learningRate })
   const nt = req.times.length
   return {
     test: dyn.test,
@@ -306,7 +304,7 @@ async function primalSolve(req: FeatureRidgeRequest, watch: Stopwatch, progress:
         for (let q = 0; q < k; q++) h[i * nt * k + ti * k + q] = gi * gv[i * k + q]!
       }
     }
-    return tf.tidy(() => tf.matMul(tf.tensor2d(eig.vectors, [dim, dim]), tf.tensor2d(h, [dim, nt * k])).dataSync() as Float32Array)
+    return gemm(eig.vectors, h, { m: dim, k: dim, n: nt * k })
   }
   const cTest = coef(true)
   const cTrain = coef(false)

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core'
+import { gemm, gemmInfo } from '../blas/gemm'
 import type { KernelLayer } from './layers'
 import { fusedFcTile, type FusedFcPlan } from './fc-fused'
 import { disposeState, type KernelState } from './state'
@@ -128,8 +129,8 @@ export class TileInputCache {
 
 /**
  * One tile of the requested kernels between the points of `rowsBlock` and `colsBlock` (docs/math.md §1).
- * Inputs: Σ⁰ = x·x′/d, q = ‖x‖²/d, Θ⁰ = 0. The Gram matrix uses an explicitly transposed operand: the
- * wasm backend's transposed-matmul path is ~11× slower (docs/performance.md). `selfDiagonal` marks a
+ * Inputs: Σ⁰ = x·x′/d, q = ‖x‖²/d, Θ⁰ = 0. On tfjs the Gram matrix uses an explicitly transposed operand:
+ * the wasm backend's transposed-matmul path is ~11× slower (docs/performance.md). `selfDiagonal` marks a
  * square tile on the diagonal of a kernel of x with itself.
  */
 export function computeTile(
@@ -178,25 +179,35 @@ export async function computeTileAsync(
 }
 
 /**
- * A tile through the fused recursion (ntk/fc-fused.ts): Σ⁰'s Gram matrix from the backend's matmul
+ * A tile through the fused recursion (ntk/fc-fused.ts): Σ⁰'s Gram matrix from the engine's GEMM
  * (float32, as on every path), then every layer per entry in float64, written once as float32.
  */
 function fusedTile(layers: KernelLayer & { fused: FusedFcPlan }, rowsBlock: PointBlock, colsBlock: PointBlock, kernels: readonly KernelName[], selfDiagonal: boolean, cache?: TileInputCache): TileKernels {
   const inputs = cache ?? new TileInputCache(0)
   const n = rowsBlock.rows * colsBlock.rows
   try {
-    const xr = inputs.rows(rowsBlock)
-    const xcT = inputs.colsT(colsBlock, rowsBlock)
-    const m = tf.matMul(xr, xcT.t)
-    const gram = m.dataSync() as Float32Array
-    m.dispose()
-    if (xcT.owned) xcT.t.dispose()
+    const gram = gramOf(rowsBlock, colsBlock, inputs)
     const out = { nngp: kernels.includes('nngp') ? new Float32Array(n) : null, ntk: kernels.includes('ntk') ? new Float32Array(n) : null }
     fusedFcTile(layers.fused, gram, rowsBlock.d, inputs.variances(rowsBlock), inputs.variances(colsBlock), selfDiagonal && rowsBlock.rows === colsBlock.rows, out)
     return { ...(out.nngp ? { nngp: out.nngp } : {}), ...(out.ntk ? { ntk: out.ntk } : {}) }
   } finally {
     if (!cache) inputs.dispose()
   }
+}
+
+/**
+ * x·x′ᵀ of a tile. MLAS takes the column block as it is (transB); the tfjs fallback multiplies by the cached
+ * transposed block, since tfjs-wasm's transposed-operand matmul is ~11× slower.
+ */
+function gramOf(rowsBlock: PointBlock, colsBlock: PointBlock, inputs: TileInputCache): Float32Array {
+  if (gemmInfo().provider === 'mlas') return gemm(rowsBlock.data, colsBlock.data, { m: rowsBlock.rows, k: rowsBlock.d, n: colsBlock.rows }, { transB: true })
+  const xr = inputs.rows(rowsBlock)
+  const xcT = inputs.colsT(colsBlock, rowsBlock)
+  const m = tf.matMul(xr, xcT.t)
+  const gram = m.dataSync() as Float32Array
+  m.dispose()
+  if (xcT.owned) xcT.t.dispose()
+  return gram
 }
 
 function readTile(state: KernelState, kernels: readonly KernelName[], size: number, read: (t: tf.Tensor) => Float32Array): TileKernels {
@@ -222,10 +233,13 @@ function tileState(
 ): KernelState {
   const wantNtk = kernels.includes('ntk')
   const inputs = cache ?? new TileInputCache(0)
-  const xr = inputs.rows(rowsBlock)
-  const xcT = inputs.colsT(colsBlock, rowsBlock)
+  // the Gram matrix from MLAS where it runs (a CPU backend), else on the backend holding the recursion
+  const gram = gemmInfo().provider === 'mlas' ? gramOf(rowsBlock, colsBlock, inputs) : null
+  const xr = gram ? null : inputs.rows(rowsBlock)
+  const xcT = gram ? null : inputs.colsT(colsBlock, rowsBlock)
   const state: KernelState = tf.tidy(() => {
-    const nngp = tf.mul(tf.matMul(xr, xcT.t), 1 / rowsBlock.d) as tf.Tensor2D
+    const g = gram ? tf.tensor2d(gram, [rowsBlock.rows, colsBlock.rows]) : tf.matMul(xr!, xcT!.t)
+    const nngp = tf.mul(g, 1 / rowsBlock.d) as tf.Tensor2D
     return {
       nngp,
       ntk: null,
@@ -236,7 +250,7 @@ function tileState(
       pin: null,
     } as unknown as tf.TensorContainer
   }) as unknown as KernelState
-  if (xcT.owned) xcT.t.dispose()
+  if (xcT?.owned) xcT.t.dispose()
   if (!cache) inputs.dispose()
   if (selfDiagonal && rowsBlock.rows === colsBlock.rows) state.pin = pinOf(rowsBlock.rows)
   try {

@@ -5,6 +5,7 @@ import { randomFeatureMap } from '../../../electron/engine/features/random-featu
 import { nystromFeatureMap } from '../../../electron/engine/features/nystrom'
 import { featureRidge } from '../../../electron/engine/features/ridge'
 import { GramAccumulator } from '../../../electron/engine/features/gram-stream'
+import { initGemm } from '../../../electron/engine/blas/gemm'
 import { cholesky, PivotError } from '../../../electron/engine/linalg/cholesky'
 import { predictInfiniteWidth } from '../../../electron/engine/ntk/predict'
 import { FcArch } from '../../../shared/arch'
@@ -161,7 +162,7 @@ describe('kernel regression in feature space', () => {
     map.dispose()
   })
 
-  it('ΦᵀΦ from row blocks by upper column tiles equals the float64 product (partial last tile, blocks of any size); two threads give the same bits', async () => {
+  it('ΦᵀΦ from row blocks by upper row bands equals the float64 product on either GEMM provider (partial last band, blocks of any size); two threads give the same bits', async () => {
     const m = 50
     const rowsAll = 37
     const phi = Float32Array.from({ length: rowsAll * m }, (_, i) => Math.sin(i * 0.731) + 0.1 * (i % 7))
@@ -189,6 +190,16 @@ describe('kernel regression in feature space', () => {
     }
     expect(relErr(g, ref)).toBeLessThan(1e-6)
     for (let i = 0; i < m; i++) for (let j = 0; j < i; j++) expect(g[i * m + j]).toBe(g[j * m + i])
+    // the other provider (the worker threads follow NTKW_GEMM, so only one thread here)
+    const backend = tf.getBackend()
+    for (const provider of ['mlas', 'tfjs'] as const) {
+      await initGemm(backend, provider)
+      try {
+        expect(relErr(await sum(new GramAccumulator(m, 16)), ref), provider).toBeLessThan(1e-6)
+      } finally {
+        await initGemm(backend)
+      }
+    }
   })
 
   it('the training features spilled to a temporary file give the same predictions as kept in memory', async () => {
