@@ -34,7 +34,7 @@ const requireCjsPackages = {
   },
 }
 // A namespace import of a CommonJS module makes esbuild copy its exports onto a fresh object, one getter each,
-// in every importing module: tfjs-core's 470 exports in the ~20 modules a computing command loads cost ≈ 50 ms
+// in every importing module: tfjs-core's 470 exports in the ≥ 27 modules a computing command loads cost ≈ 50 ms
 // of its start-up (load ≈ 9). tfjs-core's exports are plain values set once as it loads, so one ES module that
 // reads them into named exports replaces all those copies (the names are read from the installed package).
 const NAMED_EXPORTS = new Set(['@tensorflow/tfjs-core'])
