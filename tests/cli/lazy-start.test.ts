@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest'
 import { spawnSync } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { tempDir } from '../helpers/tmp'
@@ -54,7 +54,16 @@ function loaded(args: string[]): { code: number | null; modules: string[]; out: 
     .map((l) => l.slice('NTKW_TRACE_LOADED '.length))
   return { code: r.status, modules, out: r.stdout }
 }
-const packages = (modules: string[]) => [...new Set(modules.filter((m) => m.includes('/node_modules/')).map((m) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(m)![1]!))]
+// A package the build bundles (zod) has no file of its own: esbuild names its sources in the chunk that holds
+// it ("// node_modules/zod/…" comment lines), so a loaded chunk stands for the packages bundled in it.
+const bundledIn = (chunk: string): string[] =>
+  [...readFileSync(fileURLToPath(chunk), 'utf8').matchAll(/^\/\/ node_modules\/((?:@[^/]+\/)?[^/\n]+)\//gm)].map((m) => m[1]!)
+const packages = (modules: string[]) => [
+  ...new Set([
+    ...modules.filter((m) => m.includes('/node_modules/')).map((m) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(m)![1]!),
+    ...modules.filter((m) => m.startsWith('file:') && /\/out\/node\/[^/]+\.js$/.test(m)).flatMap(bundledIn),
+  ]),
+]
 
 describe('ntkw start-up loads only what the command needs', () => {
   const csv = path.join(tmp.dir, 'small.csv')
