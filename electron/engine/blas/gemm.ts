@@ -94,3 +94,18 @@ export function gemm(a: Float32Array, b: Float32Array, shape: GemmShape, o: Gemm
   if (mlas) return mlas.run(v, a, b, shape, o.c, o.out, Boolean(o.parallel))
   return tfjsGemm(v, a, b, shape, o.c, o.out)
 }
+
+/**
+ * out[m×n] = C − A·X in float64, A float32 (widened exactly), X and C float64, row-major: the residual of
+ * mixed-precision refinement (linalg/refine.ts), at DGEMM speed. Returns false, computing nothing, where the
+ * provider is not mlas (tfjs has no float64 matMul on the CPU backends): the caller keeps its own loop.
+ */
+export function subtractProductF64(a: Float32Array, x: Float64Array, c: Float64Array, shape: GemmShape, out: Float64Array, parallel = false): boolean {
+  const { m, k, n } = shape
+  if (a.length < m * k || x.length < k * n || c.length < m * n || out.length < m * n) throw new Error(`subtractProductF64: operands too short for ${m}×${k} by ${k}×${n}`)
+  if (!mlas) return false
+  if (m === 0 || n === 0) return true
+  if (k === 0) out.set(c.subarray(0, m * n))
+  else mlas.subtractProductF64(a, x, c, shape, out, parallel)
+  return true
+}

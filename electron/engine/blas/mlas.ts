@@ -8,6 +8,7 @@ import { GEMM_VARIANTS, type GemmShape, type GemmVariant } from './variants'
 // pinned in package.json for that reason, and any failure to load falls back to tfjs (blas/gemm.ts).
 
 const FLOAT = 1
+const DOUBLE = 11
 const ATTR_FLOAT = 1
 const ATTR_INT = 2
 
@@ -17,7 +18,7 @@ interface NativeSession {
   dispose(): void
 }
 interface OrtModules {
-  Tensor: new (type: 'float32', data: Float32Array, dims: number[]) => unknown
+  Tensor: new (type: 'float32' | 'float64', data: Float32Array | Float64Array, dims: number[]) => unknown
   binding: { InferenceSession: new () => NativeSession }
   initOrt: () => void
   version: string
@@ -26,6 +27,8 @@ interface OrtModules {
 export interface MlasGemm {
   version: string
   run(v: GemmVariant, a: Float32Array, b: Float32Array, shape: GemmShape, c: Float32Array | undefined, out: Float32Array | undefined, parallel: boolean): Float32Array
+  /** out = C − A·X in float64, A float32 widened exactly (ONNX Cast) before the double GEMM */
+  subtractProductF64(a: Float32Array, x: Float64Array, c: Float64Array, shape: GemmShape, out: Float64Array, parallel: boolean): void
 }
 
 function loadModules(): OrtModules {
@@ -55,6 +58,23 @@ function gemmGraph(v: GemmVariant): Uint8Array {
   return encodeModel({ irVersion: 7, opsetImport: [{ version: 13 }], producerName: 'ntk-workbench', graph: { name: `gemm_${v.key}`, node: [node], initializer: [], input, output: [valueInfo('y', FLOAT, ['m', 'n'])] } })
 }
 
+/** Y = C − double(A)·X: the float64 residual of a float32 matrix (linalg/refine.ts), one native call */
+function residualGraph(): Uint8Array {
+  const cast: NodeProto = { name: 'widen', opType: 'Cast', input: ['a'], output: ['a64'], attribute: [{ name: 'to', type: ATTR_INT, i: DOUBLE }] }
+  const gemm: NodeProto = {
+    name: 'gemm',
+    opType: 'Gemm',
+    input: ['a64', 'x', 'c'],
+    output: ['y'],
+    attribute: [
+      { name: 'alpha', type: ATTR_FLOAT, f: -1 },
+      { name: 'beta', type: ATTR_FLOAT, f: 1 },
+    ],
+  }
+  const input = [valueInfo('a', FLOAT, ['m', 'k']), valueInfo('x', DOUBLE, ['k', 'n']), valueInfo('c', DOUBLE, ['m', 'n'])]
+  return encodeModel({ irVersion: 7, opsetImport: [{ version: 13 }], producerName: 'ntk-workbench', graph: { name: 'residual_f64', node: [cast, gemm], initializer: [], input, output: [valueInfo('y', DOUBLE, ['m', 'n'])] } })
+}
+
 async function session(ort: OrtModules, bytes: Uint8Array, threads: number): Promise<NativeSession> {
   const s = new ort.binding.InferenceSession()
   await s.loadModel(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength, {
@@ -70,9 +90,9 @@ async function session(ort: OrtModules, bytes: Uint8Array, threads: number): Pro
 }
 
 /** plain (non-shared) view of exactly len values: onnxruntime-node refuses SharedArrayBuffer-backed arrays */
-function plain(x: Float32Array, len: number): Float32Array {
+function plain<T extends Float32Array | Float64Array>(x: T, len: number): T {
   const v = x.length === len ? x : x.subarray(0, len)
-  return v.buffer instanceof SharedArrayBuffer ? v.slice() : v
+  return (v.buffer instanceof SharedArrayBuffer ? v.slice() : v) as T
 }
 
 export async function loadMlas(threads: number): Promise<MlasGemm> {
@@ -80,6 +100,9 @@ export async function loadMlas(threads: number): Promise<MlasGemm> {
   ort.initOrt()
   const one = new Map<string, NativeSession>()
   const many = new Map<string, NativeSession>()
+  const residual = residualGraph()
+  const res1 = await session(ort, residual, 1)
+  const resMany = threads > 1 ? await session(ort, residual, threads) : res1
   await Promise.all(
     GEMM_VARIANTS.map(async (v) => {
       const bytes = gemmGraph(v)
@@ -89,6 +112,18 @@ export async function loadMlas(threads: number): Promise<MlasGemm> {
   )
   return {
     version: ort.version,
+    subtractProductF64(a, x, c, { m, k, n }, out, parallel) {
+      const size = m * n
+      const direct = !(out.buffer instanceof SharedArrayBuffer) && out.buffer !== c.buffer
+      const y = direct ? out.subarray(0, size) : new Float64Array(size)
+      const feeds = {
+        a: new ort.Tensor('float32', plain(a, m * k), [m, k]),
+        x: new ort.Tensor('float64', plain(x, k * n), [k, n]),
+        c: new ort.Tensor('float64', plain(c, size), [m, n]),
+      }
+      ;(parallel ? resMany : res1).run(feeds, { y: new ort.Tensor('float64', y, [m, n]) }, {})
+      if (!direct) out.set(y)
+    },
     run(v, a, b, { m, k, n }, c, out, parallel) {
       const size = m * n
       if (k === 0) {

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os'
 import { blockOf, cholViews, runCholUnit, scratchBytes, type CholShared, type CholUnit, type CholViews } from './chol-units'
 import { Wakeable } from './lane-set'
-import { cholBlockInPlace, invLower } from './panel'
+import { cholBlockInPlace, invLowerT } from './panel'
 
 export { PivotError } from './panel'
 
@@ -11,6 +11,11 @@ export interface CholeskyFactor {
   l: Float32Array
   /** the absolute diagonal shift that was factorised */
   shift: number
+  /**
+   * L_kk⁻¹ of each diagonal block (row-major, block k at k·bs², b×b with its own width b), the float32 form
+   * of the inverses the factorisation computed anyway: the GEMM-blocked solves of refine.ts use them
+   */
+  blockInv?: { bs: number; inv: Float32Array }
 }
 
 /** A worker thread that maps a factorisation's shared buffers and computes its units (cholesky-lanes in ntk/). */
@@ -48,8 +53,8 @@ const MIN_PARALLEL_BLOCKS = 4
  * Right-looking blocked Cholesky of the symmetric row-major float32 matrix `a` (lower triangle read), in
  * place on shared memory. For each block column k (columns c0..c0+b):
  *   D(k)      L_kk = chol(A'_kk + shift·I) in JS float64, and L_kk⁻ᵀ          (this thread)
- *   panel(k)  L[i, k] = A'[i, k] · L_kk⁻ᵀ for row blocks i > k                  (any thread, tfjs matmul)
- *   update(k) A'[j:, j] −= L[j:, k] · L[j, k]ᵀ for block columns j > k          (any thread, tfjs matmul)
+ *   panel(k)  L[i, k] = A'[i, k] · L_kk⁻ᵀ for row blocks i > k                  (any thread, GEMM)
+ *   update(k) A'[j:, j] −= L[j:, k] · L[j, k]ᵀ for block columns j > k          (any thread, GEMM)
  * The units form a DAG (D(k) needs update(k−1) of column k; update(k, j) needs all of panel(k) and
  * update(k−1, j)), so column k+1 is factorised while the rest of step k's update still runs (look-ahead).
  * The decomposition depends only on n and the block size, never on the thread count, and each unit
@@ -68,20 +73,22 @@ export async function cholesky(a: Float32Array, n: number, opts: CholeskyOptions
   for (let i = 0; i < n; i++) diag0[i] = a[i * n + i]! + shift
   const threads = Math.max(1, Math.floor(opts.threads ?? availableParallelism()))
   const pool = opts.workers && threads > 1 && Math.ceil(n / bs) >= MIN_PARALLEL_BLOCKS ? opts.workers.open(threads - 1, shared) : null
+  v.parallel = !pool && threads > 1
+  const inv = new Float32Array(Math.ceil(n / bs) * bs * bs)
   let healthy = true
   try {
-    await new CholSchedule(v, (k) => factorDiagonal(v, k, shift, diag0, relTol), opts.onBlock, pool?.lanes ?? [], () => (healthy = false)).run()
+    await new CholSchedule(v, (k) => factorDiagonal(v, k, shift, diag0, relTol, inv), opts.onBlock, pool?.lanes ?? [], () => (healthy = false)).run()
   } finally {
     await pool?.close(healthy)
   }
   for (let i = 0; i < n * n; i++) {
     if (!Number.isFinite(v.w[i]!)) throw new Error(`cholesky: non-finite factor entry at ${Math.floor(i / n)},${i % n}`)
   }
-  return { n, l: v.w, shift }
+  return { n, l: v.w, shift, blockInv: { bs, inv } }
 }
 
-/** D(k): the diagonal block in float64, written back as float32; L_kk⁻ᵀ into the step's scratch. */
-function factorDiagonal(v: CholViews, k: number, shift: number, diag0: Float64Array, relTol: number): void {
+/** D(k): the diagonal block in float64, written back as float32; L_kk⁻ᵀ into the step's scratch, L_kk⁻¹ kept. */
+function factorDiagonal(v: CholViews, k: number, shift: number, diag0: Float64Array, relTol: number, keep: Float32Array): void {
   const { n, w } = v
   const { c0, b } = blockOf(v, k)
   const d = new Float64Array(b * b)
@@ -91,9 +98,10 @@ function factorDiagonal(v: CholViews, k: number, shift: number, diag0: Float64Ar
   }
   cholBlockInPlace(d, b, diag0.subarray(c0, c0 + b), c0, relTol)
   for (let i = 0; i < b; i++) for (let j = 0; j <= i; j++) w[(c0 + i) * n + c0 + j] = d[i * b + j]!
-  const inv = invLower(d, b)
-  const invT = v.invT[k & 1]!
-  for (let i = 0; i < b; i++) for (let j = 0; j <= i; j++) invT[j * b + i] = inv[i * b + j]!
+  const xt = invLowerT(d, b)
+  v.invT[k & 1]!.set(xt)
+  const o = k * v.bs * v.bs
+  for (let i = 0; i < b; i++) for (let j = 0; j <= i; j++) keep[o + i * b + j] = xt[j * b + i]!
 }
 
 /** Dependency-driven execution of the units; D always on this thread, panels and updates on any lane. */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { initBackend } from '../../../electron/engine/runtime/backend'
-import { gemm, gemmInfo, initGemm } from '../../../electron/engine/blas/gemm'
+import { gemm, gemmInfo, initGemm, subtractProductF64 } from '../../../electron/engine/blas/gemm'
 import { GEMM_VARIANTS } from '../../../electron/engine/blas/variants'
 
 // The engine's float32 GEMM, both providers, every compiled form, against a float64 loop written here.
@@ -100,6 +100,30 @@ describe('mlas', () => {
     expect(Buffer.from(all.buffer).equals(Buffer.from(one.buffer))).toBe(true)
     expect(Buffer.from(again.buffer).equals(Buffer.from(one.buffer))).toBe(true)
     expect(gemmInfo()).toMatchObject({ provider: 'mlas' })
+  })
+
+  it('computes C − A·X in float64 (A float32 widened exactly), the same bits on one thread and on all', async () => {
+    const got = await initGemm(backend, 'mlas')
+    const m = 70, k = 301, n = 5
+    const a = values(m * k, 9, true)
+    const x = Float64Array.from({ length: k * n }, (_, i) => Math.cos(i * 0.37) / 3)
+    const c = Float64Array.from({ length: m * n }, (_, i) => Math.sin(i * 1.3))
+    const out = new Float64Array(m * n)
+    if (got.provider !== 'mlas') return expect(subtractProductF64(a, x, c, { m, k, n }, out)).toBe(false)
+    expect(subtractProductF64(a, x, c, { m, k, n }, out)).toBe(true)
+    // float64 loop: the products of float32 and float64 values in double, summed in double
+    let err = 0
+    for (let i = 0; i < m; i++)
+      for (let j = 0; j < n; j++) {
+        let s = 0
+        for (let q = 0; q < k; q++) s += a[i * k + q]! * x[q * n + j]!
+        err = Math.max(err, Math.abs(out[i * n + j]! - (c[i * n + j]! - s)))
+      }
+    // float64 rounding (k · 2⁻⁵³ · Σ|a||x| ≲ 10⁻¹³ here), far below float32's 10⁻⁷
+    expect(err).toBeLessThan(1e-12)
+    const all = new Float64Array(m * n)
+    subtractProductF64(a, x, c, { m, k, n }, all, true)
+    expect(Buffer.from(all.buffer).equals(Buffer.from(out.buffer))).toBe(true)
   })
 
   it('is not used when tfjs runs on native TensorFlow or a GPU (auto), nor when tfjs is chosen', async () => {
