@@ -81,8 +81,10 @@ export async function cholesky(a: Float32Array, n: number, opts: CholeskyOptions
   } finally {
     await pool?.close(healthy)
   }
-  for (let i = 0; i < n * n; i++) {
-    if (!Number.isFinite(v.w[i]!)) throw new Error(`cholesky: non-finite factor entry at ${Math.floor(i / n)},${i % n}`)
+  // a non-finite entry L_ij reaches pivot i through its update A'_ii − Σ_k L_ik² (a PivotError there), so the
+  // diagonal is the one place left to check; scanning all n² entries cost ~25 ms at n = 4 000
+  for (let i = 0; i < n; i++) {
+    if (!Number.isFinite(v.w[i * n + i]!)) throw new Error(`cholesky: non-finite factor entry at ${i},${i}`)
   }
   return { n, l: v.w, shift, blockInv: { bs, inv } }
 }
