@@ -75,6 +75,9 @@ describe('blocked right-looking Cholesky on worker threads', () => {
       expect(Buffer.from(f.l.buffer, f.l.byteOffset, f.l.byteLength).equals(Buffer.from(one.l.buffer, one.l.byteOffset, one.l.byteLength))).toBe(true)
     }
     expect(units()).toBeGreaterThan(0)
+    // no lanes, more than one thread: this thread's GEMMs on every core (what a solve does on MLAS)
+    const alone = await cholesky(a, n, { blockSize: 32, threads: 2 })
+    expect(Buffer.from(alone.l.buffer, alone.l.byteOffset, alone.l.byteLength).equals(Buffer.from(one.l.buffer, one.l.byteOffset, one.l.byteLength))).toBe(true)
     // the refinement: native on MLAS (the calling thread, all cores), else its residual rows and correction
     // columns on the workers; either way the same bytes as on one thread
     const k = 4
