@@ -10,15 +10,15 @@ import { backwardColumns, forwardColumns, residualRows } from './triangular'
 // that the lanes share the cores): the update is C − P·Pᵀ in its transposed-B form, no transpose in JS.
 // Its bytes do not depend on which thread ran it (MLAS never splits the inner dimension).
 
-/** Shared buffers of one factorisation; every thread maps the same memory. */
+/** Buffers of one factorisation; every thread maps the same memory (plain memory when no worker lane takes part). */
 export interface CholShared {
   n: number
   /** block edge */
   bs: number
   /** n×n row-major: A's lower triangle on entry, L on exit (the strict upper triangle stays 0) */
-  w: SharedArrayBuffer
+  w: ArrayBufferLike
   /** 2 panels (n×bs, by step parity) then 2 b×b blocks L_kk⁻ᵀ (by step parity) */
-  scratch: SharedArrayBuffer
+  scratch: ArrayBufferLike
   /** refinement with the finished factor in `w` (refine.ts): A, and X, B, R as k float64 columns each */
   refine?: { a: SharedArrayBuffer; vec: SharedArrayBuffer; k: number; shift: number }
 }
@@ -114,11 +114,13 @@ let tileOut = new Float32Array(0)
 let panelCopy: { of: WeakRef<CholViews>; step: number; p: Float32Array } | null = null
 
 function plainPanel(v: CholViews, step: number): Float32Array {
-  if (panelCopy?.of.deref() === v && panelCopy.step === step) return panelCopy.p
   const { c0, b } = blockOf(v, step)
   const len = (v.n - c0 - b) * b
+  const panel = v.panel[step & 1]!
+  if (!(panel.buffer instanceof SharedArrayBuffer)) return panel.subarray(0, len)
+  if (panelCopy?.of.deref() === v && panelCopy.step === step) return panelCopy.p
   const p = panelCopy && panelCopy.p.buffer.byteLength >= len * 4 ? new Float32Array(panelCopy.p.buffer, 0, len) : new Float32Array(len)
-  p.set(v.panel[step & 1]!.subarray(0, len))
+  p.set(panel.subarray(0, len))
   panelCopy = { of: new WeakRef(v), step, p }
   return p
 }

@@ -51,7 +51,7 @@ const MIN_PARALLEL_BLOCKS = 4
 
 /**
  * Right-looking blocked Cholesky of the symmetric row-major float32 matrix `a` (lower triangle read), in
- * place on shared memory. For each block column k (columns c0..c0+b):
+ * place (on shared memory when worker lanes take part). For each block column k (columns c0..c0+b):
  *   D(k)      L_kk = chol(A'_kk + shift·I) in JS float64, and L_kk⁻ᵀ          (this thread)
  *   panel(k)  L[i, k] = A'[i, k] · L_kk⁻ᵀ for row blocks i > k                  (any thread, GEMM)
  *   update(k) A'[j:, j] −= L[j:, k] · L[j, k]ᵀ for block columns j > k          (any thread, GEMM)
@@ -66,13 +66,16 @@ export async function cholesky(a: Float32Array, n: number, opts: CholeskyOptions
   const shift = opts.shift ?? 0
   const bs = Math.max(8, opts.blockSize ?? 256)
   const relTol = opts.relTol ?? 4 * F32_EPS
-  const shared: CholShared = { n, bs, w: new SharedArrayBuffer(n * n * 4), scratch: new SharedArrayBuffer(scratchBytes(n, bs)) }
+  const threads = Math.max(1, Math.floor(opts.threads ?? availableParallelism()))
+  const lanes = opts.workers !== undefined && threads > 1 && Math.ceil(n / bs) >= MIN_PARALLEL_BLOCKS
+  // plain memory when no other thread maps it: the GEMM (and refine.ts's) copy every shared operand
+  const mem = (bytes: number): ArrayBufferLike => (lanes ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes))
+  const shared: CholShared = { n, bs, w: mem(n * n * 4), scratch: mem(scratchBytes(n, bs)) }
   const v = cholViews(shared)
   for (let i = 0; i < n; i++) v.w.set(a.subarray(i * n, i * n + i + 1), i * n)
   const diag0 = new Float64Array(n)
   for (let i = 0; i < n; i++) diag0[i] = a[i * n + i]! + shift
-  const threads = Math.max(1, Math.floor(opts.threads ?? availableParallelism()))
-  const pool = opts.workers && threads > 1 && Math.ceil(n / bs) >= MIN_PARALLEL_BLOCKS ? opts.workers.open(threads - 1, shared) : null
+  const pool = lanes ? opts.workers!.open(threads - 1, shared) : null
   v.parallel = !pool && threads > 1
   const inv = new Float32Array(Math.ceil(n / bs) * bs * bs)
   let healthy = true

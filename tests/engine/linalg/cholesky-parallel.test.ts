@@ -70,8 +70,9 @@ describe('blocked right-looking Cholesky on worker threads', () => {
     await warm.close(true)
     const one = await cholesky(a, n, { blockSize: 32, threads: 1, workers: pool })
     expect(units()).toBe(0)
+    let laned = one
     for (const threads of [2, 3, 2]) {
-      const f = await cholesky(a, n, { blockSize: 32, threads, workers: pool })
+      const f = (laned = await cholesky(a, n, { blockSize: 32, threads, workers: pool }))
       expect(Buffer.from(f.l.buffer, f.l.byteOffset, f.l.byteLength).equals(Buffer.from(one.l.buffer, one.l.byteOffset, one.l.byteLength))).toBe(true)
     }
     expect(units()).toBeGreaterThan(0)
@@ -79,16 +80,17 @@ describe('blocked right-looking Cholesky on worker threads', () => {
     const alone = await cholesky(a, n, { blockSize: 32, threads: 2 })
     expect(Buffer.from(alone.l.buffer, alone.l.byteOffset, alone.l.byteLength).equals(Buffer.from(one.l.buffer, one.l.byteOffset, one.l.byteLength))).toBe(true)
     // the refinement: native on MLAS (the calling thread, all cores), else its residual rows and correction
-    // columns on the workers; either way the same bytes as on one thread
+    // columns on the workers (which map a factor that was computed on them: shared memory); either way the
+    // same bytes as on one thread
     const k = 4
     const r = rng(77)
     const b = Float64Array.from({ length: n * k }, () => r())
     try {
       for (const provider of ['mlas', 'tfjs'] as const) {
         const got = (await initGemm(backend, provider)).provider
-        const alone = await refinedSolve(a, one, b, k, { threads: 1 })
+        const alone = await refinedSolve(a, laned, b, k, { threads: 1 })
         const before = units()
-        const shared = await refinedSolve(a, one, b, k, { threads: 2, workers: pool })
+        const shared = await refinedSolve(a, laned, b, k, { threads: 2, workers: pool })
         if (got === 'tfjs') expect(units()).toBeGreaterThan(before)
         expect(Buffer.from(shared.x.buffer).equals(Buffer.from(alone.x.buffer))).toBe(true)
         expect(shared.relResidual).toBe(alone.relResidual)
