@@ -101,20 +101,21 @@ export async function loadMlas(threads: number): Promise<MlasGemm> {
   const one = new Map<string, NativeSession>()
   const many = new Map<string, NativeSession>()
   const residual = residualGraph()
-  const res1 = await session(ort, residual, 1)
-  const resMany = threads > 1 ? await session(ort, residual, threads) : res1
-  await Promise.all(
-    GEMM_VARIANTS.map(async (v) => {
+  const [res1, resAll] = await Promise.all([
+    session(ort, residual, 1),
+    threads > 1 ? session(ort, residual, threads) : null,
+    ...GEMM_VARIANTS.map(async (v) => {
       const bytes = gemmGraph(v)
       one.set(v.key, await session(ort, bytes, 1))
       if (threads > 1) many.set(v.key, await session(ort, bytes, threads))
     }),
-  )
+  ])
+  const resMany = resAll ?? res1!
   return {
     version: ort.version,
     subtractProductF64(a, x, c, { m, k, n }, out, parallel) {
       const size = m * n
-      const direct = !(out.buffer instanceof SharedArrayBuffer) && out.buffer !== c.buffer
+      const direct = !(out.buffer instanceof SharedArrayBuffer) && out.buffer !== c.buffer && out.buffer !== x.buffer
       const y = direct ? out.subarray(0, size) : new Float64Array(size)
       const feeds = {
         a: new ort.Tensor('float32', plain(a, m * k), [m, k]),

@@ -6,9 +6,10 @@ import { backwardColumns, forwardColumns, residualRows } from './triangular'
 // code on the same tfjs backend, and a unit's bytes depend only on its inputs, so the factor is the same
 // whatever thread ran which unit.
 //
-// Both products go through the engine's GEMM (blas/gemm.ts; MLAS where it loads, one thread per unit so
-// that the lanes share the cores): the update is C − P·Pᵀ in its transposed-B form, no transpose in JS.
-// Its bytes do not depend on which thread ran it (MLAS never splits the inner dimension).
+// Both products go through the engine's GEMM (blas/gemm.ts; MLAS where it loads: on every core when the
+// calling thread works alone, one thread per unit when worker lanes share the cores): the update is
+// C − P·Pᵀ in its transposed-B form, no transpose in JS. Its bytes do not depend on which thread ran it nor
+// on how many cores it used (MLAS never splits the inner dimension).
 
 /** Buffers of one factorisation; every thread maps the same memory (plain memory when no worker lane takes part). */
 export interface CholShared {
@@ -94,8 +95,8 @@ function panelUnit(v: CholViews, step: number, r0: number, rows: number): void {
   const { c0, b } = blockOf(v, step)
   const p = v.panel[step & 1]!
   const p0 = (r0 - c0 - b) * b
-  // A'[r0:r0+rows, c0:c0+b] gathered into the panel, multiplied in place there (the product is copied out of
-  // ORT's own buffer, so `out` may be the operand), then written back into L
+  // A'[r0:r0+rows, c0:c0+b] gathered into the step's panel, multiplied, and the product written over it and
+  // into L
   const x = p.subarray(p0, p0 + rows * b)
   for (let i = 0; i < rows; i++) x.set(w.subarray((r0 + i) * n + c0, (r0 + i) * n + c0 + b), i * b)
   const l = gemm(x, v.invT[step & 1]!, { m: rows, k: b, n: b }, { parallel: v.parallel })

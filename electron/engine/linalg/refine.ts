@@ -73,8 +73,8 @@ function normInf(a: Float32Array, n: number, shift: number): number {
  * to float64 accuracy when cond(A)·2⁻²³ ≪ 1, and still improves the solve otherwise.
  * Where the GEMM is MLAS (blas/gemm.ts) both steps are native: the residual is ONNX Runtime's double GEMM on
  * A widened band by band, the correction the float32 blocked solve of blocked-solve.ts (as dsposv's spotrs).
- * Measured at n = 4 000, k = 10 (one thread): residual 231 ms in JS against ~20–50 ms, correction 478 ms in
- * JS against ~20–40 ms. Elsewhere both stay in float64 JS (triangular.ts), on the worker lanes when given:
+ * Measured at n = 4 000, k = 10 (CPU time, load 8–9): residual 231 ms in JS against 35–40 ms, correction
+ * 478 ms in JS against ~41 ms. Elsewhere both stay in float64 JS (triangular.ts), on the worker lanes when given:
  * tfjs wasm's matMul with 10 columns ran at 0.6 GFLOP/s.
  */
 export interface RefineOptions {
@@ -156,7 +156,7 @@ function gemmSweeps(a: Float32Array, f: CholeskyFactor, b: Float64Array, k: numb
   const x = new Float64Array(n * k)
   const r = new Float64Array(n * k)
   return {
-    b,
+    b: b.subarray(0, n * k),
     x,
     r,
     correct: () => r.set(blockedCholSolve(bf, Float32Array.from(r), k, parallel)),
