@@ -5,7 +5,7 @@ import { refinedSolve, residualColumns } from '../electron/engine/linalg/refine'
 import { cholSolveColumns, toColumns } from '../electron/engine/linalg/triangular'
 import { eigh } from '../electron/engine/linalg/eigh'
 import { tql2 } from '../electron/engine/linalg/tql2'
-import { cholWorkers } from '../electron/engine/ntk/cholesky-lanes'
+import { solveWorkers } from '../electron/engine/ntk/cholesky-lanes'
 import { loadavg } from 'node:os'
 import { leftLookingCholesky } from './cholesky-left-looking'
 import { cpuTimeMs } from './cpu-time'
@@ -129,7 +129,7 @@ export async function run(): Promise<BenchResult[]> {
     const nb = QUICK ? 500 : 1500
     const a = spd(n, 1)
     const b = Float64Array.from({ length: n }, (_, i) => Math.sin(i + 1))
-    const workers = cholWorkers()
+    const workers = solveWorkers()
     await cholesky(a, n, { workers }) // starts the worker threads (a `predict` finds them warm from its kernel)
     const t0 = performance.now()
     const f = await cholesky(a, n, { workers })
@@ -142,7 +142,7 @@ export async function run(): Promise<BenchResult[]> {
     const naive = performance.now() - t1
     const naiveAtN = naive * (n / nb) ** 3
     results.push({
-      name: `Cholesky solve n=${n} (float32 blocked factor on worker threads + float64 refinement)`,
+      name: `Cholesky solve n=${n} (float32 blocked factor ${workers ? 'on worker threads' : 'with MLAS on every core'} + float64 refinement)`,
       value: ours / 1000,
       unit: 's',
       baseline: { name: `textbook unblocked Cholesky, plain JS float64 (measured at n=${nb}, ×(n/${nb})³)`, value: naiveAtN / 1000 },
@@ -165,7 +165,7 @@ export async function run(): Promise<BenchResult[]> {
   {
     const n = QUICK ? 1000 : 4000
     const a = spd(n, 6)
-    const workers = cholWorkers()
+    const workers = solveWorkers()
     const oursMs: number[] = []
     const prevMs: number[] = []
     const load = loadavg()[0]
@@ -182,7 +182,7 @@ export async function run(): Promise<BenchResult[]> {
       for (let i = 0; i < n * n && identical; i++) identical = f.l[i] === single[i]
     }
     results.push({
-      name: `Cholesky factor n=${n}: right-looking, panel and update units on ${workers ? 'worker threads + this one' : 'this thread (no worker bundle)'}`,
+      name: `Cholesky factor n=${n}: right-looking, panel and update units on ${workers ? 'worker threads + this one' : 'this thread (MLAS on every core, or no worker bundle)'}`,
       value: Math.min(...oursMs),
       unit: 'ms',
       baseline: { name: 'previous left-looking blocked factor, one thread (bench/cholesky-left-looking.ts)', value: Math.min(...prevMs) },

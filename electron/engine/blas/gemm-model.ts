@@ -53,13 +53,14 @@ class Writer {
 }
 
 const ELEM_FLOAT = 1
+const ELEM_DOUBLE = 11
 const ATTR_FLOAT = 1
 const ATTR_INT = 2
 
-function valueInfo(name: string, dims: [string, string]): Writer {
+function valueInfo(name: string, dims: [string, string], elem = ELEM_FLOAT): Writer {
   const shape = new Writer()
   for (const d of dims) shape.message(1, new Writer().string(2, d))
-  const tensor = new Writer().varint(1, ELEM_FLOAT).message(2, shape)
+  const tensor = new Writer().varint(1, elem).message(2, shape)
   return new Writer().string(1, name).message(2, new Writer().message(1, tensor))
 }
 
@@ -88,10 +89,35 @@ export function gemmModelBytes(v: GemmVariant): Uint8Array {
   graph.message(11, valueInfo('a', ['a0', 'a1'])).message(11, valueInfo('b', ['b0', 'b1']))
   if (v.beta) graph.message(11, valueInfo('c', ['m', 'n']))
   graph.message(12, valueInfo('y', ['m', 'n']))
+  return model(graph)
+}
+
+function model(graph: Writer): Uint8Array {
   return new Writer()
     .varint(1, 7)
     .string(2, 'ntk-workbench')
     .message(7, graph)
     .message(8, new Writer().varint(2, 13))
     .finish()
+}
+
+/**
+ * Y = C − double(A)·X: the float64 residual of a float32 matrix (linalg/refine.ts) in one native call. A is
+ * widened exactly by a Cast node, then a double Gemm (α = −1, β = 1); X, C and Y are float64.
+ */
+export function residualModelBytes(): Uint8Array {
+  const cast = new Writer().string(1, 'a').string(2, 'a64').string(3, 'widen').string(4, 'Cast').message(5, intAttr('to', ELEM_DOUBLE))
+  const node = new Writer()
+    .string(1, 'a64')
+    .string(1, 'x')
+    .string(1, 'c')
+    .string(2, 'y')
+    .string(3, 'gemm')
+    .string(4, 'Gemm')
+    .message(5, floatAttr('alpha', -1))
+    .message(5, floatAttr('beta', 1))
+  const graph = new Writer().message(1, cast).message(1, node).string(2, 'residual_f64')
+  graph.message(11, valueInfo('a', ['m', 'k'])).message(11, valueInfo('x', ['k', 'n'], ELEM_DOUBLE)).message(11, valueInfo('c', ['m', 'n'], ELEM_DOUBLE))
+  graph.message(12, valueInfo('y', ['m', 'n'], ELEM_DOUBLE))
+  return model(graph)
 }

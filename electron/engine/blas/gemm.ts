@@ -40,8 +40,15 @@ export interface GemmOptions {
 let mlas: MlasGemm | null = null
 let info: GemmInfo | null = null
 
+// Worker threads take the provider their process's main thread chose (the variable below, set before any
+// worker starts: a worker's environment is a copy of the parent's at its creation), so one job never mixes
+// two roundings, and ONNX Runtime is never loaded by a worker of a process whose main thread did not load it
+// (a process on WebGPU whose wasm workers loaded it aborted at exit, 'terminate called after throwing an
+// instance of Napi::Error', in 2 runs of 9).
+const WORKERS_VAR = 'NTKW_GEMM_PROCESS'
+
 function defaultChoice(): GemmChoice {
-  const v = process.env.NTKW_GEMM
+  const v = process.env.NTKW_GEMM ?? (isMainThread ? undefined : process.env[WORKERS_VAR])
   return v === 'mlas' || v === 'tfjs' ? v : 'auto'
 }
 
@@ -51,6 +58,12 @@ function defaultChoice(): GemmChoice {
  * loads onnxruntime-node. NTKW_GEMM overrides the default choice, so worker threads follow their parent.
  */
 export async function initGemm(tfBackend: string, choice: GemmChoice = defaultChoice()): Promise<GemmInfo> {
+  const chosen = await choose(tfBackend, choice)
+  if (isMainThread) process.env[WORKERS_VAR] = chosen.provider
+  return chosen
+}
+
+async function choose(tfBackend: string, choice: GemmChoice): Promise<GemmInfo> {
   const cpuBackend = tfBackend === 'wasm' || tfBackend === 'cpu'
   const want = choice === 'mlas' || (choice === 'auto' && cpuBackend)
   const threads = isMainThread ? Math.max(1, Math.min(8, availableParallelism())) : 1
@@ -94,4 +107,19 @@ export function gemm(a: Float32Array, b: Float32Array, shape: GemmShape, o: Gemm
   if (m === 0 || n === 0) return o.out ?? new Float32Array(m * n)
   if (mlas) return mlas.run(v, a, b, shape, o.c, o.out, Boolean(o.parallel))
   return tfjsGemm(v, a, b, shape, o.c, o.out)
+}
+
+/**
+ * out[m×n] = C − A·X in float64, A float32 (widened exactly), X and C float64, row-major: the residual of
+ * mixed-precision refinement (linalg/refine.ts), at DGEMM speed. Returns false, computing nothing, where the
+ * provider is not mlas (tfjs has no float64 matMul on the CPU backends): the caller keeps its own loop.
+ */
+export function subtractProductF64(a: Float32Array, x: Float64Array, c: Float64Array, shape: GemmShape, out: Float64Array, parallel = false): boolean {
+  const { m, k, n } = shape
+  if (a.length < m * k || x.length < k * n || c.length < m * n || out.length < m * n) throw new Error(`subtractProductF64: operands too short for ${m}×${k} by ${k}×${n}`)
+  if (!mlas) return false
+  if (m === 0 || n === 0) return true
+  if (k === 0) out.set(c.subarray(0, m * n))
+  else mlas.subtractProductF64(a, x, c, shape, out, parallel)
+  return true
 }

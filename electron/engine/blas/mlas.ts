@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module'
-import { gemmModelBytes } from './gemm-model'
+import { gemmModelBytes, residualModelBytes } from './gemm-model'
 import { GEMM_VARIANTS, type GemmShape, type GemmVariant } from './variants'
 
 // ONNX Runtime's CPU GEMM (MLAS) through onnxruntime-node. The package's public `session.run` defers every call
@@ -13,7 +13,7 @@ interface NativeSession {
   dispose(): void
 }
 interface OrtModules {
-  Tensor: new (type: 'float32', data: Float32Array, dims: number[]) => unknown
+  Tensor: new (type: 'float32' | 'float64', data: Float32Array | Float64Array, dims: number[]) => unknown
   binding: { InferenceSession: new () => NativeSession }
   initOrt: () => void
   version: string
@@ -22,6 +22,8 @@ interface OrtModules {
 export interface MlasGemm {
   version: string
   run(v: GemmVariant, a: Float32Array, b: Float32Array, shape: GemmShape, c: Float32Array | undefined, out: Float32Array | undefined, parallel: boolean): Float32Array
+  /** out = C − A·X in float64, A float32 widened exactly (ONNX Cast) before the double GEMM */
+  subtractProductF64(a: Float32Array, x: Float64Array, c: Float64Array, shape: GemmShape, out: Float64Array, parallel: boolean): void
 }
 
 function loadModules(): OrtModules {
@@ -66,9 +68,9 @@ function session(ort: OrtModules, bytes: Uint8Array, threads: number): Pick<Nati
 }
 
 /** plain (non-shared) view of exactly len values: onnxruntime-node refuses SharedArrayBuffer-backed arrays */
-function plain(x: Float32Array, len: number): Float32Array {
+function plain<T extends Float32Array | Float64Array>(x: T, len: number): T {
   const v = x.length === len ? x : x.subarray(0, len)
-  return v.buffer instanceof SharedArrayBuffer ? v.slice() : v
+  return (v.buffer instanceof SharedArrayBuffer ? v.slice() : v) as T
 }
 
 /**
@@ -101,8 +103,27 @@ export async function loadMlas(threads: number): Promise<MlasGemm> {
   }
   // compile the commonest form now: a package that loads but cannot run fails here, at init, not mid-job
   sessionFor(GEMM_VARIANTS[0]!, false)
+  const residual: Pick<NativeSession, 'run'>[] = []
+  const residualFor = (parallel: boolean): Pick<NativeSession, 'run'> => {
+    const t = parallel ? threads : 1
+    residual[t] ??= session(ort, residualModelBytes(), t)
+    return residual[t]
+  }
   return {
     version: ort.version,
+    subtractProductF64(a, x, c, { m, k, n }, out, parallel) {
+      const size = m * n
+      const direct = !(out.buffer instanceof SharedArrayBuffer) && out.buffer !== c.buffer && out.buffer !== x.buffer
+      const y = direct ? out.subarray(0, size) : new Float64Array(size)
+      const feeds = {
+        a: new ort.Tensor('float32', plain(a, m * k), [m, k]),
+        x: new ort.Tensor('float64', plain(x, k * n), [k, n]),
+        c: new ort.Tensor('float64', plain(c, size), [m, n]),
+      }
+      // the double GEMM's column split changes its rounding too (measured: 40 × 129 × 64); rows split keep it
+      residualFor(parallel && (threads <= 1 || (n >= 2 && n * threads <= m))).run(feeds, { y: new ort.Tensor('float64', y, [m, n]) }, {})
+      if (!direct) out.set(y)
+    },
     run(v, a, b, { m, k, n }, c, out, parallel) {
       const size = m * n
       if (k === 0) {

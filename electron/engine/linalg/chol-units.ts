@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs-core'
+import { gemm } from '../blas/gemm'
 import { backwardColumns, forwardColumns, residualRows } from './triangular'
 
 // The two kinds of work unit of the right-looking blocked Cholesky (cholesky.ts), computed in place on
@@ -6,20 +6,20 @@ import { backwardColumns, forwardColumns, residualRows } from './triangular'
 // code on the same tfjs backend, and a unit's bytes depend only on its inputs, so the factor is the same
 // whatever thread ran which unit.
 //
-// GEMM kernel, measured on this 2-core machine (n = 4 000, 256-wide panels, load ≈ 5): tfjs wasm (XNNPACK)
-// matMul 12–16 GFLOP/s per thread with the copies in and out included; a blocked i-k-j plain-JS float32
-// kernel 0.4 GFLOP/s. tfjs wasm's transposeB path ran at 1.2 GFLOP/s, so every product below is written
-// with both operands in natural row-major order (the small b×b factor is transposed in JS instead).
+// Both products go through the engine's GEMM (blas/gemm.ts; MLAS where it loads: on every core when the
+// calling thread works alone, one thread per unit when worker lanes share the cores): the update is
+// C − P·Pᵀ in its transposed-B form, no transpose in JS. Its bytes do not depend on which thread ran it nor
+// on how many cores it used (MLAS never splits the inner dimension).
 
-/** Shared buffers of one factorisation; every thread maps the same memory. */
+/** Buffers of one factorisation; every thread maps the same memory (plain memory when no worker lane takes part). */
 export interface CholShared {
   n: number
   /** block edge */
   bs: number
   /** n×n row-major: A's lower triangle on entry, L on exit (the strict upper triangle stays 0) */
-  w: SharedArrayBuffer
+  w: ArrayBufferLike
   /** 2 panels (n×bs, by step parity) then 2 b×b blocks L_kk⁻ᵀ (by step parity) */
-  scratch: SharedArrayBuffer
+  scratch: ArrayBufferLike
   /** refinement with the finished factor in `w` (refine.ts): A, and X, B, R as k float64 columns each */
   refine?: { a: SharedArrayBuffer; vec: SharedArrayBuffer; k: number; shift: number }
 }
@@ -38,6 +38,8 @@ export type CholUnit =
 export interface CholViews {
   n: number
   bs: number
+  /** this thread's GEMMs may use every core (set when no worker lanes share the work) */
+  parallel?: boolean
   w: Float32Array
   panel: [Float32Array, Float32Array]
   invT: [Float32Array, Float32Array]
@@ -91,38 +93,55 @@ export function runCholUnit(v: CholViews, u: CholUnit): void {
 function panelUnit(v: CholViews, step: number, r0: number, rows: number): void {
   const { n, w } = v
   const { c0, b } = blockOf(v, step)
-  const x = new Float32Array(rows * b)
-  for (let i = 0; i < rows; i++) x.set(w.subarray((r0 + i) * n + c0, (r0 + i) * n + c0 + b), i * b)
-  const invT = v.invT[step & 1]!.subarray(0, b * b)
-  const out = tf.tidy(() => tf.matMul(tf.tensor2d(x, [rows, b]), tf.tensor2d(invT, [b, b])))
-  const l = out.dataSync() as Float32Array
-  out.dispose()
   const p = v.panel[step & 1]!
   const p0 = (r0 - c0 - b) * b
-  p.set(l, p0)
+  // A'[r0:r0+rows, c0:c0+b] gathered into the step's panel, multiplied, and the product written over it and
+  // into L
+  const x = p.subarray(p0, p0 + rows * b)
+  for (let i = 0; i < rows; i++) x.set(w.subarray((r0 + i) * n + c0, (r0 + i) * n + c0 + b), i * b)
+  const l = gemm(x, v.invT[step & 1]!, { m: rows, k: b, n: b }, { parallel: v.parallel })
+  x.set(l)
   for (let i = 0; i < rows; i++) w.set(l.subarray(i * b, (i + 1) * b), (r0 + i) * n + c0)
+}
+
+/** this thread's plain buffers for the update's C block and its result (reused: a unit is synchronous) */
+let tile = new Float32Array(0)
+let tileOut = new Float32Array(0)
+
+/**
+ * Step `step`'s finished panel in this thread's plain memory, copied once per step instead of by the GEMM on
+ * every unit: the shared panel stays as it is until every update of its step is done (cholesky.ts, D(k+2)).
+ */
+let panelCopy: { of: WeakRef<CholViews>; step: number; p: Float32Array } | null = null
+
+function plainPanel(v: CholViews, step: number): Float32Array {
+  const { c0, b } = blockOf(v, step)
+  const len = (v.n - c0 - b) * b
+  const panel = v.panel[step & 1]!
+  if (!(panel.buffer instanceof SharedArrayBuffer)) return panel.subarray(0, len)
+  if (panelCopy?.of.deref() === v && panelCopy.step === step) return panelCopy.p
+  const p = panelCopy && panelCopy.p.buffer.byteLength >= len * 4 ? new Float32Array(panelCopy.p.buffer, 0, len) : new Float32Array(len)
+  p.set(panel.subarray(0, len))
+  panelCopy = { of: new WeakRef(v), step, p }
+  return p
 }
 
 function updateUnit(v: CholViews, step: number, j0: number, cols: number): void {
   const { n, w } = v
   const { c0, b } = blockOf(v, step)
-  const p = v.panel[step & 1]!
+  const p = plainPanel(v, step)
   const pr = j0 - c0 - b // panel row of global row j0
   const m = n - j0
-  // weights P[j0:j0+cols, :]ᵀ (b × cols), transposed here: small next to the m×b operand
-  const pt = new Float32Array(b * cols)
-  for (let c = 0; c < cols; c++) {
-    const o = (pr + c) * b
-    for (let k = 0; k < b; k++) pt[k * cols + c] = p[o + k]!
+  if (tile.length < m * cols) {
+    tile = new Float32Array(m * cols)
+    tileOut = new Float32Array(m * cols)
   }
-  const out = tf.tidy(() => tf.matMul(tf.tensor2d(p.subarray(pr * b, (pr + m) * b), [m, b]), tf.tensor2d(pt, [b, cols])))
-  const g = out.dataSync() as Float32Array
-  out.dispose()
-  // subtract while writing back; in the diagonal tile only on and below the diagonal
-  for (let i = 0; i < m; i++) {
-    const row = (j0 + i) * n + j0
-    const gi = i * cols
-    const lim = Math.min(cols, i + 1)
-    for (let c = 0; c < lim; c++) w[row + c] = w[row + c]! - g[gi + c]!
-  }
+  // C = A'[j0:, j0:j0+cols] gathered row by row into plain memory, C − P·Pᵀ straight into a second buffer
+  // (the GEMM copies shared operands and an output that aliases C), scattered back; in the diagonal tile
+  // only on and below the diagonal, so the strict upper triangle stays 0
+  const c = tile.subarray(0, m * cols)
+  for (let i = 0; i < m; i++) c.set(w.subarray((j0 + i) * n + j0, (j0 + i) * n + j0 + cols), i * cols)
+  const g = gemm(p.subarray(pr * b, (pr + m) * b), p.subarray(pr * b, (pr + cols) * b), { m, k: b, n: cols }, { transB: true, alpha: -1, c, out: tileOut.subarray(0, m * cols), parallel: v.parallel })
+  for (let i = 0; i < Math.min(m, cols); i++) for (let q = 0; q <= i; q++) w[(j0 + i) * n + j0 + q] = g[i * cols + q]!
+  for (let i = cols; i < m; i++) w.set(g.subarray(i * cols, (i + 1) * cols), (j0 + i) * n + j0)
 }

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os'
 import { blockOf, cholViews, runCholUnit, scratchBytes, type CholShared, type CholUnit, type CholViews } from './chol-units'
 import { Wakeable } from './lane-set'
-import { cholBlockInPlace, invLower } from './panel'
+import { cholBlockInPlace, invLowerT } from './panel'
 
 export { PivotError } from './panel'
 
@@ -11,6 +11,11 @@ export interface CholeskyFactor {
   l: Float32Array
   /** the absolute diagonal shift that was factorised */
   shift: number
+  /**
+   * L_kk⁻¹ of each diagonal block (row-major, block k at k·bs², b×b with its own width b), the float32 form
+   * of the inverses the factorisation computed anyway: the GEMM-blocked solves of refine.ts use them
+   */
+  blockInv?: { bs: number; inv: Float32Array }
 }
 
 /** A worker thread that maps a factorisation's shared buffers and computes its units (cholesky-lanes in ntk/). */
@@ -46,10 +51,10 @@ const MIN_PARALLEL_BLOCKS = 4
 
 /**
  * Right-looking blocked Cholesky of the symmetric row-major float32 matrix `a` (lower triangle read), in
- * place on shared memory. For each block column k (columns c0..c0+b):
+ * place (on shared memory when worker lanes take part). For each block column k (columns c0..c0+b):
  *   D(k)      L_kk = chol(A'_kk + shift·I) in JS float64, and L_kk⁻ᵀ          (this thread)
- *   panel(k)  L[i, k] = A'[i, k] · L_kk⁻ᵀ for row blocks i > k                  (any thread, tfjs matmul)
- *   update(k) A'[j:, j] −= L[j:, k] · L[j, k]ᵀ for block columns j > k          (any thread, tfjs matmul)
+ *   panel(k)  L[i, k] = A'[i, k] · L_kk⁻ᵀ for row blocks i > k                  (any thread, GEMM)
+ *   update(k) A'[j:, j] −= L[j:, k] · L[j, k]ᵀ for block columns j > k          (any thread, GEMM)
  * The units form a DAG (D(k) needs update(k−1) of column k; update(k, j) needs all of panel(k) and
  * update(k−1, j)), so column k+1 is factorised while the rest of step k's update still runs (look-ahead).
  * The decomposition depends only on n and the block size, never on the thread count, and each unit
@@ -61,27 +66,34 @@ export async function cholesky(a: Float32Array, n: number, opts: CholeskyOptions
   const shift = opts.shift ?? 0
   const bs = Math.max(8, opts.blockSize ?? 256)
   const relTol = opts.relTol ?? 4 * F32_EPS
-  const shared: CholShared = { n, bs, w: new SharedArrayBuffer(n * n * 4), scratch: new SharedArrayBuffer(scratchBytes(n, bs)) }
+  const threads = Math.max(1, Math.floor(opts.threads ?? availableParallelism()))
+  const lanes = opts.workers !== undefined && threads > 1 && Math.ceil(n / bs) >= MIN_PARALLEL_BLOCKS
+  // plain memory when no other thread maps it: the GEMM (and refine.ts's) copy every shared operand
+  const mem = (bytes: number): ArrayBufferLike => (lanes ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes))
+  const shared: CholShared = { n, bs, w: mem(n * n * 4), scratch: mem(scratchBytes(n, bs)) }
   const v = cholViews(shared)
   for (let i = 0; i < n; i++) v.w.set(a.subarray(i * n, i * n + i + 1), i * n)
   const diag0 = new Float64Array(n)
   for (let i = 0; i < n; i++) diag0[i] = a[i * n + i]! + shift
-  const threads = Math.max(1, Math.floor(opts.threads ?? availableParallelism()))
-  const pool = opts.workers && threads > 1 && Math.ceil(n / bs) >= MIN_PARALLEL_BLOCKS ? opts.workers.open(threads - 1, shared) : null
+  const pool = lanes ? opts.workers!.open(threads - 1, shared) : null
+  v.parallel = !pool && threads > 1
+  const inv = new Float32Array(Math.ceil(n / bs) * bs * bs)
   let healthy = true
   try {
-    await new CholSchedule(v, (k) => factorDiagonal(v, k, shift, diag0, relTol), opts.onBlock, pool?.lanes ?? [], () => (healthy = false)).run()
+    await new CholSchedule(v, (k) => factorDiagonal(v, k, shift, diag0, relTol, inv), opts.onBlock, pool?.lanes ?? [], () => (healthy = false)).run()
   } finally {
     await pool?.close(healthy)
   }
-  for (let i = 0; i < n * n; i++) {
-    if (!Number.isFinite(v.w[i]!)) throw new Error(`cholesky: non-finite factor entry at ${Math.floor(i / n)},${i % n}`)
+  // a non-finite entry L_ij reaches pivot i through its update A'_ii − Σ_k L_ik² (a PivotError there), so the
+  // diagonal is the one place left to check; scanning all n² entries cost ~25 ms at n = 4 000
+  for (let i = 0; i < n; i++) {
+    if (!Number.isFinite(v.w[i * n + i]!)) throw new Error(`cholesky: non-finite factor entry at ${i},${i}`)
   }
-  return { n, l: v.w, shift }
+  return { n, l: v.w, shift, blockInv: { bs, inv } }
 }
 
-/** D(k): the diagonal block in float64, written back as float32; L_kk⁻ᵀ into the step's scratch. */
-function factorDiagonal(v: CholViews, k: number, shift: number, diag0: Float64Array, relTol: number): void {
+/** D(k): the diagonal block in float64, written back as float32; L_kk⁻ᵀ into the step's scratch, L_kk⁻¹ kept. */
+function factorDiagonal(v: CholViews, k: number, shift: number, diag0: Float64Array, relTol: number, keep: Float32Array): void {
   const { n, w } = v
   const { c0, b } = blockOf(v, k)
   const d = new Float64Array(b * b)
@@ -91,9 +103,10 @@ function factorDiagonal(v: CholViews, k: number, shift: number, diag0: Float64Ar
   }
   cholBlockInPlace(d, b, diag0.subarray(c0, c0 + b), c0, relTol)
   for (let i = 0; i < b; i++) for (let j = 0; j <= i; j++) w[(c0 + i) * n + c0 + j] = d[i * b + j]!
-  const inv = invLower(d, b)
-  const invT = v.invT[k & 1]!
-  for (let i = 0; i < b; i++) for (let j = 0; j <= i; j++) invT[j * b + i] = inv[i * b + j]!
+  const xt = invLowerT(d, b)
+  v.invT[k & 1]!.set(xt)
+  const o = k * v.bs * v.bs
+  for (let i = 0; i < b; i++) for (let j = 0; j <= i; j++) keep[o + i * b + j] = xt[j * b + i]!
 }
 
 /** Dependency-driven execution of the units; D always on this thread, panels and updates on any lane. */

@@ -22,32 +22,58 @@ export class PivotError extends Error {
 export function cholBlockInPlace(a: Float64Array, b: number, diag0: Float64Array, offset: number, relTol: number): void {
   for (let j = 0; j < b; j++) {
     const rj = j * b
-    let d = a[rj + j]!
-    for (let k = 0; k < j; k++) d -= a[rj + k]! * a[rj + k]!
+    const d = a[rj + j]! - dot64(a, rj, a, rj, j)
     if (!(d > relTol * Math.abs(diag0[j]!))) throw new PivotError(offset + j, d, diag0[j]!)
     const l = Math.sqrt(d)
     a[rj + j] = l
     const inv = 1 / l
     for (let i = j + 1; i < b; i++) {
       const ri = i * b
-      let s = a[ri + j]!
-      for (let k = 0; k < j; k++) s -= a[ri + k]! * a[rj + k]!
-      a[ri + j] = s * inv
+      a[ri + j] = (a[ri + j]! - dot64(a, ri, a, rj, j)) * inv
     }
     for (let k = j + 1; k < b; k++) a[rj + k] = 0
   }
 }
 
-/** Inverse of a b×b row-major lower-triangular matrix (column by column forward substitution). */
-export function invLower(l: Float64Array, b: number): Float64Array {
-  const inv = new Float64Array(b * b)
+/** Σ_k a[x + k] · b[y + k] over len entries, four partial sums (one running sum waits on itself each step) */
+function dot64(a: Float64Array, x: number, b: Float64Array, y: number, len: number): number {
+  let s0 = 0
+  let s1 = 0
+  let s2 = 0
+  let s3 = 0
+  let k = 0
+  for (; k + 3 < len; k += 4) {
+    s0 += a[x + k]! * b[y + k]!
+    s1 += a[x + k + 1]! * b[y + k + 1]!
+    s2 += a[x + k + 2]! * b[y + k + 2]!
+    s3 += a[x + k + 3]! * b[y + k + 3]!
+  }
+  for (; k < len; k++) s0 += a[x + k]! * b[y + k]!
+  return s0 + s1 + (s2 + s3)
+}
+
+/**
+ * (L⁻¹)ᵀ of a b×b row-major lower-triangular L, row-major (upper triangular). Column c of L⁻¹ by forward
+ * substitution, X_ic = (δ_ic − Σ_{c≤k<i} L_ik X_kc) / L_ii, kept as row c of the result so that every sum
+ * is a dot product of two contiguous rows.
+ */
+export function invLowerT(l: Float64Array, b: number): Float64Array {
+  const xt = new Float64Array(b * b)
   for (let c = 0; c < b; c++) {
-    inv[c * b + c] = 1 / l[c * b + c]!
+    const rc = c * b
+    xt[rc + c] = 1 / l[rc + c]!
     for (let i = c + 1; i < b; i++) {
-      let s = 0
-      for (let k = c; k < i; k++) s -= l[i * b + k]! * inv[k * b + c]!
-      inv[i * b + c] = s / l[i * b + i]!
+      const ri = i * b
+      xt[rc + i] = -dot64(l, ri + c, xt, rc + c, i - c) / l[ri + i]!
     }
   }
+  return xt
+}
+
+/** Inverse of a b×b row-major lower-triangular matrix. */
+export function invLower(l: Float64Array, b: number): Float64Array {
+  const xt = invLowerT(l, b)
+  const inv = new Float64Array(b * b)
+  for (let i = 0; i < b; i++) for (let j = 0; j <= i; j++) inv[i * b + j] = xt[j * b + i]!
   return inv
 }

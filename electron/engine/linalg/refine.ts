@@ -2,6 +2,8 @@ import { availableParallelism } from 'node:os'
 import type { CholeskyFactor, CholWorkerPool } from './cholesky'
 import { cholViews, scratchBytes, type CholShared, type CholUnit } from './chol-units'
 import { LaneSet } from './lane-set'
+import { gemmInfo, subtractProductF64 } from '../blas/gemm'
+import { blockedCholSolve, blockedFactor } from './blocked-solve'
 import { cholSolveColumns, fromColumns, residualRows, toColumns } from './triangular'
 
 export interface RefinedSolve {
@@ -69,8 +71,11 @@ function normInf(a: Float32Array, n: number, shift: number): number {
  * solvers (dsposv; Buttari et al., "Mixed precision iterative refinement techniques for the solution of
  * dense linear systems", 2007): one more sweep there gains nothing a float64 solve would have. Converges
  * to float64 accuracy when cond(A)·2⁻²³ ≪ 1, and still improves the solve otherwise.
- * The corrections stay in float64 JS (triangular.ts): a float32 blocked solve on tfjs wasm measured slower
- * at n = 4 000, k = 10 (its matMul with 10 columns ran at 0.6 GFLOP/s and slicing L at ~0.5 s per 10⁶ entries).
+ * Where the GEMM is MLAS (blas/gemm.ts) both steps are native: the residual is ONNX Runtime's double GEMM on
+ * A widened band by band, the correction the float32 blocked solve of blocked-solve.ts (as dsposv's spotrs).
+ * Measured at n = 4 000, k = 10 (CPU time, load 8–9): residual 231 ms in JS against 35–40 ms, correction
+ * 478 ms in JS against ~41 ms. Elsewhere both stay in float64 JS (triangular.ts), on the worker lanes when given:
+ * tfjs wasm's matMul with 10 columns ran at 0.6 GFLOP/s.
  */
 export interface RefineOptions {
   maxIter?: number
@@ -95,29 +100,13 @@ export async function refinedSolve(a: Float32Array, f: CholeskyFactor, b: Float6
   bnorm = Math.sqrt(bnorm)
   if (bnorm === 0) return { x: new Float64Array(n * k), relResidual: 0, initialRelResidual: 0, iterations: 0 }
   const threads = Math.max(1, Math.floor(opts.threads ?? availableParallelism()))
-  const shared = opts.workers && threads > 1 && n >= MIN_PARALLEL_N && f.l.buffer instanceof SharedArrayBuffer && f.l.byteOffset === 0
-  const work = shared ? refineWork(a, f, k, opts.workers!, threads - 1) : null
-  // the whole refinement on column layouts: one transpose in, one out
-  const bc = work ? work.v.refine!.b : new Float64Array(n * k)
-  bc.set(toColumns(b, n, k))
-  const x = work ? work.v.refine!.x : new Float64Array(n * k)
-  const r = work ? work.v.refine!.r : new Float64Array(n * k)
-  const residualUnits: CholUnit[] = []
-  for (let i0 = 0; i0 < n; i0 += RESIDUAL_ROWS) residualUnits.push({ kind: 'residual', i0, i1: Math.min(n, i0 + RESIDUAL_ROWS) })
-  const correctUnits: CholUnit[] = Array.from({ length: k }, (_, c) => ({ kind: 'correct', c }))
-  /** r ← (L Lᵀ)⁻¹ r */
-  const correct = async (): Promise<void> => (work ? work.lanes.runAll(work.v, correctUnits) : cholSolveColumns(f, r, k))
-  /** r ← b − (A + εI) x; returns ‖r‖_F */
-  const residual = async (): Promise<number> => {
-    if (!work) return residualColumns(a, n, f.shift, x, bc, k, r)
-    await work.lanes.runAll(work.v, residualUnits)
-    return columnsNorm(r, n, k)
-  }
+  const sw = gemmSweeps(a, f, b, k, threads > 1) ?? laneSweeps(a, f, b, k, threads, opts.workers)
+  const { x, r } = sw
   try {
-    r.set(bc)
-    await correct()
+    r.set(sw.b)
+    await sw.correct()
     x.set(r)
-    let rnorm = await residual()
+    let rnorm = await sw.residual()
     const initial = rnorm / bnorm
     let best = rnorm
     let bestX = Float64Array.from(x)
@@ -126,9 +115,9 @@ export async function refinedSolve(a: Float32Array, f: CholeskyFactor, b: Float6
     const atRounding = (): boolean => best <= floor * norm2(bestX)
     while (it < maxIter && best / bnorm > tol && !atRounding() && Number.isFinite(rnorm)) {
       it++
-      await correct()
+      await sw.correct()
       for (let i = 0; i < n * k; i++) x[i] = x[i]! + r[i]!
-      rnorm = await residual()
+      rnorm = await sw.residual()
       await opts.onStep?.()
       if (rnorm < best) {
         const improvedEnough = rnorm < 0.5 * best
@@ -137,11 +126,87 @@ export async function refinedSolve(a: Float32Array, f: CholeskyFactor, b: Float6
         if (!improvedEnough) break
       } else break
     }
-    const out = new Float64Array(n * k)
-    fromColumns(bestX, out, n, k)
-    return { x: out, relResidual: best / bnorm, initialRelResidual: initial, iterations: it }
+    return { x: sw.rowMajor(bestX), relResidual: best / bnorm, initialRelResidual: initial, iterations: it }
   } finally {
-    await work?.close(work.healthy())
+    await sw.close()
+  }
+}
+
+/** one refinement's B, iterate X and work vector R (in the layout of the implementation) and its two steps */
+interface Sweeps {
+  b: Float64Array
+  x: Float64Array
+  r: Float64Array
+  /** R ← (L Lᵀ)⁻¹ R */
+  correct(): Promise<void> | void
+  /** R ← B − (A + shift·I) X; returns ‖R‖_F */
+  residual(): Promise<number> | number
+  rowMajor(x: Float64Array): Float64Array
+  close(): Promise<void> | void
+}
+
+/** row bands of the float64 residual: A's band widened to float64 is 8 MB at n = 4 000 */
+const GEMM_RESIDUAL_ROWS = 256
+
+/** the native steps on row-major vectors, or null where the GEMM is not MLAS or the factor kept no block inverses */
+function gemmSweeps(a: Float32Array, f: CholeskyFactor, b: Float64Array, k: number, parallel: boolean): Sweeps | null {
+  const bf = gemmInfo().provider === 'mlas' ? blockedFactor(f) : null
+  if (!bf) return null
+  const n = f.n
+  const x = new Float64Array(n * k)
+  const r = new Float64Array(n * k)
+  return {
+    b: b.subarray(0, n * k),
+    x,
+    r,
+    correct: () => r.set(blockedCholSolve(bf, Float32Array.from(r), k, parallel)),
+    residual: () => {
+      for (let i0 = 0; i0 < n; i0 += GEMM_RESIDUAL_ROWS) {
+        const i1 = Math.min(n, i0 + GEMM_RESIDUAL_ROWS)
+        subtractProductF64(a.subarray(i0 * n, i1 * n), x, b.subarray(i0 * k, i1 * k), { m: i1 - i0, k: n, n: k }, r.subarray(i0 * k, i1 * k), parallel)
+      }
+      let s = 0
+      for (let i = 0; i < n * k; i++) {
+        const v = r[i]! - f.shift * x[i]!
+        r[i] = v
+        s += v * v
+      }
+      return Math.sqrt(s)
+    },
+    rowMajor: (v) => Float64Array.from(v),
+    close: () => {},
+  }
+}
+
+/** float64 JS on column layouts, on the worker lanes when there are some */
+function laneSweeps(a: Float32Array, f: CholeskyFactor, b: Float64Array, k: number, threads: number, workers: CholWorkerPool | undefined): Sweeps {
+  const n = f.n
+  const shared = workers && threads > 1 && n >= MIN_PARALLEL_N && f.l.buffer instanceof SharedArrayBuffer && f.l.byteOffset === 0
+  const work = shared ? refineWork(a, f, k, workers, threads - 1) : null
+  // the whole refinement on column layouts: one transpose in, one out
+  const bc = work ? work.v.refine!.b : new Float64Array(n * k)
+  bc.set(toColumns(b, n, k))
+  const x = work ? work.v.refine!.x : new Float64Array(n * k)
+  const r = work ? work.v.refine!.r : new Float64Array(n * k)
+  const residualUnits: CholUnit[] = []
+  for (let i0 = 0; i0 < n; i0 += RESIDUAL_ROWS) residualUnits.push({ kind: 'residual', i0, i1: Math.min(n, i0 + RESIDUAL_ROWS) })
+  const correctUnits: CholUnit[] = Array.from({ length: k }, (_, c) => ({ kind: 'correct', c }))
+  return {
+    b: bc,
+    x,
+    r,
+    correct: async () => (work ? work.lanes.runAll(work.v, correctUnits) : cholSolveColumns(f, r, k)),
+    residual: async () => {
+      if (!work) return residualColumns(a, n, f.shift, x, bc, k, r)
+      await work.lanes.runAll(work.v, residualUnits)
+      return columnsNorm(r, n, k)
+    },
+    rowMajor: (v) => {
+      const out = new Float64Array(n * k)
+      fromColumns(v, out, n, k)
+      return out
+    },
+    close: () => work?.close(work.healthy()),
   }
 }
 

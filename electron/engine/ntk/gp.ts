@@ -2,7 +2,7 @@ import type { CholeskyFactor } from '../linalg/cholesky'
 import { refinedSolve } from '../linalg/refine'
 import { factorSpd } from '../linalg/spd'
 import { forwardSolveMany } from '../linalg/triangular'
-import { cholWorkers } from './cholesky-lanes'
+import { solveWorkers } from './cholesky-lanes'
 
 // t = ∞ of docs/math.md §3 and GP inference, with f₀ = 0 (the infinite-width ensemble mean):
 //   mean     f(x*) = K(x*, X) (K + εI)⁻¹ y,                ε = diag_reg · trace(K)/N
@@ -63,7 +63,7 @@ export function crossTimes(kCross: Float32Array, m: number, n: number, alpha: Fl
 
 export async function gpPosterior(sys: KernelSystem, opts: GpOptions): Promise<GpResult> {
   const { kTrain, n, kCross, m, y, k } = sys
-  const workers = cholWorkers()
+  const workers = solveWorkers()
   const factor = await factorSpd(kTrain, n, opts.diagReg, { what: opts.what, onBlock: opts.onStep, workers })
   const sol = await refinedSolve(kTrain, factor, y, k, { onStep: opts.onStep, workers })
   const mean = crossTimes(kCross, m, n, sol.x, k)

@@ -155,10 +155,14 @@ export async function enterCpuCompanion(): Promise<{ backend: string; leave: () 
   if (active !== 'webgpu') return { backend: active, leave: async () => {} }
   const cpu = await companionBackend()
   await tf.setBackend(cpu)
+  // the job computes as on that CPU backend, GEMM included (MLAS where it runs), so its numbers are a wasm
+  // run's; worker threads started from here follow this choice
+  await initGemm(cpu)
   return {
     backend: cpu,
     leave: async () => {
       await tf.setBackend(active)
+      await initGemm(active)
     },
   }
 }

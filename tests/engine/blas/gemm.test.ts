@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { initBackend } from '../../../electron/engine/runtime/backend'
-import { gemm, gemmInfo, initGemm } from '../../../electron/engine/blas/gemm'
+import { gemm, gemmInfo, initGemm, subtractProductF64 } from '../../../electron/engine/blas/gemm'
 import { GEMM_VARIANTS } from '../../../electron/engine/blas/variants'
 import { gemmModelBytes } from '../../../electron/engine/blas/gemm-model'
 import { attrOf, decodeModel, floatAttr, intAttr } from '../../../electron/engine/io/onnx-proto'
@@ -143,6 +143,41 @@ describe('mlas', () => {
             if (!Buffer.from(all.buffer).equals(Buffer.from(one.buffer))) throw new Error(`${v.key} ${m}×${k}×${n}: parallel differs from one thread`)
           }
     expect(compared).toBe(4 * 7 * 5 * 10)
+  })
+
+  it('computes C − A·X in float64 (A float32 widened exactly), the same bits on one thread and on all', async () => {
+    const got = await initGemm(backend, 'mlas')
+    const m = 70, k = 301, n = 5
+    const a = values(m * k, 9, true)
+    const x = Float64Array.from({ length: k * n }, (_, i) => Math.cos(i * 0.37) / 3)
+    const c = Float64Array.from({ length: m * n }, (_, i) => Math.sin(i * 1.3))
+    const out = new Float64Array(m * n)
+    if (got.provider !== 'mlas') return expect(subtractProductF64(a, x, c, { m, k, n }, out)).toBe(false)
+    expect(subtractProductF64(a, x, c, { m, k, n }, out)).toBe(true)
+    // float64 loop: the products of float32 and float64 values in double, summed in double
+    let err = 0
+    for (let i = 0; i < m; i++)
+      for (let j = 0; j < n; j++) {
+        let s = 0
+        for (let q = 0; q < k; q++) s += a[i * k + q]! * x[q * n + j]!
+        err = Math.max(err, Math.abs(out[i * n + j]! - (c[i * n + j]! - s)))
+      }
+    // float64 rounding (k · 2⁻⁵³ · Σ|a||x| ≲ 10⁻¹³ here), far below float32's 10⁻⁷
+    expect(err).toBeLessThan(1e-12)
+    const all = new Float64Array(m * n)
+    subtractProductF64(a, x, c, { m, k, n }, all, true)
+    expect(Buffer.from(all.buffer).equals(Buffer.from(out.buffer))).toBe(true)
+    // the refinement's shapes (row bands of A against 1–10 right-hand sides) and narrow edges: same bits on all
+    for (const [m2, k2, n2] of [[256, 4000, 10], [256, 4000, 1], [3, 500, 10], [1, 700, 4], [40, 129, 64]] as const) {
+      const a2 = values(m2 * k2, m2 + n2)
+      const x2 = Float64Array.from({ length: k2 * n2 }, (_, i) => Math.cos(i * 0.11))
+      const c2 = new Float64Array(m2 * n2)
+      const one = new Float64Array(m2 * n2)
+      const many = new Float64Array(m2 * n2)
+      subtractProductF64(a2, x2, c2, { m: m2, k: k2, n: n2 }, one)
+      subtractProductF64(a2, x2, c2, { m: m2, k: k2, n: n2 }, many, true)
+      expect(Buffer.from(many.buffer).equals(Buffer.from(one.buffer)), `${m2}×${k2}×${n2}`).toBe(true)
+    }
   })
 
   it('is not used when tfjs runs on native TensorFlow or a GPU (auto), nor when tfjs is chosen', async () => {

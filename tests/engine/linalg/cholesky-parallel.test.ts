@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as tf from '@tensorflow/tfjs-core'
 import { initBackend } from '../../../electron/engine/runtime/backend'
+import { initGemm } from '../../../electron/engine/blas/gemm'
 import { cholesky, type CholWorkerPool } from '../../../electron/engine/linalg/cholesky'
 import { refinedSolve } from '../../../electron/engine/linalg/refine'
 import { factorSpd } from '../../../electron/engine/linalg/spd'
@@ -69,22 +70,36 @@ describe('blocked right-looking Cholesky on worker threads', () => {
     await warm.close(true)
     const one = await cholesky(a, n, { blockSize: 32, threads: 1, workers: pool })
     expect(units()).toBe(0)
+    let laned = one
     for (const threads of [2, 3, 2]) {
-      const f = await cholesky(a, n, { blockSize: 32, threads, workers: pool })
+      const f = (laned = await cholesky(a, n, { blockSize: 32, threads, workers: pool }))
       expect(Buffer.from(f.l.buffer, f.l.byteOffset, f.l.byteLength).equals(Buffer.from(one.l.buffer, one.l.byteOffset, one.l.byteLength))).toBe(true)
     }
     expect(units()).toBeGreaterThan(0)
-    // the refinement's residual rows and correction columns on the workers: the same bytes as on one thread
+    // no lanes, more than one thread: this thread's GEMMs on every core (what a solve does on MLAS)
+    const alone = await cholesky(a, n, { blockSize: 32, threads: 2 })
+    expect(Buffer.from(alone.l.buffer, alone.l.byteOffset, alone.l.byteLength).equals(Buffer.from(one.l.buffer, one.l.byteOffset, one.l.byteLength))).toBe(true)
+    // the refinement: native on MLAS (the calling thread, all cores), else its residual rows and correction
+    // columns on the workers (which map a factor that was computed on them: shared memory); either way the
+    // same bytes as on one thread
     const k = 4
     const r = rng(77)
     const b = Float64Array.from({ length: n * k }, () => r())
-    const alone = await refinedSolve(a, one, b, k, { threads: 1 })
-    const before = units()
-    const shared = await refinedSolve(a, one, b, k, { threads: 2, workers: pool })
-    expect(units()).toBeGreaterThan(before)
-    expect(Buffer.from(shared.x.buffer).equals(Buffer.from(alone.x.buffer))).toBe(true)
-    expect(shared.relResidual).toBe(alone.relResidual)
-    expect(shared.relResidual).toBeLessThan(1e-12)
+    try {
+      for (const provider of ['mlas', 'tfjs'] as const) {
+        const got = (await initGemm(backend, provider)).provider
+        const alone = await refinedSolve(a, laned, b, k, { threads: 1 })
+        const before = units()
+        const shared = await refinedSolve(a, laned, b, k, { threads: 2, workers: pool })
+        if (got === 'tfjs') expect(units()).toBeGreaterThan(before)
+        expect(Buffer.from(shared.x.buffer).equals(Buffer.from(alone.x.buffer))).toBe(true)
+        expect(shared.relResidual).toBe(alone.relResidual)
+        expect(shared.relResidual).toBeLessThan(1e-12)
+        expect(relErr(shared.x, solveF64(Float64Array.from(a), b, n, k))).toBeLessThan(1e-10)
+      }
+    } finally {
+      await initGemm(backend)
+    }
   })
 
   for (const [n, bs] of [[257, 64], [333, 32], [130, 16]] as const) {
