@@ -35,7 +35,11 @@ export function cholBlockInPlace(a: Float64Array, b: number, diag0: Float64Array
   }
 }
 
-/** Σ_k a[x + k] · b[y + k] over len entries, four partial sums (one running sum waits on itself each step) */
+/**
+ * Σ_k a[x + k] · b[y + k] over len entries, four partial sums (one running sum waits on itself each step). The
+ * same loop as triangular.ts's dotF32F64 on two Float64Arrays: one function over both array types would make
+ * V8's element loads polymorphic in the hottest loop of the diagonal blocks.
+ */
 function dot64(a: Float64Array, x: number, b: Float64Array, y: number, len: number): number {
   let s0 = 0
   let s1 = 0
