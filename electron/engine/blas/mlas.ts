@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module'
 import { gemmModelBytes, residualModelBytes } from './gemm-model'
-import { GEMM_VARIANTS, type GemmShape, type GemmVariant } from './variants'
+import type { GemmShape, GemmVariant } from './variants'
 
 // ONNX Runtime's CPU GEMM (MLAS) through onnxruntime-node. The package's public `session.run` defers every call
 // with setImmediate and returns a promise; the engine's tile loops are synchronous, so this calls the native
@@ -101,8 +101,9 @@ export async function loadMlas(threads: number): Promise<MlasGemm> {
     }
     return s
   }
-  // compile the commonest form now: a package that loads but cannot run fails here, at init, not mid-job
-  sessionFor(GEMM_VARIANTS[0]!, false)
+  // Nothing is compiled here. A worker thread still starting when its job ends is terminated, and a session
+  // call cut short by the termination throws from native code, which aborts the whole process (seen: 1 exit
+  // in 20 of a short `ntkw run` whose workers were still loading). Forms compile at their first use.
   const residual: Pick<NativeSession, 'run'>[] = []
   const residualFor = (parallel: boolean): Pick<NativeSession, 'run'> => {
     const t = parallel ? threads : 1
