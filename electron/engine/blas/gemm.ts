@@ -105,6 +105,13 @@ export function gemm(a: Float32Array, b: Float32Array, shape: GemmShape, o: Gemm
   if (o.out && o.out.length < m * n) throw new Error(`gemm: out holds ${o.out.length} values, ${m}×${n} needs ${m * n}`)
   const v = variantOf(o)
   if (m === 0 || n === 0) return o.out ?? new Float32Array(m * n)
+  if (k === 0) {
+    // an empty product: Y = β·C (a Gemm over K = 0 is not every provider's case to handle)
+    const y = o.out ?? new Float32Array(m * n)
+    if (o.c) y.set(o.c.subarray(0, m * n))
+    else y.fill(0, 0, m * n)
+    return y
+  }
   if (mlas) return mlas.run(v, a, b, shape, o.c, o.out, Boolean(o.parallel))
   return tfjsGemm(v, a, b, shape, o.c, o.out)
 }

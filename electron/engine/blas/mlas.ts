@@ -74,6 +74,20 @@ function plain<T extends Float32Array | Float64Array>(x: T, len: number): T {
 }
 
 /**
+ * `out` itself as ORT's output (its first `size` values), or null where ORT cannot write there: shared memory
+ * (refused) or memory an operand also lives in (ORT would read what it has already written).
+ */
+function writable<T extends Float32Array | Float64Array>(out: T, size: number, operands: (Float32Array | Float64Array | undefined)[]): T | null {
+  if (out.buffer instanceof SharedArrayBuffer || operands.some((x) => x?.buffer === out.buffer)) return null
+  return out.subarray(0, size) as T
+}
+
+/** a split of the rows among threads keeps the bits: ≥ 2 rows a thread (a one-row slice takes MLAS's GEMV path) */
+function rowSplitKeepsBits(m: number, n: number, threads: number): boolean {
+  return threads <= 1 || (n >= 2 && n * threads <= m)
+}
+
+/**
  * Whether MLAS on `threads` threads gives the one-thread bits, so that a product's value never depends on the
  * cores it ran on (tests compare local runs with `ntkw worker` threads byte for byte). MLAS splits the output
  * among threads, and with A not transposed and K > 128 a thread's share of the columns changes the blocks it
@@ -84,7 +98,7 @@ function plain<T extends Float32Array | Float64Array>(x: T, len: number): T {
  */
 export function splitKeepsBits(v: GemmVariant, m: number, k: number, n: number, threads: number): boolean {
   if (threads <= 1 || v.transA || k <= 128) return true
-  return n >= 80 * threads || (n >= 2 && n * threads <= m)
+  return n >= 80 * threads || rowSplitKeepsBits(m, n, threads)
 }
 
 export async function loadMlas(threads: number): Promise<MlasGemm> {
@@ -114,40 +128,28 @@ export async function loadMlas(threads: number): Promise<MlasGemm> {
     version: ort.version,
     subtractProductF64(a, x, c, { m, k, n }, out, parallel) {
       const size = m * n
-      const direct = !(out.buffer instanceof SharedArrayBuffer) && out.buffer !== c.buffer && out.buffer !== x.buffer
-      const y = direct ? out.subarray(0, size) : new Float64Array(size)
+      const y = writable(out, size, [a, x, c]) ?? new Float64Array(size)
       const feeds = {
         a: new ort.Tensor('float32', plain(a, m * k), [m, k]),
         x: new ort.Tensor('float64', plain(x, k * n), [k, n]),
         c: new ort.Tensor('float64', plain(c, size), [m, n]),
       }
-      // the double GEMM's column split changes its rounding too (measured: 40 × 129 × 64); rows split keep it
-      residualFor(parallel && (threads <= 1 || (n >= 2 && n * threads <= m))).run(feeds, { y: new ort.Tensor('float64', y, [m, n]) }, {})
-      if (!direct) out.set(y)
+      // the double GEMM's column split changes its rounding too (measured: 40 × 129 × 64); row splits keep it
+      residualFor(parallel && rowSplitKeepsBits(m, n, threads)).run(feeds, { y: new ort.Tensor('float64', y, [m, n]) }, {})
+      if (y.buffer !== out.buffer) out.set(y)
     },
     run(v, a, b, { m, k, n }, c, out, parallel) {
       const size = m * n
-      if (k === 0) {
-        const y = out ?? new Float32Array(size)
-        if (c) for (let i = 0; i < size; i++) y[i] = c[i]!
-        else y.fill(0, 0, size)
-        return y
-      }
-      // written by ORT into a plain array we own; copied into `out` when that is shared memory or aliases c
-      const direct = out && !(out.buffer instanceof SharedArrayBuffer) && !(c && c.buffer === out.buffer)
-      const y = direct ? out.subarray(0, size) : new Float32Array(size)
+      const y = (out && writable(out, size, [a, b, c])) ?? new Float32Array(size)
       const feeds: Record<string, unknown> = {
         a: new ort.Tensor('float32', plain(a, m * k), v.transA ? [k, m] : [m, k]),
         b: new ort.Tensor('float32', plain(b, k * n), v.transB ? [n, k] : [k, n]),
       }
       if (v.beta) feeds.c = new ort.Tensor('float32', plain(c!, size), [m, n])
       sessionFor(v, parallel && splitKeepsBits(v, m, k, n, threads)).run(feeds, { y: new ort.Tensor('float32', y, [m, n]) }, {})
-      if (direct) return out
-      if (out) {
-        out.set(y)
-        return out
-      }
-      return y
+      if (!out || y.buffer === out.buffer) return out ?? y
+      out.set(y)
+      return out
     },
   }
 }

@@ -6,11 +6,6 @@ import type { GemmShape, GemmVariant } from './variants'
 export function tfjsGemm(v: GemmVariant, a: Float32Array, b: Float32Array, { m, k, n }: GemmShape, c: Float32Array | undefined, out: Float32Array | undefined): Float32Array {
   const size = m * n
   const y = out ?? new Float32Array(size)
-  if (k === 0) {
-    if (c) for (let i = 0; i < size; i++) y[i] = c[i]!
-    else y.fill(0, 0, size)
-    return y
-  }
   const p = tf.tidy(() => {
     const ta = v.transA ? tf.transpose(tf.tensor2d(a.subarray(0, m * k), [k, m])) : tf.tensor2d(a.subarray(0, m * k), [m, k])
     const tb = v.transB ? tf.transpose(tf.tensor2d(b.subarray(0, k * n), [n, k])) : tf.tensor2d(b.subarray(0, k * n), [k, n])

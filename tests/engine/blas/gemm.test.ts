@@ -80,6 +80,13 @@ for (const provider of ['mlas', 'tfjs'] as const) {
       const inPlace = c.slice()
       gemm(a, b, { m, k, n }, { transB: true, alpha: -1, c: inPlace, out: inPlace })
       expect(Array.from(inPlace)).toEqual(Array.from(out))
+      // out over an operand (X ← X·B with B square): the product is of the old X, not of what was written
+      const sq = values(k * k, 7)
+      const x0 = values(m * k, 8)
+      const expected = reference(x0, sq, m, k, k, false, false, 1)
+      const xInPlace = x0.slice()
+      gemm(xInPlace, sq, { m, k, n: k }, { out: xInPlace })
+      expect(relError(xInPlace, expected, k)).toBeLessThan(1e-6)
     })
 
     it('rejects operands that do not hold the shape', () => {
