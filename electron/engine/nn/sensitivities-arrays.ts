@@ -6,37 +6,60 @@ import type { DenseWeights } from './mlp'
 // (each example's K sensitivities side by side, so Σ_k G_k G'_kᵀ is one Gram product of [rows, K·width_l]):
 //   readout:  ∂f_k/∂h_L = wScale_L · W_L[:, k]ᵀ (the same row for every example),
 //   G_l     = (∂f/∂h_{l+1}) ⊙ φ′(z_l),   ∂f/∂h_l = wScale_l · G_l W_lᵀ   (one GEMM of K·rows rows).
-// Yields hidden layers top-down. Two buffers alternate: a yielded G_l is valid until the caller asks for the
-// next layer but one, so it must be used (or copied) before asking for the next.
-export function* sensitivityArrays(layers: DenseWeights[], fw: ArrayForward): Generator<[number, Float32Array]> {
+// Yields hidden layers top-down. A yielded G_l is valid until the caller asks for the next layer but one, so
+// it must be used (or copied) before asking for the next.
+//
+// overwriteInputs (one output unit, K = 1): each G_l is written over h_{l+1} = fw.inputs[l+1], which has its
+// shape, instead of into buffers of its own: on these machines every newly touched MiB costs ~3 ms of page
+// faults, and the forward pass's buffers are the largest memory the empirical NTK touches. The caller must
+// then be done with h_L before asking for the first layer and with h_l before asking for the layer after l;
+// inputs[0] (x) is never written. ReLU's φ′(z_{l-1}) = [h_l > 0] is kept as bits before G_{l-1} replaces h_l.
+export function* sensitivityArrays(layers: DenseWeights[], fw: ArrayForward, o: { overwriteInputs?: boolean } = {}): Generator<[number, Float32Array]> {
   const L = layers.length - 1
   if (L === 0) return
   const rows = fw.rows
   const readout = layers[L]!
   const K = readout.nOut
+  const inPlace = Boolean(o.overwriteInputs) && K === 1
   let widest = 0
   for (let l = 0; l < L; l++) widest = Math.max(widest, layers[l]!.nOut, l > 0 ? layers[l]!.nIn : 0)
-  const bufs = [new Float32Array(rows * K * widest), new Float32Array(rows * K * widest)]
+  const bufs = inPlace ? [] : [new Float32Array(rows * K * widest), new Float32Array(rows * K * widest)]
   const w = readout.nIn
-  // [K, w]: the output rows of the readout, scaled
-  const top = new Float64Array(K * w)
+  // [K, w]: the output rows of the readout, scaled, as the float32 values G holds before φ′ multiplies them
+  const top = new Float32Array(K * w)
   for (let k = 0; k < K; k++) for (let j = 0; j < w; j++) top[k * w + j] = readout.wScale * readout.w[j * K + k]!
-  let g = bufs[0]!.subarray(0, rows * K * w)
-  for (let r = 0; r < rows; r++) {
-    for (let k = 0; k < K; k++) {
-      const o = (r * K + k) * w
-      for (let j = 0; j < w; j++) g[o + j] = top[k * w + j]!
-    }
-  }
-  maskRows(g, rows, K, w, fw, L - 1, 1)
+  let g = inPlace ? fw.inputs[L]!.subarray(0, rows * w) : bufs[0]!.subarray(0, rows * K * w)
+  firstRows(g, rows, K, w, top, fw, L - 1)
+  const bits = inPlace && !fw.dphi.every((d) => d) ? new Int32Array(Math.ceil((rows * widest) / 32)) : null
   for (let l = L - 1; ; l--) {
     yield [l, g]
     if (l === 0) return
     const layer = layers[l]!
-    const next = bufs[(L - l) % 2]!.subarray(0, rows * K * layer.nIn)
+    const size = rows * K * layer.nIn
+    let next: Float32Array
+    if (inPlace) {
+      next = fw.inputs[l]!.subarray(0, size)
+      if (!fw.dphi[l - 1]) positiveBits(next, size, bits!)
+    } else next = bufs[(L - l) % 2]!.subarray(0, size)
     gemm(g, layer.w, { m: rows * K, k: layer.nOut, n: layer.nIn }, { transB: true, out: next, parallel: true })
-    maskRows(next, rows, K, layer.nIn, fw, l - 1, layer.wScale)
+    if (inPlace && !fw.dphi[l - 1]) maskByBits(next, size, bits!, layer.wScale)
+    else maskRows(next, rows, K, layer.nIn, fw, l - 1, layer.wScale)
     g = next
+  }
+}
+
+/** g[r, k, :] ← top[k, :] ⊙ φ′(z_l)[r, :]; g may be h_{l+1} itself (K = 1: every value is read before it is written) */
+function firstRows(g: Float32Array, rows: number, K: number, w: number, top: Float32Array, fw: ArrayForward, l: number): void {
+  const d = fw.dphi[l]
+  const h = fw.inputs[l + 1]!
+  for (let r = 0; r < rows; r++) {
+    const src = r * w
+    for (let k = 0; k < K; k++) {
+      const o = (r * K + k) * w
+      const t = k * w
+      if (d) for (let j = 0; j < w; j++) g[o + j] = top[t + j]! * d[src + j]!
+      else for (let j = 0; j < w; j++) g[o + j] = h[src + j]! > 0 ? top[t + j]! : 0
+    }
   }
 }
 
@@ -52,5 +75,24 @@ function maskRows(g: Float32Array, rows: number, K: number, w: number, fw: Array
       if (d) for (let j = 0; j < w; j++) g[o + j] = scale * g[o + j]! * d[src + j]!
       else for (let j = 0; j < w; j++) g[o + j] = h[src + j]! > 0 ? scale * g[o + j]! : 0
     }
+  }
+}
+
+/** bit i of bits ← [h[i] > 0], i < size */
+function positiveBits(h: Float32Array, size: number, bits: Int32Array): void {
+  for (let i0 = 0, word = 0; i0 < size; i0 += 32, word++) {
+    const end = Math.min(32, size - i0)
+    let b = 0
+    for (let j = 0; j < end; j++) if (h[i0 + j]! > 0) b |= 1 << j
+    bits[word] = b
+  }
+}
+
+/** g[i] ← scale · g[i] where bit i is set, else 0 (maskRows of ReLU with K = 1, the mask kept as bits) */
+function maskByBits(g: Float32Array, size: number, bits: Int32Array, scale: number): void {
+  for (let i0 = 0, word = 0; i0 < size; i0 += 32, word++) {
+    const end = Math.min(32, size - i0)
+    const b = bits[word]!
+    for (let j = 0; j < end; j++) g[i0 + j] = (b >>> j) & 1 ? scale * g[i0 + j]! : 0
   }
 }

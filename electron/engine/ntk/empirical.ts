@@ -22,24 +22,29 @@ export interface EmpiricalNtkOptions {
 //
 // Everything runs on plain float32 arrays and the engine's GEMM (blas/gemm.ts: MLAS, ~4–8× tfjs-wasm's
 // matMul, on both cores; blas keeps the one-thread bits): one forward pass over all rows (x, then x2), the backward pass of
-// nn/sensitivities-arrays.ts, and each layer's Gram products per block of rows: x against x2 is one block
-// (the x·xᵀ and x2·x2ᵀ blocks of a joint pass are never formed), and x against itself, from SPLIT_ROWS rows
-// on, is two halves whose three upper blocks give the symmetric kernel (3/4 of the Gram flops). Every
-// layer's term is added into one float64 kernel as its blocks come out of the GEMM, into two block buffers
-// reused for every layer (on these machines each newly touched MiB costs ~1–3 ms of page faults).
-export const SPLIT_ROWS = 256
+// nn/sensitivities-arrays.ts, and each layer's Gram products per panel of rows: x against x2 is one panel
+// (the x·xᵀ and x2·x2ᵀ blocks of a joint pass are never formed), and x against itself, from 2·PANEL_ROWS rows
+// on, is cut into up to MAX_PANELS row panels, panel p multiplied only against the columns from its own first
+// row on (the upper triangle and the diagonal blocks: 5/8 of the Gram flops for 4 panels, where numpy's
+// syrk does 1/2), the lower triangle mirrored at the end. Every layer's term is added into one float64 kernel
+// as its panels come out of the GEMM, through two panel buffers reused for every layer. Memory is what
+// this costs most besides the GEMMs: on these machines each newly touched MiB costs ~3 ms of page faults,
+// so the sensitivities of one output overwrite the forward pass's buffers, and the float32 kernel is written
+// over its own float64 accumulator.
+export const PANEL_ROWS = 250
+export const MAX_PANELS = 4
 
-interface Block {
-  /** first row of the block's two row sets in the forward pass (x's rows, then x2's) */
+interface Panel {
+  /** first row of the panel's two row sets in the forward pass (x's rows, then x2's) */
   a0: number
   b0: number
   rows: number
   cols: number
-  /** where the block sits in the n × n2 kernel */
+  /** where the panel sits in the n × n2 kernel */
   row0: number
   col0: number
-  /** an off-diagonal block of the self kernel: the block below the diagonal is its transpose */
-  mirror: boolean
+  /** a panel of the self kernel (row0 = col0): only its values on and above the diagonal are kept */
+  upper: boolean
 }
 
 /** Θ̂ of one network given as arrays: [n, n2] ('trace') or [K, n, n2] ('per-output'), row-major float32. */
@@ -56,7 +61,10 @@ export function empiricalNtk(net: Mlp, x: tf.Tensor2D, x2?: tf.Tensor2D, opts: E
   return tf.tensor(k.data, k.shape)
 }
 
-/** empiricalNtk on plain arrays: x is n × d row-major (d = layers[0].nIn); the arrays are only read. */
+/**
+ * empiricalNtk on plain arrays: x is n × d row-major (d = layers[0].nIn); the arrays are only read. The
+ * result's data may be a view on a larger buffer (its float64 accumulator's).
+ */
 export function empiricalNtkArrays(
   layers: DenseWeights[],
   act: ArrayActivation,
@@ -71,7 +79,7 @@ export function empiricalNtkArrays(
   const L = layers.length - 1
   const K = layers[L]!.nOut
   const planes = outputs === 'trace' ? 1 : K
-  const blocks = blocksOf(n, x2 ? n2 : null)
+  const panels = panelsOf(n, x2 ? n2 : null)
   let rows = n
   let input = x.subarray(0, n * d)
   if (x2) {
@@ -82,80 +90,100 @@ export function empiricalNtkArrays(
   }
   const fw = forwardArrays(layers, act, input, rows)
   const acc = new Float64Array(planes * n * n2)
-  const most = Math.max(...blocks.map((bl) => bl.rows * bl.cols))
+  const most = Math.max(...panels.map((p) => p.rows * p.cols))
   const hh = new Float32Array(most)
   const gg = new Float32Array(most)
   const readout = layers[L]!
-  for (const bl of blocks) {
-    gram(fw.inputs[L]!, readout.nIn, bl, hh)
-    for (let p = 0; p < planes; p++) addTerm(acc, p * n * n2, n2, bl, hh, null, readout.wScale ** 2, readout.b ? readout.bScale ** 2 : 0, 1)
+  for (const p of panels) {
+    gram(fw.inputs[L]!, readout.nIn, p, hh)
+    for (let q = 0; q < planes; q++) addTerm(acc, q * n * n2, n2, p, hh, null, readout.wScale ** 2, readout.b ? readout.bScale ** 2 : 0, 1)
   }
   let plane: Float32Array | null = null
-  for (const [l, g] of sensitivityArrays(layers, fw)) {
+  // the readout's term is in: the sensitivities may take over the forward pass's buffers (see there)
+  for (const [l, g] of sensitivityArrays(layers, fw, { overwriteInputs: true })) {
     const layer = layers[l]!
     const w2 = layer.wScale ** 2
     const b2 = layer.b ? layer.bScale ** 2 : 0
     const w = layer.nOut
-    if (outputs === 'per-output') plane ??= new Float32Array(rows * w)
-    for (const bl of blocks) {
-      gram(fw.inputs[l]!, layer.nIn, bl, hh)
-      if (outputs === 'trace') {
+    if (outputs === 'per-output' && K > 1) plane ??= new Float32Array(rows * w)
+    for (const p of panels) {
+      gram(fw.inputs[l]!, layer.nIn, p, hh)
+      if (outputs === 'trace' || K === 1) {
         // Σ_k G_k G'_kᵀ: one product of the K sensitivities side by side, [rows, K·width]
-        gram(g, K * w, bl, gg)
-        addTerm(acc, 0, n2, bl, hh, gg, w2, b2, 1 / K)
+        gram(g, K * w, p, gg)
+        addTerm(acc, 0, n2, p, hh, gg, w2, b2, outputs === 'trace' ? 1 / K : 1)
       } else {
         for (let k = 0; k < K; k++) {
           const gk = plane!.subarray(0, rows * w)
           for (let r = 0; r < rows; r++) gk.set(g.subarray((r * K + k) * w, (r * K + k + 1) * w), r * w)
-          gram(gk, w, bl, gg)
-          addTerm(acc, k * n * n2, n2, bl, hh, gg, w2, b2, 1)
+          gram(gk, w, p, gg)
+          addTerm(acc, k * n * n2, n2, p, hh, gg, w2, b2, 1)
         }
       }
     }
   }
-  const out = new Float32Array(acc)
-  // the lower off-diagonal blocks of the self kernel are the transposes of the upper ones
-  for (const bl of blocks) if (bl.mirror) mirrorBlock(out, planes, n, bl)
+  const out = toFloat32InPlace(acc)
+  // the self kernel's values below the diagonal are those above it
+  if (!x2) for (let q = 0; q < planes; q++) mirrorUpper(out, q * n * n, n)
   return { data: out, shape: outputs === 'trace' ? [n, n2] : [K, n, n2] }
 }
 
-/** the blocks of the kernel that are computed: x against x2, or x against itself (two halves from SPLIT_ROWS rows) */
-function blocksOf(n: number, n2: number | null): Block[] {
-  if (n2 !== null) return [{ a0: 0, b0: n, rows: n, cols: n2, row0: 0, col0: 0, mirror: false }]
-  if (n < SPLIT_ROWS) return [{ a0: 0, b0: 0, rows: n, cols: n, row0: 0, col0: 0, mirror: false }]
-  const half = Math.ceil(n / 2)
-  const rest = n - half
-  return [
-    { a0: 0, b0: 0, rows: half, cols: half, row0: 0, col0: 0, mirror: false },
-    { a0: 0, b0: half, rows: half, cols: rest, row0: 0, col0: half, mirror: true },
-    { a0: half, b0: half, rows: rest, cols: rest, row0: half, col0: half, mirror: false },
-  ]
+/**
+ * The panels of the kernel that are computed: x against x2, or row panels of x against itself, each against
+ * the columns from its first row on (one panel below 2·PANEL_ROWS rows).
+ */
+export function panelsOf(n: number, n2: number | null): Panel[] {
+  if (n2 !== null) return [{ a0: 0, b0: n, rows: n, cols: n2, row0: 0, col0: 0, upper: false }]
+  const count = Math.max(1, Math.min(MAX_PANELS, Math.floor(n / PANEL_ROWS)))
+  const out: Panel[] = []
+  for (let p = 0; p < count; p++) {
+    const r0 = Math.round((p * n) / count)
+    const r1 = Math.round(((p + 1) * n) / count)
+    out.push({ a0: r0, b0: r0, rows: r1 - r0, cols: n - r0, row0: r0, col0: r0, upper: true })
+  }
+  return out
 }
 
-/** out ← T_a T_bᵀ for the block's two row sets of T (rows × width, row-major) */
-function gram(t: Float32Array, width: number, bl: Block, out: Float32Array): void {
-  gemm(t.subarray(bl.a0 * width), t.subarray(bl.b0 * width), { m: bl.rows, k: width, n: bl.cols }, { transB: true, out, parallel: true })
+/** out ← T_a T_bᵀ for the panel's two row sets of T (rows × width, row-major) */
+function gram(t: Float32Array, width: number, p: Panel, out: Float32Array): void {
+  gemm(t.subarray(p.a0 * width), t.subarray(p.b0 * width), { m: p.rows, k: width, n: p.cols }, { transB: true, out, parallel: true })
 }
 
-/** out[col0 + c, row0 + r] = out[row0 + r, col0 + c] over the block (square n × n planes) */
-function mirrorBlock(out: Float32Array, planes: number, n: number, bl: Block): void {
-  for (let p = 0; p < planes; p++) {
-    const base = p * n * n
-    for (let r = 0; r < bl.rows; r++) for (let c = 0; c < bl.cols; c++) out[base + (bl.col0 + c) * n + bl.row0 + r] = out[base + (bl.row0 + r) * n + bl.col0 + c]!
+/** the float64 values as float32, written over their own buffer from the front (value i goes to bytes 4i–4i+3, read from 8i–8i+7) */
+function toFloat32InPlace(acc: Float64Array): Float32Array {
+  const out = new Float32Array(acc.buffer, acc.byteOffset, acc.length)
+  for (let i = 0; i < acc.length; i++) out[i] = acc[i]!
+  return out
+}
+
+/** a[base + j·n + i] = a[base + i·n + j] for i < j: the lower triangle of an n × n plane from its upper one, in tiles */
+function mirrorUpper(a: Float32Array, base: number, n: number): void {
+  const T = 64
+  for (let i0 = 0; i0 < n; i0 += T) {
+    const i1 = Math.min(n, i0 + T)
+    for (let j0 = i0; j0 < n; j0 += T) {
+      const j1 = Math.min(n, j0 + T)
+      for (let j = j0; j < j1; j++) {
+        const row = base + j * n
+        for (let i = i0; i < Math.min(i1, j); i++) a[row + i] = a[base + i * n + j]!
+      }
+    }
   }
 }
 
 /**
- * acc[base + ...] += (w2 · hh + b2) ⊙ (scale · gg) over the block (gg null: the readout, G = e_k); acc is
- * row-major with row stride n2, hh and gg hold the block (rows × cols).
+ * acc[base + ...] += (w2 · hh + b2) ⊙ (scale · gg) over the panel (gg null: the readout, G = e_k); acc is
+ * row-major with row stride n2, hh and gg hold the panel (rows × cols). An upper panel skips the values below
+ * the diagonal.
  */
-function addTerm(acc: Float64Array, base: number, n2: number, bl: Block, hh: Float32Array, gg: Float32Array | null, w2: number, b2: number, scale: number): void {
-  const { rows, cols } = bl
+function addTerm(acc: Float64Array, base: number, n2: number, p: Panel, hh: Float32Array, gg: Float32Array | null, w2: number, b2: number, scale: number): void {
+  const { rows, cols } = p
   for (let r = 0; r < rows; r++) {
-    const out = base + (bl.row0 + r) * n2 + bl.col0
+    const out = base + (p.row0 + r) * n2 + p.col0
     const src = r * cols
-    if (gg) for (let c = 0; c < cols; c++) acc[out + c]! += (w2 * hh[src + c]! + b2) * scale * gg[src + c]!
-    else for (let c = 0; c < cols; c++) acc[out + c]! += w2 * hh[src + c]! + b2
+    const c0 = p.upper ? r : 0
+    if (gg) for (let c = c0; c < cols; c++) acc[out + c]! += (w2 * hh[src + c]! + b2) * scale * gg[src + c]!
+    else for (let c = c0; c < cols; c++) acc[out + c]! += w2 * hh[src + c]! + b2
   }
 }
 
