@@ -12,6 +12,7 @@ const candidates = {
   'engine-host': 'electron/cluster/engine-process.ts',
   'kernel-worker': 'electron/engine/ntk/kernel-worker.ts',
   'sample-worker': 'electron/engine/ntk/sample-worker.ts',
+  'empirical-prefetch-worker': 'electron/engine/ntk/empirical-prefetch-worker.ts',
   'unit-worker': 'electron/engine/jobs/unit-worker.ts',
   'gram-worker': 'electron/engine/features/gram-worker.ts',
   bench: 'bench/index.ts',

@@ -6,6 +6,7 @@ import { DirArtifactSink } from '../../engine/jobs/dir-sink'
 import type { CliArgs } from '../command'
 import { runJobForCli } from '../job-runner'
 import { remoteTilesFlag } from '../remote-flag'
+import { npyShape } from '../npy-header'
 
 const USAGE_LINE = 'Usage: ntkw empirical --x X.npy --depth L --width W --activation A [...]'
 
@@ -30,6 +31,21 @@ export async function run({ values, io }: CliArgs): Promise<number> {
   }
   // --redis: each network's kernel is one `ntkw worker` job; the mean is taken here in sample order
   const remote = await remoteTilesFlag(values, io, 'empirical ntk')
+  // an FC network computed here: its first network's weights and memory are prepared on a second core while
+  // the engine loads (the job takes them only if they are exactly its own; see there)
+  if (!remote && !('net' in arch) && typeof arch.width === 'number') {
+    const shape = npyShape(x)
+    const { prefetchEmpiricalSample } = await import('../../engine/ntk/empirical-prefetch')
+    prefetchEmpiricalSample({
+      arch: { ...arch, width: arch.width },
+      inDim: shape.slice(1).reduce((p, v) => p * v, 1),
+      outDim,
+      seed,
+      n: shape[0]!,
+      n2: x2 ? npyShape(x2)[0]! : null,
+      outputs: 'trace',
+    })
+  }
   const sink = new DirArtifactSink(path.dirname(out), { kernel: out })
   const done = await runJobForCli(io, spec, { label: 'empirical ntk', quiet: Boolean(values.quiet), artifacts: sink, ...(remote ? { remote } : {}) })
   if (!done) return 130

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core'
 import { gemm } from '../blas/gemm'
+import { Scratch } from '../core/scratch'
 import type { ActivationSpec } from '../../../shared/arch'
 import { activationOps, type DenseWeights } from './mlp'
 
@@ -23,15 +24,15 @@ export interface ArrayForward {
   dphi: (Float32Array | null)[]
 }
 
-// z = wScale · h W + bScale · b on the engine's GEMM (on every core: blas keeps the one-thread bits), then φ in
+// z = wScale · h W + bScale · b on the engine's GEMM (into the scratch's memory: core/scratch.ts) (on every core: blas keeps the one-thread bits), then φ in
 // place: the hidden activations are the GEMM's own output buffers, with no tensors and no copies. The readout's
 // output f(x) is not formed (the NTK needs only the layers' inputs and φ′).
-export function forwardArrays(layers: DenseWeights[], act: ArrayActivation, x: Float32Array, rows: number): ArrayForward {
+export function forwardArrays(layers: DenseWeights[], act: ArrayActivation, x: Float32Array, rows: number, scratch = new Scratch()): ArrayForward {
   const inputs: Float32Array[] = [x]
   const dphi: (Float32Array | null)[] = []
   for (let l = 0; l + 1 < layers.length; l++) {
     const layer = layers[l]!
-    const z = gemm(inputs[l]!, layer.w, { m: rows, k: layer.nIn, n: layer.nOut }, { parallel: true })
+    const z = gemm(inputs[l]!, layer.w, { m: rows, k: layer.nIn, n: layer.nOut }, { parallel: true, out: scratch.f32(rows * layer.nOut) })
     if (act.relu) {
       reluAffine(z, rows, layer)
       dphi.push(null)

@@ -1,4 +1,5 @@
 import { gemm } from '../blas/gemm'
+import { Scratch } from '../core/scratch'
 import type { ArrayForward } from './forward-arrays'
 import type { DenseWeights } from './mlp'
 
@@ -14,7 +15,7 @@ import type { DenseWeights } from './mlp'
 // faults, and the forward pass's buffers are the largest memory the empirical NTK touches. The caller must
 // then be done with h_L before asking for the first layer and with h_l before asking for the layer after l;
 // inputs[0] (x) is never written. ReLU's φ′(z_{l-1}) = [h_l > 0] is kept as bits before G_{l-1} replaces h_l.
-export function* sensitivityArrays(layers: DenseWeights[], fw: ArrayForward, o: { overwriteInputs?: boolean } = {}): Generator<[number, Float32Array]> {
+export function* sensitivityArrays(layers: DenseWeights[], fw: ArrayForward, o: { overwriteInputs?: boolean; scratch?: Scratch } = {}): Generator<[number, Float32Array]> {
   const L = layers.length - 1
   if (L === 0) return
   const rows = fw.rows
@@ -23,7 +24,8 @@ export function* sensitivityArrays(layers: DenseWeights[], fw: ArrayForward, o: 
   const inPlace = Boolean(o.overwriteInputs) && K === 1
   let widest = 0
   for (let l = 0; l < L; l++) widest = Math.max(widest, layers[l]!.nOut, l > 0 ? layers[l]!.nIn : 0)
-  const bufs = inPlace ? [] : [new Float32Array(rows * K * widest), new Float32Array(rows * K * widest)]
+  const scratch = o.scratch ?? new Scratch()
+  const bufs = inPlace ? [] : [scratch.f32(rows * K * widest), scratch.f32(rows * K * widest)]
   const w = readout.nIn
   // [K, w]: the output rows of the readout, scaled, as the float32 values G holds before φ′ multiplies them
   const top = new Float32Array(K * w)

@@ -6,12 +6,19 @@ import { disposeMlp, exportWeights, initMlp, type DenseWeights, type FiniteFcArc
 import { deriveSeed } from '../core/random'
 import { firstNonFinite } from '../core/finite'
 import { sensitivityArrays } from '../nn/sensitivities-arrays'
+import { Scratch } from '../core/scratch'
+import { panelsOf, type Panel } from './empirical-plan'
 
 export type EmpiricalOutputs = 'trace' | 'per-output'
 
 export interface EmpiricalNtkOptions {
   /** 'trace' (default): average over the K output units, n × n2; 'per-output': K × n × n2 */
   outputs?: EmpiricalOutputs
+}
+
+export interface EmpiricalArrayOptions extends EmpiricalNtkOptions {
+  /** memory for the large arrays (empirical-plan.ts empiricalArrayNeeds); default: new arrays */
+  scratch?: Scratch
 }
 
 // Empirical NTK by the layerwise identity (docs/math.md §2): for each Dense layer z = wScale·h W + bScale·b,
@@ -29,23 +36,10 @@ export interface EmpiricalNtkOptions {
 // syrk does 1/2), the lower triangle mirrored at the end. Every layer's term is added into one float64 kernel
 // as its panels come out of the GEMM, through two panel buffers reused for every layer. Memory is what
 // this costs most besides the GEMMs: on these machines each newly touched MiB costs ~3 ms of page faults,
-// so the sensitivities of one output overwrite the forward pass's buffers, and the float32 kernel is written
-// over its own float64 accumulator.
-export const PANEL_ROWS = 250
-export const MAX_PANELS = 4
-
-interface Panel {
-  /** first row of the panel's two row sets in the forward pass (x's rows, then x2's) */
-  a0: number
-  b0: number
-  rows: number
-  cols: number
-  /** where the panel sits in the n × n2 kernel */
-  row0: number
-  col0: number
-  /** a panel of the self kernel (row0 = col0): only its values on and above the diagonal are kept */
-  upper: boolean
-}
+// so the sensitivities of one output overwrite the forward pass's buffers, the float32 kernel is written
+// over its own float64 accumulator, and every large array comes from a Scratch (core/scratch.ts), which the
+// CLI fills with memory a worker thread touched while this one started (ntk/empirical-prefetch.ts).
+export { MAX_PANELS, PANEL_ROWS, panelsOf } from './empirical-plan'
 
 /** Θ̂ of one network given as arrays: [n, n2] ('trace') or [K, n, n2] ('per-output'), row-major float32. */
 export interface EmpiricalArrays {
@@ -71,9 +65,10 @@ export function empiricalNtkArrays(
   x: Float32Array,
   n: number,
   x2: { data: Float32Array; rows: number } | null,
-  opts: EmpiricalNtkOptions = {},
+  opts: EmpiricalArrayOptions = {},
 ): EmpiricalArrays {
   const outputs = opts.outputs ?? 'trace'
+  const scratch = opts.scratch ?? new Scratch()
   const d = layers[0]!.nIn
   const n2 = x2 ? x2.rows : n
   const L = layers.length - 1
@@ -84,15 +79,15 @@ export function empiricalNtkArrays(
   let input = x.subarray(0, n * d)
   if (x2) {
     rows = n + n2
-    input = new Float32Array(rows * d)
+    input = scratch.f32(rows * d)
     input.set(x.subarray(0, n * d))
     input.set(x2.data.subarray(0, n2 * d), n * d)
   }
-  const fw = forwardArrays(layers, act, input, rows)
-  const acc = new Float64Array(planes * n * n2)
+  const fw = forwardArrays(layers, act, input, rows, scratch)
+  const acc = scratch.f64(planes * n * n2)
   const most = Math.max(...panels.map((p) => p.rows * p.cols))
-  const hh = new Float32Array(most)
-  const gg = new Float32Array(most)
+  const hh = scratch.f32(most)
+  const gg = scratch.f32(most)
   const readout = layers[L]!
   for (const p of panels) {
     gram(fw.inputs[L]!, readout.nIn, p, hh)
@@ -100,12 +95,12 @@ export function empiricalNtkArrays(
   }
   let plane: Float32Array | null = null
   // the readout's term is in: the sensitivities may take over the forward pass's buffers (see there)
-  for (const [l, g] of sensitivityArrays(layers, fw, { overwriteInputs: true })) {
+  for (const [l, g] of sensitivityArrays(layers, fw, { overwriteInputs: true, scratch })) {
     const layer = layers[l]!
     const w2 = layer.wScale ** 2
     const b2 = layer.b ? layer.bScale ** 2 : 0
     const w = layer.nOut
-    if (outputs === 'per-output' && K > 1) plane ??= new Float32Array(rows * w)
+    if (outputs === 'per-output' && K > 1) plane ??= scratch.f32(rows * Math.max(...layers.slice(0, L).map((x) => x.nOut)))
     for (const p of panels) {
       gram(fw.inputs[l]!, layer.nIn, p, hh)
       if (outputs === 'trace' || K === 1) {
@@ -126,22 +121,6 @@ export function empiricalNtkArrays(
   // the self kernel's values below the diagonal are those above it
   if (!x2) for (let q = 0; q < planes; q++) mirrorUpper(out, q * n * n, n)
   return { data: out, shape: outputs === 'trace' ? [n, n2] : [K, n, n2] }
-}
-
-/**
- * The panels of the kernel that are computed: x against x2, or row panels of x against itself, each against
- * the columns from its first row on (one panel below 2·PANEL_ROWS rows).
- */
-export function panelsOf(n: number, n2: number | null): Panel[] {
-  if (n2 !== null) return [{ a0: 0, b0: n, rows: n, cols: n2, row0: 0, col0: 0, upper: false }]
-  const count = Math.max(1, Math.min(MAX_PANELS, Math.floor(n / PANEL_ROWS)))
-  const out: Panel[] = []
-  for (let p = 0; p < count; p++) {
-    const r0 = Math.round((p * n) / count)
-    const r1 = Math.round(((p + 1) * n) / count)
-    out.push({ a0: r0, b0: r0, rows: r1 - r0, cols: n - r0, row0: r0, col0: r0, upper: true })
-  }
-  return out
 }
 
 /** out ← T_a T_bᵀ for the panel's two row sets of T (rows × width, row-major) */
