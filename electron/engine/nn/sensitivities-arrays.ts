@@ -10,11 +10,10 @@ import type { DenseWeights } from './mlp'
 // Yields hidden layers top-down. A yielded G_l is valid until the caller asks for the next layer but one, so
 // it must be used (or copied) before asking for the next.
 //
-// overwriteInputs (one output unit, K = 1): each G_l is written over h_{l+1} = fw.inputs[l+1], which has its
-// shape, instead of into buffers of its own: on these machines every newly touched MiB costs ~3 ms of page
-// faults, and the forward pass's buffers are the largest memory the empirical NTK touches. The caller must
-// then be done with h_L before asking for the first layer and with h_l before asking for the layer after l;
-// inputs[0] (x) is never written. ReLU's φ′(z_{l-1}) = [h_l > 0] is kept as bits before G_{l-1} replaces h_l.
+// overwriteInputs (one output unit, K = 1): G_{L-1} is written over h_L = fw.inputs[L], which has its shape,
+// and the G's after it alternate between one more buffer and h_L's, instead of two buffers of their own: on
+// these machines every newly touched MiB costs ~3 ms of page faults (core/scratch.ts). The caller must then
+// be done with h_L before asking for the first layer; the other inputs are only read.
 export function* sensitivityArrays(layers: DenseWeights[], fw: ArrayForward, o: { overwriteInputs?: boolean; scratch?: Scratch } = {}): Generator<[number, Float32Array]> {
   const L = layers.length - 1
   if (L === 0) return
@@ -25,27 +24,23 @@ export function* sensitivityArrays(layers: DenseWeights[], fw: ArrayForward, o: 
   let widest = 0
   for (let l = 0; l < L; l++) widest = Math.max(widest, layers[l]!.nOut, l > 0 ? layers[l]!.nIn : 0)
   const scratch = o.scratch ?? new Scratch()
-  const bufs = inPlace ? [] : [scratch.f32(rows * K * widest), scratch.f32(rows * K * widest)]
   const w = readout.nIn
   // [K, w]: the output rows of the readout, scaled, as the float32 values G holds before φ′ multiplies them
   const top = new Float32Array(K * w)
   for (let k = 0; k < K; k++) for (let j = 0; j < w; j++) top[k * w + j] = readout.wScale * readout.w[j * K + k]!
-  let g = inPlace ? fw.inputs[L]!.subarray(0, rows * w) : bufs[0]!.subarray(0, rows * K * w)
+  let g = inPlace ? fw.inputs[L]!.subarray(0, rows * w) : scratch.f32(rows * K * widest).subarray(0, rows * K * w)
   firstRows(g, rows, K, w, top, fw, L - 1)
-  const bits = inPlace && !fw.dphi.every((d) => d) ? new Int32Array(Math.ceil((rows * widest) / 32)) : null
+  let spare: Float32Array | null = L > 1 ? scratch.f32(rows * K * widest) : null
   for (let l = L - 1; ; l--) {
     yield [l, g]
     if (l === 0) return
     const layer = layers[l]!
     const size = rows * K * layer.nIn
-    let next: Float32Array
-    if (inPlace) {
-      next = fw.inputs[l]!.subarray(0, size)
-      if (!fw.dphi[l - 1]) positiveBits(next, size, bits!)
-    } else next = bufs[(L - l) % 2]!.subarray(0, size)
+    const next = spare!.length >= size ? spare!.subarray(0, size) : scratch.f32(size)
     gemm(g, layer.w, { m: rows * K, k: layer.nOut, n: layer.nIn }, { transB: true, out: next, parallel: true })
-    if (inPlace && !fw.dphi[l - 1]) maskByBits(next, size, bits!, layer.wScale)
-    else maskRows(next, rows, K, layer.nIn, fw, l - 1, layer.wScale)
+    maskRows(next, rows, K, layer.nIn, fw, l - 1, layer.wScale)
+    // G_l is no longer needed once G_{l-1} is formed: its memory takes the next one
+    spare = new Float32Array(g.buffer, g.byteOffset, (g.buffer.byteLength - g.byteOffset) >>> 2)
     g = next
   }
 }
@@ -77,24 +72,5 @@ function maskRows(g: Float32Array, rows: number, K: number, w: number, fw: Array
       if (d) for (let j = 0; j < w; j++) g[o + j] = scale * g[o + j]! * d[src + j]!
       else for (let j = 0; j < w; j++) g[o + j] = h[src + j]! > 0 ? scale * g[o + j]! : 0
     }
-  }
-}
-
-/** bit i of bits ← [h[i] > 0], i < size */
-function positiveBits(h: Float32Array, size: number, bits: Int32Array): void {
-  for (let i0 = 0, word = 0; i0 < size; i0 += 32, word++) {
-    const end = Math.min(32, size - i0)
-    let b = 0
-    for (let j = 0; j < end; j++) if (h[i0 + j]! > 0) b |= 1 << j
-    bits[word] = b
-  }
-}
-
-/** g[i] ← scale · g[i] where bit i is set, else 0 (maskRows of ReLU with K = 1, the mask kept as bits) */
-function maskByBits(g: Float32Array, size: number, bits: Int32Array, scale: number): void {
-  for (let i0 = 0, word = 0; i0 < size; i0 += 32, word++) {
-    const end = Math.min(32, size - i0)
-    const b = bits[word]!
-    for (let j = 0; j < end; j++) g[i0 + j] = (b >>> j) & 1 ? scale * g[i0 + j]! : 0
   }
 }

@@ -43,8 +43,8 @@ export interface ArrayNeed {
 /**
  * The large arrays empiricalNtkArrays takes from its Scratch for a network of layer `sizes` ([d, widths…, K])
  * on n rows (against n2 more, or the self kernel when n2 is null): the joint input (x2 only), each hidden
- * layer's output, the float64 kernel, the two panel buffers, and with K > 1 the sensitivities' two buffers
- * (and a per-output plane). tests/engine/ntk check that a Scratch of exactly these is used up.
+ * layer's output, the float64 kernel, the two panel buffers, the sensitivities' buffers (one besides the
+ * last hidden layer's output with K = 1, else two) and with K > 1 per-output a plane. tests/engine/ntk check that a Scratch of exactly these is used up.
  */
 export function empiricalArrayNeeds(sizes: number[], n: number, n2: number | null, outputs: 'trace' | 'per-output'): ArrayNeed[] {
   const L = sizes.length - 2
@@ -57,10 +57,10 @@ export function empiricalArrayNeeds(sizes: number[], n: number, n2: number | nul
   needs.push({ type: 'f64', length: planes * n * (n2 ?? n) })
   const most = Math.max(...panelsOf(n, n2).map((p) => p.rows * p.cols))
   needs.push({ type: 'f32', length: most }, { type: 'f32', length: most })
-  if (L > 0 && K > 1) {
-    const widest = Math.max(...sizes.slice(1, L + 1))
-    needs.push({ type: 'f32', length: rows * K * widest }, { type: 'f32', length: rows * K * widest })
-    if (outputs === 'per-output') needs.push({ type: 'f32', length: rows * widest })
-  }
+  const widest = Math.max(0, ...sizes.slice(1, L + 1))
+  // the sensitivities: one buffer besides h_L's with one output (none for one hidden layer), else two
+  if (K > 1 && L > 0) needs.push({ type: 'f32', length: rows * K * widest })
+  if (L > 1) needs.push({ type: 'f32', length: rows * K * widest })
+  if (K > 1 && L > 0 && outputs === 'per-output') needs.push({ type: 'f32', length: rows * widest })
   return needs
 }
