@@ -2,7 +2,8 @@ import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
 import { DEFAULT_B_STD, DEFAULT_PARAMETERIZATION } from '../../../shared/arch/defaults'
 import { Scratch } from '../core/scratch'
-import type { DenseWeights, FiniteFcArch } from '../nn/weights'
+import { layerSizes, type DenseWeights, type FiniteFcArch } from '../nn/weights'
+import { empiricalArrayNeeds } from './empirical-plan'
 import { bundledWorkerUrl } from './worker-path'
 
 // The first network of an `ntkw empirical` run, prepared on a second core while the main thread is still
@@ -50,12 +51,28 @@ function keyOf(r: PrefetchRequest): string {
 }
 
 /**
- * Starts preparing one sample on a worker thread; false where it is not worth it (one core) or not possible
- * (the worker bundle was never built). The worker does not keep the process alive until its result is taken.
+ * Below this many bytes of weights and arrays a worker thread costs more than it saves: starting one takes
+ * ≈ 5–10 ms of this thread and ≈ 40 ms of the other core, and 8 MiB of page faults ≈ 25 ms.
+ */
+export const PREFETCH_MIN_BYTES = 8 * 2 ** 20
+
+/** bytes of a sample's weights and large arrays */
+export function sampleBytes(r: PrefetchRequest): number {
+  const sizes = layerSizes(r.arch, r.inDim, r.outDim)
+  let bytes = 0
+  for (let l = 0; l + 1 < sizes.length; l++) bytes += 4 * (sizes[l]! + 1) * sizes[l + 1]!
+  for (const a of empiricalArrayNeeds(sizes, r.n, r.n2, r.outputs)) bytes += a.length * (a.type === 'f64' ? 8 : 4)
+  return bytes
+}
+
+/**
+ * Starts preparing one sample on a worker thread; false where it is not worth it (one core, a small network
+ * on few rows) or not possible (the worker bundle was never built). The worker does not keep the process
+ * alive until its result is taken.
  */
 export function prefetchEmpiricalSample(request: Omit<PrefetchRequest, 'arch'> & { arch: FlagFcArch }): boolean {
   const r: PrefetchRequest = { ...request, arch: withDefaults(request.arch) }
-  if (availableParallelism() < 2) return false
+  if (availableParallelism() < 2 || sampleBytes(r) < PREFETCH_MIN_BYTES) return false
   const url = bundledWorkerUrl('empirical-prefetch-worker')
   if (!url) return false
   let worker: Worker

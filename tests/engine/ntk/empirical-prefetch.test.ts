@@ -6,7 +6,7 @@ import { drawMlpWeights, layerSizes, type FiniteFcArch } from '../../../electron
 import { arrayActivation } from '../../../electron/engine/nn/forward-arrays'
 import { empiricalNtkArrays } from '../../../electron/engine/ntk/empirical'
 import { empiricalArrayNeeds } from '../../../electron/engine/ntk/empirical-plan'
-import { prefetchEmpiricalSample, takeEmpiricalPrefetch } from '../../../electron/engine/ntk/empirical-prefetch'
+import { PREFETCH_MIN_BYTES, prefetchEmpiricalSample, sampleBytes, takeEmpiricalPrefetch } from '../../../electron/engine/ntk/empirical-prefetch'
 import { empiricalMlpSample } from '../../../electron/engine/ntk/empirical-sample'
 import { bundledWorkerUrl } from '../../../electron/engine/ntk/worker-path'
 import { readNpy, writeNpy } from '../../../electron/engine/io/npy'
@@ -61,7 +61,17 @@ describe('empirical NTK memory plan', () => {
 
 describe('the first network prepared on a worker thread', () => {
   const arch: FiniteFcArch = { depth: 2, width: 48, activation: { name: 'relu' }, wStd: 1.4, bStd: 0.1, parameterization: 'ntk' }
-  const request = { arch, inDim: 6, outDim: 1, seed: 9, n: 520, n2: null, outputs: 'trace' as const }
+  // enough rows for the worker to be worth starting: the float64 kernel alone is 8 n² bytes
+  const rows = 1100
+  const request = { arch, inDim: 6, outDim: 1, seed: 9, n: rows, n2: null, outputs: 'trace' as const }
+
+  it('is not started for a small sample', () => {
+    expect(sampleBytes(request)).toBeGreaterThanOrEqual(PREFETCH_MIN_BYTES)
+    const small = { ...request, n: 100 }
+    expect(sampleBytes(small)).toBeLessThan(PREFETCH_MIN_BYTES)
+    expect(prefetchEmpiricalSample(small)).toBe(false)
+    expect(takeEmpiricalPrefetch(small)).toBeNull()
+  })
 
   it('has the weights drawMlpWeights gives and zeroed memory for every array of the plan; taken once, and only for its own request', async () => {
     // as the CLI gives it: the parameterization left to its default
@@ -81,17 +91,17 @@ describe('the first network prepared on a worker thread', () => {
       expect(bytesOf(got!.layers[l]!.w).equals(bytesOf(want[l]!.w))).toBe(true)
       expect(bytesOf(got!.layers[l]!.b!).equals(bytesOf(want[l]!.b!))).toBe(true)
     }
-    const needs = empiricalArrayNeeds(layerSizes(arch, 6, 1), 520, null, 'trace')
+    const needs = empiricalArrayNeeds(layerSizes(arch, 6, 1), rows, null, 'trace')
     expect(got!.scratch.held).toBe(needs.reduce((s, a) => s + a.length * (a.type === 'f64' ? 8 : 4), 0))
-    const x = Float32Array.from(testInputs(520, 6, 8))
-    const sample = (prepared: Parameters<typeof empiricalMlpSample>[5]) => empiricalMlpSample(arch, { data: x, rows: 520, cols: 6 }, null, 9, { outDim: 1, outputs: 'trace' }, prepared).data
+    const x = Float32Array.from(testInputs(rows, 6, 8))
+    const sample = (prepared: Parameters<typeof empiricalMlpSample>[5]) => empiricalMlpSample(arch, { data: x, rows, cols: 6 }, null, 9, { outDim: 1, outputs: 'trace' }, prepared).data
     const withPrepared = sample(got)
     expect(got!.scratch.held).toBe(0)
     expect(bytesOf(withPrepared).equals(bytesOf(sample(null)))).toBe(true)
   })
 
   it('ntkw empirical writes the bytes this process computes without a worker', () => {
-    const n = 600
+    const n = 1100
     const xPath = path.join(tmp.dir, 'x.npy')
     writeNpy(xPath, Float32Array.from(testInputs(n, 20, 12)), [n, 20])
     const r = ntkw(['empirical', '--x', 'x.npy', '--depth', '3', '--width', '64', '--activation', 'relu', '--b-std', '0.1', '--seed', '3', '--out', 'k.npy', '--quiet'], tmp.dir)
