@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os'
-import { Worker } from 'node:worker_threads'
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads'
 import { DEFAULT_B_STD, DEFAULT_PARAMETERIZATION } from '../../../shared/arch/defaults'
 import { Scratch } from '../core/scratch'
 import { layerSizes, type DenseWeights, type FiniteFcArch } from '../nn/weights'
@@ -10,10 +10,12 @@ import { bundledWorkerUrl } from './worker-path'
 // loading the engine (the job contract's schemas, tfjs, ONNX Runtime: ≈ 0.15–0.3 s in which the other core
 // idles). The worker (empirical-prefetch-worker.ts) draws the network's weights, the very numbers
 // drawMlpWeights gives on the main thread, and touches the pages of the large arrays the computation will
-// take (empirical-plan.ts): both cost mostly page faults here (core/scratch.ts), ≈ 0.1 s together for
-// 3 × 1 024 on 1 000 rows. Its arrays are transferred, not copied. The job takes them only for exactly the
-// network, data shape and seed they were prepared for; otherwise, and whenever the worker cannot start or
-// fails, it draws and allocates as it always does, so results never depend on this.
+// take (empirical-plan.ts), in the order it takes them: both cost mostly page faults here (core/scratch.ts),
+// ≈ 0.1 s together for 3 × 1 024 on 1 000 rows. Its arrays are transferred, not copied. The job waits for
+// the weights only; from then on it computes on both cores, so the worker stops and the arrays it has not
+// touched yet are allocated as usual. The job takes them only for exactly the network, data shape and seed
+// they were prepared for; otherwise, and whenever the worker cannot start or fails, it draws and allocates
+// as it always does, so results never depend on this.
 
 export interface PrefetchRequest {
   arch: FiniteFcArch
@@ -31,13 +33,29 @@ export interface Prefetched {
   scratch: Scratch
 }
 
-/** what the worker posts back: the weights and the touched buffers (transferred), or why it failed */
-export type PrefetchReply = { layers: DenseWeights[]; buffers: ArrayBuffer[] } | { error: string }
+/** what the worker is given: the request, its port, and a flag the main thread sets when it stops needing memory */
+export interface PrefetchWorkerData {
+  request: PrefetchRequest
+  port: MessagePort
+  stop: Int32Array
+}
+
+/** what the worker posts, in order: the weights, then each touched buffer (all transferred), or why it failed */
+export type PrefetchMessage = { layers: DenseWeights[] } | { buffer: ArrayBuffer } | { error: string }
+
+interface Pending {
+  key: string
+  worker: Worker
+  port: MessagePort
+  stop: Int32Array
+  layers: Promise<DenseWeights[] | null>
+  buffers: ArrayBuffer[]
+}
 
 /** an FC network as the CLI's flags give it: bias and parameterization may be left to their defaults */
 export type FlagFcArch = Omit<FiniteFcArch, 'bStd' | 'parameterization'> & Partial<Pick<FiniteFcArch, 'bStd' | 'parameterization'>>
 
-let pending: { key: string; worker: Worker; result: Promise<Prefetched | null> } | null = null
+let pending: Pending | null = null
 
 /** the network with the job contract's defaults filled in, as its parse fills them */
 function withDefaults(a: FlagFcArch): FiniteFcArch {
@@ -66,38 +84,79 @@ export function sampleBytes(r: PrefetchRequest): number {
 }
 
 /**
- * Starts preparing one sample on a worker thread; false where it is not worth it (one core, a small network
- * on few rows) or not possible (the worker bundle was never built). The worker does not keep the process
- * alive until its result is taken.
+ * Starts preparing one sample on a worker thread; null where it is not worth it (one core, a small network
+ * on few rows) or not possible (the worker bundle was never built), else when the worker has ended. The
+ * worker does not keep the process alive until its result is taken.
  */
-export function prefetchEmpiricalSample(request: Omit<PrefetchRequest, 'arch'> & { arch: FlagFcArch }): boolean {
+export function prefetchEmpiricalSample(request: Omit<PrefetchRequest, 'arch'> & { arch: FlagFcArch }): { ended: Promise<void> } | null {
   const r: PrefetchRequest = { ...request, arch: withDefaults(request.arch) }
-  if (availableParallelism() < 2 || sampleBytes(r) < PREFETCH_MIN_BYTES) return false
+  if (availableParallelism() < 2 || sampleBytes(r) < PREFETCH_MIN_BYTES) return null
   const url = bundledWorkerUrl('empirical-prefetch-worker')
-  if (!url) return false
+  if (!url) return null
+  const stop = new Int32Array(new SharedArrayBuffer(4))
+  const { port1, port2 } = new MessageChannel()
   let worker: Worker
   try {
-    worker = new Worker(url, { workerData: r })
+    const data: PrefetchWorkerData = { request: r, port: port2, stop }
+    worker = new Worker(url, { workerData: data, transferList: [port2] })
   } catch {
-    return false
+    port1.close()
+    return null
   }
-  worker.unref()
-  const result = new Promise<Prefetched | null>((resolve) => {
-    worker.once('message', (m: PrefetchReply) => resolve('error' in m ? null : { layers: m.layers, scratch: new Scratch(m.buffers) }))
+  const buffers: ArrayBuffer[] = []
+  const layers = new Promise<DenseWeights[] | null>((resolve) => {
+    const onMessage = (m: PrefetchMessage): void => {
+      if ('layers' in m) resolve(m.layers)
+      else if ('buffer' in m) buffers.push(m.buffer)
+      else resolve(null)
+    }
+    port1.on('message', onMessage)
     worker.once('error', () => resolve(null))
-    worker.once('exit', () => resolve(null))
+    // the exit can be seen before the port's last messages are: take those first
+    worker.once('exit', () => {
+      drain(port1, onMessage)
+      resolve(null)
+    })
   })
-  pending = { key: keyOf(r), worker, result }
-  return true
+  // neither keeps the process alive until the sample is taken (a listening port would)
+  worker.unref()
+  port1.unref()
+  pending = { key: keyOf(r), worker, port: port1, stop, layers, buffers }
+  return { ended: new Promise((resolve) => worker.once('exit', () => resolve())) }
 }
 
-/** The sample prefetchEmpiricalSample started for exactly this request (once), else null; resolves null if the worker failed. */
-export function takeEmpiricalPrefetch(r: PrefetchRequest): Promise<Prefetched | null> | null {
+/**
+ * The sample prefetchEmpiricalSample started for exactly this request (once), else null; resolves null if the
+ * worker failed. Waits for the weights only: the worker stops touching memory now (the main thread computes
+ * on both cores from here), and the Scratch holds the buffers that are ready.
+ */
+export async function takeEmpiricalPrefetch(r: PrefetchRequest): Promise<Prefetched | null> {
   if (!pending) return null
   const p = pending
   pending = null
-  if (p.key !== keyOf(r)) return null
+  if (p.key !== keyOf(r)) {
+    stopWorker(p)
+    return null
+  }
   // awaited from here on: the process must wait for it
   p.worker.ref()
-  return p.result
+  p.port.ref()
+  const layers = await p.layers
+  stopWorker(p)
+  // buffers posted but not yet dispatched (this thread was busy) are taken from the port directly
+  drain(p.port, (m) => {
+    if ('buffer' in m) p.buffers.push(m.buffer)
+  })
+  p.port.close()
+  p.worker.unref()
+  return layers ? { layers, scratch: new Scratch(p.buffers) } : null
+}
+
+/** hands the messages waiting on the port to `on`, now */
+function drain(port: MessagePort, on: (m: PrefetchMessage) => void): void {
+  for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) on(m.message as PrefetchMessage)
+}
+
+function stopWorker(p: Pending): void {
+  Atomics.store(p.stop, 0, 1)
 }

@@ -65,25 +65,31 @@ describe('the first network prepared on a worker thread', () => {
   const rows = 1100
   const request = { arch, inDim: 6, outDim: 1, seed: 9, n: rows, n2: null, outputs: 'trace' as const }
 
-  it('is not started for a small sample', () => {
+  it('is not started for a small sample', async () => {
     expect(sampleBytes(request)).toBeGreaterThanOrEqual(PREFETCH_MIN_BYTES)
     const small = { ...request, n: 100 }
     expect(sampleBytes(small)).toBeLessThan(PREFETCH_MIN_BYTES)
-    expect(prefetchEmpiricalSample(small)).toBe(false)
-    expect(takeEmpiricalPrefetch(small)).toBeNull()
+    expect(prefetchEmpiricalSample(small)).toBeNull()
+    expect(await takeEmpiricalPrefetch(small)).toBeNull()
   })
 
-  it('has the weights drawMlpWeights gives and zeroed memory for every array of the plan; taken once, and only for its own request', async () => {
+  const bytesOfNeeds = (needs: { type: 'f32' | 'f64'; length: number }[]): number => needs.reduce((s, a) => s + a.length * (a.type === 'f64' ? 8 : 4), 0)
+  const needs = empiricalArrayNeeds(layerSizes(arch, 6, 1), rows, null, 'trace')
+  const x = Float32Array.from(testInputs(rows, 6, 8))
+  const sample = (prepared: Parameters<typeof empiricalMlpSample>[5]) => empiricalMlpSample(arch, { data: x, rows, cols: 6 }, null, 9, { outDim: 1, outputs: 'trace' }, prepared).data
+
+  it('has the weights drawMlpWeights gives and, left to finish, zeroed memory for every array of the plan; taken once, and only for its own request', async () => {
     // as the CLI gives it: the parameterization left to its default
     const asFlags = { ...request, arch: { ...arch, parameterization: undefined } }
     const started = prefetchEmpiricalSample(asFlags)
     // the worker runs from the built bundle (scripts/build-node.mjs); without it nothing is prepared
-    expect(started).toBe(bundledWorkerUrl('empirical-prefetch-worker') !== null)
+    expect(started !== null).toBe(bundledWorkerUrl('empirical-prefetch-worker') !== null)
     if (!started) return
-    expect(takeEmpiricalPrefetch({ ...request, seed: 10 })).toBeNull()
-    expect(prefetchEmpiricalSample(asFlags)).toBe(true)
+    expect(await takeEmpiricalPrefetch({ ...request, seed: 10 })).toBeNull()
+    const again = prefetchEmpiricalSample(asFlags)!
+    await again.ended
     const got = await takeEmpiricalPrefetch(request)
-    expect(takeEmpiricalPrefetch(request)).toBeNull()
+    expect(await takeEmpiricalPrefetch(request)).toBeNull()
     expect(got).not.toBeNull()
     const want = drawMlpWeights(arch, 6, 1, 9)
     expect(got!.layers.map((l) => [l.nIn, l.nOut, l.wScale, l.bScale])).toEqual(want.map((l) => [l.nIn, l.nOut, l.wScale, l.bScale]))
@@ -91,13 +97,21 @@ describe('the first network prepared on a worker thread', () => {
       expect(bytesOf(got!.layers[l]!.w).equals(bytesOf(want[l]!.w))).toBe(true)
       expect(bytesOf(got!.layers[l]!.b!).equals(bytesOf(want[l]!.b!))).toBe(true)
     }
-    const needs = empiricalArrayNeeds(layerSizes(arch, 6, 1), rows, null, 'trace')
-    expect(got!.scratch.held).toBe(needs.reduce((s, a) => s + a.length * (a.type === 'f64' ? 8 : 4), 0))
-    const x = Float32Array.from(testInputs(rows, 6, 8))
-    const sample = (prepared: Parameters<typeof empiricalMlpSample>[5]) => empiricalMlpSample(arch, { data: x, rows, cols: 6 }, null, 9, { outDim: 1, outputs: 'trace' }, prepared).data
+    expect(got!.scratch.held).toBe(bytesOfNeeds(needs))
     const withPrepared = sample(got)
     expect(got!.scratch.held).toBe(0)
     expect(bytesOf(withPrepared).equals(bytesOf(sample(null)))).toBe(true)
+  })
+
+  it('taken at once, gives the weights and whichever buffers are ready (the worker stops there)', async () => {
+    if (!prefetchEmpiricalSample(request)) return
+    const got = await takeEmpiricalPrefetch(request)
+    expect(got).not.toBeNull()
+    // the buffers come in the plan's order: whatever is held is a prefix of it
+    const held = got!.scratch.held
+    const prefixes = needs.map((_, i) => bytesOfNeeds(needs.slice(0, i)))
+    expect([...prefixes, bytesOfNeeds(needs)]).toContain(held)
+    expect(bytesOf(sample(got)).equals(bytesOf(sample(null)))).toBe(true)
   })
 
   it('ntkw empirical writes the bytes this process computes without a worker', () => {
