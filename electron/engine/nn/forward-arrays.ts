@@ -45,13 +45,21 @@ export function forwardArrays(layers: DenseWeights[], act: ArrayActivation, x: F
   return { rows, inputs, dphi }
 }
 
-/** z ← max(wScale·z + bScale·b, 0) */
+/**
+ * z ← max(wScale·z + bScale·b, 0). Branch-free: the affine value is stored, then a negative one (sign bit
+ * set, −0 included) is replaced by +0 through its bits. A branch on the sign was mispredicted about every
+ * other value of a random layer (≈ 9 ms against 2.5 ms per 1 M values here). The values are those of
+ * `v > 0 ? v : 0` on the stored float32, except that a NaN with a clear sign bit stays NaN (it can only come
+ * from an overflow, which makes the kernel non-finite either way, and is then reported, not zeroed).
+ */
 function reluAffine(z: Float32Array, rows: number, { b, nOut, wScale, bScale }: DenseWeights): void {
   const bias = scaledBias(b, bScale, nOut)
+  const bits = new Int32Array(z.buffer, z.byteOffset, z.length)
   for (let r = 0, i = 0; r < rows; r++) {
     for (let c = 0; c < nOut; c++, i++) {
-      const v = wScale * z[i]! + bias[c]!
-      z[i] = v > 0 ? v : 0
+      z[i] = wScale * z[i]! + bias[c]!
+      const v = bits[i]!
+      bits[i] = v & ~(v >> 31)
     }
   }
 }

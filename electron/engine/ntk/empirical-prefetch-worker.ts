@@ -1,15 +1,16 @@
 import { workerData } from 'node:worker_threads'
 import { drawMlpWeights, layerSizes } from '../nn/weights'
 import { empiricalArrayNeeds } from './empirical-plan'
-import type { PrefetchMessage, PrefetchWorkerData } from './empirical-prefetch'
+import type { PrefetchMessage, PrefetchRequest, PrefetchWorkerData } from './empirical-prefetch'
 
-// Worker thread of ntk/empirical-prefetch.ts: one network's weights (drawMlpWeights, as on the main thread),
-// then zero-filled buffers for the arrays its empirical NTK allocates, in the order it takes them, each page
-// written once so that it is mapped when the main thread takes it; until the main thread sets `stop`. Loads
-// no tfjs and no ONNX Runtime.
+// Worker thread of ntk/empirical-prefetch.ts: given its request on its port, one network's weights
+// (drawMlpWeights, as on the main thread), then zero-filled buffers for the arrays its empirical NTK
+// allocates, in the order it takes them, each page written once so that it is mapped when the main thread
+// takes it; until the main thread sets `stop`. Ends unused when its port closes first. Loads no tfjs and no
+// ONNX Runtime.
 
 const PAGE_INTS = 1024
-const { request: r, port, stop } = workerData as PrefetchWorkerData
+const { port, stop } = workerData as PrefetchWorkerData
 const post = (m: PrefetchMessage, transfer: ArrayBuffer[] = []): void => port.postMessage(m, transfer)
 
 /** a zeroed buffer whose pages are mapped, or null when the main thread no longer wants it */
@@ -24,15 +25,19 @@ function touched(bytes: number): ArrayBuffer | null {
   return b
 }
 
-try {
-  const layers = drawMlpWeights(r.arch, r.inDim, r.outDim, r.seed)
-  post({ layers }, layers.flatMap((l) => [l.w.buffer as ArrayBuffer, ...(l.b ? [l.b.buffer as ArrayBuffer] : [])]))
-  for (const a of empiricalArrayNeeds(layerSizes(r.arch, r.inDim, r.outDim), r.n, r.n2, r.outputs)) {
-    const b = touched(a.length * (a.type === 'f64' ? 8 : 4))
-    if (!b) break
-    post({ buffer: b }, [b])
+function prepare(r: PrefetchRequest): void {
+  try {
+    const layers = drawMlpWeights(r.arch, r.inDim, r.outDim, r.seed)
+    post({ layers }, layers.flatMap((l) => [l.w.buffer as ArrayBuffer, ...(l.b ? [l.b.buffer as ArrayBuffer] : [])]))
+    for (const a of empiricalArrayNeeds(layerSizes(r.arch, r.inDim, r.outDim), r.n, r.n2, r.outputs)) {
+      const b = touched(a.length * (a.type === 'f64' ? 8 : 4))
+      if (!b) break
+      post({ buffer: b }, [b])
+    }
+  } catch (e) {
+    post({ error: e instanceof Error ? e.message : String(e) })
   }
-} catch (e) {
-  post({ error: e instanceof Error ? e.message : String(e) })
+  port.close()
 }
-port.close()
+
+port.once('message', prepare)

@@ -33,9 +33,8 @@ export interface Prefetched {
   scratch: Scratch
 }
 
-/** what the worker is given: the request, its port, and a flag the main thread sets when it stops needing memory */
+/** what the worker is given: its port (the request comes as the port's first message) and a flag the main thread sets when it stops needing memory */
 export interface PrefetchWorkerData {
-  request: PrefetchRequest
   port: MessagePort
   stop: Int32Array
 }
@@ -83,21 +82,29 @@ export function sampleBytes(r: PrefetchRequest): number {
   return bytes
 }
 
+/** A prefetch worker started before its request is known, so that its start-up overlaps the caller's. */
+export interface PrefetchWorker {
+  /** gives it its request (checked as prefetchEmpiricalSample checks one); null, ending it, when not worth it */
+  request(request: FlagRequest): { ended: Promise<void> } | null
+  /** ends it unused */
+  drop(): void
+}
+
+type FlagRequest = Omit<PrefetchRequest, 'arch'> & { arch: FlagFcArch }
+
 /**
- * Starts preparing one sample on a worker thread; null where it is not worth it (one core, a small network
- * on few rows) or not possible (the worker bundle was never built), else when the worker has ended. The
- * worker does not keep the process alive until its result is taken.
+ * Starts a prefetch worker that waits for its request; null on one core or without the worker bundle (never
+ * built). It does not keep the process alive until its result is taken.
  */
-export function prefetchEmpiricalSample(request: Omit<PrefetchRequest, 'arch'> & { arch: FlagFcArch }): { ended: Promise<void> } | null {
-  const r: PrefetchRequest = { ...request, arch: withDefaults(request.arch) }
-  if (availableParallelism() < 2 || sampleBytes(r) < PREFETCH_MIN_BYTES) return null
+export function startPrefetchWorker(): PrefetchWorker | null {
+  if (availableParallelism() < 2) return null
   const url = bundledWorkerUrl('empirical-prefetch-worker')
   if (!url) return null
   const stop = new Int32Array(new SharedArrayBuffer(4))
   const { port1, port2 } = new MessageChannel()
   let worker: Worker
   try {
-    const data: PrefetchWorkerData = { request: r, port: port2, stop }
+    const data: PrefetchWorkerData = { port: port2, stop }
     worker = new Worker(url, { workerData: data, transferList: [port2] })
   } catch {
     port1.close()
@@ -118,11 +125,43 @@ export function prefetchEmpiricalSample(request: Omit<PrefetchRequest, 'arch'> &
       resolve(null)
     })
   })
+  const ended = new Promise<void>((resolve) => worker.once('exit', () => resolve()))
   // neither keeps the process alive until the sample is taken (a listening port would)
   worker.unref()
   port1.unref()
-  pending = { key: keyOf(r), worker, port: port1, stop, layers, buffers }
-  return { ended: new Promise((resolve) => worker.once('exit', () => resolve())) }
+  let used = false
+  const drop = (): void => {
+    used = true
+    // the worker ends when its port closes
+    port1.close()
+  }
+  return {
+    request(request) {
+      if (used) return null
+      const r: PrefetchRequest = { ...request, arch: withDefaults(request.arch) }
+      if (sampleBytes(r) < PREFETCH_MIN_BYTES) {
+        drop()
+        return null
+      }
+      used = true
+      port1.postMessage(r)
+      if (pending) stopWorker(pending)
+      pending = { key: keyOf(r), worker, port: port1, stop, layers, buffers }
+      return { ended }
+    },
+    drop,
+  }
+}
+
+/**
+ * Starts preparing one sample on a worker thread; null where it is not worth it (one core, a small network
+ * on few rows) or not possible (the worker bundle was never built), else when the worker has ended. The
+ * worker does not keep the process alive until its result is taken.
+ */
+export function prefetchEmpiricalSample(request: FlagRequest): { ended: Promise<void> } | null {
+  const r: PrefetchRequest = { ...request, arch: withDefaults(request.arch) }
+  if (sampleBytes(r) < PREFETCH_MIN_BYTES) return null
+  return startPrefetchWorker()?.request(r) ?? null
 }
 
 /**
