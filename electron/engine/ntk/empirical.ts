@@ -91,7 +91,7 @@ export function empiricalNtkArrays(
   const readout = layers[L]!
   for (const p of panels) {
     gram(fw.inputs[L]!, readout.nIn, p, hh)
-    for (let q = 0; q < planes; q++) addTerm(acc, q * n * n2, n2, p, hh, null, readout.wScale ** 2, readout.b ? readout.bScale ** 2 : 0, 1)
+    for (let q = 0; q < planes; q++) addReadout(acc, q * n * n2, n2, p, hh, readout.wScale ** 2, readout.b ? readout.bScale ** 2 : 0)
   }
   let plane: Float32Array | null = null
   // the readout's term is in: the sensitivities may take over the forward pass's buffers (see there)
@@ -135,34 +135,38 @@ function toFloat32InPlace(acc: Float64Array): Float32Array {
   return out
 }
 
-/** a[base + j·n + i] = a[base + i·n + j] for i < j: the lower triangle of an n × n plane from its upper one, in tiles */
+/**
+ * a[base + j·n + i] = a[base + i·n + j] for i < j: the lower triangle of an n × n plane from its upper one, row
+ * by row (contiguous writes, reads down a column). Run once per kernel, so mostly before V8 optimises it: a
+ * tiled transpose, faster once compiled, took 4× longer here.
+ */
 function mirrorUpper(a: Float32Array, base: number, n: number): void {
-  const T = 64
-  for (let i0 = 0; i0 < n; i0 += T) {
-    const i1 = Math.min(n, i0 + T)
-    for (let j0 = i0; j0 < n; j0 += T) {
-      const j1 = Math.min(n, j0 + T)
-      for (let j = j0; j < j1; j++) {
-        const row = base + j * n
-        for (let i = i0; i < Math.min(i1, j); i++) a[row + i] = a[base + i * n + j]!
-      }
-    }
+  for (let j = 1; j < n; j++) {
+    const row = base + j * n
+    for (let i = 0, src = base + j; i < j; i++, src += n) a[row + i] = a[src]!
   }
 }
 
 /**
- * acc[base + ...] += (w2 · hh + b2) ⊙ (scale · gg) over the panel (gg null: the readout, G = e_k); acc is
- * row-major with row stride n2, hh and gg hold the panel (rows × cols). An upper panel skips the values below
- * the diagonal.
+ * acc[base + ...] += (w2 · hh + b2) ⊙ (scale · gg) over the panel; acc is row-major with row stride n2, hh
+ * and gg hold the panel (rows × cols). An upper panel skips the values below the diagonal.
  */
-function addTerm(acc: Float64Array, base: number, n2: number, p: Panel, hh: Float32Array, gg: Float32Array | null, w2: number, b2: number, scale: number): void {
+function addTerm(acc: Float64Array, base: number, n2: number, p: Panel, hh: Float32Array, gg: Float32Array, w2: number, b2: number, scale: number): void {
   const { rows, cols } = p
   for (let r = 0; r < rows; r++) {
     const out = base + (p.row0 + r) * n2 + p.col0
     const src = r * cols
-    const c0 = p.upper ? r : 0
-    if (gg) for (let c = c0; c < cols; c++) acc[out + c]! += (w2 * hh[src + c]! + b2) * scale * gg[src + c]!
-    else for (let c = c0; c < cols; c++) acc[out + c]! += w2 * hh[src + c]! + b2
+    for (let c = p.upper ? r : 0; c < cols; c++) acc[out + c]! += (w2 * hh[src + c]! + b2) * scale * gg[src + c]!
+  }
+}
+
+/** addTerm of the readout, G = e_k: acc += w2 · hh + b2 (its own function: each stays specialised to its arguments) */
+function addReadout(acc: Float64Array, base: number, n2: number, p: Panel, hh: Float32Array, w2: number, b2: number): void {
+  const { rows, cols } = p
+  for (let r = 0; r < rows; r++) {
+    const out = base + (p.row0 + r) * n2 + p.col0
+    const src = r * cols
+    for (let c = p.upper ? r : 0; c < cols; c++) acc[out + c]! += w2 * hh[src + c]! + b2
   }
 }
 
