@@ -17,6 +17,9 @@ export async function run({ values, io }: CliArgs): Promise<number> {
   // this thread parses the flags and loads the engine (ntk/empirical-prefetch.ts). The worker starts first, so
   // that its own start-up overlaps all of that; it gets its request once the flags are checked.
   const early = str(values.arch) === undefined && str(values.redis) === undefined ? await earlyPrefetch(values, x, x2) : null
+  // the data too: read and hashed on libuv's thread pool meanwhile (io/npy-ahead.ts)
+  const { readNpyAhead } = await import('../../engine/io/npy-ahead')
+  for (const f of [x, x2]) if (f !== undefined) void readNpyAhead(f)
   const { arch } = await empiricalArchFlags.parseKernelArch(values, x)
   const seed = number('seed', str(values.seed), int(0, 2 ** 31 - 1), 'an integer 0..2147483647', '0') ?? 0
   const samples = number('samples', str(values.samples), int(1, 1000), 'an integer 1..1000', '8') ?? 1

@@ -104,6 +104,21 @@ function ownsBuffer(bytes: Uint8Array, length: number): boolean {
 /** data of at least this size is read into a SharedArrayBuffer */
 const SHARED_FROM_BYTES = 16 * 2 ** 20
 
+/** the buffer an array's data is read into: large arrays on shared memory, so worker threads (kernel tiles) read them without a copy of their own */
+export function npyDataBuffer(bytes: number): Uint8Array {
+  return new Uint8Array(bytes >= SHARED_FROM_BYTES ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes))
+}
+
+/** bytes of the array a header describes */
+export function npyDataBytes(h: NpyHeader): number {
+  return h.shape.reduce((a, b) => a * b, 1) * ITEM_SIZE[h.dtype]
+}
+
+/** the header's own length fields (v1: u16 at 8, v2/v3: u32 at 8): the bytes before the data, from the file's first 12 */
+export function npyHeaderLength(lead: Uint8Array): number {
+  return lead.length < 10 ? lead.length : lead[6] === 1 ? 10 + (lead[8]! | (lead[9]! << 8)) : 12 + (lead[8]! | (lead[9]! << 8) | (lead[10]! << 16)) + (lead[11] ?? 0) * 2 ** 24
+}
+
 function decode(bytes: Uint8Array, h: NpyHeader, count: number): NumericArray {
   const itemSize = ITEM_SIZE[h.dtype]
   const view = new DataView(bytes.buffer, bytes.byteOffset, count * itemSize)
@@ -225,17 +240,13 @@ function readNpyFile(path: string, hash?: Hash): NpyArray {
     const size = fstatSync(fd).size
     const lead = new Uint8Array(Math.min(size, 12))
     readSync(fd, lead, 0, lead.length, 0)
-    // the header's own length fields (v1: u16 at 8, v2/v3: u32 at 8), then the whole header
-    const headerLen = lead.length < 10 ? lead.length : lead[6] === 1 ? 10 + (lead[8]! | (lead[9]! << 8)) : 12 + (lead[8]! | (lead[9]! << 8) | (lead[10]! << 16)) + (lead[11] ?? 0) * 2 ** 24
-    const head = new Uint8Array(Math.min(size, headerLen))
+    const head = new Uint8Array(Math.min(size, npyHeaderLength(lead)))
     readSync(fd, head, 0, head.length, 0)
     const h = parseNpyHeader(head, path)
-    const count = h.shape.reduce((a, b) => a * b, 1)
-    const need = count * ITEM_SIZE[h.dtype]
+    const need = npyDataBytes(h)
     const have = size - h.dataOffset
     if (have < need) fail(`${path}: truncated .npy data: shape (${h.shape.join(', ')}) of ${h.dtype} needs ${need} bytes, file has ${have}`)
-    // large arrays on shared memory: worker threads (kernel tiles) then read them without a copy of their own
-    const body = new Uint8Array(need >= SHARED_FROM_BYTES ? new SharedArrayBuffer(need) : new ArrayBuffer(need))
+    const body = npyDataBuffer(need)
     for (let got = 0; got < need; ) {
       const r = readSync(fd, body, got, need - got, h.dataOffset + got)
       if (r === 0) fail(`${path}: the file ended while reading its data`)
@@ -253,12 +264,17 @@ function readNpyFile(path: string, hash?: Hash): NpyArray {
         pos += r
       }
     }
-    let data = decode(body, h, count)
-    if (h.fortranOrder) data = fortranToC(data, h.shape)
-    return { dtype: h.dtype, shape: h.shape, data }
+    return npyOf(h, body)
   } finally {
     closeSync(fd)
   }
+}
+
+/** the array of a parsed header and its data bytes (read into their own buffer) */
+function npyOf(h: NpyHeader, body: Uint8Array): NpyArray {
+  let data = decode(body, h, h.shape.reduce((a, b) => a * b, 1))
+  if (h.fortranOrder) data = fortranToC(data, h.shape)
+  return { dtype: h.dtype, shape: h.shape, data }
 }
 
 export function readNpy(path: string): NpyArray {
@@ -270,8 +286,15 @@ export function readNpyMatrix(path: string): { data: Float32Array | Float64Array
   return npyMatrix(readNpy(path), path)
 }
 
-/** readNpyMatrix, plus the SHA-256 of the file's bytes: one read gives the data and its content hash. */
-export function readNpyMatrixHashed(path: string): { matrix: { data: Float32Array | Float64Array; rows: number; cols: number; shape?: number[] }; hash: string } {
+/**
+ * readNpyMatrix, plus the SHA-256 of the file's bytes: one read gives the data and its content hash. `ahead`:
+ * the file's header, data and hash already read (io/npy-ahead.ts), decoded here as a read would be.
+ */
+export function readNpyMatrixHashed(path: string, ahead?: { head: Uint8Array; body: Uint8Array; hash: string; size: number } | null): { matrix: { data: Float32Array | Float64Array; rows: number; cols: number; shape?: number[] }; hash: string } {
+  if (ahead) {
+    const h = parseNpyHeader(ahead.head, path)
+    if (h.dataOffset === ahead.head.length && npyDataBytes(h) === ahead.body.length) return { matrix: npyMatrix(npyOf(h, ahead.body), path), hash: ahead.hash }
+  }
   const h = createHash('sha256')
   const a = readNpyFile(path, h)
   return { matrix: npyMatrix(a, path), hash: h.digest('hex') }

@@ -1,6 +1,7 @@
 import type { DataRef } from '../../../shared/index'
 import { UserError } from '../../../shared/errors'
 import { readNpyMatrixHashed } from '../io/npy'
+import { takeNpyAhead } from '../io/npy-ahead'
 import type { DataResolver } from '../core/job'
 import type { Matrix } from '../core/matrix'
 
@@ -29,7 +30,8 @@ export function createDataResolver(datasets?: DatasetLoader | DatasetSource): Da
   async function loadWithHash(ref: DataRef): Promise<Loaded> {
     let loaded: Loaded
     if (ref.type === 'npy') {
-      const r = readNpyMatrixHashed(ref.path)
+      // read ahead off this thread when the caller asked for it (io/npy-ahead.ts), else read here
+      const r = readNpyMatrixHashed(ref.path, await takeNpyAhead(ref.path))
       loaded = { matrix: r.matrix, hash: r.hash }
     } else {
       if (!source) throw new UserError('no_project', `dataset ${ref.datasetId} needs a project`, NO_PROJECT_HINT)
