@@ -131,7 +131,7 @@ export async function run(): Promise<BenchResult[]> {
     const flops = 2 * n * n * (d + 3 * arch.width) + 2 * n * n * 3 * arch.width
     return [
       {
-        name: `empirical NTK layerwise, row halves + float64 accumulation vs whole Grams combined by tf ops, depth 3 ReLU width ${arch.width}, n=${n} (${backend.active})`,
+        name: `empirical NTK layerwise, upper-triangle row panels + float64 accumulation vs whole Grams combined by tf ops, depth 3 ReLU width ${arch.width}, n=${n} (${backend.active})`,
         value: layerwiseMs / 1000,
         unit: 's',
         baseline: { name: 'layerwise identity, whole n×n Grams, tf.mul/tf.add per layer', value: opsMs / 1000 },

@@ -1,26 +1,15 @@
-import { closeSync, openSync, readFileSync, readSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { NetArch, layerName, planKernel, type KernelPlan, type NetKernelArch } from '../../shared/arch'
 import { UserError } from '../../shared/errors'
-import { parseNpyHeader } from '../engine/io/npy'
+
+export { npyShape } from './npy-header'
 
 // `--arch ARCH.json` of the kernel commands: the file read, validated and planned with infinite-width
 // semantics against the data's shape (from the NPY header only) before any work starts, so a bad file is
 // refused with an error naming the layer. Loaded only when the flag is given (zod stays off the start-up path).
 
 const HINT = 'See `ntkw kernel --help`; e.g. {"input":[28,28,1],"layers":[{"type":"conv2d","filters":1,"kernel":3,"padding":"same","activation":"relu"},{"type":"flatten"}]}'
-
-/** The shape of an NPY file, read from its header only. */
-export function npyShape(file: string): number[] {
-  const fd = openSync(file, 'r')
-  try {
-    const head = Buffer.alloc(65536)
-    const got = readSync(fd, head, 0, head.length, 0)
-    return parseNpyHeader(new Uint8Array(head.buffer, head.byteOffset, got), path.basename(file)).shape
-  } finally {
-    closeSync(fd)
-  }
-}
 
 export function readNetArch(file: string): NetArch {
   let json: unknown

@@ -104,6 +104,15 @@ describe('ntkw start-up loads only what the command needs', () => {
     expect(pk.filter((p) => p.startsWith('@tensorflow/') || p === 'better-sqlite3')).toEqual([])
   })
 
+  it("zod is bundled with its English messages only (scripts/build-node.mjs leaves its other locales out)", () => {
+    const r = loaded(['data', 'inspect', path.join(tmp.dir, 'small.csv'), '--label', 'b'])
+    expect(r.code).toBe(0)
+    const zodChunk = r.modules.filter((m) => m.startsWith('file:') && /\/out\/node\/[^/]+\.js$/.test(m)).find((m) => bundledIn(m).includes('zod'))!
+    const text = readFileSync(fileURLToPath(zodChunk), 'utf8')
+    expect(text).toContain('// node_modules/zod/v4/locales/en.js')
+    expect(text).not.toMatch(/\/\/ node_modules\/zod\/v4\/locales\/(?!en\.js)/)
+  })
+
   it('a computing command does load tfjs (the trace would see it)', () => {
     const x = path.join(tmp.dir, 'x.npy')
     writeNpy(x, Float32Array.from([1, 0, 0, 1, 1, 1]), [3, 2])

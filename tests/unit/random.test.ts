@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { deriveSeed, shuffle, uniformStream, Xoshiro128 } from '../../electron/engine/core/random'
 import { erf64 } from '../engine/nn/f64-mlp'
+import { drawMlpWeights, type FiniteFcArch } from '../../electron/engine/nn/mlp'
 
 describe('the engine PRNG is xoshiro128**', () => {
   it('reproduces the published reference outputs from state (1, 2, 3, 4)', () => {
@@ -70,6 +72,43 @@ describe('the engine PRNG is xoshiro128**', () => {
     expect(a.nextU32()).toBe(b.nextU32())
   })
 
+  it('ziggurat normals are the numbers of the generator-method implementation they replaced, draw for draw', () => {
+    // zigguratNormals keeps the state in an int32 array and its edge path outside the class; the reference
+    // below is the transcription of Marsaglia & Tsang it replaced, on the public nextU32/uniform/next01
+    for (const [seed, count, std] of [
+      [0, 2_000_000, 1],
+      [7, 1_000_001, 1.7],
+      [2147483647, 300_000, 0.03],
+    ] as const) {
+      const a = new Xoshiro128(seed)
+      const b = new Xoshiro128(seed)
+      const got = a.zigguratNormals(count, std)
+      const want = referenceZiggurat(b, count, std)
+      let firstDiff = -1
+      for (let i = 0; i < count && firstDiff < 0; i++) if (!Object.is(got[i], want[i])) firstDiff = i
+      expect(firstDiff, `seed ${seed}: first differing draw`).toBe(-1)
+      expect(a.nextU32()).toBe(b.nextU32())
+    }
+  })
+
+  it('ziggurat streams and network weights keep the checksums recorded from the implementation before (same seed → same weights)', () => {
+    const sum = (x: Float32Array): string => createHash('sha256').update(new Uint8Array(x.buffer, x.byteOffset, x.byteLength)).digest('hex').slice(0, 16)
+    const g = new Xoshiro128(7)
+    expect([g.zigguratNormals(3_000_000, 1.7), g.zigguratNormals(1), g.zigguratNormals(999, 0.25)].map(sum)).toEqual(['9ede54cc143c1379', '9f9e9295c5583b45', '17b96f2c36256c95'])
+    expect([g.nextU32(), g.uniform()]).toEqual([1269197662, 0.28043724060989916])
+    const g2 = new Xoshiro128(2147483647)
+    expect(sum(g2.zigguratNormals(100_000))).toBe('0bb955162c77d934')
+    expect(g2.nextU32()).toBe(1992868417)
+    // ntkw empirical's network (3 × 1 024 ReLU on 784 inputs, one output, σ_b 0.1), seed 0
+    const arch: FiniteFcArch = { depth: 3, width: 1024, activation: { name: 'relu' }, wStd: 1, bStd: 0.1, parameterization: 'ntk' }
+    expect(drawMlpWeights(arch, 784, 1, 0).map((l) => [sum(l.w), sum(l.b!)])).toEqual([
+      ['dce82d7e17cd61c0', '8e90c03c67523727'],
+      ['12ee561035a09ab6', 'b8ed8bdc7828bb9a'],
+      ['81692134505cf111', '46e29bfadb895194'],
+      ['e950e74f49631b51', '973c89e1b375718e'],
+    ])
+  })
+
   it('shuffles and permutations are permutations', () => {
     const p = new Xoshiro128(3).permutation(1000)
     expect(Array.from(p).sort((x, y) => x - y)).toEqual(Array.from({ length: 1000 }, (_, i) => i))
@@ -78,3 +117,62 @@ describe('the engine PRNG is xoshiro128**', () => {
     expect(Array.from(s.subarray(0, 10))).not.toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
   })
 })
+
+/** Marsaglia & Tsang's RNOR as the engine first wrote it: one generator method call per uniform, tables built here */
+function referenceZiggurat(g: Xoshiro128, count: number, std: number): Float32Array {
+  const R = 3.442619855899
+  const V = 9.91256303526217e-3
+  const kn = new Float64Array(128)
+  const wn = new Float64Array(128)
+  const fn = new Float64Array(128)
+  const m1 = 2147483648
+  let dn = R
+  let tn = dn
+  const q = V / Math.exp(-0.5 * dn * dn)
+  kn[0] = (dn / q) * m1
+  kn[1] = 0
+  wn[0] = q / m1
+  wn[127] = dn / m1
+  fn[0] = 1
+  fn[127] = Math.exp(-0.5 * dn * dn)
+  for (let i = 126; i >= 1; i--) {
+    dn = Math.sqrt(-2 * Math.log(V / dn + Math.exp(-0.5 * dn * dn)))
+    kn[i + 1] = (dn / tn) * m1
+    tn = dn
+    fn[i] = Math.exp(-0.5 * dn * dn)
+    wn[i] = dn / m1
+  }
+  const out = new Float32Array(count)
+  for (let i = 0; i < count; i++) {
+    let hz = g.nextU32() | 0
+    let iz = hz & 127
+    let v: number
+    if (Math.abs(hz) < kn[iz]!) v = hz * wn[iz]!
+    else
+      for (;;) {
+        const x = hz * wn[iz]!
+        if (iz === 0) {
+          let tx: number
+          let ty: number
+          do {
+            tx = -Math.log(g.uniform()) / R
+            ty = -Math.log(g.uniform())
+          } while (ty + ty < tx * tx)
+          v = hz > 0 ? R + tx : -R - tx
+          break
+        }
+        if (fn[iz]! + g.next01() * (fn[iz - 1]! - fn[iz]!) < Math.exp(-0.5 * x * x)) {
+          v = x
+          break
+        }
+        hz = g.nextU32() | 0
+        iz = hz & 127
+        if (Math.abs(hz) < kn[iz]!) {
+          v = hz * wn[iz]!
+          break
+        }
+      }
+    out[i] = v * std
+  }
+  return out
+}

@@ -27,6 +27,11 @@ export interface MlasGemm {
 }
 
 function loadModules(): OrtModules {
+  // ONNX Runtime ≥ 1.29 on Linux/macOS sends usage telemetry to Microsoft over HTTPS unless this is set
+  // before its environment is created (it also writes a device id under ~/.cache and its own SQLite
+  // cache, and an exiting process waited ≈ 10–20 ms for that thread here). The engine only multiplies
+  // matrices with it: off unless the user set the variable themselves.
+  process.env.ORT_DISABLE_TELEMETRY ??= '1'
   const require = createRequire(import.meta.url)
   const ort = require('onnxruntime-node') as { Tensor: OrtModules['Tensor'] }
   const b = require('onnxruntime-node/dist/binding') as { binding: OrtModules['binding']; initOrt: () => void }

@@ -22,39 +22,26 @@ export function deriveSeed(seed: number, stream: number): number {
 }
 
 export class Xoshiro128 {
-  private s0: number
-  private s1: number
-  private s2: number
-  private s3: number
+  /** the state words s0..s3 as int32: the generator's arithmetic is on 32-bit words, exact in Math.imul and bit operations */
+  private readonly s = new Int32Array(4)
   private spare: number | null = null
 
   constructor(seed: number) {
     const sm = splitmix32(seed)
-    this.s0 = sm()
-    this.s1 = sm()
-    this.s2 = sm()
-    this.s3 = sm()
-    if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1
+    for (let i = 0; i < 4; i++) this.s[i] = sm()
+    if ((this.s[0]! | this.s[1]! | this.s[2]! | this.s[3]!) === 0) this.s[0] = 1
   }
 
   /** A generator with this exact state (the published reference vectors start from a given state). */
   static fromState(state: [number, number, number, number]): Xoshiro128 {
     const g = new Xoshiro128(0)
-    ;[g.s0, g.s1, g.s2, g.s3] = state.map((v) => v >>> 0) as [number, number, number, number]
+    for (let i = 0; i < 4; i++) g.s[i] = state[i]!
     return g
   }
 
   /** uniform 32-bit unsigned integer */
   nextU32(): number {
-    const result = Math.imul(rotl(Math.imul(this.s1, 5), 7), 9) >>> 0
-    const t = this.s1 << 9
-    this.s2 ^= this.s0
-    this.s3 ^= this.s1
-    this.s1 ^= this.s2
-    this.s0 ^= this.s3
-    this.s2 ^= t
-    this.s3 = rotl(this.s3, 11)
-    return result
+    return nextWord(this.s) >>> 0
   }
 
   /** uniform in (0, 1], 32 bits of resolution (never 0, so log() is finite) */
@@ -94,72 +81,15 @@ export class Xoshiro128 {
 
   /**
    * `count` standard normals scaled by `std`, by the ziggurat method (Marsaglia & Tsang, "The Ziggurat
-   * Method for Generating Random Variables", J. Stat. Softw. 2000; 128 layers on 32-bit draws): ~99 % of
-   * draws cost one nextU32, a multiply and a compare, where Box–Muller pays a log, a sin and a cos per pair
-   * (2.9 M network weights: ≈ 0.25 s → see tests/unit/random.test.ts for the distribution checks). A
+   * Method for Generating Random Variables", J. Stat. Softw. 2000; 128 layers on 32-bit draws): ~97 % of
+   * draws cost one generator step, a multiply and a compare, where Box–Muller pays a log, a sin and a cos per
+   * pair (see tests/unit/random.test.ts for the distribution checks and the stream's stored checksums). A
    * different stream from normals(): network weights are drawn with this one.
    */
   zigguratNormals(count: number, std = 1): Float32Array {
-    const { kn, wn } = zigguratTables()
     const out = new Float32Array(count)
-    // nextU32 inlined on int32 locals (the fields hold uint32 doubles): ~20× faster per draw in V8
-    let s0 = this.s0 | 0
-    let s1 = this.s1 | 0
-    let s2 = this.s2 | 0
-    let s3 = this.s3 | 0
-    for (let i = 0; i < count; i++) {
-      const m = Math.imul(s1, 5)
-      const hz = Math.imul((m << 7) | (m >>> 25), 9)
-      const t = s1 << 9
-      s2 ^= s0
-      s3 ^= s1
-      s1 ^= s2
-      s0 ^= s3
-      s2 ^= t
-      s3 = (s3 << 11) | (s3 >>> 21)
-      const iz = hz & 127
-      if (Math.abs(hz) < kn[iz]!) {
-        out[i] = hz * wn[iz]! * std
-        continue
-      }
-      this.s0 = s0 >>> 0
-      this.s1 = s1 >>> 0
-      this.s2 = s2 >>> 0
-      this.s3 = s3 >>> 0
-      out[i] = this.zigguratEdge(hz, iz) * std
-      s0 = this.s0 | 0
-      s1 = this.s1 | 0
-      s2 = this.s2 | 0
-      s3 = this.s3 | 0
-    }
-    this.s0 = s0 >>> 0
-    this.s1 = s1 >>> 0
-    this.s2 = s2 >>> 0
-    this.s3 = s3 >>> 0
+    zigguratFill(this.s, out, std)
     return out
-  }
-
-  /** the slow path of the ziggurat: the wedge of layer iz, or the tail beyond R for the base layer */
-  private zigguratEdge(hz0: number, iz0: number): number {
-    const { kn, wn, fn } = zigguratTables()
-    let hz = hz0
-    let iz = iz0
-    for (;;) {
-      const x = hz * wn[iz]!
-      if (iz === 0) {
-        let tx: number
-        let ty: number
-        do {
-          tx = -Math.log(this.uniform()) / ZIGGURAT_R
-          ty = -Math.log(this.uniform())
-        } while (ty + ty < tx * tx)
-        return hz > 0 ? ZIGGURAT_R + tx : -ZIGGURAT_R - tx
-      }
-      if (fn[iz]! + this.next01() * (fn[iz - 1]! - fn[iz]!) < Math.exp(-0.5 * x * x)) return x
-      hz = this.nextU32() | 0
-      iz = hz & 127
-      if (Math.abs(hz) < kn[iz]!) return hz * wn[iz]!
-    }
   }
 
   /** Fisher–Yates permutation of 0..n-1 */
@@ -176,39 +106,110 @@ export class Xoshiro128 {
   }
 }
 
+/** one xoshiro128** step on the state words: returns the output as int32 (>>> 0 for the unsigned value) */
+function nextWord(s: Int32Array): number {
+  const s0 = s[0]!
+  const s1 = s[1]!
+  const m = Math.imul(s1, 5)
+  const result = Math.imul((m << 7) | (m >>> 25), 9)
+  const s2 = s[2]! ^ s0
+  const s3 = s[3]! ^ s1
+  s[0] = s0 ^ s3
+  s[1] = s1 ^ s2
+  s[2] = s2 ^ (s1 << 9)
+  s[3] = (s3 << 11) | (s3 >>> 21)
+  return result
+}
+
+/**
+ * out[i] ← std · (the ziggurat's i-th normal). The fast path keeps the state in locals (V8 then holds them in
+ * registers as int32) and runs the generator step inline; the ~3 % of draws outside a layer's rectangle take
+ * zigguratEdge on the state array.
+ */
+function zigguratFill(s: Int32Array, out: Float32Array, std: number): void {
+  let s0 = s[0]!
+  let s1 = s[1]!
+  let s2 = s[2]!
+  let s3 = s[3]!
+  const count = out.length
+  for (let i = 0; i < count; i++) {
+    const m = Math.imul(s1, 5)
+    const hz = Math.imul((m << 7) | (m >>> 25), 9)
+    const t = s1 << 9
+    s2 ^= s0
+    s3 ^= s1
+    s1 ^= s2
+    s0 ^= s3
+    s2 ^= t
+    s3 = (s3 << 11) | (s3 >>> 21)
+    const iz = hz & 127
+    if (Math.abs(hz) < KN[iz]!) {
+      out[i] = hz * WN[iz]! * std
+      continue
+    }
+    s[0] = s0
+    s[1] = s1
+    s[2] = s2
+    s[3] = s3
+    out[i] = zigguratEdge(s, hz, iz) * std
+    s0 = s[0]!
+    s1 = s[1]!
+    s2 = s[2]!
+    s3 = s[3]!
+  }
+  s[0] = s0
+  s[1] = s1
+  s[2] = s2
+  s[3] = s3
+}
+
+/** the slow path of the ziggurat: the wedge of layer iz, or the tail beyond R for the base layer */
+function zigguratEdge(s: Int32Array, hz0: number, iz0: number): number {
+  let hz = hz0
+  let iz = iz0
+  for (;;) {
+    const x = hz * WN[iz]!
+    if (iz === 0) {
+      let tx: number
+      let ty: number
+      do {
+        // uniforms in (0, 1], as Xoshiro128.uniform
+        tx = -Math.log(((nextWord(s) >>> 0) + 1) / 4294967296) / ZIGGURAT_R
+        ty = -Math.log(((nextWord(s) >>> 0) + 1) / 4294967296)
+      } while (ty + ty < tx * tx)
+      return hz > 0 ? ZIGGURAT_R + tx : -ZIGGURAT_R - tx
+    }
+    if (FN[iz]! + ((nextWord(s) >>> 0) / 4294967296) * (FN[iz - 1]! - FN[iz]!) < Math.exp(-0.5 * x * x)) return x
+    hz = nextWord(s)
+    iz = hz & 127
+    if (Math.abs(hz) < KN[iz]!) return hz * WN[iz]!
+  }
+}
+
 // Ziggurat tables (Marsaglia & Tsang 2000, §"RNOR"): R is where the tail starts, V each layer's area.
 const ZIGGURAT_R = 3.442619855899
 const ZIGGURAT_V = 9.91256303526217e-3
-let tables: { kn: Float64Array; wn: Float64Array; fn: Float64Array } | null = null
-
-function zigguratTables(): { kn: Float64Array; wn: Float64Array; fn: Float64Array } {
-  if (tables) return tables
-  const kn = new Float64Array(128)
-  const wn = new Float64Array(128)
-  const fn = new Float64Array(128)
+const KN = new Float64Array(128)
+const WN = new Float64Array(128)
+const FN = new Float64Array(128)
+{
   const m1 = 2147483648
   let dn = ZIGGURAT_R
   let tn = dn
   const q = ZIGGURAT_V / Math.exp(-0.5 * dn * dn)
-  kn[0] = (dn / q) * m1
-  kn[1] = 0
-  wn[0] = q / m1
-  wn[127] = dn / m1
-  fn[0] = 1
-  fn[127] = Math.exp(-0.5 * dn * dn)
+  KN[0] = (dn / q) * m1
+  KN[1] = 0
+  WN[0] = q / m1
+  WN[127] = dn / m1
+  FN[0] = 1
+  FN[127] = Math.exp(-0.5 * dn * dn)
   for (let i = 126; i >= 1; i--) {
     dn = Math.sqrt(-2 * Math.log(ZIGGURAT_V / dn + Math.exp(-0.5 * dn * dn)))
-    kn[i + 1] = (dn / tn) * m1
+    KN[i + 1] = (dn / tn) * m1
     tn = dn
-    fn[i] = Math.exp(-0.5 * dn * dn)
-    wn[i] = dn / m1
+    FN[i] = Math.exp(-0.5 * dn * dn)
+    WN[i] = dn / m1
   }
-  tables = { kn, wn, fn }
-  return tables
-}
-
-function rotl(x: number, k: number): number {
-  return ((x << k) | (x >>> (32 - k))) >>> 0
 }
 
 /** A seeded stream of uniforms in [0, 1), for code that takes a `() => number`. */

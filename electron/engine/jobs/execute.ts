@@ -1,4 +1,6 @@
-import { JobSpec, type JobEvent, type JobSpecInput } from '../../../shared/index'
+// the job contract's own module, not the shared/ barrel: a job need not build the schemas of settings, projects, IPC and events
+import { JobSpec, type JobSpecInput } from '../../../shared/jobs/spec'
+import type { JobEvent } from '../../../shared/jobs/events'
 import { errorInfo } from '../../../shared/errors'
 import { enterCpuCompanion, initBackend } from '../runtime/backend'
 import { deviceLostError } from '../runtime/webgpu'

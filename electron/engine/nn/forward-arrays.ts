@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core'
 import { gemm } from '../blas/gemm'
+import { Scratch } from '../core/scratch'
 import type { ActivationSpec } from '../../../shared/arch'
 import { activationOps, type DenseWeights } from './mlp'
 
@@ -23,15 +24,15 @@ export interface ArrayForward {
   dphi: (Float32Array | null)[]
 }
 
-// z = wScale · h W + bScale · b on the engine's GEMM (on every core: blas keeps the one-thread bits), then φ in
+// z = wScale · h W + bScale · b on the engine's GEMM (into the scratch's memory: core/scratch.ts) (on every core: blas keeps the one-thread bits), then φ in
 // place: the hidden activations are the GEMM's own output buffers, with no tensors and no copies. The readout's
 // output f(x) is not formed (the NTK needs only the layers' inputs and φ′).
-export function forwardArrays(layers: DenseWeights[], act: ArrayActivation, x: Float32Array, rows: number): ArrayForward {
+export function forwardArrays(layers: DenseWeights[], act: ArrayActivation, x: Float32Array, rows: number, scratch = new Scratch()): ArrayForward {
   const inputs: Float32Array[] = [x]
   const dphi: (Float32Array | null)[] = []
   for (let l = 0; l + 1 < layers.length; l++) {
     const layer = layers[l]!
-    const z = gemm(inputs[l]!, layer.w, { m: rows, k: layer.nIn, n: layer.nOut }, { parallel: true })
+    const z = gemm(inputs[l]!, layer.w, { m: rows, k: layer.nIn, n: layer.nOut }, { parallel: true, out: scratch.f32(rows * layer.nOut) })
     if (act.relu) {
       reluAffine(z, rows, layer)
       dphi.push(null)
@@ -44,13 +45,21 @@ export function forwardArrays(layers: DenseWeights[], act: ArrayActivation, x: F
   return { rows, inputs, dphi }
 }
 
-/** z ← max(wScale·z + bScale·b, 0) */
+/**
+ * z ← max(wScale·z + bScale·b, 0). Branch-free: the affine value is stored, then a negative one (sign bit
+ * set, −0 included) is replaced by +0 through its bits. A branch on the sign was mispredicted about every
+ * other value of a random layer (≈ 9 ms against 2.5 ms per 1 M values here). The values are those of
+ * `v > 0 ? v : 0` on the stored float32, except that a NaN with a clear sign bit stays NaN (it can only come
+ * from an overflow, which makes the kernel non-finite either way, and is then reported, not zeroed).
+ */
 function reluAffine(z: Float32Array, rows: number, { b, nOut, wScale, bScale }: DenseWeights): void {
   const bias = scaledBias(b, bScale, nOut)
+  const bits = new Int32Array(z.buffer, z.byteOffset, z.length)
   for (let r = 0, i = 0; r < rows; r++) {
     for (let c = 0; c < nOut; c++, i++) {
-      const v = wScale * z[i]! + bias[c]!
-      z[i] = v > 0 ? v : 0
+      z[i] = wScale * z[i]! + bias[c]!
+      const v = bits[i]!
+      bits[i] = v & ~(v >> 31)
     }
   }
 }

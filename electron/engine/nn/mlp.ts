@@ -1,11 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core'
-import type { ActivationSpec, FcArch } from '../../../shared/arch'
-import { UserError } from '../../../shared/errors'
+import type { ActivationSpec } from '../../../shared/arch'
 import { activationKernel } from '../activations/index'
-import { Xoshiro128 } from '../core/random'
+import { drawMlpWeights, layerSizes, type DenseWeights, type FiniteFcArch } from './weights'
 
-/** An FC architecture with a concrete hidden width (a network that can be instantiated). */
-export type FiniteFcArch = Omit<FcArch, 'width'> & { width: number }
+// the tf-free half (architecture sizes, weights as arrays) lives in nn/weights.ts, which worker threads load without tfjs
+export { drawMlpWeights, layerSizes, type DenseWeights, type FiniteFcArch } from './weights'
 
 /**
  * One Dense layer z = wScale · h W + bScale · b with trainable W (nIn × nOut) and b (1 × nOut).
@@ -38,52 +37,12 @@ export function activationOps(spec: ActivationSpec): { phi: (x: tf.Tensor) => tf
   return { phi: k.phi, dphi: k.dphi }
 }
 
-/** Layer sizes [d, width × depth, outDim]. */
-export function layerSizes(arch: FiniteFcArch, inDim: number, outDim: number): number[] {
-  return [inDim, ...Array.from({ length: arch.depth }, () => arch.width), outDim]
-}
-
 /** Number of trainable parameters. */
 export function parameterCount(arch: FiniteFcArch, inDim: number, outDim: number): number {
   const sizes = layerSizes(arch, inDim, outDim)
   let p = 0
   for (let l = 0; l + 1 < sizes.length; l++) p += sizes[l]! * sizes[l + 1]! + (arch.bStd === null ? 0 : sizes[l + 1]!)
   return p
-}
-
-/** One Dense layer's parameters as plain row-major arrays (W nIn × nOut, b 1 × nOut). */
-export interface DenseWeights {
-  w: Float32Array
-  b: Float32Array | null
-  nIn: number
-  nOut: number
-  wScale: number
-  bScale: number
-}
-
-/**
- * Draws a network's parameters from the seeded PRNG (core/random.ts), layer by layer W then b, so the same
- * (arch, dims, seed) gives bit-identical weights on every backend. Normals by the ziggurat (Box–Muller took
- * ≈ 0.25 s of an `ntkw empirical` run for the 2.9 M weights of a 3×1024 network on 784 inputs). The
- * empirical NTK computes on these arrays directly (no tensors); initMlp wraps them.
- */
-export function drawMlpWeights(arch: FiniteFcArch, inDim: number, outDim: number, seed: number): DenseWeights[] {
-  if (!Number.isInteger(arch.width) || arch.width < 1) {
-    throw new UserError('bad_width', `a finite network needs a positive integer width (got ${String(arch.width)})`, 'Pass --width W, e.g. --width 512.')
-  }
-  if (inDim < 1 || outDim < 1) throw new UserError('bad_shape', `network dimensions must be positive (input ${inDim}, output ${outDim})`)
-  const rng = new Xoshiro128(seed)
-  const sizes = layerSizes(arch, inDim, outDim)
-  const ntk = arch.parameterization === 'ntk'
-  const layers: DenseWeights[] = []
-  for (let l = 0; l + 1 < sizes.length; l++) {
-    const nIn = sizes[l]!
-    const nOut = sizes[l + 1]!
-    const w = rng.zigguratNormals(nIn * nOut, ntk ? 1 : arch.wStd / Math.sqrt(nIn))
-    const b = arch.bStd !== null ? rng.zigguratNormals(nOut, ntk ? 1 : arch.bStd) : null
-    layers.push({ w, b, nIn, nOut, wScale: ntk ? arch.wStd / Math.sqrt(nIn) : 1, bScale: ntk ? (arch.bStd ?? 0) : 1 })
-  }
-  return layers
 }
 
 /** A network drawn by drawMlpWeights, as tensors. */

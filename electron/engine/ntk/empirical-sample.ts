@@ -7,6 +7,7 @@ import { arrayActivation } from '../nn/forward-arrays'
 import { drawMlpWeights } from '../nn/mlp'
 import { empiricalNtkArrays, type EmpiricalArrays, type EmpiricalOutputs } from './empirical'
 import { empiricalNetNtk } from './empirical-net'
+import type { Prefetched } from './empirical-prefetch'
 
 export interface SampleOptions {
   outDim: number
@@ -34,9 +35,10 @@ export function empiricalSample(arch: FiniteKernelArch, shape: number[], x: tf.T
 
 /**
  * empiricalSample of an MLP on plain arrays (x: rows × cols row-major float32, x2 with the same cols): its
- * weights are drawn as arrays and never become tensors (empirical.ts).
+ * weights are drawn as arrays and never become tensors (empirical.ts). `prepared`: this very network's
+ * weights and memory for its arrays, prepared on a worker thread (empirical-prefetch.ts).
  */
-export function empiricalMlpSample(arch: FiniteFcArch, x: { data: Float32Array; rows: number; cols: number }, x2: { data: Float32Array; rows: number } | null, seed: number, o: SampleOptions): EmpiricalArrays {
-  const layers = drawMlpWeights(arch, x.cols, o.outDim, seed)
-  return empiricalNtkArrays(layers, arrayActivation(arch.activation), x.data, x.rows, x2, { outputs: o.outputs })
+export function empiricalMlpSample(arch: FiniteFcArch, x: { data: Float32Array; rows: number; cols: number }, x2: { data: Float32Array; rows: number } | null, seed: number, o: SampleOptions, prepared?: Prefetched | null): EmpiricalArrays {
+  const layers = prepared?.layers ?? drawMlpWeights(arch, x.cols, o.outDim, seed)
+  return empiricalNtkArrays(layers, arrayActivation(arch.activation), x.data, x.rows, x2, { outputs: o.outputs, ...(prepared ? { scratch: prepared.scratch } : {}) })
 }

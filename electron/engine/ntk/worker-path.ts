@@ -12,7 +12,7 @@ export function kernelWorkerUrl(): URL | null {
  * bench.js, engine-host.js), else <repo>/out/node/NAME.js found by walking up from this module (sources run
  * by vitest/tsx, the Electron main bundle in out/main). null when it was never built.
  */
-export function bundledWorkerUrl(name: 'kernel-worker' | 'sample-worker' | 'unit-worker' | 'gram-worker'): URL | null {
+export function bundledWorkerUrl(name: 'kernel-worker' | 'sample-worker' | 'unit-worker' | 'gram-worker' | 'empirical-prefetch-worker'): URL | null {
   const sibling = new URL(`./${name}.js`, import.meta.url)
   if (sibling.protocol === 'file:' && existsSync(fileURLToPath(sibling))) return sibling
   if (!import.meta.url.startsWith('file:')) return null

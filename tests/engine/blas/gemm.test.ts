@@ -129,6 +129,8 @@ describe('mlas', () => {
     expect(Buffer.from(all.buffer).equals(Buffer.from(one.buffer))).toBe(true)
     expect(Buffer.from(again.buffer).equals(Buffer.from(one.buffer))).toBe(true)
     expect(gemmInfo()).toMatchObject({ provider: 'mlas' })
+    // ONNX Runtime's telemetry was turned off before it loaded (nobody here set the variable otherwise)
+    expect(process.env.ORT_DISABLE_TELEMETRY).toBe('1')
   })
 
   // MLAS's thread split can change its summation blocks; blas/mlas.ts runs such shapes on one thread. Shapes

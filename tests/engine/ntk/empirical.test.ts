@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import type { ActivationSpec } from '../../../shared/arch'
 import { initBackend } from '../../../electron/engine/runtime/backend'
 import { disposeMlp, exportWeights, initMlp, type FiniteFcArch } from '../../../electron/engine/nn/mlp'
-import { empiricalKernel, empiricalNtk, sampleSeed, SPLIT_ROWS } from '../../../electron/engine/ntk/empirical'
+import { empiricalKernel, empiricalNtk, MAX_PANELS, PANEL_ROWS, panelsOf, sampleSeed } from '../../../electron/engine/ntk/empirical'
 import { empiricalNtkJacobian } from '../../../electron/engine/ntk/empirical-jacobian'
 import { jacobianFd, ntkFromJacobians, phi64, testInputs, type F64Layer } from '../nn/f64-mlp'
 import { relMaxDiff } from '../../../bench/compare'
@@ -66,14 +66,31 @@ describe('empirical NTK equals J·Jᵀ of a float64 finite-difference Jacobian',
   }
 })
 
-describe('the self kernel from two row halves (n ≥ SPLIT_ROWS) equals J·Jᵀ of a float64 finite-difference Jacobian', () => {
-  // an odd n: the halves differ by one row, and the lower off-diagonal block is the mirror of the upper one
-  const big = SPLIT_ROWS + 7
-  const xb = testInputs(big, d, 31)
+describe('the self kernel from row panels (n ≥ 2·PANEL_ROWS) equals J·Jᵀ of a float64 finite-difference Jacobian', () => {
+  // uneven panels (n not a multiple of their count), 2 of them and the most; the lower triangle is mirrored
+  const sizes = [2 * PANEL_ROWS + 7, (MAX_PANELS + 1) * PANEL_ROWS + 3]
+  it('panels cover the upper triangle once, in row panels of at least PANEL_ROWS rows', () => {
+    for (const n of [1, PANEL_ROWS, 2 * PANEL_ROWS - 1, ...sizes, 10_000]) {
+      const ps = panelsOf(n, null)
+      expect(ps.length).toBe(Math.max(1, Math.min(MAX_PANELS, Math.floor(n / PANEL_ROWS))))
+      let next = 0
+      for (const p of ps) {
+        expect([p.a0, p.b0, p.row0, p.col0]).toEqual([next, next, next, next])
+        expect(p.cols).toBe(n - next)
+        if (ps.length > 1) expect(p.rows).toBeGreaterThanOrEqual(PANEL_ROWS)
+        next += p.rows
+      }
+      expect(next).toBe(n)
+    }
+    expect(panelsOf(5, 3)).toEqual([{ a0: 0, b0: 5, rows: 5, cols: 3, row0: 0, col0: 0, upper: false }])
+  })
   it.each([
-    ['relu, bias, trace over 2 outputs', { name: 'relu' } as ActivationSpec, { bStd: 0.3 }, 2, 'trace' as const],
-    ['erf, standard, per-output', { name: 'erf', a: 1, b: 1, c: 0 } as ActivationSpec, { parameterization: 'standard' as const, bStd: 0.2 }, 2, 'per-output' as const],
-  ])('%s', (_name, act, o, K, outputs) => {
+    ['relu, bias, trace over 2 outputs', { name: 'relu' } as ActivationSpec, { bStd: 0.3 }, 2, 'trace' as const, sizes[0]!],
+    ['relu, bias, one output (sensitivities over the forward buffers)', { name: 'relu' } as ActivationSpec, { bStd: 0.3, depth: 3 }, 1, 'trace' as const, sizes[1]!],
+    ['erf, standard, per-output', { name: 'erf', a: 1, b: 1, c: 0 } as ActivationSpec, { parameterization: 'standard' as const, bStd: 0.2 }, 2, 'per-output' as const, sizes[1]!],
+    ['gelu, one output', { name: 'gelu' } as ActivationSpec, { depth: 3 }, 1, 'trace' as const, sizes[0]!],
+  ])('%s', (_name, act, o, K, outputs, big) => {
+    const xb = testInputs(big, d, 31)
     const net = initMlp(arch(act, o), d, K, 5)
     const J = jacobianFd(toF64(net), phi64(act), xb, big)
     const want = ntkFromJacobians(J, J, outputs).flat(2)
@@ -81,7 +98,10 @@ describe('the self kernel from two row halves (n ≥ SPLIT_ROWS) equals J·Jᵀ 
     const before = tf.memory().numTensors
     const k = empiricalNtk(net, x, undefined, { outputs })
     expect(k.shape).toEqual(outputs === 'trace' ? [big, big] : [K, big, big])
-    expect(relMaxDiff(k.dataSync(), want)).toBeLessThan(1e-4)
+    const v = k.dataSync()
+    expect(relMaxDiff(v, want)).toBeLessThan(1e-4)
+    // exactly symmetric: the lower triangle is the upper one's copy
+    for (let q = 0; q < (outputs === 'trace' ? 1 : K); q++) for (let i = 0; i < big; i += 7) for (let j = 0; j < big; j += 5) expect(v[q * big * big + i * big + j]).toBe(v[q * big * big + j * big + i])
     k.dispose()
     expect(tf.memory().numTensors).toBe(before)
     x.dispose()

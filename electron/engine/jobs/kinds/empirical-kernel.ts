@@ -5,6 +5,7 @@ import { UserError } from '../../../../shared/errors'
 import { parameterCount, type FiniteFcArch } from '../../nn/mlp'
 import { meanOverSampleArrays, sampleSeed } from '../../ntk/empirical'
 import { empiricalMlpSample, empiricalSample } from '../../ntk/empirical-sample'
+import { takeEmpiricalPrefetch } from '../../ntk/empirical-prefetch'
 import { startRemoteSamples } from '../../core/remote-tiles'
 import { disposeFiniteNet, finiteParamCount, initFiniteNet } from '../../layers/finite-net'
 import { isNetKernelArch, planKernel } from '../../../../shared/arch'
@@ -75,8 +76,13 @@ export const run: JobRunner<'empirical-kernel'> = async (spec, ctx) => {
           outputs: spec.outputs,
         }, ctx.signal)
       : null
-    const local = (seed: number): Float32Array => {
-      if (!x) return empiricalMlpSample(arch as FiniteFcArch, { data: xa, rows: xm.rows, cols: xm.cols }, x2a ? { data: x2a, rows: n2 } : null, seed, o).data
+    const local = async (seed: number): Promise<Float32Array> => {
+      if (!x) {
+        const fc = arch as FiniteFcArch
+        // the first network may have been prepared on a worker thread while the engine loaded (the CLI starts it)
+        const prepared = await takeEmpiricalPrefetch({ arch: fc, inDim: xm.cols, outDim: spec.outDim, seed, n: xm.rows, n2: x2a ? n2 : null, outputs: spec.outputs })
+        return empiricalMlpSample(fc, { data: xa, rows: xm.rows, cols: xm.cols }, x2a ? { data: x2a, rows: n2 } : null, seed, o, prepared).data
+      }
       const k = empiricalSample(arch, shape, x, x2, seed, o)
       try {
         return k.dataSync() as Float32Array
