@@ -6,6 +6,7 @@ import type { ArtifactSink } from '../engine/core/artifact-sink'
 import type { DataResolver, ModelSink } from '../engine/core/job'
 import type { RemoteTiles } from '../engine/core/remote-tiles'
 import type { CliIo } from './command'
+import { threadsEnded } from '../engine/core/threads'
 import { progressReporter } from './progress'
 
 function describeBackend(active: string, info: BackendInfo | null): string {
@@ -34,7 +35,8 @@ export async function runJobForCli(
   ])
   const ac = new AbortController()
   const onSigint = (): void => {
-    if (ac.signal.aborted) process.exit(130)
+    // "now" is after the tile in hand of a thread the cancel is ending: terminated inside a GEMM, it aborts the process
+    if (ac.signal.aborted) void threadsEnded().then(() => process.exit(130))
     io.err('\ncancelling (Ctrl-C again to exit now)...\n')
     ac.abort()
   }

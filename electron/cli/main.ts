@@ -3,6 +3,7 @@ import { errorInfo } from '../../shared/errors'
 import type { CliCommand, CliIo } from './command'
 import { commands } from './commands/index'
 import { APP_VERSION } from '../engine/runtime/version'
+import { threadsEnded } from '../engine/core/threads'
 import { checkChoices } from './flags'
 
 const io: CliIo = {
@@ -88,6 +89,9 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 const code = await main(process.argv.slice(2))
+// Threads a cancelled or failed job is ending finish the tile in hand first: process.exit would terminate
+// them, inside a native GEMM perhaps, which aborts the process (engine/core/threads.ts).
+await threadsEnded()
 // Let pending stdout writes flush; worker threads or sockets must not keep a finished command alive.
 process.exitCode = code
 if (!['serve'].includes(process.argv[2] ?? '')) setImmediate(() => process.exit(code))

@@ -22,8 +22,9 @@ export function progressReporter(io: CliIo, label: string, opts: { quiet?: boole
   }
   return {
     onEvent(e) {
-      if (opts.quiet) return
+      // --quiet silences progress, not warnings: a warning says the result may not be what was asked for
       if (e.type === 'progress') {
+        if (opts.quiet) return
         const pct = Math.round(e.fraction * 100)
         if (io.isTTY) {
           const filled = Math.round(e.fraction * width)

@@ -1,6 +1,7 @@
-import { Worker as Thread } from 'node:worker_threads'
+import type { Worker as Thread } from 'node:worker_threads'
 import type { BackendChoice } from '../../shared/backend'
 import { bundledWorkerUrl } from '../engine/ntk/worker-path'
+import { endThread, startThread } from '../engine/core/threads'
 import type { SampleReply, SampleRequest } from '../engine/ntk/protocol'
 import type { UnitReply, UnitRequest } from '../engine/jobs/unit-protocol'
 
@@ -29,7 +30,7 @@ export class BundleThreads<Req extends { type: string; id: number; backend: Back
   private spawn(): Thread {
     const url = bundledWorkerUrl(this.bundle)
     if (!url) throw new Error(`the ${this.bundle} bundle (out/node/${this.bundle}.js) is missing: run \`node scripts/build-node.mjs\``)
-    const t = new Thread(url)
+    const t = startThread(url)
     this.all.add(t)
     t.on('message', (m: Reply | ErrorReply) => {
       const p = this.pending.get(t)
@@ -83,8 +84,9 @@ export class BundleThreads<Req extends { type: string; id: number; backend: Back
     }
   }
 
+  /** ends the threads: a compute in hand is aborted and each exits once it returns (engine/core/threads.ts) */
   async close(): Promise<void> {
-    await Promise.all([...this.all].map((t) => t.terminate()))
+    await Promise.all([...this.all].map(endThread))
   }
 }
 

@@ -1,8 +1,9 @@
-import { Worker as Thread } from 'node:worker_threads'
+import type { Worker as Thread } from 'node:worker_threads'
 import type { BackendChoice } from '../../shared/backend'
 import type { FcArch } from '../../shared/arch'
 import type { SpatialArch } from '../engine/ntk/spatial'
 import { kernelWorkerUrl } from '../engine/ntk/worker-path'
+import { endThread, startThread } from '../engine/core/threads'
 import type { InitMessage, TileRequest, WorkerReply } from '../engine/ntk/protocol'
 import type { KernelName, TileTask } from '../engine/ntk/tile'
 import type { FinishedTile } from '../engine/ntk/tile-finish'
@@ -46,7 +47,7 @@ export class TileThreads {
     const url = kernelWorkerUrl()
     if (!url) throw new Error('the tile worker bundle (out/node/kernel-worker.js) is missing: run `node scripts/build-node.mjs`')
     for (let i = 0; i < count; i++) {
-      const slot: Slot = { thread: new Thread(url), busy: false, run: null, backend: null, pending: new Map() }
+      const slot: Slot = { thread: startThread(url), busy: false, run: null, backend: null, pending: new Map() }
       slot.thread.on('message', (m: WorkerReply) => {
         if (m.type === 'ready') {
           slot.backend = m.backend
@@ -115,7 +116,8 @@ export class TileThreads {
     }
   }
 
+  /** ends the threads after the tile each has in hand (never terminated inside a GEMM: engine/core/threads.ts) */
   async close(): Promise<void> {
-    await Promise.all(this.slots.map((s) => s.thread.terminate()))
+    await Promise.all(this.slots.map((s) => endThread(s.thread)))
   }
 }

@@ -33,8 +33,10 @@ ${predictArchFlags.help(20)}
   --y-test YT.npy     test targets: report test MSE and accuracy on stderr
   --approx M          rf (random features + TensorSRHT), nystrom (landmarks from the training points), or
                       auto: the exact kernel where it is estimated cheaper, else rf (time, and memory
-                      first; prints which and why; the crossover is in docs/performance.md)
-  --features M        feature dimension (rf) or landmarks (nystrom); needed with --approx
+                      first; never rf with m′ within 2× of n while the exact kernel fits: the feature
+                      regression peaks there; prints which and why; the crossover is in docs/performance.md)
+  --features M        feature dimension (rf) or landmarks (nystrom); needed with --approx. rf warns when
+                      m′ is within 2× of n (interpolation peak: far below the exact kernel's accuracy)
   --seed N            seed of the approximate map (default 0)
 ${REDIS_JOB_HELP(22, 'compute the train and test×train kernel tiles')}
   --quiet             no progress on stderr

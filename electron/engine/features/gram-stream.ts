@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core'
-import { Worker } from 'node:worker_threads'
+import type { Worker } from 'node:worker_threads'
 import { gemm } from '../blas/gemm'
+import { endThread, startThread } from '../core/threads'
 import { bundledWorkerUrl } from '../ntk/worker-path'
 
 // G = ΦᵀΦ (m×m) summed over row blocks Φ_b of Φ. Each block adds its row bands of the upper triangle,
@@ -117,7 +118,7 @@ export class GramAccumulator {
       return acc
     }
     const g = new Float32Array(new SharedArrayBuffer(m * m * 4))
-    const worker = new Worker(url)
+    const worker = startThread(url)
     const init: GramInitMessage = { type: 'init', g: g.buffer as SharedArrayBuffer, m, tile, backend: backend as 'wasm' | 'cpu' }
     worker.postMessage(init)
     const acc = new GramAccumulator(m, tile, worker, g)
@@ -132,6 +133,7 @@ export class GramAccumulator {
   private parallel = false
   /** Φ_bᵀ of the current block (one thread) */
   private phiT: Float32Array | null = null
+  private disposed = false
 
   constructor(
     readonly m: number,
@@ -142,6 +144,7 @@ export class GramAccumulator {
     this.g = g ?? new Float32Array(m * m)
     this.tiles = gramTiles(m, tile)
     worker?.on('message', (r: GramReply) => {
+      if (this.disposed) return
       const s = this.settle
       this.settle = null
       if (r.type === 'done') {
@@ -151,7 +154,9 @@ export class GramAccumulator {
       else s?.reject(new Error(`gram worker: ${r.message}`))
     })
     worker?.on('error', (e) => this.settle?.reject(e))
-    worker?.on('exit', (code) => this.settle?.reject(new Error(`gram worker exited unexpectedly (code ${code})`)))
+    worker?.on('exit', (code) => {
+      if (!this.disposed) this.settle?.reject(new Error(`gram worker exited unexpectedly (code ${code})`))
+    })
   }
 
   /** the threads adding tiles */
@@ -200,10 +205,14 @@ export class GramAccumulator {
     return this.g
   }
 
-  /** ends the worker (also after a failure or cancel) */
+  /**
+   * Ends the worker (also after a failure or cancel): it claims no further band of the block in flight and
+   * exits after the band in hand, not terminated inside its GEMM (core/threads.ts).
+   */
   dispose(): void {
-    if (!this.worker) return
-    this.worker.removeAllListeners()
-    void this.worker.terminate()
+    if (!this.worker || this.disposed) return
+    this.disposed = true
+    if (this.inFlight) Atomics.store(this.inFlight.next, 0, this.tiles.length)
+    void endThread(this.worker)
   }
 }

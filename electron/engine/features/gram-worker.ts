@@ -1,5 +1,6 @@
 import { parentPort } from 'node:worker_threads'
 import { errorInfo } from '../../../shared/errors'
+import { serveInOrder } from '../core/threads'
 import { initBackend } from '../runtime/backend'
 import { addClaimedTiles, gramTiles, type GramBlockMessage, type GramInitMessage, type GramReply } from './gram-stream'
 
@@ -25,8 +26,6 @@ async function handle(msg: GramInitMessage | GramBlockMessage): Promise<void> {
   }
 }
 
-// one message at a time, in order: a block waits for the backend to be ready
-let queue: Promise<void> = Promise.resolve()
-port.on('message', (m: GramInitMessage | GramBlockMessage) => {
-  queue = queue.then(() => handle(m))
-})
+// one message at a time, in order: a block waits for the backend to be ready; ended between bands, never
+// inside one's GEMM (core/threads.ts)
+serveInOrder<GramInitMessage | GramBlockMessage>(port, handle)

@@ -5,6 +5,7 @@ import type { BackendName } from '../../../shared/backend'
 import type { CholLane, CholWorkerPool } from '../linalg/cholesky'
 import type { CholShared, CholUnit } from '../linalg/chol-units'
 import { giveBack, listen, take } from './pool'
+import { endThread } from '../core/threads'
 import type { CholInitMessage, CholReply, CholUnitRequest } from './protocol'
 import { kernelWorkerUrl } from './worker-path'
 import { gemmInfo } from '../blas/gemm'
@@ -42,7 +43,8 @@ export function cholWorkers(): CholWorkerPool | undefined {
         async close(healthy: boolean) {
           for (const d of detach) d()
           if (healthy) giveBack(workers)
-          else await Promise.all(workers.map((w) => w.terminate()))
+          // a lane failed: its workers end after the unit in hand (core/threads.ts), before the buffers go
+          else await Promise.all(workers.map(endThread))
         },
       }
     },

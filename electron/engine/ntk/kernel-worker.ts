@@ -1,6 +1,7 @@
 import { parentPort } from 'node:worker_threads'
 import type { FcArch } from '../../../shared/arch'
 import { errorInfo } from '../../../shared/errors'
+import { serveInOrder } from '../core/threads'
 import { initBackend } from '../runtime/backend'
 import { fcLayers, type KernelLayer } from './layers'
 import type { CholInitMessage, CholReply, CholUnitRequest, InitMessage, ReleaseMessage, TileRequest, WorkerReply } from './protocol'
@@ -92,8 +93,6 @@ async function handle(m: Message): Promise<void> {
 
 // One message at a time, in order: init awaits the backend, and a job that finished on the coordinating
 // thread before this worker was ready sends release and the next job's init meanwhile; handled concurrently,
-// two backend initialisations raced and left tfjs with kernels of one backend on the other.
-let queue: Promise<void> = Promise.resolve()
-port.on('message', (m: Message) => {
-  queue = queue.then(() => handle(m))
-})
+// two backend initialisations raced and left tfjs with kernels of one backend on the other. A cancelled or
+// failed job ends this thread after its tile in hand (core/threads.ts: never terminated inside a GEMM).
+serveInOrder<Message>(port, handle)

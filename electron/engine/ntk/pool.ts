@@ -1,6 +1,7 @@
-import { Worker } from 'node:worker_threads'
+import type { Worker } from 'node:worker_threads'
 import { UserError } from '../../../shared/errors'
 import { CancelledError } from '../core/cancel'
+import { endThread, startThread, threadsEnded } from '../core/threads'
 import type { InitMessage, TileRequest, WorkerReply } from './protocol'
 import type { FinishedTile } from './tile-finish'
 import type { TileTask } from './tile'
@@ -13,7 +14,7 @@ const warm: Worker[] = []
 let idleTimer: NodeJS.Timeout | null = null
 
 function spawn(url: URL): Worker {
-  const w = new Worker(url)
+  const w = startThread(url)
   w.on('exit', () => {
     const i = warm.indexOf(w)
     if (i >= 0) warm.splice(i, 1)
@@ -43,11 +44,12 @@ export function giveBack(ws: Worker[]): void {
   idleTimer.unref()
 }
 
-/** Ends the idle workers now (tests, app shutdown). */
+/** Ends the idle workers now, and waits for those a cancelled or failed run is ending (tests, app shutdown). */
 export async function shutdownKernelWorkers(): Promise<void> {
   if (idleTimer) clearTimeout(idleTimer)
   idleTimer = null
-  await Promise.all(warm.splice(0).map((w) => w.terminate()))
+  await Promise.all(warm.splice(0).map(endThread))
+  await threadsEnded()
 }
 
 /** Listens to a worker's replies, errors and unexpected exit (all failures go to `fail`); returns the detach. */
@@ -76,8 +78,9 @@ export type LocalTile = (task: TileTask) => FinishedTile
  * on this thread as well, all taking from one queue; every finished tile goes to `consume` on this thread.
  * This thread computes from the start, while the workers load (≈0.25 s), and one worker fewer is started;
  * on 2 cores it measured as fast as two workers (docs/performance.md), and small kernels finish before a
- * worker is ready. It yields between its tiles, so worker results, progress and cancel get through. Abort terminates the workers at once (a tile
- * in flight is dropped), so cancel takes effect within one message turn, not one tile.
+ * worker is ready. It yields between its tiles, so worker results, progress and cancel get through. Abort
+ * rejects within one message turn, not one tile: the workers are told to end and do so after the tile in
+ * hand (its result is dropped), in the background (core/threads.ts: never terminated inside a GEMM).
  */
 export async function runOnWorkers(
   url: URL,
@@ -157,6 +160,6 @@ export async function runOnWorkers(
     for (const d of detach) d()
     // a failed or cancelled run may have tiles in flight: those workers are ended, not reused
     if (ok) giveBack(workers)
-    else await Promise.all(workers.map((w) => w.terminate()))
+    else for (const w of workers) void endThread(w)
   }
 }

@@ -4,6 +4,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { FcArch } from '../../../shared/arch'
 import { AUTO_RATES, chooseApprox, estimateExact, estimateRf, rfCrossover } from '../../../electron/engine/features/auto'
+import { interpolationWarning, nearInterpolation } from '../../../electron/engine/features/interpolation'
 import { readNpy, writeNpy } from '../../../electron/engine/io/npy'
 import { tempDir } from '../../helpers/tmp'
 
@@ -26,20 +27,48 @@ describe('--approx auto: exact where it is cheaper, random features where they p
     expect(c.reason).toMatch(/more than half the memory/)
   })
 
-  it('the crossover is where the estimates cross, and it grows with m (features cost n·m²)', () => {
-    const ms = [2048, 4096, 8192]
-    const cross = ms.map((features) => rfCrossover({ ...base, features })!)
-    expect(cross[0]).toBeLessThan(cross[1]!)
-    expect(cross[1]).toBeLessThan(cross[2]!)
-    for (const [i, features] of ms.entries()) {
-      const at = cross[i]!
-      const below = Math.floor(at / 1.1)
-      expect(estimateRf({ ...base, n: at, features }).seconds).toBeLessThan(estimateExact({ n: at, nTest: 1000, d: 784, depth: 3 }).seconds)
-      expect(estimateRf({ ...base, n: below, features }).seconds).toBeGreaterThan(estimateExact({ n: below, nTest: 1000, d: 784, depth: 3 }).seconds)
-      // with memory to spare the choice follows time on both sides
-      expect(chooseApprox({ ...base, n: at, features, memoryBytes: 2 ** 50 }).use).toBe('rf')
-      expect(chooseApprox({ ...base, n: below, features, memoryBytes: 2 ** 50 }).use).toBe('exact')
-    }
+  for (const provider of ['mlas', 'tfjs'] as const) {
+    const rates = AUTO_RATES[provider]
+    it(`the crossover is where Auto starts choosing features, and it grows with m (features cost n·m²), at ${provider}'s rates`, () => {
+      const ms = [2048, 4096, 8192]
+      const cross = ms.map((features) => rfCrossover({ ...base, features, rates })!)
+      expect(cross[0]).toBeLessThan(cross[1]!)
+      expect(cross[1]).toBeLessThan(cross[2]!)
+      for (const [i, features] of ms.entries()) {
+        const at = cross[i]!
+        const below = Math.floor(at / 1.1)
+        // features there are estimated faster and m′ is clear of n; just below, one of the two fails
+        expect(estimateRf({ ...base, n: at, features }, rates).seconds).toBeLessThan(estimateExact({ n: at, nTest: 1000, d: 784, depth: 3 }, rates).seconds)
+        expect(nearInterpolation(at, features)).toBe(false)
+        const slower = estimateRf({ ...base, n: below, features }, rates).seconds >= estimateExact({ n: below, nTest: 1000, d: 784, depth: 3 }, rates).seconds
+        expect(slower || nearInterpolation(below, features)).toBe(true)
+        expect(chooseApprox({ ...base, n: at, features, memoryBytes: 2 ** 50, rates }).use).toBe('rf')
+        expect(chooseApprox({ ...base, n: below, features, memoryBytes: 2 ** 50, rates }).use).toBe('exact')
+      }
+    })
+  }
+
+  it('features faster than the exact kernel but with m′ near n: the exact kernel, and the reason says why', () => {
+    const rates = AUTO_RATES.mlas
+    // m′ = 4 096 features at n = 8 192: estimated faster (from n ≈ 5 300 on), and within a factor 2 of n
+    const features = 4096
+    const n = 2 * features
+    expect(nearInterpolation(n, features)).toBe(true)
+    const c = chooseApprox({ ...base, n, features, memoryBytes: 2 ** 50, rates })
+    expect(c.rfSeconds).toBeLessThan(c.exactSeconds)
+    expect(c.use).toBe('exact')
+    expect(c.reason).toMatch(new RegExp(`^exact kernel: random features are estimated faster, but m′ = ${features} features for n = ${n} .*interpolation peak`))
+    // memory still comes first
+    expect(chooseApprox({ ...base, n, features, memoryBytes: 1e6, rates }).use).toBe('rf')
+  })
+
+  it('flags maps within a factor 2 of n on either side, with what to do', () => {
+    expect(nearInterpolation(4000, 1999)).toBe(false)
+    expect(nearInterpolation(4000, 2000)).toBe(true)
+    expect(nearInterpolation(4000, 8000)).toBe(true)
+    expect(nearInterpolation(4000, 8001)).toBe(false)
+    expect(interpolationWarning(4000, 16384)).toBeNull()
+    expect(interpolationWarning(4000, 4096)).toMatch(/m′ = 4096 features for n = 4000 .*interpolation peak.*--features ≥ 16000 \(or ≤ 1000\)/)
   })
 
   it('the crossover table in docs/performance.md is what Auto computes (to the hundred)', async () => {
@@ -52,13 +81,15 @@ describe('--approx auto: exact where it is cheaper, random features where they p
     }
     const ms = row('m')
     expect(ms).toEqual([2048, 4096, 8192, 16384])
-    row('n').forEach((n, i) => expect(n).toBe(Math.round(rfCrossover({ ...base, features: ms[i]! })! / 100) * 100))
+    for (const provider of ['mlas', 'tfjs'] as const) {
+      row(`n, ${provider}`).forEach((n, i) => expect(n).toBe(Math.round(rfCrossover({ ...base, features: ms[i]!, rates: AUTO_RATES[provider] })! / 100) * 100))
+    }
   })
 
   it('prices the exact path by its matmul flops, recursion entries and n³/3 Cholesky', () => {
     const n = 4000
-    const e = estimateExact({ n, nTest: 1000, d: 784, depth: 3 })
-    const r = AUTO_RATES
+    const r = AUTO_RATES.mlas
+    const e = estimateExact({ n, nTest: 1000, d: 784, depth: 3 }, r)
     const expected = (2 * n * 5000 * 784) / r.gemmFlopsPerSecond + n * 5000 * 3 * r.recursionSecondsPerEntryLayer + (n ** 3 / 3 + 6 * n * n) / r.gemmFlopsPerSecond
     expect(e.seconds).toBeCloseTo(expected, 6)
   })

@@ -101,4 +101,14 @@ describe('ntkw predict --approx', () => {
     // and it is an approximation of the exact predictions, not a copy
     expect(relErr(got, refOf(0.1))).toBeGreaterThan(1e-3)
   })
+
+  it('warns, even with --quiet, when m′ is near n (the interpolation peak), and not otherwise', () => {
+    const base = ['predict', '--x-train', 'a.npy', '--y-train', 'y.npy', '--x-test', 'b.npy', ...common, '--diag-reg', '1e-4', '--approx', 'rf', '--quiet']
+    const near = ntkw([...base, '--features', '32', '--out', 'p32.npy'], tmp.dir)
+    expect(near.code).toBe(0)
+    expect(near.err).toMatch(/warn: m′ = 32 features for n = 30 training points: the feature regression is near its interpolation peak .*--features ≥ 120 \(or ≤ 7\)/)
+    const far = ntkw([...base, '--features', '256', '--out', 'p256.npy'], tmp.dir)
+    expect(far.code).toBe(0)
+    expect(far.err).not.toMatch(/interpolation peak/)
+  })
 })

@@ -4,6 +4,7 @@ import { predictInfiniteWidth, checkPredictInputs, type PredictOutput } from '..
 import { buildFeatureMap } from '../../features/build'
 import { featureRidge } from '../../features/ridge'
 import { chooseApprox } from '../../features/auto'
+import { interpolationWarning } from '../../features/interpolation'
 import { analyticArchOf } from '../../ntk/kernel-arch'
 import { isNetKernelArch } from '../../../../shared/arch'
 import { UserError } from '../../../../shared/errors'
@@ -69,6 +70,8 @@ export const run: JobRunner<'predict'> = async (spec, ctx) => {
       })
       approx = { method, requested: spec.approx.features, features: r.features, seed, solver: r.solver, featureSeconds: r.featureSeconds, solveSeconds: r.solveSeconds }
       out = r
+      const warning = method === 'rf' ? interpolationWarning(xTrain.rows, r.features) : null
+      if (warning) ctx.log('warn', warning)
     } finally {
       map.dispose()
     }
