@@ -64,7 +64,7 @@ export function estimateExact(o: { n: number; nTest: number; d: number; depth: n
   return { seconds: kernel + solve, bytes: 4 * (3 * o.n * o.n + o.n * o.nTest) }
 }
 
-export function estimateRf(o: { n: number; nTest: number; d: number; arch: FcArch; kind: FeatureKind; features: number }, rates: AutoRates = currentRates()): { seconds: number; bytes: number } {
+export function estimateRf(o: { n: number; nTest: number; d: number; arch: FcArch; kind: FeatureKind; features: number }, rates: AutoRates = currentRates()): { seconds: number; bytes: number; dim: number } {
   const big = o.n + o.nTest
   const { dim } = randomFeatureSizes({ arch: o.arch, kind: o.kind, inDim: o.d, features: o.features })
   const { gemmFlopsPerSecond: r, butterflySeconds: b, featureEntrySeconds: f } = rates
@@ -82,7 +82,7 @@ export function estimateRf(o: { n: number; nTest: number; d: number; arch: FcArc
   const dual = 2 * o.n * big * dim + o.n ** 3 / 3
   const solve = Math.min(primal, dual) / r
   const bytes = 4 * (primal <= dual ? 2 * dim * dim + Math.min(o.n * dim, 1 << 27) : 3 * o.n * o.n + big * dim)
-  return { seconds: map + solve, bytes }
+  return { seconds: map + solve, bytes, dim }
 }
 
 const fmtS = (s: number): string => (s < 10 ? s.toFixed(1) : s.toFixed(0)) + ' s'
@@ -93,7 +93,6 @@ export function chooseApprox(o: { n: number; nTest: number; d: number; arch: FcA
   const rates = o.rates ?? currentRates()
   const exact = estimateExact({ n: o.n, nTest: o.nTest, d: o.d, depth: o.arch.depth }, rates)
   const rf = estimateRf(o, rates)
-  const { dim } = randomFeatureSizes({ arch: o.arch, kind: o.kind, inDim: o.d, features: o.features })
   const budget = (o.memoryBytes ?? totalmem()) / 2
   const est = `exact ≈ ${fmtS(exact.seconds)} and ${fmtB(exact.bytes)}, random features (m = ${o.features}) ≈ ${fmtS(rf.seconds)} and ${fmtB(rf.bytes)}`
   const base = { exactSeconds: exact.seconds, rfSeconds: rf.seconds, exactBytes: exact.bytes, rfBytes: rf.bytes }
@@ -101,8 +100,8 @@ export function chooseApprox(o: { n: number; nTest: number; d: number; arch: FcA
     return { use: 'rf', reason: `random features: the exact n × n kernel needs more than half the memory (${est})`, ...base }
   }
   if (rf.seconds < exact.seconds) {
-    if (nearInterpolation(o.n, dim)) {
-      return { use: 'exact', reason: `exact kernel: random features are estimated faster, but m′ = ${dim} features for n = ${o.n} training points sit at the feature regression's interpolation peak (${est})`, ...base }
+    if (nearInterpolation(o.n, rf.dim)) {
+      return { use: 'exact', reason: `exact kernel: random features are estimated faster, but m′ = ${rf.dim} features for n = ${o.n} training points sit at the feature regression's interpolation peak (${est})`, ...base }
     }
     return { use: 'rf', reason: `random features: estimated faster than the exact kernel (${est})`, ...base }
   }
