@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core'
 import type { Worker } from 'node:worker_threads'
-import { gemm } from '../blas/gemm'
+import { gemm, gemmInfo } from '../blas/gemm'
 import { endThread, startThread } from '../core/threads'
 import { bundledWorkerUrl } from '../ntk/worker-path'
 
@@ -11,9 +11,9 @@ import { bundledWorkerUrl } from '../ntk/worker-path'
 // mirrored once at the end. The bands cost (1 + T/m)/2 of the full product's flops (G is symmetric), and
 // only one w×m band product is held at a time. Why not the full Φ_bᵀΦ_b with β = 1: that product held
 // another m×m float32 matrix or two per block (0.27 GB each at m = 8 192; docs/performance.md).
-// Two threads: G lives in shared memory and a worker (gram-worker.ts, its own one-thread GEMM) takes bands
-// of block b from a shared counter while this thread computes the features of block b + 1, then this
-// thread takes whatever bands are left. Every band is added by exactly one thread and blocks in order, and
+// Two threads, with tfjs's GEMM only: G lives in shared memory and a worker (gram-worker.ts, its own
+// one-thread GEMM) takes bands of block b from a shared counter while this thread computes the features of
+// block b + 1, then this thread takes whatever bands are left. Every band is added by exactly one thread and blocks in order, and
 // the GEMM's result does not depend on the thread computing it, so G is bit-identical to the one-thread sum.
 
 export interface GramInitMessage {
@@ -99,16 +99,18 @@ export class GramAccumulator {
   private settle: { resolve: () => void; reject: (e: Error) => void } | null = null
 
   /**
-   * One thread, or this one and a gram worker when `threads` ≥ 2, G has more than one tile and the bundled
-   * worker exists, on wasm or cpu (one thread per process; native TensorFlow threads itself, WebGPU has one device).
+   * One thread, or this one and a gram worker when `threads` ≥ 2, the GEMM is tfjs's, G has more than one tile
+   * and the bundled worker exists, on wasm or cpu (one thread per process; native TensorFlow threads itself,
+   * WebGPU has one device; MLAS threads each band itself).
    */
   static create(m: number, opts: { threads?: number; tile?: number; workerFirst?: boolean; rows?: number } = {}): GramAccumulator {
     const tile = opts.tile ?? 1024
     const backend = tf.getBackend()
     // a worker costs ≈ 0.35 s to start (tfjs + wasm) and competes for a core: below rows · m² = 2·10¹¹
-    // multiply-adds of Gram work (≈ 10 s on tfjs-wasm's matMul, 2–3 s on MLAS) it measured slower on tfjs
-    // (bench: m′ = 2 048, 3 072 rows, 0.57×); below that this thread computes alone, on every core with MLAS
-    const worth = opts.rows === undefined || opts.rows * m * m >= 2e11
+    // multiply-adds of Gram work (≈ 10 s on tfjs-wasm's matMul) it measured slower (bench: m′ = 2 048, 3 072
+    // rows, 0.57×). With MLAS it never pays: this thread alone, each band on every core, took 0.73–0.94× the
+    // wall time and 0.75–0.80× the CPU of the two threads at n = 50 000, m′ = 8 192 (docs/performance.md)
+    const worth = gemmInfo().provider === 'tfjs' && (opts.rows === undefined || opts.rows * m * m >= 2e11)
     const many = (opts.threads ?? 1) >= 2
     const url = many && worth && (backend === 'wasm' || backend === 'cpu') && m > tile ? bundledWorkerUrl('gram-worker') : null
     if (!url) {

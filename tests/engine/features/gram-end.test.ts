@@ -4,7 +4,9 @@ import { describe, expect, it } from 'vitest'
 
 // A Gram worker terminated inside ONNX Runtime's GEMM aborted the whole process (a cancelled `ntkw predict
 // --approx rf` on a primal solve: 10 of 20 before electron/engine/core/threads.ts). Disposing an accumulation
-// now ends its worker after the band in hand. Run in a child process: an abort is a result to assert on.
+// now ends its worker after the band in hand. The worker now runs with tfjs's GEMM only (with MLAS one thread
+// computes each band on every core), where the same ending keeps cancel prompt and leaves no thread behind.
+// Run in a child process: an abort is a result to assert on.
 const root = fileURLToPath(new URL('../../..', import.meta.url))
 const fixture = fileURLToPath(new URL('./fixtures/gram-dispose.ts', import.meta.url))
 

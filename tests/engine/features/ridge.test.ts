@@ -5,7 +5,7 @@ import { randomFeatureMap } from '../../../electron/engine/features/random-featu
 import { nystromFeatureMap } from '../../../electron/engine/features/nystrom'
 import { featureRidge } from '../../../electron/engine/features/ridge'
 import { GramAccumulator } from '../../../electron/engine/features/gram-stream'
-import { initGemm } from '../../../electron/engine/blas/gemm'
+import { gemmInfo, initGemm } from '../../../electron/engine/blas/gemm'
 import { cholesky, PivotError } from '../../../electron/engine/linalg/cholesky'
 import { predictInfiniteWidth } from '../../../electron/engine/ntk/predict'
 import { FcArch } from '../../../shared/arch'
@@ -173,13 +173,23 @@ describe('kernel regression in feature space', () => {
       return acc.finish()
     }
     const g = await sum(new GramAccumulator(m, 16))
-    // the gram worker (bundled by the test setup): here it computes every tile, then it races this thread for them
-    for (const workerFirst of [true, false]) {
-      const two = GramAccumulator.create(m, { threads: 2, tile: 16, workerFirst })
-      const threaded = tf.getBackend() === 'wasm' || tf.getBackend() === 'cpu'
-      expect(two.threads).toBe(threaded ? 2 : 1)
-      expect(Array.from(await sum(two))).toEqual(Array.from(g))
-      if (threaded && workerFirst) expect(two.workerTiles).toBe(blocks.length * 4)
+    // the gram worker (bundled by the test setup): here it computes every tile, then it races this thread for them;
+    // it runs with tfjs's GEMM only (with MLAS this thread computes each band on every core)
+    const threaded = tf.getBackend() === 'wasm' || tf.getBackend() === 'cpu'
+    for (const provider of ['mlas', 'tfjs'] as const) {
+      await initGemm(tf.getBackend(), provider)
+      try {
+        const one = await sum(new GramAccumulator(m, 16))
+        for (const workerFirst of [true, false]) {
+          const two = GramAccumulator.create(m, { threads: 2, tile: 16, workerFirst })
+          const withWorker = threaded && gemmInfo().provider === 'tfjs'
+          expect(two.threads, provider).toBe(withWorker ? 2 : 1)
+          expect(Array.from(await sum(two)), provider).toEqual(Array.from(one))
+          if (withWorker && workerFirst) expect(two.workerTiles).toBe(blocks.length * 4)
+        }
+      } finally {
+        await initGemm(tf.getBackend())
+      }
     }
     expect(tf.memory().numTensors).toBe(before)
     const ref = new Float64Array(m * m)
