@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url'
 import path from 'node:path'
 import type { BackendChoice, BackendInfo } from '../../shared/index'
 import type { FromEngine, ToEngine } from '../engine/protocol'
+import { engineProcessEnv } from './engine-env'
 
 /** A started engine process, whatever launched it (Node fork here, Electron utilityProcess in main). */
 export interface EngineChild {
@@ -37,7 +38,7 @@ export function lowerPriority(pid: number | undefined): void {
 }
 
 export const forkLauncher: EngineLauncher = () => {
-  const child: ChildProcess = fork(engineHostScript(), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' })
+  const child: ChildProcess = fork(engineHostScript(), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced', env: engineProcessEnv() })
   lowerPriority(child.pid)
   return {
     send: (m) => {
