@@ -19,11 +19,14 @@ import { importDefaults } from '../../shared/import-defaults'
 import { EXAMPLES } from '../../electron/engine/data/examples'
 import { LOSS_DEFAULTS } from '../../electron/engine/distill/losses/index'
 import { MODEL_ACTIVATIONS } from '../../electron/engine/models/activations'
+import { backendWithoutTfjs } from '../../electron/engine/runtime/backend-plan'
+import { initBackend } from '../../electron/engine/runtime/backend'
 
 // Issue 22 item 1: the CLI parses its arguments and loads only what the command needs. A resolve hook
 // records every module the process loads (the bundle's chunks and each npm package), so the test checks
 // what was loaded, not how long it took. The bundle loads CommonJS packages (tfjs) with require(), which
-// ESM hooks do not see, so the CommonJS resolver is wrapped as well.
+// ESM hooks do not see, so the CommonJS loader is wrapped as well (its load, not its resolver: resolving a
+// package, as runtime/backend-plan.ts does to know whether one is installed, loads nothing).
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const tmp = tempDir()
 afterAll(() => tmp.cleanup())
@@ -31,11 +34,10 @@ const hook = path.join(tmp.dir, 'trace-hook.mjs')
 writeFileSync(
   hook,
   `import Module, { register } from 'node:module'
-const resolveFilename = Module._resolveFilename
-Module._resolveFilename = function (...args) {
-  const file = resolveFilename.apply(this, args)
+const load = Module.prototype.load
+Module.prototype.load = function (file) {
   process.stderr.write('NTKW_TRACE_LOADED ' + file + '\\n')
-  return file
+  return load.call(this, file)
 }
 register('data:text/javascript,' + encodeURIComponent(\`
 export async function resolve(spec, ctx, next) {
@@ -46,13 +48,11 @@ export async function resolve(spec, ctx, next) {
 `,
 )
 
-function loaded(args: string[]): { code: number | null; modules: string[]; out: string } {
+function loaded(args: string[]): { code: number | null; modules: string[]; out: string; err: string } {
   const r = spawnSync(process.execPath, ['--import', hook, path.join(root, 'bin/ntkw.js'), ...args], { cwd: tmp.dir, encoding: 'utf8', timeout: 120_000 })
-  const modules = r.stderr
-    .split('\n')
-    .filter((l) => l.startsWith('NTKW_TRACE_LOADED '))
-    .map((l) => l.slice('NTKW_TRACE_LOADED '.length))
-  return { code: r.status, modules, out: r.stdout }
+  const lines = r.stderr.split('\n')
+  const modules = lines.filter((l) => l.startsWith('NTKW_TRACE_LOADED ')).map((l) => l.slice('NTKW_TRACE_LOADED '.length))
+  return { code: r.status, modules, out: r.stdout, err: lines.filter((l) => !l.startsWith('NTKW_TRACE_LOADED ')).join('\n') }
 }
 // A package the build bundles (zod) has no file of its own: esbuild names its sources in the chunk that holds
 // it ("// node_modules/zod/…" comment lines), so a loaded chunk stands for the packages bundled in it.
@@ -111,6 +111,29 @@ describe('ntkw start-up loads only what the command needs', () => {
     const text = readFileSync(fileURLToPath(zodChunk), 'utf8')
     expect(text).toContain('// node_modules/zod/v4/locales/en.js')
     expect(text).not.toMatch(/\/\/ node_modules\/zod\/v4\/locales\/(?!en\.js)/)
+  })
+
+  it('ntkw empirical of a ReLU MLP loads no tfjs where the backend is known without it, and reports the one initBackend chooses', async () => {
+    // 300 points, 3 × 1024: large enough that the CLI also starts its prefetch worker (ntk/empirical-prefetch.ts)
+    const n = 300
+    const d = 20
+    const x = path.join(tmp.dir, 'xe.npy')
+    writeNpy(x, Float32Array.from({ length: n * d }, (_, i) => Math.sin(i * 0.7)), [n, d])
+    const r = loaded(['empirical', '--x', x, '--depth', '3', '--width', '1024', '--activation', 'relu', '--out', path.join(tmp.dir, 'e.npy')])
+    expect(r.code, r.err).toBe(0)
+    // this process answers the same two questions: without tfjs (runtime/backend-plan.ts), then with it
+    const planned = await backendWithoutTfjs()
+    const info = await initBackend()
+    const tfjsPackages = packages(r.modules).filter((p) => p.startsWith('@tensorflow/'))
+    if (planned) {
+      expect(tfjsPackages).toEqual([])
+      expect([planned.active, planned.gemm.provider]).toEqual([info.active, info.gemm?.provider])
+    } else expect(tfjsPackages).toContain('@tensorflow/tfjs-core')
+    expect(r.err).toContain(`empirical ntk: backend ${info.active}\n`)
+    // another activation's φ runs through its tfjs ops: tfjs is loaded (the trace would see it)
+    const erf = loaded(['empirical', '--x', x, '--depth', '1', '--width', '8', '--activation', 'erf', '--out', path.join(tmp.dir, 'e2.npy'), '--quiet'])
+    expect(erf.code, erf.err).toBe(0)
+    expect(packages(erf.modules)).toContain('@tensorflow/tfjs-core')
   })
 
   it('a computing command does load tfjs (the trace would see it)', () => {
