@@ -1,10 +1,10 @@
-// the job contract's own module, not the shared/ barrel: a job need not build the schemas of settings, projects, IPC and events
-import { JobSpec, type JobSpecInput } from '../../../shared/jobs/spec'
+import type { JobSpec, JobSpecInput } from '../../../shared/jobs/spec'
 import type { JobEvent } from '../../../shared/jobs/events'
 import { errorInfo } from '../../../shared/errors'
 import { backendWithoutTfjs } from '../runtime/backend-plan'
 import { runsOnWebgpu } from './webgpu-ready'
 import { computesWithoutTfjs } from './without-tfjs'
+import { parseJobSpec } from './parse-spec'
 import { CancelledError } from '../core/cancel'
 import { type ArtifactSink } from '../core/artifact-sink'
 import { type DataResolver, type ModelSink } from '../core/job'
@@ -36,7 +36,8 @@ export async function executeJob(input: JobSpecInput | JobSpec, opts: ExecuteOpt
   let leave: (() => Promise<void>) | null = null
   let ranOnWebgpu = false
   try {
-    const parsed = JobSpec.safeParse(input)
+    // only the schemas of the spec's kind are built (parse-spec.ts); not the shared/ barrel's settings, projects, IPC
+    const parsed = await parseJobSpec(input)
     if (!parsed.success) {
       const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(spec)'}: ${i.message}`).join('; ')
       throw Object.assign(new Error(`invalid job spec: ${issues}`), { hint: "See 'ntkw schema KIND' for the fields of each kind." })
