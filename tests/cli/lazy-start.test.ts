@@ -34,9 +34,11 @@ const hook = path.join(tmp.dir, 'trace-hook.mjs')
 writeFileSync(
   hook,
   `import Module, { register } from 'node:module'
+import { isMainThread } from 'node:worker_threads'
 const load = Module.prototype.load
 Module.prototype.load = function (file) {
   process.stderr.write('NTKW_TRACE_LOADED ' + file + '\\n')
+  if (!isMainThread) process.stderr.write('NTKW_TRACE_WORKER_LOADED ' + file + '\\n')
   return load.call(this, file)
 }
 register('data:text/javascript,' + encodeURIComponent(\`
@@ -48,11 +50,12 @@ export async function resolve(spec, ctx, next) {
 `,
 )
 
-function loaded(args: string[]): { code: number | null; modules: string[]; out: string; err: string } {
+/** modules: every module the process loaded; workerModules: the CommonJS ones worker threads loaded */
+function loaded(args: string[]): { code: number | null; modules: string[]; workerModules: string[]; out: string; err: string } {
   const r = spawnSync(process.execPath, ['--import', hook, path.join(root, 'bin/ntkw.js'), ...args], { cwd: tmp.dir, encoding: 'utf8', timeout: 120_000 })
   const lines = r.stderr.split('\n')
-  const modules = lines.filter((l) => l.startsWith('NTKW_TRACE_LOADED ')).map((l) => l.slice('NTKW_TRACE_LOADED '.length))
-  return { code: r.status, modules, out: r.stdout, err: lines.filter((l) => !l.startsWith('NTKW_TRACE_LOADED ')).join('\n') }
+  const tagged = (tag: string) => lines.filter((l) => l.startsWith(tag)).map((l) => l.slice(tag.length))
+  return { code: r.status, modules: tagged('NTKW_TRACE_LOADED '), workerModules: tagged('NTKW_TRACE_WORKER_LOADED '), out: r.stdout, err: lines.filter((l) => !l.startsWith('NTKW_TRACE_')).join('\n') }
 }
 // A package the build bundles (zod) has no file of its own: esbuild names its sources in the chunk that holds
 // it ("// node_modules/zod/…" comment lines), so a loaded chunk stands for the packages bundled in it.
@@ -134,6 +137,27 @@ describe('ntkw start-up loads only what the command needs', () => {
     const erf = loaded(['empirical', '--x', x, '--depth', '1', '--width', '8', '--activation', 'erf', '--out', path.join(tmp.dir, 'e2.npy'), '--quiet'])
     expect(erf.code, erf.err).toBe(0)
     expect(packages(erf.modules)).toContain('@tensorflow/tfjs-core')
+  })
+
+  it('ntkw kernel with worker threads writes the bytes of one thread, and its workers load no tfjs on MLAS', async () => {
+    // 600 points: above the size from which ntkw kernel starts worker threads (ntk/analytic.ts)
+    const n = 600
+    const x = path.join(tmp.dir, 'xk.npy')
+    writeNpy(x, Float32Array.from({ length: n * 5 }, (_, i) => Math.cos(i * 0.3)), [n, 5])
+    const args = (workers: number, out: string) => ['kernel', '--x', x, '--depth', '2', '--activation', 'relu', '--b-std', '0.1', '--workers', String(workers), '--out', path.join(tmp.dir, out), '--quiet']
+    const pooled = loaded(args(2, 'k2.npy'))
+    expect(pooled.code, pooled.err).toBe(0)
+    const alone = loaded(args(1, 'k1.npy'))
+    expect(alone.code, alone.err).toBe(0)
+    expect(readFileSync(path.join(tmp.dir, 'k2.npy')).equals(readFileSync(path.join(tmp.dir, 'k1.npy')))).toBe(true)
+    // whether a worker computed any tile is a race with this thread (tests/engine/ntk/worker-without-tfjs.test.ts
+    // drives one deterministically); those that loaded anything loaded no tfjs
+    const info = await initBackend()
+    if (info.gemm?.provider === 'mlas' && (info.active === 'wasm' || info.active === 'cpu')) {
+      expect(packages(pooled.workerModules).filter((p) => p.startsWith('@tensorflow/'))).toEqual([])
+    }
+    // the job's own thread still initialises tfjs (its tiles and backend report go through it)
+    expect(packages(pooled.modules)).toContain('@tensorflow/tfjs-core')
   })
 
   it('a computing command does load tfjs (the trace would see it)', () => {
