@@ -31,7 +31,7 @@ export async function runJobForCli(
   const [{ executeJob }, { createDataResolver }, { backendInfo }] = await Promise.all([
     import('../engine/jobs/execute'),
     import('../engine/jobs/data-resolver'),
-    import('../engine/runtime/backend'),
+    import('../engine/runtime/backend-plan'),
   ])
   const ac = new AbortController()
   const onSigint = (): void => {

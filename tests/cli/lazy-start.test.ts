@@ -19,11 +19,14 @@ import { importDefaults } from '../../shared/import-defaults'
 import { EXAMPLES } from '../../electron/engine/data/examples'
 import { LOSS_DEFAULTS } from '../../electron/engine/distill/losses/index'
 import { MODEL_ACTIVATIONS } from '../../electron/engine/models/activations'
+import { backendWithoutTfjs } from '../../electron/engine/runtime/backend-plan'
+import { initBackend } from '../../electron/engine/runtime/backend'
 
 // Issue 22 item 1: the CLI parses its arguments and loads only what the command needs. A resolve hook
 // records every module the process loads (the bundle's chunks and each npm package), so the test checks
 // what was loaded, not how long it took. The bundle loads CommonJS packages (tfjs) with require(), which
-// ESM hooks do not see, so the CommonJS resolver is wrapped as well.
+// ESM hooks do not see, so the CommonJS loader is wrapped as well (its load, not its resolver: resolving a
+// package, as runtime/backend-plan.ts does to know whether one is installed, loads nothing).
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const tmp = tempDir()
 afterAll(() => tmp.cleanup())
@@ -31,11 +34,12 @@ const hook = path.join(tmp.dir, 'trace-hook.mjs')
 writeFileSync(
   hook,
   `import Module, { register } from 'node:module'
-const resolveFilename = Module._resolveFilename
-Module._resolveFilename = function (...args) {
-  const file = resolveFilename.apply(this, args)
+import { isMainThread } from 'node:worker_threads'
+const load = Module.prototype.load
+Module.prototype.load = function (file) {
   process.stderr.write('NTKW_TRACE_LOADED ' + file + '\\n')
-  return file
+  if (!isMainThread) process.stderr.write('NTKW_TRACE_WORKER_LOADED ' + file + '\\n')
+  return load.call(this, file)
 }
 register('data:text/javascript,' + encodeURIComponent(\`
 export async function resolve(spec, ctx, next) {
@@ -46,13 +50,12 @@ export async function resolve(spec, ctx, next) {
 `,
 )
 
-function loaded(args: string[]): { code: number | null; modules: string[]; out: string } {
+/** modules: every module the process loaded; workerModules: the CommonJS ones worker threads loaded */
+function loaded(args: string[]): { code: number | null; modules: string[]; workerModules: string[]; out: string; err: string } {
   const r = spawnSync(process.execPath, ['--import', hook, path.join(root, 'bin/ntkw.js'), ...args], { cwd: tmp.dir, encoding: 'utf8', timeout: 120_000 })
-  const modules = r.stderr
-    .split('\n')
-    .filter((l) => l.startsWith('NTKW_TRACE_LOADED '))
-    .map((l) => l.slice('NTKW_TRACE_LOADED '.length))
-  return { code: r.status, modules, out: r.stdout }
+  const lines = r.stderr.split('\n')
+  const tagged = (tag: string) => lines.filter((l) => l.startsWith(tag)).map((l) => l.slice(tag.length))
+  return { code: r.status, modules: tagged('NTKW_TRACE_LOADED '), workerModules: tagged('NTKW_TRACE_WORKER_LOADED '), out: r.stdout, err: lines.filter((l) => !l.startsWith('NTKW_TRACE_')).join('\n') }
 }
 // A package the build bundles (zod) has no file of its own: esbuild names its sources in the chunk that holds
 // it ("// node_modules/zod/…" comment lines), so a loaded chunk stands for the packages bundled in it.
@@ -111,6 +114,50 @@ describe('ntkw start-up loads only what the command needs', () => {
     const text = readFileSync(fileURLToPath(zodChunk), 'utf8')
     expect(text).toContain('// node_modules/zod/v4/locales/en.js')
     expect(text).not.toMatch(/\/\/ node_modules\/zod\/v4\/locales\/(?!en\.js)/)
+  })
+
+  it('ntkw empirical of a ReLU MLP loads no tfjs where the backend is known without it, and reports the one initBackend chooses', async () => {
+    // 300 points, 3 × 1024: large enough that the CLI also starts its prefetch worker (ntk/empirical-prefetch.ts)
+    const n = 300
+    const d = 20
+    const x = path.join(tmp.dir, 'xe.npy')
+    writeNpy(x, Float32Array.from({ length: n * d }, (_, i) => Math.sin(i * 0.7)), [n, d])
+    const r = loaded(['empirical', '--x', x, '--depth', '3', '--width', '1024', '--activation', 'relu', '--out', path.join(tmp.dir, 'e.npy')])
+    expect(r.code, r.err).toBe(0)
+    // this process answers the same two questions: without tfjs (runtime/backend-plan.ts), then with it
+    const planned = await backendWithoutTfjs()
+    const info = await initBackend()
+    const tfjsPackages = packages(r.modules).filter((p) => p.startsWith('@tensorflow/'))
+    if (planned) {
+      expect(tfjsPackages).toEqual([])
+      expect([planned.active, planned.gemm.provider]).toEqual([info.active, info.gemm?.provider])
+    } else expect(tfjsPackages).toContain('@tensorflow/tfjs-core')
+    expect(r.err).toContain(`empirical ntk: backend ${info.active}\n`)
+    // another activation's φ runs through its tfjs ops: tfjs is loaded (the trace would see it)
+    const erf = loaded(['empirical', '--x', x, '--depth', '1', '--width', '8', '--activation', 'erf', '--out', path.join(tmp.dir, 'e2.npy'), '--quiet'])
+    expect(erf.code, erf.err).toBe(0)
+    expect(packages(erf.modules)).toContain('@tensorflow/tfjs-core')
+  })
+
+  it('ntkw kernel with worker threads writes the bytes of one thread, and its workers load no tfjs on MLAS', async () => {
+    // 600 points: above the size from which ntkw kernel starts worker threads (ntk/analytic.ts)
+    const n = 600
+    const x = path.join(tmp.dir, 'xk.npy')
+    writeNpy(x, Float32Array.from({ length: n * 5 }, (_, i) => Math.cos(i * 0.3)), [n, 5])
+    const args = (workers: number, out: string) => ['kernel', '--x', x, '--depth', '2', '--activation', 'relu', '--b-std', '0.1', '--workers', String(workers), '--out', path.join(tmp.dir, out), '--quiet']
+    const pooled = loaded(args(2, 'k2.npy'))
+    expect(pooled.code, pooled.err).toBe(0)
+    const alone = loaded(args(1, 'k1.npy'))
+    expect(alone.code, alone.err).toBe(0)
+    expect(readFileSync(path.join(tmp.dir, 'k2.npy')).equals(readFileSync(path.join(tmp.dir, 'k1.npy')))).toBe(true)
+    // whether a worker computed any tile is a race with this thread (tests/engine/ntk/worker-without-tfjs.test.ts
+    // drives one deterministically); those that loaded anything loaded no tfjs
+    const info = await initBackend()
+    if (info.gemm?.provider === 'mlas' && (info.active === 'wasm' || info.active === 'cpu')) {
+      expect(packages(pooled.workerModules).filter((p) => p.startsWith('@tensorflow/'))).toEqual([])
+    }
+    // the job's own thread still initialises tfjs (its tiles and backend report go through it)
+    expect(packages(pooled.modules)).toContain('@tensorflow/tfjs-core')
   })
 
   it('a computing command does load tfjs (the trace would see it)', () => {

@@ -1,8 +1,8 @@
-import * as tf from '@tensorflow/tfjs-core'
 import { isMainThread } from 'node:worker_threads'
 import { availableParallelism } from 'node:os'
 import { loadMlas, type MlasGemm } from './mlas'
 import { tfjsGemm } from './tfjs-gemm'
+import { tfjs } from '../core/tfjs'
 import { GEMM_VARIANTS, type GemmShape, type GemmVariant } from './variants'
 import type { GemmInfo } from '../../../shared/backend'
 
@@ -16,7 +16,8 @@ import type { GemmInfo } from '../../../shared/backend'
 // - "tfjs": matMul on the active tfjs backend. Used when onnxruntime-node is missing or fails to load, and
 //   when tfjs runs on native TensorFlow or a GPU (their own GEMMs are as fast or faster and the data may
 //   already live there).
-// The provider is chosen once per thread by initGemm (initBackend calls it) and recorded with every run
+// The provider is chosen once per thread by initGemm (initBackend calls it, or runtime/backend-plan.ts for a job
+// that never loads tfjs: tfjs is read only when its provider is used, core/tfjs.ts) and recorded with every run
 // (backend info), because the two round differently: same provider, same bits.
 
 export const GEMM_CHOICES = ['auto', 'mlas', 'tfjs'] as const
@@ -69,7 +70,7 @@ async function choose(tfBackend: string, choice: GemmChoice): Promise<GemmInfo> 
   const threads = isMainThread ? Math.max(1, Math.min(8, availableParallelism())) : 1
   if (!want) {
     mlas = null
-    info = { provider: 'tfjs', version: tf.version_core, threads: 1, reason: choice === 'tfjs' ? 'tfjs chosen' : `tfjs runs on ${tfBackend}, whose own matMul is used` }
+    info = { provider: 'tfjs', version: tfjs().version_core, threads: 1, reason: choice === 'tfjs' ? 'tfjs chosen' : `tfjs runs on ${tfBackend}, whose own matMul is used` }
     return info
   }
   try {
@@ -77,14 +78,14 @@ async function choose(tfBackend: string, choice: GemmChoice): Promise<GemmInfo> 
     info = { provider: 'mlas', version: mlas.version, threads }
   } catch (e) {
     mlas = null
-    info = { provider: 'tfjs', version: tf.version_core, threads: 1, reason: `onnxruntime-node could not be used: ${(e as Error).message.split('\n')[0]}` }
+    info = { provider: 'tfjs', version: tfjs().version_core, threads: 1, reason: `onnxruntime-node could not be used: ${(e as Error).message.split('\n')[0]}` }
   }
   return info
 }
 
 /** this thread's provider (tfjs until initGemm has run) */
 export function gemmInfo(): GemmInfo {
-  return info ?? { provider: 'tfjs', version: tf.version_core, threads: 1, reason: 'not initialised' }
+  return info ?? { provider: 'tfjs', version: tfjs().version_core, threads: 1, reason: 'not initialised' }
 }
 
 function variantOf(o: GemmOptions): GemmVariant {

@@ -1,10 +1,10 @@
-// the job contract's own module, not the shared/ barrel: a job need not build the schemas of settings, projects, IPC and events
-import { JobSpec, type JobSpecInput } from '../../../shared/jobs/spec'
+import type { JobSpec, JobSpecInput } from '../../../shared/jobs/spec'
 import type { JobEvent } from '../../../shared/jobs/events'
 import { errorInfo } from '../../../shared/errors'
-import { enterCpuCompanion, initBackend } from '../runtime/backend'
-import { deviceLostError } from '../runtime/webgpu'
+import { backendWithoutTfjs } from '../runtime/backend-plan'
 import { runsOnWebgpu } from './webgpu-ready'
+import { computesWithoutTfjs } from './without-tfjs'
+import { parseJobSpec } from './parse-spec'
 import { CancelledError } from '../core/cancel'
 import { type ArtifactSink } from '../core/artifact-sink'
 import { type DataResolver, type ModelSink } from '../core/job'
@@ -36,18 +36,27 @@ export async function executeJob(input: JobSpecInput | JobSpec, opts: ExecuteOpt
   let leave: (() => Promise<void>) | null = null
   let ranOnWebgpu = false
   try {
-    const parsed = JobSpec.safeParse(input)
+    // only the schemas of the spec's kind are built (parse-spec.ts); not the shared/ barrel's settings, projects, IPC
+    const parsed = await parseJobSpec(input)
     if (!parsed.success) {
       const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(spec)'}: ${i.message}`).join('; ')
       throw Object.assign(new Error(`invalid job spec: ${issues}`), { hint: "See 'ntkw schema KIND' for the fields of each kind." })
     }
     const spec = parsed.data
-    const backend = await initBackend()
-    let active = backend.active
-    if (backend.choice === 'webgpu' && !runsOnWebgpu(spec)) {
-      const c = await enterCpuCompanion()
-      active = c.backend
-      leave = c.leave
+    // a job on plain arrays and MLAS reports the backend tfjs would take without loading tfjs (≈ 65–80 ms with
+    // its wasm backend), when that backend is certain (runtime/backend-plan.ts); every other job initialises it
+    const planned = computesWithoutTfjs(spec) ? await backendWithoutTfjs() : null
+    let active: string
+    if (planned) active = planned.active
+    else {
+      const { enterCpuCompanion, initBackend } = await import('../runtime/backend')
+      const backend = await initBackend()
+      active = backend.active
+      if (backend.choice === 'webgpu' && !runsOnWebgpu(spec)) {
+        const c = await enterCpuCompanion()
+        active = c.backend
+        leave = c.leave
+      }
     }
     ranOnWebgpu = active === 'webgpu'
     opts.emit({ type: 'started', t: t(), backend: active })
@@ -78,7 +87,7 @@ export async function executeJob(input: JobSpecInput | JobSpec, opts: ExecuteOpt
       return { state: 'cancelled' }
     }
     // a read from a lost WebGPU device rejects with an empty error: say what happened
-    const info = errorInfo((ranOnWebgpu && deviceLostError()) || e)
+    const info = errorInfo((ranOnWebgpu && (await import('../runtime/webgpu')).deviceLostError()) || e)
     const hint = info.hint ?? (e as { hint?: string })?.hint
     opts.emit(hint ? { type: 'failed', t: t(), error: info.message, hint } : { type: 'failed', t: t(), error: info.message })
     return hint ? { state: 'failed', error: info.message, hint } : { state: 'failed', error: info.message }

@@ -1,4 +1,5 @@
-import * as tf from '@tensorflow/tfjs-core'
+import type * as Tf from '@tensorflow/tfjs-core'
+import { tfjs } from '../core/tfjs'
 import type { CholeskyFactor } from './cholesky'
 import { invLower } from './panel'
 
@@ -106,6 +107,8 @@ export function backwardColumns(f: CholeskyFactor, cols: Float64Array, k: number
  */
 export function forwardSolveMany(f: CholeskyFactor, b: Float32Array, m: number, blockSize = 256): Float32Array {
   const { n, l } = f
+  // tfjs read here, not imported: every kernel worker loads this module (through chol-units.ts), most never need tfjs
+  const tf = tfjs()
   const y = new Float32Array(n * m)
   for (let r0 = 0; r0 < n; r0 += blockSize) {
     const bs = Math.min(blockSize, n - r0)
@@ -114,7 +117,7 @@ export function forwardSolveMany(f: CholeskyFactor, b: Float32Array, m: number, 
     const inv = invLower(diag, bs)
     const inv32 = Float32Array.from(inv)
     const out = tf.tidy(() => {
-      let rhs: tf.Tensor2D = tf.tensor2d(b.subarray(r0 * m, (r0 + bs) * m), [bs, m])
+      let rhs: Tf.Tensor2D = tf.tensor2d(b.subarray(r0 * m, (r0 + bs) * m), [bs, m])
       if (r0 > 0) {
         const lrow = new Float32Array(bs * r0)
         for (let i = 0; i < bs; i++) lrow.set(l.subarray((r0 + i) * n, (r0 + i) * n + r0), i * r0)

@@ -1,18 +1,21 @@
-import * as tf from '@tensorflow/tfjs-core'
+import type * as tf from '@tensorflow/tfjs-core'
 import { gemm } from '../blas/gemm'
 import { Scratch } from '../core/scratch'
+import { tfjs } from '../core/tfjs'
 import type { ActivationSpec } from '../../../shared/arch'
-import { activationOps, type DenseWeights } from './mlp'
+import type { DenseWeights } from './weights'
 
-/** φ for the array passes: ReLU runs as a loop here, any other activation through its tfjs ops. */
-export interface ArrayActivation {
-  relu: boolean
-  phi: (x: tf.Tensor) => tf.Tensor
-  dphi: (x: tf.Tensor) => tf.Tensor
-}
+/**
+ * φ for the array passes: ReLU runs as a loop here (no tfjs: a ReLU network's passes never load it), any
+ * other activation through its tfjs ops.
+ */
+export type ArrayActivation = { relu: true } | { relu: false; phi: (x: tf.Tensor) => tf.Tensor; dphi: (x: tf.Tensor) => tf.Tensor }
 
-export function arrayActivation(spec: ActivationSpec): ArrayActivation {
-  return { relu: spec.name === 'relu', ...activationOps(spec) }
+export const RELU_ARRAYS: ArrayActivation = { relu: true }
+
+/** The array passes' φ of an activation: its tfjs ops are imported only for one that is not ReLU (nn/mlp.ts). */
+export async function loadArrayActivation(spec: ActivationSpec): Promise<ArrayActivation> {
+  return spec.name === 'relu' ? RELU_ARRAYS : (await import('./mlp')).arrayActivation(spec)
 }
 
 /** What the layerwise NTK needs from a forward pass on plain arrays. */
@@ -77,7 +80,8 @@ function scaledBias(b: Float32Array | null, bScale: number, nOut: number): Float
 }
 
 /** z ← φ(z), returning φ′(z): the activation's own tfjs ops, so every activation means what it does in training */
-function viaTfjs(z: Float32Array, rows: number, cols: number, act: ArrayActivation): Float32Array {
+function viaTfjs(z: Float32Array, rows: number, cols: number, act: Extract<ArrayActivation, { relu: false }>): Float32Array {
+  const tf = tfjs()
   const [h, d] = tf.tidy(() => {
     const t = tf.tensor2d(z, [rows, cols])
     return [act.phi(t), act.dphi(t)]

@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core'
 import type { ActivationSpec } from '../../../shared/arch'
 import { activationKernel } from '../activations/index'
-import { drawMlpWeights, layerSizes, type DenseWeights, type FiniteFcArch } from './weights'
+import { drawMlpWeights, type DenseWeights, type FiniteFcArch } from './weights'
+import type { ArrayActivation } from './forward-arrays'
 
 // the tf-free half (architecture sizes, weights as arrays) lives in nn/weights.ts, which worker threads load without tfjs
-export { drawMlpWeights, layerSizes, type DenseWeights, type FiniteFcArch } from './weights'
+export { drawMlpWeights, layerSizes, parameterCount, type DenseWeights, type FiniteFcArch } from './weights'
 
 /**
  * One Dense layer z = wScale · h W + bScale · b with trainable W (nIn × nOut) and b (1 × nOut).
@@ -37,12 +38,9 @@ export function activationOps(spec: ActivationSpec): { phi: (x: tf.Tensor) => tf
   return { phi: k.phi, dphi: k.dphi }
 }
 
-/** Number of trainable parameters. */
-export function parameterCount(arch: FiniteFcArch, inDim: number, outDim: number): number {
-  const sizes = layerSizes(arch, inDim, outDim)
-  let p = 0
-  for (let l = 0; l + 1 < sizes.length; l++) p += sizes[l]! * sizes[l + 1]! + (arch.bStd === null ? 0 : sizes[l + 1]!)
-  return p
+/** φ of the array passes (nn/forward-arrays.ts): ReLU as their loop, any other activation through its tfjs ops */
+export function arrayActivation(spec: ActivationSpec): ArrayActivation {
+  return spec.name === 'relu' ? { relu: true } : { relu: false, ...activationOps(spec) }
 }
 
 /** A network drawn by drawMlpWeights, as tensors. */

@@ -13,6 +13,14 @@ export function layerSizes(arch: FiniteFcArch, inDim: number, outDim: number): n
   return [inDim, ...Array.from({ length: arch.depth }, () => arch.width), outDim]
 }
 
+/** Number of trainable parameters. */
+export function parameterCount(arch: FiniteFcArch, inDim: number, outDim: number): number {
+  const sizes = layerSizes(arch, inDim, outDim)
+  let p = 0
+  for (let l = 0; l + 1 < sizes.length; l++) p += sizes[l]! * sizes[l + 1]! + (arch.bStd === null ? 0 : sizes[l + 1]!)
+  return p
+}
+
 /** One Dense layer's parameters as plain row-major arrays (W nIn × nOut, b 1 × nOut). */
 export interface DenseWeights {
   w: Float32Array

@@ -3,16 +3,13 @@ import { isNetKernelArch, planKernel, type FiniteKernelArch } from '../../../sha
 import type { FiniteFcArch } from '../nn/mlp'
 import { UserError } from '../../../shared/errors'
 import { disposeFiniteNet, initFiniteNet } from '../layers/finite-net'
-import { arrayActivation } from '../nn/forward-arrays'
-import { drawMlpWeights } from '../nn/mlp'
-import { empiricalNtkArrays, type EmpiricalArrays, type EmpiricalOutputs } from './empirical'
+import { arrayActivation } from '../nn/mlp'
+import type { EmpiricalArrays } from './empirical-arrays'
+import { empiricalMlpArrays, type SampleOptions } from './empirical-mlp'
 import { empiricalNetNtk } from './empirical-net'
 import type { Prefetched } from './empirical-prefetch'
 
-export interface SampleOptions {
-  outDim: number
-  outputs: EmpiricalOutputs
-}
+export type { SampleOptions } from './empirical-mlp'
 
 /**
  * The empirical NTK of the one network of `arch` drawn from `seed`: the step a Monte-Carlo mean
@@ -33,12 +30,7 @@ export function empiricalSample(arch: FiniteKernelArch, shape: number[], x: tf.T
   return tf.tensor(k.data, k.shape)
 }
 
-/**
- * empiricalSample of an MLP on plain arrays (x: rows × cols row-major float32, x2 with the same cols): its
- * weights are drawn as arrays and never become tensors (empirical.ts). `prepared`: this very network's
- * weights and memory for its arrays, prepared on a worker thread (empirical-prefetch.ts).
- */
+/** empiricalSample of an MLP on plain arrays: empirical-mlp.ts with the activation's array form. */
 export function empiricalMlpSample(arch: FiniteFcArch, x: { data: Float32Array; rows: number; cols: number }, x2: { data: Float32Array; rows: number } | null, seed: number, o: SampleOptions, prepared?: Prefetched | null): EmpiricalArrays {
-  const layers = prepared?.layers ?? drawMlpWeights(arch, x.cols, o.outDim, seed)
-  return empiricalNtkArrays(layers, arrayActivation(arch.activation), x.data, x.rows, x2, { outputs: o.outputs, ...(prepared ? { scratch: prepared.scratch } : {}) })
+  return empiricalMlpArrays(arch, arrayActivation(arch.activation), x, x2, seed, o, prepared)
 }

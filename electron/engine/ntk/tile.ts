@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core'
-import { gemm, gemmInfo } from '../blas/gemm'
+import { gemmInfo } from '../blas/gemm'
 import type { KernelLayer } from './layers'
-import { fusedFcTile, type FusedFcPlan } from './fc-fused'
+import type { FusedFcPlan } from './fc-fused'
+import { fusedTileOf, mlasGram, VarianceCache } from './tile-fused'
 import { disposeState, type KernelState } from './state'
 
 export type KernelName = 'ntk' | 'nngp'
@@ -43,22 +44,6 @@ function pinOf(size: number): tf.Tensor2D {
   return p
 }
 
-/** q⁰ = ‖x‖²/d per point, in float64 (the backend ops round it to float32 as they take it). */
-function inputVariances(b: PointBlock): Float64Array {
-  const q = new Float64Array(b.rows)
-  const inv = 1 / b.d
-  for (let i = 0; i < b.rows; i++) {
-    let s = 0
-    const o = i * b.d
-    for (let k = 0; k < b.d; k++) {
-      const v = b.data[o + k]!
-      s += v * v
-    }
-    q[i] = s * inv
-  }
-  return q
-}
-
 /**
  * Keeps a job's input blocks in backend memory between tiles: the current row block, and column blocks
  * already transposed (each is transposed once per job instead of once per tile, ≈2.5 ms for 512×784).
@@ -72,8 +57,7 @@ export class TileInputCache {
   private rowTensor: tf.Tensor2D | null = null
   private readonly cols = new Map<string, { t: tf.Tensor2D; bytes: number; end: number; source: ArrayBufferLike }>()
   private colBytes = 0
-  /** q per block key: recomputing it cost each worker ≈ 75 ms of an n = 8 000 kernel (d = 784) */
-  private readonly q = new Map<string, Float64Array>()
+  private readonly q = new VarianceCache()
   constructor(private readonly maxColBytes = 64 * 2 ** 20) {}
 
   rows(b: PointBlock): tf.Tensor2D {
@@ -107,17 +91,11 @@ export class TileInputCache {
   }
 
   variances(b: PointBlock): Float64Array {
-    if (b.key === undefined) return inputVariances(b)
-    let q = this.q.get(b.key)
-    if (!q) {
-      q = inputVariances(b)
-      this.q.set(b.key, q)
-    }
-    return q
+    return this.q.variances(b)
   }
 
   dispose(): void {
-    this.q.clear()
+    this.q.dispose()
     this.rowTensor?.dispose()
     this.rowTensor = null
     this.rowKey = null
@@ -178,18 +156,11 @@ export async function computeTileAsync(
   }
 }
 
-/**
- * A tile through the fused recursion (ntk/fc-fused.ts): Σ⁰'s Gram matrix from the engine's GEMM
- * (float32, as on every path), then every layer per entry in float64, written once as float32.
- */
+/** A tile through the fused recursion (tile-fused.ts), its Gram matrix from MLAS or tfjs's matMul. */
 function fusedTile(layers: KernelLayer & { fused: FusedFcPlan }, rowsBlock: PointBlock, colsBlock: PointBlock, kernels: readonly KernelName[], selfDiagonal: boolean, cache?: TileInputCache): TileKernels {
   const inputs = cache ?? new TileInputCache(0)
-  const n = rowsBlock.rows * colsBlock.rows
   try {
-    const gram = gramOf(rowsBlock, colsBlock, inputs)
-    const out = { nngp: kernels.includes('nngp') ? new Float32Array(n) : null, ntk: kernels.includes('ntk') ? new Float32Array(n) : null }
-    fusedFcTile(layers.fused, gram, rowsBlock.d, inputs.variances(rowsBlock), inputs.variances(colsBlock), selfDiagonal && rowsBlock.rows === colsBlock.rows, out)
-    return { ...(out.nngp ? { nngp: out.nngp } : {}), ...(out.ntk ? { ntk: out.ntk } : {}) }
+    return fusedTileOf(layers.fused, gramOf(rowsBlock, colsBlock, inputs), rowsBlock, colsBlock, kernels, selfDiagonal, inputs)
   } finally {
     if (!cache) inputs.dispose()
   }
@@ -200,7 +171,7 @@ function fusedTile(layers: KernelLayer & { fused: FusedFcPlan }, rowsBlock: Poin
  * transposed block, since tfjs-wasm's transposed-operand matmul is ~11× slower.
  */
 function gramOf(rowsBlock: PointBlock, colsBlock: PointBlock, inputs: TileInputCache): Float32Array {
-  if (gemmInfo().provider === 'mlas') return gemm(rowsBlock.data, colsBlock.data, { m: rowsBlock.rows, k: rowsBlock.d, n: colsBlock.rows }, { transB: true })
+  if (gemmInfo().provider === 'mlas') return mlasGram(rowsBlock, colsBlock)
   const xr = inputs.rows(rowsBlock)
   const xcT = inputs.colsT(colsBlock, rowsBlock)
   const m = tf.matMul(xr, xcT.t)

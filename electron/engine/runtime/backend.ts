@@ -5,7 +5,10 @@ import util from 'node:util'
 import type { BackendAttempt, BackendChoice, BackendInfo, BackendName } from '../../../shared/backend'
 import { BACKEND_ORDER, type GpuAdapter } from '../../../shared/backend'
 import { initGemm } from '../blas/gemm'
-import { AdapterFailure, prepareWebgpu, SoftwareAdapterError, WEBGPU_PACKAGES, webgpuLost } from './webgpu'
+import { AdapterFailure, prepareWebgpu, SoftwareAdapterError, webgpuLost } from './webgpu'
+import { backendInfo, notInstalledReason, PACKAGES, setBackendInfo } from './backend-plan'
+
+export { backendInfo }
 
 // Resolves the tfjs backend: tfjs-node-gpu → tfjs-node → webgpu → wasm → cpu, or the user's choice first.
 // Native bindings are optionalDependencies (their installers download libtensorflow), and a WebGPU
@@ -13,21 +16,12 @@ import { AdapterFailure, prepareWebgpu, SoftwareAdapterError, WEBGPU_PACKAGES, w
 // Settings. The webgpu packages are imported only when webgpu is tried (runtime/webgpu.ts).
 
 const require = createRequire(import.meta.url)
-const PACKAGES: Record<BackendName, string> = {
-  'tensorflow-gpu': '@tensorflow/tfjs-node-gpu',
-  tensorflow: '@tensorflow/tfjs-node',
-  webgpu: WEBGPU_PACKAGES,
-  wasm: '@tensorflow/tfjs-backend-wasm',
-  cpu: '@tensorflow/tfjs-backend-cpu',
-}
-
-let current: BackendInfo | null = null
 
 function explain(name: BackendName, e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e)
   if (name === 'webgpu') return msg.split('\n')[0] ?? msg
   if (/Cannot find (module|package)/.test(msg) && msg.includes(PACKAGES[name])) {
-    return `${PACKAGES[name]} is not installed (optional dependency: its installer downloads libtensorflow, which was skipped or failed on this machine)`
+    return notInstalledReason(name)
   }
   if (/tfjs_binding|libtensorflow|\.node/.test(msg)) return `${PACKAGES[name]} is installed but its native library failed to load: ${msg.split('\n')[0]}`
   return msg.split('\n')[0] ?? msg
@@ -88,11 +82,11 @@ function adapterOf(e: unknown): GpuAdapter | undefined {
  */
 export async function initBackend(requested?: BackendChoice): Promise<BackendInfo> {
   // a lost WebGPU device is not kept: resolve again (webgpu now fails with the reason it was lost)
+  const current = backendInfo()
   if (current?.choice === 'webgpu' && webgpuLost()) {
     requested ??= current.requested
-    current = null
-  }
-  if (current && (requested === undefined || current.requested === requested)) return current
+    setBackendInfo(null)
+  } else if (current && (requested === undefined || current.requested === requested)) return current
   requested ??= 'auto'
   const order: BackendName[] = requested === 'auto' ? [...BACKEND_ORDER] : [requested, ...BACKEND_ORDER.filter((b) => b !== requested)]
   const tried: BackendAttempt[] = []
@@ -118,7 +112,7 @@ export async function initBackend(requested?: BackendChoice): Promise<BackendInf
       }
       tf.enableProdMode()
       info.gemm = await initGemm(info.active)
-      current = info
+      setBackendInfo(info)
       return info
     } catch (e) {
       const adapter = adapterOf(e)
@@ -180,10 +174,6 @@ export async function onCpuCompanion<T>(fn: () => Promise<T> | T): Promise<T> {
   }
 }
 
-export function backendInfo(): BackendInfo | null {
-  return current
-}
-
 export function packageVersions(): Record<string, string> {
   const out: Record<string, string> = { node: process.versions.node, 'tfjs-core': tf.version_core }
   for (const p of ['onnxruntime-node', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-webgpu', 'webgpu', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'better-sqlite3']) {
@@ -195,6 +185,7 @@ export function packageVersions(): Record<string, string> {
   }
   if (process.versions.electron) out.electron = process.versions.electron
   // the GEMM provider rounds differently from tfjs's matMul: part of what makes a run's numbers reproducible
-  if (current?.gemm) out.gemm = current.gemm.provider === 'mlas' ? `mlas (onnxruntime-node ${current.gemm.version})` : 'tfjs matMul'
+  const gemm = backendInfo()?.gemm
+  if (gemm) out.gemm = gemm.provider === 'mlas' ? `mlas (onnxruntime-node ${gemm.version})` : 'tfjs matMul'
   return out
 }

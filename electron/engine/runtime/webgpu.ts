@@ -1,10 +1,9 @@
 /// <reference types="@webgpu/types" />
 import * as tf from '@tensorflow/tfjs-core'
-import { existsSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import path from 'node:path'
 import type { GpuAdapter } from '../../../shared/backend'
 import { UserError } from '../../../shared/errors'
+import { missingVulkanLoader } from './vulkan-loader'
 
 // tfjs's WebGPU backend in a Node process (the CLI, the engine process of the app and of `ntkw serve`):
 // Dawn through the `webgpu` package reaches Vulkan, Metal or Direct3D 12. Both packages are imported only
@@ -19,7 +18,6 @@ import { UserError } from '../../../shared/errors'
 // says so); `--backend webgpu` still uses one, which is how the tests run it.
 
 const require = createRequire(import.meta.url)
-export const WEBGPU_PACKAGES = 'webgpu + @tensorflow/tfjs-backend-webgpu'
 
 interface DawnModule {
   create(flags: string[]): GPU
@@ -71,26 +69,6 @@ function noAdapterHint(): string {
   if (process.platform === 'win32') return 'Dawn found no Direct3D 12 or Vulkan adapter: update the graphics driver'
   if (process.platform === 'darwin') return 'Dawn found no Metal device'
   return `Dawn has no GPU backend on ${process.platform}`
-}
-
-/**
- * Linux: Dawn dlopens the Vulkan loader and, without one, prints a warning on stderr and finds no
- * adapter. Looking for the library first (the loader's cache, LD_LIBRARY_PATH) keeps `auto` quiet and
- * saves loading Dawn on machines without Vulkan.
- */
-function missingVulkanLoader(): string | null {
-  if (process.platform !== 'linux') return null
-  const dirs = (process.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean)
-  if (dirs.some((d) => existsSync(path.join(d, 'libvulkan.so.1')))) return null
-  try {
-    if (readFileSync('/etc/ld.so.cache').includes('libvulkan.so.1')) return null
-  } catch {
-    return null // no cache to read: let Dawn look for itself
-  }
-  for (const d of ['/usr/lib', '/usr/lib64', '/lib', `/usr/lib/${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu`]) {
-    if (existsSync(path.join(d, 'libvulkan.so.1'))) return null
-  }
-  return 'no WebGPU adapter: the Vulkan loader libvulkan.so.1 is not installed (Debian/Ubuntu: libvulkan1; Fedora: vulkan-loader), and Dawn needs it with a Vulkan driver for the GPU'
 }
 
 async function loadDawn(): Promise<DawnModule> {

@@ -1,21 +1,23 @@
 import { createHash } from 'node:crypto'
 import type { EmpiricalKernelResult } from '../../../../shared/jobs/results'
-import * as tf from '@tensorflow/tfjs-core'
+import type * as tf from '@tensorflow/tfjs-core'
 import { UserError } from '../../../../shared/errors'
-import { parameterCount, type FiniteFcArch } from '../../nn/mlp'
-import { meanOverSampleArrays, sampleSeed } from '../../ntk/empirical'
-import { empiricalMlpSample, empiricalSample } from '../../ntk/empirical-sample'
+import { parameterCount, type FiniteFcArch } from '../../nn/weights'
+import { loadArrayActivation } from '../../nn/forward-arrays'
+import { meanOverSampleArrays, sampleSeed } from '../../ntk/empirical-arrays'
+import { empiricalMlpArrays } from '../../ntk/empirical-mlp'
 import { takeEmpiricalPrefetch } from '../../ntk/empirical-prefetch'
 import { startRemoteSamples } from '../../core/remote-tiles'
-import { disposeFiniteNet, finiteParamCount, initFiniteNet } from '../../layers/finite-net'
-import { isNetKernelArch, planKernel } from '../../../../shared/arch'
+import { tfjs } from '../../core/tfjs'
+import { isNetKernelArch } from '../../../../shared/arch/kernel-arch'
+import { planKernel } from '../../../../shared/arch/kernel-plan'
 import { yieldEvery, type JobRunner } from '../../core/job'
 import type { Matrix } from '../../core/matrix'
 import { assertFiniteArray } from '../../core/finite'
 
 /** A job's input matrix as a float32 tensor, refusing NaN/Inf with the row it is on. */
 export function matrixTensor(m: Matrix, name: string): tf.Tensor2D {
-  return tf.tensor2d(matrixArray(m, name), [m.rows, m.cols])
+  return tfjs().tensor2d(matrixArray(m, name), [m.rows, m.cols])
 }
 
 /** A job's input matrix as row-major float32 values (the matrix's own array when it is one), refusing NaN/Inf. */
@@ -42,9 +44,12 @@ export const run: JobRunner<'empirical-kernel'> = async (spec, ctx) => {
   const plan = isNetKernelArch(arch) ? planKernel(arch.net, { wStd: arch.wStd, bStd: arch.bStd }, xm.shape ?? [xm.cols]) : null
   const xa = matrixArray(xm, 'x')
   const x2a = x2m ? matrixArray(x2m, 'x2') : null
-  // an MLP computes on plain arrays (ntk/empirical.ts); an ARCH.json network on tensors
-  const x = plan ? tf.tensor2d(xa, [xm.rows, xm.cols]) : null
-  const x2 = plan && x2a ? tf.tensor2d(x2a, [x2m!.rows, x2m!.cols]) : undefined
+  // an MLP computes on plain arrays (ntk/empirical-arrays.ts), and a ReLU one without tfjs; an ARCH.json
+  // network on tensors: its modules (and tfjs) are loaded only for it
+  const net = plan ? await import('./empirical-kernel-net') : null
+  const act = plan ? null : await loadArrayActivation((arch as FiniteFcArch).activation)
+  const x = net ? net.tensor(xa, xm.rows, xm.cols) : null
+  const x2 = net && x2a ? net.tensor(x2a, x2m!.rows, x2m!.cols) : undefined
   try {
     const channels = plan ? plan.steps.flatMap((s, i) => (s.channels === undefined ? [] : [i === plan.steps.length - 1 ? spec.outDim : s.channels])) : null
     ctx.progress(0, `${spec.samples} network(s) of ${channels ? `channels ${channels.join('-')}` : `width ${(arch as { width: number }).width}`}`)
@@ -81,9 +86,9 @@ export const run: JobRunner<'empirical-kernel'> = async (spec, ctx) => {
         const fc = arch as FiniteFcArch
         // the first network may have been prepared on a worker thread while the engine loaded (the CLI starts it)
         const prepared = await takeEmpiricalPrefetch({ arch: fc, inDim: xm.cols, outDim: spec.outDim, seed, n: xm.rows, n2: x2a ? n2 : null, outputs: spec.outputs })
-        return empiricalMlpSample(fc, { data: xa, rows: xm.rows, cols: xm.cols }, x2a ? { data: x2a, rows: n2 } : null, seed, o, prepared).data
+        return empiricalMlpArrays(fc, act!, { data: xa, rows: xm.rows, cols: xm.cols }, x2a ? { data: x2a, rows: n2 } : null, seed, o, prepared).data
       }
-      const k = empiricalSample(arch, shape, x, x2, seed, o)
+      const k = net!.empiricalSample(arch, shape, x, x2, seed, o)
       try {
         return k.dataSync() as Float32Array
       } finally {
@@ -100,11 +105,8 @@ export const run: JobRunner<'empirical-kernel'> = async (spec, ctx) => {
     }
     const artifact = ctx.artifacts.saveArray('kernel', data, outShape, { arch: spec.arch, samples: spec.samples, outputs: spec.outputs, seed: spec.seed })
     let parameters: number
-    if (plan) {
-      const net = initFiniteNet(plan, spec.seed, spec.outDim)
-      parameters = finiteParamCount(net)
-      disposeFiniteNet(net)
-    } else parameters = parameterCount(arch as Exclude<typeof arch, { net: unknown }>, xm.cols, spec.outDim)
+    if (plan) parameters = net!.parameterCount(plan, spec.seed, spec.outDim)
+    else parameters = parameterCount(arch as Exclude<typeof arch, { net: unknown }>, xm.cols, spec.outDim)
     const result: EmpiricalKernelResult = {
       shape: outShape,
       samples: spec.samples,
