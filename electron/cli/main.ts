@@ -5,6 +5,7 @@ import { commands } from './commands/index'
 import { APP_VERSION } from '../engine/runtime/version'
 import { threadsEnded } from '../engine/core/threads'
 import { checkChoices } from './flags'
+import { followParent, relaunch, wantsRelaunch } from './relaunch'
 
 const io: CliIo = {
   out: (t) => process.stdout.write(t),
@@ -88,7 +89,9 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-const code = await main(process.argv.slice(2))
+const argv = process.argv.slice(2)
+followParent()
+const code = wantsRelaunch(argv) ? await relaunch(argv) : await main(argv)
 // Threads a cancelled or failed job is ending finish the tile in hand first: process.exit would terminate
 // them, inside a native GEMM perhaps, which aborts the process (engine/core/threads.ts).
 await threadsEnded()

@@ -5,7 +5,8 @@
 // large arrays. glibc (≥ 2.35) does the same for every large malloc when GLIBC_TUNABLES holds
 // glibc.malloc.hugetlb=1; V8 allocates typed arrays with malloc, so the engine's matrices get 2 MiB pages where
 // the kernel's transparent huge pages are "madvise" or "always". The tunable is read when a process starts, so
-// it is set for the processes we start; other C libraries and older glibc ignore it. Measured at n = 4 000
+// it is set for the processes we start (the engine process; `ntkw predict` relaunches itself, cli/relaunch.ts);
+// other C libraries and older glibc ignore it. Measured at n = 4 000
 // (docs/performance.md "Huge pages"): the KRR solve 0.55× the time, a whole `ntkw predict` 0.71×.
 
 const TUNABLE = 'glibc.malloc.hugetlb'
@@ -26,7 +27,12 @@ export function engineProcessEnv(env: NodeJS.ProcessEnv = process.env, platform:
   return { ...env, GLIBC_TUNABLES: withHugePages(env.GLIBC_TUNABLES) }
 }
 
-/** Whether this process was started with glibc's huge pages for malloc (for `ntkw info` and run records). */
+/** Whether GLIBC_TUNABLES names glibc.malloc.hugetlb at all (the user chose, either way). */
+export function hugePagesChosen(env: NodeJS.ProcessEnv = process.env): boolean {
+  return (env.GLIBC_TUNABLES ?? '').split(':').some((t) => t.split('=')[0] === TUNABLE)
+}
+
+/** Whether this process was started with glibc's huge pages for malloc (for `ntkw info`). */
 export function hugePagesRequested(env: NodeJS.ProcessEnv = process.env): boolean {
   return (env.GLIBC_TUNABLES ?? '').split(':').some((t) => t === `${TUNABLE}=1`)
 }
@@ -55,5 +61,5 @@ export function hugePageLine(s: HugePageStatus): string {
   if (s.kernel === null) return 'huge pages: not available here (no transparent huge pages: not Linux, or not readable)'
   if (s.kernel === 'never') return 'huge pages: off (the kernel\'s transparent huge pages are "never")'
   if (s.requested) return `huge pages: on for large arrays (GLIBC_TUNABLES ${TUNABLE}=1, kernel transparent huge pages "${s.kernel}")`
-  return `huge pages: off in this process; the app's engine process turns them on, and GLIBC_TUNABLES=${TUNABLE}=1 does for the CLI (glibc ≥ 2.35; kernel transparent huge pages "${s.kernel}")`
+  return `huge pages: off in this process; the app's engine process and ntkw predict turn them on, GLIBC_TUNABLES=${TUNABLE}=1 does for other commands (glibc ≥ 2.35; kernel transparent huge pages "${s.kernel}")`
 }

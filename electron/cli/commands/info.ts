@@ -20,7 +20,8 @@ MLAS on native TensorFlow or WebGPU too).
 GLIBC_TUNABLES=glibc.malloc.hugetlb=1 (Linux, glibc ≥ 2.35) gives the engine's large arrays 2 MiB pages,
 where the kernel's transparent huge pages are "madvise" or "always": fewer page faults when a job first
 writes a large matrix (an n = 4 000 \`ntkw predict\` took 0.71× the time on a VM). The app's engine process
-sets it itself unless NTKW_HUGEPAGES=0; CLI commands run in the process you start, so set it there.
+and \`ntkw predict\` (in a child process) set it themselves unless NTKW_HUGEPAGES=0; other commands compute
+in the process you start, so set it there.
 
 auto skips a software WebGPU adapter (slower than wasm) and says so; --backend webgpu uses it anyway.
 On Linux WebGPU needs the Vulkan loader (libvulkan.so.1) and a Vulkan driver; VK_ICD_FILENAMES selects
