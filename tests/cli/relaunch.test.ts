@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
@@ -9,6 +9,20 @@ import { mulberry32 } from '../helpers/prng'
 import { tempDir } from '../helpers/tmp'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
+
+/** a child process of `pid`, from the process table (/proc/<pid>/stat's 4th field is the parent's pid) */
+function childOf(pid: number): number | null {
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue
+    try {
+      const stat = readFileSync(`/proc/${e}/stat`, 'utf8')
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) return Number(e)
+    } catch {
+      /* the process ended while the table was read */
+    }
+  }
+  return null
+}
 const linux = process.platform === 'linux'
 
 describe('ntkw predict runs in a child process with huge pages (Linux)', () => {
@@ -47,9 +61,8 @@ describe('ntkw predict runs in a child process with huge pages (Linux)', () => {
         // the job's progress comes from the child: find it, read its environment, then cancel
         if (!sent && /\d+%/.test(err)) {
           sent = true
-          const kids = readFileSync(`/proc/${cli.pid}/task/${cli.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)
-          childPid = Number(kids[0])
-          childEnv = readFileSync(`/proc/${childPid}/environ`, 'utf8')
+          childPid = childOf(cli.pid!)
+          childEnv = childPid === null ? '' : readFileSync(`/proc/${childPid}/environ`, 'utf8')
           cli.kill('SIGINT')
         }
       })
