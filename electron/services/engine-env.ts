@@ -11,11 +11,13 @@
 
 const TUNABLE = 'glibc.malloc.hugetlb'
 
+const entries = (tunables: string | undefined): string[] => (tunables ?? '').split(':').filter((t) => t.length > 0)
+const namesHugetlb = (entry: string): boolean => entry.split('=')[0] === TUNABLE
+
 /** GLIBC_TUNABLES with glibc.malloc.hugetlb=1 added, keeping the user's tunables (theirs wins if set). */
 export function withHugePages(tunables: string | undefined): string {
-  const list = (tunables ?? '').split(':').filter((t) => t.length > 0)
-  if (list.some((t) => t.split('=')[0] === TUNABLE)) return list.join(':')
-  return [...list, `${TUNABLE}=1`].join(':')
+  const list = entries(tunables)
+  return (list.some(namesHugetlb) ? list : [...list, `${TUNABLE}=1`]).join(':')
 }
 
 /**
@@ -29,12 +31,12 @@ export function engineProcessEnv(env: NodeJS.ProcessEnv = process.env, platform:
 
 /** Whether GLIBC_TUNABLES names glibc.malloc.hugetlb at all (the user chose, either way). */
 export function hugePagesChosen(env: NodeJS.ProcessEnv = process.env): boolean {
-  return (env.GLIBC_TUNABLES ?? '').split(':').some((t) => t.split('=')[0] === TUNABLE)
+  return entries(env.GLIBC_TUNABLES).some(namesHugetlb)
 }
 
 /** Whether this process was started with glibc's huge pages for malloc (for `ntkw info`). */
 export function hugePagesRequested(env: NodeJS.ProcessEnv = process.env): boolean {
-  return (env.GLIBC_TUNABLES ?? '').split(':').some((t) => t === `${TUNABLE}=1`)
+  return entries(env.GLIBC_TUNABLES).includes(`${TUNABLE}=1`)
 }
 
 export interface HugePageStatus {
@@ -48,10 +50,9 @@ export interface HugePageStatus {
 export function hugePageStatus(readFile: (p: string) => string): HugePageStatus {
   let kernel: HugePageStatus['kernel'] = null
   try {
-    const mode = /\[(always|madvise|never)\]/.exec(readFile('/sys/kernel/mm/transparent_hugepage/enabled'))?.[1]
-    kernel = (mode as HugePageStatus['kernel']) ?? null
+    kernel = (/\[(always|madvise|never)\]/.exec(readFile('/sys/kernel/mm/transparent_hugepage/enabled'))?.[1] as HugePageStatus['kernel']) ?? null
   } catch {
-    kernel = null
+    /* not Linux, or no transparent huge pages in this kernel */
   }
   return { requested: hugePagesRequested(), kernel }
 }
