@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core'
 import { activationUsage, KIP_ACTIVATION_NAMES, type ActivationSpec } from '../../../shared/arch'
 import { UserError } from '../../../shared/errors'
+import { abReluShape } from './abrelu-shape'
 
 /** Gradients of a scalar loss with respect to the inputs of a dual map (q1 [rows,1], q2 [1,cols]). */
 export interface DualGrads {
@@ -150,15 +151,9 @@ export const KIP_ACTIVATIONS = KIP_ACTIVATION_NAMES
 
 /** The differentiable dual maps of an activation, for the activations KIP supports. */
 export function differentiableActivation(spec: ActivationSpec): DifferentiableActivation {
+  const shape = abReluShape(spec)
+  if (shape) return abReluSafe(shape.a, shape.b)
   switch (spec.name) {
-    case 'relu':
-      return abReluSafe(0, 1)
-    case 'abs':
-      return abReluSafe(-1, 1)
-    case 'leaky_relu':
-      return abReluSafe(spec.alpha, 1)
-    case 'abrelu':
-      return abReluSafe(spec.a, spec.b)
     case 'erf':
       return erfDifferentiable(spec.a, spec.b, spec.c)
     case 'identity':

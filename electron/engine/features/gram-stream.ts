@@ -13,8 +13,9 @@ import { bundledWorkerUrl } from '../ntk/worker-path'
 // another m×m float32 matrix or two per block (0.27 GB each at m = 8 192; docs/performance.md).
 // Two threads, with tfjs's GEMM only: G lives in shared memory and a worker (gram-worker.ts, its own
 // one-thread GEMM) takes bands of block b from a shared counter while this thread computes the features of
-// block b + 1, then this thread takes whatever bands are left. Every band is added by exactly one thread and blocks in order, and
-// the GEMM's result does not depend on the thread computing it, so G is bit-identical to the one-thread sum.
+// block b + 1, then this thread takes whatever bands are left. Every band is added by exactly one thread and
+// blocks in order, and the GEMM's result does not depend on the thread computing it, so G is bit-identical
+// to the one-thread sum.
 
 export interface GramInitMessage {
   type: 'init'

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core'
 import type { ActivationSpec } from '../../../shared/arch'
 import { activationKernel } from '../activations/index'
 import { drawMlpWeights, type DenseWeights, type FiniteFcArch } from './weights'
-import type { ArrayActivation } from './forward-arrays'
+import { RELU_ARRAYS, type ArrayActivation } from './forward-arrays'
 
 // the tf-free half (architecture sizes, weights as arrays) lives in nn/weights.ts, which worker threads load without tfjs
 export { drawMlpWeights, layerSizes, parameterCount, type DenseWeights, type FiniteFcArch } from './weights'
@@ -40,7 +40,7 @@ export function activationOps(spec: ActivationSpec): { phi: (x: tf.Tensor) => tf
 
 /** φ of the array passes (nn/forward-arrays.ts): ReLU as their loop, any other activation through its tfjs ops */
 export function arrayActivation(spec: ActivationSpec): ArrayActivation {
-  return spec.name === 'relu' ? { relu: true } : { relu: false, ...activationOps(spec) }
+  return spec.name === 'relu' ? RELU_ARRAYS : { relu: false, ...activationOps(spec) }
 }
 
 /** A network drawn by drawMlpWeights, as tensors. */

@@ -15,7 +15,7 @@ export function fusedPlanOf(arch: FcArch): FusedFcPlan | null {
 }
 
 /** q⁰ = ‖x‖²/d per point, in float64 (the backend ops round it to float32 as they take it). */
-export function inputVariances(b: PointBlock): Float64Array {
+function inputVariances(b: PointBlock): Float64Array {
   const q = new Float64Array(b.rows)
   const inv = 1 / b.d
   for (let i = 0; i < b.rows; i++) {

@@ -10,7 +10,7 @@ import { missingVulkanLoader } from './vulkan-loader'
 // process chose lives here (not beside tfjs), so that asking whether one was chosen loads nothing.
 
 const require = createRequire(import.meta.url)
-export const WEBGPU_PACKAGES = 'webgpu + @tensorflow/tfjs-backend-webgpu'
+const WEBGPU_PACKAGES = 'webgpu + @tensorflow/tfjs-backend-webgpu'
 export const PACKAGES: Record<BackendName, string> = {
   'tensorflow-gpu': '@tensorflow/tfjs-node-gpu',
   tensorflow: '@tensorflow/tfjs-node',

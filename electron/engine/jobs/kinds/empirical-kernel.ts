@@ -48,8 +48,8 @@ export const run: JobRunner<'empirical-kernel'> = async (spec, ctx) => {
   // network on tensors: its modules (and tfjs) are loaded only for it
   const net = plan ? await import('./empirical-kernel-net') : null
   const act = plan ? null : await loadArrayActivation((arch as FiniteFcArch).activation)
-  const x = net ? net.tensor(xa, xm.rows, xm.cols) : null
-  const x2 = net && x2a ? net.tensor(x2a, x2m!.rows, x2m!.cols) : undefined
+  const x = net ? tfjs().tensor2d(xa, [xm.rows, xm.cols]) : null
+  const x2 = net && x2a ? tfjs().tensor2d(x2a, [x2m!.rows, x2m!.cols]) : undefined
   try {
     const channels = plan ? plan.steps.flatMap((s, i) => (s.channels === undefined ? [] : [i === plan.steps.length - 1 ? spec.outDim : s.channels])) : null
     ctx.progress(0, `${spec.samples} network(s) of ${channels ? `channels ${channels.join('-')}` : `width ${(arch as { width: number }).width}`}`)
