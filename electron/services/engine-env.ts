@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs'
+
 // The engine process's environment: the parent's, plus transparent huge pages for its large arrays on Linux.
 // A fresh n × n float32 matrix is touched page by page; with 4 KiB pages each first touch is a page fault,
 // and on the VMs these machines are (and many cloud machines) that costs ≈ 3 ms per MiB: 180–240 ms for a
@@ -47,7 +49,7 @@ export interface HugePageStatus {
 }
 
 /** What `ntkw info` says about huge pages: the tunable in this process and the kernel's THP mode. */
-export function hugePageStatus(readFile: (p: string) => string): HugePageStatus {
+export function hugePageStatus(readFile: (p: string) => string = (p) => readFileSync(p, 'utf8')): HugePageStatus {
   let kernel: HugePageStatus['kernel'] = null
   try {
     kernel = (/\[(always|madvise|never)\]/.exec(readFile('/sys/kernel/mm/transparent_hugepage/enabled'))?.[1] as HugePageStatus['kernel']) ?? null

@@ -1,5 +1,4 @@
 import os from 'node:os'
-import { readFileSync } from 'node:fs'
 import type { CliArgs } from '../command'
 import { adapterLabel, BackendChoice, gemmLabel } from '../../../shared/index'
 import { initBackend, packageVersions } from '../../engine/runtime/backend'
@@ -11,7 +10,7 @@ export async function run({ values, io }: CliArgs): Promise<number> {
   const info = await initBackend(choice)
   const versions = { ntkw: APP_VERSION, ...packageVersions() }
   const cores = os.availableParallelism()
-  const hugePages = hugePageStatus((p) => readFileSync(p, 'utf8'))
+  const hugePages = hugePageStatus()
   if (values.json) {
     io.out(JSON.stringify({ versions, backend: info, cores, platform: `${process.platform}-${process.arch}`, hugePages }, null, 2) + '\n')
     return 0

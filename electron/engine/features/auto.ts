@@ -111,8 +111,9 @@ export function chooseApprox(o: { n: number; nTest: number; d: number; arch: FcA
 /** The smallest training-set size at which Auto chooses m features (memory to spare), or null below maxN. */
 export function rfCrossover(o: { d: number; nTest: number; arch: FcArch; kind: FeatureKind; features: number; maxN?: number; rates?: AutoRates }): number | null {
   const maxN = o.maxN ?? 1_000_000
+  const rates = o.rates ?? currentRates()
   for (let n = 500; n <= maxN; n = Math.ceil(n * 1.05)) {
-    if (chooseApprox({ ...o, n, memoryBytes: Number.MAX_VALUE }).use === 'rf') return n
+    if (chooseApprox({ ...o, n, memoryBytes: Number.MAX_VALUE, rates }).use === 'rf') return n
   }
   return null
 }

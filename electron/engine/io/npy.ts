@@ -1,6 +1,7 @@
 import { createHash, type Hash } from 'node:crypto'
 import { closeSync, openSync, writeSync, fstatSync, readSync } from 'node:fs'
 import { UserError } from '../../../shared/errors'
+import type { NpyAhead } from './npy-ahead'
 import { assertFiniteArray } from '../core/finite'
 
 // NumPy .npy format (versions 1.0, 2.0, 3.0): magic "\x93NUMPY", major, minor, header length (u16 for v1,
@@ -290,7 +291,7 @@ export function readNpyMatrix(path: string): { data: Float32Array | Float64Array
  * readNpyMatrix, plus the SHA-256 of the file's bytes: one read gives the data and its content hash. `ahead`:
  * the file's header, data and hash already read (io/npy-ahead.ts), decoded here as a read would be.
  */
-export function readNpyMatrixHashed(path: string, ahead?: { head: Uint8Array; body: Uint8Array; hash: string; size: number } | null): { matrix: { data: Float32Array | Float64Array; rows: number; cols: number; shape?: number[] }; hash: string } {
+export function readNpyMatrixHashed(path: string, ahead?: NpyAhead | null): { matrix: { data: Float32Array | Float64Array; rows: number; cols: number; shape?: number[] }; hash: string } {
   if (ahead) {
     const h = parseNpyHeader(ahead.head, path)
     if (h.dataOffset === ahead.head.length && npyDataBytes(h) === ahead.body.length) return { matrix: npyMatrix(npyOf(h, ahead.body), path), hash: ahead.hash }
